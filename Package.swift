@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "verify-layers",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "verify-layers", targets: ["verify-layers"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "ImageModel", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "GitSource", dependencies: ["ImageModel", "CGit2", .product(name: "Crypto", package: "swift-crypto"), "Yams"]),
+        .target(name: "ECRPublic", dependencies: ["ImageModel", "CCurl"]),
+        .target(name: "Reporters", dependencies: ["ImageModel", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Verification", dependencies: ["ImageModel"]),
+        .executableTarget(
+            name: "verify-layers",
+            dependencies: [
+                "ImageModel", "GitSource", "ECRPublic", "Reporters", "Verification",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TestSupport", dependencies: ["ImageModel"], path: "Tests/TestSupport"),
+        .testTarget(name: "ImageModelTests", dependencies: ["ImageModel", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ImageModel", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

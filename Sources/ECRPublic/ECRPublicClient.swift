@@ -1,0 +1,246 @@
+import CCurl
+import Foundation
+import ImageModel
+import Verification
+
+/// `BatchCheckLayerAvailability` over libcurl's multi interface: many signed calls in flight, retried like an SDK.
+public final class ECRPublicClient: LayerRegistry {
+    public static let target = "SpencerFrontendService.BatchCheckLayerAvailability"
+    private let configuration: ClientConfiguration
+    private let credentials: CredentialChain
+    private let budget = RetryBudget()
+    /// Calls actually sent, retries included (for benchmarks and verbose output).
+    public private(set) var requestsSent = 0
+
+    public init(configuration: ClientConfiguration, credentials: CredentialChain) {
+        self.configuration = configuration
+        self.credentials = credentials
+    }
+
+    public func check(_ batches: [LayerBatch]) -> [BatchAnswer] {
+        guard !batches.isEmpty else { return [] }
+        var current: Credentials
+        do {
+            current = try credentials.resolve()
+        } catch {
+            let message = Redactor.scrub("\(error)")
+            return batches.map { BatchAnswer(batch: $0, failure: BatchFailure(.credentials, message)) }
+        }
+        log("credentials from \(current.source) (\(Redactor.maskAccessKey(current.accessKeyId)))")
+        let multi: CurlMulti
+        do {
+            multi = try CurlMulti(maxHostConnections: configuration.concurrency)
+        } catch {
+            return batches.map { BatchAnswer(batch: $0, failure: BatchFailure(.unverifiable, "\(error)")) }
+        }
+        var results = [BatchAnswer?](repeating: nil, count: batches.count)
+        var ready: [Job] = batches.indices.reversed().map { Job(index: $0) }
+        var waiting: [Job] = []
+        var active: [UnsafeMutableRawPointer: (job: Job, easy: CurlEasy, started: Date)] = [:]
+        var limiter = RateLimiter(perSecond: configuration.callsPerSecond)
+        var refreshedAfterExpiry = false
+
+        func finish(_ job: Job, _ answer: BatchAnswer) {
+            results[job.index] = answer
+        }
+
+        while !ready.isEmpty || !waiting.isEmpty || !active.isEmpty {
+            let now = Date()
+            if let deadline = configuration.deadline, now >= deadline {
+                let message = "the run's --timeout expired before the service answered"
+                for (_, entry) in active {
+                    multi.remove(entry.easy)
+                    finish(entry.job, BatchAnswer(batch: batches[entry.job.index], failure: BatchFailure(.unverifiable, message)))
+                }
+                active.removeAll()
+                for job in ready + waiting {
+                    finish(job, BatchAnswer(batch: batches[job.index], failure: BatchFailure(.unverifiable, message)))
+                }
+                ready.removeAll()
+                waiting.removeAll()
+                break
+            }
+            // Move jobs whose backoff has elapsed back to the ready queue.
+            waiting.removeAll { job in
+                guard job.notBefore <= now else { return false }
+                ready.append(job)
+                return true
+            }
+            if current.expiresSoon(), let refreshed = try? credentials.resolve() { current = refreshed }
+            while active.count < configuration.concurrency, !ready.isEmpty, limiter.mayStart(at: now) {
+                var job = ready.removeLast()
+                job.attempts += 1
+                do {
+                    let easy = try makeRequest(for: batches[job.index], credentials: current)
+                    try multi.add(easy)
+                    limiter.record(now)
+                    requestsSent += 1
+                    active[easy.handle] = (job, easy, now)
+                } catch {
+                    finish(job, BatchAnswer(batch: batches[job.index], failure: BatchFailure(.unverifiable, "cannot start the request: \(error)")))
+                }
+            }
+            var waitMs = 100
+            if active.isEmpty {
+                let wake = (waiting.map(\.notBefore) + [limiter.nextStart(after: now)].compactMap { $0 }).min() ?? now
+                waitMs = Int(max(1, min(100, wake.timeIntervalSince(now) * 1000)))
+                if let deadline = configuration.deadline { waitMs = min(waitMs, Int(max(1, deadline.timeIntervalSince(now) * 1000))) }
+                Thread.sleep(forTimeInterval: Double(waitMs) / 1000)
+                continue
+            }
+            if let deadline = configuration.deadline { waitMs = min(waitMs, Int(max(1, deadline.timeIntervalSince(now) * 1000))) }
+            do {
+                try multi.performAndPoll(timeoutMs: waitMs)
+            } catch {
+                for (_, entry) in active {
+                    multi.remove(entry.easy)
+                    finish(entry.job, BatchAnswer(batch: batches[entry.job.index], failure: BatchFailure(.unverifiable, "\(error)")))
+                }
+                active.removeAll()
+                continue
+            }
+            for (handle, code) in multi.completed() {
+                guard let entry = active.removeValue(forKey: handle) else { continue }
+                multi.remove(entry.easy)
+                let batch = batches[entry.job.index]
+                let outcome = outcomeOf(entry.easy, code: code)
+                let elapsed = Int(Date().timeIntervalSince(entry.started) * 1000)
+                log("POST \(configuration.endpoint.url) \(Self.target) repository=\(batch.repository) digests=\(batch.digests.count) attempt=\(entry.job.attempts) -> \(describe(outcome, easy: entry.easy)) in \(elapsed) ms")
+                var job = entry.job
+                switch outcome {
+                case .success(let body):
+                    budget.release(job.retryCost)
+                    do {
+                        finish(job, BatchAnswer(batch: batch, answers: try ResponseParser.parse(body, requested: batch.digests)))
+                    } catch {
+                        finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.unverifiable, "malformed answer from the service: \(error)")))
+                    }
+                case .retryable(let reason, let isTimeout):
+                    if job.attempts < configuration.retry.maxAttempts, let cost = budget.acquire(timeout: isTimeout) {
+                        job.retryCost = cost
+                        job.notBefore = Date().addingTimeInterval(configuration.retry.delay(afterAttempt: job.attempts))
+                        waiting.append(job)
+                    } else {
+                        let why = job.attempts < configuration.retry.maxAttempts ? "retry budget exhausted" : "after \(job.attempts) attempt(s)"
+                        finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.unverifiable, "\(reason) (\(why))")))
+                    }
+                case .credentials(let reason, let expired):
+                    if expired, !refreshedAfterExpiry, let refreshed = try? credentials.resolve(forceRefresh: true) {
+                        refreshedAfterExpiry = true
+                        current = refreshed
+                        ready.append(job)
+                    } else {
+                        finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.credentials, "credentials from \(current.source) were rejected: \(reason)")))
+                    }
+                case .repositoryNotFound(let reason):
+                    finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.repositoryNotFound, reason)))
+                case .fatal(let reason):
+                    finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.unverifiable, reason)))
+                }
+            }
+        }
+        return results.enumerated().map { index, answer in
+            answer ?? BatchAnswer(batch: batches[index], failure: BatchFailure(.unverifiable, "no answer"))
+        }
+    }
+
+    private func makeRequest(for batch: LayerBatch, credentials: Credentials) throws -> CurlEasy {
+        let easy = try CurlEasy()
+        var body: [String: Any] = ["repositoryName": batch.repository.repositoryName, "layerDigests": batch.digests.map(\.string)]
+        if let registry = batch.repository.registryId { body["registryId"] = registry }
+        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        try easy.set(CURLOPT_URL, string: configuration.endpoint.url)
+        try easy.set(CURLOPT_POST, 1)
+        try easy.setBody(data)
+        var headers = [
+            "Content-Type: application/x-amz-json-1.1",
+            "X-Amz-Target: \(Self.target)",
+            "Expect:",
+        ]
+        if let token = credentials.sessionToken { headers.append("X-Amz-Security-Token: \(token)") }
+        try easy.setHeaders(headers)
+        try easy.set(CURLOPT_AWS_SIGV4, string: "aws:amz:\(configuration.endpoint.region):ecr-public")
+        try easy.set(CURLOPT_USERNAME, string: credentials.accessKeyId)
+        try easy.set(CURLOPT_PASSWORD, string: credentials.secretAccessKey)
+        try easy.set(CURLOPT_USERAGENT, string: configuration.userAgent)
+        try easy.set(CURLOPT_PROTOCOLS_STR, string: "http,https")
+        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
+        try easy.set(CURLOPT_TIMEOUT_MS, Int(configuration.requestTimeout * 1000))
+        try easy.set(CURLOPT_PIPEWAIT, 1)
+        try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
+        if let bundle = configuration.caBundle { try easy.set(CURLOPT_CAINFO, string: bundle) }
+        return easy
+    }
+
+    private func outcomeOf(_ easy: CurlEasy, code: CURLcode) -> AttemptOutcome {
+        if easy.sink.overflowed { return .fatal("the service's answer exceeded \(ResponseSink.maxBodySize) bytes") }
+        guard code == CURLE_OK else {
+            let detail = easy.errorDetail.isEmpty ? String(cString: curl_easy_strerror(code)) : easy.errorDetail
+            switch code {
+            case CURLE_OPERATION_TIMEDOUT:
+                return .retryable("timed out: \(detail)", isTimeout: true)
+            case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_RECV_ERROR, CURLE_SEND_ERROR,
+                 CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_SSL_CONNECT_ERROR:
+                return .retryable("connection failed: \(detail)", isTimeout: false)
+            default:
+                return .fatal("request failed: \(detail)")
+            }
+        }
+        return ErrorClassifier.classify(status: easy.statusCode, body: easy.sink.body, headers: easy.sink.headers)
+    }
+
+    private func describe(_ outcome: AttemptOutcome, easy: CurlEasy) -> String {
+        let requestID = easy.sink.headers["x-amzn-requestid"].map { " request-id=\($0)" } ?? ""
+        switch outcome {
+        case .success: return "HTTP 200\(requestID)"
+        case .retryable(let reason, _): return "\(reason) (retryable)\(requestID)"
+        case .credentials(let reason, _): return "\(reason)\(requestID)"
+        case .repositoryNotFound(let reason): return "repository not found: \(reason)\(requestID)"
+        case .fatal(let reason): return "\(reason)\(requestID)"
+        }
+    }
+
+    private func log(_ line: String) {
+        configuration.log?(line)
+    }
+
+    /// One batch's progress through attempts.
+    struct Job {
+        var index: Int
+        var attempts = 0
+        var notBefore = Date.distantPast
+        var retryCost: Int?
+    }
+}
+
+/// At most `perSecond` request starts in any one-second window (the service's quota).
+struct RateLimiter {
+    let perSecond: Int
+    private var starts: [Date] = []
+    private var head = 0
+
+    init(perSecond: Int) {
+        self.perSecond = perSecond
+    }
+
+    func mayStart(at now: Date) -> Bool {
+        let recent = starts.count - head
+        guard recent >= perSecond else { return true }
+        return now.timeIntervalSince(starts[head]) >= 1
+    }
+
+    mutating func record(_ now: Date) {
+        starts.append(now)
+        while starts.count - head > perSecond { head += 1 }
+        if head > 4096 {
+            starts.removeFirst(head)
+            head = 0
+        }
+    }
+
+    /// When the next start becomes possible, if the window is full.
+    func nextStart(after now: Date) -> Date? {
+        guard starts.count - head >= perSecond else { return nil }
+        return starts[head].addingTimeInterval(1)
+    }
+}

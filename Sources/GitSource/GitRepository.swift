@@ -1,0 +1,188 @@
+import CGit2
+import Foundation
+
+/// The kind of a tree entry, reduced to what the scanner cares about.
+public enum EntryKind: Sendable, Equatable {
+    case blob, executable, symlink, tree, submodule
+}
+
+/// One tree entry copied out of libgit2. `name` is nil when the raw name is not UTF-8.
+public struct TreeEntry: Sendable {
+    public let name: String?
+    public let rawName: [UInt8]
+    public let id: ObjectID
+    public let kind: EntryKind
+
+    public var displayName: String { name ?? String(decoding: rawName, as: UTF8.self) }
+}
+
+/// Owns one `git_repository*`; every read copies data out into Swift values so no libgit2 lifetime escapes.
+public final class GitRepository {
+    private let handle: OpaquePointer
+    private var treeCache: [ObjectID: [TreeEntry]] = [:]
+
+    /// Opens the repository containing `path` (searching upwards, like git itself).
+    public init(discovering path: String) throws {
+        _ = GitLibrary.initialised
+        var repo: OpaquePointer?
+        let code = git_repository_open_ext(&repo, path, 0, nil)
+        if code == GIT_ENOTFOUND.rawValue {
+            throw GitError(kind: .notARepository, code: code, message: "not a git repository (or any parent up to the root): \(path)")
+        }
+        try gitCheck(code, "cannot open the git repository at \(path)")
+        guard let repo else { throw GitError(kind: .other, message: "libgit2 returned no repository for \(path)") }
+        handle = repo
+    }
+
+    deinit {
+        git_repository_free(handle)
+    }
+
+    /// The `.git` directory of this worktree.
+    public var gitDir: String { String(cString: git_repository_path(handle)) }
+
+    /// Where hooks, LFS objects and shared state live (the main `.git` for linked worktrees).
+    public var commonDir: String { String(cString: git_repository_commondir(handle)) }
+
+    /// The working directory, nil for a bare repository.
+    public var workdir: String? {
+        guard let dir = git_repository_workdir(handle) else { return nil }
+        return String(cString: dir)
+    }
+
+    public var isShallow: Bool { git_repository_is_shallow(handle) == 1 }
+    public var isBare: Bool { git_repository_is_bare(handle) == 1 }
+
+    /// Resolves any revision expression to the commit it names.
+    public func resolveCommit(_ revision: String) throws -> ObjectID {
+        var object: OpaquePointer?
+        try gitCheck(git_revparse_single(&object, handle, revision), "unknown revision \(revision.debugQuotedForGit)")
+        defer { git_object_free(object) }
+        var peeled: OpaquePointer?
+        try gitCheck(git_object_peel(&peeled, object, GIT_OBJECT_COMMIT), "\(revision.debugQuotedForGit) does not name a commit")
+        defer { git_object_free(peeled) }
+        guard let peeled, let oid = git_object_id(peeled) else {
+            throw GitError(kind: .invalid, message: "\(revision.debugQuotedForGit) does not name a commit")
+        }
+        return ObjectID(oid.pointee)
+    }
+
+    /// True when the object is in the object database (shallow boundaries and grafts leave parents missing).
+    public func contains(_ id: ObjectID) -> Bool {
+        var odb: OpaquePointer?
+        guard git_repository_odb(&odb, handle) == 0, let odb else { return false }
+        defer { git_odb_free(odb) }
+        var oid = id.raw
+        return git_odb_exists(odb, &oid) == 1
+    }
+
+    /// The tree and parent ids of a commit.
+    public func commitInfo(_ id: ObjectID) throws -> (tree: ObjectID, parents: [ObjectID]) {
+        var commit: OpaquePointer?
+        var oid = id.raw
+        try gitCheck(git_commit_lookup(&commit, handle, &oid), "cannot read commit \(id.short)")
+        defer { git_commit_free(commit) }
+        guard let commit, let tree = git_commit_tree_id(commit) else {
+            throw GitError(kind: .other, message: "commit \(id.short) has no tree")
+        }
+        var parents: [ObjectID] = []
+        let count = git_commit_parentcount(commit)
+        for index in 0..<count {
+            if let parent = git_commit_parent_id(commit, index) { parents.append(ObjectID(parent.pointee)) }
+        }
+        return (ObjectID(tree.pointee), parents)
+    }
+
+    /// The entries of a tree, cached for the run: each tree is read once.
+    public func entries(ofTree id: ObjectID) throws -> [TreeEntry] {
+        if let cached = treeCache[id] { return cached }
+        var tree: OpaquePointer?
+        var oid = id.raw
+        try gitCheck(git_tree_lookup(&tree, handle, &oid), "cannot read tree \(id.short)")
+        defer { git_tree_free(tree) }
+        var result: [TreeEntry] = []
+        let count = git_tree_entrycount(tree)
+        result.reserveCapacity(count)
+        for index in 0..<count {
+            guard let entry = git_tree_entry_byindex(tree, index), let namePointer = git_tree_entry_name(entry),
+                  let entryID = git_tree_entry_id(entry) else { continue }
+            let raw = Array(UnsafeBufferPointer(start: UnsafeRawPointer(namePointer).assumingMemoryBound(to: UInt8.self), count: strlen(namePointer)))
+            let kind: EntryKind
+            switch git_tree_entry_filemode(entry) {
+            case GIT_FILEMODE_TREE: kind = .tree
+            case GIT_FILEMODE_LINK: kind = .symlink
+            case GIT_FILEMODE_COMMIT: kind = .submodule
+            case GIT_FILEMODE_BLOB_EXECUTABLE: kind = .executable
+            default: kind = .blob
+            }
+            result.append(TreeEntry(name: String(validating: raw, as: UTF8.self), rawName: raw, id: ObjectID(entryID.pointee), kind: kind))
+        }
+        treeCache[id] = result
+        return result
+    }
+
+    /// The size of a blob without reading its content.
+    public func blobSize(_ id: ObjectID) throws -> Int64 {
+        var odb: OpaquePointer?
+        try gitCheck(git_repository_odb(&odb, handle), "cannot open the object database")
+        defer { git_odb_free(odb) }
+        var length = 0
+        var type = GIT_OBJECT_ANY
+        var oid = id.raw
+        try gitCheck(git_odb_read_header(&length, &type, odb, &oid), "cannot read object \(id.short)")
+        return Int64(length)
+    }
+
+    /// Reads a blob's content, refusing blobs over `limit` bytes before loading them.
+    public func readBlob(_ id: ObjectID, limit: Int64 = .max) throws -> Data {
+        if limit != .max {
+            let size = try blobSize(id)
+            if size > limit { throw BlobTooLarge(size: size, limit: limit) }
+        }
+        var blob: OpaquePointer?
+        var oid = id.raw
+        try gitCheck(git_blob_lookup(&blob, handle, &oid), "cannot read blob \(id.short)")
+        defer { git_blob_free(blob) }
+        let size = Int(git_blob_rawsize(blob))
+        guard size > 0, let content = git_blob_rawcontent(blob) else { return Data() }
+        return Data(bytes: content, count: size)
+    }
+
+    /// A string value from git's configuration (e.g. `core.hooksPath`), nil when unset.
+    public func configString(_ name: String) -> String? {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, handle) == 0, let config else { return nil }
+        defer { git_config_free(config) }
+        var value: UnsafePointer<CChar>?
+        guard git_config_get_string(&value, config, name) == 0, let value else { return nil }
+        return String(cString: value)
+    }
+
+    /// The target of every ref whose name starts with `prefix` (e.g. `refs/remotes/origin/`), peeled to commits.
+    public func refTips(prefix: String) -> [ObjectID] {
+        var iterator: OpaquePointer?
+        guard git_reference_iterator_glob_new(&iterator, handle, prefix + "*") == 0, let iterator else { return [] }
+        defer { git_reference_iterator_free(iterator) }
+        var tips: [ObjectID] = []
+        var reference: OpaquePointer?
+        while git_reference_next(&reference, iterator) == 0 {
+            defer { git_reference_free(reference) }
+            var peeled: OpaquePointer?
+            if git_reference_peel(&peeled, reference, GIT_OBJECT_COMMIT) == 0, let peeled, let oid = git_object_id(peeled) {
+                tips.append(ObjectID(oid.pointee))
+                git_object_free(peeled)
+            }
+        }
+        return tips
+    }
+}
+
+/// A blob over a size limit; the caller turns it into a finding.
+public struct BlobTooLarge: Error, Sendable {
+    public let size: Int64
+    public let limit: Int64
+}
+
+extension String {
+    var debugQuotedForGit: String { "'\(self.prefix(200))'" }
+}

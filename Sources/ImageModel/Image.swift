@@ -1,0 +1,92 @@
+/// Where ECR Public keeps an image: `registryId` (account id or alias; nil means the caller's default) and repository name.
+public struct RepositoryRef: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+    public var registryId: String?
+    public var repositoryName: String
+
+    public init(registryId: String?, repositoryName: String) {
+        self.registryId = registryId
+        self.repositoryName = repositoryName
+    }
+
+    public var description: String {
+        if let registryId { return "public.ecr.aws/\(registryId)/\(repositoryName)" }
+        return repositoryName
+    }
+
+    public static func < (lhs: RepositoryRef, rhs: RepositoryRef) -> Bool {
+        (lhs.registryId ?? "", lhs.repositoryName) < (rhs.registryId ?? "", rhs.repositoryName)
+    }
+}
+
+/// Why a blob is referenced: the service is asked about both kinds, reports name them.
+public enum BlobRole: String, Codable, Sendable {
+    case config, layer
+}
+
+/// A blob an image needs in the registry, with the place in the repo that names it.
+public struct BlobRef: Codable, Sendable, Hashable {
+    public var digest: Digest
+    public var size: Int64
+    public var mediaType: String
+    public var role: BlobRole
+    public var path: String
+    public var line: Int
+
+    public init(digest: Digest, size: Int64, mediaType: String, role: BlobRole, path: String, line: Int) {
+        self.digest = digest
+        self.size = size
+        self.mediaType = mediaType
+        self.role = role
+        self.path = path
+        self.line = line
+    }
+}
+
+/// One platform image discovered in an image output at a commit: what to check and what was already wrong locally.
+public struct Image: Codable, Sendable {
+    /// The full reference when known (`public.ecr.aws/alias/repo:tag`), else nil.
+    public var name: String?
+    /// Repo-relative path of the output (layout dir, skopeo dir, or manifest file).
+    public var outputPath: String
+    /// Repo-relative path of the manifest document.
+    public var manifestPath: String
+    public var manifestDigest: String?
+    public var platform: Platform?
+    public var repository: RepositoryRef?
+    public var commit: String
+    /// Blobs to ask the registry about (config first, then layers), already validated.
+    public var blobs: [BlobRef]
+    /// Problems found while reading, before any network call.
+    public var findings: [Finding]
+
+    public init(name: String?, outputPath: String, manifestPath: String, manifestDigest: String?, platform: Platform?,
+                repository: RepositoryRef?, commit: String, blobs: [BlobRef] = [], findings: [Finding] = []) {
+        self.name = name
+        self.outputPath = outputPath
+        self.manifestPath = manifestPath
+        self.manifestDigest = manifestDigest
+        self.platform = platform
+        self.repository = repository
+        self.commit = commit
+        self.blobs = blobs
+        self.findings = findings
+    }
+
+    /// A human label: the reference if known, else the output path (plus platform).
+    public var label: String {
+        let base = name ?? outputPath
+        if let platform { return "\(base) (\(platform))" }
+        return base
+    }
+}
+
+/// Everything read from git for one run: the images, and findings that belong to no single image.
+public struct ScanResult: Sendable {
+    public var images: [Image]
+    public var findings: [Finding]
+
+    public init(images: [Image] = [], findings: [Finding] = []) {
+        self.images = images
+        self.findings = findings
+    }
+}

@@ -1,0 +1,57 @@
+/// Parses `public.ecr.aws/<alias>/<repo>[:tag|@digest]` into the registry alias and repository (SPEC §3.1).
+public enum ImageReference {
+    public static let host = "public.ecr.aws"
+
+    public static func ecrPublicRepository(from reference: String) -> RepositoryRef? {
+        var rest = Substring(reference)
+        guard rest.hasPrefix(host + "/") else { return nil }
+        rest = rest.dropFirst(host.count + 1)
+        if let at = rest.firstIndex(of: "@") { rest = rest[..<at] }
+        // A tag is the part after the last ':' that follows the last '/'.
+        if let lastSlash = rest.lastIndex(of: "/"), let colon = rest[lastSlash...].lastIndex(of: ":") {
+            rest = rest[..<colon]
+        }
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        let alias = String(rest[..<slash])
+        let repository = String(rest[rest.index(after: slash)...])
+        guard isValidAlias(alias), isValidRepositoryName(repository) else { return nil }
+        return RepositoryRef(registryId: alias, repositoryName: repository)
+    }
+
+    /// `[a-z][a-z0-9]+(?:[._-][a-z0-9]+)*` or a 12-digit account id.
+    public static func isValidAlias(_ alias: String) -> Bool {
+        let bytes = Array(alias.utf8)
+        guard bytes.count >= 2, bytes.count <= 50 else { return false }
+        if bytes.allSatisfy({ $0 >= 48 && $0 <= 57 }) { return true }
+        guard bytes[0] >= 97 && bytes[0] <= 122 else { return false }
+        return isSeparatedComponent(bytes)
+    }
+
+    /// The ECR Public repository name pattern, 2–205 characters.
+    public static func isValidRepositoryName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard bytes.count >= 2, bytes.count <= 205 else { return false }
+        return name.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { isSeparatedComponent(Array($0.utf8)) }
+    }
+
+    /// `[a-z0-9]+(?:[._-][a-z0-9]+)*`
+    static func isSeparatedComponent(_ bytes: [UInt8]) -> Bool {
+        guard let first = bytes.first, let last = bytes.last, isAlnum(first), isAlnum(last) else { return false }
+        var previousWasSeparator = false
+        for byte in bytes {
+            if isAlnum(byte) {
+                previousWasSeparator = false
+            } else if byte == 46 || byte == 95 || byte == 45 {
+                if previousWasSeparator { return false }
+                previousWasSeparator = true
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
+    static func isAlnum(_ byte: UInt8) -> Bool {
+        (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57)
+    }
+}

@@ -1,0 +1,27 @@
+/// The media types the reader distinguishes; unknown ones are carried as strings and never an error (OCI spec).
+public enum MediaType {
+    public static let ociIndex = "application/vnd.oci.image.index.v1+json"
+    public static let ociManifest = "application/vnd.oci.image.manifest.v1+json"
+    public static let ociConfig = "application/vnd.oci.image.config.v1+json"
+    public static let ociEmpty = "application/vnd.oci.empty.v1+json"
+    public static let dockerList = "application/vnd.docker.distribution.manifest.list.v2+json"
+    public static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
+    public static let dockerConfig = "application/vnd.docker.container.image.v1+json"
+    public static let inToto = "application/vnd.in-toto+json"
+
+    /// The digest of the OCI empty descriptor `{}`.
+    public static let emptyDigest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+
+    public static func isIndex(_ type: String?) -> Bool {
+        type == ociIndex || type == dockerList
+    }
+
+    public static func isManifest(_ type: String?) -> Bool {
+        type == ociManifest || type == dockerManifest
+    }
+
+    /// Non-distributable (OCI) and foreign (Docker) layers are never pushed to a registry.
+    public static func isNonDistributable(_ type: String) -> Bool {
+        type.contains(".nondistributable.") || type.contains(".foreign.")
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+
+/// A content descriptor as written in manifests and indexes; digest and size stay raw so one bad entry is a finding, not a failed parse.
+public struct Descriptor: Codable, Sendable, Hashable {
+    public var mediaType: String?
+    public var digest: String
+    public var size: Int64
+    public var urls: [String]?
+    public var annotations: [String: String]?
+    public var platform: DescriptorPlatform?
+    public var artifactType: String?
+
+    public init(mediaType: String?, digest: String, size: Int64, annotations: [String: String]? = nil, platform: DescriptorPlatform? = nil) {
+        self.mediaType = mediaType
+        self.digest = digest
+        self.size = size
+        self.annotations = annotations
+        self.platform = platform
+    }
+
+    /// The validated digest, or nil when the raw string is outside the grammar.
+    public var validDigest: Digest? { Digest(digest) }
+}
+
+/// `platform` as it appears in an index entry.
+public struct DescriptorPlatform: Codable, Sendable, Hashable {
+    public var os: String?
+    public var architecture: String?
+    public var variant: String?
+
+    enum CodingKeys: String, CodingKey {
+        case os, architecture, variant
+    }
+
+    public init(os: String?, architecture: String?, variant: String? = nil) {
+        self.os = os
+        self.architecture = architecture
+        self.variant = variant
+    }
+
+    public var platform: Platform {
+        Platform(os: os ?? "unknown", architecture: architecture ?? "unknown", variant: variant)
+    }
+}
+
+/// An OCI image index or Docker manifest list.
+public struct ImageIndex: Codable, Sendable {
+    public var schemaVersion: Int?
+    public var mediaType: String?
+    public var manifests: [Descriptor]
+    public var annotations: [String: String]?
+    public var subject: Descriptor?
+}
+
+/// An OCI image manifest or Docker schema 2 manifest.
+public struct ImageManifest: Codable, Sendable {
+    public var schemaVersion: Int?
+    public var mediaType: String?
+    public var config: Descriptor
+    public var layers: [Descriptor]
+    public var annotations: [String: String]?
+    public var subject: Descriptor?
+    public var artifactType: String?
+}
+
+/// The parts of an image config the checker needs: `rootfs.diff_ids` reveal uncompressed layers.
+public struct ImageConfigDocument: Codable, Sendable {
+    public struct RootFS: Codable, Sendable {
+        public var type: String?
+        public var diff_ids: [String]?
+    }
+    public var rootfs: RootFS?
+    public var os: String?
+    public var architecture: String?
+    public var variant: String?
+}
+
+/// What a JSON document in a layout turned out to be.
+public enum ParsedDocument: Sendable {
+    case index(ImageIndex)
+    case manifest(ImageManifest)
+}
+
+/// Parses manifests and indexes with the limits of SPEC §3; every failure is a message for a `manifest-invalid` finding.
+public enum DocumentParser {
+    /// Documents larger than this are refused before parsing (SPEC §3: 4 MiB).
+    public static let maxDocumentSize = 4 * 1024 * 1024
+
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public let message: String
+        public init(_ message: String) { self.message = message }
+        public var description: String { message }
+    }
+
+    /// Decides index vs manifest from `mediaType` (declared, else from the descriptor) or from the shape.
+    public static func parse(_ data: Data, declaredMediaType: String? = nil) throws -> ParsedDocument {
+        guard data.count <= maxDocumentSize else {
+            throw Failure("document is \(data.count) bytes, over the 4 MiB limit")
+        }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data, options: [])
+        } catch {
+            throw Failure("malformed JSON: \(shortReason(error))")
+        }
+        guard let dict = object as? [String: Any] else {
+            throw Failure("expected a JSON object at the top level")
+        }
+        let mediaType = (dict["mediaType"] as? String) ?? declaredMediaType
+        let looksLikeIndex = MediaType.isIndex(mediaType) || (mediaType == nil && dict["manifests"] != nil)
+        let decoder = JSONDecoder()
+        do {
+            if looksLikeIndex {
+                return .index(try decoder.decode(ImageIndex.self, from: data))
+            }
+            if dict["config"] != nil || dict["layers"] != nil || MediaType.isManifest(mediaType) {
+                return .manifest(try decoder.decode(ImageManifest.self, from: data))
+            }
+            if dict["manifests"] != nil {
+                return .index(try decoder.decode(ImageIndex.self, from: data))
+            }
+        } catch let error as DecodingError {
+            throw Failure(describe(error))
+        }
+        if let mediaType {
+            throw Failure("unsupported document media type \(mediaType.debugQuoted)")
+        }
+        throw Failure("neither an image index nor an image manifest")
+    }
+
+    /// Parses an image config for `rootfs.diff_ids`; nil when it is not a usable config (never fatal).
+    public static func parseConfig(_ data: Data) -> ImageConfigDocument? {
+        guard data.count <= maxDocumentSize else { return nil }
+        return try? JSONDecoder().decode(ImageConfigDocument.self, from: data)
+    }
+
+    static func shortReason(_ error: Error) -> String {
+        let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+        return String(text.prefix(200))
+    }
+
+    /// Renders a DecodingError as `field.path: what was wrong`, the way a user can act on it.
+    public static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [CodingKey]) -> String {
+            let parts = codingPath.map { key -> String in
+                if let index = key.intValue { return "[\(index)]" }
+                return "." + key.stringValue
+            }
+            let joined = parts.joined()
+            return joined.hasPrefix(".") ? String(joined.dropFirst()) : (joined.isEmpty ? "document" : joined)
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return "\(path(context.codingPath)): expected \(type)"
+        case .valueNotFound(let type, let context):
+            return "\(path(context.codingPath)): missing \(type) value"
+        case .keyNotFound(let key, let context):
+            return "\(path(context.codingPath + [key])): required field is missing"
+        case .dataCorrupted(let context):
+            return "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,14 @@
+/// `.verify-layers.yml` as the tool uses it (SPEC §3.2); defaults match a missing file.
+public struct ToolConfig: Sendable, Equatable {
+    public var registry: String?
+    public var images: [ImageMapping] = []
+    public var exclude: [String] = []
+    public var checkConfigBlob = true
+    public var strict = false
+    /// Seconds a positive answer stays cached; 0 disables the cache.
+    public var cacheTTL: Double = 3600
+    /// Standalone manifest/index files named by `images` entries that are files rather than directories.
+    public var source: String?
+
+    public init() {}
+}

@@ -1,0 +1,185 @@
+import Foundation
+import ImageModel
+
+/// What an unverifiable result does (`--on-error`).
+public enum OnErrorPolicy: String, Sendable, CaseIterable {
+    case fail, warn
+}
+
+/// Knobs of one verification run.
+public struct VerifyOptions: Sendable {
+    public var checkConfigBlob: Bool
+    public var onError: OnErrorPolicy
+    public var strict: Bool
+
+    public init(checkConfigBlob: Bool = true, onError: OnErrorPolicy = .fail, strict: Bool = false) {
+        self.checkConfigBlob = checkConfigBlob
+        self.onError = onError
+        self.strict = strict
+    }
+}
+
+/// The pipeline stage between reading and reporting: plan the calls, ask the registry, turn answers into findings.
+public struct Verifier {
+    public var registry: LayerRegistry
+    public var cache: PositiveCache?
+    public var options: VerifyOptions
+
+    public init(registry: LayerRegistry, cache: PositiveCache? = nil, options: VerifyOptions = VerifyOptions()) {
+        self.registry = registry
+        self.cache = cache
+        self.options = options
+    }
+
+    /// Runs the check; pure apart from the registry and cache it was given.
+    public func verify(_ scan: ScanResult, started: Date = Date()) -> RunReport {
+        let plan = Plan(images: scan.images, checkConfigBlob: options.checkConfigBlob, cache: cache)
+        let answers = plan.batches.isEmpty ? [] : registry.check(plan.batches)
+        var verdicts: [PlanKey: Verdict] = [:]
+        for key in plan.cachedKeys { verdicts[key] = .available(size: nil, mediaType: nil, cached: true) }
+        var confirmed: [(RepositoryRef, Digest)] = []
+        for answer in answers {
+            for digest in answer.batch.digests {
+                let key = PlanKey(repository: answer.batch.repository, digest: digest)
+                if let failure = answer.failure {
+                    verdicts[key] = .failed(failure)
+                } else if let layer = answer.answers[digest] {
+                    switch layer {
+                    case .available(let size, let mediaType):
+                        verdicts[key] = .available(size: size, mediaType: mediaType, cached: false)
+                        confirmed.append((answer.batch.repository, digest))
+                    case .unavailable(let reason):
+                        verdicts[key] = .unavailable(reason)
+                    case .invalid(let reason):
+                        verdicts[key] = .invalid(reason)
+                    }
+                } else {
+                    verdicts[key] = .failed(BatchFailure(.unverifiable, "the service's answer did not mention \(digest)"))
+                }
+            }
+        }
+        if let cache, !confirmed.isEmpty { cache.recordAvailable(confirmed) }
+
+        var findings = scan.findings
+        var imageResults: [ImageResult] = []
+        for image in scan.images {
+            let (result, imageFindings) = evaluate(image, plan: plan, verdicts: verdicts)
+            imageResults.append(result)
+            findings.append(contentsOf: imageFindings)
+        }
+        if options.onError == .warn {
+            findings = findings.map { finding in
+                var demoted = finding
+                if finding.rule == .verificationError { demoted.severity = .warning }
+                return demoted
+            }
+        }
+        var summary = Summary()
+        summary.images = scan.images.count
+        summary.requests = plan.batches.count
+        for key in plan.allKeys {
+            summary.layers += 1
+            switch verdicts[key] {
+            case .available?: summary.available += 1
+            case .unavailable?: summary.unavailable += 1
+            case .invalid?: summary.invalid += 1
+            case .failed?, nil: summary.unverified += 1
+            }
+        }
+        summary.skipped = plan.skippedCount
+        summary.invalid += plan.locallyInvalidCount
+        for finding in findings {
+            switch finding.severity {
+            case .error: summary.errors += 1
+            case .warning: summary.warnings += 1
+            case .notice: summary.notices += 1
+            }
+        }
+        summary.durationSeconds = Date().timeIntervalSince(started)
+        var report = RunReport(findings: findings, images: imageResults, summary: summary)
+        report.summary.exitCode = ExitStatus.code(for: report, options: options, failures: answers.compactMap(\.failure))
+        return report
+    }
+
+    private func evaluate(_ image: Image, plan: Plan, verdicts: [PlanKey: Verdict]) -> (ImageResult, [Finding]) {
+        var findings = image.findings
+        var blobs: [BlobResult] = []
+        var failureMessages: [BatchFailure.Kind: (message: String, count: Int)] = [:]
+        let reference = image.name
+        let platform = image.platform?.description
+        let repositoryText = image.repository?.description
+        for blob in image.blobs {
+            if blob.role == .config && !options.checkConfigBlob { continue }
+            if MediaType.isNonDistributable(blob.mediaType) {
+                blobs.append(BlobResult(digest: blob.digest.string, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: .skipped))
+                continue
+            }
+            guard let repository = image.repository else {
+                blobs.append(BlobResult(digest: blob.digest.string, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: .unverified))
+                continue
+            }
+            let key = PlanKey(repository: repository, digest: blob.digest)
+            let what = blob.role == .config ? "config blob" : "layer"
+            func finding(_ rule: Rule, _ message: String, severity: Severity? = nil) -> Finding {
+                Finding(rule: rule, severity: severity, message: message, path: blob.path, line: blob.line, commit: image.commit,
+                        image: reference, platform: platform, digest: blob.digest.string, repository: repositoryText)
+            }
+            var status = BlobStatus.unverified
+            var cached = false
+            switch verdicts[key] {
+            case .available(let size, let mediaType, let fromCache)?:
+                status = .available
+                cached = fromCache
+                if let size, size != blob.size {
+                    findings.append(finding(.sizeMismatch, "\(what) \(blob.digest) is \(blob.size) bytes in the descriptor but \(size) bytes in \(repository)"))
+                }
+                if let mediaType, !mediaType.isEmpty, mediaType != blob.mediaType, blob.role == .layer {
+                    findings.append(finding(.mediaTypeMismatch, "\(what) \(blob.digest) is \(blob.mediaType) in the descriptor but \(mediaType) in \(repository)"))
+                }
+            case .unavailable(let reason)?:
+                status = .unavailable
+                findings.append(finding(.layerUnavailable, "\(what) \(blob.digest) is not available in \(repository)\(reason.isEmpty ? "" : ": \(reason)")"))
+            case .invalid(let reason)?:
+                status = .invalid
+                findings.append(finding(.layerInvalid, "\(what) \(blob.digest) was rejected by the service as invalid\(reason.isEmpty ? "" : ": \(reason)")"))
+            case .failed(let failure)?:
+                var entry = failureMessages[failure.kind] ?? (failure.message, 0)
+                entry.count += 1
+                failureMessages[failure.kind] = entry
+            case nil:
+                break
+            }
+            blobs.append(BlobResult(digest: blob.digest.string, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: status, cached: cached))
+        }
+        for kind in [BatchFailure.Kind.repositoryNotFound, .credentials, .unverifiable] {
+            guard let entry = failureMessages[kind], let repository = image.repository else { continue }
+            let rule: Rule = kind == .repositoryNotFound ? .repositoryNotFound : .verificationError
+            let message = kind == .repositoryNotFound
+                ? "\(repository) does not exist in ECR Public: \(entry.message)"
+                : "could not verify \(entry.count) blob(s) in \(repository): \(entry.message)"
+            findings.append(Finding(rule: rule, message: message, path: image.manifestPath, line: 1, commit: image.commit,
+                                    image: reference, platform: platform, repository: repositoryText))
+        }
+        let result = ImageResult(
+            name: image.name, path: image.outputPath, manifestPath: image.manifestPath, manifestDigest: image.manifestDigest,
+            platform: platform, repository: repositoryText, commit: image.commit, blobs: blobs,
+            errors: findings.filter { $0.severity == .error }.count,
+            warnings: findings.filter { $0.severity == .warning }.count,
+            notices: findings.filter { $0.severity == .notice }.count)
+        return (result, findings)
+    }
+}
+
+/// The service's or the cache's verdict on one (repository, digest).
+enum Verdict {
+    case available(size: Int64?, mediaType: String?, cached: Bool)
+    case unavailable(String)
+    case invalid(String)
+    case failed(BatchFailure)
+}
+
+/// One distinct thing to ask about.
+struct PlanKey: Hashable {
+    var repository: RepositoryRef
+    var digest: Digest
+}

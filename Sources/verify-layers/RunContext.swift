@@ -1,0 +1,146 @@
+import ECRPublic
+import Foundation
+import GitSource
+import ImageModel
+import Reporters
+import Verification
+
+/// Composes one run from flags, config and environment: the executable's wiring, kept out of the commands.
+struct RunContext {
+    let options: SharedOptions
+    let environment: [String: String]
+    let repository: GitRepository
+    let started = Date()
+
+    init(options: SharedOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.options = options
+        self.environment = environment
+        do {
+            repository = try GitRepository(discovering: FileManager.default.currentDirectoryPath)
+        } catch let error as GitError {
+            throw Failure.config(error.message)
+        }
+    }
+
+    /// Resolves a revision to a commit; an unknown revision is a usage error.
+    func commit(_ revision: String) throws -> ObjectID {
+        do {
+            return try repository.resolveCommit(revision)
+        } catch let error as GitError {
+            throw Failure.usage(error.message)
+        }
+    }
+
+    /// `--config PATH`, else `.verify-layers.yml` in the commit, else defaults.
+    func config(at commit: ObjectID) throws -> ToolConfig {
+        if let path = options.config {
+            guard let data = FileManager.default.contents(atPath: path) else { throw Failure.config("cannot read config file \(path)") }
+            return try parseConfig(data, source: path)
+        }
+        let snapshot = try snapshot(commit)
+        switch snapshot.read(ConfigFile.fileName, limit: 1 << 20) {
+        case .file(let data): return try parseConfig(data, source: ConfigFile.fileName)
+        case .missing: return ToolConfig()
+        case .tooLarge: throw Failure.config("\(ConfigFile.fileName) is larger than 1 MiB")
+        case .notReadable(let why): throw Failure.config("\(ConfigFile.fileName) cannot be read: \(why)")
+        }
+    }
+
+    private func parseConfig(_ data: Data, source: String) throws -> ToolConfig {
+        guard let text = String(data: data, encoding: .utf8) else { throw Failure.config("\(source) is not UTF-8 text") }
+        do {
+            return try ConfigFile.parse(text, source: source)
+        } catch let error as ConfigError {
+            throw Failure.config(error.message)
+        }
+    }
+
+    func snapshot(_ commit: ObjectID) throws -> CommitSnapshot {
+        do {
+            return try CommitSnapshot(repository: repository, commit: commit)
+        } catch {
+            throw Failure.config("cannot read commit \(commit.short): \(error)")
+        }
+    }
+
+    func resolver(_ config: ToolConfig) -> RepositoryResolver {
+        RepositoryResolver(forcedRepository: options.repository, forcedRegistry: options.registryId,
+                           mappings: config.images, defaultRegistry: config.registry)
+    }
+
+    /// Reads every image output in the tree of `commit`.
+    func scanTree(_ commit: ObjectID, config: ToolConfig) throws -> ScanResult {
+        let scanner = ImageScanner(repository: repository, resolver: resolver(config), exclude: config.exclude)
+        do {
+            return applyShard(try scanner.scan(commit: commit, manifestFiles: config.manifestFileCandidates))
+        } catch {
+            throw Failure.config("cannot read the tree of \(commit.short): \(error)")
+        }
+    }
+
+    /// Keeps this shard's images: a stable hash of the output path, so every platform of an output lands together.
+    func applyShard(_ scan: ScanResult) -> ScanResult {
+        guard let shard = options.shard, shard.total > 1 else { return scan }
+        func mine(_ path: String) -> Bool { Int(ShardHash.fnv1a(path) % UInt64(shard.total)) == shard.index - 1 }
+        return ScanResult(images: scan.images.filter { mine($0.outputPath) }, findings: scan.findings.filter { mine($0.path) })
+    }
+
+    /// The ECR Public client from flags and environment; endpoint problems are configuration errors.
+    func makeClient(ci: Bool = false) throws -> ECRPublicClient {
+        let endpoint: Endpoint
+        do {
+            endpoint = try EndpointResolver.resolve(flag: options.endpointURL, region: options.region, environment: environment)
+        } catch let error as EndpointError {
+            throw Failure.config(error.message)
+        }
+        var attempts = options.maxAttempts ?? 3
+        if options.maxAttempts == nil, let raw = environment["AWS_MAX_ATTEMPTS"], let value = Int(raw), value >= 1 { attempts = min(value, 20) }
+        let verbose = options.verbose
+        let configuration = ClientConfiguration(
+            endpoint: endpoint, concurrency: options.concurrency, retry: RetryPolicy(maxAttempts: attempts),
+            deadline: options.timeout.map { started.addingTimeInterval($0) },
+            caBundle: environment["AWS_CA_BUNDLE"].flatMap { $0.isEmpty ? nil : $0 },
+            userAgent: "verify-layers/\(VerifyLayers.version)",
+            log: verbose ? { Console.err("verify-layers: \($0)") } : nil)
+        return ECRPublicClient(configuration: configuration, credentials: CredentialChain(providers: [EnvironmentCredentialProvider(environment: environment)]))
+    }
+
+    func verifyOptions(_ config: ToolConfig) -> VerifyOptions {
+        VerifyOptions(checkConfigBlob: config.checkConfigBlob, onError: options.onError, strict: config.strict)
+    }
+
+    /// Prints the stdout report and writes `--report` files; returns the exit code.
+    func emit(_ report: RunReport, defaultFormat: ReportFormat = .text) throws -> Int32 {
+        let color: Bool
+        switch options.color {
+        case .always: color = true
+        case .never: color = false
+        case .auto: color = Console.stdoutIsTTY && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+        }
+        let reportOptions = ReportOptions(color: color, quiet: options.quiet, toolVersion: VerifyLayers.version)
+        let format = options.format ?? defaultFormat
+        Console.out(Reporters.reporter(for: format).render(report, options: reportOptions))
+        for spec in options.reports {
+            let fileOptions = ReportOptions(color: false, quiet: false, toolVersion: VerifyLayers.version)
+            let text = Reporters.reporter(for: spec.format).render(report, options: fileOptions)
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: spec.path), options: .atomic)
+            } catch {
+                throw Failure.config("cannot write report \(spec.path): \(error.localizedDescription)")
+            }
+        }
+        return report.summary.exitCode
+    }
+}
+
+/// A hash that is the same on every machine and run (Swift's Hasher is seeded per process).
+enum ShardHash {
+    static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf29ce484222325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100000001b3
+        }
+        return hash
+    }
+}
