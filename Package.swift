@@ -29,6 +29,10 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["ImageModel"], path: "Tests/TestSupport"),
         .testTarget(name: "ImageModelTests", dependencies: ["ImageModel", "TestSupport"]),
+        .testTarget(name: "GitSourceTests", dependencies: ["GitSource", "ImageModel", "TestSupport"]),
+        .testTarget(name: "ECRPublicTests", dependencies: ["ECRPublic", "Verification", "ImageModel", "TestSupport"]),
+        .testTarget(name: "ReportersTests", dependencies: ["Reporters", "ImageModel", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "ImageModel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ImageModel", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -155,7 +155,6 @@ public final class ECRPublicClient: LayerRegistry {
         var headers = [
             "Content-Type: application/x-amz-json-1.1",
             "X-Amz-Target: \(Self.target)",
-            "Expect:",
         ]
         if let token = credentials.sessionToken { headers.append("X-Amz-Security-Token: \(token)") }
         try easy.setHeaders(headers)
@@ -167,6 +166,9 @@ public final class ECRPublicClient: LayerRegistry {
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
         try easy.set(CURLOPT_TIMEOUT_MS, Int(configuration.requestTimeout * 1000))
         try easy.set(CURLOPT_PIPEWAIT, 1)
+        // Large batches would wait for `100 Continue`; a removed `Expect:` header cannot be used instead, because
+        // curl 7.88's SigV4 signs it although it is never sent.
+        try easy.set(CURLOPT_EXPECT_100_TIMEOUT_MS, 0)
         try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
         if let bundle = configuration.caBundle { try easy.set(CURLOPT_CAINFO, string: bundle) }
         return easy

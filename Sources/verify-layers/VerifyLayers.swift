@@ -9,6 +9,9 @@ struct VerifyLayers: ParsableCommand {
         commandName: "verify-layers",
         abstract: "Check that the container image layers committed to git exist in Amazon ECR Public.",
         version: version,
-        subcommands: [CheckCommand.self, ListCommand.self]
+        subcommands: [
+            CheckCommand.self, PrePushCommand.self, CICommand.self, ListCommand.self,
+            InstallCommand.self, UninstallCommand.self, DoctorCommand.self,
+        ]
     )
 }

@@ -14,6 +14,7 @@ Standard library + botocore only.  See README.md next to this file.
 from __future__ import annotations
 
 import argparse
+import collections
 import copy
 import datetime as _dt
 import hashlib
@@ -430,14 +431,15 @@ class ServiceError(Exception):
 
 class Emulator:
     def __init__(self, state_doc=None, latency_ms: int = 0,
-                 regions=DEFAULT_REGIONS, quiet: bool = False):
+                 regions=DEFAULT_REGIONS, quiet: bool = False, log_limit: int = 100000):
         self.model = Model()
         self.lock = threading.RLock()
         self.state = normalize_state(state_doc)
         self.latency = max(0, latency_ms) / 1000.0
         self.regions = tuple(regions)
         self.quiet = quiet
-        self.requests: list[dict] = []
+        # Oldest entries are dropped beyond log_limit so long benchmarks stay bounded.
+        self.requests: collections.deque = collections.deque(maxlen=max(1, log_limit))
         self.faults: list[dict] = []
         self.stopping = threading.Event()
 
@@ -593,6 +595,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ecr-public-emulator/1"
     disable_nagle_algorithm = True  # TCP_NODELAY on every accepted socket
+    timeout = 600  # drop connections idle (or stuck mid-request) for 10 minutes
     emu: Emulator  # set on the subclass created by make_server
 
     # ---- plumbing ----------------------------------------------------------
@@ -636,8 +639,8 @@ class Handler(BaseHTTPRequestHandler):
         self._headers_buffer.append(body)
         self.flush_headers()
 
-    def _json(self, status: int, obj, extra=None) -> None:
-        self._send(status, json.dumps(obj).encode(), "application/json" if extra is None else JSON_CT, extra)
+    def _json(self, status: int, obj) -> None:
+        self._send(status, json.dumps(obj).encode(), "application/json")
 
     def _service_error(self, status, code, message, request_id):
         body = json.dumps({"__type": code, "message": message}).encode()
@@ -664,7 +667,12 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self):
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except ValueError:
+            self.close_connection = True
+            self._json(400, {"ok": False, "error": "bad Content-Length or chunked framing"})
+            return
         path = self._path()
         if path.startswith(CONTROL_PREFIX):
             self._control(path, body)
@@ -710,6 +718,9 @@ class Handler(BaseHTTPRequestHandler):
                 return
         except StateError as e:
             self._json(400, {"ok": False, "error": str(e)})
+            return
+        except Exception as e:  # keep the connection usable on a bad control request
+            self._json(500, {"ok": False, "error": repr(e)})
             return
         self._json(200, out)
 
@@ -900,7 +911,9 @@ def main(argv=None) -> int:
                     help="delay added to every service answer")
     ap.add_argument("--regions", default=",".join(DEFAULT_REGIONS),
                     help="comma-separated regions accepted in the credential scope")
-    ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--log-limit", type=int, default=100000,
+                    help="keep at most this many request-log entries (oldest dropped)")
+    ap.add_argument("--quiet", action="store_true", help="no per-request lines on stderr")
     args = ap.parse_args(argv)
 
     doc = None
@@ -914,7 +927,7 @@ def main(argv=None) -> int:
     try:
         emu = Emulator(doc, latency_ms=args.latency_ms,
                        regions=[r.strip() for r in args.regions.split(",") if r.strip()],
-                       quiet=args.quiet)
+                       quiet=args.quiet, log_limit=args.log_limit)
     except StateError as e:
         print(f"error: invalid state: {e}", file=sys.stderr)
         return 2

@@ -1,0 +1,4 @@
+import Testing
+@testable import ECRPublic
+
+@Test func ecrpublicModuleLoads() {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import GitSource
+
+@Test func gitsourceModuleLoads() {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import Reporters
+
+@Test func reportersModuleLoads() {}

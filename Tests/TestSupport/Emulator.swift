@@ -1,0 +1,139 @@
+import Foundation
+
+/// One request the emulator logged.
+public struct EmulatorRequest: Decodable, Sendable {
+    public var operation: String?
+    public var registryId: String?
+    public var repositoryName: String?
+    public var layerDigests: [String]?
+    public var signatureValid: Bool
+    public var signatureError: String?
+    public var sessionTokenSigned: Bool?
+    public var status: Int
+    public var fault: String?
+}
+
+/// The project's ECR Public emulator (Tests/emulator), started on a free loopback port for one test.
+public final class Emulator {
+    public static let accessKey = "AKIAVLTESTEXAMPLE001"
+    public static let secretKey = "vlTestSecretKey/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    public static let sessionAccessKey = "ASIAVLTESTSESSION001"
+    public static let sessionSecretKey = "vlSessionSecret/K7MDENG/bPxRfiCYSESSIONKEY"
+    public static let sessionToken = "FwoGZXIvYXdzEVLTESTSESSIONTOKEN//////////wEaDEXAMPLE"
+
+    private let process: Process
+    private let directory: TemporaryDirectory
+    public let port: Int
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Environment that makes verify-layers (or the AWS CLI) talk to this emulator with valid credentials.
+    public var environment: [String: String] {
+        [
+            "AWS_ACCESS_KEY_ID": Emulator.accessKey,
+            "AWS_SECRET_ACCESS_KEY": Emulator.secretKey,
+            "AWS_ENDPOINT_URL_ECR_PUBLIC": url,
+            "AWS_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        ]
+    }
+
+    /// Starts the emulator with `repositories[registry][repository] = [digest: size]`.
+    public convenience init(registry: String = "demo", registryId: String = "123456789012", repositories: [String: [String: Int64]] = [:],
+                            missingStyle: String = "failure", latencyMs: Int = 0) throws {
+        var repos: [String: Any] = [:]
+        for (name, layers) in repositories {
+            repos[name] = ["layers": layers.mapValues { ["size": $0] }]
+        }
+        let state: [String: Any] = [
+            "credentials": [
+                ["accessKeyId": Emulator.accessKey, "secretAccessKey": Emulator.secretKey],
+                ["accessKeyId": Emulator.sessionAccessKey, "secretAccessKey": Emulator.sessionSecretKey, "sessionToken": Emulator.sessionToken],
+            ],
+            "defaultRegistry": registryId,
+            "registries": [["registryId": registryId, "aliases": [registry], "missingStyle": missingStyle, "repositories": repos]],
+        ]
+        try self.init(state: try JSONSerialization.data(withJSONObject: state), latencyMs: latencyMs)
+    }
+
+    public init(state: Data, latencyMs: Int = 0) throws {
+        directory = try TemporaryDirectory(prefix: "vl-emulator")
+        let statePath = directory.path + "/state.json"
+        let portFile = directory.path + "/port"
+        try state.write(to: URL(fileURLWithPath: statePath))
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", PackagePaths.emulatorScript, "--state", statePath, "--port", "0", "--port-file", portFile,
+                             "--latency-ms", String(latencyMs), "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        var found: Int?
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                found = value
+                break
+            }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        guard let found else {
+            process.terminate()
+            throw ShellError("the emulator did not start (python3 \(PackagePaths.emulatorScript))")
+        }
+        port = found
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    // MARK: - Control API
+
+    public func requests() throws -> [EmulatorRequest] {
+        let data = try control("GET", "requests")
+        return try JSONDecoder().decode([EmulatorRequest].self, from: data)
+    }
+
+    /// Only the BatchCheckLayerAvailability calls.
+    public func batchCalls() throws -> [EmulatorRequest] {
+        try requests().filter { $0.operation == "BatchCheckLayerAvailability" }
+    }
+
+    public func clearRequests() throws {
+        _ = try control("POST", "requests/clear")
+    }
+
+    /// Adds fault rules, e.g. `["kind": "throttle", "count": 2]`.
+    public func addFaults(_ rules: [[String: Any]]) throws {
+        _ = try control("POST", "faults", body: try JSONSerialization.data(withJSONObject: rules))
+    }
+
+    public func clearFaults() throws {
+        _ = try control("DELETE", "faults")
+    }
+
+    /// Adds or removes one layer.
+    public func setLayer(repository: String, digest: String, size: Int64, present: Bool, registry: String = "demo") throws {
+        let body: [String: Any] = ["registry": registry, "repository": repository, "digest": digest, "size": size, "present": present]
+        _ = try control("POST", "layers", body: try JSONSerialization.data(withJSONObject: body))
+    }
+
+    @discardableResult
+    public func control(_ method: String, _ path: String, body: Data? = nil) throws -> Data {
+        var arguments = ["curl", "-sS", "--fail", "-X", method, "\(url)/__emulator/\(path)"]
+        var input: String?
+        if let body {
+            arguments += ["-H", "Content-Type: application/json", "--data-binary", "@-"]
+            input = String(decoding: body, as: UTF8.self)
+        }
+        let result = try Shell.run(arguments, stdin: input, timeout: 30)
+        guard result.status == 0 else { throw ShellError("emulator control \(method) \(path) failed: \(result.stderr)") }
+        return Data(result.stdout.utf8)
+    }
+}
