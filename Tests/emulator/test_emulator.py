@@ -515,6 +515,16 @@ def test_curl_session_token_and_wrong_secret(emu):
     assert code == 403 and "content-type" in b["message"]
 
 
+@needs_curl
+def test_curl_signed_but_unsent_header_is_caught(emu):
+    # curl 7.88 signs a header removed with `-H 'Expect:'` although it never sends it.
+    code, b = curl(emu, json.dumps(body_of()), headers=["Expect:"])
+    assert code == 403 and b["__type"] == "InvalidSignatureException"
+    assert "'expect'" in b["message"]
+    assert emu.requests()[-1]["signedHeaders"] == [
+        "content-type", "expect", "host", "x-amz-date", "x-amz-target"]
+
+
 # --------------------------------------------------------------------------
 # the real AWS CLI
 # --------------------------------------------------------------------------
