@@ -18,7 +18,7 @@ public struct TreeEntry: Sendable {
 
 /// Owns one `git_repository*`; every read copies data out into Swift values so no libgit2 lifetime escapes.
 public final class GitRepository {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private var treeCache: [ObjectID: [TreeEntry]] = [:]
 
     /// Opens the repository containing `path` (searching upwards, like git itself).

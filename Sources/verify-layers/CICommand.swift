@@ -1,15 +1,57 @@
 import ArgumentParser
+import Foundation
+import GitSource
 
-/// `verify-layers ci` (being built; see its issue).
+/// `verify-layers ci`: checks what a GitHub Actions or GitLab CI run introduced, in the format that environment reads.
 struct CICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ci",
-        abstract: "Check what a GitHub Actions or GitLab CI pipeline run introduced."
+        abstract: "Check what a GitHub Actions or GitLab CI pipeline run introduced.",
+        discussion: """
+            The range comes from the event (GitHub push: before..after, pull_request: base..head; GitLab: \
+            CI_COMMIT_BEFORE_SHA or CI_MERGE_REQUEST_DIFF_BASE_SHA). When the base is unknown, all zeros, or missing \
+            from a shallow clone, the full tree at HEAD is checked instead. The positive cache is not used.
+            """
     )
 
+    @OptionGroup var options: SharedOptions
+
     func run() throws {
+        let environment = ProcessInfo.processInfo.environment
         try runReportingFailures {
-            throw Failure.usage("`ci` is not available in this build yet")
+            var effective = options
+            if effective.shard == nil { effective.shard = try CIEnvironment.shard(environment) }
+            let context = try RunContext(options: effective, environment: environment)
+            let plan = CIEnvironment.plan(environment)
+            switch try range(plan, context: context) {
+            case .range(let request):
+                let outcome = try context.scanIntroduced([request])
+                return try context.verifyAndEmit(outcome.scan, config: outcome.config, ci: true, defaultFormat: plan.defaultFormat)
+            case .fullTree(let reason):
+                Console.err("verify-layers: \(reason); checking the full tree at HEAD")
+                let head = try context.commit("HEAD")
+                let config = try context.config(at: head)
+                let scan = try context.scanTree(head, config: config)
+                return try context.verifyAndEmit(scan, config: config, ci: true, defaultFormat: plan.defaultFormat)
+            }
         }
+    }
+
+    enum Target {
+        case range(RangeRequest)
+        case fullTree(String)
+    }
+
+    /// Turns the plan into commits of this clone, falling back to the full tree when the base is not usable here.
+    private func range(_ plan: CIPlan, context: RunContext) throws -> Target {
+        guard let baseText = plan.base else { return .fullTree(plan.fullTreeReason ?? "no commit range") }
+        guard let base = ObjectID(hex: baseText.lowercased()) else { return .fullTree("the base commit \(baseText.debugDescription) is not a commit id") }
+        if base.isZero { return .fullTree("the base commit is all zeros (a new branch, tag or first push)") }
+        guard let baseCommit = context.peeledCommit(base) else {
+            return .fullTree("the base commit \(base.short) is not in this clone (a shallow checkout; fetch-depth: 0 or GIT_DEPTH: 0 fetches it)")
+        }
+        var head = try context.commit("HEAD")
+        if let headText = plan.head, let id = ObjectID(hex: headText.lowercased()), let commit = context.peeledCommit(id) { head = commit }
+        return .range(RangeRequest(tip: head, hidden: [baseCommit]))
     }
 }

@@ -1,26 +1,39 @@
 import ArgumentParser
 import Verification
 
-/// `verify-layers check [<rev>]`: every image output in the tree at a revision.
+/// `verify-layers check [<rev>]`: every image output in the tree at a revision, or only what `--range A..B` introduced.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check every image output in the tree of a revision against ECR Public."
     )
 
-    @Argument(help: "The revision whose tree to check.")
-    var revision: String = "HEAD"
+    @Argument(help: "The revision whose tree to check (default HEAD).")
+    var revision: String?
+
+    @Option(help: ArgumentHelp("Check only the outputs added or changed by the commits in A..B (as git log A..B).", valueName: "A..B"))
+    var range: String?
 
     @OptionGroup var options: SharedOptions
+
+    func validate() throws {
+        if range != nil && revision != nil { throw ValidationError("give either a revision or --range, not both") }
+    }
 
     func run() throws {
         try runReportingFailures {
             let context = try RunContext(options: options)
-            let commit = try context.commit(revision)
+            if let range {
+                let (base, head) = try RangeSyntax.parse(range)
+                let request = RangeRequest(tip: try context.commit(head), hidden: [try context.commit(base)])
+                let outcome = try context.scanIntroduced([request])
+                return try context.verifyAndEmit(outcome.scan, config: outcome.config)
+            }
+            let commit = try context.commit(revision ?? "HEAD")
             let config = try context.config(at: commit)
             let scan = try context.scanTree(commit, config: config)
             let client = try context.makeClient()
-            let report = Verifier(registry: client, options: context.verifyOptions(config)).verify(scan, started: context.started)
+            let report = Verifier(registry: client, cache: context.makeCache(config), options: context.verifyOptions(config)).verify(scan, started: context.started)
             return try context.emit(report)
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
+import Foundation
 
-/// `verify-layers uninstall` (being built; see its issue).
+/// `verify-layers uninstall`: removes our hook and puts back the foreign hook install kept; leaves others' hooks alone.
 struct UninstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uninstall",
@@ -9,7 +10,10 @@ struct UninstallCommand: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
-            throw Failure.usage("`uninstall` is not available in this build yet")
+            let repository = try HookFiles.openRepository()
+            let files = HookFiles(directory: HookScript.hooksDirectory(repository, home: ProcessInfo.processInfo.environment["HOME"]))
+            for message in try files.uninstall() { Console.out(message + "\n") }
+            return 0
         }
     }
 }

@@ -1,0 +1,65 @@
+import Foundation
+import ImageModel
+
+/// Reads the image-output versions that a set of commits introduced, each distinct version once across every call:
+/// the GitSource entry point for `pre-push`, `check --range` and `ci`.
+public final class RangeScanner {
+    let repository: GitRepository
+    private var seen = Set<VersionKey>()
+    private var snapshots: [ObjectID: CommitSnapshot] = [:]
+    /// Commits diffed so far (a commit reached from two refs is diffed once).
+    public private(set) var commitsScanned = 0
+    /// Distinct output versions read so far.
+    public private(set) var versionsRead = 0
+    private var diffed = Set<ObjectID>()
+
+    public init(repository: GitRepository) {
+        self.repository = repository
+    }
+
+    /// Walks `tips` minus `hidden`, diffs each new commit against its parents and reads every new output version with
+    /// `scanner` (whose resolver and excludes come from the config that applies to these tips).
+    public func scan(tips: [ObjectID], hidden: [ObjectID], scanner: ImageScanner, manifestFiles: [String] = []) throws -> ScanResult {
+        let commits = try CommitRange(repository: repository).commits(from: tips, excluding: hidden)
+        return try scan(commits: commits, scanner: scanner, manifestFiles: manifestFiles)
+    }
+
+    /// Reads the new output versions of already-walked commits (oldest first, so a version is attributed to the
+    /// commit that first introduced it).
+    public func scan(commits: [WalkedCommit], scanner: ImageScanner, manifestFiles: [String] = []) throws -> ScanResult {
+        let diff = TreeDiff(repository: repository)
+        var result = ScanResult()
+        for commit in commits where diffed.insert(commit.id).inserted {
+            commitsScanned += 1
+            let changes = try diff.changedOutputs(of: commit, manifestFiles: manifestFiles)
+            for name in changes.unreadableNames where seen.insert(VersionKey(kind: nil, path: name, content: commit.tree)).inserted {
+                result.findings.append(Finding(rule: .manifestInvalid, severity: .warning,
+                                               message: "directory name is not valid UTF-8 and was not scanned: \(name.debugQuoted)",
+                                               path: name, commit: commit.id.hex))
+            }
+            for version in changes.versions {
+                if scanner.isExcluded(version.output.path) { continue }
+                guard seen.insert(VersionKey(kind: version.output.kind, path: version.output.path, content: version.content)).inserted else { continue }
+                versionsRead += 1
+                let part = scanner.read(version.output, in: try snapshot(version.commit))
+                result.images += part.images
+                result.findings += part.findings
+            }
+        }
+        return result
+    }
+
+    private func snapshot(_ commit: ObjectID) throws -> CommitSnapshot {
+        if let cached = snapshots[commit] { return cached }
+        let snapshot = try CommitSnapshot(repository: repository, commit: commit)
+        snapshots[commit] = snapshot
+        return snapshot
+    }
+
+    /// A version is its place and its content: the same bytes at another path may map to another repository.
+    struct VersionKey: Hashable {
+        var kind: OutputKind?
+        var path: String
+        var content: ObjectID
+    }
+}

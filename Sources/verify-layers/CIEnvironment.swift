@@ -1,0 +1,108 @@
+import Foundation
+import Reporters
+
+/// What a CI run asks to check, read from GitHub Actions' or GitLab CI's environment: a base..head range when the
+/// event names one, otherwise the full tree at HEAD with the reason (printed as a one-line notice).
+struct CIPlan: Equatable {
+    enum Provider: String {
+        case github, gitlab, none
+    }
+
+    var provider: Provider
+    /// The event's base commit text (may be all zeros or absent from a shallow clone: the caller decides).
+    var base: String?
+    /// The event's head commit text; HEAD when nil or not in the clone.
+    var head: String?
+    /// Why there is no range, when `base` is nil.
+    var fullTreeReason: String?
+
+    /// The report format this environment reads best.
+    var defaultFormat: ReportFormat {
+        switch provider {
+        case .github: return .github
+        case .gitlab: return .gitlab
+        case .none: return .text
+        }
+    }
+}
+
+/// Reads the CI variables; pure apart from reading `GITHUB_EVENT_PATH`, so recorded event files test it.
+enum CIEnvironment {
+    static func plan(_ environment: [String: String]) -> CIPlan {
+        if environment["GITHUB_ACTIONS"] == "true" { return github(environment) }
+        if environment["GITLAB_CI"] == "true" { return gitlab(environment) }
+        return CIPlan(provider: .none, fullTreeReason: "no GitHub Actions or GitLab CI environment found")
+    }
+
+    /// The parts of a GitHub webhook payload that name a range.
+    private struct GitHubEvent: Decodable {
+        struct Ref: Decodable { var sha: String? }
+        struct PullRequest: Decodable {
+            var base: Ref?
+            var head: Ref?
+        }
+        struct MergeGroup: Decodable {
+            var base_sha: String?
+            var head_sha: String?
+        }
+        var before: String?
+        var after: String?
+        var pull_request: PullRequest?
+        var merge_group: MergeGroup?
+    }
+
+    private static func github(_ environment: [String: String]) -> CIPlan {
+        let name = environment["GITHUB_EVENT_NAME"] ?? ""
+        func fullTree(_ reason: String) -> CIPlan { CIPlan(provider: .github, fullTreeReason: reason) }
+        guard ["push", "pull_request", "pull_request_target", "merge_group"].contains(name) else {
+            return fullTree("the GitHub event \(name.isEmpty ? "(unnamed)" : "`\(name)`") names no commit range")
+        }
+        guard let path = environment["GITHUB_EVENT_PATH"], !path.isEmpty else { return fullTree("GITHUB_EVENT_PATH is not set") }
+        guard let data = FileManager.default.contents(atPath: path) else { return fullTree("cannot read the event file \(path)") }
+        guard let event = try? JSONDecoder().decode(GitHubEvent.self, from: data) else {
+            return fullTree("the event file \(path) is not a GitHub event payload")
+        }
+        let base: String?
+        let head: String?
+        switch name {
+        case "push":
+            base = event.before
+            head = event.after ?? environment["GITHUB_SHA"]
+        case "merge_group":
+            base = event.merge_group?.base_sha
+            head = event.merge_group?.head_sha ?? environment["GITHUB_SHA"]
+        default:
+            base = event.pull_request?.base?.sha
+            head = event.pull_request?.head?.sha
+        }
+        guard let base, !base.isEmpty else { return fullTree("the `\(name)` event has no base commit") }
+        return CIPlan(provider: .github, base: base, head: head)
+    }
+
+    private static func gitlab(_ environment: [String: String]) -> CIPlan {
+        let source = environment["CI_PIPELINE_SOURCE"] ?? ""
+        let head = environment["CI_COMMIT_SHA"]
+        if source == "merge_request_event" {
+            guard let base = environment["CI_MERGE_REQUEST_DIFF_BASE_SHA"], !base.isEmpty else {
+                return CIPlan(provider: .gitlab, fullTreeReason: "the merge request pipeline has no CI_MERGE_REQUEST_DIFF_BASE_SHA")
+            }
+            return CIPlan(provider: .gitlab, base: base, head: head)
+        }
+        guard source.isEmpty || source == "push" else {
+            return CIPlan(provider: .gitlab, fullTreeReason: "a `\(source)` pipeline names no commit range")
+        }
+        guard let base = environment["CI_COMMIT_BEFORE_SHA"], !base.isEmpty else {
+            return CIPlan(provider: .gitlab, fullTreeReason: "CI_COMMIT_BEFORE_SHA is not set")
+        }
+        return CIPlan(provider: .gitlab, base: base, head: head)
+    }
+
+    /// `CI_NODE_INDEX`/`CI_NODE_TOTAL` (1-based, as GitLab's `parallel:` sets them) as a shard; nil when unset.
+    static func shard(_ environment: [String: String]) throws -> Shard? {
+        guard let index = environment["CI_NODE_INDEX"], let total = environment["CI_NODE_TOTAL"], !index.isEmpty, !total.isEmpty else { return nil }
+        guard let shard = Shard(argument: "\(index)/\(total)") else {
+            throw Failure.usage("CI_NODE_INDEX=\(index.debugDescription) and CI_NODE_TOTAL=\(total.debugDescription) must be whole numbers with 1 <= CI_NODE_INDEX <= CI_NODE_TOTAL (the index is 1-based)")
+        }
+        return shard
+    }
+}

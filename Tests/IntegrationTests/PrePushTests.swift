@@ -1,0 +1,258 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Real `git push` to a local bare remote through the installed hook (SPEC §1.1).
+@Suite struct PrePushTests {
+    @Test func missingLayerRejectsThePushAndTheRemoteRefDoesNotMove() throws {
+        let good = TestImage("images/app", seed: "good")
+        let bad = TestImage("images/app", seed: "bad")
+        let push = try PushFixture(layers: good.blobs)
+        try good.write(into: push.repo)
+        try push.repo.commitAll("good image")
+        let first = try push.git(["push", "-q", "origin", "main"])
+        #expect(first.status == 0, "\(first.combined)")
+        let before = try push.remoteRef("refs/heads/main")
+        #expect(before == (try push.head()))
+
+        try bad.write(into: push.repo)
+        try push.repo.commitAll("image with a layer nobody pushed")
+        let second = try push.git(["push", "origin", "main"])
+        #expect(second.status != 0)
+        #expect(second.combined.contains("layer-unavailable"), "\(second.combined)")
+        #expect(second.combined.contains(bad.image.layers[0].digest))
+        #expect(try push.remoteRef("refs/heads/main") == before, "the remote ref did not move")
+        let asked = try push.askedDigests()
+        #expect(Set(asked).isSuperset(of: bad.digests))
+    }
+
+    @Test func allLayersPresentIsAccepted() throws {
+        let image = TestImage("images/app", seed: "ok", layers: 3)
+        let push = try PushFixture(layers: image.blobs)
+        try image.write(into: push.repo)
+        try push.repo.commitAll("image")
+        let result = try push.git(["push", "origin", "main"])
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(try push.remoteRef("refs/heads/main") == (try push.head()))
+        #expect(Set(try push.askedDigests()) == image.digests)
+    }
+
+    @Test func newBranchCarryingTwoVersionsOfAnImageChecksBoth() throws {
+        let v1 = TestImage("images/app", seed: "v1")
+        let v2 = TestImage("images/app", seed: "v2")
+        let push = try PushFixture(layers: v1.blobs.merging(v2.blobs) { $1 })
+        try push.repo.write("README.md", Data("hello".utf8))
+        try push.repo.commitAll("start")
+        #expect(try push.git(["push", "-q", "origin", "main"]).status == 0)
+        #expect(try push.askedDigests().isEmpty, "a commit without image outputs asks nothing")
+
+        try push.repo.git(["checkout", "-q", "-b", "feature"])
+        try v1.write(into: push.repo)
+        try push.repo.commitAll("v1")
+        try v2.write(into: push.repo)
+        try push.repo.commitAll("v2")
+        let result = try push.git(["push", "origin", "feature"])
+        #expect(result.status == 0, "\(result.combined)")
+        let asked = try push.askedDigests()
+        #expect(Set(asked) == v1.digests.union(v2.digests))
+        #expect(asked.count == Set(asked).count, "each digest once")
+    }
+
+    @Test func branchAndTagInOnePushAskEachDigestOnce() throws {
+        let app = TestImage("images/app", seed: "app", layers: 2)
+        let tool = TestImage("images/tool", repository: "tool", seed: "tool")
+        let push = try PushFixture(layers: app.blobs)
+        try tool.publish(to: push.emulator, repository: "tool")
+        try app.write(into: push.repo)
+        try tool.write(into: push.repo)
+        try push.repo.commitAll("two images")
+        try push.repo.git(["checkout", "-q", "-b", "release"])
+        try push.repo.write("CHANGELOG", Data("1.0".utf8))
+        try push.repo.commitAll("release notes")
+        try push.repo.git(["tag", "-a", "-m", "v1", "v1.0"])
+        try push.repo.git(["tag", "light", "main"])
+        let result = try push.git(["push", "origin", "main", "release", "v1.0", "light"])
+        #expect(result.status == 0, "\(result.combined)")
+        let asked = try push.askedDigests()
+        #expect(Set(asked) == app.digests.union(tool.digests))
+        #expect(asked.count == Set(asked).count, "each digest asked once per push: \(asked)")
+        #expect(try push.remoteRef("refs/tags/v1.0") != nil)
+    }
+
+    @Test func rePushingCommitsTheRemoteHasMakesNoCall() throws {
+        let image = TestImage("images/app", seed: "again")
+        let push = try PushFixture(layers: image.blobs)
+        try image.write(into: push.repo)
+        try push.repo.commitAll("image")
+        #expect(try push.git(["push", "-q", "origin", "main"]).status == 0)
+        #expect(!(try push.askedDigests()).isEmpty)
+        try push.emulator.clearRequests()
+        // Same commits under new names: a branch and a tag the remote does not have yet.
+        try push.repo.git(["branch", "copy"])
+        try push.repo.git(["tag", "v2"])
+        let result = try push.git(["push", "origin", "copy", "v2", "main:refs/heads/another"])
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(try push.emulator.batchCalls().isEmpty)
+        #expect(result.stdout.isEmpty && !result.stderr.contains("verify-layers"), "silent when nothing to check: \(result.combined)")
+    }
+
+    @Test func deletionMakesNoCall() throws {
+        let image = TestImage("images/app", seed: "del")
+        let push = try PushFixture(layers: image.blobs)
+        try image.write(into: push.repo)
+        try push.repo.commitAll("image")
+        #expect(try push.git(["push", "-q", "origin", "main", "main:refs/heads/gone"]).status == 0)
+        try push.emulator.clearRequests()
+        let result = try push.git(["push", "origin", ":refs/heads/gone"])
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(try push.remoteRef("refs/heads/gone") == nil)
+        #expect(try push.emulator.batchCalls().isEmpty)
+    }
+
+    @Test func noVerifyAndSkipVariableBypassTheCheck() throws {
+        let bad = TestImage("images/app", seed: "missing")
+        let push = try PushFixture()
+        try bad.write(into: push.repo)
+        try push.repo.commitAll("bad image")
+        #expect(try push.git(["push", "origin", "main"]).status != 0)
+        try push.emulator.clearRequests()
+
+        let skipped = try push.git(["push", "origin", "main:refs/heads/skipped"], environment: ["VERIFY_LAYERS_SKIP": "1"])
+        #expect(skipped.status == 0, "\(skipped.combined)")
+        #expect(skipped.stderr.contains("VERIFY_LAYERS_SKIP"))
+        let noVerify = try push.git(["push", "--no-verify", "origin", "main"])
+        #expect(noVerify.status == 0, "\(noVerify.combined)")
+        #expect(try push.remoteRef("refs/heads/main") == (try push.head()))
+        #expect(try push.emulator.batchCalls().isEmpty)
+    }
+
+    @Test func pushToAURLWithNoRemoteName() throws {
+        let image = TestImage("images/app", seed: "url")
+        let push = try PushFixture(layers: image.blobs)
+        try image.write(into: push.repo)
+        try push.repo.commitAll("image")
+        let result = try push.git(["push", push.remote.path, "main"])
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(Set(try push.askedDigests()) == image.digests)
+
+        let missing = TestImage("images/app", seed: "url-missing")
+        try missing.write(into: push.repo)
+        try push.repo.commitAll("missing")
+        try push.emulator.clearRequests()
+        #expect(try push.git(["push", push.remote.path, "main"]).status != 0)
+        // Only the new commit's image: the previous push's commit is the remote's ref.
+        #expect(Set(try push.askedDigests()) == missing.digests)
+    }
+
+    @Test func shallowCloneCanPush() throws {
+        let image = TestImage("images/app", seed: "shallow")
+        let push = try PushFixture(layers: image.blobs)
+        for index in 0..<3 {
+            try push.repo.write("file", Data("\(index)".utf8))
+            try push.repo.commitAll("c\(index)")
+        }
+        #expect(try push.git(["push", "-q", "origin", "main"]).status == 0)
+        let clone = try TemporaryDirectory(prefix: "vl-shallow")
+        let work = clone.path + "/w"
+        try Shell.run(["git", "clone", "-q", "--depth", "1", "file://" + push.remote.path, work], environment: GitFixture.baseEnvironment)
+        let env = GitFixture.baseEnvironment.merging(push.environment) { $1 }
+        #expect(try Shell.run([PackagePaths.binary, "install"], cwd: work, environment: env).status == 0)
+        let files = image.files
+        for (name, data) in files {
+            let url = URL(fileURLWithPath: work + "/" + name)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: url)
+        }
+        try Shell.run(["git", "add", "-A"], cwd: work, environment: env)
+        try Shell.run(["git", "commit", "-q", "-m", "image from a shallow clone"], cwd: work, environment: env)
+        let result = try Shell.run(["git", "push", "origin", "HEAD:refs/heads/from-shallow"], cwd: work, environment: env)
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(Set(try push.askedDigests()) == image.digests)
+        // To a fresh remote with no tracking refs the walk runs into the shallow boundary and must stop there.
+        try push.emulator.clearRequests()
+        let fresh = try GitFixture(bare: true)
+        try fresh.git(["config", "receive.shallowUpdate", "true"])
+        let toFresh = try Shell.run(["git", "push", fresh.path, "HEAD:refs/heads/main"], cwd: work, environment: env)
+        #expect(toFresh.status == 0, "\(toFresh.combined)")
+        #expect(Set(try push.askedDigests()) == image.digests)
+    }
+
+    @Test func mergePushChecksTheSideBranchVersionOnce() throws {
+        let side = TestImage("images/app", seed: "side")
+        let push = try PushFixture(layers: side.blobs)
+        try push.repo.write("README.md", Data("base".utf8))
+        try push.repo.commitAll("base")
+        #expect(try push.git(["push", "-q", "origin", "main"]).status == 0)
+        try push.repo.git(["checkout", "-q", "-b", "side"])
+        try side.write(into: push.repo)
+        try push.repo.commitAll("side image")
+        try push.repo.git(["checkout", "-q", "main"])
+        try push.repo.write("notes", Data("n".utf8))
+        try push.repo.commitAll("main work")
+        try push.repo.git(["merge", "-q", "--no-edit", "side"])
+        let result = try push.git(["push", "origin", "main"])
+        #expect(result.status == 0, "\(result.combined)")
+        let asked = try push.askedDigests()
+        #expect(Set(asked) == side.digests)
+        #expect(asked.count == Set(asked).count)
+    }
+
+    @Test func preCommitFrameworkRangeIsReadWhenStdinHasNoLines() throws {
+        let old = TestImage("images/app", seed: "old")
+        let new = TestImage("images/app", seed: "new")
+        let push = try PushFixture(layers: new.blobs, installHook: false)
+        try push.repo.commitAll("config")
+        try old.write(into: push.repo)
+        let from = try push.repo.commitAll("old (its layers are missing, but it is outside the range)")
+        try new.write(into: push.repo)
+        let to = try push.repo.commitAll("new")
+        let env = push.environment.merging(["PRE_COMMIT_FROM_REF": from, "PRE_COMMIT_TO_REF": to, "PRE_COMMIT_REMOTE_NAME": "origin"]) { $1 }
+        let result = try push.repo.verifyLayers(["pre-push"], environment: env, stdin: "")
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(Set(try push.askedDigests()) == new.digests)
+        let whole = try push.repo.verifyLayers(["pre-push"], environment: env.merging(["PRE_COMMIT_FROM_REF": "\(from)~1"]) { $1 }, stdin: "")
+        #expect(whole.status == 1, "the wider range reaches the old image: \(whole.combined)")
+    }
+
+    @Test func malformedStdinIsAUsageError() throws {
+        let push = try PushFixture(installHook: false)
+        try push.repo.commitAll("empty")
+        let result = try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: "refs/heads/main not-an-oid\n")
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("line 1"))
+    }
+
+    @Test func positiveCacheSkipsTheCallOnTheNextPushAndSurvivesCorruption() throws {
+        let image = TestImage("images/app", seed: "cached")
+        let push = try PushFixture(layers: image.blobs, cacheTTL: "1h")
+        try image.write(into: push.repo)
+        try push.repo.commitAll("image")
+        let head = try push.head()
+        let line = "refs/heads/main \(head) refs/heads/main \(String(repeating: "0", count: 40))\n"
+        // Run the hook command directly (no remote-tracking refs move), so only the cache can save the call.
+        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
+        #expect(!(try push.askedDigests()).isEmpty)
+        let cacheFile = push.repo.path + "/.git/verify-layers/available-layers.json"
+        #expect(FileManager.default.fileExists(atPath: cacheFile))
+        try push.emulator.clearRequests()
+        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
+        #expect(try push.emulator.batchCalls().isEmpty, "answered from the positive cache")
+        #expect(try push.repo.verifyLayers(["pre-push", "origin", "--no-cache"], environment: push.environment, stdin: line).status == 0)
+        #expect(!(try push.emulator.batchCalls()).isEmpty, "--no-cache asks again")
+        try push.emulator.clearRequests()
+        try Data("garbage{".utf8).write(to: URL(fileURLWithPath: cacheFile))
+        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
+        #expect(!(try push.emulator.batchCalls()).isEmpty, "a corrupt cache is ignored")
+        try push.emulator.clearRequests()
+        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
+        #expect(try push.emulator.batchCalls().isEmpty, "and rebuilt")
+        // A layer removed from the service is still answered from the cache within the TTL, but a negative is never stored.
+        let missing = TestImage("images/app", seed: "never")
+        try missing.write(into: push.repo)
+        let next = try push.repo.commitAll("missing")
+        let nextLine = "refs/heads/main \(next) refs/heads/main \(head)\n"
+        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: nextLine).status == 1)
+        try missing.publish(to: push.emulator)
+        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: nextLine).status == 0)
+    }
+}
