@@ -28,29 +28,49 @@ extension RunContext {
     }
 
     /// Reads every image-output version the requested ranges introduce, each distinct version once across ranges.
-    /// Each range uses the config at its own tip; an earlier range's tip is hidden from later ones, so a commit
-    /// reached by two refs is scanned once.
+    /// Ranges whose tips carry the same config are walked together, as `git rev-list <tips> --not <hidden>`: whatever
+    /// the remote has under any name is excluded once. Tips with another config get their own walk (with the earlier
+    /// tips hidden, so no commit is scanned twice) and are read with that config.
     func scanIntroduced(_ requests: [RangeRequest], progress: ProgressLine? = nil) throws -> RangeScanOutcome {
+        struct Group {
+            var key: String
+            var config: ToolConfig
+            var tips: [ObjectID] = []
+            var hidden: [ObjectID] = []
+        }
+        var groups: [Group] = []
+        for request in requests {
+            let key = try configKey(at: request.tip)
+            if let index = groups.firstIndex(where: { $0.key == key }) {
+                groups[index].tips.append(request.tip)
+                groups[index].hidden += request.hidden
+            } else {
+                groups.append(Group(key: key, config: try config(at: request.tip), tips: [request.tip], hidden: request.hidden))
+            }
+        }
+        progress?.update("reading the pushed commits")
         let scanner = RangeScanner(repository: repository)
         var result = ScanResult()
-        var firstConfig: ToolConfig?
         var earlierTips: [ObjectID] = []
-        for request in requests {
-            let config = try self.config(at: request.tip)
-            if firstConfig == nil { firstConfig = config }
-            progress?.update("reading commits")
-            let imageScanner = ImageScanner(repository: repository, resolver: resolver(config), exclude: config.exclude)
+        for group in groups {
+            let imageScanner = ImageScanner(repository: repository, resolver: resolver(group.config), exclude: group.config.exclude)
+            let hidden = Array(Set(group.hidden + earlierTips)).sorted()
             do {
-                let part = try scanner.scan(tips: [request.tip], hidden: request.hidden + earlierTips, scanner: imageScanner,
-                                            manifestFiles: config.manifestFileCandidates)
+                let part = try scanner.scan(tips: group.tips, hidden: hidden, scanner: imageScanner, manifestFiles: group.config.manifestFileCandidates)
                 result.images += part.images
                 result.findings += part.findings
             } catch let error as GitError {
                 throw Failure.config("cannot read the commits to check: \(error.message)")
             }
-            earlierTips.append(request.tip)
+            earlierTips += group.tips
         }
-        return RangeScanOutcome(scan: applyShard(result), config: firstConfig ?? ToolConfig(), commits: scanner.commitsScanned)
+        return RangeScanOutcome(scan: applyShard(result), config: groups.first?.config ?? ToolConfig(), commits: scanner.commitsScanned)
+    }
+
+    /// Which config applies at a commit, cheaply: the `--config` flag, or the blob id of `.verify-layers.yml`.
+    private func configKey(at commit: ObjectID) throws -> String {
+        if options.config != nil { return "--config" }
+        return try snapshot(commit).entry(at: ConfigFile.fileName)?.id.hex ?? "none"
     }
 
     /// The positive-result cache of SPEC §7, or nil when `--no-cache`, `ci`, or `cache-ttl: 0` turns it off.

@@ -255,4 +255,23 @@ import TestSupport
         try missing.publish(to: push.emulator)
         #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: nextLine).status == 0)
     }
+
+    @Test func progressAppearsOnlyOnATerminalWhenTheCheckIsSlow() throws {
+        let image = TestImage("images/app", seed: "slow")
+        let push = try PushFixture(layers: image.blobs, installHook: false, latencyMs: 1200)
+        try image.write(into: push.repo)
+        let head = try push.repo.commitAll("image")
+        let lineFile = push.repo.path + "/.git/push-line"
+        try Data("refs/heads/main \(head) refs/heads/main \(String(repeating: "0", count: 40))\n".utf8).write(to: URL(fileURLWithPath: lineFile))
+        let env = GitFixture.baseEnvironment.merging(push.environment) { $1 }
+        let plain = try Shell.run(["sh", "-c", "'\(PackagePaths.binary)' pre-push origin < '\(lineFile)'"], cwd: push.repo.path, environment: env)
+        #expect(plain.status == 0, "\(plain.combined)")
+        #expect(!plain.stderr.contains("asking ECR Public"), "no progress when stderr is not a terminal")
+        #expect(!plain.combined.contains("\r"))
+        // `script` gives the command a pseudo-terminal, as git push from an interactive shell does.
+        let tty = try Shell.run(["script", "-qec", "'\(PackagePaths.binary)' pre-push origin < '\(lineFile)'", "/dev/null"], cwd: push.repo.path, environment: env)
+        #expect(tty.status == 0, "\(tty.combined)")
+        #expect(tty.stdout.contains("verify-layers: asking ECR Public about"), "\(tty.stdout)")
+        #expect(tty.stdout.contains("1 image"))
+    }
 }

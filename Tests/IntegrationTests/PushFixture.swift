@@ -10,10 +10,10 @@ final class PushFixture {
     /// PATH with the built verify-layers first, as a user's shell would have it.
     let path: String
 
-    init(layers: [String: Int64] = [:], installHook: Bool = true, cacheTTL: String = "0") throws {
+    init(layers: [String: Int64] = [:], installHook: Bool = true, cacheTTL: String = "0", latencyMs: Int = 0) throws {
         repo = try GitFixture()
         remote = try GitFixture(bare: true)
-        emulator = try Emulator(repositories: ["app": layers, "tool": [:]])
+        emulator = try Emulator(repositories: ["app": layers, "tool": [:]], latencyMs: latencyMs)
         path = ((PackagePaths.binary as NSString).deletingLastPathComponent) + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         try repo.git(["remote", "add", "origin", remote.path])
         try repo.write(".verify-layers.yml", Data("registry: demo\ncache-ttl: \(cacheTTL)\n".utf8))
