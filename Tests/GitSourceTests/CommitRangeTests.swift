@@ -122,3 +122,17 @@ private final class History {
     #expect(walked.first?.parents.isEmpty == true)
     #expect(walked.last?.isBoundary == false)
 }
+
+@Test func graftsAndReplaceRefsDoNotBreakTheWalk() throws {
+    let history = try History()
+    var commits: [String] = []
+    for index in 0..<4 { commits.append(try history.commit("c\(index)", files: ["f": "\(index)"])) }
+    // An info/grafts entry naming a parent that does not exist, and a replace ref grafting another commit.
+    let missing = String(repeating: "cd", count: 20)
+    try history.fixture.write(".git/info/grafts", Data("\(commits[2]) \(missing)\n".utf8))
+    try history.fixture.git(["replace", "--graft", commits[1]])
+    let walked = try history.range([commits[3]], [commits[0]])
+    #expect(walked.last == commits[3])
+    #expect(Set(walked).isSubset(of: Set(commits)))
+    #expect(walked.count == Set(walked).count)
+}

@@ -274,4 +274,34 @@ import TestSupport
         #expect(tty.stdout.contains("verify-layers: asking ECR Public about"), "\(tty.stdout)")
         #expect(tty.stdout.contains("1 image"))
     }
+
+    /// The real pre-commit framework, through this repository's `.pre-commit-hooks.yaml` (pip package `pre-commit`).
+    @Test(.enabled(if: PrePushTests.hasPreCommit, "pre-commit is not installed (pip install pre-commit)"))
+    func preCommitFrameworkRunsTheHookFromThisRepository() throws {
+        let good = TestImage("images/app", seed: "pc-good")
+        let bad = TestImage("images/app", seed: "pc-bad")
+        let push = try PushFixture(layers: good.blobs, installHook: false)
+        try push.repo.commitAll("config")
+        try good.write(into: push.repo)
+        try push.repo.commitAll("good")
+        try bad.write(into: push.repo)
+        try push.repo.commitAll("bad")
+        let home = try TemporaryDirectory(prefix: "vl-pre-commit")
+        let env = GitFixture.baseEnvironment.merging(push.environment) { $1 }.merging(["PRE_COMMIT_HOME": home.path]) { $1 }
+        func tryRepo(_ from: String, _ to: String) throws -> ProcessResult {
+            try Shell.run(["pre-commit", "try-repo", PackagePaths.root, "verify-layers", "--hook-stage", "pre-push", "--from-ref", from, "--to-ref", to, "-v"],
+                          cwd: push.repo.path, environment: env, timeout: 120)
+        }
+        // One run (pre-commit is slow to start): the range holds both commits, the bad layer fails it.
+        let result = try tryRepo("HEAD~2", "HEAD")
+        #expect(result.status != 0)
+        #expect(result.combined.contains(bad.image.layers[0].digest), "\(result.combined)")
+        #expect(!result.combined.contains(good.image.layers[0].digest), "the good image passed")
+        let asked = try push.askedDigests()
+        #expect(Set(asked) == good.digests.union(bad.digests), "exactly the pushed range was checked")
+    }
+
+    static var hasPreCommit: Bool {
+        (try? Shell.run(["pre-commit", "--version"]).status) == 0
+    }
 }
