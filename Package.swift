@@ -31,7 +31,7 @@ let package = Package(
         .testTarget(name: "ImageModelTests", dependencies: ["ImageModel", "TestSupport"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource", "ImageModel", "TestSupport"]),
         .testTarget(name: "ECRPublicTests", dependencies: ["ECRPublic", "Verification", "ImageModel", "TestSupport"]),
-        .testTarget(name: "ReportersTests", dependencies: ["Reporters", "ImageModel", "TestSupport"]),
+        .testTarget(name: "ReportersTests", dependencies: ["Reporters", "ImageModel", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "ImageModel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ImageModel", "TestSupport"]),
     ],

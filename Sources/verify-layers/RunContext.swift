@@ -117,9 +117,12 @@ struct RunContext {
         case .never: color = false
         case .auto: color = Console.stdoutIsTTY && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
         }
-        let reportOptions = ReportOptions(color: color, quiet: options.quiet, toolVersion: VerifyLayers.version)
         let format = options.format ?? defaultFormat
+        let gitlabSections = format == .text && !(environment["GITLAB_CI"] ?? "").isEmpty
+        let reportOptions = ReportOptions(color: color, quiet: options.quiet, toolVersion: VerifyLayers.version,
+                                          gitlabSections: gitlabSections, sectionTimestamp: Int(Date().timeIntervalSince1970))
         Console.out(Reporters.reporter(for: format).render(report, options: reportOptions))
+        if format == .github { CIOutputs.writeGitHub(report, environment: environment) }
         for spec in options.reports {
             let fileOptions = ReportOptions(color: false, quiet: false, toolVersion: VerifyLayers.version)
             let text = Reporters.reporter(for: spec.format).render(report, options: fileOptions)
