@@ -1,3 +1,0 @@
-import Testing
-@testable import ImageModel
-@Test func digestGrammar() { #expect(Digest("sha256:abc") == nil) }
