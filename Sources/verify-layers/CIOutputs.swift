@@ -30,7 +30,7 @@ enum CIOutputs {
             }
         }
         do {
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
             defer { try? handle.close() }
             let end = try handle.seekToEnd()
             var data = Data(text.utf8)
