@@ -24,10 +24,11 @@ public struct ImageGroups: Sendable {
 
     public init(_ report: RunReport) {
         var imageGroups = report.images.map { Group(image: $0, label: $0.label, path: $0.path, findings: []) }
+        let index = PathIndex(report.images)
         var orphans: [Group] = []
         var orphanIndex: [String: Int] = [:]
         for finding in report.findings {
-            if let owner = ImageGroups.owner(of: finding, in: report.images) {
+            if let owner = index.owner(of: finding, in: report.images) {
                 imageGroups[owner].findings.append(finding)
                 continue
             }
@@ -49,21 +50,31 @@ public struct ImageGroups: Sendable {
         if let platform = finding.platform { return "\(base) (\(platform))" }
         return base
     }
+}
+
+/// Images by output path and manifest path, so placing a finding costs a walk up its path, not a scan of every image.
+struct PathIndex {
+    private var byOutput: [String: [Int]] = [:]
+    private var byManifest: [String: [Int]] = [:]
+
+    init(_ images: [ImageResult]) {
+        for (position, image) in images.enumerated() {
+            byOutput[image.path, default: []].append(position)
+            byManifest[image.manifestPath, default: []].append(position)
+        }
+    }
 
     /// The index of the one image a finding belongs to, or nil when none or several fit.
-    static func owner(of finding: Finding, in images: [ImageResult]) -> Int? {
+    func owner(of finding: Finding, in images: [ImageResult]) -> Int? {
+        // The deepest output that contains the path (the path itself, then each parent directory).
         var candidates: [Int] = []
-        var longest = -1
-        for (position, image) in images.enumerated() where image.commit == finding.commit {
-            let inside = finding.path == image.path || finding.path == image.manifestPath || finding.path.hasPrefix(image.path + "/")
-            guard inside else { continue }
-            if image.path.count > longest {
-                longest = image.path.count
-                candidates = [position]
-            } else if image.path.count == longest {
-                candidates.append(position)
-            }
+        var prefix = Substring(finding.path)
+        while candidates.isEmpty {
+            candidates = (byOutput[String(prefix)] ?? []).filter { images[$0].commit == finding.commit }
+            guard let slash = prefix.lastIndex(of: "/") else { break }
+            prefix = prefix[..<slash]
         }
+        candidates += (byManifest[finding.path] ?? []).filter { images[$0].commit == finding.commit && !candidates.contains($0) }
         if let name = finding.image { candidates = candidates.filter { images[$0].name == name } }
         if let platform = finding.platform { candidates = candidates.filter { images[$0].platform == platform } }
         if candidates.count > 1, let digest = finding.digest {

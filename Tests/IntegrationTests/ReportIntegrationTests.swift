@@ -105,6 +105,27 @@ import TestSupport
         #expect(size > roomy.count && size <= 1 << 20)
     }
 
+    @Test func hostileNamesAndPathsInjectNoWorkflowCommand() throws {
+        let repo = try GitFixture()
+        let dir = "build/100%,a:b/app"
+        _ = try repo.umociImage(at: "staging/app", files: ["a.txt": "a"])  // umoci reads ':' in a path as a tag separator
+        try repo.annotateName("staging/app", name: "public.ecr.aws/demo/app:1.0\n::warning::x")
+        try FileManager.default.createDirectory(atPath: repo.path + "/build/100%,a:b", withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: repo.path + "/staging/app", toPath: repo.path + "/" + dir)
+        try repo.commitAll("hostile")
+        let emulator = try Emulator(repositories: ["app": [:]])
+        let result = try repo.verifyLayers(["check", "--format", "github", "--repository", "app", "--registry-id", "demo"],
+                                           environment: emulator.environment)
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        let commands = result.stdout.split(separator: "\n").map { $0.drop { $0 == " " || $0 == "\t" } }.filter { $0.hasPrefix("::") }
+        let names = commands.map { $0.dropFirst(2).prefix { $0 != " " && $0 != ":" } }
+        #expect(Set(names) == ["group", "endgroup", "error"], "stdout:\n\(result.stdout)")
+        #expect(names.filter { $0 == "error" }.count == 2)  // config blob and layer
+        #expect(commands.filter { $0.hasPrefix("::error") }.allSatisfy {
+            $0.hasPrefix("::error file=build/100%25%2Ca%3Ab/app/") && $0.contains("::public.ecr.aws/demo/app:1.0%0A::warning::x")
+        }, "stdout:\n\(result.stdout)")
+    }
+
     @Test func gitlabFingerprintsAreIdenticalAcrossRuns() throws {
         let setup = try Setup()
         let out = setup.out.path

@@ -200,6 +200,23 @@ import FoundationXML
         #expect(groups.last?.label == "public.ecr.aws/demo/app:1.0")
     }
 
+    @Test func placingFindingsScalesWithTheirNumber() {
+        let template = Fixtures.mixed.images[0]
+        var report = Fixtures.many(errors: 0, warnings: 0, notices: 0)
+        for index in 0..<5000 {
+            var image = template
+            image.path = "build/oci/app\(index)"
+            report.images.append(image)
+            report.findings.append(Finding(rule: .layerUnavailable, message: "gone", path: "build/oci/app\(index)/blobs/sha256/x", commit: Fixtures.commit,
+                                           image: template.name, platform: template.platform))
+        }
+        let started = Date()
+        let groups = ImageGroups(report).groups
+        #expect(Date().timeIntervalSince(started) < 1)
+        #expect(groups.count == 5000)
+        #expect(groups.allSatisfy { $0.findings.count == 1 && $0.findings[0].path.hasPrefix($0.path + "/") })
+    }
+
     @Test func anotherCommitIsAnotherImage() {
         var report = Fixtures.mixed
         report.findings = [report.findings[1]]
