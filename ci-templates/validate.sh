@@ -71,6 +71,7 @@ if [ ! -x "$binary" ]; then
   echo "validate: $binary is not built (run swift build first)" >&2
   exit 1
 fi
+binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
 repo=$work/repo
 git init -q -b main "$repo"
 umoci init --layout "$repo/build/oci/app" >/dev/null
