@@ -97,12 +97,26 @@ public enum GitHubStepSummary {
     /// Text safe inside a Markdown table cell or list item: no line breaks, and every character Markdown or HTML could act
     /// on is backslash-escaped (CommonMark allows it before any ASCII punctuation).
     static func cell(_ text: String) -> String {
-        var out = ""
-        for scalar in TerminalText.sanitize(text).unicodeScalars {
-            if "\\`*_[]<>|~!&#(){}+\"'$^=".unicodeScalars.contains(scalar) { out += "\\" }
-            out.unicodeScalars.append(scalar)
+        let safe = TerminalText.sanitize(text)
+        guard safe.utf8.contains(where: markdownSpecial) else { return safe }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(safe.utf8.count + 16)
+        for byte in safe.utf8 {
+            if markdownSpecial(byte) { bytes.append(UInt8(ascii: "\\")) }
+            bytes.append(byte)
         }
-        return out
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// ASCII punctuation that Markdown or HTML could act on: \ ` * _ [ ] < > | ~ ! & # ( ) { } + " ' $ ^ =
+    static func markdownSpecial(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x5C, 0x60, 0x2A, 0x5F, 0x5B, 0x5D, 0x3C, 0x3E, 0x7C, 0x7E, 0x21, 0x26, 0x23, 0x28, 0x29, 0x7B, 0x7D, 0x2B, 0x22, 0x27,
+             0x24, 0x5E, 0x3D:
+            return true
+        default:
+            return false
+        }
     }
 
     static func plural(_ count: Int, _ noun: String) -> String { count == 1 ? "1 \(noun)" : "\(count) \(noun)s" }

@@ -119,9 +119,10 @@ struct RunnerCommand {
     @Test func stepSummaryStaysWithinTheLimit() {
         var report = Fixtures.many(errors: 0, warnings: 0, notices: 0)
         let template = Fixtures.mixed.images[0]
-        report.images = (0..<12_000).map { index in
+        let long = String(repeating: "long-name-", count: 40)
+        report.images = (0..<3_000).map { index in
             var image = template
-            image.name = "public.ecr.aws/demo/app-with-a-rather-long-repository-name-\(index):1.0"
+            image.name = "public.ecr.aws/demo/app-\(long)\(index):1.0"
             image.path = "build/oci/app\(index)"
             return image
         }
