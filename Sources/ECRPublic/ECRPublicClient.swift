@@ -213,7 +213,9 @@ public final class ECRPublicClient: LayerRegistry {
         try easy.set(CURLOPT_PROTOCOLS_STR, string: "http,https")
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
         try easy.set(CURLOPT_TIMEOUT_MS, Int(configuration.requestTimeout * 1000))
-        try easy.set(CURLOPT_PIPEWAIT, 1)
+        // Waiting to learn whether a connection multiplexes is only worth it where ALPN answers during the handshake:
+        // over plain HTTP/1.1 it would hold every other call until the first answer arrives.
+        if configuration.endpoint.url.lowercased().hasPrefix("https://") { try easy.set(CURLOPT_PIPEWAIT, 1) }
         // Large batches would wait for `100 Continue`; a removed `Expect:` header cannot be used instead, because
         // curl 7.88's SigV4 signs it although it is never sent.
         try easy.set(CURLOPT_EXPECT_100_TIMEOUT_MS, 0)

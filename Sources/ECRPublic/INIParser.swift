@@ -17,7 +17,7 @@ public enum INIParser {
         var current: String?
         var lastKey: String?
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             number += 1
             var line = Substring(rawLine)
             if line.hasSuffix("\r") { line = line.dropLast() }

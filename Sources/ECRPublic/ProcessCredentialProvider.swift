@@ -55,8 +55,8 @@ public struct ProcessCredentialProvider: CredentialProvider {
         let collected = PipeCollector(stdout: stdout.fileHandleForReading, stderr: stderr.fileHandleForReading, limit: Self.maxOutput)
         if finished.wait(timeout: .now() + limit) == .timedOut {
             process.terminate()
-            if finished.wait(timeout: .now() + 2) == .timedOut { kill(process.processIdentifier, SIGKILL) }
-            collected.wait()
+            if finished.wait(timeout: .now() + 1) == .timedOut { kill(process.processIdentifier, SIGKILL) }
+            // Not waiting for the pipes: a grandchild the helper started may hold them open for as long as it likes.
             throw CredentialError(message: "credential_process of profile \(profileName) (\(program)) did not finish within \(Int(limit.rounded(.up))) s",
                                   transient: true)
         }

@@ -81,7 +81,8 @@ public struct SharedConfig: Sendable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return ([:], false) }
         if isDirectory.boolValue { throw SharedConfigError(message: "\(path) (\(variable)) is a directory, not an AWS config file") }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // `FileManager.contents` refuses character devices, and /dev/null is a common way to say "no file".
+        guard let data = FileManager.default.contents(atPath: path) ?? FileHandle(forReadingAtPath: path).flatMap({ try? $0.readToEnd() ?? Data() }) else {
             throw SharedConfigError(message: "cannot read \(path) (\(variable)): permission denied or unreadable")
         }
         guard let text = String(data: data, encoding: .utf8) else {

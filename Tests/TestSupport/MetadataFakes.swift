@@ -95,7 +95,7 @@ public final class MetadataFakes {
             Thread.sleep(forTimeInterval: 0.02)
         }
         guard let found else {
-            process.terminate()
+            Emulator.stop(process)
             throw ShellError("the AWS metadata fakes did not start")
         }
         port = found
@@ -103,10 +103,7 @@ public final class MetadataFakes {
     }
 
     deinit {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        Emulator.stop(process)
     }
 
     public func requests() throws -> [FakeRequest] {

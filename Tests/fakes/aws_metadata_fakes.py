@@ -472,6 +472,8 @@ def main(argv=None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    # A parent that spawned us from a thread with SIGTERM blocked (libdispatch workers do) passed that mask on.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     if args.port_file:
         write_port_file(args.port_file, server.server_address[1])
     print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
