@@ -81,7 +81,8 @@ class Fakes:
         if isinstance(expires, dict):
             expires = expires.get(source, 3600)
         expiration = datetime.now(timezone.utc) + timedelta(seconds=float(expires))
-        return dict(entries[index], expiration=expiration.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        # Milliseconds, so a test's "expires in 1 s" means exactly that (real services round to whole seconds).
+        return dict(entries[index], expiration=expiration.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
 
     def take_fault(self, target: str):
         with self.lock:
