@@ -12,10 +12,11 @@ import Verification
         Digest(sha256Hex: String(format: "%064x", seed)) ?? Digest(sha256Hex: String(repeating: "a", count: 64))!
     }
 
-    static func client(_ emulator: Emulator, attempts: Int = 3, concurrency: Int = 8, deadline: Date? = nil,
+    static func client(_ emulator: Emulator, attempts: Int = 3, concurrency: Int = 8, deadline: Date? = nil, requestTimeout: Double = 30,
                        providers: [CredentialProvider]? = nil) -> ECRPublicClient {
         let configuration = ClientConfiguration(endpoint: Endpoint(url: emulator.url, region: "us-east-1", source: "test"), concurrency: concurrency,
-                                                retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.002, maxDelay: 0.01), deadline: deadline)
+                                                retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.002, maxDelay: 0.01),
+                                                requestTimeout: requestTimeout, deadline: deadline)
         let chain = CredentialChain(providers: providers ?? [EnvironmentCredentialProvider(environment: emulator.environment)])
         return ECRPublicClient(configuration: configuration, credentials: chain)
     }
@@ -44,6 +45,18 @@ import Verification
         #expect(answer.failure == nil)
         #expect(answer.answers[digest] == .available(size: 10, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip"))
         #expect(client.requestsSent == 4)
+    }
+
+    @Test func aRequestThatTimesOutIsRetried() throws {
+        let digest = Self.digest(8)
+        let emulator = try Emulator(repositories: ["app": [digest.string: 10]])
+        try emulator.addFaults([["kind": "slow", "delayMs": 3000]])
+        let client = Self.client(emulator, requestTimeout: 0.5)
+        let started = Date()
+        let answer = client.check([LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [digest])])[0]
+        #expect(answer.failure == nil, "\(answer.failure?.message ?? "")")
+        #expect(client.requestsSent == 2)
+        #expect(Date().timeIntervalSince(started) < 2.5, "the per-request timeout cut the slow attempt short")
     }
 
     @Test func clientErrorsAreNotRetried() throws {

@@ -71,8 +71,10 @@ import TestSupport
         }
     }
 
-    /// The commands users run, with `--verbose` and every report format written to files.
-    private func runEverything(_ scenario: AWSScenario, _ environment: [String: String], label: String) throws -> (outputs: Int, verboseLines: Int) {
+    /// The commands users run, with `--verbose` and every report format written to files; returns the first run (`check`
+    /// with reports), the number of report files and of verbose lines. `offline` adds `list`, which makes no calls.
+    private func runEverything(_ scenario: AWSScenario, _ environment: [String: String], label: String,
+                               offline: Bool = true) throws -> (check: ProcessResult?, outputs: Int, verboseLines: Int) {
         let reports = try TemporaryDirectory(prefix: "vl-reports")
         var env = environment
         env["GITHUB_STEP_SUMMARY"] = reports.path + "/step-summary.md"
@@ -80,17 +82,18 @@ import TestSupport
         let head = try scenario.repo.git(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let zero = String(repeating: "0", count: 40)
         let reportFlags = ["json", "sarif", "junit", "gitlab", "github"].flatMap { ["--report", "\($0)=\(reports.path)/report.\($0)"] }
-        let runs: [([String], String?)] = [
-            (["check", "--verbose"] + reportFlags, nil),
-            (["check", "--verbose", "--format", "json"], nil),
+        var runs: [([String], String?)] = [
+            (["check", "--verbose", "--format", "json"] + reportFlags, nil),
             (["doctor", "--verbose"], nil),
-            (["list", "--verbose"], nil),
             (["ci", "--verbose"] + reportFlags, nil),
             (["pre-push", "--verbose", "origin", "https://example.com/repo.git"], "refs/heads/main \(head) refs/heads/main \(zero)\n"),
         ]
+        if offline { runs.append((["list", "--verbose"], nil)) }
         var verboseLines = 0
+        var first: ProcessResult?
         for (arguments, stdin) in runs {
             let result = try scenario.run(arguments, env, stdin: stdin)
+            if first == nil { first = result }
             expectClean(result.stdout, "\(label) \(arguments.prefix(2).joined(separator: " ")) stdout")
             expectClean(result.stderr, "\(label) \(arguments.prefix(2).joined(separator: " ")) stderr")
             verboseLines += result.stderr.components(separatedBy: "\n").filter { $0.hasPrefix("verify-layers: ") }.count
@@ -101,7 +104,7 @@ import TestSupport
             expectClean(text, "\(label) \(name)")
             files += 1
         }
-        return (files, verboseLines)
+        return (first, files, verboseLines)
     }
 
     @Test(arguments: Source.allCases)
@@ -109,19 +112,20 @@ import TestSupport
         let scenario = try AWSScenario(extraCredentials: [Self.process], assumeRoleSourceKeys: [Emulator.accessKey])
         let environment = try configure(source, scenario)
 
-        // A passing run: the source really was used (a valid signed call), and verbose really logged.
-        let check = try scenario.run(["check", "--verbose"], environment)
+        // Passing runs: the source really was used (valid signed calls), and verbose really logged.
+        let passing = try runEverything(scenario, environment, label: "\(source) passing")
+        let check = try #require(passing.check)
         #expect(check.status == 0, "\(source): \(check.combined)")
         #expect(check.stderr.contains("X-Amz-Security-Token: <redacted>"), "the verbose log shows the redacted token header")
         #expect(try scenario.calls().allSatisfy { $0.signatureValid && $0.sessionTokenSigned == true })
-        let passing = try runEverything(scenario, environment, label: "\(source) passing")
         #expect(passing.outputs >= 5, "the report files were written")
         #expect(passing.verboseLines > 3)
 
         // Failing runs print error paths: rejected keys, an expired token that cannot be renewed, an outage.
         try scenario.emulator.addFaults([["kind": "access-denied", "count": 2], ["kind": "expired-token", "count": 4],
                                          ["kind": "http500", "count": 6]])
-        _ = try runEverything(scenario, environment.merging(["AWS_MAX_ATTEMPTS": "1"]) { $1 }, label: "\(source) failing")
+        let failing = try runEverything(scenario, environment.merging(["AWS_MAX_ATTEMPTS": "1"]) { $1 }, label: "\(source) failing", offline: false)
+        #expect(failing.check?.status != 0)
     }
 
     @Test func credentialSourceFailuresDoNotLeak() throws {
