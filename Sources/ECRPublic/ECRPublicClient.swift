@@ -265,35 +265,3 @@ public final class ECRPublicClient: LayerRegistry {
         var resentAfterExpiry = false
     }
 }
-
-/// At most `perSecond` request starts in any one-second window (the service's quota).
-struct RateLimiter {
-    let perSecond: Int
-    private var starts: [Date] = []
-    private var head = 0
-
-    init(perSecond: Int) {
-        self.perSecond = perSecond
-    }
-
-    func mayStart(at now: Date) -> Bool {
-        let recent = starts.count - head
-        guard recent >= perSecond else { return true }
-        return now.timeIntervalSince(starts[head]) >= 1
-    }
-
-    mutating func record(_ now: Date) {
-        starts.append(now)
-        while starts.count - head > perSecond { head += 1 }
-        if head > 4096 {
-            starts.removeFirst(head)
-            head = 0
-        }
-    }
-
-    /// When the next start becomes possible, if the window is full.
-    func nextStart(after now: Date) -> Date? {
-        guard starts.count - head >= perSecond else { return nil }
-        return starts[head].addingTimeInterval(1)
-    }
-}

@@ -55,15 +55,27 @@ import Testing
         #expect(granted == 100, "500 tokens at 5 per retry")
     }
 
-    @Test func rateLimiterHoldsTheWindow() {
+    @Test func rateLimiterBurstsOneSecondThenHoldsTheRate() {
         var limiter = RateLimiter(perSecond: 3)
         let start = Date()
-        for offset in 0..<3 {
-            #expect(limiter.mayStart(at: start.addingTimeInterval(Double(offset) * 0.1)))
-            limiter.record(start.addingTimeInterval(Double(offset) * 0.1))
+        for _ in 0..<3 {
+            #expect(limiter.mayStart(at: start))
+            limiter.record(start)
         }
-        #expect(!limiter.mayStart(at: start.addingTimeInterval(0.5)))
-        #expect(limiter.nextStart(after: start.addingTimeInterval(0.5)) == start.addingTimeInterval(1))
-        #expect(limiter.mayStart(at: start.addingTimeInterval(1.0)))
+        #expect(!limiter.mayStart(at: start))
+        let next = limiter.nextStart(after: start)
+        #expect(next.map { abs($0.timeIntervalSince(start) - 1.0 / 3) < 0.001 } == true)
+        // Sustained: over ten simulated seconds, never more than the burst plus the rate.
+        var now = start
+        var started = 3
+        while now < start.addingTimeInterval(10) {
+            now = now.addingTimeInterval(0.01)
+            if limiter.mayStart(at: now) {
+                limiter.record(now)
+                started += 1
+            }
+        }
+        #expect(started <= 3 + 30 + 1)
+        #expect(started >= 30)
     }
 }
