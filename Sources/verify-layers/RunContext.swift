@@ -85,24 +85,10 @@ struct RunContext {
         return ScanResult(images: scan.images.filter { mine($0.outputPath) }, findings: scan.findings.filter { mine($0.path) })
     }
 
-    /// The ECR Public client from flags and environment; endpoint problems are configuration errors.
+    /// The ECR Public client from flags, environment and the shared AWS files (full SDK credential chain);
+    /// endpoint and setting problems are configuration errors.
     func makeClient(ci: Bool = false) throws -> ECRPublicClient {
-        let endpoint: Endpoint
-        do {
-            endpoint = try EndpointResolver.resolve(flag: options.endpointURL, region: options.region, environment: environment)
-        } catch let error as EndpointError {
-            throw Failure.config(error.message)
-        }
-        var attempts = options.maxAttempts ?? 3
-        if options.maxAttempts == nil, let raw = environment["AWS_MAX_ATTEMPTS"], let value = Int(raw), value >= 1 { attempts = min(value, 20) }
-        let verbose = options.verbose
-        let configuration = ClientConfiguration(
-            endpoint: endpoint, concurrency: options.concurrency, retry: RetryPolicy(maxAttempts: attempts),
-            deadline: options.timeout.map { started.addingTimeInterval($0) },
-            caBundle: environment["AWS_CA_BUNDLE"].flatMap { $0.isEmpty ? nil : $0 },
-            userAgent: "verify-layers/\(VerifyLayers.version)",
-            log: verbose ? { Console.err("verify-layers: \($0)") } : nil)
-        return ECRPublicClient(configuration: configuration, credentials: CredentialChain(providers: [EnvironmentCredentialProvider(environment: environment)]))
+        try options.clientSetup(environment: environment, started: started).makeClient()
     }
 
     func verifyOptions(_ config: ToolConfig) -> VerifyOptions {
