@@ -9,17 +9,24 @@ public struct Descriptor: Codable, Sendable, Hashable {
     public var annotations: [String: String]?
     public var platform: DescriptorPlatform?
     public var artifactType: String?
+    /// The content itself, base64 (OCI 1.1 `data`, e.g. the empty descriptor's `e30=`); checked against digest and size when present.
+    public var data: String?
 
-    public init(mediaType: String?, digest: String, size: Int64, annotations: [String: String]? = nil, platform: DescriptorPlatform? = nil) {
+    public init(mediaType: String?, digest: String, size: Int64, annotations: [String: String]? = nil, platform: DescriptorPlatform? = nil,
+                data: String? = nil) {
         self.mediaType = mediaType
         self.digest = digest
         self.size = size
         self.annotations = annotations
         self.platform = platform
+        self.data = data
     }
 
     /// The validated digest, or nil when the raw string is outside the grammar.
     public var validDigest: Digest? { Digest(digest) }
+
+    /// True for the OCI empty descriptor (`{}`), which artifacts use as config or sole layer.
+    public var isEmptyDescriptor: Bool { digest == MediaType.emptyDigest && mediaType == MediaType.ociEmpty }
 }
 
 /// `platform` as it appears in an index entry.
@@ -121,6 +128,9 @@ public enum DocumentParser {
             }
         } catch let error as DecodingError {
             throw Failure(describe(error))
+        }
+        if dict["fsLayers"] != nil || (dict["schemaVersion"] as? Int) == 1 {
+            throw Failure("Docker schema 1 manifests are not supported (deprecated since Docker 1.10); rebuild or convert the image to schema 2 or OCI")
         }
         if let mediaType {
             throw Failure("unsupported document media type \(mediaType.debugQuoted)")
