@@ -21,15 +21,22 @@ public final class CommitSnapshot: FileSource {
 
     /// The entry at a repo-relative path, without following symbolic links, or nil.
     public func entry(at path: String) -> TreeEntry? {
-        var tree = rootTree
         let parts = SymlinkResolver.components(path)
-        for (index, part) in parts.enumerated() {
-            guard let entry = try? repository.entry(named: part, inTree: tree) else { return nil }
-            if index == parts.count - 1 { return entry }
-            guard entry.kind == .tree else { return nil }
-            tree = entry.id
-        }
-        return nil
+        guard let name = parts.last, let parent = tree(ofDirectory: parts.dropLast()) else { return nil }
+        return try? repository.entry(named: name, inTree: parent)
+    }
+
+    /// Tree ids of directories already looked up, so resolving many blobs of one layout walks its path once.
+    private var directories: [String: ObjectID] = [:]
+
+    private func tree(ofDirectory parts: ArraySlice<String>) -> ObjectID? {
+        guard let last = parts.last else { return rootTree }
+        let key = parts.joined(separator: "/")
+        if let known = directories[key] { return known }
+        guard let parent = tree(ofDirectory: parts.dropLast()), let entry = try? repository.entry(named: last, inTree: parent),
+              entry.kind == .tree else { return nil }
+        directories[key] = entry.id
+        return entry.id
     }
 
     public func read(_ path: String, limit: Int64) -> FileLookup {

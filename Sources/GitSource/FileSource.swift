@@ -106,7 +106,28 @@ public final class MemoryFileSource: FileSource {
 
     private var directoryCache: Set<String>?
 
+    /// True when no component is empty, `.` or `..`: the path means what it says.
+    static func isPlain(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8 { bytes in
+            var start = 0
+            for index in 0...bytes.count {
+                guard index == bytes.count || bytes[index] == 47 else { continue }
+                let length = index - start
+                if length == 0 || (length <= 2 && bytes[start..<index].allSatisfy({ $0 == 46 })) { return false }
+                start = index + 1
+            }
+            return true
+        }
+    }
+
     private func resolve(_ path: String, within root: String) -> PathResolution {
+        // Without links, a plain path inside the root is a dictionary lookup (the fuzzer and the hostile tests read thousands).
+        if symlinks.isEmpty, root.isEmpty || (path.utf8.starts(with: root.utf8) && path.utf8.dropFirst(root.utf8.count).first == 47),
+           MemoryFileSource.isPlain(path) {
+            if files[path] != nil { return .file(path) }
+            if directoryCache?.contains(path) != true && directoryCache != nil { return .missing }
+        }
         let directories = directoryCache ?? {
             var set = Set<String>()
             for key in Array(files.keys) + Array(symlinks.keys) {

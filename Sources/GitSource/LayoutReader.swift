@@ -56,7 +56,7 @@ public struct LayoutReader {
                 case .index(let index):
                     var context = start
                     context.name = imageName(from: index.annotations)
-                    walkIndex(index, data: data, path: indexPath, context: context, state: &state)
+                    walkIndex(index, lines: DigestLines(data), path: indexPath, context: context, state: &state)
                 case .manifest:
                     state.add(.manifestInvalid, "index.json of an OCI layout must be an image index, found an image manifest", path: indexPath)
                 }
@@ -84,8 +84,7 @@ public struct LayoutReader {
         var attestation: Bool
     }
 
-    private func walkIndex(_ index: ImageIndex, data: Data, path: String, context: Context, state: inout State) {
-        let lines = DigestLines(data)
+    private func walkIndex(_ index: ImageIndex, lines: DigestLines, path: String, context: Context, state: inout State) {
         guard state.spend(index.manifests.count, at: path) else { return }
         for descriptor in index.manifests {
             if state.stopped { return }
@@ -119,33 +118,60 @@ public struct LayoutReader {
                 invalid("nesting deeper than \(LayoutReader.maxDepth) levels at \(digest); not followed", digest: digest.string)
                 continue
             }
-            let reference = Reference(path: path, line: line, name: name, platform: platform)
-            guard let (child, childPath) = readChild(digest, reference: reference, optional: attestation, state: &state) else { continue }
-            guard verifyDocument(child, descriptor: descriptor, digest: digest, blobPath: childPath, reference: reference, state: &state) else { continue }
-            guard state.enter(VisitKey(digest: digest, path: childPath, name: name)) else { continue }
+            let key = VisitKey(digest: digest, path: "", name: name)
+            if state.visited.contains(key) { continue }  // Already walked this way: a DAG is walked once per name, not once per path.
             let childContext = Context(name: name, platform: platform, depth: context.depth + 1, stack: context.stack + [digest],
                                        attestation: attestation || context.attestation)
+            if let known = state.parsed[digest] {
+                // Parsed before under another name: no need to read, verify or parse it again.
+                guard state.enter(key) else { continue }
+                visit(known, digest: digest, context: childContext, state: &state)
+                continue
+            }
+            if state.unusable.contains(digest) { continue }
+            let reference = Reference(path: path, line: line, name: name, platform: platform)
+            guard let (child, childPath) = readChild(digest, reference: reference, optional: attestation, state: &state) else { continue }
+            guard verifyDocument(child, descriptor: descriptor, digest: digest, blobPath: childPath, reference: reference, state: &state) else {
+                state.unusable.insert(digest)
+                continue
+            }
+            guard state.enter(key) else { continue }
             visitDocument(child, path: childPath, declaredMediaType: descriptor.mediaType, digest: digest, context: childContext, state: &state)
         }
     }
 
+    /// A manifest or index as parsed once, with the lines of its digests.
+    struct Document {
+        let parsed: ParsedDocument
+        let lines: DigestLines
+        let path: String
+    }
+
     private func visitDocument(_ data: Data, path: String, declaredMediaType: String?, digest: Digest?, context: Context, state: inout State) {
-        let document: ParsedDocument
+        let parsed: ParsedDocument
         do {
-            document = try DocumentParser.parse(data, declaredMediaType: declaredMediaType)
+            parsed = try DocumentParser.parse(data, declaredMediaType: declaredMediaType)
         } catch {
             state.add(.manifestInvalid, "\(error)", path: path, name: context.name, platform: context.platform, digest: digest?.string)
+            if let digest { state.unusable.insert(digest) }
             return
         }
-        switch document {
+        let document = Document(parsed: parsed, lines: DigestLines(data), path: path)
+        if let digest { state.parsed[digest] = document }
+        visit(document, digest: digest, context: context, state: &state)
+    }
+
+    private func visit(_ document: Document, digest: Digest?, context: Context, state: inout State) {
+        let path = document.path
+        switch document.parsed {
         case .index(let index):
             var inner = context
             inner.name = imageName(from: index.annotations) ?? context.name
-            walkIndex(index, data: data, path: path, context: inner, state: &state)
+            walkIndex(index, lines: document.lines, path: path, context: inner, state: &state)
         case .manifest(let manifest):
             guard state.spend(manifest.layers.count + 1, at: path) else { return }
             followSubject(of: manifest, context: context, state: &state)
-            let image = image(from: manifest, data: data, path: path, digest: digest, context: context, state: &state)
+            let image = image(from: manifest, lines: document.lines, path: path, digest: digest, context: context, state: &state)
             if let digest, let platform = image.platform { state.platforms[digest] = platform }
             state.images.append(image)
         }
@@ -167,15 +193,14 @@ public struct LayoutReader {
             }
         }
         guard let subjectData, ContentDigest.compute(subjectData, algorithm: digest.algorithm) == digest,
-              state.enter(VisitKey(digest: digest, path: subjectPath, name: context.name)) else { return }
+              state.enter(VisitKey(digest: digest, path: "", name: context.name)) else { return }
         let inner = Context(name: context.name, platform: nil, depth: context.depth + 1, stack: context.stack + [digest], attestation: false)
         visitDocument(subjectData, path: subjectPath, declaredMediaType: subject.mediaType, digest: digest, context: inner, state: &state)
     }
 
-    private func image(from manifest: ImageManifest, data: Data, path: String, digest: Digest?, context: Context, state: inout State) -> Image {
-        let lines = DigestLines(data)
+    private func image(from manifest: ImageManifest, lines: DigestLines, path: String, digest: Digest?, context: Context, state: inout State) -> Image {
         let name = context.name ?? imageName(from: manifest.annotations)
-        let config = readConfig(manifest.config, state: state)
+        let config = readConfig(manifest.config, state: &state)
         var platform = context.platform
         if platform == nil, let os = config?.os, let architecture = config?.architecture, !os.isEmpty, !architecture.isEmpty {
             platform = Platform(os: os, architecture: architecture, variant: config?.variant)
@@ -218,7 +243,7 @@ public struct LayoutReader {
                 continue
             }
             if role == .layer { layerDigests.append(blobDigest) }
-            for problem in localProblems(descriptor, digest: blobDigest, what: what, state: state) {
+            for problem in localProblems(descriptor, digest: blobDigest, what: what, state: &state) {
                 image.findings.append(finding(problem.rule, problem.message, line: line, digest: blobDigest.string, severity: problem.severity))
             }
         }
@@ -242,7 +267,7 @@ public struct LayoutReader {
     // MARK: - Local integrity
 
     /// What is wrong locally with one config/layer blob: its inline `data`, and the blob in the tree (content or LFS pointer).
-    private func localProblems(_ descriptor: Descriptor, digest: Digest, what: String, state: State) -> [(rule: Rule, message: String, severity: Severity?)] {
+    private func localProblems(_ descriptor: Descriptor, digest: Digest, what: String, state: inout State) -> [(rule: Rule, message: String, severity: Severity?)] {
         var problems: [(rule: Rule, message: String, severity: Severity?)] = []
         if let inline = descriptor.data {
             if let bytes = Data(base64Encoded: inline) {
@@ -257,7 +282,9 @@ public struct LayoutReader {
             }
         }
         let blobPath = self.blobPath(digest, in: state)
-        switch source.probe(blobPath, algorithm: digest.algorithm, within: state.root) {
+        let probe = state.probes[blobPath] ?? source.probe(blobPath, algorithm: digest.algorithm, within: state.root)
+        state.probes[blobPath] = probe
+        switch probe {
         case .missing:
             break
         case .notReadable(let why):
@@ -282,6 +309,7 @@ public struct LayoutReader {
 
     /// Checks a manifest/index blob against its descriptor; false when it must not be followed (its content is not what was named).
     private func verifyDocument(_ data: Data, descriptor: Descriptor, digest: Digest, blobPath: String, reference: Reference, state: inout State) -> Bool {
+        if state.verified.contains(digest) && Int64(data.count) == descriptor.size { return true }
         if Int64(data.count) != descriptor.size {
             state.add(.sizeMismatch, "manifest \(digest): \(blobPath) is \(data.count) bytes but the descriptor says \(descriptor.size)",
                       reference: reference, digest: digest.string)
@@ -291,6 +319,7 @@ public struct LayoutReader {
                       reference: reference, digest: digest.string)
             return false
         }
+        state.verified.insert(digest)
         return true
     }
 
@@ -344,12 +373,16 @@ public struct LayoutReader {
     }
 
     /// The config document (small, at most 4 MiB), for the platform and `rootfs.diff_ids`; nil when absent or unusable.
-    private func readConfig(_ descriptor: Descriptor, state: State) -> ImageConfigDocument? {
+    private func readConfig(_ descriptor: Descriptor, state: inout State) -> ImageConfigDocument? {
         guard let digest = descriptor.validDigest, !descriptor.isEmptyDescriptor, descriptor.size >= 0,
-              descriptor.size <= Int64(DocumentParser.maxDocumentSize),
-              case .file(let data) = source.read(blobPath(digest, in: state), limit: Int64(DocumentParser.maxDocumentSize), within: state.root)
-        else { return nil }
-        return DocumentParser.parseConfig(data)
+              descriptor.size <= Int64(DocumentParser.maxDocumentSize) else { return nil }
+        if let known = state.configs[digest] { return known }
+        var config: ImageConfigDocument?
+        if case .file(let data) = source.read(blobPath(digest, in: state), limit: Int64(DocumentParser.maxDocumentSize), within: state.root) {
+            config = DocumentParser.parseConfig(data)
+        }
+        state.configs[digest] = .some(config)
+        return config
     }
 
     private func imageName(from annotations: [String: String]?) -> String? {
@@ -410,6 +443,13 @@ public struct LayoutReader {
         var visited = Set<VisitKey>()
         var visitedDigests = Set<Digest>()
         var platforms: [Digest: Platform] = [:]
+        /// Per-output memos: a manifest reached under many names is verified, and its config and blobs read, once.
+        var verified = Set<Digest>()
+        var parsed: [Digest: Document] = [:]
+        /// Documents that failed verification or parsing: reported once, not again under every name that reaches them.
+        var unusable = Set<Digest>()
+        var configs: [Digest: ImageConfigDocument?] = [:]
+        var probes: [String: BlobProbe] = [:]
         var documents = 0
         var descriptors = 0
         var stopped = false

@@ -29,6 +29,7 @@ enum SymlinkResolver {
             return .notReadable("\(path.debugQuoted) is outside \(describe(root))")
         }
         var resolved = rootParts
+        var resolvedPath = rootParts.joined(separator: "/")
         // A stack, last element next: prepending a link's target is then cheap.
         var pending = Array(parts[rootParts.count...].reversed())
         var links = 0
@@ -39,14 +40,16 @@ enum SymlinkResolver {
                     return .notReadable("\(path.debugQuoted) climbs out of \(describe(root))")
                 }
                 resolved.removeLast()
+                resolvedPath = resolved.joined(separator: "/")
                 continue
             }
-            let candidate = (resolved + [part]).joined(separator: "/")
+            let candidate = resolvedPath.isEmpty ? part : resolvedPath + "/" + part
             switch node(candidate) {
             case .file:
                 return pending.isEmpty ? .file(candidate) : .missing
             case .directory:
                 resolved.append(part)
+                resolvedPath = candidate
             case .symlink(let target):
                 links += 1
                 guard links <= maxLinks else { return .notReadable("too many levels of symbolic links at \(candidate.debugQuoted)") }

@@ -74,3 +74,18 @@ func malformedDocumentsAreFailuresNotCrashes(_ label: String, _ json: String) {
         #expect("\(error)".contains("4 MiB"))
     }
 }
+
+@Test(arguments: [
+    ("application/vnd.oci.image.layer.nondistributable.v1.tar", true),
+    ("application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", true),
+    ("application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", true),
+    ("application/vnd.docker.image.rootfs.foreign.diff.tar", true),
+    ("application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", true),
+    ("application/vnd.oci.image.layer.v1.tar+gzip", false),
+    ("application/vnd.docker.image.rootfs.diff.tar.gzip", false),
+    ("application/vnd.in-toto+json", false),
+    ("", false),
+])
+func nonDistributableMediaTypes(_ type: String, _ skipped: Bool) {
+    #expect(MediaType.isNonDistributable(type) == skipped)
+}
