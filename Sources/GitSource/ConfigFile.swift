@@ -96,8 +96,9 @@ public enum ConfigFile {
         return ImageMapping(path: path, repository: repository, registry: registry)
     }
 
+    /// The 1-based line of a node (Yams marks are already 1-based).
     static func line(_ node: Node) -> Int {
-        (node.mark?.line ?? 0) + 1
+        max(1, node.mark?.line ?? 1)
     }
 
     /// The YAML type a plain scalar resolved to (`yes` is a bool, `0x10` an int), so `repository: yes` is a type error.

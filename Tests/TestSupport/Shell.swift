@@ -39,8 +39,7 @@ public enum Shell {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
         if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+            Emulator.stop(process)
             throw ShellError("timed out after \(timeout)s: \(arguments.joined(separator: " "))")
         }
         process.waitUntilExit()

@@ -940,6 +940,9 @@ def main(argv=None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    # A parent that blocks signals in its threads (Swift's test runner, libdispatch) hands that mask to its
+    # children; without this the emulator would ignore SIGTERM and outlive the test that started it.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     if args.port_file:
         _write_port_file(args.port_file, port)
     shown = f"[{args.host}]" if ":" in args.host else args.host
