@@ -291,17 +291,17 @@ public struct LayoutReader {
             problems.append((.manifestInvalid, "\(what) \(digest) at \(blobPath) cannot be read: \(why)", .warning))
         case .lfsPointer(let pointer):
             if pointer.size != descriptor.size {
-                problems.append((.sizeMismatch, "\(what) \(digest): \(blobPath) is a Git LFS pointer to \(pointer.size) bytes but the descriptor says \(descriptor.size)", nil))
+                problems.append((.sizeMismatch, "\(what) \(digest.short): \(blobPath) is a Git LFS pointer to \(pointer.size) bytes but the descriptor says \(descriptor.size)", nil))
             }
             if digest.algorithm == "sha256" && pointer.oid != digest {
-                problems.append((.digestMismatch, "\(what) \(digest): \(blobPath) is a Git LFS pointer to \(pointer.oid), a different content", nil))
+                problems.append((.digestMismatch, "\(what) \(digest.short): \(blobPath) is a Git LFS pointer to \(pointer.oid), a different content", nil))
             }
         case .content(let size, let actual):
             if size != descriptor.size {
-                problems.append((.sizeMismatch, "\(what) \(digest): \(blobPath) is \(size) bytes but the descriptor says \(descriptor.size)", nil))
+                problems.append((.sizeMismatch, "\(what) \(digest.short): \(blobPath) is \(size) bytes but the descriptor says \(descriptor.size)", nil))
             }
             if let actual, actual != digest {
-                problems.append((.digestMismatch, "\(what) \(digest): \(blobPath) hashes to \(actual), not to the digest that names it", nil))
+                problems.append((.digestMismatch, "\(what) \(digest.short): \(blobPath) hashes to \(actual), not to the digest that names it", nil))
             }
         }
         return problems
