@@ -250,6 +250,14 @@ import TestSupport
         #expect(images.allSatisfy { ($0["blobs"] as? [[String: Any]])?.count == 2 })
         let rules = (listing["findings"] as? [[String: Any]] ?? []).compactMap { $0["rule"] as? String }
         #expect(rules.sorted() == ["digest-mismatch", "size-mismatch"])
+
+        // `list <rev>` reads that commit's tree, whatever HEAD holds now.
+        try repo.remove("multi")
+        try repo.commitAll("remove the image")
+        #expect(try repo.verifyLayers(["list"], environment: environment).stdout.contains("0 image(s)"))
+        let older = try repo.verifyLayers(["list", "HEAD~1"], environment: environment)
+        #expect(older.stdout.contains("2 image(s), 4 blob(s)"), "\(older.stdout)")
+        #expect(try repo.verifyLayers(["list", "no-such-rev"]).status == 64)
     }
 
     @Test func hostileLayoutIsAFindingNotACrash() throws {
