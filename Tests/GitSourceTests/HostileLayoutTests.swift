@@ -9,7 +9,6 @@ private func hostile(_ layout: MemoryLayout, function: String = #function, _ che
     var result = ScanResult()
     let elapsed = timed { result = LayoutReader(source: spy, resolver: appResolver).read(layout.output) }
     #expect(elapsed < .milliseconds(900), "took \(elapsed)")
-    print("HOSTILE", elapsed, function)
     #expect(!spy.paths.contains { $0.contains("..") || $0.contains("//") })
     check(result, spy.paths)
 }
