@@ -43,6 +43,7 @@ struct RunContext {
         case .missing: return ToolConfig()
         case .tooLarge: throw Failure.config("\(ConfigFile.fileName) is larger than 1 MiB")
         case .notReadable(let why): throw Failure.config("\(ConfigFile.fileName) cannot be read: \(why)")
+        case .lfsObjectMissing: throw Failure.config("\(ConfigFile.fileName) is a Git LFS pointer whose object is not in the local LFS store; run `git lfs pull`")
         }
     }
 
