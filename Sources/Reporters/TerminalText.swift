@@ -1,7 +1,7 @@
 /// Makes untrusted strings (image names, paths, service messages) safe to print on a terminal or CI log: control characters
 /// become visible escapes, so nothing can move the cursor, forge a GitLab section marker or start a new log line.
-enum TerminalText {
-    static func sanitize(_ text: String) -> String {
+public enum TerminalText {
+    public static func sanitize(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
@@ -22,7 +22,7 @@ enum TerminalText {
     }
 
     /// `sanitize`, and a line that would start with `::` (a GitHub Actions workflow command) gets its first colon escaped.
-    static func line(_ text: String) -> String {
+    public static func line(_ text: String) -> String {
         let safe = sanitize(text)
         let trimmed = safe.drop { $0 == " " || $0 == "\t" }
         guard trimmed.hasPrefix("::") else { return safe }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageModel
+import Reporters
 
 /// `verify-layers list [<rev>]`: what would be checked, offline.
 struct ListCommand: ParsableCommand {
@@ -62,15 +63,15 @@ enum ImageListing {
         var out = ""
         func show(_ finding: Finding, indent: String) {
             if quiet && finding.severity == .notice { return }
-            out += "\(indent)\(finding.severity.rawValue): \(finding.message) [\(finding.rule.rawValue)]\n"
-            out += "\(indent)  at \(finding.path):\(finding.line)\n"
+            out += "\(indent)\(finding.severity.rawValue): \(TerminalText.sanitize(finding.message)) [\(finding.rule.rawValue)]\n"
+            out += "\(indent)  at \(TerminalText.sanitize(finding.path)):\(finding.line)\n"
         }
         for (image, entry) in zip(scan.images, entries) {
             let platform = entry.platform.map { " (\($0))" } ?? ""
-            out += "\(entry.image ?? entry.path)\(platform)\n"
-            out += "  output:     \(entry.path)\n"
-            out += "  manifest:   \(entry.manifest)\n"
-            out += "  repository: \(entry.repository ?? "(unmapped)")\n"
+            out += TerminalText.line("\(entry.image ?? entry.path)\(platform)") + "\n"
+            out += "  output:     \(TerminalText.sanitize(entry.path))\n"
+            out += "  manifest:   \(TerminalText.sanitize(entry.manifest))\n"
+            out += "  repository: \(TerminalText.sanitize(entry.repository ?? "(unmapped)"))\n"
             for blob in entry.blobs {
                 let skipped = MediaType.isNonDistributable(blob.mediaType) ? " (non-distributable, not checked)" : ""
                 out += "  \(blob.role == .config ? "config" : "layer ") \(blob.digest) \(blob.size) bytes\(skipped)\n"

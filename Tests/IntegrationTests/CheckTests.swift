@@ -248,4 +248,15 @@ import TestSupport
         #expect(result.status == 0, "\(result.combined)")
         #expect(result.stdout.contains("0 images, 0 layers"))
     }
+
+    @Test func listCannotBeMadeToPrintAWorkflowCommand() throws {
+        let repo = try GitFixture()
+        let image = FixtureImage(layers: [FixtureBlob.layer("x")])
+        try repo.write(LayoutBuilder.files(at: "out", images: [image], name: "::error::forged\n::warning file=x::injected"))
+        try repo.commitAll()
+        let result = try repo.verifyLayers(["list"])
+        #expect(!result.stdout.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("::") }, "\(result.stdout)")
+        #expect(result.stdout.contains("forged\\n"))
+    }
+
 }
