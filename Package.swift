@@ -27,13 +27,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["ImageModel"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ImageModel", "GitSource"], path: "Tests/TestSupport"),
         .testTarget(name: "ImageModelTests", dependencies: ["ImageModel", "TestSupport"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource", "ImageModel", "TestSupport"]),
         .testTarget(name: "ECRPublicTests", dependencies: ["ECRPublic", "Verification", "ImageModel", "TestSupport"]),
-        .testTarget(name: "ReportersTests", dependencies: ["Reporters", "ImageModel", "TestSupport"]),
+        .testTarget(name: "ReportersTests", dependencies: ["Reporters", "ImageModel", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "ImageModel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ImageModel", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
+
+// The libFuzzer target over the reading parsers exists only for `make fuzz` (fuzz/run.sh sets VERIFY_LAYERS_FUZZ and builds it
+// with -sanitize=fuzzer), so `swift build` / `make test` never see it.
+if Context.environment["VERIFY_LAYERS_FUZZ"] != nil {
+    package.targets.append(.executableTarget(name: "FuzzParsers", dependencies: ["TestSupport"], path: "fuzz/Sources/FuzzParsers"))
+}

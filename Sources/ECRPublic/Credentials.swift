@@ -18,9 +18,14 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// True when they expire within `margin` seconds (refresh before use).
-    public func expiresSoon(now: Date = Date(), margin: TimeInterval = 300) -> Bool {
+    public func expiresSoon(now: Date = Date(), margin: TimeInterval = CredentialChain.refreshMargin) -> Bool {
         guard let expiration else { return false }
         return expiration.timeIntervalSince(now) < margin
+    }
+
+    public func isExpired(now: Date = Date()) -> Bool {
+        guard let expiration else { return false }
+        return expiration <= now
     }
 
     public var description: String {
@@ -31,28 +36,43 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible {
     public var secrets: [String] {
         [secretAccessKey, sessionToken].compactMap { $0 }.filter { !$0.isEmpty }
     }
+
+    /// Same key material (a refresh that handed back what we already had changes nothing).
+    func sameKeys(as other: Credentials) -> Bool {
+        accessKeyId == other.accessKeyId && secretAccessKey == other.secretAccessKey && sessionToken == other.sessionToken
+    }
 }
 
 /// Why no credentials could be had; `tried` lists each source and what it said.
 public struct CredentialError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var tried: [String]
+    /// A network failure or timeout talking to STS / a metadata endpoint (exit 69), not a rejection (exit 77).
+    public var transient: Bool
 
-    public init(message: String, tried: [String] = []) {
+    public init(message: String, tried: [String] = [], transient: Bool = false) {
         self.message = message
         self.tried = tried
+        self.transient = transient
     }
 
     public var description: String {
         guard !tried.isEmpty else { return message }
-        return message + "; tried: " + tried.joined(separator: "; ")
+        return message + " (tried: " + tried.joined(separator: "; ") + ")"
     }
 }
 
-/// A source of credentials in the chain; returns nil when it does not apply, throws when it applies but fails.
+/// What a provider found: credentials, or why it does not apply here (listed when the whole chain comes up empty).
+public enum ProviderResult: Sendable {
+    case found(Credentials)
+    case notConfigured(String)
+}
+
+/// A source of credentials in the chain; throws `CredentialError` when it applies but fails.
 public protocol CredentialProvider {
+    /// Short name for messages: `environment`, `web identity`, `shared files`, `container`, `EC2 instance metadata`.
     var name: String { get }
-    func credentials() throws -> Credentials?
+    func resolve() throws -> ProviderResult
 }
 
 /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
@@ -64,44 +84,48 @@ public struct EnvironmentCredentialProvider: CredentialProvider {
         self.environment = environment
     }
 
-    public func credentials() throws -> Credentials? {
-        let key = environment["AWS_ACCESS_KEY_ID"] ?? ""
-        let secret = environment["AWS_SECRET_ACCESS_KEY"] ?? ""
-        if key.isEmpty && secret.isEmpty { return nil }
+    public func resolve() throws -> ProviderResult {
+        let key = SharedConfig.nonEmpty(environment["AWS_ACCESS_KEY_ID"]) ?? ""
+        let secret = SharedConfig.nonEmpty(environment["AWS_SECRET_ACCESS_KEY"]) ?? ""
+        if key.isEmpty && secret.isEmpty { return .notConfigured("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set") }
         guard !key.isEmpty, !secret.isEmpty else {
-            throw CredentialError(message: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set")
+            let missing = key.isEmpty ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY"
+            throw CredentialError(message: "\(missing) is not set although \(key.isEmpty ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID") is")
         }
-        let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        return Credentials(accessKeyId: key, secretAccessKey: secret, sessionToken: token, source: name)
+        let token = SharedConfig.nonEmpty(environment["AWS_SESSION_TOKEN"])
+        return .found(Credentials(accessKeyId: key, secretAccessKey: secret, sessionToken: token, source: name))
     }
 }
 
-/// Walks providers in SDK order and caches the winner, refreshing it when it is about to expire.
-public final class CredentialChain {
-    private let providers: [CredentialProvider]
-    private var cached: Credentials?
-
-    public init(providers: [CredentialProvider]) {
-        self.providers = providers
+/// The JSON that credential_process, the container endpoint and IMDS answer with (their key names differ slightly).
+enum CredentialDocument {
+    /// Parses `{AccessKeyId, SecretAccessKey, Token|SessionToken, Expiration}`; never echoes the document in errors.
+    static func parse(_ data: Data, source: String, what: String) throws -> Credentials {
+        guard let object = try? JSONSerialization.jsonObject(with: data), let root = object as? [String: Any] else {
+            throw CredentialError(message: "\(what) did not answer with a JSON object (\(data.count) bytes)")
+        }
+        guard let key = root["AccessKeyId"] as? String, !key.isEmpty else {
+            throw CredentialError(message: "\(what) answered without AccessKeyId")
+        }
+        guard let secret = root["SecretAccessKey"] as? String, !secret.isEmpty else {
+            throw CredentialError(message: "\(what) answered without SecretAccessKey")
+        }
+        let token = (root["Token"] as? String) ?? (root["SessionToken"] as? String)
+        var expiration: Date?
+        if let raw = root["Expiration"] as? String {
+            guard let date = parseDate(raw) else { throw CredentialError(message: "\(what) answered with an unreadable Expiration \(raw.debugDescription)") }
+            expiration = date
+        }
+        return Credentials(accessKeyId: key, secretAccessKey: secret, sessionToken: (token?.isEmpty ?? true) ? nil : token,
+                           expiration: expiration, source: source)
     }
 
-    /// The current credentials, resolving (or refreshing) them when needed.
-    public func resolve(forceRefresh: Bool = false) throws -> Credentials {
-        if !forceRefresh, let cached, !cached.expiresSoon() { return cached }
-        var tried: [String] = []
-        for provider in providers {
-            do {
-                if let found = try provider.credentials() {
-                    cached = found
-                    return found
-                }
-                tried.append("\(provider.name): not configured")
-            } catch let error as CredentialError {
-                throw CredentialError(message: "\(provider.name) credentials failed: \(error.message)", tried: tried)
-            } catch {
-                throw CredentialError(message: "\(provider.name) credentials failed: \(Redactor.scrub("\(error)"))", tried: tried)
-            }
-        }
-        throw CredentialError(message: "no AWS credentials found", tried: tried)
+    /// ISO 8601 with or without fractional seconds (`2026-01-01T00:00:00Z`, `…00.000Z`, `…+00:00`).
+    static func parseDate(_ text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        if let date = plain.date(from: text) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
     }
 }

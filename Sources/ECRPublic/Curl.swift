@@ -78,26 +78,28 @@ final class CurlEasy {
     let handle: UnsafeMutableRawPointer
     let sink = ResponseSink()
     private var headerList: UnsafeMutablePointer<curl_slist>?
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// curl writes into this for the whole life of the handle, so it is allocated here, not borrowed from a Swift array.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
 
     init() throws {
         _ = CurlLibrary.initialised
         guard let handle = curl_easy_init() else { throw CurlError(code: -1, message: "curl_easy_init failed") }
         self.handle = handle
+        errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let opaque = Unmanaged.passUnretained(sink).toOpaque()
         try set(CURLOPT_WRITEFUNCTION, callback: bodyCallback)
         try set(CURLOPT_WRITEDATA, pointer: opaque)
         try set(CURLOPT_HEADERFUNCTION, callback: headerCallback)
         try set(CURLOPT_HEADERDATA, pointer: opaque)
-        try errorBuffer.withUnsafeMutableBufferPointer { buffer in
-            try curlCheck(vl_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress), "CURLOPT_ERRORBUFFER")
-        }
+        try curlCheck(vl_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER")
         try set(CURLOPT_NOSIGNAL, 1)
     }
 
     deinit {
         curl_easy_cleanup(handle)
         if let headerList { curl_slist_free_all(headerList) }
+        errorBuffer.deallocate()
     }
 
     func set(_ option: CURLoption, _ value: Int) throws {
@@ -148,6 +150,7 @@ final class CurlEasy {
 
     /// Runs the transfer synchronously (credential fetches; the batch client uses the multi interface).
     func perform() throws {
+        errorBuffer[0] = 0
         let code = curl_easy_perform(handle)
         if code != CURLE_OK {
             let detail = errorDetail

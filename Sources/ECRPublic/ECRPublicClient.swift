@@ -23,10 +23,10 @@ public final class ECRPublicClient: LayerRegistry {
         do {
             current = try credentials.resolve()
         } catch {
-            let message = Redactor.scrub("\(error)")
-            return batches.map { BatchAnswer(batch: $0, failure: BatchFailure(.credentials, message)) }
+            let failure = Self.credentialFailure(error)
+            return batches.map { BatchAnswer(batch: $0, failure: failure) }
         }
-        log("credentials from \(current.source) (\(Redactor.maskAccessKey(current.accessKeyId)))")
+        log.note("credentials from \(current.source) (\(Redactor.maskAccessKey(current.accessKeyId)))")
         let multi: CurlMulti
         do {
             multi = try CurlMulti(maxHostConnections: configuration.concurrency)
@@ -38,7 +38,11 @@ public final class ECRPublicClient: LayerRegistry {
         var waiting: [Job] = []
         var active: [UnsafeMutableRawPointer: (job: Job, easy: CurlEasy, started: Date)] = [:]
         var limiter = RateLimiter(perSecond: configuration.callsPerSecond)
-        var refreshedAfterExpiry = false
+        // Bumped whenever the key material changes, so a batch rejected with the old token is simply resent.
+        var generation = 0
+        var forcedRefreshes = 0
+        var nextRefreshCheck = Date.distantPast
+        var loggedHeaders = false
 
         func finish(_ job: Job, _ answer: BatchAnswer) {
             results[job.index] = answer
@@ -66,12 +70,24 @@ public final class ECRPublicClient: LayerRegistry {
                 ready.append(job)
                 return true
             }
-            if current.expiresSoon(), let refreshed = try? credentials.resolve() { current = refreshed }
+            // Temporary credentials nearing expiry are refreshed between calls (the chain throttles and keeps valid ones on failure).
+            if !ready.isEmpty, current.expiresSoon(now: now), now >= nextRefreshCheck {
+                nextRefreshCheck = now.addingTimeInterval(1)
+                if let refreshed = try? credentials.resolve(), !refreshed.sameKeys(as: current) {
+                    current = refreshed
+                    generation += 1
+                }
+            }
             while active.count < configuration.concurrency, !ready.isEmpty, limiter.mayStart(at: now) {
                 var job = ready.removeLast()
                 job.attempts += 1
+                job.generation = generation
                 do {
-                    let easy = try makeRequest(for: batches[job.index], credentials: current)
+                    let (easy, headers) = try makeRequest(for: batches[job.index], credentials: current)
+                    if !loggedHeaders {
+                        log.headers(headers, context: "\(Self.target)")
+                        loggedHeaders = true
+                    }
                     try multi.add(easy)
                     limiter.record(now)
                     requestsSent += 1
@@ -105,7 +121,9 @@ public final class ECRPublicClient: LayerRegistry {
                 let batch = batches[entry.job.index]
                 let outcome = outcomeOf(entry.easy, code: code)
                 let elapsed = Int(Date().timeIntervalSince(entry.started) * 1000)
-                log("POST \(configuration.endpoint.url) \(Self.target) repository=\(batch.repository) digests=\(batch.digests.count) attempt=\(entry.job.attempts) -> \(describe(outcome, easy: entry.easy)) in \(elapsed) ms")
+                log.exchange(method: "POST", url: configuration.endpoint.url,
+                             what: "\(Self.target) repository=\(batch.repository) digests=\(batch.digests.count) attempt=\(entry.job.attempts)",
+                             outcome: describe(outcome, easy: entry.easy), elapsedMs: elapsed)
                 var job = entry.job
                 switch outcome {
                 case .success(let body):
@@ -125,13 +143,34 @@ public final class ECRPublicClient: LayerRegistry {
                         finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.unverifiable, "\(reason) (\(why))")))
                     }
                 case .credentials(let reason, let expired):
-                    if expired, !refreshedAfterExpiry, let refreshed = try? credentials.resolve(forceRefresh: true) {
-                        refreshedAfterExpiry = true
-                        current = refreshed
-                        ready.append(job)
-                    } else {
+                    guard expired, !job.resentAfterExpiry else {
                         finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.credentials, "credentials from \(current.source) were rejected: \(reason)")))
+                        continue
                     }
+                    if job.generation < generation {
+                        // Another batch already refreshed them; resend with the new ones.
+                        job.resentAfterExpiry = true
+                        ready.append(job)
+                        continue
+                    }
+                    var refreshError = ""
+                    if forcedRefreshes < 3 {
+                        forcedRefreshes += 1
+                        do {
+                            let refreshed = try credentials.resolve(forceRefresh: true)
+                            if !refreshed.sameKeys(as: current) {
+                                current = refreshed
+                                generation += 1
+                                job.resentAfterExpiry = true
+                                ready.append(job)
+                                continue
+                            }
+                            refreshError = "; \(current.source) handed out the same credentials again"
+                        } catch {
+                            refreshError = "; refreshing them failed: \(Redactor.scrub("\(error)", secrets: current.secrets))"
+                        }
+                    }
+                    finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.credentials, "credentials from \(current.source) expired: \(reason)\(refreshError)")))
                 case .repositoryNotFound(let reason):
                     finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.repositoryNotFound, reason)))
                 case .fatal(let reason):
@@ -144,7 +183,16 @@ public final class ECRPublicClient: LayerRegistry {
         }
     }
 
-    private func makeRequest(for batch: LayerBatch, credentials: Credentials) throws -> CurlEasy {
+    /// No credentials, or a source that refused (exit 77); a source that could not be reached in time is 69.
+    public static func credentialFailure(_ error: Error) -> BatchFailure {
+        if let error = error as? CredentialError {
+            return BatchFailure(error.transient ? .unverifiable : .credentials, Redactor.url(error.description))
+        }
+        return BatchFailure(.credentials, Redactor.url("\(error)"))
+    }
+
+    /// The signed request, and the header lines we set (for the redacted verbose log).
+    private func makeRequest(for batch: LayerBatch, credentials: Credentials) throws -> (CurlEasy, [String]) {
         let easy = try CurlEasy()
         var body: [String: Any] = ["repositoryName": batch.repository.repositoryName, "layerDigests": batch.digests.map(\.string)]
         if let registry = batch.repository.registryId { body["registryId"] = registry }
@@ -165,13 +213,15 @@ public final class ECRPublicClient: LayerRegistry {
         try easy.set(CURLOPT_PROTOCOLS_STR, string: "http,https")
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
         try easy.set(CURLOPT_TIMEOUT_MS, Int(configuration.requestTimeout * 1000))
-        try easy.set(CURLOPT_PIPEWAIT, 1)
+        // Waiting to learn whether a connection multiplexes is only worth it where ALPN answers during the handshake:
+        // over plain HTTP/1.1 it would hold every other call until the first answer arrives.
+        if configuration.endpoint.url.lowercased().hasPrefix("https://") { try easy.set(CURLOPT_PIPEWAIT, 1) }
         // Large batches would wait for `100 Continue`; a removed `Expect:` header cannot be used instead, because
         // curl 7.88's SigV4 signs it although it is never sent.
         try easy.set(CURLOPT_EXPECT_100_TIMEOUT_MS, 0)
         try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
         if let bundle = configuration.caBundle { try easy.set(CURLOPT_CAINFO, string: bundle) }
-        return easy
+        return (easy, headers)
     }
 
     private func outcomeOf(_ easy: CurlEasy, code: CURLcode) -> AttemptOutcome {
@@ -202,9 +252,7 @@ public final class ECRPublicClient: LayerRegistry {
         }
     }
 
-    private func log(_ line: String) {
-        configuration.log?(line)
-    }
+    private var log: HTTPLog { configuration.log }
 
     /// One batch's progress through attempts.
     struct Job {
@@ -212,37 +260,8 @@ public final class ECRPublicClient: LayerRegistry {
         var attempts = 0
         var notBefore = Date.distantPast
         var retryCost: Int?
-    }
-}
-
-/// At most `perSecond` request starts in any one-second window (the service's quota).
-struct RateLimiter {
-    let perSecond: Int
-    private var starts: [Date] = []
-    private var head = 0
-
-    init(perSecond: Int) {
-        self.perSecond = perSecond
-    }
-
-    func mayStart(at now: Date) -> Bool {
-        let recent = starts.count - head
-        guard recent >= perSecond else { return true }
-        return now.timeIntervalSince(starts[head]) >= 1
-    }
-
-    mutating func record(_ now: Date) {
-        starts.append(now)
-        while starts.count - head > perSecond { head += 1 }
-        if head > 4096 {
-            starts.removeFirst(head)
-            head = 0
-        }
-    }
-
-    /// When the next start becomes possible, if the window is full.
-    func nextStart(after now: Date) -> Date? {
-        guard starts.count - head >= perSecond else { return nil }
-        return starts[head].addingTimeInterval(1)
+        /// Which credentials it was last sent with.
+        var generation = 0
+        var resentAfterExpiry = false
     }
 }

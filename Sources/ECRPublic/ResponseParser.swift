@@ -22,6 +22,8 @@ enum ResponseParser {
                 guard let digest = Digest(raw), wanted.contains(digest) else { continue }
                 switch layer["layerAvailability"] as? String {
                 case "AVAILABLE":
+                    // A digest listed twice with different verdicts never ends up available.
+                    if let earlier = answers[digest], !isAvailable(earlier) { continue }
                     let size = (layer["layerSize"] as? NSNumber)?.int64Value
                     answers[digest] = .available(size: size, mediaType: layer["mediaType"] as? String)
                 case "UNAVAILABLE":
@@ -48,5 +50,10 @@ enum ResponseParser {
             }
         }
         return answers
+    }
+
+    private static func isAvailable(_ answer: LayerAnswer) -> Bool {
+        if case .available = answer { return true }
+        return false
     }
 }

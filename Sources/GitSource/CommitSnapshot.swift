@@ -1,48 +1,114 @@
 import Foundation
+import ImageModel
 
-/// The files of one commit, read from git objects (never the working tree).
+/// The files of one commit, read from git objects (never the working tree), with symbolic links followed inside a confining
+/// directory and Git LFS pointers resolved from the local store.
 public final class CommitSnapshot: FileSource {
     public let repository: GitRepository
     public let commitID: ObjectID
     public let rootTree: ObjectID
+    public let lfsStore: LFSObjectStore
     public var commit: String { commitID.hex }
+    /// A symbolic link's target is a path, never longer than PATH_MAX.
+    static let maxLinkTarget: Int64 = 4096
 
     public init(repository: GitRepository, commit: ObjectID) throws {
         self.repository = repository
         self.commitID = commit
         self.rootTree = try repository.commitInfo(commit).tree
+        self.lfsStore = LFSObjectStore(repository: repository)
     }
 
-    /// The entry at a repo-relative path, or nil.
+    /// The entry at a repo-relative path, without following symbolic links, or nil.
     public func entry(at path: String) -> TreeEntry? {
-        var tree = rootTree
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        for (index, part) in parts.enumerated() {
-            guard let entries = try? repository.entries(ofTree: tree),
-                  let entry = entries.first(where: { $0.name == String(part) }) else { return nil }
-            if index == parts.count - 1 { return entry }
-            guard entry.kind == .tree else { return nil }
-            tree = entry.id
-        }
-        return nil
+        let parts = SymlinkResolver.components(path)
+        guard let name = parts.last, let parent = tree(ofDirectory: parts.dropLast()) else { return nil }
+        return try? repository.entry(named: name, inTree: parent)
+    }
+
+    /// Tree ids of directories already looked up, so resolving many blobs of one layout walks its path once.
+    private var directories: [String: ObjectID] = [:]
+
+    private func tree(ofDirectory parts: ArraySlice<String>) -> ObjectID? {
+        guard let last = parts.last else { return rootTree }
+        let key = parts.joined(separator: "/")
+        if let known = directories[key] { return known }
+        guard let parent = tree(ofDirectory: parts.dropLast()), let entry = try? repository.entry(named: last, inTree: parent),
+              entry.kind == .tree else { return nil }
+        directories[key] = entry.id
+        return entry.id
     }
 
     public func read(_ path: String, limit: Int64) -> FileLookup {
-        guard let entry = entry(at: path) else { return .missing }
-        switch entry.kind {
-        case .tree: return .notReadable("it is a directory")
-        case .submodule: return .notReadable("it is a submodule")
-        case .symlink: return .notReadable("it is a symbolic link")
-        case .blob, .executable:
-            do {
-                return .file(try repository.readBlob(entry.id, limit: limit))
-            } catch let error as BlobTooLarge {
-                return .tooLarge(error.size)
-            } catch {
-                return .notReadable("\(error)")
-            }
+        read(path, limit: limit, within: "")
+    }
+
+    public func read(_ path: String, limit: Int64, within root: String) -> FileLookup {
+        let entry: TreeEntry
+        switch resolve(path, within: root) {
+        case .success(let found): entry = found
+        case .failure(let failure): return failure.lookup
+        }
+        do {
+            let size = try repository.blobSize(entry.id)
+            if size > limit && size > Int64(LFSPointer.maxSize) { return .tooLarge(size) }
+            let data = try repository.readBlob(entry.id)
+            return LFSContent.resolve(data, limit: limit) { self.lfsStore.read($0, limit: limit) }
+        } catch {
+            return .notReadable("\(error)")
         }
     }
 
-    public func exists(_ path: String) -> Bool { entry(at: path) != nil }
+    public func probe(_ path: String, algorithm: String, within root: String) -> BlobProbe {
+        let entry: TreeEntry
+        switch resolve(path, within: root) {
+        case .success(let found): entry = found
+        case .failure(let failure):
+            if case .notReadable(let why) = failure.lookup { return .notReadable(why) }
+            return .missing
+        }
+        do {
+            if try repository.blobSize(entry.id) <= Int64(LFSPointer.maxSize),
+               let pointer = LFSPointer.parse(try repository.readBlob(entry.id)) {
+                return .lfsPointer(pointer)
+            }
+            let hash = try repository.hashBlob(entry.id, algorithm: algorithm)
+            return .content(size: hash.size, digest: hash.digest)
+        } catch {
+            return .notReadable("\(error)")
+        }
+    }
+
+    public func exists(_ path: String) -> Bool {
+        if case .success = resolve(path, within: "") { return true }
+        return false
+    }
+
+    /// Follows `path` to a file entry, links confined to `root`.
+    private func resolve(_ path: String, within root: String) -> Result<TreeEntry, FileLookupFailure> {
+        switch SymlinkResolver.resolve(path, within: root, node: node) {
+        case .file(let resolved):
+            guard let entry = entry(at: resolved) else { return .failure(FileLookupFailure(lookup: .missing)) }
+            return .success(entry)
+        case .missing:
+            return .failure(FileLookupFailure(lookup: .missing))
+        case .notReadable(let why):
+            return .failure(FileLookupFailure(lookup: .notReadable(why)))
+        }
+    }
+
+    private func node(_ path: String) -> PathNode {
+        guard let entry = entry(at: path) else { return .missing }
+        switch entry.kind {
+        case .tree: return .directory
+        case .blob, .executable: return .file
+        case .submodule: return .other("\(path.debugQuoted) is a submodule, whose content is not in this repository")
+        case .symlink:
+            guard let target = try? repository.readBlob(entry.id, limit: CommitSnapshot.maxLinkTarget),
+                  let text = String(data: target, encoding: .utf8), !text.contains("\0") else {
+                return .other("\(path.debugQuoted) is a symbolic link whose target cannot be read")
+            }
+            return .symlink(text)
+        }
+    }
 }

@@ -24,16 +24,24 @@ public enum ConfigFile {
             throw ConfigError(message: "\(source): invalid YAML: \(error)")
         }
         guard let root else { return config }
-        if root.null != nil { return config }
+        if root.null != nil, case .scalar = root { return config }
         guard let mapping = root.mapping else {
-            throw ConfigError(message: "\(source):\(line(root)): the file must be a mapping of keys (registry, images, exclude, ...)")
+            throw ConfigError(message: "\(source):\(line(root)): the file must be a mapping of keys (\(topKeys.joined(separator: ", ")))")
         }
         for (keyNode, value) in mapping {
             let key = keyNode.string ?? ""
             let at = "\(source):\(line(keyNode))"
+            guard topKeys.contains(key) else {
+                throw ConfigError(message: "\(at): unknown key `\(key)` (known keys: \(topKeys.joined(separator: ", ")))")
+            }
+            if isNull(value) { continue }  // `key:` with no value leaves the default.
             switch key {
             case "registry":
-                config.registry = try string(value, key: key, at: at)
+                let registry = try string(value, key: key, at: at)
+                guard ImageReference.isValidAlias(registry) else {
+                    throw ConfigError(message: "\(at): `registry` \(registry.debugQuoted) is neither a registry alias ([a-z][a-z0-9]+ with . _ - separators) nor a 12-digit account id")
+                }
+                config.registry = registry
             case "images":
                 guard let list = value.sequence else { throw ConfigError(message: "\(at): `images` must be a list of {path, repository, registry}") }
                 for item in list {
@@ -46,10 +54,8 @@ public enum ConfigFile {
                 config.checkConfigBlob = try bool(value, key: key, at: at)
             case "strict":
                 config.strict = try bool(value, key: key, at: at)
-            case "cache-ttl":
-                config.cacheTTL = try duration(value, key: key, at: at)
             default:
-                throw ConfigError(message: "\(at): unknown key `\(key)` (known keys: \(topKeys.joined(separator: ", ")))")
+                config.cacheTTL = try duration(value, key: key, at: at)
             }
         }
         return config
@@ -65,14 +71,22 @@ public enum ConfigFile {
             let key = keyNode.string ?? ""
             let keyAt = "\(source):\(line(keyNode))"
             switch key {
-            case "path": path = try string(value, key: "images.path", at: keyAt)
+            case "path":
+                let text = try string(value, key: "images.path", at: keyAt)
+                guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw ConfigError(message: "\(keyAt): `images.path` must not be empty") }
+                path = text
             case "repository":
                 let name = try string(value, key: "images.repository", at: keyAt)
                 guard ImageReference.isValidRepositoryName(name) else {
                     throw ConfigError(message: "\(keyAt): `images.repository` \(name.debugQuoted) is not a valid ECR Public repository name")
                 }
                 repository = name
-            case "registry": registry = try string(value, key: "images.registry", at: keyAt)
+            case "registry":
+                let name = try string(value, key: "images.registry", at: keyAt)
+                guard ImageReference.isValidAlias(name) else {
+                    throw ConfigError(message: "\(keyAt): `images.registry` \(name.debugQuoted) is neither a registry alias nor a 12-digit account id")
+                }
+                registry = name
             default:
                 throw ConfigError(message: "\(keyAt): unknown key `images.\(key)` (known keys: \(imageKeys.joined(separator: ", ")))")
             }
@@ -82,33 +96,64 @@ public enum ConfigFile {
         return ImageMapping(path: path, repository: repository, registry: registry)
     }
 
+    /// The 1-based line of a node (Yams marks are already 1-based).
     static func line(_ node: Node) -> Int {
-        (node.mark?.line ?? 0) + 1
+        max(1, node.mark?.line ?? 1)
     }
 
+    /// The YAML type a plain scalar resolved to (`yes` is a bool, `0x10` an int), so `repository: yes` is a type error.
+    private static func resolvedType(_ node: Node) -> String {
+        node.tag.description
+    }
+
+    private static func isNull(_ node: Node) -> Bool {
+        guard case .scalar = node else { return false }
+        return resolvedType(node) == Tag.Name.null.rawValue
+    }
+
+    /// A string, or a number written without quotes (an account id): not a bool, null, list or mapping.
     private static func string(_ node: Node, key: String, at: String) throws -> String {
-        guard case .scalar(let scalar) = node, node.null == nil else {
-            throw ConfigError(message: "\(at): `\(key)` must be a string")
+        guard case .scalar(let scalar) = node else {
+            throw ConfigError(message: "\(at): `\(key)` must be a string, not a \(kind(node))")
+        }
+        let type = resolvedType(node)
+        guard type == Tag.Name.str.rawValue || type == Tag.Name.int.rawValue else {
+            throw ConfigError(message: "\(at): `\(key)` must be a string, not \(scalar.string.debugQuoted) (a YAML \(type.split(separator: ":").last ?? "value"); quote it)")
         }
         return scalar.string
     }
 
     private static func bool(_ node: Node, key: String, at: String) throws -> Bool {
-        guard case .scalar(let scalar) = node else { throw ConfigError(message: "\(at): `\(key)` must be true or false") }
-        switch scalar.string.lowercased() {
-        case "true", "yes", "on": return true
-        case "false", "no", "off": return false
-        default: throw ConfigError(message: "\(at): `\(key)` must be true or false, not \(scalar.string.debugQuoted)")
+        guard case .scalar(let scalar) = node, resolvedType(node) == Tag.Name.bool.rawValue, let value = node.bool else {
+            throw ConfigError(message: "\(at): `\(key)` must be true or false, not \(describe(node))")
         }
+        _ = scalar
+        return value
     }
 
     /// `1h`, `30m`, `45s`, `2d`, a bare number of seconds, or 0.
     private static func duration(_ node: Node, key: String, at: String) throws -> Double {
-        guard case .scalar(let scalar) = node else { throw ConfigError(message: "\(at): `\(key)` must be a duration like 1h, 30m or 0") }
+        guard case .scalar(let scalar) = node, resolvedType(node) != Tag.Name.bool.rawValue else {
+            throw ConfigError(message: "\(at): `\(key)` must be a duration like 1h, 30m or 0, not \(describe(node))")
+        }
         let text = scalar.string.trimmingCharacters(in: .whitespaces)
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        if let value = Double(text), value >= 0 { return value }
-        if let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0 { return value * factor }
+        if let value = Double(text), value >= 0, value.isFinite { return value }
+        if let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0, value.isFinite { return value * factor }
         throw ConfigError(message: "\(at): `\(key)` must be a duration like 1h, 30m, 45s or 0, not \(text.debugQuoted)")
+    }
+
+    private static func kind(_ node: Node) -> String {
+        switch node {
+        case .scalar: return "scalar"
+        case .mapping: return "mapping"
+        case .sequence: return "list"
+        case .alias: return "alias"
+        }
+    }
+
+    private static func describe(_ node: Node) -> String {
+        if case .scalar(let scalar) = node { return scalar.string.debugQuoted }
+        return "a \(kind(node))"
     }
 }

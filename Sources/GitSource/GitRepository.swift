@@ -1,5 +1,6 @@
 import CGit2
 import Foundation
+import ImageModel
 
 /// The kind of a tree entry, reduced to what the scanner cares about.
 public enum EntryKind: Sendable, Equatable {
@@ -20,6 +21,8 @@ public struct TreeEntry: Sendable {
 public final class GitRepository {
     let handle: OpaquePointer
     private var treeCache: [ObjectID: [TreeEntry]] = [:]
+    private var nameIndexCache: [ObjectID: [String: TreeEntry]] = [:]
+    private var hashCache: [BlobHashKey: BlobHash] = [:]
 
     /// Opens the repository containing `path` (searching upwards, like git itself).
     public init(discovering path: String) throws {
@@ -121,6 +124,66 @@ public final class GitRepository {
         return result
     }
 
+    /// One entry of a tree by name, through a per-tree index: a `blobs/sha256` directory with tens of thousands of entries is
+    /// searched in constant time, not once per descriptor.
+    public func entry(named name: String, inTree id: ObjectID) throws -> TreeEntry? {
+        if let index = nameIndexCache[id] { return index[name] }
+        var index: [String: TreeEntry] = [:]
+        for entry in try entries(ofTree: id) {
+            if let entryName = entry.name, index[entryName] == nil { index[entryName] = entry }
+        }
+        nameIndexCache[id] = index
+        return index[name]
+    }
+
+    /// Hashes a blob with `algorithm` without copying it: loose objects are streamed through `git_odb_open_rstream` in 1 MiB
+    /// chunks; packed objects (which libgit2 cannot stream) are hashed in place from the one buffer libgit2 inflates them into.
+    /// Remembered per blob id for the run, so a layer shared by many images or commits is hashed once.
+    public func hashBlob(_ id: ObjectID, algorithm: String) throws -> BlobHash {
+        let key = BlobHashKey(id: id, algorithm: algorithm)
+        if let known = hashCache[key] { return known }
+        guard var hasher = ContentHasher(algorithm: algorithm) else {
+            return BlobHash(size: try blobSize(id), digest: nil, streamed: false)
+        }
+        var odb: OpaquePointer?
+        try gitCheck(git_repository_odb(&odb, handle), "cannot open the object database")
+        defer { git_odb_free(odb) }
+        var oid = id.raw
+        var stream: UnsafeMutablePointer<git_odb_stream>?
+        var length = 0
+        var type = GIT_OBJECT_ANY
+        let result: BlobHash
+        if (try? gitCheck(git_odb_open_rstream(&stream, &length, &type, odb, &oid), "stream")) != nil, let stream {
+            defer { git_odb_stream_free(stream) }
+            let chunk = 1 << 20
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
+            defer { buffer.deallocate() }
+            var total = 0
+            while true {
+                let count = Int(try gitCheck(git_odb_stream_read(stream, buffer.assumingMemoryBound(to: CChar.self), chunk),
+                                             "cannot read blob \(id.short)"))
+                if count == 0 { break }
+                total += count
+                guard total <= length else { throw GitError(kind: .other, message: "blob \(id.short) is longer than its header says") }
+                hasher.update(UnsafeRawBufferPointer(start: buffer, count: count))
+            }
+            guard total == length else { throw GitError(kind: .other, message: "blob \(id.short) ended after \(total) of \(length) bytes") }
+            result = BlobHash(size: Int64(total), digest: hasher.finalize(), streamed: true)
+        } else {
+            git_error_clear()
+            var blob: OpaquePointer?
+            try gitCheck(git_blob_lookup(&blob, handle, &oid), "cannot read blob \(id.short)")
+            defer { git_blob_free(blob) }
+            let size = Int(git_blob_rawsize(blob))
+            if size > 0, let content = git_blob_rawcontent(blob) {
+                hasher.update(UnsafeRawBufferPointer(start: content, count: size))
+            }
+            result = BlobHash(size: Int64(size), digest: hasher.finalize(), streamed: false)
+        }
+        hashCache[key] = result
+        return result
+    }
+
     /// The size of a blob without reading its content.
     public func blobSize(_ id: ObjectID) throws -> Int64 {
         var odb: OpaquePointer?
@@ -175,6 +238,18 @@ public final class GitRepository {
         }
         return tips
     }
+}
+
+/// A blob's size and digest, and whether it was streamed (loose) or hashed from one inflated buffer (packed).
+public struct BlobHash: Sendable, Equatable {
+    public let size: Int64
+    public let digest: Digest?
+    public let streamed: Bool
+}
+
+struct BlobHashKey: Hashable {
+    let id: ObjectID
+    let algorithm: String
 }
 
 /// A blob over a size limit; the caller turns it into a finding.

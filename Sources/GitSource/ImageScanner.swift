@@ -13,18 +13,21 @@ public struct ImageScanner {
         self.exclude = exclude
     }
 
-    /// Scans the whole tree of `commit`, plus standalone manifest/index files that the config names.
+    /// Scans the whole tree of `commit`, plus standalone manifest/index files named by config `images` paths: an exact path
+    /// naming a file, or a glob matching `.json` files outside any layout.
     public func scan(commit: ObjectID, manifestFiles: [String] = []) throws -> ScanResult {
         let snapshot = try CommitSnapshot(repository: repository, commit: commit)
-        let found = try OutputFinder(repository: repository).outputs(inTree: snapshot.rootTree)
-        let extraOutputs = manifestFiles.filter { path in
+        let globs = manifestFiles.filter(Glob.hasWildcards)
+        let found = try OutputFinder(repository: repository).find(inTree: snapshot.rootTree, filePatterns: globs, exclude: exclude)
+        let exact = manifestFiles.filter { !Glob.hasWildcards($0) }.map(ImageScanner.normalise).filter { path in
             guard let entry = snapshot.entry(at: path) else { return false }
-            return entry.kind == .blob || entry.kind == .executable
-        }.map { ImageOutput(kind: .manifestFile, path: $0) }
+            return entry.kind == .blob || entry.kind == .executable || entry.kind == .symlink
+        }
+        let extraOutputs = (exact + found.files).map { ImageOutput(kind: .manifestFile, path: $0) }
         var result = ScanResult()
         for name in found.unreadableNames {
-            result.findings.append(Finding(rule: .manifestInvalid, severity: .warning,
-                                           message: "directory name is not valid UTF-8 and was not scanned: \(name.debugQuoted)",
+            result.findings.append(Finding(rule: .manifestInvalid,
+                                           message: "the image output at \(name.debugQuoted) has a path that is not valid UTF-8, so it cannot be named or checked; rename it",
                                            path: name, commit: commit.hex))
         }
         var seen = Set<ImageOutput>()
@@ -45,11 +48,22 @@ public struct ImageScanner {
     public func isExcluded(_ path: String) -> Bool {
         exclude.contains { Glob.covers(pattern: $0, path: path) }
     }
+
+    static func normalise(_ path: String) -> String {
+        SymlinkResolver.components(path).joined(separator: "/")
+    }
+}
+
+extension Glob {
+    /// True when a config path is a pattern rather than one path.
+    public static func hasWildcards(_ pattern: String) -> Bool {
+        pattern.contains("*") || pattern.contains("?")
+    }
 }
 
 extension ToolConfig {
-    /// `images` paths that name one file (no glob): candidates for standalone manifest/index JSON.
+    /// Every `images` path: exact ones may name a standalone manifest/index file, globs may match `.json` files.
     public var manifestFileCandidates: [String] {
-        images.map(\.path).filter { path in !path.contains("*") && !path.contains("?") && path.hasSuffix(".json") }
+        images.map(\.path)
     }
 }

@@ -20,12 +20,21 @@ public struct ImageOutput: Sendable, Hashable {
     }
 }
 
-/// Follows an output's index → (nested indexes) → manifests → config + layers, turning every problem into a finding.
+/// Follows an output's index → (nested indexes) → manifests → config + layers, turning every problem into a finding: hostile
+/// input (oversized, cyclic, deeply nested, fanned-out, malformed, path-escaping) ends as a finding, never a crash or a hang.
 public struct LayoutReader {
     /// Nesting deeper than this is refused (SPEC §3).
     public static let maxDepth = 8
+    /// Manifests and indexes parsed per output: a DAG of indexes can fan out exponentially without a cycle.
+    public static let maxDocuments = 4096
+    /// Descriptors examined per output, across every manifest visited.
+    public static let maxDescriptors = 250_000
+    /// A blob size beyond 1 TiB is not a real layer (and would overflow arithmetic downstream).
+    public static let maxBlobSize: Int64 = 1 << 40
     public static let nameAnnotation = "io.containerd.image.name"
     public static let refNameAnnotation = "org.opencontainers.image.ref.name"
+    /// buildx marks attestation manifests in an index with this annotation.
+    public static let referenceTypeAnnotation = "vnd.docker.reference.type"
 
     let source: FileSource
     let resolver: RepositoryResolver
@@ -36,132 +45,218 @@ public struct LayoutReader {
     }
 
     public func read(_ output: ImageOutput) -> ScanResult {
-        var state = State(output: output, commit: source.commit)
+        var state = State(output: output, commit: source.commit, root: LayoutReader.root(of: output))
+        let start = Context(name: nil, platform: nil, depth: 1, stack: [], attestation: false)
         switch output.kind {
         case .ociLayout:
-            let indexPath = join(output.path, "index.json")
-            guard let data = readDocument(indexPath, into: &state) else { break }
+            let indexPath = join(state.root, "index.json")
+            guard let data = readDocument(indexPath, state: &state) else { break }
             do {
                 switch try DocumentParser.parse(data, declaredMediaType: MediaType.ociIndex) {
                 case .index(let index):
-                    walkIndex(index, data: data, path: indexPath, name: nil, platform: nil, depth: 1, stack: [], state: &state)
+                    var context = start
+                    context.name = imageName(from: index.annotations)
+                    walkIndex(index, lines: DigestLines(data), path: indexPath, context: context, state: &state)
                 case .manifest:
-                    state.invalid("index.json of an OCI layout must be an image index, found an image manifest", path: indexPath)
+                    state.add(.manifestInvalid, "index.json of an OCI layout must be an image index, found an image manifest", path: indexPath)
                 }
             } catch {
-                state.invalid("\(error)", path: indexPath)
+                state.add(.manifestInvalid, "\(error)", path: indexPath)
             }
         case .skopeoDir, .manifestFile:
-            let manifestPath = output.kind == .skopeoDir ? join(output.path, "manifest.json") : output.path
-            guard let data = readDocument(manifestPath, into: &state) else { break }
-            visitDocument(data, path: manifestPath, declaredMediaType: nil, digest: nil, name: nil, platform: nil, depth: 1, stack: [], state: &state)
+            let manifestPath = output.kind == .skopeoDir ? join(state.root, "manifest.json") : output.path
+            guard let data = readDocument(manifestPath, state: &state) else { break }
+            _ = state.enter(VisitKey(digest: nil, path: manifestPath, name: nil))
+            visitDocument(data, path: manifestPath, declaredMediaType: nil, digest: nil, context: start, state: &state)
         }
         return ScanResult(images: state.images, findings: state.findings)
     }
 
     // MARK: - Walking
 
-    private func walkIndex(_ index: ImageIndex, data: Data, path: String, name: String?, platform: Platform?, depth: Int, stack: [Digest], state: inout State) {
+    /// What a document inherits from the index entry that led to it.
+    struct Context {
+        var name: String?
+        var platform: Platform?
+        var depth: Int
+        /// Digests of the documents above this one, for cycle detection.
+        var stack: [Digest]
+        var attestation: Bool
+    }
+
+    private func walkIndex(_ index: ImageIndex, lines: DigestLines, path: String, context: Context, state: inout State) {
+        guard state.spend(index.manifests.count, at: path) else { return }
         for descriptor in index.manifests {
-            let line = LineLocator.line(of: descriptor.digest, in: data)
+            if state.stopped { return }
+            let line = lines.line(of: descriptor.digest)
+            let name = imageName(from: descriptor.annotations) ?? context.name
+            let attestation = descriptor.annotations?[LayoutReader.referenceTypeAnnotation] == "attestation-manifest"
+            let platform = attestation ? Platform(os: "unknown", architecture: "unknown") : (descriptor.platform?.platform ?? context.platform)
+            func invalid(_ message: String, digest: String? = nil) {
+                state.add(.manifestInvalid, message, path: path, line: line, name: name, platform: platform, digest: digest)
+            }
             guard let digest = descriptor.validDigest else {
-                state.findings.append(Finding(rule: .layerInvalid, message: "manifest descriptor has an invalid digest \(descriptor.digest.debugQuoted)",
-                                              path: path, line: line, commit: state.commit, image: name))
+                invalid("index entry has a digest outside the grammar (sha256:<64 hex> or sha512:<128 hex>): \(descriptor.digest.debugQuoted)")
                 continue
             }
-            let childName = imageName(from: descriptor.annotations) ?? name
-            var childPlatform = descriptor.platform.map(\.platform) ?? platform
-            if descriptor.annotations?["vnd.docker.reference.type"] == "attestation-manifest" {
-                childPlatform = Platform(os: "unknown", architecture: "unknown")
-            }
-            if stack.contains(digest) {
-                state.invalid("cycle: \(digest) refers back to itself through its descendants", path: path, line: line, name: childName)
-                continue
-            }
-            if depth >= LayoutReader.maxDepth {
-                state.invalid("nesting deeper than \(LayoutReader.maxDepth) levels at \(digest)", path: path, line: line, name: childName)
-                continue
+            if let mediaType = descriptor.mediaType, !MediaType.isIndex(mediaType), !MediaType.isManifest(mediaType) {
+                continue  // An entry of an unknown media type is not an error (OCI image-spec); there is nothing to follow.
             }
             if descriptor.size < 0 {
-                state.invalid("descriptor \(digest) has a negative size \(descriptor.size)", path: path, line: line, name: childName)
+                invalid("index entry \(digest) has a negative size \(descriptor.size)", digest: digest.string)
                 continue
             }
-            let blobPath = self.blobPath(state.output, digest)
-            switch source.read(blobPath, limit: Int64(DocumentParser.maxDocumentSize)) {
-            case .file(let child):
-                if !verifyContent(child, digest: digest, size: descriptor.size, path: blobPath, referencedAt: path, line: line, name: childName, state: &state) { continue }
-                visitDocument(child, path: blobPath, declaredMediaType: descriptor.mediaType, digest: digest, name: childName, platform: childPlatform,
-                              depth: depth + 1, stack: stack + [digest], state: &state)
-            case .missing:
-                state.findings.append(Finding(rule: .blobMissing, message: "manifest \(digest) referenced by the index is not in the layout", path: path,
-                                              line: line, commit: state.commit, image: childName, platform: childPlatform?.description, digest: digest.string))
-            case .tooLarge(let size):
-                state.invalid("manifest \(digest) is \(size) bytes, over the 4 MiB limit", path: blobPath, name: childName)
-            case .notReadable(let why):
-                state.invalid("manifest \(digest) cannot be read: \(why)", path: blobPath, name: childName)
+            if descriptor.size > Int64(DocumentParser.maxDocumentSize) {
+                invalid("index entry \(digest) declares \(descriptor.size) bytes, over the 4 MiB manifest limit; not read", digest: digest.string)
+                continue
             }
+            if context.stack.contains(digest) {
+                invalid("cycle: \(digest) refers back to itself through its descendants", digest: digest.string)
+                continue
+            }
+            if context.depth >= LayoutReader.maxDepth {
+                invalid("nesting deeper than \(LayoutReader.maxDepth) levels at \(digest); not followed", digest: digest.string)
+                continue
+            }
+            let key = VisitKey(digest: digest, path: "", name: name)
+            if state.visited.contains(key) { continue }  // Already walked this way: a DAG is walked once per name, not once per path.
+            let childContext = Context(name: name, platform: platform, depth: context.depth + 1, stack: context.stack + [digest],
+                                       attestation: attestation || context.attestation)
+            if let known = state.parsed[digest] {
+                // Parsed before under another name: no need to read, verify or parse it again.
+                guard state.enter(key) else { continue }
+                visit(known, digest: digest, context: childContext, state: &state)
+                continue
+            }
+            if state.unusable.contains(digest) { continue }
+            let reference = Reference(path: path, line: line, name: name, platform: platform)
+            guard let (child, childPath) = readChild(digest, reference: reference, optional: attestation, state: &state) else { continue }
+            guard verifyDocument(child, descriptor: descriptor, digest: digest, blobPath: childPath, reference: reference, state: &state) else {
+                state.unusable.insert(digest)
+                continue
+            }
+            guard state.enter(key) else { continue }
+            visitDocument(child, path: childPath, declaredMediaType: descriptor.mediaType, digest: digest, context: childContext, state: &state)
         }
     }
 
-    private func visitDocument(_ data: Data, path: String, declaredMediaType: String?, digest: Digest?, name: String?, platform: Platform?, depth: Int,
-                               stack: [Digest], state: inout State) {
-        let document: ParsedDocument
+    /// A manifest or index as parsed once, with the lines of its digests.
+    struct Document {
+        let parsed: ParsedDocument
+        let lines: DigestLines
+        let path: String
+    }
+
+    private func visitDocument(_ data: Data, path: String, declaredMediaType: String?, digest: Digest?, context: Context, state: inout State) {
+        let parsed: ParsedDocument
         do {
-            document = try DocumentParser.parse(data, declaredMediaType: declaredMediaType)
+            parsed = try DocumentParser.parse(data, declaredMediaType: declaredMediaType)
         } catch {
-            state.invalid("\(error)", path: path, name: name)
+            state.add(.manifestInvalid, "\(error)", path: path, name: context.name, platform: context.platform, digest: digest?.string)
+            if let digest { state.unusable.insert(digest) }
             return
         }
-        switch document {
+        let document = Document(parsed: parsed, lines: DigestLines(data), path: path)
+        if let digest { state.parsed[digest] = document }
+        visit(document, digest: digest, context: context, state: &state)
+    }
+
+    private func visit(_ document: Document, digest: Digest?, context: Context, state: inout State) {
+        let path = document.path
+        switch document.parsed {
         case .index(let index):
-            let indexName = imageName(from: index.annotations) ?? name
-            walkIndex(index, data: data, path: path, name: indexName, platform: platform, depth: depth, stack: stack, state: &state)
+            var inner = context
+            inner.name = imageName(from: index.annotations) ?? context.name
+            walkIndex(index, lines: document.lines, path: path, context: inner, state: &state)
         case .manifest(let manifest):
-            let manifestName = name ?? imageName(from: manifest.annotations)
-            state.images.append(image(from: manifest, data: data, path: path, digest: digest, name: manifestName, platform: platform, state: &state))
+            guard state.spend(manifest.layers.count + 1, at: path) else { return }
+            followSubject(of: manifest, context: context, state: &state)
+            let image = image(from: manifest, lines: document.lines, path: path, digest: digest, context: context, state: &state)
+            if let digest, let platform = image.platform { state.platforms[digest] = platform }
+            state.images.append(image)
         }
     }
 
-    private func image(from manifest: ImageManifest, data: Data, path: String, digest: Digest?, name: String?, platform: Platform?, state: inout State) -> Image {
-        let commit = state.commit
+    /// A referrer (a manifest with `subject`) whose subject is in the layout but was not reached from the index: walk the
+    /// subject too, so a layout listing only a signature or SBOM still has its image checked.
+    private func followSubject(of manifest: ImageManifest, context: Context, state: inout State) {
+        guard let subject = manifest.subject, let digest = subject.validDigest, !state.visitedDigests.contains(digest),
+              !context.stack.contains(digest), context.depth < LayoutReader.maxDepth, subject.size >= 0,
+              subject.size <= Int64(DocumentParser.maxDocumentSize) else { return }
+        var subjectData: Data?
+        var subjectPath = ""
+        for candidate in documentPaths(digest, in: state) {
+            if case .file(let data) = source.read(candidate, limit: Int64(DocumentParser.maxDocumentSize), within: state.root) {
+                subjectData = data
+                subjectPath = candidate
+                break
+            }
+        }
+        guard let subjectData, ContentDigest.compute(subjectData, algorithm: digest.algorithm) == digest,
+              state.enter(VisitKey(digest: digest, path: "", name: context.name)) else { return }
+        let inner = Context(name: context.name, platform: nil, depth: context.depth + 1, stack: context.stack + [digest], attestation: false)
+        visitDocument(subjectData, path: subjectPath, declaredMediaType: subject.mediaType, digest: digest, context: inner, state: &state)
+    }
+
+    private func image(from manifest: ImageManifest, lines: DigestLines, path: String, digest: Digest?, context: Context, state: inout State) -> Image {
+        let name = context.name ?? imageName(from: manifest.annotations)
+        let config = readConfig(manifest.config, state: &state)
+        var platform = context.platform
+        if platform == nil, let os = config?.os, let architecture = config?.architecture, !os.isEmpty, !architecture.isEmpty {
+            platform = Platform(os: os, architecture: architecture, variant: config?.variant)
+        }
+        if platform == nil, let subject = manifest.subject?.validDigest, let subjectPlatform = state.platforms[subject] {
+            platform = subjectPlatform
+        }
+        let repository = resolver.resolve(outputPath: state.output.path, name: name)
         var image = Image(name: name, outputPath: state.output.path, manifestPath: path, manifestDigest: digest?.string, platform: platform,
-                          repository: resolver.resolve(outputPath: state.output.path, name: name), commit: commit)
-        func finding(_ rule: Rule, _ message: String, line: Int, digest: String? = nil) -> Finding {
-            Finding(rule: rule, message: message, path: path, line: line, commit: commit, image: name, platform: platform?.description, digest: digest)
+                          repository: repository, commit: state.commit)
+        let commit = state.commit
+        func finding(_ rule: Rule, _ message: String, line: Int, digest: String? = nil, severity: Severity? = nil) -> Finding {
+            Finding(rule: rule, severity: severity, message: message, path: path, line: line, commit: commit, image: name,
+                    platform: platform?.description, digest: digest, repository: repository?.description)
         }
         var layerDigests: [Digest] = []
         let descriptors = [(manifest.config, BlobRole.config)] + manifest.layers.map { ($0, BlobRole.layer) }
         for (descriptor, role) in descriptors {
-            let line = LineLocator.line(of: descriptor.digest, in: data)
+            let line = lines.line(of: descriptor.digest)
             let what = role == .config ? "config blob" : "layer"
             guard let blobDigest = descriptor.validDigest else {
-                image.findings.append(finding(.layerInvalid, "\(what) has an invalid digest \(descriptor.digest.debugQuoted)", line: line))
+                image.findings.append(finding(.layerInvalid,
+                    "\(what) has a digest outside the grammar (sha256:<64 hex> or sha512:<128 hex>): \(descriptor.digest.debugQuoted)", line: line))
                 continue
             }
             guard descriptor.size >= 0 else {
                 image.findings.append(finding(.manifestInvalid, "\(what) \(blobDigest) has a negative size \(descriptor.size)", line: line, digest: blobDigest.string))
                 continue
             }
-            let mediaType = descriptor.mediaType ?? ""
-            if role == .layer && MediaType.isNonDistributable(mediaType) {
-                image.findings.append(finding(.layerSkipped, "non-distributable layer \(blobDigest) (\(mediaType)) is never pushed to a registry; not checked",
+            guard descriptor.size <= LayoutReader.maxBlobSize else {
+                image.findings.append(finding(.manifestInvalid, "\(what) \(blobDigest) declares an absurd size of \(descriptor.size) bytes (over 1 TiB)",
                                               line: line, digest: blobDigest.string))
+                continue
+            }
+            let mediaType = descriptor.mediaType ?? ""
+            image.blobs.append(BlobRef(digest: blobDigest, size: descriptor.size, mediaType: mediaType, role: role, path: path, line: line))
+            if role == .layer && MediaType.isNonDistributable(mediaType) {
+                image.findings.append(finding(.layerSkipped,
+                    "non-distributable layer \(blobDigest) (\(mediaType)) is never pushed to a registry; not checked", line: line, digest: blobDigest.string))
+                continue
             }
             if role == .layer { layerDigests.append(blobDigest) }
-            image.blobs.append(BlobRef(digest: blobDigest, size: descriptor.size, mediaType: mediaType, role: role, path: path, line: line))
+            for problem in localProblems(descriptor, digest: blobDigest, what: what, state: &state) {
+                image.findings.append(finding(problem.rule, problem.message, line: line, digest: blobDigest.string, severity: problem.severity))
+            }
         }
-        if let config = manifest.config.validDigest, !layerDigests.isEmpty,
-           case .file(let configData) = source.read(blobPath(state.output, config), limit: Int64(DocumentParser.maxDocumentSize)),
-           let document = DocumentParser.parseConfig(configData), let diffIDs = document.rootfs?.diff_ids {
+        if let diffIDs = config?.rootfs?.diff_ids, !layerDigests.isEmpty {
             let uncompressed = Set(diffIDs)
             let matching = layerDigests.filter { uncompressed.contains($0.string) }
             if let first = matching.first {
                 image.findings.append(finding(.layerUncompressed,
                     "\(matching.count) of \(layerDigests.count) layers are stored uncompressed (their digests equal the config's rootfs.diff_ids, as classic `docker save` and nix write them); a registry stores compressed layers, so these digests cannot match it",
-                    line: LineLocator.line(of: first.string, in: data), digest: first.string))
+                    line: lines.line(of: first.string), digest: first.string))
             }
         }
-        if image.repository == nil {
+        if repository == nil {
             image.findings.append(finding(.imageUnmapped,
                 "no repository for image \(name ?? state.output.path): add an io.containerd.image.name annotation (public.ecr.aws/<alias>/<repo>), an `images` entry in .verify-layers.yml, or --repository",
                 line: 1))
@@ -169,30 +264,125 @@ public struct LayoutReader {
         return image
     }
 
-    // MARK: - Helpers
+    // MARK: - Local integrity
 
-    /// Checks a manifest/index blob against its descriptor; false when it must not be followed.
-    private func verifyContent(_ data: Data, digest: Digest, size: Int64, path: String, referencedAt: String, line: Int, name: String?, state: inout State) -> Bool {
-        if Int64(data.count) != size {
-            state.findings.append(Finding(rule: .sizeMismatch, message: "\(digest) is \(data.count) bytes in the layout but \(size) in its descriptor",
-                                          path: referencedAt, line: line, commit: state.commit, image: name, digest: digest.string))
+    /// What is wrong locally with one config/layer blob: its inline `data`, and the blob in the tree (content or LFS pointer).
+    private func localProblems(_ descriptor: Descriptor, digest: Digest, what: String, state: inout State) -> [(rule: Rule, message: String, severity: Severity?)] {
+        var problems: [(rule: Rule, message: String, severity: Severity?)] = []
+        if let inline = descriptor.data {
+            if let bytes = Data(base64Encoded: inline) {
+                if Int64(bytes.count) != descriptor.size {
+                    problems.append((.sizeMismatch, "\(what) \(digest) carries \(bytes.count) bytes of inline data but its descriptor says \(descriptor.size)", nil))
+                }
+                if let actual = ContentDigest.compute(bytes, algorithm: digest.algorithm), actual != digest {
+                    problems.append((.digestMismatch, "\(what) \(digest): its inline data hashes to \(actual)", nil))
+                }
+            } else {
+                problems.append((.manifestInvalid, "\(what) \(digest) has inline data that is not base64", nil))
+            }
+        }
+        let blobPath = self.blobPath(digest, in: state)
+        let probe = state.probes[blobPath] ?? source.probe(blobPath, algorithm: digest.algorithm, within: state.root)
+        state.probes[blobPath] = probe
+        switch probe {
+        case .missing:
+            break
+        case .notReadable(let why):
+            problems.append((.manifestInvalid, "\(what) \(digest) at \(blobPath) cannot be read: \(why)", .warning))
+        case .lfsPointer(let pointer):
+            if pointer.size != descriptor.size {
+                problems.append((.sizeMismatch, "\(what) \(digest.short): \(blobPath) is a Git LFS pointer to \(pointer.size) bytes but the descriptor says \(descriptor.size)", nil))
+            }
+            if digest.algorithm == "sha256" && pointer.oid != digest {
+                problems.append((.digestMismatch, "\(what) \(digest.short): \(blobPath) is a Git LFS pointer to \(pointer.oid), a different content", nil))
+            }
+        case .content(let size, let actual):
+            if size != descriptor.size {
+                problems.append((.sizeMismatch, "\(what) \(digest.short): \(blobPath) is \(size) bytes but the descriptor says \(descriptor.size)", nil))
+            }
+            if let actual, actual != digest {
+                problems.append((.digestMismatch, "\(what) \(digest.short): \(blobPath) hashes to \(actual), not to the digest that names it", nil))
+            }
+        }
+        return problems
+    }
+
+    /// Checks a manifest/index blob against its descriptor; false when it must not be followed (its content is not what was named).
+    private func verifyDocument(_ data: Data, descriptor: Descriptor, digest: Digest, blobPath: String, reference: Reference, state: inout State) -> Bool {
+        if state.verified.contains(digest) && Int64(data.count) == descriptor.size { return true }
+        if Int64(data.count) != descriptor.size {
+            state.add(.sizeMismatch, "manifest \(digest): \(blobPath) is \(data.count) bytes but the descriptor says \(descriptor.size)",
+                      reference: reference, digest: digest.string)
         }
         if let actual = ContentDigest.compute(data, algorithm: digest.algorithm), actual != digest {
-            state.findings.append(Finding(rule: .digestMismatch, message: "blob \(path) hashes to \(actual), not to the \(digest) that names it",
-                                          path: referencedAt, line: line, commit: state.commit, image: name, digest: digest.string))
+            state.add(.digestMismatch, "manifest \(digest): \(blobPath) hashes to \(actual), not to the digest that names it; not followed",
+                      reference: reference, digest: digest.string)
             return false
         }
+        state.verified.insert(digest)
         return true
     }
 
-    private func readDocument(_ path: String, into state: inout State) -> Data? {
-        switch source.read(path, limit: Int64(DocumentParser.maxDocumentSize)) {
-        case .file(let data): return data
-        case .missing: state.invalid("\(path) is missing", path: path)
-        case .tooLarge(let size): state.invalid("\(path) is \(size) bytes, over the 4 MiB limit", path: path)
-        case .notReadable(let why): state.invalid("\(path) cannot be read: \(why)", path: path)
+    // MARK: - Reading
+
+    /// Where a finding about a referenced document points: the referencing file and the line of the digest in it.
+    struct Reference {
+        var path: String
+        var line: Int
+        var name: String?
+        var platform: Platform?
+    }
+
+    /// Reads a manifest/index an index entry names; nil (with a finding, unless `optional` and simply absent) when it cannot be.
+    private func readChild(_ digest: Digest, reference: Reference, optional: Bool, state: inout State) -> (Data, String)? {
+        var lastPath = ""
+        for candidate in documentPaths(digest, in: state) {
+            lastPath = candidate
+            switch source.read(candidate, limit: Int64(DocumentParser.maxDocumentSize), within: state.root) {
+            case .file(let data):
+                return (data, candidate)
+            case .missing:
+                continue
+            case .tooLarge(let size):
+                state.add(.manifestInvalid, "manifest \(digest) is \(size) bytes, over the 4 MiB limit; not read", reference: reference, digest: digest.string)
+                return nil
+            case .notReadable(let why):
+                state.add(.manifestInvalid, "manifest \(digest) at \(candidate) cannot be read: \(why)", reference: reference, digest: digest.string)
+                return nil
+            case .lfsObjectMissing(let pointer):
+                state.lfsMissing(pointer, path: candidate, name: reference.name, platform: reference.platform, digest: digest.string)
+                return nil
+            }
+        }
+        if !optional {
+            state.add(.blobMissing, "manifest \(digest) referenced here is not in the layout (\(lastPath)); its image cannot be checked",
+                      reference: reference, digest: digest.string)
         }
         return nil
+    }
+
+    private func readDocument(_ path: String, state: inout State) -> Data? {
+        switch source.read(path, limit: Int64(DocumentParser.maxDocumentSize), within: state.root) {
+        case .file(let data): return data
+        case .missing: state.add(.manifestInvalid, "\(path) is missing", path: path)
+        case .tooLarge(let size): state.add(.manifestInvalid, "\(path) is \(size) bytes, over the 4 MiB limit; not read", path: path)
+        case .notReadable(let why): state.add(.manifestInvalid, "\(path) cannot be read: \(why)", path: path)
+        case .lfsObjectMissing(let pointer): state.lfsMissing(pointer, path: path, name: nil, platform: nil, digest: nil)
+        }
+        return nil
+    }
+
+    /// The config document (small, at most 4 MiB), for the platform and `rootfs.diff_ids`; nil when absent or unusable.
+    private func readConfig(_ descriptor: Descriptor, state: inout State) -> ImageConfigDocument? {
+        guard let digest = descriptor.validDigest, !descriptor.isEmptyDescriptor, descriptor.size >= 0,
+              descriptor.size <= Int64(DocumentParser.maxDocumentSize) else { return nil }
+        if let known = state.configs[digest] { return known }
+        var config: ImageConfigDocument?
+        if case .file(let data) = source.read(blobPath(digest, in: state), limit: Int64(DocumentParser.maxDocumentSize), within: state.root) {
+            config = DocumentParser.parseConfig(data)
+        }
+        state.configs[digest] = .some(config)
+        return config
     }
 
     private func imageName(from annotations: [String: String]?) -> String? {
@@ -202,13 +392,32 @@ public struct LayoutReader {
         return nil
     }
 
+    // MARK: - Paths
+
+    /// The directory symbolic links must stay inside: the layout or skopeo dir, or the manifest file's directory.
+    static func root(of output: ImageOutput) -> String {
+        let path = output.kind == .manifestFile ? (output.path as NSString).deletingLastPathComponent : output.path
+        return path == "." ? "" : path
+    }
+
+    /// Where a config/layer blob lives; built only from a validated digest.
+    func blobPath(_ digest: Digest, in state: State) -> String {
+        switch state.output.kind {
+        case .ociLayout, .manifestFile: return join(state.root, "blobs/\(digest.algorithm)/\(digest.encoded)")
+        case .skopeoDir: return join(state.root, digest.encoded)
+        }
+    }
+
+    /// Where a config/layer blob of `output` lives (kept for callers outside the reader).
     func blobPath(_ output: ImageOutput, _ digest: Digest) -> String {
-        switch output.kind {
-        case .ociLayout: return join(output.path, "blobs/\(digest.algorithm)/\(digest.encoded)")
-        case .skopeoDir: return join(output.path, digest.encoded)
-        case .manifestFile:
-            let dir = (output.path as NSString).deletingLastPathComponent
-            return join(dir, "blobs/\(digest.algorithm)/\(digest.encoded)")
+        blobPath(digest, in: State(output: output, commit: "", root: LayoutReader.root(of: output)))
+    }
+
+    /// Where a manifest/index named by an index may live, in the order tried: skopeo `dir:` writes `<hex>.manifest.json`.
+    func documentPaths(_ digest: Digest, in state: State) -> [String] {
+        switch state.output.kind {
+        case .ociLayout, .manifestFile: return [blobPath(digest, in: state)]
+        case .skopeoDir: return [join(state.root, "\(digest.encoded).manifest.json"), blobPath(digest, in: state)]
         }
     }
 
@@ -216,15 +425,84 @@ public struct LayoutReader {
         dir.isEmpty || dir == "." ? name : dir + "/" + name
     }
 
-    /// Accumulates images and findings while one output is walked.
+    // MARK: - State
+
+    struct VisitKey: Hashable {
+        var digest: Digest?
+        var path: String
+        var name: String?
+    }
+
+    /// Accumulates images and findings while one output is walked, and enforces the walk's budgets.
     struct State {
         let output: ImageOutput
         let commit: String
+        let root: String
         var images: [Image] = []
         var findings: [Finding] = []
+        var visited = Set<VisitKey>()
+        var visitedDigests = Set<Digest>()
+        var platforms: [Digest: Platform] = [:]
+        /// Per-output memos: a manifest reached under many names is verified, and its config and blobs read, once.
+        var verified = Set<Digest>()
+        var parsed: [Digest: Document] = [:]
+        /// Documents that failed verification or parsing: reported once, not again under every name that reaches them.
+        var unusable = Set<Digest>()
+        var configs: [Digest: ImageConfigDocument?] = [:]
+        var probes: [String: BlobProbe] = [:]
+        var documents = 0
+        var descriptors = 0
+        var stopped = false
 
-        mutating func invalid(_ message: String, path: String, line: Int = 1, name: String? = nil) {
-            findings.append(Finding(rule: .manifestInvalid, message: message, path: path, line: line, commit: commit, image: name))
+        init(output: ImageOutput, commit: String, root: String) {
+            self.output = output
+            self.commit = commit
+            self.root = root
+        }
+
+        /// Records a visit; false when this document was already walked the same way, or the document budget is spent.
+        mutating func enter(_ key: VisitKey) -> Bool {
+            guard !stopped, visited.insert(key).inserted else { return false }
+            if let digest = key.digest { visitedDigests.insert(digest) }
+            documents += 1
+            if documents > LayoutReader.maxDocuments {
+                stop("the output reaches more than \(LayoutReader.maxDocuments) manifests and indexes; the rest were not read", path: key.path)
+                return false
+            }
+            return true
+        }
+
+        /// Spends descriptor budget; false (with one finding) once the output has named too many.
+        mutating func spend(_ count: Int, at path: String) -> Bool {
+            guard !stopped else { return false }
+            descriptors += count
+            if descriptors > LayoutReader.maxDescriptors {
+                stop("the output names more than \(LayoutReader.maxDescriptors) descriptors; the rest were not read", path: path)
+                return false
+            }
+            return true
+        }
+
+        private mutating func stop(_ message: String, path: String) {
+            stopped = true
+            add(.manifestInvalid, message, path: path)
+        }
+
+        mutating func add(_ rule: Rule, _ message: String, path: String, line: Int = 1, name: String? = nil, platform: Platform? = nil,
+                          digest: String? = nil) {
+            findings.append(Finding(rule: rule, message: message, path: path, line: line, commit: commit, image: name,
+                                    platform: platform?.description, digest: digest))
+        }
+
+        mutating func add(_ rule: Rule, _ message: String, reference: Reference, digest: String?) {
+            add(rule, message, path: reference.path, line: reference.line, name: reference.name, platform: reference.platform, digest: digest)
+        }
+
+        /// `lfs-object-missing`, with the command that fetches the object.
+        mutating func lfsMissing(_ pointer: LFSPointer, path: String, name: String?, platform: Platform?, digest: String?) {
+            add(.lfsObjectMissing,
+                "\(path) is a Git LFS pointer (oid \(pointer.oid.short), \(pointer.size) bytes) and the object is not in the local LFS store; fetch it with `git lfs fetch --include=\"\(path)\" origin \(commit)` (or `git lfs pull`; in CI, check out with LFS enabled)",
+                path: path, name: name, platform: platform, digest: digest)
         }
     }
 }

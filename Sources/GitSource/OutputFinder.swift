@@ -9,28 +9,67 @@ public struct OutputFinder {
         self.repository = repository
     }
 
-    /// Every OCI layout and skopeo `dir:` in the tree, plus paths whose names were not UTF-8 (reported, not crashed on).
-    public func outputs(inTree root: ObjectID) throws -> (outputs: [ImageOutput], unreadableNames: [String]) {
-        var outputs: [ImageOutput] = []
-        var unreadable: [String] = []
-        try walk(root, prefix: "", outputs: &outputs, unreadable: &unreadable)
-        return (outputs, unreadable)
+    /// What one walk of a tree found.
+    public struct Found: Sendable {
+        public var outputs: [ImageOutput] = []
+        /// Outputs whose path is not valid UTF-8 (shown with U+FFFD): reported, since they cannot be named or checked.
+        public var unreadableNames: [String] = []
+        /// `.json` files outside any layout that match one of the glob patterns asked for (standalone manifests/indexes).
+        public var files: [String] = []
     }
 
-    private func walk(_ tree: ObjectID, prefix: String, outputs: inout [ImageOutput], unreadable: inout [String]) throws {
+    /// Every OCI layout and skopeo `dir:` in the tree, plus output paths whose names were not UTF-8 (reported, not crashed on).
+    public func outputs(inTree root: ObjectID) throws -> (outputs: [ImageOutput], unreadableNames: [String]) {
+        let found = try find(inTree: root)
+        return (found.outputs, found.unreadableNames)
+    }
+
+    /// Walks the tree once: outputs, plus files matching `filePatterns`; paths covered by an `exclude` glob are not entered.
+    public func find(inTree root: ObjectID, filePatterns: [String] = [], exclude: [String] = []) throws -> Found {
+        var found = Found()
+        try walk(root, prefix: "", readable: true, filePatterns: filePatterns, exclude: exclude, found: &found)
+        return found
+    }
+
+    private func walk(_ tree: ObjectID, prefix: String, readable: Bool, filePatterns: [String], exclude: [String], found: inout Found) throws {
         let entries = try repository.entries(ofTree: tree)
-        if let kind = OutputFinder.outputKind(entries.map { ($0.name ?? "", $0.kind) }) {
-            outputs.append(ImageOutput(kind: kind, path: prefix.isEmpty ? "." : prefix))
+        if let kind = outputKind(entries) {
+            let path = prefix.isEmpty ? "." : prefix
+            if readable {
+                found.outputs.append(ImageOutput(kind: kind, path: path))
+            } else {
+                found.unreadableNames.append(path)
+            }
             return
         }
-        for entry in entries where entry.kind == .tree {
-            guard let name = entry.name else {
-                unreadable.append(prefix.isEmpty ? entry.displayName : prefix + "/" + entry.displayName)
-                continue
+        for entry in entries {
+            let path = prefix.isEmpty ? entry.displayName : prefix + "/" + entry.displayName
+            if exclude.contains(where: { Glob.covers(pattern: $0, path: path) }) { continue }
+            switch entry.kind {
+            case .tree:
+                try walk(entry.id, prefix: path, readable: readable && entry.name != nil, filePatterns: filePatterns, exclude: exclude, found: &found)
+            case .blob, .executable, .symlink:
+                guard readable, let name = entry.name, name.hasSuffix(".json"), !filePatterns.isEmpty else { continue }
+                if filePatterns.contains(where: { Glob.matches(pattern: $0, path: path) }) { found.files.append(path) }
+            case .submodule:
+                continue  // Its content is another repository's; nothing here to read.
             }
-            try walk(entry.id, prefix: prefix.isEmpty ? name : prefix + "/" + name, outputs: &outputs, unreadable: &unreadable)
         }
     }
+
+    /// The kind of output a directory is, confirming a skopeo dir by its `version` text so an unrelated `manifest.json` + `version`
+    /// pair (a web app, a browser extension) is not mistaken for one.
+    func outputKind(_ entries: [TreeEntry]) -> OutputKind? {
+        guard let kind = OutputFinder.outputKind(entries.map { ($0.name ?? "", $0.kind) }) else { return nil }
+        guard kind == .skopeoDir else { return kind }
+        guard let version = entries.first(where: { $0.name == "version" }),
+              let data = try? repository.readBlob(version.id, limit: Int64(LFSPointer.maxSize)) else { return nil }
+        if data.starts(with: Data(OutputFinder.skopeoVersionPrefix.utf8)) || LFSPointer.parse(data) != nil { return .skopeoDir }
+        return nil
+    }
+
+    /// The first words of a skopeo `dir:` `version` file.
+    public static let skopeoVersionPrefix = "Directory Transport Version:"
 
     /// A directory is an OCI layout when it holds `oci-layout` and `index.json`; a skopeo dir when it holds `version` and `manifest.json`.
     public static func outputKind(_ entries: [(String, EntryKind)]) -> OutputKind? {

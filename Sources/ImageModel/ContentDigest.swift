@@ -4,11 +4,9 @@ import Foundation
 /// Hashes content for local integrity checks (manifests, blobs, LFS objects).
 public enum ContentDigest {
     public static func compute(_ data: Data, algorithm: String) -> Digest? {
-        switch algorithm {
-        case "sha256": return Digest("sha256:" + hex(SHA256.hash(data: data)))
-        case "sha512": return Digest("sha512:" + hex(SHA512.hash(data: data)))
-        default: return nil
-        }
+        var hasher = ContentHasher(algorithm: algorithm)
+        data.withUnsafeBytes { hasher?.update($0) }
+        return hasher?.finalize()
     }
 
     /// Lowercase hex of any digest's bytes.
@@ -20,5 +18,43 @@ public enum ContentDigest {
             out.append(table[Int(byte & 0x0f)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// An incremental sha256/sha512, so a large layer is hashed in chunks straight from where it lies, never copied whole.
+public struct ContentHasher {
+    private enum State {
+        case sha256(SHA256)
+        case sha512(SHA512)
+    }
+    private var state: State
+    public let algorithm: String
+
+    /// nil for an algorithm the digest grammar does not allow.
+    public init?(algorithm: String) {
+        switch algorithm {
+        case "sha256": state = .sha256(SHA256())
+        case "sha512": state = .sha512(SHA512())
+        default: return nil
+        }
+        self.algorithm = algorithm
+    }
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        switch state {
+        case .sha256(var hasher):
+            hasher.update(bufferPointer: bytes)
+            state = .sha256(hasher)
+        case .sha512(var hasher):
+            hasher.update(bufferPointer: bytes)
+            state = .sha512(hasher)
+        }
+    }
+
+    public func finalize() -> Digest? {
+        switch state {
+        case .sha256(let hasher): return Digest("sha256:" + ContentDigest.hex(hasher.finalize()))
+        case .sha512(let hasher): return Digest("sha512:" + ContentDigest.hex(hasher.finalize()))
+        }
     }
 }

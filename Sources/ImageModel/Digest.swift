@@ -5,18 +5,19 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
 
     /// Validates `sha256:<64 lowercase hex>` or `sha512:<128 lowercase hex>`; anything else is rejected.
     public init?(_ string: String) {
-        guard let colon = string.firstIndex(of: ":") else { return nil }
-        let algorithm = String(string[..<colon])
-        let encoded = String(string[string.index(after: colon)...])
-        let expected: Int
-        switch algorithm {
-        case "sha256": expected = 64
-        case "sha512": expected = 128
+        let bytes = string.utf8
+        let algorithm: String
+        switch bytes.count {
+        case 71 where bytes.starts(with: "sha256:".utf8): algorithm = "sha256"
+        case 135 where bytes.starts(with: "sha512:".utf8): algorithm = "sha512"
         default: return nil
         }
-        guard encoded.utf8.count == expected, encoded.utf8.allSatisfy(Digest.isLowerHex) else { return nil }
+        let encoded = bytes.dropFirst(7)
+        // Contiguous bytes are checked in a plain loop: digests are validated once per descriptor, tens of thousands per manifest.
+        let valid = encoded.withContiguousStorageIfAvailable { buffer in buffer.allSatisfy(Digest.isLowerHex) } ?? encoded.allSatisfy(Digest.isLowerHex)
+        guard valid else { return nil }
         self.algorithm = algorithm
-        self.encoded = encoded
+        self.encoded = String(Substring(encoded))
     }
 
     /// Builds a sha256 digest from a bare hex string (skopeo `dir:` blob names, LFS oids).

@@ -22,6 +22,6 @@ public enum MediaType {
 
     /// Non-distributable (OCI) and foreign (Docker) layers are never pushed to a registry.
     public static func isNonDistributable(_ type: String) -> Bool {
-        type.contains(".nondistributable.") || type.contains(".foreign.")
+        type.hasPrefix("application/vnd.oci.image.layer.nondistributable.") || type.hasPrefix("application/vnd.docker.image.rootfs.foreign.")
     }
 }

@@ -9,17 +9,24 @@ public struct Descriptor: Codable, Sendable, Hashable {
     public var annotations: [String: String]?
     public var platform: DescriptorPlatform?
     public var artifactType: String?
+    /// The content itself, base64 (OCI 1.1 `data`, e.g. the empty descriptor's `e30=`); checked against digest and size when present.
+    public var data: String?
 
-    public init(mediaType: String?, digest: String, size: Int64, annotations: [String: String]? = nil, platform: DescriptorPlatform? = nil) {
+    public init(mediaType: String?, digest: String, size: Int64, annotations: [String: String]? = nil, platform: DescriptorPlatform? = nil,
+                data: String? = nil) {
         self.mediaType = mediaType
         self.digest = digest
         self.size = size
         self.annotations = annotations
         self.platform = platform
+        self.data = data
     }
 
     /// The validated digest, or nil when the raw string is outside the grammar.
     public var validDigest: Digest? { Digest(digest) }
+
+    /// True for the OCI empty descriptor (`{}`), which artifacts use as config or sole layer.
+    public var isEmptyDescriptor: Bool { digest == MediaType.emptyDigest && mediaType == MediaType.ociEmpty }
 }
 
 /// `platform` as it appears in an index entry.
@@ -97,35 +104,69 @@ public enum DocumentParser {
         guard data.count <= maxDocumentSize else {
             throw Failure("document is \(data.count) bytes, over the 4 MiB limit")
         }
-        let object: Any
+        // One decoding pass over every field either kind may have: a 4 MiB document is parsed once, not twice.
+        let envelope: Envelope
         do {
-            object = try JSONSerialization.jsonObject(with: data, options: [])
+            envelope = try JSONDecoder().decode(Envelope.self, from: data)
+        } catch let error as DecodingError {
+            switch error {
+            case .dataCorrupted(let context) where context.codingPath.isEmpty:
+                throw Failure("malformed JSON: \(shortReason(context.underlyingError ?? error))")
+            case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+                throw Failure("expected a JSON object at the top level")
+            default:
+                throw Failure(describe(error))
+            }
         } catch {
             throw Failure("malformed JSON: \(shortReason(error))")
         }
-        guard let dict = object as? [String: Any] else {
-            throw Failure("expected a JSON object at the top level")
+        let mediaType = envelope.mediaType ?? declaredMediaType
+        if MediaType.isIndex(mediaType) || (mediaType == nil && envelope.manifests != nil) {
+            return .index(try envelope.index())
         }
-        let mediaType = (dict["mediaType"] as? String) ?? declaredMediaType
-        let looksLikeIndex = MediaType.isIndex(mediaType) || (mediaType == nil && dict["manifests"] != nil)
-        let decoder = JSONDecoder()
-        do {
-            if looksLikeIndex {
-                return .index(try decoder.decode(ImageIndex.self, from: data))
-            }
-            if dict["config"] != nil || dict["layers"] != nil || MediaType.isManifest(mediaType) {
-                return .manifest(try decoder.decode(ImageManifest.self, from: data))
-            }
-            if dict["manifests"] != nil {
-                return .index(try decoder.decode(ImageIndex.self, from: data))
-            }
-        } catch let error as DecodingError {
-            throw Failure(describe(error))
+        if envelope.config != nil || envelope.layers != nil || MediaType.isManifest(mediaType) {
+            return .manifest(try envelope.manifest())
+        }
+        if envelope.manifests != nil {
+            return .index(try envelope.index())
+        }
+        if envelope.fsLayers != nil || envelope.schemaVersion == 1 {
+            throw Failure("Docker schema 1 manifests are not supported (deprecated since Docker 1.10); rebuild or convert the image to schema 2 or OCI")
         }
         if let mediaType {
             throw Failure("unsupported document media type \(mediaType.debugQuoted)")
         }
         throw Failure("neither an image index nor an image manifest")
+    }
+
+    /// Every top-level field of an index or a manifest, all optional, so one pass decides which it is.
+    private struct Envelope: Decodable {
+        var schemaVersion: Int?
+        var mediaType: String?
+        var manifests: [Descriptor]?
+        var config: Descriptor?
+        var layers: [Descriptor]?
+        var annotations: [String: String]?
+        var subject: Descriptor?
+        var artifactType: String?
+        var fsLayers: Present?
+
+        func index() throws -> ImageIndex {
+            guard let manifests else { throw Failure("manifests: required field is missing") }
+            return ImageIndex(schemaVersion: schemaVersion, mediaType: mediaType, manifests: manifests, annotations: annotations, subject: subject)
+        }
+
+        func manifest() throws -> ImageManifest {
+            guard let config else { throw Failure("config: required field is missing") }
+            guard let layers else { throw Failure("layers: required field is missing") }
+            return ImageManifest(schemaVersion: schemaVersion, mediaType: mediaType, config: config, layers: layers, annotations: annotations,
+                                 subject: subject, artifactType: artifactType)
+        }
+    }
+
+    /// Any JSON value, decoded only to note that the key is there.
+    private struct Present: Decodable {
+        init(from decoder: Decoder) throws {}
     }
 
     /// Parses an image config for `rootfs.diff_ids`; nil when it is not a usable config (never fatal).

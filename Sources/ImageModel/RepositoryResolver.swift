@@ -51,47 +51,63 @@ public enum Glob {
 
     /// True when `path` is the pattern's match or lies below one (so `exclude: [testdata/**]` and `testdata` both cover files inside).
     public static func covers(pattern: String, path: String) -> Bool {
-        let pathParts = split(path)
-        for length in stride(from: pathParts.count, through: 1, by: -1) {
-            if match(split(pattern)[...], pathParts[0..<length]) { return true }
-        }
-        return false
+        let patternParts = split(pattern)
+        guard !patternParts.isEmpty else { return false }
+        return match(patternParts[...], split(path)[...], prefix: true)
     }
 
     private static func split(_ text: String) -> [Substring] {
         text.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
     }
 
-    private static func match(_ pattern: ArraySlice<Substring>, _ path: ArraySlice<Substring>) -> Bool {
-        guard let head = pattern.first else { return path.isEmpty }
-        if head == "**" {
-            let rest = pattern.dropFirst()
-            if rest.isEmpty { return true }
-            var index = path.startIndex
-            while index <= path.endIndex {
-                if match(rest, path[index...]) { return true }
-                index += 1
+    /// Segment-level matching by dynamic programming (`**` spans any number of segments): a pattern from a hostile
+    /// `.verify-layers.yml` costs O(pattern × path), never exponential backtracking.
+    /// With `prefix`, true when the pattern matches some leading run of the path's segments.
+    private static func match(_ pattern: ArraySlice<Substring>, _ path: ArraySlice<Substring>, prefix: Bool = false) -> Bool {
+        let parts = Array(pattern)
+        let segments = Array(path)
+        // next[j]: does parts[i+1...] match segments[j...] (or, for `prefix`, a leading run of it)?
+        var next = [Bool](repeating: prefix, count: segments.count + 1)
+        next[segments.count] = true
+        for i in stride(from: parts.count - 1, through: 0, by: -1) {
+            var current = [Bool](repeating: false, count: segments.count + 1)
+            for j in stride(from: segments.count, through: 0, by: -1) {
+                if parts[i] == "**" {
+                    current[j] = next[j] || (j < segments.count && current[j + 1])
+                } else {
+                    current[j] = j < segments.count && next[j + 1] && segment(parts[i], segments[j])
+                }
             }
-            return false
+            next = current
         }
-        guard let first = path.first, segment(Array(head.unicodeScalars)[...], Array(first.unicodeScalars)[...]) else { return false }
-        return match(pattern.dropFirst(), path.dropFirst())
+        return next[0]
     }
 
-    private static func segment(_ pattern: ArraySlice<Unicode.Scalar>, _ text: ArraySlice<Unicode.Scalar>) -> Bool {
-        guard let head = pattern.first else { return text.isEmpty }
-        switch head {
-        case "*":
-            var index = text.startIndex
-            while index <= text.endIndex {
-                if segment(pattern.dropFirst(), text[index...]) { return true }
-                index += 1
+    /// `*` and `?` within one segment, by the linear two-pointer method (backtracking only to the last `*`).
+    private static func segment(_ pattern: Substring, _ text: Substring) -> Bool {
+        let pattern = Array(pattern.unicodeScalars)
+        let text = Array(text.unicodeScalars)
+        var p = 0
+        var t = 0
+        var star = -1
+        var mark = 0
+        while t < text.count {
+            if p < pattern.count && pattern[p] != "*" && (pattern[p] == "?" || pattern[p] == text[t]) {
+                p += 1
+                t += 1
+            } else if p < pattern.count && pattern[p] == "*" {
+                star = p
+                mark = t
+                p += 1
+            } else if star >= 0 {
+                p = star + 1
+                mark += 1
+                t = mark
+            } else {
+                return false
             }
-            return false
-        case "?":
-            return !text.isEmpty && segment(pattern.dropFirst(), text.dropFirst())
-        default:
-            return text.first == head && segment(pattern.dropFirst(), text.dropFirst())
         }
+        while p < pattern.count && pattern[p] == "*" { p += 1 }
+        return p == pattern.count
     }
 }

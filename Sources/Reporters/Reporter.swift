@@ -11,11 +11,18 @@ public struct ReportOptions: Sendable {
     public var color: Bool
     public var quiet: Bool
     public var toolVersion: String
+    /// Wrap the per-image listing of text output in GitLab CI collapsible log sections.
+    public var gitlabSections: Bool
+    /// Unix time written into GitLab section markers (the caller passes the clock, so output stays reproducible).
+    public var sectionTimestamp: Int
 
-    public init(color: Bool = false, quiet: Bool = false, toolVersion: String = "0.0.0") {
+    public init(color: Bool = false, quiet: Bool = false, toolVersion: String = "0.0.0", gitlabSections: Bool = false,
+                sectionTimestamp: Int = 0) {
         self.color = color
         self.quiet = quiet
         self.toolVersion = toolVersion
+        self.gitlabSections = gitlabSections
+        self.sectionTimestamp = sectionTimestamp
     }
 }
 
@@ -30,7 +37,10 @@ public enum Reporters {
         switch format {
         case .text: return TextReporter()
         case .json: return JSONReporter()
-        case .github, .gitlab, .junit, .sarif: return JSONReporter()
+        case .github: return GitHubReporter()
+        case .gitlab: return GitLabReporter()
+        case .junit: return JUnitReporter()
+        case .sarif: return SARIFReporter()
         }
     }
 }

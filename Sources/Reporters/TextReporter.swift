@@ -1,30 +1,26 @@
 import Foundation
 import ImageModel
 
-/// Human output: findings grouped by image, then the one-line summary of SPEC §6.
+/// Human output: every checked image with its findings (only problems under `--quiet`), then the one-line summary of SPEC §6.
 public struct TextReporter: Reporter {
+    /// The GitLab log section the per-image listing goes in.
+    public static let sectionName = "verify_layers_images"
+
     public init() {}
 
     public func render(_ report: RunReport, options: ReportOptions) -> String {
         let style = Style(enabled: options.color)
+        let body = listing(report, quiet: options.quiet, style: style)
         var out = ""
-        var groups: [(String, [Finding])] = []
-        var index: [String: Int] = [:]
-        for finding in report.findings {
-            if options.quiet && finding.severity == .notice { continue }
-            let key = groupLabel(finding)
-            if let position = index[key] {
-                groups[position].1.append(finding)
+        if !body.isEmpty {
+            if options.gitlabSections {
+                let problems = report.summary.errors + report.summary.warnings > 0
+                let header = "verify-layers: \(count(report.images.count, "image")) checked"
+                out += GitLabSection.start(Self.sectionName, header: header, collapsed: !problems, timestamp: options.sectionTimestamp)
+                out += body
+                out += GitLabSection.end(Self.sectionName, timestamp: options.sectionTimestamp)
             } else {
-                index[key] = groups.count
-                groups.append((key, [finding]))
-            }
-        }
-        for (label, findings) in groups {
-            out += style.bold(label) + "\n"
-            for finding in findings {
-                out += "  " + style.severity(finding.severity) + " " + finding.message + " [\(finding.rule.rawValue)]\n"
-                out += "    at \(finding.path):\(finding.line)\n"
+                out += body
             }
         }
         if !options.quiet || report.summary.exitCode != 0 {
@@ -33,11 +29,34 @@ public struct TextReporter: Reporter {
         return out
     }
 
-    private func groupLabel(_ finding: Finding) -> String {
-        let base = finding.image ?? finding.path
-        if let platform = finding.platform { return "\(base) (\(platform))" }
-        return base
+    /// Each image with its findings (or an `ok` line), then findings that belong to no single image; no summary line.
+    func listing(_ report: RunReport, quiet: Bool, style: Style) -> String {
+        var body = ""
+        for group in ImageGroups(report).groups {
+            let shown = group.findings.filter { !quiet || $0.severity != .notice }
+            guard !shown.isEmpty else {
+                if !quiet, let image = group.image { body += okLine(image, style: style) + "\n" }
+                continue
+            }
+            body += style.bold(TerminalText.line(group.label)) + "\n"
+            for finding in shown {
+                body += "  " + style.severity(finding.severity) + " " + TerminalText.sanitize(finding.message) + " [\(finding.rule.rawValue)]\n"
+                body += "    at \(TerminalText.sanitize(finding.path)):\(finding.line)\n"
+            }
+        }
+        return body
     }
+
+    /// `public.ecr.aws/demo/app:1.0 (linux/amd64): ok, 3 blobs available`
+    func okLine(_ image: ImageResult, style: Style) -> String {
+        let available = image.blobs.filter { $0.status == .available }.count
+        let skipped = image.blobs.filter { $0.status == .skipped }.count
+        var detail = "\(count(available, "blob")) available"
+        if skipped > 0 { detail += ", \(skipped) skipped" }
+        return TerminalText.line(image.label) + ": " + style.green("ok") + ", " + detail
+    }
+
+    func count(_ value: Int, _ noun: String) -> String { value == 1 ? "1 \(noun)" : "\(value) \(noun)s" }
 
     /// `3 images, 42 layers (40 available, 1 unavailable, 1 invalid) in 0.21s`
     public func summaryLine(_ summary: Summary, style: Style = Style(enabled: false)) -> String {
@@ -46,10 +65,20 @@ public struct TextReporter: Reporter {
         if summary.invalid > 0 { parts.append("\(summary.invalid) invalid") }
         if summary.unverified > 0 { parts.append("\(summary.unverified) unverified") }
         if summary.skipped > 0 { parts.append("\(summary.skipped) skipped") }
-        let images = summary.images == 1 ? "1 image" : "\(summary.images) images"
-        let layers = summary.layers == 1 ? "1 layer" : "\(summary.layers) layers"
-        let line = "\(images), \(layers) (\(parts.joined(separator: ", "))) in \(String(format: "%.2f", summary.durationSeconds))s"
+        let line = "\(count(summary.images, "image")), \(count(summary.layers, "layer")) (\(parts.joined(separator: ", "))) in "
+            + String(format: "%.2f", summary.durationSeconds) + "s"
         return summary.exitCode == 0 ? style.green(line) : style.red(line)
+    }
+}
+
+/// GitLab CI's collapsible log sections (`section_start` / `section_end` markers).
+enum GitLabSection {
+    static func start(_ name: String, header: String, collapsed: Bool, timestamp: Int) -> String {
+        "\u{1B}[0Ksection_start:\(timestamp):\(name)\(collapsed ? "[collapsed=true]" : "")\r\u{1B}[0K\(TerminalText.sanitize(header))\n"
+    }
+
+    static func end(_ name: String, timestamp: Int) -> String {
+        "\u{1B}[0Ksection_end:\(timestamp):\(name)\r\u{1B}[0K\n"
     }
 }
 

@@ -43,6 +43,7 @@ struct RunContext {
         case .missing: return ToolConfig()
         case .tooLarge: throw Failure.config("\(ConfigFile.fileName) is larger than 1 MiB")
         case .notReadable(let why): throw Failure.config("\(ConfigFile.fileName) cannot be read: \(why)")
+        case .lfsObjectMissing: throw Failure.config("\(ConfigFile.fileName) is a Git LFS pointer whose object is not in the local LFS store; run `git lfs pull`")
         }
     }
 
@@ -85,24 +86,10 @@ struct RunContext {
         return ScanResult(images: scan.images.filter { mine($0.outputPath) }, findings: scan.findings.filter { mine($0.path) })
     }
 
-    /// The ECR Public client from flags and environment; endpoint problems are configuration errors.
+    /// The ECR Public client from flags, environment and the shared AWS files (full SDK credential chain);
+    /// endpoint and setting problems are configuration errors.
     func makeClient(ci: Bool = false) throws -> ECRPublicClient {
-        let endpoint: Endpoint
-        do {
-            endpoint = try EndpointResolver.resolve(flag: options.endpointURL, region: options.region, environment: environment)
-        } catch let error as EndpointError {
-            throw Failure.config(error.message)
-        }
-        var attempts = options.maxAttempts ?? 3
-        if options.maxAttempts == nil, let raw = environment["AWS_MAX_ATTEMPTS"], let value = Int(raw), value >= 1 { attempts = min(value, 20) }
-        let verbose = options.verbose
-        let configuration = ClientConfiguration(
-            endpoint: endpoint, concurrency: options.concurrency, retry: RetryPolicy(maxAttempts: attempts),
-            deadline: options.timeout.map { started.addingTimeInterval($0) },
-            caBundle: environment["AWS_CA_BUNDLE"].flatMap { $0.isEmpty ? nil : $0 },
-            userAgent: "verify-layers/\(VerifyLayers.version)",
-            log: verbose ? { Console.err("verify-layers: \($0)") } : nil)
-        return ECRPublicClient(configuration: configuration, credentials: CredentialChain(providers: [EnvironmentCredentialProvider(environment: environment)]))
+        try options.clientSetup(environment: environment, started: started).makeClient()
     }
 
     func verifyOptions(_ config: ToolConfig) -> VerifyOptions {
@@ -117,9 +104,12 @@ struct RunContext {
         case .never: color = false
         case .auto: color = Console.stdoutIsTTY && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
         }
-        let reportOptions = ReportOptions(color: color, quiet: options.quiet, toolVersion: VerifyLayers.version)
         let format = options.format ?? defaultFormat
+        let gitlabSections = format == .text && !(environment["GITLAB_CI"] ?? "").isEmpty
+        let reportOptions = ReportOptions(color: color, quiet: options.quiet, toolVersion: VerifyLayers.version,
+                                          gitlabSections: gitlabSections, sectionTimestamp: Int(Date().timeIntervalSince1970))
         Console.out(Reporters.reporter(for: format).render(report, options: reportOptions))
+        if format == .github { CIOutputs.writeGitHub(report, environment: environment) }
         for spec in options.reports {
             let fileOptions = ReportOptions(color: false, quiet: false, toolVersion: VerifyLayers.version)
             let text = Reporters.reporter(for: spec.format).render(report, options: fileOptions)

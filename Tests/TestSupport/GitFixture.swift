@@ -17,6 +17,8 @@ public final class GitFixture {
             || key.hasPrefix("CI_") || key == "CI" || key.hasPrefix("VERIFY_LAYERS_") || key.hasPrefix("PRE_COMMIT_") {
             env.removeValue(forKey: key)
         }
+        // Never ask a real instance metadata service from a test (tests that want IMDS point it at a loopback fake).
+        env["AWS_EC2_METADATA_DISABLED"] = "true"
         env["GIT_CONFIG_NOSYSTEM"] = "1"
         env["GIT_CONFIG_GLOBAL"] = "/dev/null"
         env["GIT_AUTHOR_NAME"] = "Test"

@@ -1,0 +1,92 @@
+import Foundation
+
+/// ECS task roles and EKS Pod Identity: credentials from the container agent's endpoint.
+public struct ContainerCredentialProvider: CredentialProvider {
+    public var name: String { "container" }
+    static let ecsBase = "http://169.254.170.2"
+    /// Besides loopback, the hosts the SDKs accept for a plain-http full URI (ECS, EKS Pod Identity).
+    static let allowedHTTPHosts: Set<String> = ["169.254.170.2", "169.254.170.23", "fd00:ec2::23"]
+    static let attempts = 3
+    static let timeout: TimeInterval = 2
+
+    let environment: [String: String]
+    let http: HTTPSettings
+
+    init(environment: [String: String], http: HTTPSettings) {
+        self.environment = environment
+        self.http = http
+    }
+
+    public func resolve() throws -> ProviderResult {
+        guard let url = try Self.endpoint(environment) else {
+            return .notConfigured("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set")
+        }
+        var headers = ["Accept: application/json"]
+        if let token = try authorizationToken() { headers.append("Authorization: \(token)") }
+        let request = HTTPRequest(method: "GET", url: url, headers: headers, connectTimeout: Self.timeout, timeout: Self.timeout,
+                                  bypassProxy: true, what: "container credentials")
+        var attempt = 0
+        while true {
+            attempt += 1
+            let reason: String
+            do {
+                let response = try HTTPFetch.perform(request, settings: http)
+                if response.status == 200 {
+                    return .found(try CredentialDocument.parse(response.body, source: "container (\(Redactor.url(url)))",
+                                                               what: "the container credentials endpoint"))
+                }
+                guard response.status >= 500 || response.status == 429 else {
+                    throw CredentialError(message: "the container credentials endpoint \(Redactor.url(url)) answered HTTP \(response.status)")
+                }
+                reason = "HTTP \(response.status)"
+            } catch let error as HTTPTransportError {
+                reason = error.message
+            }
+            guard attempt < Self.attempts, http.deadline.map({ $0.timeIntervalSinceNow > 1 }) ?? true else {
+                throw CredentialError(message: "the container credentials endpoint \(Redactor.url(url)) failed after \(attempt) attempt(s): \(reason)",
+                                      transient: true)
+            }
+            Thread.sleep(forTimeInterval: 0.25 * Double(attempt))
+        }
+    }
+
+    /// The URL to ask, or nil when neither variable is set; a full URI must be https, or http to loopback / the agent.
+    static func endpoint(_ environment: [String: String]) throws -> String? {
+        if let relative = SharedConfig.nonEmpty(environment["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]) {
+            return ecsBase + (relative.hasPrefix("/") ? relative : "/" + relative)
+        }
+        guard let full = SharedConfig.nonEmpty(environment["AWS_CONTAINER_CREDENTIALS_FULL_URI"]) else { return nil }
+        guard let components = URLComponents(string: full), let scheme = components.scheme?.lowercased(),
+              let host = components.host, !host.isEmpty else {
+            throw CredentialError(message: "AWS_CONTAINER_CREDENTIALS_FULL_URI \(Redactor.url(full).debugDescription) is not a valid URL")
+        }
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        switch scheme {
+        case "https":
+            return full
+        case "http" where EndpointResolver.isLoopback(bare) || allowedHTTPHosts.contains(bare):
+            return full
+        default:
+            throw CredentialError(message: "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to loopback or the container agent "
+                                  + "(169.254.170.2, 169.254.170.23); \(host) is not allowed")
+        }
+    }
+
+    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` (read each time: EKS rotates it), else `AWS_CONTAINER_AUTHORIZATION_TOKEN`.
+    func authorizationToken() throws -> String? {
+        var token: String?
+        if let file = SharedConfig.nonEmpty(environment["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"]) {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CredentialError(message: "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \(file)")
+            }
+            token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if let value = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"] {
+            token = value.trimmingCharacters(in: .whitespaces)
+        }
+        guard let token, !token.isEmpty else { return nil }
+        guard !token.contains("\r"), !token.contains("\n") else {
+            throw CredentialError(message: "the container authorization token contains a line break and cannot be sent as a header")
+        }
+        return token
+    }
+}

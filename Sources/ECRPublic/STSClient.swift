@@ -1,0 +1,149 @@
+import Foundation
+
+/// AWS STS over its query protocol (form POST, XML answer): the web-identity and assume-role exchanges of the chain.
+struct STSClient {
+    static let version = "2011-06-15"
+    static let legacyGlobalRegions: Set<String> = [
+        "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global", "ca-central-1", "eu-central-1",
+        "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+    ]
+    static let maxAttempts = 3
+
+    /// `https://sts.<region>.amazonaws.com/`, or an override.
+    let url: String
+    /// The signing region (assume-role calls are signed).
+    let region: String
+    /// Where `url` came from, for doctor and messages.
+    let source: String
+    let http: HTTPSettings
+
+    /// `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, else regional STS (global STS when no region is known, or with
+    /// `AWS_STS_REGIONAL_ENDPOINTS=legacy`); plain http only to loopback, refused before any connection.
+    init(environment: [String: String], region: String?, http: HTTPSettings) throws {
+        self.http = http
+        let signingRegion = region ?? "us-east-1"
+        self.region = signingRegion
+        for variable in ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"] {
+            if let override = SharedConfig.nonEmpty(environment[variable]) {
+                try EndpointResolver.validate(override, source: variable)
+                url = override
+                source = variable
+                return
+            }
+        }
+        guard let region else {
+            url = "https://sts.amazonaws.com/"
+            source = "default (global, no region set)"
+            return
+        }
+        let legacy = (environment["AWS_STS_REGIONAL_ENDPOINTS"] ?? "").lowercased() == "legacy"
+        if legacy && Self.legacyGlobalRegions.contains(region) {
+            url = "https://sts.amazonaws.com/"
+            source = "default (global, AWS_STS_REGIONAL_ENDPOINTS=legacy)"
+        } else {
+            let suffix = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
+            url = "https://sts.\(region).\(suffix)/"
+            source = "default (regional)"
+        }
+    }
+
+    /// Unsigned `AssumeRoleWithWebIdentity`: the token is the proof.
+    func assumeRoleWithWebIdentity(roleArn: String, sessionName: String, token: String, source: String) throws -> Credentials {
+        let form = [
+            ("Action", "AssumeRoleWithWebIdentity"), ("Version", Self.version), ("RoleArn", roleArn),
+            ("RoleSessionName", sessionName), ("WebIdentityToken", token),
+        ]
+        return try call(form: form, operation: "AssumeRoleWithWebIdentity", signing: nil, secrets: [token], source: source)
+    }
+
+    /// `AssumeRole` signed with the source profile's credentials.
+    func assumeRole(roleArn: String, sessionName: String, externalId: String?, durationSeconds: Int?, with credentials: Credentials,
+                    source: String) throws -> Credentials {
+        var form = [("Action", "AssumeRole"), ("Version", Self.version), ("RoleArn", roleArn), ("RoleSessionName", sessionName)]
+        if let externalId { form.append(("ExternalId", externalId)) }
+        if let durationSeconds { form.append(("DurationSeconds", String(durationSeconds))) }
+        return try call(form: form, operation: "AssumeRole", signing: (credentials, region, "sts"), secrets: credentials.secrets, source: source)
+    }
+
+    private func call(form: [(String, String)], operation: String, signing: (credentials: Credentials, region: String, service: String)?,
+                      secrets: [String], source: String) throws -> Credentials {
+        let body = Data(form.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&").utf8)
+        let request = HTTPRequest(method: "POST", url: url, headers: ["Content-Type: application/x-www-form-urlencoded; charset=utf-8"],
+                                  body: body, connectTimeout: 5, timeout: 15, signing: signing, what: "STS \(operation)")
+        var attempt = 0
+        while true {
+            attempt += 1
+            let retryReason: String
+            do {
+                let response = try HTTPFetch.perform(request, settings: http)
+                if response.status == 200 {
+                    return try Self.parseCredentials(response.text, operation: operation, source: source)
+                }
+                let (code, message) = Self.parseError(response.text)
+                let detail = Redactor.scrub("HTTP \(response.status)" + (code.map { " \($0)" } ?? "") + (message.map { ": \(String($0.prefix(300)))" } ?? ""),
+                                            secrets: secrets)
+                let retryable = response.status >= 500 || response.status == 429
+                    || ["Throttling", "ThrottlingException", "IDPCommunicationError", "RequestLimitExceeded"].contains(code ?? "")
+                guard retryable else {
+                    throw CredentialError(message: "STS \(operation) at \(url) was refused: \(detail)")
+                }
+                retryReason = detail
+            } catch let error as HTTPTransportError {
+                retryReason = Redactor.scrub(error.message, secrets: secrets)
+            }
+            guard attempt < Self.maxAttempts, http.deadline.map({ $0.timeIntervalSinceNow > 1 }) ?? true else {
+                throw CredentialError(message: "STS \(operation) at \(url) failed after \(attempt) attempt(s): \(retryReason)", transient: true)
+            }
+            Thread.sleep(forTimeInterval: RetryPolicy().delay(afterAttempt: attempt))
+        }
+    }
+
+    /// `application/x-www-form-urlencoded` with the unreserved set of RFC 3986 (what botocore sends).
+    static func formEncode(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
+    /// `<…Result><Credentials><AccessKeyId/>…</Credentials>` of either operation.
+    static func parseCredentials(_ xml: String, operation: String, source: String) throws -> Credentials {
+        guard let block = XMLText.element("Credentials", in: xml) else {
+            throw CredentialError(message: "STS \(operation) answered without Credentials (\(xml.utf8.count) bytes)", transient: true)
+        }
+        guard let key = XMLText.element("AccessKeyId", in: block), !key.isEmpty,
+              let secret = XMLText.element("SecretAccessKey", in: block), !secret.isEmpty,
+              let token = XMLText.element("SessionToken", in: block), !token.isEmpty else {
+            throw CredentialError(message: "STS \(operation) answered with incomplete Credentials", transient: true)
+        }
+        let expiration = XMLText.element("Expiration", in: block).flatMap(CredentialDocument.parseDate)
+        return Credentials(accessKeyId: key, secretAccessKey: secret, sessionToken: token, expiration: expiration, source: source)
+    }
+
+    /// `<ErrorResponse><Error><Code/><Message/></Error>`.
+    static func parseError(_ xml: String) -> (code: String?, message: String?) {
+        let block = XMLText.element("Error", in: xml) ?? xml
+        return (XMLText.element("Code", in: block), XMLText.element("Message", in: block))
+    }
+}
+
+/// Just enough XML for STS's small fixed answers: the text of the first `<name>…</name>`, entities decoded.
+enum XMLText {
+    static func element(_ name: String, in xml: String) -> String? {
+        guard let open = xml.range(of: "<\(name)>") ?? openTagWithAttributes(name, in: xml),
+              let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
+        return decode(String(xml[open.upperBound..<close.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    private static func openTagWithAttributes(_ name: String, in xml: String) -> Range<String.Index>? {
+        guard let start = xml.range(of: "<\(name) "), let end = xml.range(of: ">", range: start.upperBound..<xml.endIndex) else { return nil }
+        return start.lowerBound..<end.upperBound
+    }
+
+    static func decode(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
+            .replacingOccurrences(of: "&#xD;", with: "\r").replacingOccurrences(of: "&#xA;", with: "\n")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import ImageModel
+
+/// What a GitHub Actions step leaves behind besides its log: the Markdown job summary (`$GITHUB_STEP_SUMMARY`, at most
+/// 1 MiB per step) and the step outputs (`$GITHUB_OUTPUT`) that later steps read. Pure: the executable does the appending.
+public enum GitHubStepSummary {
+    /// GitHub rejects a step summary over 1 MiB.
+    public static let byteLimit = 1 << 20
+    /// Room kept for the lines that say what was left out.
+    static let reserve = 512
+
+    /// The Markdown summary, never more than `byteLimit` UTF-8 bytes (rows that do not fit are counted instead); empty
+    /// when even the heading does not fit.
+    public static func markdown(_ report: RunReport, byteLimit: Int = byteLimit) -> String {
+        let summary = report.summary
+        let status: String
+        if summary.errors > 0 {
+            status = "❌ \(plural(summary.errors, "error"))" + (summary.warnings > 0 ? ", \(plural(summary.warnings, "warning"))" : "")
+        } else if summary.exitCode != 0 {
+            status = "❌ failed (exit \(summary.exitCode))"
+        } else if summary.warnings > 0 {
+            status = "⚠️ \(plural(summary.warnings, "warning"))"
+        } else {
+            status = "✅ all layers available"
+        }
+        var out = "## verify-layers\n\n\(status): \(TextReporter().summaryLine(summary))\n\n"
+        guard out.utf8.count + reserve <= byteLimit else { return "" }
+
+        let groups = ImageGroups(report).groups
+        var rows: [String] = []
+        for group in groups {
+            let image = group.image
+            let checked = image?.blobs.filter { [.available, .unavailable, .invalid].contains($0.status) }.count ?? 0
+            var problems: [String] = []
+            if group.errors > 0 { problems.append(plural(group.errors, "error")) }
+            if group.warnings > 0 { problems.append(plural(group.warnings, "warning")) }
+            if group.notices > 0 { problems.append(plural(group.notices, "notice")) }
+            let cells = [
+                image.map { $0.name ?? $0.path } ?? group.label, image?.repository ?? "—", image?.platform ?? "—",
+                String(checked), problems.isEmpty ? "none" : problems.joined(separator: ", "),
+            ]
+            rows.append("| " + cells.map(cell).joined(separator: " | ") + " |\n")
+        }
+        var problemLines: [String] = []
+        for finding in report.findings.sorted(by: { $0.severity > $1.severity }) {
+            let label = finding.image != nil || finding.platform != nil ? ImageGroups.label(of: finding) + ": " : ""
+            problemLines.append("- **\(finding.severity.rawValue)** \(finding.rule.rawValue): \(cell(label + finding.message)) (\(cell(finding.path)):\(finding.line))\n")
+        }
+
+        var budget = byteLimit - reserve - out.utf8.count
+        let tableHead = "| Image | Repository | Platform | Layers checked | Problems |\n| --- | --- | --- | --- | --- |\n"
+        if !rows.isEmpty && tableHead.utf8.count <= budget {
+            out += tableHead
+            budget -= tableHead.utf8.count
+            let shown = take(rows, budget: &budget)
+            out += shown.joined()
+            if shown.count < rows.count {
+                out += "\n_\(plural(rows.count - shown.count, "more image")) not shown: a job summary is limited to 1 MiB._\n"
+            }
+        }
+        let problemsHead = "\n### Findings\n\n"
+        if !problemLines.isEmpty && problemsHead.utf8.count <= budget {
+            out += problemsHead
+            budget -= problemsHead.utf8.count
+            let shown = take(problemLines, budget: &budget)
+            out += shown.joined()
+            if shown.count < problemLines.count {
+                out += "\n_\(plural(problemLines.count - shown.count, "more finding")) not shown: a job summary is limited to 1 MiB._\n"
+            }
+        }
+        return out
+    }
+
+    /// `name=value` lines for `$GITHUB_OUTPUT`: `checked` (layers asked about), `unavailable`, `invalid`, and more.
+    public static func outputs(_ report: RunReport) -> String {
+        let summary = report.summary
+        let pairs: [(String, Int)] = [
+            ("checked", summary.layers), ("available", summary.available), ("unavailable", summary.unavailable),
+            ("invalid", summary.invalid), ("unverified", summary.unverified), ("images", summary.images),
+            ("errors", summary.errors), ("warnings", summary.warnings), ("exit-code", Int(summary.exitCode)),
+        ]
+        return pairs.map { "\($0.0)=\($0.1)\n" }.joined()
+    }
+
+    /// The leading lines that fit in `budget` bytes.
+    static func take(_ lines: [String], budget: inout Int) -> [String] {
+        var shown: [String] = []
+        for line in lines {
+            let size = line.utf8.count
+            guard size <= budget else { break }
+            budget -= size
+            shown.append(line)
+        }
+        return shown
+    }
+
+    /// Text safe inside a Markdown table cell or list item: no line breaks, and every character Markdown or HTML could act
+    /// on is backslash-escaped (CommonMark allows it before any ASCII punctuation).
+    static func cell(_ text: String) -> String {
+        let safe = TerminalText.sanitize(text)
+        guard safe.utf8.contains(where: markdownSpecial) else { return safe }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(safe.utf8.count + 16)
+        for byte in safe.utf8 {
+            if markdownSpecial(byte) { bytes.append(UInt8(ascii: "\\")) }
+            bytes.append(byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// ASCII punctuation that Markdown or HTML could act on: \ ` * _ [ ] < > | ~ ! & # ( ) { } + " ' $ ^ =
+    static func markdownSpecial(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x5C, 0x60, 0x2A, 0x5F, 0x5B, 0x5D, 0x3C, 0x3E, 0x7C, 0x7E, 0x21, 0x26, 0x23, 0x28, 0x29, 0x7B, 0x7D, 0x2B, 0x22, 0x27,
+             0x24, 0x5E, 0x3D:
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func plural(_ count: Int, _ noun: String) -> String { count == 1 ? "1 \(noun)" : "\(count) \(noun)s" }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import ImageModel
+
+/// GitLab Code Quality JSON (`artifacts: reports: codequality`), so findings show in merge requests and the pipeline.
+public struct GitLabReporter: Reporter {
+    /// One Code Quality issue; GitLab needs `description`, `check_name`, `fingerprint`, `severity` and `location`.
+    public struct Issue: Codable, Equatable, Sendable {
+        public var type: String
+        public var checkName: String
+        public var description: String
+        public var categories: [String]
+        public var fingerprint: String
+        public var severity: String
+        public var location: Location
+
+        public struct Location: Codable, Equatable, Sendable {
+            public var path: String
+            public var lines: Lines
+        }
+
+        public struct Lines: Codable, Equatable, Sendable {
+            public var begin: Int
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case type, description, categories, fingerprint, severity, location
+            case checkName = "check_name"
+        }
+    }
+
+    public init() {}
+
+    public func render(_ report: RunReport, options: ReportOptions) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(issues(report)) else { return "[]\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    public func issues(_ report: RunReport) -> [Issue] {
+        let fingerprints = FindingFingerprint.all(report.findings)
+        return zip(report.findings, fingerprints).map { finding, fingerprint in
+            var description = finding.message
+            if finding.image != nil || finding.platform != nil { description = ImageGroups.label(of: finding) + ": " + description }
+            return Issue(type: "issue", checkName: finding.rule.rawValue, description: description, categories: ["Bug Risk"],
+                         fingerprint: fingerprint, severity: Self.severity(finding.severity),
+                         location: .init(path: finding.path, lines: .init(begin: finding.line)))
+        }
+    }
+
+    /// error fails the pipeline (`major`), warning does not (`minor`), notice is `info` — as ESLint's GitLab formatter maps them.
+    public static func severity(_ severity: Severity) -> String {
+        switch severity {
+        case .error: return "major"
+        case .warning: return "minor"
+        case .notice: return "info"
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import ImageModel
+
+/// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers: every rule with its help, results at repo-relative URIs,
+/// with stable `partialFingerprints` so alerts are tracked across runs.
+public struct SARIFReporter: Reporter {
+    public init() {}
+
+    public func render(_ report: RunReport, options: ReportOptions) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(log(report, toolVersion: options.toolVersion)) else { return "{}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// The key our fingerprints are stored under in `partialFingerprints`.
+    public static let fingerprintKey = "verifyLayersFinding/v1"
+
+    public func log(_ report: RunReport, toolVersion: String) -> SARIF.Log {
+        let rules = Rule.allCases
+        let ruleIndex = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($1, $0) })
+        let fingerprints = FindingFingerprint.all(report.findings)
+        let results = zip(report.findings, fingerprints).map { finding, fingerprint in
+            var text = finding.message
+            if finding.image != nil || finding.platform != nil { text = ImageGroups.label(of: finding) + ": " + text }
+            return SARIF.Result(
+                ruleId: finding.rule.rawValue, ruleIndex: ruleIndex[finding.rule] ?? 0, level: Self.level(finding.severity),
+                message: .init(text: text),
+                locations: [.init(physicalLocation: .init(
+                    artifactLocation: .init(uri: Self.uri(finding.path), uriBaseId: "%SRCROOT%"), region: .init(startLine: finding.line)))],
+                partialFingerprints: [Self.fingerprintKey: fingerprint],
+                properties: .init(image: finding.image, platform: finding.platform, digest: finding.digest, repository: finding.repository,
+                                  commit: finding.commit.isEmpty ? nil : finding.commit))
+        }
+        let driver = SARIF.Driver(
+            name: "verify-layers", version: toolVersion,
+            rules: rules.map { rule in
+                SARIF.ReportingDescriptor(
+                    id: rule.rawValue, name: Self.ruleName(rule), shortDescription: .init(text: rule.title), fullDescription: .init(text: rule.help),
+                    help: .init(text: rule.help), defaultConfiguration: .init(level: Self.level(rule.defaultSeverity)))
+            })
+        let exitCode = Int(report.summary.exitCode)
+        let invocation = SARIF.Invocation(executionSuccessful: exitCode == 0 || exitCode == 1, exitCode: exitCode)
+        return SARIF.Log(runs: [SARIF.Run(tool: .init(driver: driver), invocations: [invocation], results: results)])
+    }
+
+    public static func level(_ severity: Severity) -> String {
+        switch severity {
+        case .error: return "error"
+        case .warning: return "warning"
+        case .notice: return "note"
+        }
+    }
+
+    /// `layer-unavailable` → `LayerUnavailable` (SARIF's `name` is an identifier-like word).
+    static func ruleName(_ rule: Rule) -> String {
+        rule.rawValue.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+
+    /// A repo-relative path as a relative URI reference: everything but unreserved characters and `/` percent-encoded.
+    public static func uri(_ path: String) -> String {
+        var out = ""
+        for byte in path.utf8 {
+            let unreserved = (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E || byte == 0x2F
+            if unreserved {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += byte < 16 ? "%0" + hex : "%" + hex
+            }
+        }
+        return out
+    }
+}

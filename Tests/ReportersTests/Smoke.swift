@@ -1,4 +1,0 @@
-import Testing
-@testable import Reporters
-
-@Test func reportersModuleLoads() {}

@@ -1,4 +1,0 @@
-import Testing
-@testable import Verification
-
-@Test func verificationModuleLoads() {}

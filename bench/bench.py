@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""make bench: verify-layers against what users would otherwise run, on the same data and the same emulator.
+
+Scenario: a synthetic repository (bench/gen_repo.py), the bundled ECR Public emulator with an injected latency.
+Peers: verify-layers check; a boto3 script making the same batched calls sequentially; the AWS CLI, one process per
+batch. Prints per scenario: wall time, requests sent vs the minimum, wall vs the lower bound
+ceil(requests / concurrency) x latency, peak RSS, each peer's time and ratio. Appends the results to BENCHMARKS.md.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+EMULATOR = os.path.join(ROOT, "Tests", "emulator", "ecr_public_emulator.py")
+CREDS = {"AWS_ACCESS_KEY_ID": "AKIABENCHEXAMPLE0001", "AWS_SECRET_ACCESS_KEY": "benchSecretKeyExample000000000000000000"}
+
+
+class Emulator:
+    def __init__(self, state, latency_ms, workdir):
+        port_file = os.path.join(workdir, "port")
+        self.process = subprocess.Popen([sys.executable, EMULATOR, "--state", state, "--port", "0", "--port-file", port_file,
+                                         "--latency-ms", str(latency_ms), "--quiet"], stdout=subprocess.DEVNULL)
+        for _ in range(400):
+            if os.path.exists(port_file) and open(port_file).read().strip():
+                break
+            time.sleep(0.025)
+        self.url = f"http://127.0.0.1:{open(port_file).read().strip()}"
+
+    def control(self, method, path):
+        request = urllib.request.Request(f"{self.url}/__emulator/{path}", method=method)
+        with urllib.request.urlopen(request) as response:
+            return json.loads(response.read() or b"null")
+
+    def calls(self):
+        return [r for r in self.control("GET", "requests") if r.get("operation") == "BatchCheckLayerAvailability"]
+
+    def clear(self):
+        self.control("POST", "requests/clear")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def timed(command, env=None, cwd=None):
+    """Wall seconds and peak RSS (KiB) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    result = subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, rss if rss > before else None, result
+
+
+def peak_rss(command, env, cwd):
+    """Peak RSS of one process via GNU time when available (RUSAGE_CHILDREN only reports the maximum ever)."""
+    if shutil.which("/usr/bin/time"):
+        result = subprocess.run(["/usr/bin/time", "-f", "%M"] + command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            return int(result.stderr.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            return None
+    return None
+
+
+def plan_from_calls(calls):
+    return [{"registryId": c["registryId"], "repositoryName": c["repositoryName"], "layerDigests": c["layerDigests"]} for c in calls]
+
+
+def scenario(args, binary, name, repositories, images_per_repository, layers_per_image, latency_ms, concurrency, runs, peers):
+    work = tempfile.mkdtemp(prefix="vl-bench-")
+    repo = os.path.join(work, "repo")
+    state = os.path.join(work, "state.json")
+    subprocess.run([sys.executable, os.path.join(HERE, "gen_repo.py"), "--out", repo, "--state", state, "--repositories",
+                    str(repositories), "--images-per-repository", str(images_per_repository), "--layers-per-image",
+                    str(layers_per_image)], check=True, stderr=subprocess.DEVNULL)
+    data = json.load(open(state))
+    per_repo = [len(r["layers"]) for r in data["registries"][0]["repositories"].values()]
+    blobs = sum(per_repo)
+    minimum = sum(math.ceil(n / 100) for n in per_repo)
+    emulator = Emulator(state, latency_ms, work)
+    env = dict(os.environ, **CREDS, AWS_ENDPOINT_URL_ECR_PUBLIC=emulator.url, AWS_EC2_METADATA_DISABLED="true",
+               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_REGION="us-east-1", NO_COLOR="1")
+    try:
+        walls = []
+        requests = None
+        exit_codes = set()
+        for _ in range(runs):
+            emulator.clear()
+            wall, _, result = timed([binary, "check", "--no-cache", "--concurrency", str(concurrency)], env=env, cwd=repo)
+            exit_codes.add(result.returncode)
+            walls.append(wall)
+            calls = emulator.calls()
+            requests = len(calls)
+            plan = plan_from_calls(calls)
+        rss = peak_rss([binary, "check", "--no-cache", "--concurrency", str(concurrency)], env, repo)
+        vl = statistics.median(walls)
+        lower = math.ceil(minimum / concurrency) * latency_ms / 1000
+        row = {"scenario": name, "blobs": blobs, "repositories": repositories, "latency_ms": latency_ms,
+               "concurrency": concurrency, "verify_layers_s": vl, "requests": requests, "minimum": minimum,
+               "lower_bound_s": lower, "ratio_to_lower_bound": vl / lower if lower else None, "peak_rss_kib": rss,
+               "exit_codes": sorted(exit_codes)}
+        plan_path = os.path.join(work, "plan.json")
+        json.dump(plan, open(plan_path, "w"))
+        if "boto3" in peers:
+            wall, _, result = timed([sys.executable, os.path.join(HERE, "boto3_sequential.py"), plan_path, emulator.url], env=env)
+            row["boto3_s"] = wall if result.returncode == 0 else None
+            row["boto3_ratio"] = wall / vl if result.returncode == 0 else None
+            if result.returncode != 0:
+                print(result.stderr[-2000:], file=sys.stderr)
+        if "awscli" in peers and shutil.which("aws"):
+            start = time.perf_counter()
+            ok = True
+            for batch in plan:
+                result = subprocess.run(["aws", "ecr-public", "batch-check-layer-availability", "--endpoint-url", emulator.url,
+                                         "--region", "us-east-1", "--registry-id", batch["registryId"], "--repository-name",
+                                         batch["repositoryName"], "--layer-digests"] + batch["layerDigests"] + ["--output", "json"],
+                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                ok = ok and result.returncode == 0
+            wall = time.perf_counter() - start
+            row["awscli_s"] = wall if ok else None
+            row["awscli_ratio"] = wall / vl if ok else None
+        return row
+    finally:
+        emulator.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def fmt(value, unit="s"):
+    if value is None:
+        return "n/a"
+    if unit == "s":
+        return f"{value * 1000:.0f} ms" if value < 10 else f"{value:.1f} s"
+    return f"{value}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("binary")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="small scenarios only, no AWS CLI loop")
+    ap.add_argument("--markdown", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    args = ap.parse_args()
+    binary = os.path.abspath(args.binary)
+    scenarios = [
+        ("20,000 layers / 50 repositories", 50, 4, 100, 20, 16, ["boto3", "awscli"]),
+        ("2,000 layers / 5 repositories", 5, 4, 100, 20, 16, ["boto3", "awscli"]),
+        ("100 layers / 1 repository", 1, 1, 99, 20, 16, ["boto3", "awscli"]),
+    ]
+    if args.quick:
+        scenarios = [(n, r, i, l, lat, c, ["boto3"]) for (n, r, i, l, lat, c, _) in scenarios[1:]]
+    rows = []
+    for spec in scenarios:
+        print(f"running: {spec[0]} ...", file=sys.stderr, flush=True)
+        rows.append(scenario(args, binary, *spec[:6], runs=args.runs, peers=spec[6]))
+    header = ("| scenario | blobs | latency | conc. | verify-layers | requests / minimum | lower bound | wall / bound | peak RSS | "
+              "boto3 sequential | ratio | AWS CLI loop | ratio |")
+    lines = [header, "|" + "---|" * 13]
+    for r in rows:
+        lines.append(f"| {r['scenario']} | {r['blobs']} | {r['latency_ms']} ms | {r['concurrency']} | {fmt(r['verify_layers_s'])} | "
+                     f"{r['requests']} / {r['minimum']} | {fmt(r['lower_bound_s'])} | {r['ratio_to_lower_bound']:.2f}x | "
+                     f"{(r['peak_rss_kib'] or 0) / 1024:.1f} MiB | {fmt(r.get('boto3_s'))} | "
+                     f"{('%.1fx' % r['boto3_ratio']) if r.get('boto3_ratio') else 'n/a'} | {fmt(r.get('awscli_s'))} | "
+                     f"{('%.0fx' % r['awscli_ratio']) if r.get('awscli_ratio') else 'n/a'} |")
+    table = "\n".join(lines)
+    print(table)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
+    with open(args.markdown, "a") as f:
+        f.write(f"\n## Layer checks, {stamp}\n\nMachine: {machine}. Median of {args.runs} runs (verify-layers); peers run once. "
+                "Exit codes seen: " + ", ".join(f"{r['scenario']}: {r['exit_codes']}" for r in rows) + ".\n\n" + table + "\n")
+    for r in rows:
+        if r["requests"] != r["minimum"] or 0 not in r["exit_codes"]:
+            print(f"FAIL: {r['scenario']}: requests {r['requests']} vs minimum {r['minimum']}, exit codes {r['exit_codes']}", file=sys.stderr)
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
