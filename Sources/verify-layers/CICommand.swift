@@ -26,13 +26,13 @@ struct CICommand: ParsableCommand {
             switch try range(plan, context: context) {
             case .range(let request):
                 let outcome = try context.scanIntroduced([request])
-                return try context.verifyAndEmit(outcome.scan, config: outcome.config, ci: true, defaultFormat: plan.defaultFormat)
+                return try context.verifyAndEmit(outcome.scan, config: outcome.config, defaultFormat: plan.defaultFormat)
             case .fullTree(let reason):
                 Console.err("verify-layers: \(reason); checking the full tree at HEAD")
                 let head = try context.commit("HEAD")
                 let config = try context.config(at: head)
                 let scan = try context.scanTree(head, config: config)
-                return try context.verifyAndEmit(scan, config: config, ci: true, defaultFormat: plan.defaultFormat)
+                return try context.verifyAndEmit(scan, config: config, defaultFormat: plan.defaultFormat)
             }
         }
     }

@@ -33,7 +33,7 @@ struct CheckCommand: ParsableCommand {
             let config = try context.config(at: commit)
             let scan = try context.scanTree(commit, config: config)
             let client = try context.makeClient()
-            let report = Verifier(registry: client, cache: context.makeCache(config), options: context.verifyOptions(config)).verify(scan, started: context.started)
+            let report = Verifier(registry: client, options: context.verifyOptions(config)).verify(scan, started: context.started)
             return try context.emit(report)
         }
     }

@@ -1,4 +1,3 @@
-import ECRPublic
 import Foundation
 import GitSource
 import ImageModel
@@ -73,23 +72,24 @@ extension RunContext {
         return try snapshot(commit).entry(at: ConfigFile.fileName)?.id.hex ?? "none"
     }
 
-    /// The positive-result cache of SPEC §7, or nil when `--no-cache`, `ci`, or `cache-ttl: 0` turns it off.
-    func makeCache(_ config: ToolConfig, ci: Bool = false) -> PositiveCache? {
-        guard !ci, !options.noCache, config.cacheTTL > 0 else { return nil }
-        let endpoint = (try? EndpointResolver.resolve(flag: options.endpointURL, region: options.region, environment: environment))?.url ?? "default"
+    /// The positive-result cache of SPEC §7 for the push path, or nil when `--no-cache` or `cache-ttl: 0` turns it off.
+    /// `ci` and `check` never use it: they are asked for a fresh answer. Answers are kept per endpoint.
+    func makeCache(_ config: ToolConfig, endpoint: String) -> PositiveCache? {
+        guard !options.noCache, config.cacheTTL > 0 else { return nil }
         let verbose = options.verbose
         return PositiveResultCache(commonDir: repository.commonDir, ttl: config.cacheTTL, scope: endpoint,
                                    log: verbose ? { Console.err("verify-layers: \($0)") } : nil)
     }
 
-    /// Asks the service about every distinct blob of `scan` and emits the report; returns the exit code.
-    func verifyAndEmit(_ scan: ScanResult, config: ToolConfig, ci: Bool = false, defaultFormat: ReportFormat = .text,
+    /// Asks the service about every distinct blob of `scan` (the positive cache first when `cached`) and emits the report;
+    /// returns the exit code.
+    func verifyAndEmit(_ scan: ScanResult, config: ToolConfig, cached: Bool = false, defaultFormat: ReportFormat = .text,
                        progress: ProgressLine? = nil) throws -> Int32 {
-        let client = try makeClient(ci: ci)
+        let setup = try options.clientSetup(environment: environment, started: started)
         let layers = Set(scan.images.flatMap { $0.blobs.map(\.digest) }).count
         progress?.update("asking ECR Public about \(layers) blob\(layers == 1 ? "" : "s") of \(scan.images.count) image\(scan.images.count == 1 ? "" : "s")")
-        let verifier = Verifier(registry: client, cache: makeCache(config, ci: ci), options: verifyOptions(config))
-        let report = verifier.verify(scan, started: started)
+        let cache = cached ? makeCache(config, endpoint: setup.endpoint.url) : nil
+        let report = Verifier(registry: setup.makeClient(), cache: cache, options: verifyOptions(config)).verify(scan, started: started)
         progress?.finish()
         return try emit(report, defaultFormat: defaultFormat)
     }
