@@ -12,6 +12,7 @@ public final class RangeScanner {
     /// Distinct output versions read so far.
     public private(set) var versionsRead = 0
     private var diffed = Set<ObjectID>()
+    private var reportedUnreadable = Set<String>()
 
     public init(repository: GitRepository) {
         self.repository = repository
@@ -31,10 +32,10 @@ public final class RangeScanner {
         var result = ScanResult()
         for commit in commits where diffed.insert(commit.id).inserted {
             commitsScanned += 1
-            let changes = try diff.changedOutputs(of: commit, manifestFiles: manifestFiles)
-            for name in changes.unreadableNames where seen.insert(VersionKey(kind: nil, path: name, content: commit.tree)).inserted {
-                result.findings.append(Finding(rule: .manifestInvalid, severity: .warning,
-                                               message: "directory name is not valid UTF-8 and was not scanned: \(name.debugQuoted)",
+            let changes = try diff.changedOutputs(of: commit, manifestFiles: manifestFiles, exclude: scanner.exclude)
+            for name in changes.unreadableNames where reportedUnreadable.insert(name).inserted {
+                result.findings.append(Finding(rule: .manifestInvalid,
+                                               message: "the image output at \(name.debugQuoted) has a path that is not valid UTF-8, so it cannot be named or checked; rename it",
                                                path: name, commit: commit.id.hex))
             }
             for version in changes.versions {
@@ -58,7 +59,7 @@ public final class RangeScanner {
 
     /// A version is its place and its content: the same bytes at another path may map to another repository.
     struct VersionKey: Hashable {
-        var kind: OutputKind?
+        var kind: OutputKind
         var path: String
         var content: ObjectID
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ImageModel
 
 /// One version of an image output: where it is, what kind, and the git id that names its whole content.
 public struct OutputVersion: Sendable, Hashable {
@@ -10,61 +11,95 @@ public struct OutputVersion: Sendable, Hashable {
     public let commit: ObjectID
 }
 
+/// What one commit changed, as far as image outputs go.
+public struct OutputChanges: Sendable {
+    public var versions: [OutputVersion] = []
+    /// Outputs under a directory whose name is not UTF-8: reported, not read (as `check` does).
+    public var unreadableNames: [String] = []
+}
+
 /// Finds the image outputs a commit added or changed, by comparing tree ids against its parents': identical subtrees
 /// share ids, so a commit that touches no output costs a handful of tree reads whatever the repository's size.
+/// It recognises outputs exactly as `OutputFinder` does for `check` (same markers, same excludes, same manifest files).
 public struct TreeDiff {
     let repository: GitRepository
+    let finder: OutputFinder
 
     public init(repository: GitRepository) {
         self.repository = repository
+        finder = OutputFinder(repository: repository)
     }
 
     /// Outputs in `commit` whose content differs from every parent's at the same path (all of them for a root or
-    /// boundary commit), plus changed directory names that are not UTF-8 (reported, not scanned).
-    /// A merge counts only what differs from all of its parents: a version taken unchanged from one side was
-    /// introduced by that side's commits, already checked or already on the remote.
-    public func changedOutputs(of commit: WalkedCommit, manifestFiles: [String] = []) throws
-        -> (versions: [OutputVersion], unreadableNames: [String]) {
+    /// boundary commit). A merge counts only what differs from all of its parents: a version taken unchanged from one
+    /// side was introduced by that side's commits, already checked or already on the remote.
+    /// `manifestFiles` are the config's `images` paths (exact files, or globs over `.json` files); `exclude` paths are not entered.
+    public func changedOutputs(of commit: WalkedCommit, manifestFiles: [String] = [], exclude: [String] = []) throws -> OutputChanges {
         let parentTrees = try commit.parents.map { try repository.commitInfo($0).tree }
-        var versions: [OutputVersion] = []
-        var unreadable: [String] = []
-        try walk(commit.tree, parents: parentTrees, prefix: "", commit: commit.id, versions: &versions, unreadable: &unreadable)
-        for path in manifestFiles {
-            guard let version = try changedManifestFile(path, commit: commit, parentTrees: parentTrees) else { continue }
-            versions.append(version)
-        }
-        return (versions, unreadable)
-    }
-
-    private func walk(_ tree: ObjectID, parents: [ObjectID], prefix: String, commit: ObjectID,
-                      versions: inout [OutputVersion], unreadable: inout [String]) throws {
-        if parents.contains(tree) { return }
-        let entries = try repository.entries(ofTree: tree)
-        if let kind = OutputFinder.outputKind(entries.map { ($0.name ?? "", $0.kind) }) {
-            versions.append(OutputVersion(output: ImageOutput(kind: kind, path: prefix.isEmpty ? "." : prefix), content: tree, commit: commit))
-            return
-        }
-        var parentSubtrees: [[[UInt8]: ObjectID]] = []
-        for parent in parents {
-            var byName: [[UInt8]: ObjectID] = [:]
-            for entry in try repository.entries(ofTree: parent) where entry.kind == .tree { byName[entry.rawName] = entry.id }
-            parentSubtrees.append(byName)
-        }
-        for entry in entries where entry.kind == .tree {
-            let before = parentSubtrees.compactMap { $0[entry.rawName] }
-            if before.contains(entry.id) { continue }
-            guard let name = entry.name else {
-                unreadable.append(prefix.isEmpty ? entry.displayName : prefix + "/" + entry.displayName)
-                continue
+        var changes = OutputChanges()
+        let walk = Walk(diff: self, commit: commit.id, globs: manifestFiles.filter(Glob.hasWildcards), exclude: exclude)
+        try walk.visit(commit.tree, parents: parentTrees, prefix: "", readable: true, into: &changes)
+        for path in manifestFiles where !Glob.hasWildcards(path) {
+            let normalised = ImageScanner.normalise(path)
+            if exclude.contains(where: { Glob.covers(pattern: $0, path: normalised) }) { continue }
+            if let version = try changedManifestFile(normalised, commit: commit, parentTrees: parentTrees),
+               !changes.versions.contains(where: { $0.output == version.output }) {
+                changes.versions.append(version)
             }
-            try walk(entry.id, parents: before, prefix: prefix.isEmpty ? name : prefix + "/" + name, commit: commit,
-                     versions: &versions, unreadable: &unreadable)
+        }
+        return changes
+    }
+
+    /// The recursive part, with what stays fixed during one commit's diff.
+    private struct Walk {
+        let diff: TreeDiff
+        let commit: ObjectID
+        let globs: [String]
+        let exclude: [String]
+
+        func visit(_ tree: ObjectID, parents: [ObjectID], prefix: String, readable: Bool, into changes: inout OutputChanges) throws {
+            if parents.contains(tree) { return }
+            let entries = try diff.repository.entries(ofTree: tree)
+            if let kind = diff.finder.outputKind(entries) {
+                let path = prefix.isEmpty ? "." : prefix
+                if readable {
+                    changes.versions.append(OutputVersion(output: ImageOutput(kind: kind, path: path), content: tree, commit: commit))
+                } else {
+                    changes.unreadableNames.append(path)
+                }
+                return
+            }
+            var before: [[[UInt8]: ObjectID]] = []
+            for parent in parents {
+                var byName: [[UInt8]: ObjectID] = [:]
+                for entry in try diff.repository.entries(ofTree: parent) { byName[entry.rawName] = entry.id }
+                before.append(byName)
+            }
+            // A config-named manifest file depends on itself and on the `blobs/` beside it.
+            let blobsChanged = entries.first { $0.name == "blobs" }.map { blobs in !before.contains { $0[blobs.rawName] == blobs.id } } ?? false
+            for entry in entries {
+                let path = prefix.isEmpty ? entry.displayName : prefix + "/" + entry.displayName
+                if exclude.contains(where: { Glob.covers(pattern: $0, path: path) }) { continue }
+                let previous = before.compactMap { $0[entry.rawName] }
+                switch entry.kind {
+                case .tree:
+                    if previous.contains(entry.id) { continue }
+                    try visit(entry.id, parents: previous, prefix: path, readable: readable && entry.name != nil, into: &changes)
+                case .blob, .executable, .symlink:
+                    guard readable, !globs.isEmpty, let name = entry.name, name.hasSuffix(".json") else { continue }
+                    guard blobsChanged || !previous.contains(entry.id) else { continue }
+                    guard globs.contains(where: { Glob.matches(pattern: $0, path: path) }) else { continue }
+                    changes.versions.append(OutputVersion(output: ImageOutput(kind: .manifestFile, path: path), content: tree, commit: commit))
+                case .submodule:
+                    continue
+                }
+            }
         }
     }
 
-    /// A config-named manifest file is a new version when the directory holding it (the file and its `blobs/`) changed.
+    /// An exact config-named manifest file is a new version when the directory holding it (the file and its `blobs/`) changed.
     private func changedManifestFile(_ path: String, commit: WalkedCommit, parentTrees: [ObjectID]) throws -> OutputVersion? {
-        guard let file = try entry(at: path, inTree: commit.tree), file.kind == .blob || file.kind == .executable else { return nil }
+        guard let file = try entry(at: path, inTree: commit.tree), [.blob, .executable, .symlink].contains(file.kind) else { return nil }
         let directory = (path as NSString).deletingLastPathComponent
         let content: ObjectID
         var before: [ObjectID] = []

@@ -111,3 +111,48 @@ private func changed(_ fixture: GitFixture, _ commit: ObjectID, manifestFiles: [
     #expect(again.images.isEmpty)
     #expect(scanner.versionsRead == 2)
 }
+
+@Test func globbedManifestFilesExcludesAndSkopeoMarkersFollowCheck() throws {
+    let fixture = try GitFixture()
+    let image = FixtureImage(layers: [FixtureBlob.layer("g")])
+    try fixture.write("manifests/app.json", image.manifest.data)
+    try fixture.write("manifests/blobs/sha256/\(image.config.hex)", image.config.data)
+    try fixture.write(layout("vendor/images/app", seed: "v").files)
+    // A web app's manifest.json + version is not a skopeo dir: its version file does not say so.
+    try fixture.write("web/manifest.json", Data("{}".utf8))
+    try fixture.write("web/version", Data("1.2.3".utf8))
+    let root = try commitAll(fixture, "root")
+    let repository = try GitRepository(discovering: fixture.path)
+    func changed(_ commit: ObjectID) throws -> [String] {
+        let walked = try CommitRange(repository: repository).commits(from: [commit], excluding: try repository.commitInfo(commit).parents)
+        let only = try #require(walked.first { $0.id == commit })
+        return try TreeDiff(repository: repository).changedOutputs(of: only, manifestFiles: ["manifests/*.json"], exclude: ["vendor/**"])
+            .versions.map(\.output.path).sorted()
+    }
+    #expect(try changed(root) == ["manifests/app.json"])
+    try fixture.write("manifests/blobs/sha256/\(image.config.hex)", Data("changed beside it".utf8))
+    #expect(try changed(try commitAll(fixture, "blob beside the manifest")) == ["manifests/app.json"])
+    try fixture.write("manifests/README.md", Data("docs".utf8))
+    #expect(try changed(try commitAll(fixture, "unrelated file in the same directory")).isEmpty)
+    try fixture.write("web/version", Data("1.2.4".utf8))
+    #expect(try changed(try commitAll(fixture, "web app")).isEmpty)
+}
+
+@Test func outputUnderANonUTF8DirectoryIsReportedNotRead() throws {
+    let fixture = try GitFixture()
+    // Write through the shell so the directory name carries a raw 0xE9 byte.
+    let files = layout("x", seed: "latin1").files
+    let staging = try TemporaryDirectory(prefix: "vl-latin1")
+    for (path, data) in files {
+        let url = URL(fileURLWithPath: staging.path + "/" + path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url)
+    }
+    try Shell.run(["sh", "-c", "mkdir -p \"$(printf 'images/caf\\351')\" && cp -R '\(staging.path)/x/.' \"$(printf 'images/caf\\351')/\""], cwd: fixture.path)
+    let commit = try commitAll(fixture, "latin-1 name")
+    let repository = try GitRepository(discovering: fixture.path)
+    let walked = try CommitRange(repository: repository).commits(from: [commit], excluding: [])
+    let changes = try TreeDiff(repository: repository).changedOutputs(of: try #require(walked.first))
+    #expect(changes.versions.isEmpty)
+    #expect(changes.unreadableNames.count == 1)
+}
