@@ -57,6 +57,10 @@ public struct TreeDiff {
         let globs: [String]
         let exclude: [String]
 
+        func isExcluded(_ path: String) -> Bool {
+            exclude.contains { Glob.covers(pattern: $0, path: path) }
+        }
+
         func visit(_ tree: ObjectID, parents: [ObjectID], prefix: String, readable: Bool, into changes: inout OutputChanges) throws {
             if parents.contains(tree) { return }
             let entries = try diff.repository.entries(ofTree: tree)
@@ -72,23 +76,27 @@ public struct TreeDiff {
             var before: [[[UInt8]: ObjectID]] = []
             for parent in parents {
                 var byName: [[UInt8]: ObjectID] = [:]
-                for entry in try diff.repository.entries(ofTree: parent) { byName[entry.rawName] = entry.id }
+                for entry in try diff.repository.entries(ofTree: parent) where entry.kind == .tree || !globs.isEmpty {
+                    byName[entry.rawName] = entry.id
+                }
                 before.append(byName)
             }
             // A config-named manifest file depends on itself and on the `blobs/` beside it.
             let blobsChanged = entries.first { $0.name == "blobs" }.map { blobs in !before.contains { $0[blobs.rawName] == blobs.id } } ?? false
             for entry in entries {
-                let path = prefix.isEmpty ? entry.displayName : prefix + "/" + entry.displayName
-                if exclude.contains(where: { Glob.covers(pattern: $0, path: path) }) { continue }
-                let previous = before.compactMap { $0[entry.rawName] }
+                // Cheap tests first: most entries of a changed directory are unchanged, or files no config names.
                 switch entry.kind {
                 case .tree:
+                    let previous = before.compactMap { $0[entry.rawName] }
                     if previous.contains(entry.id) { continue }
+                    let path = prefix.isEmpty ? entry.displayName : prefix + "/" + entry.displayName
+                    if isExcluded(path) { continue }
                     try visit(entry.id, parents: previous, prefix: path, readable: readable && entry.name != nil, into: &changes)
                 case .blob, .executable, .symlink:
                     guard readable, !globs.isEmpty, let name = entry.name, name.hasSuffix(".json") else { continue }
-                    guard blobsChanged || !previous.contains(entry.id) else { continue }
-                    guard globs.contains(where: { Glob.matches(pattern: $0, path: path) }) else { continue }
+                    guard blobsChanged || !before.contains(where: { $0[entry.rawName] == entry.id }) else { continue }
+                    let path = prefix.isEmpty ? name : prefix + "/" + name
+                    guard !isExcluded(path), globs.contains(where: { Glob.matches(pattern: $0, path: path) }) else { continue }
                     changes.versions.append(OutputVersion(output: ImageOutput(kind: .manifestFile, path: path), content: tree, commit: commit))
                 case .submodule:
                     continue
