@@ -176,4 +176,10 @@ private let foreignHook = """
         #expect(missingBinary.status != 0)
         #expect(missingBinary.stderr.contains("verify-layers"))
     }
+
+    @Test(.enabled(if: (try? Shell.run(["shellcheck", "--version"]).status) == 0, "shellcheck is not installed"))
+    func shippedHookIsCleanPOSIXShell() throws {
+        let result = try Shell.run(["shellcheck", "-s", "sh", PackagePaths.root + "/hooks/pre-push"])
+        #expect(result.status == 0, "\(result.combined)")
+    }
 }
