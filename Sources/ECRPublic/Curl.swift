@@ -184,9 +184,12 @@ final class CurlMulti {
     }
 
     /// Drives transfers, then waits up to `timeoutMs` for activity.
-    func performAndPoll(timeoutMs: Int) throws {
+    /// `inFlight` is how many transfers the caller has added; when some already finished, it returns without waiting, so a
+    /// fast answer is never held back by the poll timeout.
+    func performAndPoll(timeoutMs: Int, inFlight: Int) throws {
         var running: Int32 = 0
         try curlMultiCheck(curl_multi_perform(handle, &running), "curl_multi_perform")
+        if Int(running) < inFlight { return }
         var numfds: Int32 = 0
         try curlMultiCheck(curl_multi_poll(handle, nil, 0, Int32(max(0, timeoutMs)), &numfds), "curl_multi_poll")
         try curlMultiCheck(curl_multi_perform(handle, &running), "curl_multi_perform")

@@ -106,7 +106,7 @@ public final class ECRPublicClient: LayerRegistry {
             }
             if let deadline = configuration.deadline { waitMs = min(waitMs, Int(max(1, deadline.timeIntervalSince(now) * 1000))) }
             do {
-                try multi.performAndPoll(timeoutMs: waitMs)
+                try multi.performAndPoll(timeoutMs: waitMs, inFlight: active.count)
             } catch {
                 for (_, entry) in active {
                     multi.remove(entry.easy)

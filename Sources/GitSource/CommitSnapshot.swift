@@ -21,22 +21,54 @@ public final class CommitSnapshot: FileSource {
 
     /// The entry at a repo-relative path, without following symbolic links, or nil.
     public func entry(at path: String) -> TreeEntry? {
+        if CommitSnapshot.isPlain(path) {
+            let (parent, name) = CommitSnapshot.splitLast(path)
+            guard let tree = tree(ofDirectoryPath: parent) else { return nil }
+            return try? repository.entry(named: name, inTree: tree)
+        }
         let parts = SymlinkResolver.components(path)
-        guard let name = parts.last, let parent = tree(ofDirectory: parts.dropLast()) else { return nil }
+        guard let name = parts.last, let parent = tree(ofDirectoryPath: parts.dropLast().joined(separator: "/")) else { return nil }
         return try? repository.entry(named: name, inTree: parent)
     }
 
     /// Tree ids of directories already looked up, so resolving many blobs of one layout walks its path once.
     private var directories: [String: ObjectID] = [:]
 
-    private func tree(ofDirectory parts: ArraySlice<String>) -> ObjectID? {
-        guard let last = parts.last else { return rootTree }
-        let key = parts.joined(separator: "/")
-        if let known = directories[key] { return known }
-        guard let parent = tree(ofDirectory: parts.dropLast()), let entry = try? repository.entry(named: last, inTree: parent),
+    /// `dir` is a plain repo-relative directory path ("" for the root).
+    private func tree(ofDirectoryPath dir: String) -> ObjectID? {
+        if dir.isEmpty { return rootTree }
+        if let known = directories[dir] { return known }
+        let (parent, name) = CommitSnapshot.splitLast(dir)
+        guard let parentTree = tree(ofDirectoryPath: parent), let entry = try? repository.entry(named: name, inTree: parentTree),
               entry.kind == .tree else { return nil }
-        directories[key] = entry.id
+        directories[dir] = entry.id
         return entry.id
+    }
+
+    /// A path with no empty, `.` or `..` components: it can be looked up segment by segment as it is.
+    static func isPlain(_ path: String) -> Bool {
+        var componentLength = 0
+        var dots = 0
+        var sawAny = false
+        for byte in path.utf8 {
+            sawAny = true
+            if byte == UInt8(ascii: "/") {
+                // Empty, `.` or `..` component (or a leading slash).
+                if componentLength == 0 || (dots == componentLength && dots <= 2) { return false }
+                componentLength = 0
+                dots = 0
+            } else {
+                componentLength += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        return sawAny && componentLength > 0 && !(dots == componentLength && dots <= 2)
+    }
+
+    /// `a/b/c` → (`a/b`, `c`); `c` → (``, `c`).
+    static func splitLast(_ path: String) -> (String, String) {
+        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
+        return (String(path[..<slash]), String(path[path.index(after: slash)...]))
     }
 
     public func read(_ path: String, limit: Int64) -> FileLookup {
@@ -86,6 +118,11 @@ public final class CommitSnapshot: FileSource {
 
     /// Follows `path` to a file entry, links confined to `root`.
     private func resolve(_ path: String, within root: String) -> Result<TreeEntry, FileLookupFailure> {
+        // Fast path: a plain path inside the root that reaches a file directly crossed no link (a link is not a tree).
+        if CommitSnapshot.isPlain(path), root.isEmpty || path.hasPrefix(root + "/"), let direct = entry(at: path),
+           direct.kind == .blob || direct.kind == .executable {
+            return .success(direct)
+        }
         switch SymlinkResolver.resolve(path, within: root, node: node) {
         case .file(let resolved):
             guard let entry = entry(at: resolved) else { return .failure(FileLookupFailure(lookup: .missing)) }

@@ -23,6 +23,7 @@ public final class GitRepository {
     private var treeCache: [ObjectID: [TreeEntry]] = [:]
     private var nameIndexCache: [ObjectID: [String: TreeEntry]] = [:]
     private var hashCache: [BlobHashKey: BlobHash] = [:]
+    private var hashMemo: BlobHashMemo?
 
     /// Opens the repository containing `path` (searching upwards, like git itself).
     public init(discovering path: String) throws {
@@ -142,6 +143,10 @@ public final class GitRepository {
     public func hashBlob(_ id: ObjectID, algorithm: String) throws -> BlobHash {
         let key = BlobHashKey(id: id, algorithm: algorithm)
         if let known = hashCache[key] { return known }
+        if let remembered = hashMemo?.lookup(key) {
+            hashCache[key] = remembered
+            return remembered
+        }
         guard var hasher = ContentHasher(algorithm: algorithm) else {
             return BlobHash(size: try blobSize(id), digest: nil, streamed: false)
         }
@@ -181,7 +186,17 @@ public final class GitRepository {
             result = BlobHash(size: Int64(size), digest: hasher.finalize(), streamed: false)
         }
         hashCache[key] = result
+        hashMemo?.record(key, result)
         return result
+    }
+
+    /// Keeps blob hashes across runs in `<common-dir>/verify-layers/` (see `BlobHashMemo`); call `saveHashMemo()` at the end.
+    public func rememberBlobHashes() {
+        if hashMemo == nil { hashMemo = BlobHashMemo(directory: (commonDir as NSString).appendingPathComponent("verify-layers")) }
+    }
+
+    public func saveHashMemo() {
+        hashMemo?.save()
     }
 
     /// The size of a blob without reading its content.

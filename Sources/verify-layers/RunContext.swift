@@ -20,6 +20,7 @@ struct RunContext {
         } catch let error as GitError {
             throw Failure.config(error.message)
         }
+        repository.rememberBlobHashes()
     }
 
     /// Resolves a revision to a commit; an unknown revision is a usage error.
@@ -72,6 +73,7 @@ struct RunContext {
     /// Reads every image output in the tree of `commit`.
     func scanTree(_ commit: ObjectID, config: ToolConfig) throws -> ScanResult {
         let scanner = ImageScanner(repository: repository, resolver: resolver(config), exclude: config.exclude)
+        defer { repository.saveHashMemo() }
         do {
             return applyShard(try scanner.scan(commit: commit, manifestFiles: config.manifestFileCandidates))
         } catch {
@@ -98,6 +100,7 @@ struct RunContext {
 
     /// Prints the stdout report and writes `--report` files; returns the exit code.
     func emit(_ report: RunReport, defaultFormat: ReportFormat = .text) throws -> Int32 {
+        repository.saveHashMemo()
         let color: Bool
         switch options.color {
         case .always: color = true

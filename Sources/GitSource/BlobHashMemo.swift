@@ -1,0 +1,87 @@
+import Foundation
+import ImageModel
+
+/// Remembers, across runs, what each git blob hashes to. A blob id names its content, so an entry never goes stale; a
+/// repeated check or push then verifies local blobs without inflating them again. Kept in `<git-common-dir>/verify-layers/`;
+/// a missing, foreign or corrupt file only costs the hashing it would have saved.
+final class BlobHashMemo {
+    static let fileName = "blob-hashes-v1"
+    /// Beyond this many entries the file is started afresh rather than grown without bound.
+    static let maxEntries = 500_000
+
+    private let path: String
+    private var entries: [BlobHashKey: BlobHash] = [:]
+    private var loaded = false
+    private var added = 0
+
+    init(directory: String) {
+        path = (directory as NSString).appendingPathComponent(BlobHashMemo.fileName)
+    }
+
+    func lookup(_ key: BlobHashKey) -> BlobHash? {
+        if !loaded { load() }
+        return entries[key]
+    }
+
+    func record(_ key: BlobHashKey, _ hash: BlobHash) {
+        guard hash.digest != nil else { return }
+        if !loaded { load() }
+        if entries.updateValue(hash, forKey: key) == nil { added += 1 }
+    }
+
+    /// Writes new entries back atomically (temp file + rename), so concurrent runs never see a torn file.
+    func save() {
+        guard added > 0 else { return }
+        if entries.count > BlobHashMemo.maxEntries { entries.removeAll() }
+        var text = ""
+        text.reserveCapacity(entries.count * 160)
+        for (key, hash) in entries {
+            guard let digest = hash.digest else { continue }
+            text += "\(key.id.hex) \(digest.string) \(hash.size)\n"
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = path + ".\(getpid()).tmp"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, path) == 0 else {
+                try? FileManager.default.removeItem(atPath: temporary)
+                return
+            }
+            added = 0
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+        }
+    }
+
+    private func load() {
+        loaded = true
+        guard let data = FileManager.default.contents(atPath: path), data.count < 256 << 20 else { return }
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 10 { end += 1 }
+                parseLine(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                start = end + 1
+            }
+        }
+    }
+
+    /// `<40 hex oid> <algorithm>:<hex> <size>`; anything else is skipped.
+    private func parseLine(_ line: UnsafeBufferPointer<UInt8>) {
+        guard line.count > 42, line[40] == 32, let secondSpace = line[41...].firstIndex(of: 32) else { return }
+        guard let id = ObjectID(hex: String(decoding: UnsafeBufferPointer(rebasing: line[0..<40]), as: UTF8.self)),
+              let digest = Digest(String(decoding: UnsafeBufferPointer(rebasing: line[41..<secondSpace]), as: UTF8.self)) else { return }
+        var size: Int64 = 0
+        var digits = 0
+        for byte in line[(secondSpace + 1)...] {
+            guard byte >= 48 && byte <= 57, digits < 18 else { return }
+            size = size * 10 + Int64(byte - 48)
+            digits += 1
+        }
+        guard digits > 0 else { return }
+        entries[BlobHashKey(id: id, algorithm: digest.algorithm)] = BlobHash(size: size, digest: digest, streamed: false)
+    }
+}

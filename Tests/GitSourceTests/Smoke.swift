@@ -1,4 +1,0 @@
-import Testing
-@testable import GitSource
-
-@Test func gitsourceModuleLoads() {}
