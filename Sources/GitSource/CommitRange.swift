@@ -168,20 +168,3 @@ struct DateQueue {
     }
 }
 
-extension GitRepository {
-    /// Tree, parent ids and committer time of a commit: what a limited walk needs, read in one lookup.
-    func commitHeader(_ id: ObjectID) throws -> (tree: ObjectID, parents: [ObjectID], time: Int64) {
-        var commit: OpaquePointer?
-        var oid = id.raw
-        try gitCheck(git_commit_lookup(&commit, handle, &oid), "cannot read commit \(id.short)")
-        defer { git_commit_free(commit) }
-        guard let commit, let tree = git_commit_tree_id(commit) else {
-            throw GitError(kind: .other, message: "commit \(id.short) has no tree")
-        }
-        var parents: [ObjectID] = []
-        for index in 0..<git_commit_parentcount(commit) {
-            if let parent = git_commit_parent_id(commit, index) { parents.append(ObjectID(parent.pointee)) }
-        }
-        return (ObjectID(tree.pointee), parents, Int64(git_commit_time(commit)))
-    }
-}

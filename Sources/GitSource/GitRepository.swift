@@ -82,6 +82,12 @@ public final class GitRepository {
 
     /// The tree and parent ids of a commit.
     public func commitInfo(_ id: ObjectID) throws -> (tree: ObjectID, parents: [ObjectID]) {
+        let header = try commitHeader(id)
+        return (header.tree, header.parents)
+    }
+
+    /// Tree, parent ids and committer time of a commit: what a limited walk needs, read in one lookup.
+    func commitHeader(_ id: ObjectID) throws -> (tree: ObjectID, parents: [ObjectID], time: Int64) {
         var commit: OpaquePointer?
         var oid = id.raw
         try gitCheck(git_commit_lookup(&commit, handle, &oid), "cannot read commit \(id.short)")
@@ -90,11 +96,10 @@ public final class GitRepository {
             throw GitError(kind: .other, message: "commit \(id.short) has no tree")
         }
         var parents: [ObjectID] = []
-        let count = git_commit_parentcount(commit)
-        for index in 0..<count {
+        for index in 0..<git_commit_parentcount(commit) {
             if let parent = git_commit_parent_id(commit, index) { parents.append(ObjectID(parent.pointee)) }
         }
-        return (ObjectID(tree.pointee), parents)
+        return (ObjectID(tree.pointee), parents, Int64(git_commit_time(commit)))
     }
 
     /// The entries of a tree, cached for the run: each tree is read once.
