@@ -148,10 +148,7 @@ public final class GitRepository {
     public func hashBlob(_ id: ObjectID, algorithm: String) throws -> BlobHash {
         let key = BlobHashKey(id: id, algorithm: algorithm)
         if let known = hashCache[key] { return known }
-        if let remembered = hashMemo?.lookup(key) {
-            hashCache[key] = remembered
-            return remembered
-        }
+        if let remembered = hashMemo?.lookup(key) { return remembered }
         guard var hasher = ContentHasher(algorithm: algorithm) else {
             return BlobHash(size: try blobSize(id), digest: nil, streamed: false)
         }

@@ -1,32 +1,83 @@
 import CGit2
 
-/// A git object id as a value; the raw `git_oid` never leaves this module.
+/// A git object id as a value; the raw `git_oid` never leaves this module. Stored as its 20 bytes (not as hex text) so
+/// the tens of thousands of ids a large run caches cost no heap allocations.
 public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable {
-    public let hex: String
+    private let high: UInt64
+    private let middle: UInt64
+    private let low: UInt32
 
     init(_ oid: git_oid) {
         var copy = oid
-        var buffer = [CChar](repeating: 0, count: Int(GIT_OID_HEXSZ) + 1)
-        git_oid_tostr(&buffer, buffer.count, &copy)
-        hex = String(cString: buffer)
+        let bytes = withUnsafeBytes(of: &copy.id) { Array($0.prefix(20)) }
+        self.init(bytes: bytes)
     }
 
-    /// Parses 40 hex characters; nil for anything else.
+    private init(bytes: [UInt8]) {
+        func word(_ range: Range<Int>) -> UInt64 { range.reduce(UInt64(0)) { ($0 << 8) | UInt64(bytes[$1]) } }
+        high = word(0..<8)
+        middle = word(8..<16)
+        low = UInt32(word(16..<20))
+    }
+
+    /// Parses 40 lowercase hex characters; nil for anything else.
     public init?(hex: String) {
-        guard hex.utf8.count == 40, hex.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else { return nil }
-        self.hex = hex
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20)
+        var pending: UInt8?
+        for character in hex.utf8 {
+            let value: UInt8
+            switch character {
+            case 48...57: value = character - 48
+            case 97...102: value = character - 87
+            default: return nil
+            }
+            if let high = pending {
+                bytes.append(high << 4 | value)
+                pending = nil
+            } else {
+                pending = value
+            }
+            if bytes.count > 20 { return nil }
+        }
+        guard bytes.count == 20, pending == nil else { return nil }
+        self.init(bytes: bytes)
+    }
+
+    private var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(20)
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: high >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: middle >> UInt64(shift))) }
+        for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: low >> UInt32(shift))) }
+        return out
     }
 
     var raw: git_oid {
         var oid = git_oid()
-        _ = git_oid_fromstr(&oid, hex)
+        let source = bytes
+        withUnsafeMutableBytes(of: &oid.id) { buffer in
+            for index in 0..<min(20, buffer.count) { buffer[index] = source[index] }
+        }
         return oid
     }
 
+    /// The 40-character lowercase hex form git prints.
+    public var hex: String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(40)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// True for git's all-zero id (a deletion or a new ref in pre-push).
-    public var isZero: Bool { hex.utf8.allSatisfy { $0 == 48 } }
+    public var isZero: Bool { high == 0 && middle == 0 && low == 0 }
 
     public var short: String { String(hex.prefix(12)) }
     public var description: String { hex }
-    public static func < (lhs: ObjectID, rhs: ObjectID) -> Bool { lhs.hex < rhs.hex }
+    public static func < (lhs: ObjectID, rhs: ObjectID) -> Bool { (lhs.high, lhs.middle, lhs.low) < (rhs.high, rhs.middle, rhs.low) }
 }
