@@ -139,6 +139,38 @@ def scenario(args, binary, name, repositories, images_per_repository, layers_per
         shutil.rmtree(work, ignore_errors=True)
 
 
+def range_scenario(binary, commits, repositories, images_per_repository, layers_per_image, latency_ms, runs):
+    """A push of a new branch carrying `commits` commits that introduce every image output: what pre-push walks and reads."""
+    work = tempfile.mkdtemp(prefix="vl-bench-range-")
+    repo = os.path.join(work, "repo")
+    state = os.path.join(work, "state.json")
+    subprocess.run([sys.executable, os.path.join(HERE, "gen_repo.py"), "--out", repo, "--state", state, "--commits", str(commits),
+                    "--repositories", str(repositories), "--images-per-repository", str(images_per_repository),
+                    "--layers-per-image", str(layers_per_image)], check=True, stderr=subprocess.DEVNULL)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+    emulator = Emulator(state, latency_ms, work)
+    env = dict(os.environ, **CREDS, AWS_ENDPOINT_URL_ECR_PUBLIC=emulator.url, AWS_EC2_METADATA_DISABLED="true",
+               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null", NO_COLOR="1")
+    line = f"refs/heads/main {head} refs/heads/main {'0' * 40}\n"
+    try:
+        walls, codes, requests = [], set(), None
+        for _ in range(runs):
+            emulator.clear()
+            start = time.perf_counter()
+            result = subprocess.run([binary, "pre-push", "--no-cache", "origin", "file:///nowhere"], input=line, env=env, cwd=repo,
+                                    capture_output=True, text=True)
+            walls.append(time.perf_counter() - start)
+            codes.add(result.returncode)
+            requests = len(emulator.calls())
+        rss = peak_rss([binary, "list"], env, repo)
+        return {"commits": commits, "outputs": repositories * images_per_repository, "layers": repositories * images_per_repository * layers_per_image,
+                "latency_ms": latency_ms, "wall_s": statistics.median(walls), "requests": requests, "exit_codes": sorted(codes),
+                "list_rss_kib": rss}
+    finally:
+        emulator.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def fmt(value, unit="s"):
     if value is None:
         return "n/a"
@@ -177,6 +209,13 @@ def main():
                      f"{('%.0fx' % r['awscli_ratio']) if r.get('awscli_ratio') else 'n/a'} |")
     table = "\n".join(lines)
     print(table)
+    print("running: push range ...", file=sys.stderr, flush=True)
+    ranged = range_scenario(binary, 5000, 50, 4, 10, 20, max(3, min(args.runs, 5)))
+    range_table = ("| push range | image outputs | layers | latency | pre-push wall (median) | requests | exit |\n|---|---|---|---|---|---|---|\n"
+                   f"| {ranged['commits']} new commits | {ranged['outputs']} | {ranged['layers']} | {ranged['latency_ms']} ms | "
+                   f"{fmt(ranged['wall_s'])} | {ranged['requests']} | {ranged['exit_codes']} |")
+    print(range_table)
+    table += "\n\n" + range_table
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
     with open(args.markdown, "a") as f:

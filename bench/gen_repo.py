@@ -93,8 +93,6 @@ def main():
         stream.append(b"commit refs/heads/main\n")
         stream.append(f"committer Bench <bench@example.com> {1700000000 + c} +0000\n".encode())
         data(f"commit {c}".encode())
-        if c > 0:
-            stream.append(b"from refs/heads/main^0\n")
         stream.append("".join(lines).encode())
         stream.append(b"\n")
     subprocess.run(["git", "fast-import", "--quiet"], cwd=args.out, input=b"".join(stream), check=True)
