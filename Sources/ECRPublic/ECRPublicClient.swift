@@ -194,9 +194,7 @@ public final class ECRPublicClient: LayerRegistry {
     /// The signed request, and the header lines we set (for the redacted verbose log).
     private func makeRequest(for batch: LayerBatch, credentials: Credentials) throws -> (CurlEasy, [String]) {
         let easy = try CurlEasy()
-        var body: [String: Any] = ["repositoryName": batch.repository.repositoryName, "layerDigests": batch.digests.map(\.string)]
-        if let registry = batch.repository.registryId { body["registryId"] = registry }
-        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        let data = RequestBody.batchCheckLayerAvailability(batch)
         try easy.set(CURLOPT_URL, string: configuration.endpoint.url)
         try easy.set(CURLOPT_POST, 1)
         try easy.setBody(data)
