@@ -19,22 +19,19 @@ public final class ECRPublicClient: LayerRegistry {
 
     public func check(_ batches: [LayerBatch]) -> [BatchAnswer] {
         guard !batches.isEmpty else { return [] }
-        var current: Credentials
-        do {
-            current = try credentials.resolve()
-        } catch {
-            let failure = Self.credentialFailure(error)
-            return batches.map { BatchAnswer(batch: $0, failure: failure) }
-        }
-        log.note("credentials from \(current.source) (\(Redactor.maskAccessKey(current.accessKeyId)))")
-        let multi: CurlMulti
-        do {
-            multi = try CurlMulti(maxHostConnections: configuration.concurrency)
-        } catch {
-            return batches.map { BatchAnswer(batch: $0, failure: BatchFailure(.unverifiable, "\(error)")) }
-        }
-        var results = [BatchAnswer?](repeating: nil, count: batches.count)
-        var ready: [Job] = batches.indices.reversed().map { Job(index: $0) }
+        return check(stream: BatchStream(finished: batches))
+    }
+
+    /// Sends batches as they arrive; credentials are resolved only once there is something to ask.
+    public func check(stream: BatchStream) -> [BatchAnswer] {
+        var batches: [LayerBatch] = []
+        var results: [BatchAnswer?] = []
+        var streamOpen = true
+        var credentialsInUse: Credentials?
+        // Once set, every batch (including later arrivals) ends with it: no credentials, no curl, or the deadline passed.
+        var terminal: BatchFailure?
+        var multi: CurlMulti?
+        var ready: [Job] = []
         var waiting: [Job] = []
         var active: [UnsafeMutableRawPointer: (job: Job, easy: CurlEasy, started: Date)] = [:]
         var limiter = RateLimiter(perSecond: configuration.callsPerSecond)
@@ -43,26 +40,68 @@ public final class ECRPublicClient: LayerRegistry {
         var forcedRefreshes = 0
         var nextRefreshCheck = Date.distantPast
         var loggedHeaders = false
+        var idleWait: TimeInterval = 0
 
         func finish(_ job: Job, _ answer: BatchAnswer) {
             results[job.index] = answer
         }
 
-        while !ready.isEmpty || !waiting.isEmpty || !active.isEmpty {
+        /// Takes new batches from the stream; the first ones bring up credentials and the connection pool.
+        func absorb(waitingUpTo wait: TimeInterval) {
+            let (taken, done) = stream.take(waitingUpTo: streamOpen ? wait : 0)
+            if done { streamOpen = false }
+            guard !taken.isEmpty else { return }
+            if terminal == nil && credentialsInUse == nil {
+                do {
+                    let resolved = try credentials.resolve()
+                    credentialsInUse = resolved
+                    log.note("credentials from \(resolved.source) (\(Redactor.maskAccessKey(resolved.accessKeyId)))")
+                    multi = try CurlMulti(maxHostConnections: configuration.concurrency)
+                } catch let error as CurlError {
+                    terminal = BatchFailure(.unverifiable, "\(error)")
+                } catch {
+                    terminal = Self.credentialFailure(error)
+                }
+            }
+            for batch in taken {
+                let job = Job(index: batches.count)
+                batches.append(batch)
+                results.append(nil)
+                if let terminal {
+                    finish(job, BatchAnswer(batch: batch, failure: terminal))
+                } else {
+                    ready.insert(job, at: 0)
+                }
+            }
+        }
+
+        while streamOpen || !ready.isEmpty || !waiting.isEmpty || !active.isEmpty {
+            absorb(waitingUpTo: idleWait)
+            idleWait = 0
+            guard let multi, let resolved = credentialsInUse else {
+                // Nothing started yet (or never will): wait for the producer.
+                if streamOpen { idleWait = 0.1 }
+                continue
+            }
+            var current = resolved
+            defer { credentialsInUse = current }
             let now = Date()
             if let deadline = configuration.deadline, now >= deadline {
                 let message = "the run's --timeout expired before the service answered"
+                let expired = BatchFailure(.unverifiable, message)
                 for (_, entry) in active {
                     multi.remove(entry.easy)
-                    finish(entry.job, BatchAnswer(batch: batches[entry.job.index], failure: BatchFailure(.unverifiable, message)))
+                    finish(entry.job, BatchAnswer(batch: batches[entry.job.index], failure: expired))
                 }
                 active.removeAll()
                 for job in ready + waiting {
-                    finish(job, BatchAnswer(batch: batches[job.index], failure: BatchFailure(.unverifiable, message)))
+                    finish(job, BatchAnswer(batch: batches[job.index], failure: expired))
                 }
                 ready.removeAll()
                 waiting.removeAll()
-                break
+                terminal = expired
+                if streamOpen { idleWait = 0.1 }
+                continue
             }
             // Move jobs whose backoff has elapsed back to the ready queue.
             waiting.removeAll { job in
@@ -98,12 +137,21 @@ public final class ECRPublicClient: LayerRegistry {
             }
             var waitMs = 100
             if active.isEmpty {
-                let wake = (waiting.map(\.notBefore) + [limiter.nextStart(after: now)].compactMap { $0 }).min() ?? now
+                let wake = (waiting.map(\.notBefore) + [limiter.nextStart(after: now)].compactMap { $0 }).min() ?? now.addingTimeInterval(0.1)
                 waitMs = Int(max(1, min(100, wake.timeIntervalSince(now) * 1000)))
                 if let deadline = configuration.deadline { waitMs = min(waitMs, Int(max(1, deadline.timeIntervalSince(now) * 1000))) }
-                Thread.sleep(forTimeInterval: Double(waitMs) / 1000)
+                if ready.isEmpty {
+                    // Idle: the next pass waits on the stream (woken early by new batches), or sleeps out a backoff.
+                    if streamOpen {
+                        idleWait = Double(waitMs) / 1000
+                    } else {
+                        Thread.sleep(forTimeInterval: Double(waitMs) / 1000)
+                    }
+                }
                 continue
             }
+            // While the reader is still producing, look at the stream often so new batches are not held back.
+            if streamOpen { waitMs = min(waitMs, 2) }
             if let deadline = configuration.deadline { waitMs = min(waitMs, Int(max(1, deadline.timeIntervalSince(now) * 1000))) }
             do {
                 try multi.performAndPoll(timeoutMs: waitMs, inFlight: active.count)

@@ -15,7 +15,8 @@ public struct ImageScanner {
 
     /// Scans the whole tree of `commit`, plus standalone manifest/index files named by config `images` paths: an exact path
     /// naming a file, or a glob matching `.json` files outside any layout.
-    public func scan(commit: ObjectID, manifestFiles: [String] = []) throws -> ScanResult {
+    /// `onOutput` sees each output's part as soon as it is read (so checking can start before the scan ends).
+    public func scan(commit: ObjectID, manifestFiles: [String] = [], onOutput: ((ScanResult) -> Void)? = nil) throws -> ScanResult {
         let snapshot = try CommitSnapshot(repository: repository, commit: commit)
         let globs = manifestFiles.filter(Glob.hasWildcards)
         let found = try OutputFinder(repository: repository).find(inTree: snapshot.rootTree, filePatterns: globs, exclude: exclude)
@@ -34,6 +35,7 @@ public struct ImageScanner {
         for output in found.outputs + extraOutputs where seen.insert(output).inserted {
             if isExcluded(output.path) { continue }
             let part = read(output, in: snapshot)
+            onOutput?(part)
             result.images += part.images
             result.findings += part.findings
         }

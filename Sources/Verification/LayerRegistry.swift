@@ -1,3 +1,4 @@
+import Foundation
 import ImageModel
 
 /// At most 100 digests of one repository: one `BatchCheckLayerAvailability` call.
@@ -57,10 +58,74 @@ public struct BatchAnswer: Sendable {
 public protocol LayerRegistry {
     /// Answers every batch (in any order); never throws, failures are carried per batch.
     func check(_ batches: [LayerBatch]) -> [BatchAnswer]
+    /// The same, for batches that keep arriving until the stream finishes.
+    func check(stream: BatchStream) -> [BatchAnswer]
 }
 
 /// Remembers digests the service confirmed, so repeated pushes skip the call (SPEC §7); never holds a negative.
 public protocol PositiveCache {
     func isKnownAvailable(_ digest: Digest, in repository: RepositoryRef) -> Bool
     func recordAvailable(_ entries: [(RepositoryRef, Digest)])
+}
+
+/// Batches handed from the reader to the registry while reading is still going on, so the first calls overlap the
+/// rest of the scan. Thread-safe: one producer pushes and finishes, one consumer takes.
+public final class BatchStream: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [LayerBatch] = []
+    private var finished = false
+
+    public init() {}
+
+    /// A stream that already holds every batch.
+    public convenience init(finished batches: [LayerBatch]) {
+        self.init()
+        push(batches)
+        finish()
+    }
+
+    public func push(_ batches: [LayerBatch]) {
+        guard !batches.isEmpty else { return }
+        condition.lock()
+        queue.append(contentsOf: batches)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// No more batches will come.
+    public func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Whatever is queued now; when nothing is and the stream is open, waits up to `timeout` seconds for more.
+    public func take(waitingUpTo timeout: TimeInterval) -> (batches: [LayerBatch], finished: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        if queue.isEmpty && !finished && timeout > 0 {
+            _ = condition.wait(until: Date().addingTimeInterval(timeout))
+        }
+        let taken = queue
+        queue.removeAll()
+        return (taken, finished && queue.isEmpty)
+    }
+
+    /// Every batch, once the producer has finished.
+    public func all() -> [LayerBatch] {
+        var batches: [LayerBatch] = []
+        while true {
+            let (taken, done) = take(waitingUpTo: 1)
+            batches += taken
+            if done { return batches }
+        }
+    }
+}
+
+extension LayerRegistry {
+    /// Registries that cannot overlap with reading answer once everything has been read.
+    public func check(stream: BatchStream) -> [BatchAnswer] {
+        check(stream.all())
+    }
 }

@@ -1,47 +1,72 @@
 import ImageModel
 
-/// Dedupes every blob of every image by (repository, digest) and cuts the rest into batches of at most 100.
-struct Plan {
+/// Dedupes every blob of every image by (repository, digest) and cuts the rest into batches of at most 100. Images can
+/// be added as they are read: a repository's batch is released as soon as it holds 100 new digests, and the partial
+/// remainders at `finish()`, so the number of calls is still ceil(distinct digests / 100) per repository.
+final class Plan {
     private(set) var batches: [LayerBatch] = []
     private(set) var cachedKeys: [PlanKey] = []
     private(set) var allKeys: [PlanKey] = []
-    private(set) var skippedCount = 0
     private(set) var locallyInvalidCount = 0
+    var skippedCount: Int { skipped.count }
 
-    init(images: [Image], checkConfigBlob: Bool, cache: PositiveCache?) {
-        var seen = Set<PlanKey>()
-        var pending: [RepositoryRef: [Digest]] = [:]
-        var order: [RepositoryRef] = []
-        var skipped = Set<Digest>()
-        for image in images {
-            locallyInvalidCount += image.findings.filter { $0.rule == .layerInvalid }.count
-            guard let repository = image.repository else { continue }
-            for blob in image.blobs {
-                if blob.role == .config && !checkConfigBlob { continue }
-                if MediaType.isNonDistributable(blob.mediaType) {
-                    skipped.insert(blob.digest)
-                    continue
-                }
-                let key = PlanKey(repository: repository, digest: blob.digest)
-                guard seen.insert(key).inserted else { continue }
-                allKeys.append(key)
-                if let cache, cache.isKnownAvailable(blob.digest, in: repository) {
-                    cachedKeys.append(key)
-                    continue
-                }
-                if pending[repository] == nil { order.append(repository) }
-                pending[repository, default: []].append(blob.digest)
+    private let checkConfigBlob: Bool
+    private let cache: PositiveCache?
+    private var seen = Set<PlanKey>()
+    private var pending: [RepositoryRef: [Digest]] = [:]
+    private var order: [RepositoryRef] = []
+    private var skipped = Set<Digest>()
+
+    init(checkConfigBlob: Bool, cache: PositiveCache?) {
+        self.checkConfigBlob = checkConfigBlob
+        self.cache = cache
+    }
+
+    /// Everything at once.
+    convenience init(images: [Image], checkConfigBlob: Bool, cache: PositiveCache?) {
+        self.init(checkConfigBlob: checkConfigBlob, cache: cache)
+        for image in images { _ = add(image) }
+        _ = finish()
+    }
+
+    /// Plans one image; returns the batches that became full.
+    func add(_ image: Image) -> [LayerBatch] {
+        locallyInvalidCount += image.findings.filter { $0.rule == .layerInvalid }.count
+        guard let repository = image.repository else { return [] }
+        var released: [LayerBatch] = []
+        for blob in image.blobs {
+            if blob.role == .config && !checkConfigBlob { continue }
+            if MediaType.isNonDistributable(blob.mediaType) {
+                skipped.insert(blob.digest)
+                continue
+            }
+            let key = PlanKey(repository: repository, digest: blob.digest)
+            guard seen.insert(key).inserted else { continue }
+            allKeys.append(key)
+            if let cache, cache.isKnownAvailable(blob.digest, in: repository) {
+                cachedKeys.append(key)
+                continue
+            }
+            if pending[repository] == nil { order.append(repository) }
+            pending[repository, default: []].append(blob.digest)
+            if pending[repository]?.count == LayerBatch.maxDigests {
+                released.append(LayerBatch(repository: repository, digests: pending[repository] ?? []))
+                pending[repository] = []
             }
         }
-        skippedCount = skipped.count
+        batches += released
+        return released
+    }
+
+    /// The partial batches left once every image was added.
+    func finish() -> [LayerBatch] {
+        var released: [LayerBatch] = []
         for repository in order {
-            let digests = pending[repository] ?? []
-            var start = 0
-            while start < digests.count {
-                let end = min(start + LayerBatch.maxDigests, digests.count)
-                batches.append(LayerBatch(repository: repository, digests: Array(digests[start..<end])))
-                start = end
-            }
+            guard let digests = pending[repository], !digests.isEmpty else { continue }
+            released.append(LayerBatch(repository: repository, digests: digests))
+            pending[repository] = []
         }
+        batches += released
+        return released
     }
 }

@@ -35,6 +35,45 @@ public struct Verifier {
     public func verify(_ scan: ScanResult, started: Date = Date()) -> RunReport {
         let plan = Plan(images: scan.images, checkConfigBlob: options.checkConfigBlob, cache: cache)
         let answers = plan.batches.isEmpty ? [] : registry.check(plan.batches)
+        return report(scan, plan: plan, answers: answers, started: started)
+    }
+
+    /// Reads and checks at once: `read` calls `emit` for each image as it is read and returns everything it read;
+    /// full batches go to the registry (on another thread) while reading goes on. Errors from `read` are rethrown
+    /// once the registry has stopped.
+    public func verify(reading read: (_ emit: (Image) -> Void) throws -> ScanResult, started: Date = Date()) throws -> RunReport {
+        let plan = Plan(checkConfigBlob: options.checkConfigBlob, cache: cache)
+        let stream = BatchStream()
+        let box = AnswerBox()
+        let done = DispatchSemaphore(value: 0)
+        let registry = self.registry
+        let worker = Thread {
+            box.answers = registry.check(stream: stream)
+            done.signal()
+        }
+        worker.stackSize = 8 << 20
+        worker.start()
+        let scan: ScanResult
+        do {
+            scan = try read { image in stream.push(plan.add(image)) }
+        } catch {
+            stream.finish()
+            done.wait()
+            throw error
+        }
+        stream.push(plan.finish())
+        stream.finish()
+        done.wait()
+        return report(scan, plan: plan, answers: box.answers, started: started)
+    }
+
+    private func report(_ scan: ScanResult, plan: Plan, answers given: [BatchAnswer], started: Date) -> RunReport {
+        // A batch the registry left unanswered is a verification error, never a silent pass.
+        var answered = Set<LayerBatch>()
+        for answer in given { answered.insert(answer.batch) }
+        let answers = given + plan.batches.filter { !answered.contains($0) }.map {
+            BatchAnswer(batch: $0, failure: BatchFailure(.unverifiable, "the service was never asked (no answer)"))
+        }
         var verdicts: [PlanKey: Verdict] = [:]
         for key in plan.cachedKeys { verdicts[key] = .available(size: nil, mediaType: nil, cached: true) }
         var confirmed: [(RepositoryRef, Digest)] = []
@@ -168,6 +207,11 @@ public struct Verifier {
             notices: findings.filter { $0.severity == .notice }.count)
         return (result, findings)
     }
+}
+
+/// Carries the registry's answers back from the worker thread.
+final class AnswerBox: @unchecked Sendable {
+    var answers: [BatchAnswer] = []
 }
 
 /// The service's or the cache's verdict on one (repository, digest).

@@ -31,9 +31,12 @@ struct CheckCommand: ParsableCommand {
             }
             let commit = try context.commit(revision ?? "HEAD")
             let config = try context.config(at: commit)
-            let scan = try context.scanTree(commit, config: config)
             let client = try context.makeClient()
-            let report = Verifier(registry: client, options: context.verifyOptions(config)).verify(scan, started: context.started)
+            let verifier = Verifier(registry: client, options: context.verifyOptions(config))
+            // Calls start while the tree is still being read: a batch leaves as soon as it holds 100 digests.
+            let report = try verifier.verify(reading: { emit in
+                try withoutActuallyEscaping(emit) { emit in try context.scanTree(commit, config: config, emit: emit) }
+            }, started: context.started)
             return try context.emit(report)
         }
     }

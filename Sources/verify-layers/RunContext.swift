@@ -71,11 +71,13 @@ struct RunContext {
     }
 
     /// Reads every image output in the tree of `commit`.
-    func scanTree(_ commit: ObjectID, config: ToolConfig) throws -> ScanResult {
+    /// `emit` receives this shard's images as they are read, so checking can overlap reading.
+    func scanTree(_ commit: ObjectID, config: ToolConfig, emit: ((Image) -> Void)? = nil) throws -> ScanResult {
         let scanner = ImageScanner(repository: repository, resolver: resolver(config), exclude: config.exclude)
         defer { repository.saveHashMemo() }
+        let onOutput: ((ScanResult) -> Void)? = emit.map { emit in { part in applyShard(part).images.forEach(emit) } }
         do {
-            return applyShard(try scanner.scan(commit: commit, manifestFiles: config.manifestFileCandidates))
+            return applyShard(try scanner.scan(commit: commit, manifestFiles: config.manifestFileCandidates, onOutput: onOutput))
         } catch {
             throw Failure.config("cannot read the tree of \(commit.short): \(error)")
         }
