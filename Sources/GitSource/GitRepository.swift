@@ -55,7 +55,6 @@ public final class GitRepository {
     }
 
     public var isShallow: Bool { git_repository_is_shallow(handle) == 1 }
-    public var isBare: Bool { git_repository_is_bare(handle) == 1 }
 
     /// Resolves any revision expression to the commit it names.
     public func resolveCommit(_ revision: String) throws -> ObjectID {

@@ -7,7 +7,7 @@ public struct ToolConfig: Sendable, Equatable {
     public var strict = false
     /// Seconds a positive answer stays cached; 0 disables the cache.
     public var cacheTTL: Double = 3600
-    /// Standalone manifest/index files named by `images` entries that are files rather than directories.
+    /// Where the config was read from (`.verify-layers.yml` or the `--config` path).
     public var source: String?
 
     public init() {}

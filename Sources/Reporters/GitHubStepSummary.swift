@@ -48,26 +48,19 @@ public enum GitHubStepSummary {
         }
 
         var budget = byteLimit - reserve - out.utf8.count
-        let tableHead = "| Image | Repository | Platform | Layers checked | Problems |\n| --- | --- | --- | --- | --- |\n"
-        if !rows.isEmpty && tableHead.utf8.count <= budget {
-            out += tableHead
-            budget -= tableHead.utf8.count
-            let shown = take(rows, budget: &budget)
+        /// A heading and as many lines as fit the budget, then a note counting the rest.
+        func appendSection(_ head: String, _ lines: [String], noun: String) {
+            guard !lines.isEmpty, head.utf8.count <= budget else { return }
+            out += head
+            budget -= head.utf8.count
+            let shown = take(lines, budget: &budget)
             out += shown.joined()
-            if shown.count < rows.count {
-                out += "\n_\(plural(rows.count - shown.count, "more image")) not shown: a job summary is limited to 1 MiB._\n"
+            if shown.count < lines.count {
+                out += "\n_\(plural(lines.count - shown.count, noun)) not shown: a job summary is limited to 1 MiB._\n"
             }
         }
-        let problemsHead = "\n### Findings\n\n"
-        if !problemLines.isEmpty && problemsHead.utf8.count <= budget {
-            out += problemsHead
-            budget -= problemsHead.utf8.count
-            let shown = take(problemLines, budget: &budget)
-            out += shown.joined()
-            if shown.count < problemLines.count {
-                out += "\n_\(plural(problemLines.count - shown.count, "more finding")) not shown: a job summary is limited to 1 MiB._\n"
-            }
-        }
+        appendSection("| Image | Repository | Platform | Layers checked | Problems |\n| --- | --- | --- | --- | --- |\n", rows, noun: "more image")
+        appendSection("\n### Findings\n\n", problemLines, noun: "more finding")
         return out
     }
 

@@ -92,7 +92,7 @@ struct RunContext {
 
     /// The ECR Public client from flags, environment and the shared AWS files (full SDK credential chain);
     /// endpoint and setting problems are configuration errors.
-    func makeClient(ci: Bool = false) throws -> ECRPublicClient {
+    func makeClient() throws -> ECRPublicClient {
         try options.clientSetup(environment: environment, started: started).makeClient()
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ImageModel
 import Reporters
 import Verification
 
@@ -101,7 +102,7 @@ struct SharedOptions: ParsableArguments {
         guard concurrency >= 1 && concurrency <= 256 else { throw ValidationError("--concurrency must be between 1 and 256") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         if let maxAttempts, maxAttempts < 1 || maxAttempts > 20 { throw ValidationError("--max-attempts must be between 1 and 20") }
-        if let repository, !repository.isEmpty, !ImageReferenceCheck.repositoryName(repository) {
+        if let repository, !repository.isEmpty, !ImageReference.isValidRepositoryName(repository) {
             throw ValidationError("--repository \(repository.debugDescription) is not a valid ECR Public repository name")
         }
     }
