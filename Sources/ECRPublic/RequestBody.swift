@@ -1,40 +1,45 @@
 import Foundation
 import Verification
 
-/// Writes the `BatchCheckLayerAvailability` JSON body directly: Foundation's JSONSerialization cost more per call than
-/// the rest of the request put together, and the shape is fixed.
+/// Writes the `BatchCheckLayerAvailability` JSON body directly as bytes: Foundation's JSONSerialization cost more per call
+/// than the rest of the request put together, and the shape is fixed.
 enum RequestBody {
     static func batchCheckLayerAvailability(_ batch: LayerBatch) -> Data {
-        var out = "{\"layerDigests\":["
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + batch.digests.count * 74)
+        out.append(contentsOf: #"{"layerDigests":["#.utf8)
         for (index, digest) in batch.digests.enumerated() {
-            if index > 0 { out += "," }
-            out += quoted(digest.string)
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            digest.appendUTF8(to: &out)
+            out.append(UInt8(ascii: "\""))
         }
-        out += "]"
-        if let registry = batch.repository.registryId { out += ",\"registryId\":" + quoted(registry) }
-        out += ",\"repositoryName\":" + quoted(batch.repository.repositoryName) + "}"
-        return Data(out.utf8)
+        out.append(UInt8(ascii: "]"))
+        if let registry = batch.repository.registryId {
+            out.append(contentsOf: #","registryId":"#.utf8)
+            appendQuoted(registry, to: &out)
+        }
+        out.append(contentsOf: #","repositoryName":"#.utf8)
+        appendQuoted(batch.repository.repositoryName, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return Data(out)
     }
 
-    /// A JSON string literal (RFC 8259 escaping).
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+    /// Appends a JSON string literal (RFC 8259 escaping).
+    static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+            case 0x09: out.append(contentsOf: #"\t"#.utf8)
+            case 0..<0x20: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xf)]])
+            default: out.append(byte)  // UTF-8 of a valid String passes through unchanged.
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
     }
 }

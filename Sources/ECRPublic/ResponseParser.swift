@@ -9,23 +9,24 @@ enum ResponseParser {
     }
 
     static func parse(_ body: Data, requested: [Digest]) throws -> [Digest: LayerAnswer] {
-        guard let object = try? JSONSerialization.jsonObject(with: body) else {
+        guard let object = try? JSONValue.parse(body) else {
             throw Malformed(description: "the body is not JSON (\(body.count) bytes)")
         }
-        guard let root = object as? [String: Any] else { throw Malformed(description: "expected a JSON object") }
+        guard let root = object.objectValue else { throw Malformed(description: "expected a JSON object") }
         let wanted = Set(requested)
         var answers: [Digest: LayerAnswer] = [:]
         if let layers = root["layers"] {
-            guard let list = layers as? [[String: Any]] else { throw Malformed(description: "`layers` is not a list of objects") }
+            guard let list = layers.arrayValue?.compactMap(\.objectValue), list.count == layers.arrayValue?.count else {
+                throw Malformed(description: "`layers` is not a list of objects")
+            }
             for layer in list {
-                guard let raw = layer["layerDigest"] as? String else { throw Malformed(description: "a layer entry has no layerDigest") }
+                guard let raw = layer["layerDigest"]?.stringValue else { throw Malformed(description: "a layer entry has no layerDigest") }
                 guard let digest = Digest(raw), wanted.contains(digest) else { continue }
-                switch layer["layerAvailability"] as? String {
+                switch layer["layerAvailability"]?.stringValue {
                 case "AVAILABLE":
                     // A digest listed twice with different verdicts never ends up available.
                     if let earlier = answers[digest], !isAvailable(earlier) { continue }
-                    let size = (layer["layerSize"] as? NSNumber)?.int64Value
-                    answers[digest] = .available(size: size, mediaType: layer["mediaType"] as? String)
+                    answers[digest] = .available(size: layer["layerSize"]?.int64Value, mediaType: layer["mediaType"]?.stringValue)
                 case "UNAVAILABLE":
                     answers[digest] = .unavailable(reason: "the service reports it UNAVAILABLE")
                 default:
@@ -34,11 +35,13 @@ enum ResponseParser {
             }
         }
         if let failures = root["failures"] {
-            guard let list = failures as? [[String: Any]] else { throw Malformed(description: "`failures` is not a list of objects") }
+            guard let list = failures.arrayValue?.compactMap(\.objectValue), list.count == failures.arrayValue?.count else {
+                throw Malformed(description: "`failures` is not a list of objects")
+            }
             for failure in list {
-                guard let raw = failure["layerDigest"] as? String, let digest = Digest(raw), wanted.contains(digest) else { continue }
-                let reason = (failure["failureReason"] as? String).map { String($0.prefix(300)) } ?? ""
-                switch failure["failureCode"] as? String {
+                guard let raw = failure["layerDigest"]?.stringValue, let digest = Digest(raw), wanted.contains(digest) else { continue }
+                let reason = failure["failureReason"]?.stringValue.map { String($0.prefix(300)) } ?? ""
+                switch failure["failureCode"]?.stringValue {
                 case "MissingLayerDigest":
                     answers[digest] = .unavailable(reason: reason.isEmpty ? "MissingLayerDigest" : "MissingLayerDigest: \(reason)")
                 case "InvalidLayerDigest":

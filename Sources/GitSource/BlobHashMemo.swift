@@ -33,17 +33,22 @@ final class BlobHashMemo {
     func save() {
         guard added > 0 else { return }
         if entries.count > BlobHashMemo.maxEntries { entries.removeAll() }
-        var text = ""
-        text.reserveCapacity(entries.count * 160)
+        var text: [UInt8] = []
+        text.reserveCapacity(entries.count * 136)
         for (key, hash) in entries {
             guard let digest = hash.digest else { continue }
-            text += "\(key.id.hex) \(digest.string) \(hash.size)\n"
+            text.append(contentsOf: key.id.hex.utf8)
+            text.append(UInt8(ascii: " "))
+            digest.appendUTF8(to: &text)
+            text.append(UInt8(ascii: " "))
+            text.append(contentsOf: String(hash.size).utf8)
+            text.append(UInt8(ascii: "\n"))
         }
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = path + ".\(getpid()).tmp"
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+            try Data(text).write(to: URL(fileURLWithPath: temporary))
             guard rename(temporary, path) == 0 else {
                 try? FileManager.default.removeItem(atPath: temporary)
                 return
@@ -72,8 +77,8 @@ final class BlobHashMemo {
     /// `<40 hex oid> <algorithm>:<hex> <size>`; anything else is skipped.
     private func parseLine(_ line: UnsafeBufferPointer<UInt8>) {
         guard line.count > 42, line[40] == 32, let secondSpace = line[41...].firstIndex(of: 32) else { return }
-        guard let id = ObjectID(hex: String(decoding: UnsafeBufferPointer(rebasing: line[0..<40]), as: UTF8.self)),
-              let digest = Digest(String(decoding: UnsafeBufferPointer(rebasing: line[41..<secondSpace]), as: UTF8.self)) else { return }
+        guard let id = ObjectID(hexUTF8: UnsafeBufferPointer(rebasing: line[0..<40])),
+              let digest = Digest(utf8: UnsafeBufferPointer(rebasing: line[41..<secondSpace])) else { return }
         var size: Int64 = 0
         var digits = 0
         for byte in line[(secondSpace + 1)...] {

@@ -65,10 +65,20 @@ public final class CommitSnapshot: FileSource {
         return sawAny && componentLength > 0 && !(dots == componentLength && dots <= 2)
     }
 
+    /// `path` lies below the directory `root` ("" = the repository root).
+    static func isInside(_ path: String, _ root: String) -> Bool {
+        if root.isEmpty { return true }
+        let pathBytes = path.utf8
+        let rootBytes = root.utf8
+        guard pathBytes.count > rootBytes.count, pathBytes.starts(with: rootBytes) else { return false }
+        return pathBytes[pathBytes.index(pathBytes.startIndex, offsetBy: rootBytes.count)] == UInt8(ascii: "/")
+    }
+
     /// `a/b/c` → (`a/b`, `c`); `c` → (``, `c`).
     static func splitLast(_ path: String) -> (String, String) {
-        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
-        return (String(path[..<slash]), String(path[path.index(after: slash)...]))
+        let utf8 = path.utf8
+        guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return ("", path) }
+        return (String(path[..<slash]), String(path[utf8.index(after: slash)...]))
     }
 
     public func read(_ path: String, limit: Int64) -> FileLookup {
@@ -99,6 +109,9 @@ public final class CommitSnapshot: FileSource {
             if case .notReadable(let why) = failure.lookup { return .notReadable(why) }
             return .missing
         }
+        if let known = repository.knownHash(entry.id, algorithm: algorithm) {
+            return .content(size: known.size, digest: known.digest)
+        }
         do {
             if try repository.blobSize(entry.id) <= Int64(LFSPointer.maxSize),
                let pointer = LFSPointer.parse(try repository.readBlob(entry.id)) {
@@ -119,7 +132,7 @@ public final class CommitSnapshot: FileSource {
     /// Follows `path` to a file entry, links confined to `root`.
     private func resolve(_ path: String, within root: String) -> Result<TreeEntry, FileLookupFailure> {
         // Fast path: a plain path inside the root that reaches a file directly crossed no link (a link is not a tree).
-        if CommitSnapshot.isPlain(path), root.isEmpty || path.hasPrefix(root + "/"), let direct = entry(at: path),
+        if CommitSnapshot.isPlain(path), CommitSnapshot.isInside(path, root), let direct = entry(at: path),
            direct.kind == .blob || direct.kind == .executable {
             return .success(direct)
         }

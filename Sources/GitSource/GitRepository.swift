@@ -21,7 +21,10 @@ public struct TreeEntry: Sendable {
 public final class GitRepository {
     let handle: OpaquePointer
     private var treeCache: [ObjectID: [TreeEntry]] = [:]
-    private var nameIndexCache: [ObjectID: [String: TreeEntry]] = [:]
+    /// Trees kept open for name lookups: a layout's `blobs/sha256` is searched once per descriptor. Bounded, since a
+    /// libgit2 tree holds its raw object.
+    private var openTrees: [ObjectID: GitTree] = [:]
+    static let maxOpenTrees = 32
     private var hashCache: [BlobHashKey: BlobHash] = [:]
     private var hashMemo: BlobHashMemo?
 
@@ -115,30 +118,51 @@ public final class GitRepository {
             guard let entry = git_tree_entry_byindex(tree, index), let namePointer = git_tree_entry_name(entry),
                   let entryID = git_tree_entry_id(entry) else { continue }
             let raw = Array(UnsafeBufferPointer(start: UnsafeRawPointer(namePointer).assumingMemoryBound(to: UInt8.self), count: strlen(namePointer)))
-            let kind: EntryKind
-            switch git_tree_entry_filemode(entry) {
-            case GIT_FILEMODE_TREE: kind = .tree
-            case GIT_FILEMODE_LINK: kind = .symlink
-            case GIT_FILEMODE_COMMIT: kind = .submodule
-            case GIT_FILEMODE_BLOB_EXECUTABLE: kind = .executable
-            default: kind = .blob
-            }
-            result.append(TreeEntry(name: String(validating: raw, as: UTF8.self), rawName: raw, id: ObjectID(entryID.pointee), kind: kind))
+            result.append(TreeEntry(name: String(validating: raw, as: UTF8.self), rawName: raw, id: ObjectID(entryID.pointee),
+                                    kind: GitRepository.kind(of: git_tree_entry_filemode(entry))))
         }
         treeCache[id] = result
         return result
     }
 
-    /// One entry of a tree by name, through a per-tree index: a `blobs/sha256` directory with tens of thousands of entries is
-    /// searched in constant time, not once per descriptor.
+    /// One entry of a tree by name: libgit2's binary search over a tree kept open, so a `blobs/sha256` directory with tens of
+    /// thousands of entries is neither copied nor indexed again per descriptor.
     public func entry(named name: String, inTree id: ObjectID) throws -> TreeEntry? {
-        if let index = nameIndexCache[id] { return index[name] }
-        var index: [String: TreeEntry] = [:]
-        for entry in try entries(ofTree: id) {
-            if let entryName = entry.name, index[entryName] == nil { index[entryName] = entry }
+        guard !name.utf8.contains(0) else { return nil }
+        let tree = try openTree(id)
+        return name.withCString { cName -> TreeEntry? in
+            guard let entry = git_tree_entry_byname(tree.handle, cName), let entryID = git_tree_entry_id(entry) else { return nil }
+            return TreeEntry(name: name, rawName: Array(name.utf8), id: ObjectID(entryID.pointee),
+                             kind: GitRepository.kind(of: git_tree_entry_filemode(entry)))
         }
-        nameIndexCache[id] = index
-        return index[name]
+    }
+
+    private func openTree(_ id: ObjectID) throws -> GitTree {
+        if let open = openTrees[id] { return open }
+        var tree: OpaquePointer?
+        var oid = id.raw
+        try gitCheck(git_tree_lookup(&tree, handle, &oid), "cannot read tree \(id.short)")
+        guard let tree else { throw GitError(kind: .other, message: "libgit2 returned no tree for \(id.short)") }
+        let owned = GitTree(handle: tree)
+        if openTrees.count >= GitRepository.maxOpenTrees { openTrees.removeAll(keepingCapacity: true) }
+        openTrees[id] = owned
+        return owned
+    }
+
+    static func kind(of mode: git_filemode_t) -> EntryKind {
+        switch mode {
+        case GIT_FILEMODE_TREE: return .tree
+        case GIT_FILEMODE_LINK: return .symlink
+        case GIT_FILEMODE_COMMIT: return .submodule
+        case GIT_FILEMODE_BLOB_EXECUTABLE: return .executable
+        default: return .blob
+        }
+    }
+
+    /// A blob's hash when this run or an earlier one already computed it (only content that is not an LFS pointer is hashed).
+    public func knownHash(_ id: ObjectID, algorithm: String) -> BlobHash? {
+        let key = BlobHashKey(id: id, algorithm: algorithm)
+        return hashCache[key] ?? hashMemo?.lookup(key)
     }
 
     /// Hashes a blob with `algorithm` without copying it: loose objects are streamed through `git_odb_open_rstream` in 1 MiB
@@ -256,6 +280,19 @@ public final class GitRepository {
     }
 }
 
+/// Owns one `git_tree*` kept open for name lookups.
+final class GitTree {
+    let handle: OpaquePointer
+
+    init(handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit {
+        git_tree_free(handle)
+    }
+}
+
 /// A blob's size and digest, and whether it was streamed (loose) or hashed from one inflated buffer (packed).
 public struct BlobHash: Sendable, Equatable {
     public let size: Int64
@@ -265,7 +302,17 @@ public struct BlobHash: Sendable, Equatable {
 
 struct BlobHashKey: Hashable {
     let id: ObjectID
-    let algorithm: String
+    /// 1 = sha256, 2 = sha512, 0 = anything else: hashed as a byte, not as text, on every lookup.
+    let algorithm: UInt8
+
+    init(id: ObjectID, algorithm: String) {
+        self.id = id
+        switch algorithm {
+        case "sha256": self.algorithm = 1
+        case "sha512": self.algorithm = 2
+        default: self.algorithm = 0
+        }
+    }
 }
 
 /// A blob over a size limit; the caller turns it into a finding.

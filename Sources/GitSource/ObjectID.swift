@@ -9,8 +9,11 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
 
     init(_ oid: git_oid) {
         var copy = oid
-        let bytes = withUnsafeBytes(of: &copy.id) { Array($0.prefix(20)) }
-        self.init(bytes: bytes)
+        (high, middle, low) = withUnsafeBytes(of: &copy.id) { raw in
+            (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+             UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+             UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
+        }
     }
 
     private init(bytes: [UInt8]) {
@@ -18,6 +21,27 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
         high = word(0..<8)
         middle = word(8..<16)
         low = UInt32(word(16..<20))
+    }
+
+    /// Parses 40 lowercase hex bytes (the blob-hash memo reads ids straight from its file); nil for anything else.
+    init?(hexUTF8 text: UnsafeBufferPointer<UInt8>) {
+        guard text.count == 40 else { return nil }
+        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        for index in 0..<40 {
+            let character = text[index]
+            let value: UInt64
+            switch character {
+            case 48...57: value = UInt64(character &- 48)
+            case 97...102: value = UInt64(character &- 87)
+            default: return nil
+            }
+            switch index {
+            case 0..<16: words.0 = words.0 << 4 | value
+            case 16..<32: words.1 = words.1 << 4 | value
+            default: words.2 = words.2 << 4 | value
+            }
+        }
+        (high, middle, low) = (words.0, words.1, UInt32(truncatingIfNeeded: words.2))
     }
 
     /// Parses 40 lowercase hex characters; nil for anything else.
@@ -55,9 +79,11 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
 
     var raw: git_oid {
         var oid = git_oid()
-        let source = bytes
         withUnsafeMutableBytes(of: &oid.id) { buffer in
-            for index in 0..<min(20, buffer.count) { buffer[index] = source[index] }
+            guard buffer.count >= 20 else { return }
+            buffer.storeBytes(of: high.bigEndian, toByteOffset: 0, as: UInt64.self)
+            buffer.storeBytes(of: middle.bigEndian, toByteOffset: 8, as: UInt64.self)
+            buffer.storeBytes(of: low.bigEndian, toByteOffset: 16, as: UInt32.self)
         }
         return oid
     }

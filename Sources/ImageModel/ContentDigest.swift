@@ -53,8 +53,8 @@ public struct ContentHasher {
 
     public func finalize() -> Digest? {
         switch state {
-        case .sha256(let hasher): return Digest("sha256:" + ContentDigest.hex(hasher.finalize()))
-        case .sha512(let hasher): return Digest("sha512:" + ContentDigest.hex(hasher.finalize()))
+        case .sha256(let hasher): return Digest(sha256Bytes: Array(hasher.finalize()))
+        case .sha512(let hasher): return Digest(sha512Bytes: Array(hasher.finalize()))
         }
     }
 }

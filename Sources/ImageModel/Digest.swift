@@ -1,23 +1,80 @@
 /// A content digest that has passed the OCI grammar check; holding one means it is safe to build a path from it.
+/// Stored as the raw hash words (no heap allocation for sha256): a monorepo holds tens of thousands of them, each kept in
+/// plans, verdicts and reports, and hashed and compared far more often than rendered.
 public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
-    public let algorithm: String
-    public let encoded: String
+    /// sha256: four big-endian words; sha512: eight, boxed (rare).
+    private enum Storage: Hashable, Sendable {
+        case sha256(UInt64, UInt64, UInt64, UInt64)
+        case sha512([UInt64])
+
+        static func == (lhs: Storage, rhs: Storage) -> Bool {
+            switch (lhs, rhs) {
+            case let (.sha256(a0, a1, a2, a3), .sha256(b0, b1, b2, b3)): return a0 == b0 && a1 == b1 && a2 == b2 && a3 == b3
+            case let (.sha512(a), .sha512(b)): return a == b
+            default: return false
+            }
+        }
+
+        func hash(into hasher: inout Hasher) {
+            switch self {
+            case let .sha256(w0, w1, w2, w3):
+                // The words are already uniformly distributed; one word is as good a hash seed as all four.
+                hasher.combine(w0)
+                hasher.combine(w1 ^ w2 ^ w3)
+            case let .sha512(words): hasher.combine(words)
+            }
+        }
+    }
+
+    private let storage: Storage
+
+    public var algorithm: String {
+        switch storage {
+        case .sha256: return "sha256"
+        case .sha512: return "sha512"
+        }
+    }
+
+    /// The lowercase hex after the colon.
+    public var encoded: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128)
+        for word in words { Digest.appendHex(word, to: &bytes) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private var words: [UInt64] {
+        switch storage {
+        case let .sha256(w0, w1, w2, w3): return [w0, w1, w2, w3]
+        case let .sha512(words): return words
+        }
+    }
 
     /// Validates `sha256:<64 lowercase hex>` or `sha512:<128 lowercase hex>`; anything else is rejected.
     public init?(_ string: String) {
-        let bytes = string.utf8
-        let algorithm: String
-        switch bytes.count {
-        case 71 where bytes.starts(with: "sha256:".utf8): algorithm = "sha256"
-        case 135 where bytes.starts(with: "sha512:".utf8): algorithm = "sha512"
-        default: return nil
-        }
-        let encoded = bytes.dropFirst(7)
-        // Contiguous bytes are checked in a plain loop: digests are validated once per descriptor, tens of thousands per manifest.
-        let valid = encoded.withContiguousStorageIfAvailable { buffer in buffer.allSatisfy(Digest.isLowerHex) } ?? encoded.allSatisfy(Digest.isLowerHex)
-        guard valid else { return nil }
-        self.algorithm = algorithm
-        self.encoded = String(Substring(encoded))
+        var copy = string
+        let parsed: Storage? = copy.withUTF8 { Digest.parse($0) }
+        guard let parsed else { return nil }
+        storage = parsed
+    }
+
+    /// Validates the UTF-8 bytes of `sha256:<hex>` / `sha512:<hex>` without building a String.
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let parsed = Digest.parse(bytes) else { return nil }
+        storage = parsed
+    }
+
+    /// A sha256 digest from the 32 bytes of a hash.
+    public init?<Bytes: Collection>(sha256Bytes bytes: Bytes) where Bytes.Element == UInt8 {
+        guard bytes.count == 32 else { return nil }
+        let w = Digest.words(fromBytes: bytes)
+        storage = .sha256(w[0], w[1], w[2], w[3])
+    }
+
+    /// A sha512 digest from the 64 bytes of a hash.
+    public init?<Bytes: Collection>(sha512Bytes bytes: Bytes) where Bytes.Element == UInt8 {
+        guard bytes.count == 64 else { return nil }
+        storage = .sha512(Digest.words(fromBytes: bytes))
     }
 
     /// Builds a sha256 digest from a bare hex string (skopeo `dir:` blob names, LFS oids).
@@ -25,13 +82,42 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
         self.init("sha256:" + hex)
     }
 
-    public var string: String { "\(algorithm):\(encoded)" }
+    public var string: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(135)
+        appendUTF8(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     public var description: String { string }
+
+    /// Appends `algorithm:hex` as UTF-8 without building a String (request bodies of a hundred digests).
+    public func appendUTF8(to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: algorithm.utf8)
+        bytes.append(UInt8(ascii: ":"))
+        switch storage {
+        case let .sha256(w0, w1, w2, w3):
+            Digest.appendHex(w0, to: &bytes)
+            Digest.appendHex(w1, to: &bytes)
+            Digest.appendHex(w2, to: &bytes)
+            Digest.appendHex(w3, to: &bytes)
+        case let .sha512(words):
+            for word in words { Digest.appendHex(word, to: &bytes) }
+        }
+    }
 
     /// The short form people recognise in logs (`sha256:0123456789ab`).
     public var short: String { "\(algorithm):\(encoded.prefix(12))" }
 
-    public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.string < rhs.string }
+    /// Orders as the text does: sha256 before sha512, then by hex (big-endian words compare like their hex).
+    public static func < (lhs: Digest, rhs: Digest) -> Bool {
+        switch (lhs.storage, rhs.storage) {
+        case let (.sha256(a0, a1, a2, a3), .sha256(b0, b1, b2, b3)): return (a0, a1, a2, a3) < (b0, b1, b2, b3)
+        case (.sha256, .sha512): return true
+        case (.sha512, .sha256): return false
+        case let (.sha512(a), .sha512(b)): return a.lexicographicallyPrecedes(b)
+        }
+    }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -49,6 +135,68 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
 
     static func isLowerHex(_ byte: UInt8) -> Bool {
         (byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 102)
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Storage? {
+        switch bytes.count {
+        case 71 where bytes.starts(with: "sha256:".utf8):
+            guard let w0 = hexWord(bytes, at: 7), let w1 = hexWord(bytes, at: 23), let w2 = hexWord(bytes, at: 39),
+                  let w3 = hexWord(bytes, at: 55) else { return nil }
+            return .sha256(w0, w1, w2, w3)
+        case 135 where bytes.starts(with: "sha512:".utf8):
+            var parsed: [UInt64] = []
+            parsed.reserveCapacity(8)
+            for index in 0..<8 {
+                guard let word = hexWord(bytes, at: 7 + 16 * index) else { return nil }
+                parsed.append(word)
+            }
+            return .sha512(parsed)
+        default:
+            return nil
+        }
+    }
+
+    /// 16 lowercase hex digits at `start` as one big-endian word; nil on any other byte.
+    private static func hexWord(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> UInt64? {
+        var word: UInt64 = 0
+        for position in start..<(start + 16) {
+            let byte = bytes[position]
+            let nibble: UInt8
+            switch byte {
+            case 48...57: nibble = byte &- 48
+            case 97...102: nibble = byte &- 87
+            default: return nil
+            }
+            word = word << 4 | UInt64(nibble)
+        }
+        return word
+    }
+
+    private static func words<Bytes: Collection>(fromBytes bytes: Bytes) -> [UInt64] where Bytes.Element == UInt8 {
+        var result: [UInt64] = []
+        result.reserveCapacity(bytes.count / 8)
+        var word: UInt64 = 0
+        var filled = 0
+        for byte in bytes {
+            word = word << 8 | UInt64(byte)
+            filled += 1
+            if filled == 8 {
+                result.append(word)
+                word = 0
+                filled = 0
+            }
+        }
+        return result
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    private static func appendHex(_ word: UInt64, to bytes: inout [UInt8]) {
+        var shift: UInt64 = 60
+        for _ in 0..<16 {
+            bytes.append(hexDigits[Int((word >> shift) & 0xf)])
+            shift &-= 4
+        }
     }
 }
 

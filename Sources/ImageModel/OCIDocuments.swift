@@ -25,6 +25,19 @@ public struct Descriptor: Codable, Sendable, Hashable {
     /// The validated digest, or nil when the raw string is outside the grammar.
     public var validDigest: Digest? { Digest(digest) }
 
+    init(_ fields: DocumentParser.Fields) throws {
+        mediaType = try fields.string("mediaType")
+        digest = try fields.requiredString("digest")
+        size = try fields.requiredInteger("size")
+        urls = try fields.stringList("urls")
+        annotations = try fields.stringMap("annotations")
+        platform = try fields.object("platform").map {
+            DescriptorPlatform(os: try $0.string("os"), architecture: try $0.string("architecture"), variant: try $0.string("variant"))
+        }
+        artifactType = try fields.string("artifactType")
+        data = try fields.string("data")
+    }
+
     /// True for the OCI empty descriptor (`{}`), which artifacts use as config or sole layer.
     public var isEmptyDescriptor: Bool { digest == MediaType.emptyDigest && mediaType == MediaType.ociEmpty }
 }
@@ -75,11 +88,23 @@ public struct ImageConfigDocument: Codable, Sendable {
     public struct RootFS: Codable, Sendable {
         public var type: String?
         public var diff_ids: [String]?
+
+        public init(type: String?, diff_ids: [String]?) {
+            self.type = type
+            self.diff_ids = diff_ids
+        }
     }
     public var rootfs: RootFS?
     public var os: String?
     public var architecture: String?
     public var variant: String?
+
+    public init(rootfs: RootFS?, os: String?, architecture: String?, variant: String?) {
+        self.rootfs = rootfs
+        self.os = os
+        self.architecture = architecture
+        self.variant = variant
+    }
 }
 
 /// What a JSON document in a layout turned out to be.
@@ -104,22 +129,15 @@ public enum DocumentParser {
         guard data.count <= maxDocumentSize else {
             throw Failure("document is \(data.count) bytes, over the 4 MiB limit")
         }
-        // One decoding pass over every field either kind may have: a 4 MiB document is parsed once, not twice.
-        let envelope: Envelope
+        // One parsing pass over every field either kind may have: a 4 MiB document is parsed once, not twice.
+        let root: [String: JSONValue]
         do {
-            envelope = try JSONDecoder().decode(Envelope.self, from: data)
-        } catch let error as DecodingError {
-            switch error {
-            case .dataCorrupted(let context) where context.codingPath.isEmpty:
-                throw Failure("malformed JSON: \(shortReason(context.underlyingError ?? error))")
-            case .typeMismatch(_, let context) where context.codingPath.isEmpty:
-                throw Failure("expected a JSON object at the top level")
-            default:
-                throw Failure(describe(error))
-            }
-        } catch {
-            throw Failure("malformed JSON: \(shortReason(error))")
+            guard let object = try JSONValue.parse(data).objectValue else { throw Failure("expected a JSON object at the top level") }
+            root = object
+        } catch let error as JSONValue.SyntaxError {
+            throw Failure("malformed JSON: \(error.description.prefix(200))")
         }
+        let envelope = try Envelope(root)
         let mediaType = envelope.mediaType ?? declaredMediaType
         if MediaType.isIndex(mediaType) || (mediaType == nil && envelope.manifests != nil) {
             return .index(try envelope.index())
@@ -140,7 +158,7 @@ public enum DocumentParser {
     }
 
     /// Every top-level field of an index or a manifest, all optional, so one pass decides which it is.
-    private struct Envelope: Decodable {
+    private struct Envelope {
         var schemaVersion: Int?
         var mediaType: String?
         var manifests: [Descriptor]?
@@ -149,7 +167,20 @@ public enum DocumentParser {
         var annotations: [String: String]?
         var subject: Descriptor?
         var artifactType: String?
-        var fsLayers: Present?
+        var fsLayers: Bool
+
+        init(_ root: [String: JSONValue]) throws {
+            let fields = Fields(root, path: "")
+            schemaVersion = try fields.integer("schemaVersion").map { Int(clamping: $0) }
+            mediaType = try fields.string("mediaType")
+            manifests = try fields.descriptors("manifests")
+            config = try fields.descriptor("config")
+            layers = try fields.descriptors("layers")
+            annotations = try fields.stringMap("annotations")
+            subject = try fields.descriptor("subject")
+            artifactType = try fields.string("artifactType")
+            fsLayers = root["fsLayers"] != nil
+        }
 
         func index() throws -> ImageIndex {
             guard let manifests else { throw Failure("manifests: required field is missing") }
@@ -164,43 +195,106 @@ public enum DocumentParser {
         }
     }
 
-    /// Any JSON value, decoded only to note that the key is there.
-    private struct Present: Decodable {
-        init(from decoder: Decoder) throws {}
+    /// Typed access to an object's members, failing as `path.field: what was wrong` — the way a user can act on it. Absent and
+    /// `null` optional fields are nil; a present field of the wrong type is an error, never silently dropped.
+    struct Fields {
+        let members: [String: JSONValue]
+        let path: String
+
+        init(_ members: [String: JSONValue], path: String) {
+            self.members = members
+            self.path = path
+        }
+
+        func at(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+        func present(_ key: String) -> JSONValue? {
+            guard let value = members[key], value != .null else { return nil }
+            return value
+        }
+
+        func string(_ key: String) throws -> String? {
+            guard let value = present(key) else { return nil }
+            guard let text = value.stringValue else { throw Failure("\(at(key)): expected String") }
+            return text
+        }
+
+        func requiredString(_ key: String) throws -> String {
+            guard members[key] != nil else { throw Failure("\(at(key)): required field is missing") }
+            guard let text = try string(key) else { throw Failure("\(at(key)): missing String value") }
+            return text
+        }
+
+        func integer(_ key: String) throws -> Int64? {
+            guard let value = present(key) else { return nil }
+            guard case .integer(let number) = value else { throw Failure("\(at(key)): expected Int64") }
+            return number
+        }
+
+        func requiredInteger(_ key: String) throws -> Int64 {
+            guard members[key] != nil else { throw Failure("\(at(key)): required field is missing") }
+            guard let number = try integer(key) else { throw Failure("\(at(key)): missing Int64 value") }
+            return number
+        }
+
+        func stringMap(_ key: String) throws -> [String: String]? {
+            guard let value = present(key) else { return nil }
+            guard let object = value.objectValue else { throw Failure("\(at(key)): expected Dictionary<String, String>") }
+            var result: [String: String] = [:]
+            result.reserveCapacity(object.count)
+            for (name, item) in object {
+                guard let text = item.stringValue else { throw Failure("\(at(key)).\(name): expected String") }
+                result[name] = text
+            }
+            return result
+        }
+
+        func stringList(_ key: String) throws -> [String]? {
+            guard let value = present(key) else { return nil }
+            guard let items = value.arrayValue else { throw Failure("\(at(key)): expected Array<String>") }
+            return try items.enumerated().map { index, item in
+                guard let text = item.stringValue else { throw Failure("\(at(key))[\(index)]: expected String") }
+                return text
+            }
+        }
+
+        func object(_ key: String) throws -> Fields? {
+            guard let value = present(key) else { return nil }
+            guard let object = value.objectValue else { throw Failure("\(at(key)): expected an object") }
+            return Fields(object, path: at(key))
+        }
+
+        func descriptor(_ key: String) throws -> Descriptor? {
+            guard let fields = try object(key) else { return nil }
+            return try Descriptor(fields)
+        }
+
+        func descriptors(_ key: String) throws -> [Descriptor]? {
+            guard let value = present(key) else { return nil }
+            guard let items = value.arrayValue else { throw Failure("\(at(key)): expected Array<Descriptor>") }
+            var result: [Descriptor] = []
+            result.reserveCapacity(items.count)
+            for (index, item) in items.enumerated() {
+                let itemPath = "\(at(key))[\(index)]"
+                guard let object = item.objectValue else {
+                    throw Failure(item == .null ? "\(itemPath): missing Descriptor value" : "\(itemPath): expected Descriptor")
+                }
+                result.append(try Descriptor(Fields(object, path: itemPath)))
+            }
+            return result
+        }
     }
 
     /// Parses an image config for `rootfs.diff_ids`; nil when it is not a usable config (never fatal).
     public static func parseConfig(_ data: Data) -> ImageConfigDocument? {
-        guard data.count <= maxDocumentSize else { return nil }
-        return try? JSONDecoder().decode(ImageConfigDocument.self, from: data)
-    }
-
-    static func shortReason(_ error: Error) -> String {
-        let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-        return String(text.prefix(200))
-    }
-
-    /// Renders a DecodingError as `field.path: what was wrong`, the way a user can act on it.
-    public static func describe(_ error: DecodingError) -> String {
-        func path(_ codingPath: [CodingKey]) -> String {
-            let parts = codingPath.map { key -> String in
-                if let index = key.intValue { return "[\(index)]" }
-                return "." + key.stringValue
-            }
-            let joined = parts.joined()
-            return joined.hasPrefix(".") ? String(joined.dropFirst()) : (joined.isEmpty ? "document" : joined)
-        }
-        switch error {
-        case .typeMismatch(let type, let context):
-            return "\(path(context.codingPath)): expected \(type)"
-        case .valueNotFound(let type, let context):
-            return "\(path(context.codingPath)): missing \(type) value"
-        case .keyNotFound(let key, let context):
-            return "\(path(context.codingPath + [key])): required field is missing"
-        case .dataCorrupted(let context):
-            return "\(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
+        guard data.count <= maxDocumentSize, let root = (try? JSONValue.parse(data))?.objectValue else { return nil }
+        let fields = Fields(root, path: "")
+        do {
+            let rootfs = try fields.object("rootfs").map { try ImageConfigDocument.RootFS(type: $0.string("type"), diff_ids: $0.stringList("diff_ids")) }
+            return ImageConfigDocument(rootfs: rootfs, os: try fields.string("os"), architecture: try fields.string("architecture"),
+                                       variant: try fields.string("variant"))
+        } catch {
+            return nil
         }
     }
 }
