@@ -26,7 +26,7 @@ enum ResponseParser {
                 case "AVAILABLE":
                     // A digest listed twice with different verdicts never ends up available.
                     if let earlier = answers[digest], !isAvailable(earlier) { continue }
-                    answers[digest] = .available(size: layer["layerSize"]?.int64Value, mediaType: layer["mediaType"]?.stringValue)
+                    answers[digest] = .available(size: layer["layerSize"]?.int64Value, mediaType: layer["mediaType"]?.stringValue.map(MediaType.interned))
                 case "UNAVAILABLE":
                     answers[digest] = .unavailable(reason: "the service reports it UNAVAILABLE")
                 default:

@@ -29,6 +29,15 @@ final class BlobHashMemo {
         if entries.updateValue(hash, forKey: key) == nil { added += 1 }
     }
 
+    /// Writes new entries back and frees the in-memory copy (a large run holds one entry per blob); a later lookup reloads
+    /// the file. Entries that could not be written are kept.
+    func saveAndUnload() {
+        save()
+        guard added == 0 else { return }
+        entries = [:]
+        loaded = false
+    }
+
     /// Writes new entries back atomically (temp file + rename), so concurrent runs never see a torn file.
     func save() {
         guard added > 0 else { return }

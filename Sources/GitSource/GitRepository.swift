@@ -220,8 +220,11 @@ public final class GitRepository {
         if hashMemo == nil { hashMemo = BlobHashMemo(directory: (commonDir as NSString).appendingPathComponent("verify-layers")) }
     }
 
+    /// Writes new blob hashes back and frees their in-memory copy until they are needed again.
     public func saveHashMemo() {
-        hashMemo?.save()
+        guard let hashMemo else { return }
+        hashMemo.saveAndUnload()
+        hashCache = [:]
     }
 
     /// The size of a blob without reading its content.

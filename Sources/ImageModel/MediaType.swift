@@ -12,6 +12,19 @@ public enum MediaType {
     /// The digest of the OCI empty descriptor `{}`.
     public static let emptyDigest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
 
+    /// Media types seen on nearly every descriptor: a parsed value equal to one of these is replaced by the shared constant,
+    /// so tens of thousands of layers do not each hold their own copy of the same text.
+    static let common: [String] = [
+        "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        "application/vnd.oci.image.layer.v1.tar+zstd", "application/vnd.oci.image.layer.v1.tar",
+        ociConfig, dockerConfig, ociManifest, dockerManifest, ociIndex, dockerList, ociEmpty, inToto,
+    ]
+
+    public static func interned(_ type: String) -> String {
+        for known in common where known == type { return known }
+        return type
+    }
+
     public static func isIndex(_ type: String?) -> Bool {
         type == ociIndex || type == dockerList
     }

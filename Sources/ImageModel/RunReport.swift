@@ -5,7 +5,8 @@ public enum BlobStatus: String, Codable, Sendable {
 
 /// One blob of one image with its verdict.
 public struct BlobResult: Codable, Sendable, Hashable {
-    public var digest: String
+    /// Kept as a `Digest` (encoded as its text): a large run holds tens of thousands of these until the report is written.
+    public var digest: Digest
     public var size: Int64
     public var mediaType: String
     public var role: BlobRole
@@ -13,7 +14,7 @@ public struct BlobResult: Codable, Sendable, Hashable {
     /// True when the verdict came from the local positive cache rather than a call.
     public var cached: Bool
 
-    public init(digest: String, size: Int64, mediaType: String, role: BlobRole, status: BlobStatus, cached: Bool = false) {
+    public init(digest: Digest, size: Int64, mediaType: String, role: BlobRole, status: BlobStatus, cached: Bool = false) {
         self.digest = digest
         self.size = size
         self.mediaType = mediaType

@@ -78,7 +78,8 @@ struct PathIndex {
         if let name = finding.image { candidates = candidates.filter { images[$0].name == name } }
         if let platform = finding.platform { candidates = candidates.filter { images[$0].platform == platform } }
         if candidates.count > 1, let digest = finding.digest {
-            let holding = candidates.filter { images[$0].manifestDigest == digest || images[$0].blobs.contains { $0.digest == digest } }
+            let parsed = Digest(digest)
+            let holding = candidates.filter { images[$0].manifestDigest == digest || images[$0].blobs.contains { $0.digest == parsed } }
             if !holding.isEmpty { candidates = holding }
         }
         return candidates.count == 1 ? candidates[0] : nil

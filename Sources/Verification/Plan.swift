@@ -5,14 +5,16 @@ import ImageModel
 /// remainders at `finish()`, so the number of calls is still ceil(distinct digests / 100) per repository.
 final class Plan {
     private(set) var batches: [LayerBatch] = []
-    private(set) var cachedKeys: [PlanKey] = []
-    private(set) var allKeys: [PlanKey] = []
+    /// Numbers of the keys the positive cache already vouches for.
+    private(set) var cachedKeys: [Int] = []
     private(set) var locallyInvalidCount = 0
+    /// Every distinct (repository, digest), numbered in the order first seen: verdicts live in an array by this number.
+    private(set) var numbers: [PlanKey: Int] = [:]
+    var keyCount: Int { numbers.count }
     var skippedCount: Int { skipped.count }
 
     private let checkConfigBlob: Bool
     private let cache: PositiveCache?
-    private var seen = Set<PlanKey>()
     private var pending: [RepositoryRef: [Digest]] = [:]
     private var order: [RepositoryRef] = []
     private var skipped = Set<Digest>()
@@ -41,10 +43,11 @@ final class Plan {
                 continue
             }
             let key = PlanKey(repository: repository, digest: blob.digest)
-            guard seen.insert(key).inserted else { continue }
-            allKeys.append(key)
+            guard numbers[key] == nil else { continue }
+            let number = numbers.count
+            numbers[key] = number
             if let cache, cache.isKnownAvailable(blob.digest, in: repository) {
-                cachedKeys.append(key)
+                cachedKeys.append(number)
                 continue
             }
             if pending[repository] == nil { order.append(repository) }

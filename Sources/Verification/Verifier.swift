@@ -34,8 +34,8 @@ public struct Verifier {
     /// Runs the check; pure apart from the registry and cache it was given.
     public func verify(_ scan: ScanResult, started: Date = Date()) -> RunReport {
         let plan = Plan(images: scan.images, checkConfigBlob: options.checkConfigBlob, cache: cache)
-        let answers = plan.batches.isEmpty ? [] : registry.check(plan.batches)
-        return report(scan, plan: plan, answers: answers, started: started)
+        let verdicts = Verdicts(plan: plan, answers: plan.batches.isEmpty ? [] : registry.check(plan.batches), cache: cache)
+        return report(scan, plan: plan, verdicts: verdicts, started: started)
     }
 
     /// Reads and checks at once: `read` calls `emit` for each image as it is read and returns everything it read;
@@ -64,43 +64,15 @@ public struct Verifier {
         stream.push(plan.finish())
         stream.finish()
         done.wait()
-        return report(scan, plan: plan, answers: box.answers, started: started)
+        // The answers are folded into verdicts and let go before the report is built: they are the largest thing a run holds.
+        let verdicts = Verdicts(plan: plan, answers: box.take(), cache: cache)
+        return report(scan, plan: plan, verdicts: verdicts, started: started)
     }
 
-    private func report(_ scan: ScanResult, plan: Plan, answers given: [BatchAnswer], started: Date) -> RunReport {
-        // A batch the registry left unanswered is a verification error, never a silent pass.
-        var answered = Set<LayerBatch>()
-        for answer in given { answered.insert(answer.batch) }
-        let answers = given + plan.batches.filter { !answered.contains($0) }.map {
-            BatchAnswer(batch: $0, failure: BatchFailure(.unverifiable, "the service was never asked (no answer)"))
-        }
-        var verdicts: [PlanKey: Verdict] = [:]
-        for key in plan.cachedKeys { verdicts[key] = .available(size: nil, mediaType: nil, cached: true) }
-        var confirmed: [(RepositoryRef, Digest)] = []
-        for answer in answers {
-            for digest in answer.batch.digests {
-                let key = PlanKey(repository: answer.batch.repository, digest: digest)
-                if let failure = answer.failure {
-                    verdicts[key] = .failed(failure)
-                } else if let layer = answer.answers[digest] {
-                    switch layer {
-                    case .available(let size, let mediaType):
-                        verdicts[key] = .available(size: size, mediaType: mediaType, cached: false)
-                        confirmed.append((answer.batch.repository, digest))
-                    case .unavailable(let reason):
-                        verdicts[key] = .unavailable(reason)
-                    case .invalid(let reason):
-                        verdicts[key] = .invalid(reason)
-                    }
-                } else {
-                    verdicts[key] = .failed(BatchFailure(.unverifiable, "the service's answer did not mention \(digest)"))
-                }
-            }
-        }
-        if let cache, !confirmed.isEmpty { cache.recordAvailable(confirmed) }
-
+    private func report(_ scan: ScanResult, plan: Plan, verdicts: Verdicts, started: Date) -> RunReport {
         var findings = scan.findings
         var imageResults: [ImageResult] = []
+        imageResults.reserveCapacity(scan.images.count)
         for image in scan.images {
             let (result, imageFindings) = evaluate(image, plan: plan, verdicts: verdicts)
             imageResults.append(result)
@@ -116,9 +88,9 @@ public struct Verifier {
         var summary = Summary()
         summary.images = scan.images.count
         summary.requests = plan.batches.count
-        for key in plan.allKeys {
+        for verdict in verdicts.byNumber {
             summary.layers += 1
-            switch verdicts[key] {
+            switch verdict {
             case .available?: summary.available += 1
             case .unavailable?: summary.unavailable += 1
             case .invalid?: summary.invalid += 1
@@ -136,13 +108,14 @@ public struct Verifier {
         }
         summary.durationSeconds = Date().timeIntervalSince(started)
         var report = RunReport(findings: findings, images: imageResults, summary: summary)
-        report.summary.exitCode = ExitStatus.code(for: report, options: options, failures: answers.compactMap(\.failure))
+        report.summary.exitCode = ExitStatus.code(for: report, options: options, failures: verdicts.failures)
         return report
     }
 
-    private func evaluate(_ image: Image, plan: Plan, verdicts: [PlanKey: Verdict]) -> (ImageResult, [Finding]) {
+    private func evaluate(_ image: Image, plan: Plan, verdicts: Verdicts) -> (ImageResult, [Finding]) {
         var findings = image.findings
         var blobs: [BlobResult] = []
+        blobs.reserveCapacity(image.blobs.count)
         var failureMessages: [BatchFailure.Kind: (message: String, count: Int)] = [:]
         let reference = image.name
         let platform = image.platform?.description
@@ -150,11 +123,11 @@ public struct Verifier {
         for blob in image.blobs {
             if blob.role == .config && !options.checkConfigBlob { continue }
             if MediaType.isNonDistributable(blob.mediaType) {
-                blobs.append(BlobResult(digest: blob.digest.string, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: .skipped))
+                blobs.append(BlobResult(digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: .skipped))
                 continue
             }
             guard let repository = image.repository else {
-                blobs.append(BlobResult(digest: blob.digest.string, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: .unverified))
+                blobs.append(BlobResult(digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: .unverified))
                 continue
             }
             let key = PlanKey(repository: repository, digest: blob.digest)
@@ -165,7 +138,7 @@ public struct Verifier {
             }
             var status = BlobStatus.unverified
             var cached = false
-            switch verdicts[key] {
+            switch plan.numbers[key].flatMap({ verdicts.byNumber[$0] }) {
             case .available(let size, let mediaType, let fromCache)?:
                 status = .available
                 cached = fromCache
@@ -188,7 +161,7 @@ public struct Verifier {
             case nil:
                 break
             }
-            blobs.append(BlobResult(digest: blob.digest.string, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: status, cached: cached))
+            blobs.append(BlobResult(digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: status, cached: cached))
         }
         for kind in [BatchFailure.Kind.repositoryNotFound, .credentials, .unverifiable] {
             guard let entry = failureMessages[kind], let repository = image.repository else { continue }
@@ -212,6 +185,53 @@ public struct Verifier {
 /// Carries the registry's answers back from the worker thread.
 final class AnswerBox: @unchecked Sendable {
     var answers: [BatchAnswer] = []
+
+    /// Hands the answers over and forgets them, so they can be freed once read.
+    func take() -> [BatchAnswer] {
+        defer { answers = [] }
+        return answers
+    }
+}
+
+/// Every planned (repository, digest)'s verdict, by the plan's key number, plus the batch failures that decide the exit code.
+struct Verdicts {
+    var byNumber: [Verdict?]
+    var failures: [BatchFailure] = []
+
+    init(plan: Plan, answers given: [BatchAnswer], cache: PositiveCache?) {
+        byNumber = [Verdict?](repeating: nil, count: plan.keyCount)
+        for number in plan.cachedKeys { byNumber[number] = .available(size: nil, mediaType: nil, cached: true) }
+        // A batch the registry left unanswered is a verification error, never a silent pass.
+        var answered = Set<LayerBatch>()
+        for answer in given { answered.insert(answer.batch) }
+        let answers = given + plan.batches.filter { !answered.contains($0) }.map {
+            BatchAnswer(batch: $0, failure: BatchFailure(.unverifiable, "the service was never asked (no answer)"))
+        }
+        var confirmed: [(RepositoryRef, Digest)] = []
+        for answer in answers {
+            if let failure = answer.failure { failures.append(failure) }
+            for digest in answer.batch.digests {
+                let key = PlanKey(repository: answer.batch.repository, digest: digest)
+                guard let number = plan.numbers[key] else { continue }
+                if let failure = answer.failure {
+                    byNumber[number] = .failed(failure)
+                } else if let layer = answer.answers[digest] {
+                    switch layer {
+                    case .available(let size, let mediaType):
+                        byNumber[number] = .available(size: size, mediaType: mediaType, cached: false)
+                        if cache != nil { confirmed.append((answer.batch.repository, digest)) }
+                    case .unavailable(let reason):
+                        byNumber[number] = .unavailable(reason)
+                    case .invalid(let reason):
+                        byNumber[number] = .invalid(reason)
+                    }
+                } else {
+                    byNumber[number] = .failed(BatchFailure(.unverifiable, "the service's answer did not mention \(digest)"))
+                }
+            }
+        }
+        if let cache, !confirmed.isEmpty { cache.recordAvailable(confirmed) }
+    }
 }
 
 /// The service's or the cache's verdict on one (repository, digest).
