@@ -156,20 +156,26 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
         }
     }
 
+    /// Lowercase hex digit → value; 0xFF for every other byte.
+    private static let hexValues: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (value, digit) in "0123456789abcdef".utf8.enumerated() { table[Int(digit)] = UInt8(value) }
+        return table
+    }()
+
     /// 16 lowercase hex digits at `start` as one big-endian word; nil on any other byte.
     private static func hexWord(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> UInt64? {
-        var word: UInt64 = 0
-        for position in start..<(start + 16) {
-            let byte = bytes[position]
-            let nibble: UInt8
-            switch byte {
-            case 48...57: nibble = byte &- 48
-            case 97...102: nibble = byte &- 87
-            default: return nil
+        hexValues.withUnsafeBufferPointer { table -> UInt64? in
+            var word: UInt64 = 0
+            var invalid: UInt8 = 0
+            for position in start..<(start + 16) {
+                let nibble = table[Int(bytes[position])]
+                invalid |= nibble
+                word = word << 4 | UInt64(nibble & 0x0F)
             }
-            word = word << 4 | UInt64(nibble)
+            // Any 0xFF entry sets the high bits; valid nibbles never do.
+            return invalid & 0xF0 == 0 ? word : nil
         }
-        return word
     }
 
     private static func words<Bytes: Collection>(fromBytes bytes: Bytes) -> [UInt64] where Bytes.Element == UInt8 {

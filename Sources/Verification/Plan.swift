@@ -9,8 +9,17 @@ final class Plan {
     private(set) var cachedKeys: [Int] = []
     private(set) var locallyInvalidCount = 0
     /// Every distinct (repository, digest), numbered in the order first seen: verdicts live in an array by this number.
-    private(set) var numbers: [PlanKey: Int] = [:]
+    private var numbers: [PlanKey: Int] = [:]
+    /// Repositories by number: keys hold the number, so a lookup hashes a digest and an integer, not two strings.
+    private var repositoryNumbers: [RepositoryRef: Int32] = [:]
     var keyCount: Int { numbers.count }
+
+    /// A lookup for many digests of one repository (one image, one batch).
+    func numbers(in repository: RepositoryRef) -> (Digest) -> Int? {
+        guard let repositoryNumber = repositoryNumbers[repository] else { return { _ in nil } }
+        let numbers = self.numbers
+        return { numbers[PlanKey(repository: repositoryNumber, digest: $0)] }
+    }
     var skippedCount: Int { skipped.count }
 
     private let checkConfigBlob: Bool
@@ -36,13 +45,20 @@ final class Plan {
         locallyInvalidCount += image.findings.filter { $0.rule == .layerInvalid }.count
         guard let repository = image.repository else { return [] }
         var released: [LayerBatch] = []
+        let repositoryNumber: Int32
+        if let known = repositoryNumbers[repository] {
+            repositoryNumber = known
+        } else {
+            repositoryNumber = Int32(repositoryNumbers.count)
+            repositoryNumbers[repository] = repositoryNumber
+        }
         for blob in image.blobs {
             if blob.role == .config && !checkConfigBlob { continue }
             if MediaType.isNonDistributable(blob.mediaType) {
                 skipped.insert(blob.digest)
                 continue
             }
-            let key = PlanKey(repository: repository, digest: blob.digest)
+            let key = PlanKey(repository: repositoryNumber, digest: blob.digest)
             guard numbers[key] == nil else { continue }
             let number = numbers.count
             numbers[key] = number

@@ -120,6 +120,7 @@ public struct Verifier {
         let reference = image.name
         let platform = image.platform?.description
         let repositoryText = image.repository?.description
+        let numberOf = image.repository.map { plan.numbers(in: $0) }
         for blob in image.blobs {
             if blob.role == .config && !options.checkConfigBlob { continue }
             if MediaType.isNonDistributable(blob.mediaType) {
@@ -130,7 +131,6 @@ public struct Verifier {
                 blobs.append(BlobResult(digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: .unverified))
                 continue
             }
-            let key = PlanKey(repository: repository, digest: blob.digest)
             let what = blob.role == .config ? "config blob" : "layer"
             func finding(_ rule: Rule, _ message: String, severity: Severity? = nil) -> Finding {
                 Finding(rule: rule, severity: severity, message: message, path: blob.path, line: blob.line, commit: image.commit,
@@ -138,7 +138,7 @@ public struct Verifier {
             }
             var status = BlobStatus.unverified
             var cached = false
-            switch plan.numbers[key].flatMap({ verdicts.byNumber[$0] }) {
+            switch numberOf?(blob.digest).flatMap({ verdicts.byNumber[$0] }) {
             case .available(let size, let mediaType, let fromCache)?:
                 status = .available
                 cached = fromCache
@@ -210,9 +210,9 @@ struct Verdicts {
         var confirmed: [(RepositoryRef, Digest)] = []
         for answer in answers {
             if let failure = answer.failure { failures.append(failure) }
+            let numberOf = plan.numbers(in: answer.batch.repository)
             for digest in answer.batch.digests {
-                let key = PlanKey(repository: answer.batch.repository, digest: digest)
-                guard let number = plan.numbers[key] else { continue }
+                guard let number = numberOf(digest) else { continue }
                 if let failure = answer.failure {
                     byNumber[number] = .failed(failure)
                 } else if let layer = answer.answers[digest] {
@@ -244,6 +244,7 @@ enum Verdict {
 
 /// One distinct thing to ask about.
 struct PlanKey: Hashable {
-    var repository: RepositoryRef
+    /// The plan's number for the repository.
+    var repository: Int32
     var digest: Digest
 }
