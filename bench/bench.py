@@ -12,6 +12,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -37,6 +38,20 @@ class Emulator:
                 break
             time.sleep(0.025)
         self.url = f"http://127.0.0.1:{open(port_file).read().strip()}"
+
+    def cpu_seconds(self):
+        """CPU time the emulator has used so far: per-thread schedstat (ns) where the kernel has it, else
+        /proc/<pid>/stat (clock ticks)."""
+        pid = self.process.pid
+        try:
+            return sum(int(open(f"/proc/{pid}/task/{t}/schedstat").read().split()[0]) for t in os.listdir(f"/proc/{pid}/task")) / 1e9
+        except (OSError, ValueError, IndexError):
+            pass
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
 
     def control(self, method, path):
         request = urllib.request.Request(f"{self.url}/__emulator/{path}", method=method)
@@ -98,21 +113,29 @@ def scenario(args, binary, name, repositories, images_per_repository, layers_per
         walls = []
         requests = None
         exit_codes = set()
+        emulator_cpu, emulator_requests = 0.0, 0
         for _ in range(runs):
             emulator.clear()
+            cpu_before = emulator.cpu_seconds()
             wall, _, result = timed([binary, "check", "--no-cache", "--concurrency", str(concurrency)], env=env, cwd=repo)
+            cpu_after = emulator.cpu_seconds()
             exit_codes.add(result.returncode)
             walls.append(wall)
             calls = emulator.calls()
             requests = len(calls)
             plan = plan_from_calls(calls)
+            if cpu_before is not None and cpu_after is not None:
+                emulator_cpu += cpu_after - cpu_before
+                emulator_requests += requests
+        latency = observed_latency(binary, concurrency, env, repo, emulator)
         rss = peak_rss([binary, "check", "--no-cache", "--concurrency", str(concurrency)], env, repo)
         vl = statistics.median(walls)
         lower = math.ceil(minimum / concurrency) * latency_ms / 1000
         row = {"scenario": name, "blobs": blobs, "repositories": repositories, "latency_ms": latency_ms,
                "concurrency": concurrency, "verify_layers_s": vl, "requests": requests, "minimum": minimum,
                "lower_bound_s": lower, "ratio_to_lower_bound": vl / lower if lower else None, "peak_rss_kib": rss,
-               "exit_codes": sorted(exit_codes)}
+               "exit_codes": sorted(exit_codes),
+               "emulator_cpu_ms_per_request": emulator_cpu / emulator_requests * 1000 if emulator_requests else None, **latency}
         plan_path = os.path.join(work, "plan.json")
         json.dump(plan, open(plan_path, "w"))
         if "boto3" in peers:
@@ -137,6 +160,21 @@ def scenario(args, binary, name, repositories, images_per_repository, layers_per
     finally:
         emulator.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def observed_latency(binary, concurrency, env, repo, emulator):
+    """One more `check --verbose` run: the per-call time verify-layers reports for each BatchCheckLayerAvailability
+    (what the client sees), next to the emulator's own arrival-to-answer time for the same calls."""
+    emulator.clear()
+    result = subprocess.run([binary, "check", "--no-cache", "--verbose", "--concurrency", str(concurrency)], env=env, cwd=repo,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    client = sorted(int(ms) for ms in re.findall(r"BatchCheckLayerAvailability .*-> HTTP 200 .* in (\d+) ms$", result.stderr, re.M))
+    served = sorted(c["serviceMs"] for c in emulator.calls() if c.get("serviceMs") is not None)
+
+    def pick(values, q):
+        return values[min(len(values) - 1, int(len(values) * q))] if values else None
+    return {"client_call_ms_median": statistics.median(client) if client else None, "client_call_ms_p90": pick(client, 0.9),
+            "emulator_answer_ms_median": statistics.median(served) if served else None, "emulator_answer_ms_p90": pick(served, 0.9)}
 
 
 def range_scenario(binary, commits, repositories, images_per_repository, layers_per_image, latency_ms, runs):
@@ -208,6 +246,16 @@ def main():
                      f"{('%.1fx' % r['boto3_ratio']) if r.get('boto3_ratio') else 'n/a'} | {fmt(r.get('awscli_s'))} | "
                      f"{('%.0fx' % r['awscli_ratio']) if r.get('awscli_ratio') else 'n/a'} |")
     table = "\n".join(lines)
+    cost = ["| scenario | injected latency | emulator CPU / request | emulator arrival-to-answer (median / p90) | "
+            "client-observed per call (median / p90) |", "|---|---|---|---|---|"]
+    for r in rows:
+        def ms(value, digits=1):
+            return "n/a" if value is None else f"{value:.{digits}f} ms"
+        cost.append(f"| {r['scenario']} | {r['latency_ms']} ms | {ms(r['emulator_cpu_ms_per_request'], 3)} | "
+                    f"{ms(r['emulator_answer_ms_median'])} / {ms(r['emulator_answer_ms_p90'])} | "
+                    f"{ms(r['client_call_ms_median'], 0)} / {ms(r['client_call_ms_p90'], 0)} |")
+    table += "\n\nEmulator cost (its own CPU per request while verify-layers runs; the client's per-call times come from " \
+             "one extra `check --verbose` run):\n\n" + "\n".join(cost)
     print(table)
     print("running: push range ...", file=sys.stderr, flush=True)
     ranged = range_scenario(binary, 5000, 50, 4, 10, 20, max(3, min(args.runs, 5)))

@@ -14,11 +14,16 @@ Standard library + botocore only.  See README.md next to this file.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import collections
 import copy
 import datetime as _dt
+import email.utils
+import functools
+import gc
 import hashlib
 import hmac
+import http
 import json
 import os
 import re
@@ -30,14 +35,12 @@ import tempfile
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import botocore.auth
 import botocore.loaders
 import botocore.model
 import botocore.validate
-from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import ReadOnlyCredentials
 
 SERVICE = "ecr-public"
@@ -71,15 +74,31 @@ class Model:
         self.operations = set(self.service.operation_names)
         self.validator = botocore.validate.ParamValidator()
         self._inputs = {}
+        self._fast = {}
         for name in self.operations:
-            self._inputs[name] = self.service.operation_model(name).input_shape
+            shape = self.service.operation_model(name).input_shape
+            self._inputs[name] = shape
+            self._fast[name] = _compile_shape(shape) if shape is not None else None
 
     def validate(self, operation: str, params: dict) -> list[str]:
         """Return a list of validation messages (empty when valid).
 
         botocore's ParamValidator checks types, required members, unknown
         keys and minimums; the service additionally enforces ``max`` and
-        ``pattern``, which we check by walking the same shapes."""
+        ``pattern``, which we check by walking the same shapes.
+
+        Fast path: a checker compiled once from the same botocore shapes
+        accepts only input that both of those would accept (it is stricter
+        where in doubt, e.g. exact JSON types). Anything it does not accept
+        goes through botocore's ParamValidator and the shape walk, which
+        alone decide the answer and produce the messages."""
+        fast = self._fast.get(operation)
+        if fast is not None and fast(params):
+            return []
+        return self.validate_slow(operation, params)
+
+    def validate_slow(self, operation: str, params: dict) -> list[str]:
+        """The reference path: botocore's ParamValidator, then max/pattern/enum."""
         shape = self._inputs[operation]
         errors: list[str] = []
         report = self.validator.validate(params, shape)
@@ -120,6 +139,72 @@ class Model:
             enum = shape.metadata.get("enum")
             if enum and value not in enum:
                 errors.append(f"Value '{value[:64]}' at '{label}' failed to satisfy enum {enum}")
+
+
+def _compile_shape(shape):
+    """A predicate built once from a botocore shape: True only when the value
+    certainly passes ParamValidator and the max/pattern/enum walk.  Shapes it
+    does not understand compile to None (the caller then always takes the slow
+    path); the predicate never decides that input is invalid."""
+    meta = shape.metadata
+    ser = getattr(shape, "serialization", {}) or {}
+    if ser.get("jsonvalue") or meta.get("document") or getattr(shape, "is_tagged_union", False):
+        return None
+    kind = shape.type_name
+    if kind == "string":
+        lo = meta.get("min", 1 if ser.get("hostLabel") else 0)
+        hi = meta.get("max")
+        pattern = re.compile(meta["pattern"]).fullmatch if meta.get("pattern") else None
+        enum = frozenset(meta["enum"]) if meta.get("enum") else None
+        if hi is None:
+            hi = float("inf")
+        if pattern is None and enum is None:
+            return lambda v: type(v) is str and lo <= len(v) <= hi
+        return lambda v: (type(v) is str and lo <= len(v) <= hi
+                          and (pattern is None or pattern(v) is not None)
+                          and (enum is None or v in enum))
+    if kind == "list":
+        lo, hi = meta.get("min", 0), meta.get("max", float("inf"))
+        m = shape.member
+        mm, mser = m.metadata, getattr(m, "serialization", {}) or {}
+        if (m.type_name == "string" and not mm.get("pattern") and not mm.get("enum")
+                and not mser.get("jsonvalue")):
+            # The common case (layerDigests): a list of plain strings, checked in one pass.
+            s_lo = mm.get("min", 1 if mser.get("hostLabel") else 0)
+            s_hi = mm.get("max", float("inf"))
+            str_only = {str}
+
+            def check_strings(v):
+                if type(v) is not list or not lo <= len(v) <= hi:
+                    return False
+                if not v:
+                    return True
+                lengths = list(map(len, v)) if set(map(type, v)) == str_only else None
+                return lengths is not None and s_lo <= min(lengths) and max(lengths) <= s_hi
+            return check_strings
+        member = _compile_shape(m)
+        if member is None:
+            return None
+        return lambda v: type(v) is list and lo <= len(v) <= hi and all(member(x) for x in v)
+    if kind == "structure":
+        members = {}
+        for name, m in shape.members.items():
+            c = _compile_shape(m)
+            if c is None:
+                return None
+            members[name] = c
+        required = frozenset(shape.required_members)
+
+        def check(v):
+            if type(v) is not dict or not required <= v.keys():
+                return False
+            for k, x in v.items():
+                c = members.get(k)
+                if c is None or not c(x):
+                    return False
+            return True
+        return check
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -244,15 +329,100 @@ def redacted_state(state: dict) -> dict:
 # SigV4 verification (botocore's signer is the reference implementation)
 # --------------------------------------------------------------------------
 
+class Headers:
+    """Request headers as parsed off the wire: case-insensitive, repeated
+    names kept in order.  Offers the parts of email.message.Message's
+    interface that botocore's signer and this module use (get, get_all,
+    ``in``, ``[]``, iteration over names)."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, pairs=()):
+        d: dict[str, list[str]] = {}
+        for name, value in pairs:
+            key = name.lower()
+            if key in d:
+                d[key].append(value)
+            else:
+                d[key] = [value]
+        self._d = d
+
+    def add(self, name: str, value: str) -> None:
+        key = name.lower()
+        if key in self._d:
+            self._d[key].append(value)
+        else:
+            self._d[key] = [value]
+
+    def get(self, name: str, default=None):
+        v = self._d.get(name.lower())
+        return v[0] if v else default
+
+    def get_all(self, name: str, failobj=None):
+        v = self._d.get(name.lower())
+        return list(v) if v else failobj
+
+    def __getitem__(self, name: str):
+        return self.get(name)
+
+    def __contains__(self, name) -> bool:
+        return isinstance(name, str) and name.lower() in self._d
+
+    def __iter__(self):
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def items(self):
+        return [(k, v) for k, vs in self._d.items() for v in vs]
+
+
+class _SigningRequest:
+    """The request as botocore's SigV4Auth reads it (method, url, params,
+    headers, body, context); a plain carrier instead of AWSRequest, whose
+    ``body`` property re-prepares the whole request on every access."""
+
+    __slots__ = ("method", "url", "params", "headers", "body", "context")
+
+    def __init__(self, method, url, headers, body, timestamp):
+        self.method, self.url, self.params = method, url, {}
+        self.headers, self.body = headers, body
+        self.context = {"timestamp": timestamp}
+
+
+@functools.lru_cache(maxsize=1024)
+def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """The derived SigV4 key, computed by botocore's own HMAC step exactly as
+    SigV4Auth.signature does; it depends on nothing in the request but the
+    scope, so it is computed once per (secret, date, region, service)."""
+    sign = botocore.auth.SigV4Auth(None, service, region)._sign
+    k_date = sign(f"AWS4{secret}".encode(), date)
+    return sign(sign(sign(k_date, region), service), "aws4_request")
+
+
 class _VerifyingSigV4(botocore.auth.SigV4Auth):
     """SigV4Auth whose header set is exactly the client's SignedHeaders."""
 
-    def __init__(self, credentials, service_name, region_name, signed: HTTPHeaders):
+    def __init__(self, credentials, service_name, region_name, signed):
         super().__init__(credentials, service_name, region_name)
         self._signed = signed
 
     def headers_to_sign(self, request):
         return self._signed
+
+    def signature(self, string_to_sign, request):
+        key = _signing_key(self.credentials.secret_key, request.context["timestamp"][0:8],
+                           self._region_name, self._service_name)
+        return self._sign(key, string_to_sign, hex=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_amz_date(value: str) -> float:
+    """Seconds since the epoch for an X-Amz-Date; ValueError when malformed.
+    Requests signed in the same second share the cached answer."""
+    return _dt.datetime.strptime(value, AMZ_DATE_FMT).replace(
+        tzinfo=_dt.timezone.utc).timestamp()
 
 
 class AuthResult:
@@ -291,10 +461,14 @@ def parse_authorization(value: str):
     return parts, None
 
 
+def _is_lower(text: str) -> bool:
+    return text == text.lower()
+
+
 def verify_sigv4(method: str, path: str, headers, body: bytes, state: dict,
                  allowed_regions, now: float | None = None) -> AuthResult:
-    """Verify the request's SigV4 signature.  ``headers`` is an
-    email.message.Message (http.server's parsed headers)."""
+    """Verify the request's SigV4 signature.  ``headers`` is a Headers (or
+    an email.message.Message: anything with get/get_all)."""
     res = AuthResult()
     if now is None:
         now = time.time()
@@ -327,8 +501,7 @@ def verify_sigv4(method: str, path: str, headers, body: bytes, state: dict,
                         "X-Amz-Date header sent more than once")
     amz_date = amz_date[0].strip()
     try:
-        req_time = _dt.datetime.strptime(amz_date, AMZ_DATE_FMT).replace(
-            tzinfo=_dt.timezone.utc).timestamp()
+        req_time = _parse_amz_date(amz_date)
     except ValueError:
         return res.fail(400, "IncompleteSignatureException",
                         f"X-Amz-Date '{amz_date}' is not in the format YYYYMMDD'T'HHMMSS'Z'")
@@ -351,7 +524,7 @@ def verify_sigv4(method: str, path: str, headers, body: bytes, state: dict,
         return res.fail(403, "InvalidSignatureException",
                         "Credential should be scoped with a valid terminator: "
                         f"'aws4_request', not '{term}'.")
-    if signed_names != sorted(set(signed_names)) or any(h != h.lower() for h in signed_names):
+    if signed_names != sorted(set(signed_names)) or not _is_lower(";".join(signed_names)):
         return res.fail(403, "InvalidSignatureException",
                         "SignedHeaders must be lowercase, sorted and unique")
     missing = [h for h in REQUIRED_SIGNED if h not in signed_names]
@@ -360,23 +533,20 @@ def verify_sigv4(method: str, path: str, headers, body: bytes, state: dict,
                         f"Header(s) {', '.join(missing)} must be signed")
 
     # Rebuild the request with ONLY the headers the client says it signed.
-    signed = HTTPHeaders()
+    signed = Headers()
     for name in signed_names:
         values = headers.get_all(name)
         if values is None:
             return res.fail(403, "InvalidSignatureException",
                             f"Signed header '{name}' is not present in the request")
         for v in values:
-            signed[name] = v
-    body_hash = hashlib.sha256(body).hexdigest()
+            signed.add(name, v)
     claimed = headers.get("x-amz-content-sha256")
-    if claimed is not None and claimed.strip() != body_hash:
+    if claimed is not None and claimed.strip() != hashlib.sha256(body).hexdigest():
         return res.fail(403, "InvalidSignatureException",
                         "x-amz-content-sha256 does not match the request body")
     host = headers.get("host", "")
-    req = AWSRequest(method=method, url=f"http://{host}{path}", data=body,
-                     headers=signed)
-    req.context["timestamp"] = amz_date
+    req = _SigningRequest(method, f"http://{host}{path}", signed, body, amz_date)
     signer = _VerifyingSigV4(ReadOnlyCredentials(akid, c["secretAccessKey"], None),
                              SERVICE, region, signed)
     canonical = signer.canonical_request(req)
@@ -442,6 +612,9 @@ class Emulator:
         self.requests: collections.deque = collections.deque(maxlen=max(1, log_limit))
         self.faults: list[dict] = []
         self.stopping = threading.Event()
+        # batch_check_json's caches: digest -> (layer dict, JSON fragment), and digests known to be well-formed.
+        self._fragments: dict[str, tuple[dict, str]] = {}
+        self._valid_digests: set[str] = set()
 
     # ---- state -----------------------------------------------------------
     def replace_state(self, doc) -> None:
@@ -543,33 +716,40 @@ class Emulator:
             self.requests.clear()
 
     # ---- operations --------------------------------------------------------
-    def batch_check(self, params: dict) -> dict:
-        with self.lock:
-            st = self.state
-            reg_key = params.get("registryId")
-            if reg_key is None:
-                rid = st["defaultRegistry"]
-                if rid is None:
-                    raise ServiceError(400, "RegistryNotFoundException",
-                                       "The caller has no default public registry")
-            else:
-                if not (REGISTRY_ID_RE.match(reg_key) or ALIAS_RE.match(reg_key)):
-                    raise ServiceError(400, "InvalidParameterException",
-                                       f"Invalid parameter at 'registryId' failed to satisfy "
-                                       f"constraint: 'must be a 12-digit registry id or a "
-                                       f"registry alias'")
-                rid = st["aliases"].get(reg_key, reg_key)
-            reg = st["registries"].get(rid)
-            if reg is None:
+    def _resolve(self, params: dict):
+        """The repository a BatchCheckLayerAvailability call names and its
+        missingStyle; ServiceError when the registry or repository is unknown.
+        Call with self.lock held."""
+        st = self.state
+        reg_key = params.get("registryId")
+        if reg_key is None:
+            rid = st["defaultRegistry"]
+            if rid is None:
                 raise ServiceError(400, "RegistryNotFoundException",
-                                   f"The registry '{reg_key or rid}' does not exist")
-            name = params["repositoryName"]
-            repo = reg["repositories"].get(name)
-            if repo is None:
-                raise ServiceError(400, "RepositoryNotFoundException",
-                                   f"The repository with name '{name}' does not exist in the "
-                                   f"registry with id '{rid}'")
-            style = repo["missingStyle"] or reg["missingStyle"]
+                                   "The caller has no default public registry")
+        else:
+            if not (REGISTRY_ID_RE.match(reg_key) or ALIAS_RE.match(reg_key)):
+                raise ServiceError(400, "InvalidParameterException",
+                                   f"Invalid parameter at 'registryId' failed to satisfy "
+                                   f"constraint: 'must be a 12-digit registry id or a "
+                                   f"registry alias'")
+            rid = st["aliases"].get(reg_key, reg_key)
+        reg = st["registries"].get(rid)
+        if reg is None:
+            raise ServiceError(400, "RegistryNotFoundException",
+                               f"The registry '{reg_key or rid}' does not exist")
+        name = params["repositoryName"]
+        repo = reg["repositories"].get(name)
+        if repo is None:
+            raise ServiceError(400, "RepositoryNotFoundException",
+                               f"The repository with name '{name}' does not exist in the "
+                               f"registry with id '{rid}'")
+        return repo, repo["missingStyle"] or reg["missingStyle"]
+
+    def batch_check(self, params: dict) -> dict:
+        """The answer as a dict (the reference for batch_check_json)."""
+        with self.lock:
+            repo, style = self._resolve(params)
             layers, failures, seen = [], [], set()
             for d in params["layerDigests"]:
                 if d in seen:
@@ -590,104 +770,372 @@ class Emulator:
                                      "failureReason": "Requested layer not found"})
             return {"layers": layers, "failures": failures}
 
+    def batch_check_json(self, params: dict, drop=None) -> bytes:
+        """``json.dumps(batch_check(params)).encode()`` byte for byte (without
+        the digest ``drop``), built from string pieces instead of dicts."""
+        enc = _json_str
+        valid = DIGEST_RE.match
+        frags, known_valid = self._fragments, self._valid_digests
+        if len(frags) > 500_000 or len(known_valid) > 500_000:
+            frags.clear()
+            known_valid.clear()
+        with self.lock:
+            repo, style = self._resolve(params)
+            have = repo["layers"]
+            unavailable = style == "unavailable"
+            layers, failures = [], []
+            for d in dict.fromkeys(params["layerDigests"]):  # first occurrence of each, in order
+                if d == drop:
+                    continue
+                layer = have.get(d)
+                if layer is not None:
+                    cached = frags.get(d)
+                    if cached is not None and cached[0] is layer:
+                        layers.append(cached[1])
+                        continue
+                    if not valid(d):
+                        failures.append(f'{{"layerDigest": {enc(d)}, {_INVALID_TAIL}')
+                        continue
+                    # d is plain ASCII (sha256/sha512 hex): its JSON form is itself in quotes.
+                    frag = (f'{{"layerDigest": "{d}", "layerAvailability": "AVAILABLE", '
+                            f'"layerSize": {int.__repr__(layer["size"])}, '
+                            f'"mediaType": {enc(layer["mediaType"])}}}')
+                    # Layer dicts are replaced, never changed in place, so identity keeps this exact.
+                    frags[d] = (layer, frag)
+                    layers.append(frag)
+                    continue
+                if d not in known_valid:
+                    if not valid(d):
+                        failures.append(f'{{"layerDigest": {enc(d)}, {_INVALID_TAIL}')
+                        continue
+                    known_valid.add(d)
+                if unavailable:
+                    layers.append(f'{{"layerDigest": "{d}", "layerAvailability": "UNAVAILABLE"}}')
+                else:
+                    failures.append(f'{{"layerDigest": "{d}", {_MISSING_TAIL}')
+        return f'{{"layers": [{", ".join(layers)}], "failures": [{", ".join(failures)}]}}'.encode()
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "ecr-public-emulator/1"
-    disable_nagle_algorithm = True  # TCP_NODELAY on every accepted socket
-    timeout = 600  # drop connections idle (or stuck mid-request) for 10 minutes
-    emu: Emulator  # set on the subclass created by make_server
 
-    # ---- plumbing ----------------------------------------------------------
-    def version_string(self):
-        return self.server_version
+_json_str = json.encoder.encode_basestring_ascii  # what json.dumps uses for str (ensure_ascii)
+_INVALID_TAIL = '"failureCode": "InvalidLayerDigest", "failureReason": "Invalid layer digest"}'
+_MISSING_TAIL = '"failureCode": "MissingLayerDigest", "failureReason": "Requested layer not found"}'
 
-    def log_request(self, code="-", size="-"):
-        pass
 
-    def log_message(self, fmt, *args):
-        if not self.emu.quiet:
-            sys.stderr.write("emulator: " + (fmt % args) + "\n")
+# --------------------------------------------------------------------------
+# HTTP/1.1 over asyncio: one thread, one event loop.  The injected latency
+# and the slow/stall faults are timers, so no request holds anything while it
+# waits, and there are no threads to hand a GIL between.
+# --------------------------------------------------------------------------
 
-    def _read_body(self) -> bytes:
-        te = (self.headers.get("transfer-encoding") or "").lower()
-        if "chunked" in te:
-            chunks = []
-            while True:
-                line = self.rfile.readline(65537)
-                size = int(line.split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(65537)
-            return b"".join(chunks)
-        n = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
+SERVER_NAME = "ecr-public-emulator/1"
+REASONS = {s.value: s.phrase for s in http.HTTPStatus}
+SERVICE_METHODS = frozenset(("GET", "POST", "PUT", "DELETE"))
+MAX_HEAD_BYTES = 65536
+MAX_HEADER_LINES = 100
+IDLE_TIMEOUT_SECONDS = 600  # drop connections idle (or stuck mid-request) for 10 minutes
 
-    def _send(self, status: int, body: bytes, ctype: str = JSON_CT,
-              extra: dict | None = None, content_length: int | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body) if content_length is None else content_length))
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self._headers_buffer.append(b"\r\n")
-        self._headers_buffer.append(body)
-        self.flush_headers()
 
-    def _json(self, status: int, obj) -> None:
-        self._send(status, json.dumps(obj).encode(), "application/json")
+class _HTTPDate:
+    """The Date header, formatted once per second."""
 
-    def _service_error(self, status, code, message, request_id):
-        body = json.dumps({"__type": code, "message": message}).encode()
-        self._send(status, body, JSON_CT, {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": code})
+    def __init__(self):
+        self.second, self.text = None, ""
 
-    def _path(self) -> str:
-        p = self.path
-        if p.startswith("http://") or p.startswith("https://"):
-            s = urlsplit(p)
-            p = s.path + ("?" + s.query if s.query else "")
-        return p or "/"
+    def now(self) -> str:
+        t = int(time.time())
+        if t != self.second:
+            self.second, self.text = t, email.utils.formatdate(t, usegmt=True)
+        return self.text
 
-    # ---- HTTP verbs ----------------------------------------------------------
-    def do_GET(self):
-        self._dispatch()
 
-    def do_POST(self):
-        self._dispatch()
+_http_date = _HTTPDate()
 
-    def do_PUT(self):
-        self._dispatch()
 
-    def do_DELETE(self):
-        self._dispatch()
+class BadFraming(ValueError):
+    pass
 
-    def _dispatch(self):
+
+class Request:
+    __slots__ = ("method", "target", "version", "headers", "body", "close")
+
+    def __init__(self, method, target, version, headers, close):
+        self.method, self.target, self.version = method, target, version
+        self.headers, self.close, self.body = headers, close, b""
+
+
+def _parse_head(head: bytes) -> Request:
+    """Request line and headers (bytes up to, not including, the blank line)."""
+    lines = head.decode("iso-8859-1").split("\r\n")
+    words = lines[0].split()
+    if len(words) != 3 or not words[2].startswith("HTTP/"):
+        raise BadFraming(f"Bad request syntax ({lines[0][:200]!r})")
+    method, target, version = words
+    try:
+        major, minor = (int(x) for x in version[5:].split(".", 1))
+    except ValueError:
+        raise BadFraming(f"Bad request version ({version[:50]!r})") from None
+    if major != 1:
+        raise BadFraming(f"Bad request version ({version[:50]!r})")
+    if len(lines) - 1 > MAX_HEADER_LINES:
+        raise BadFraming("Too many headers")
+    pairs: list[list[str]] = []
+    for line in lines[1:]:
+        if line[:1] in (" ", "\t") and pairs:
+            pairs[-1][1] += "\r\n" + line  # obsolete line folding, kept as email.parser keeps it
+            continue
+        name, sep, value = line.partition(":")
+        if not sep or not name or name != name.strip():
+            raise BadFraming(f"Bad header line ({line[:200]!r})")
+        pairs.append([name, value.lstrip(" \t")])
+    headers = Headers(pairs)
+    conn = (headers.get("connection") or "").lower()
+    close = "close" in conn or (minor == 0 and "keep-alive" not in conn)
+    return Request(method, target, version, headers, close)
+
+
+def _parse_chunked(buf: bytearray, pos: int):
+    """(body, end) for a complete chunked body starting at pos, or None while
+    incomplete.  BadFraming for sizes that are not hex."""
+    chunks = []
+    while True:
+        eol = buf.find(b"\n", pos)
+        if eol < 0:
+            return None
         try:
-            body = self._read_body()
+            size = int(bytes(buf[pos:eol]).split(b";")[0].strip() or b"0", 16)
         except ValueError:
-            self.close_connection = True
-            self._json(400, {"ok": False, "error": "bad Content-Length or chunked framing"})
+            raise BadFraming("bad chunk size") from None
+        if size < 0:
+            raise BadFraming("bad chunk size")
+        pos = eol + 1
+        if size == 0:
+            while True:  # trailer lines up to an empty one
+                eol = buf.find(b"\n", pos)
+                if eol < 0:
+                    return None
+                line, pos = buf[pos:eol], eol + 1
+                if not line.strip():
+                    return b"".join(chunks), pos
+        if len(buf) < pos + size:
+            return None
+        chunks.append(bytes(buf[pos:pos + size]))
+        eol = buf.find(b"\n", pos + size)
+        if eol < 0:
+            return None
+        pos = eol + 1
+
+
+class Connection(asyncio.Protocol):
+    """One client connection: parses requests in order (pipelined ones wait
+    for the answer before them) and writes answers."""
+
+    def __init__(self, app: "App"):
+        self.app = app
+        self.transport = None
+        self.buf = bytearray()
+        self.req: Request | None = None  # head parsed, body pending
+        self.chunked = False
+        self.length = 0
+        self.busy = False  # a request is being answered
+        self.closed = False
+        self.in_pump = False
+        self.last_active = time.monotonic()
+
+    # ---- asyncio.Protocol ------------------------------------------------
+    def connection_made(self, transport):
+        self.transport = transport
+        self.app.connections.add(self)
+
+    def connection_lost(self, exc):
+        self.closed = True
+        self.app.connections.discard(self)
+
+    def data_received(self, data):
+        self.buf += data
+        self.last_active = time.monotonic()
+        if not self.busy:
+            self.pump()
+
+    # ---- parsing -----------------------------------------------------------
+    def pump(self):
+        """Answer every complete request in the buffer, one at a time."""
+        if self.in_pump:
             return
-        path = self._path()
+        self.in_pump = True
+        try:
+            while not self.busy and not self.closed:
+                try:
+                    req = self._next_request()
+                except BadFraming as e:
+                    self._bad_request(e)
+                    return
+                if req is None:
+                    return
+                self.busy = True
+                self.app.handle(self, req)
+        finally:
+            self.in_pump = False
+
+    def _next_request(self):
+        buf = self.buf
+        if self.req is None:
+            while buf[:2] == b"\r\n":  # stray CRLF between requests (RFC 9112 §2.2)
+                del buf[:2]
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                if len(buf) > MAX_HEAD_BYTES:
+                    raise BadFraming("Request header fields too large")
+                return None
+            if end > MAX_HEAD_BYTES:
+                raise BadFraming("Request header fields too large")
+            req = _parse_head(bytes(buf[:end]))
+            del buf[:end + 4]
+            te = (req.headers.get("transfer-encoding") or "").lower()
+            self.chunked = "chunked" in te
+            self.length = 0
+            if not self.chunked:
+                try:
+                    self.length = int(req.headers.get("content-length") or 0)
+                except ValueError:
+                    self.req = req
+                    return self._framing_error(req)
+            self.req = req
+            # RFC 9110 §10.1.1: a server may skip 100 Continue when the content has already arrived
+            # (curl with CURLOPT_EXPECT_100_TIMEOUT_MS 0 sends it right behind the headers).
+            if ((req.headers.get("expect") or "").lower() == "100-continue"
+                    and req.version >= "HTTP/1.1"
+                    and (self.chunked or len(buf) < self.length)):
+                self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        req = self.req
+        if self.chunked:
+            try:
+                got = _parse_chunked(buf, 0)
+            except BadFraming:
+                return self._framing_error(req)
+            if got is None:
+                return None
+            req.body, end = got
+            del buf[:end]
+        elif self.length > 0:
+            if len(buf) < self.length:
+                return None
+            req.body = bytes(buf[:self.length])
+            del buf[:self.length]
+        self.req = None
+        return req
+
+    def _framing_error(self, req):
+        """What http.server-based versions answered: 400 JSON, then close."""
+        self.req = None
+        self.busy = True
+        req.close = True
+        self.respond(req, 400, json.dumps(
+            {"ok": False, "error": "bad Content-Length or chunked framing"}).encode(),
+            "application/json")
+        return None
+
+    def _bad_request(self, e: BadFraming):
+        status = 431 if "too large" in str(e) or "Too many" in str(e) else 400
+        html = (f"<html><head><title>Error response</title></head><body>"
+                f"<h1>Error response</h1><p>Error code: {status}</p>"
+                f"<p>Message: {_html_escape(str(e))}.</p></body></html>\n").encode()
+        self.busy = True
+        self.respond(None, status, html, "text/html;charset=utf-8", close=True)
+
+    # ---- answering ---------------------------------------------------------
+    def respond(self, req, status: int, body: bytes, ctype: str = JSON_CT, extra=None,
+                content_length: int | None = None, close: bool = False) -> None:
+        """Write one answer (a prefix of body when content_length is larger),
+        then read on, or close when the request or the answer says so."""
+        if self.closed:
+            return
+        close = close or req is None or req.close
+        head = [f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\n"
+                f"Server: {SERVER_NAME}\r\nDate: {_http_date.now()}\r\n"
+                f"Content-Type: {ctype}\r\n"
+                f"Content-Length: {len(body) if content_length is None else content_length}\r\n"]
+        if extra:
+            for k, v in extra.items():
+                head.append(f"{k}: {v}\r\n")
+        if close:
+            head.append("Connection: close\r\n")
+        head.append("\r\n")
+        self.transport.write("".join(head).encode("latin-1") + body)
+        self.last_active = time.monotonic()
+        if close:
+            self.closed = True
+            self.transport.close()
+            return
+        self.busy = False
+        if self.buf:
+            self.pump()
+
+    def reset(self) -> None:
+        """Abort the connection: RST instead of FIN (SO_LINGER 0)."""
+        self.closed = True
+        try:
+            sock = self.transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.transport.abort()
+
+
+def _html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _target_path(target: str) -> str:
+    p = target
+    if p.startswith("http://") or p.startswith("https://"):
+        s = urlsplit(p)
+        p = s.path + ("?" + s.query if s.query else "")
+    return p or "/"
+
+
+class App:
+    """Routes requests to the control API or the service."""
+
+    def __init__(self, emu: Emulator, loop: asyncio.AbstractEventLoop):
+        self.emu, self.loop = emu, loop
+        self.connections: set[Connection] = set()
+
+    def handle(self, conn: Connection, req: Request) -> None:
+        if req.method not in SERVICE_METHODS:
+            html = (f"<html><head><title>Error response</title></head><body>"
+                    f"<h1>Error response</h1><p>Error code: 501</p>"
+                    f"<p>Message: Unsupported method ({_html_escape(repr(req.method))}).</p>"
+                    f"</body></html>\n").encode()
+            conn.respond(req, 501, html, "text/html;charset=utf-8", close=True)
+            return
+        path = _target_path(req.target)
         if path.startswith(CONTROL_PREFIX):
-            self._control(path, body)
+            self.control(conn, req, path)
         else:
-            self._service(path, body)
+            Exchange(self, conn, req, path).start()
+
+    def sweep_idle(self) -> None:
+        now = time.monotonic()
+        for c in list(self.connections):
+            if not c.busy and now - c.last_active > IDLE_TIMEOUT_SECONDS:
+                c.closed = True
+                c.transport.close()
+        self.loop.call_later(30, self.sweep_idle)
 
     # ---- control API -----------------------------------------------------------
-    def _control(self, path: str, body: bytes) -> None:
+    def control(self, conn: Connection, req: Request, path: str) -> None:
         emu = self.emu
-        route = (self.command, urlsplit(path).path[len(CONTROL_PREFIX):].rstrip("/"))
+
+        def answer(status, obj):
+            conn.respond(req, status, json.dumps(obj).encode(), "application/json")
+
+        route = (req.method, urlsplit(path).path[len(CONTROL_PREFIX):].rstrip("/"))
+        body = req.body
         try:
             doc = json.loads(body) if body.strip() else None
         except ValueError as e:
-            self._json(400, {"ok": False, "error": f"bad JSON: {e}"})
-            return
+            return answer(400, {"ok": False, "error": f"bad JSON: {e}"})
         try:
             if route == ("GET", "health"):
                 out = {"ok": True}
@@ -714,144 +1162,175 @@ class Handler(BaseHTTPRequestHandler):
                 with emu.lock:
                     out = [dict(f) for f in emu.faults]
             else:
-                self._json(404, {"ok": False, "error": f"no control route {route[0]} {route[1]}"})
-                return
+                return answer(404, {"ok": False, "error": f"no control route {route[0]} {route[1]}"})
         except StateError as e:
-            self._json(400, {"ok": False, "error": str(e)})
-            return
+            return answer(400, {"ok": False, "error": str(e)})
         except Exception as e:  # keep the connection usable on a bad control request
-            self._json(500, {"ok": False, "error": repr(e)})
-            return
-        self._json(200, out)
+            return answer(500, {"ok": False, "error": repr(e)})
+        answer(200, out)
 
-    # ---- service -------------------------------------------------------------------
-    def _service(self, path: str, body: bytes) -> None:
-        emu = self.emu
-        request_id = str(uuid.uuid4())
-        target = (self.headers.get("x-amz-target") or "").strip()
-        operation = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else (target or None)
+
+class Exchange:
+    """One service request, from arrival to answer: verify and log, wait the
+    injected latency (a timer), apply a fault rule, answer."""
+
+    __slots__ = ("app", "emu", "conn", "req", "path", "entry", "auth", "params",
+                 "operation", "target", "request_id", "fault", "drop", "received")
+
+    def __init__(self, app: App, conn: Connection, req: Request, path: str):
+        self.app, self.emu, self.conn, self.req, self.path = app, app.emu, conn, req, path
+        self.fault = self.drop = None
+        self.received = app.loop.time()
+
+    def start(self) -> None:
+        emu, req = self.emu, self.req
+        headers = req.headers
+        self.request_id = str(uuid.uuid4())
+        target = self.target = (headers.get("x-amz-target") or "").strip()
+        self.operation = (target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX)
+                          else (target or None))
         params = None
         try:
-            params = json.loads(body) if body else {}
+            params = json.loads(req.body) if req.body else {}
         except ValueError:
             pass
+        self.params = params
         p = params if isinstance(params, dict) else {}
         digests = p.get("layerDigests")
-        entry = {
-            "operation": operation,
+        with emu.lock:
+            state = emu.state
+        auth = self.auth = verify_sigv4(req.method, self.path, headers, req.body, state,
+                                        emu.allowed_regions(state))
+        self.entry = entry = {
+            "operation": self.operation,
             "registryId": p.get("registryId"),
             "repositoryName": p.get("repositoryName"),
             "layerDigests": list(digests) if isinstance(digests, list) else None,
-            "signatureValid": False, "signatureError": None, "sessionTokenSigned": None,
+            "signatureValid": auth.ok,
+            "signatureError": None if auth.ok else f"{auth.code}: {auth.message}",
+            "sessionTokenSigned": auth.token_signed,
             "status": None, "fault": None, "time": time.time(),
-            "requestId": request_id, "method": self.command, "path": path,
-            "accessKeyId": None, "region": None, "signedHeaders": None,
-            "contentType": self.headers.get("content-type"),
-            "userAgent": self.headers.get("user-agent"),
+            "requestId": self.request_id, "method": req.method, "path": self.path,
+            "accessKeyId": auth.access_key, "region": auth.region,
+            "signedHeaders": auth.signed_headers,
+            "contentType": headers.get("content-type"),
+            "userAgent": headers.get("user-agent"),
+            "serviceMs": None,
         }
-        with emu.lock:
-            state = emu.state
-        auth = verify_sigv4(self.command, path, self.headers, body, state,
-                            emu.allowed_regions(state))
-        entry.update(signatureValid=auth.ok, sessionTokenSigned=auth.token_signed,
-                     accessKeyId=auth.access_key, region=auth.region,
-                     signedHeaders=auth.signed_headers,
-                     signatureError=None if auth.ok else f"{auth.code}: {auth.message}")
         emu.log_add(entry)
+        self.decide()
 
-        def finish(status):
-            emu.log_update(entry, status=status)
-            if not emu.quiet:
-                sys.stderr.write(f"emulator: {self.command} {operation} "
-                                 f"{entry['repositoryName']} -> {status}"
-                                 f"{' fault=' + entry['fault'] if entry['fault'] else ''}\n")
+    def finish(self, status) -> None:
+        entry = self.entry
+        self.emu.log_update(entry, status=status,
+                            serviceMs=round((self.app.loop.time() - self.received) * 1000, 3))
+        if not self.emu.quiet:
+            sys.stderr.write(f"emulator: {self.req.method} {self.operation} "
+                             f"{entry['repositoryName']} -> {status}"
+                             f"{' fault=' + entry['fault'] if entry['fault'] else ''}\n")
 
-        if emu.latency:
-            time.sleep(emu.latency)
+    def send(self, status, body, ctype=JSON_CT, extra=None, **kw) -> None:
+        self.conn.respond(self.req, status, body, ctype, extra, **kw)
+        self.finish(status)
+
+    def error(self, status, code, message) -> None:
+        body = json.dumps({"__type": code, "message": message}).encode()
+        self.send(status, body, JSON_CT,
+                  {"x-amzn-RequestId": self.request_id, "x-amzn-ErrorType": code})
+
+    def at_due(self, action, delay: float = 0.0) -> None:
+        """Run action (which writes the answer) once the injected latency,
+        counted from the request's arrival, plus delay has passed."""
+        loop = self.app.loop
+        due = self.received + self.emu.latency + delay
+        if due > loop.time():
+            loop.call_at(due, action)
+        else:
+            action()
+
+    def decide(self) -> None:
+        """Everything the answer depends on is settled on arrival (signature,
+        fault rule, the operation's result), so the latency timer only writes
+        bytes and this request's own work never lengthens the latency seen by
+        others.  slow/stall compute their answer when their delay ends."""
+        emu, auth = self.emu, self.auth
         if not auth.ok:
-            self._service_error(auth.status, auth.code, auth.message, request_id)
-            finish(auth.status)
-            return
+            return self.at_due(lambda: self.error(auth.status, auth.code, auth.message))
+        fault = self.fault = emu.take_fault(self.entry["repositoryName"])
+        if not fault:
+            return self.at_due(self.prepared_answer())
+        kind = fault["kind"]
+        self.entry["fault"] = kind
+        rid = {"x-amzn-RequestId": self.request_id}
+        if kind in ("slow", "stall"):
+            self.at_due(self.answer, fault["delayMs"] / 1000.0)
+        elif kind == "throttle":
+            self.at_due(lambda: self.error(400, "ThrottlingException", "Rate exceeded"))
+        elif kind == "throttle429":
+            self.at_due(lambda: self.error(429, "TooManyRequestsException", "Too Many Requests"))
+        elif kind == "access-denied":
+            self.at_due(lambda: self.error(
+                400, "AccessDeniedException",
+                "User is not authorized to perform: ecr-public:BatchCheckLayerAvailability"))
+        elif kind == "expired-token":
+            self.at_due(lambda: self.error(403, "ExpiredTokenException",
+                                           "The security token included in the request is expired"))
+        elif kind == "http500":
+            status = int(fault["status"] or 500)
+            if status == 500:
+                self.at_due(lambda: self.error(500, "ServerException", "Internal failure (injected)"))
+            else:
+                reason = REASONS.get(status, "Error")
+                html = (f"<html><head><title>{status} {reason}</title></head><body>"
+                        f"<h1>{status} {reason}</h1></body></html>\n").encode()
+                self.at_due(lambda: self.send(status, html, "text/html"))
+        elif kind == "reset":
+            def reset():
+                self.finish(0)
+                self.conn.reset()
+            self.at_due(reset)
+        elif kind == "malformed":
+            self.at_due(lambda: self.send(200, b"<html>this is not JSON {", JSON_CT, rid))
+        elif kind == "wrong-shape":
+            body = json.dumps({"layers": "not-a-list", "failures": 42}).encode()
+            self.at_due(lambda: self.send(200, body, JSON_CT, rid))
+        else:
+            if kind == "drop-digest":
+                self.drop = fault["digest"] or ((self.entry["layerDigests"] or [None])[0])
+            # "truncated" is applied to the normal answer.
+            self.at_due(self.prepared_answer())
 
-        fault = emu.take_fault(entry["repositoryName"])
-        drop = None
-        if fault:
-            kind = fault["kind"]
-            entry["fault"] = kind
-            if kind in ("slow", "stall"):
-                emu.stopping.wait(fault["delayMs"] / 1000.0)
-            elif kind == "throttle":
-                self._service_error(400, "ThrottlingException", "Rate exceeded", request_id)
-                return finish(400)
-            elif kind == "throttle429":
-                self._service_error(429, "TooManyRequestsException", "Too Many Requests", request_id)
-                return finish(429)
-            elif kind == "access-denied":
-                self._service_error(400, "AccessDeniedException",
-                                    "User is not authorized to perform: "
-                                    "ecr-public:BatchCheckLayerAvailability", request_id)
-                return finish(400)
-            elif kind == "expired-token":
-                self._service_error(403, "ExpiredTokenException",
-                                    "The security token included in the request is expired",
-                                    request_id)
-                return finish(403)
-            elif kind == "http500":
-                status = int(fault["status"] or 500)
-                if status == 500:
-                    self._service_error(500, "ServerException",
-                                        "Internal failure (injected)", request_id)
-                else:
-                    reason = self.responses.get(status, ("Error",))[0]
-                    html = (f"<html><head><title>{status} {reason}</title></head><body>"
-                            f"<h1>{status} {reason}</h1></body></html>\n").encode()
-                    self._send(status, html, "text/html")
-                return finish(status)
-            elif kind == "reset":
-                finish(0)
-                self._reset()
-                return
-            elif kind == "malformed":
-                self._send(200, b"<html>this is not JSON {", JSON_CT,
-                           {"x-amzn-RequestId": request_id})
-                return finish(200)
-            elif kind == "wrong-shape":
-                self._send(200, json.dumps({"layers": "not-a-list", "failures": 42}).encode(),
-                           JSON_CT, {"x-amzn-RequestId": request_id})
-                return finish(200)
-            elif kind == "drop-digest":
-                drop = fault["digest"] or ((entry["layerDigests"] or [None])[0])
-            # "truncated" is applied to the normal answer below.
-
+    def prepared_answer(self):
+        """The operation's answer computed now, as an action that sends it."""
         try:
-            status, out = 200, self._operation(operation, target, params)
+            data = self.operate()
         except ServiceError as e:
-            self._service_error(e.status, e.code, e.message, request_id)
-            return finish(e.status)
+            status, code, message = e.status, e.code, e.message  # `e` is unbound after the except block
+            return lambda: self.error(status, code, message)
         except Exception as e:  # pragma: no cover - defensive
-            self._service_error(500, "ServerException", f"emulator bug: {e!r}", request_id)
-            return finish(500)
-        if drop is not None:
-            out["layers"] = [x for x in out.get("layers", []) if x.get("layerDigest") != drop]
-            out["failures"] = [x for x in out.get("failures", []) if x.get("layerDigest") != drop]
-        data = json.dumps(out).encode()
-        if fault and fault["kind"] == "truncated":
-            self.close_connection = True
-            self._send(200, data[: len(data) // 2], JSON_CT, {"x-amzn-RequestId": request_id},
-                       content_length=len(data))
-            return finish(200)
-        self._send(status, data, JSON_CT, {"x-amzn-RequestId": request_id})
-        finish(status)
+            message = f"emulator bug: {e!r}"
+            return lambda: self.error(500, "ServerException", message)
+        rid = {"x-amzn-RequestId": self.request_id}
+        if self.fault and self.fault["kind"] == "truncated":
+            return lambda: self.send(200, data[: len(data) // 2], JSON_CT, rid,
+                                     content_length=len(data), close=True)
+        return lambda: self.send(200, data, JSON_CT, rid)
 
-    def _operation(self, operation, target, params):
-        emu = self.emu
-        if self.command != "POST":
+    def answer(self) -> None:
+        """Compute and send now (after a slow/stall delay)."""
+        if self.conn.closed:  # the client went away during the delay
+            return self.finish(None)
+        self.prepared_answer()()
+
+    def operate(self) -> bytes:
+        emu, req, target, operation, params = self.emu, self.req, self.target, self.operation, self.params
+        if req.method != "POST":
             raise ServiceError(400, "UnknownOperationException",
-                               f"{self.command} is not supported; use POST /")
+                               f"{req.method} is not supported; use POST /")
         if not target.startswith(TARGET_PREFIX) or operation not in emu.model.operations:
             raise ServiceError(400, "UnknownOperationException",
                                f"Unknown operation {target!r}")
-        ctype = (self.headers.get("content-type") or "").split(";")[0].strip().lower()
+        ctype = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
         if ctype not in ("application/x-amz-json-1.1", "application/x-amz-json-1.0"):
             raise ServiceError(400, "SerializationException",
                                f"Unsupported Content-Type {ctype!r}; expected {JSON_CT}")
@@ -865,32 +1344,42 @@ class Handler(BaseHTTPRequestHandler):
         if errors:
             raise ServiceError(400, "InvalidParameterException",
                                f"{len(errors)} validation error(s) detected: " + "; ".join(errors))
-        return emu.batch_check(params)
-
-    def _reset(self):
-        """Abort the connection: RST instead of FIN (SO_LINGER 0)."""
-        self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
-            self.rfile.close()
-            self.connection.close()
-        except OSError:
-            pass
+        return emu.batch_check_json(params, self.drop)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-    allow_reuse_address = True
+def listen_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """The listening socket (bound before any event loop exists)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(256)
+    sock.setblocking(False)
+    return sock
 
 
-def make_server(emu: Emulator, host: str = "127.0.0.1", port: int = 0) -> Server:
-    handler = type("BoundHandler", (Handler,), {"emu": emu})
-    cls = Server
-    if ":" in host:
-        cls = type("Server6", (Server,), {"address_family": socket.AF_INET6})
-    return cls((host, port), handler)
+async def serve(emu: Emulator, sock: socket.socket) -> None:
+    """Serve until SIGTERM or SIGINT."""
+    loop = asyncio.get_running_loop()
+    app = App(emu, loop)
+    stop = asyncio.Event()
+
+    def on_signal():
+        emu.stopping.set()
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal)
+    server = await loop.create_server(lambda: Connection(app), sock=sock, backlog=256)
+    loop.call_later(30, app.sweep_idle)
+    try:
+        await stop.wait()
+    finally:
+        server.close()
+        for c in list(app.connections):
+            c.closed = True
+            c.transport.abort()
+        await server.wait_closed()
 
 
 def _write_port_file(path: str, port: int) -> None:
@@ -931,26 +1420,23 @@ def main(argv=None) -> int:
     except StateError as e:
         print(f"error: invalid state: {e}", file=sys.stderr)
         return 2
-    server = make_server(emu, args.host, args.port)
-    port = server.server_address[1]
-
-    def stop(signum, frame):
-        emu.stopping.set()
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    try:
+        sock = listen_socket(args.host, args.port)
+    except OSError as e:
+        print(f"error: cannot listen on {args.host}:{args.port}: {e}", file=sys.stderr)
+        return 2
+    port = sock.getsockname()[1]
     # A parent that blocks signals in its threads (Swift's test runner, libdispatch) hands that mask to its
     # children; without this the emulator would ignore SIGTERM and outlive the test that started it.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    # The loaded model and state live as long as the process: keep them out of every later collection.
+    gc.collect()
+    gc.freeze()
     if args.port_file:
         _write_port_file(args.port_file, port)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"listening on http://{shown}:{port}", flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
+    asyncio.run(serve(emu, sock))
     return 0
 
 

@@ -801,3 +801,239 @@ def test_sample_state_loads():
         sys.path.pop(0)
     st = m.normalize_state(json.loads((HERE / "sample-state.json").read_text()))
     assert st["defaultRegistry"] == "123456789012" and "demo" in st["aliases"]
+
+
+# --------------------------------------------------------------------------
+# the fast paths agree with the reference paths
+# --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def module():
+    sys.path.insert(0, str(HERE))
+    try:
+        import ecr_public_emulator as m
+    finally:
+        sys.path.pop(0)
+    return m
+
+
+VALIDATION_CASES = [
+    {"repositoryName": "app", "layerDigests": [L1]},
+    {"repositoryName": "ab", "layerDigests": [L1] * 100},
+    {"repositoryName": "a/b-c.d_e", "layerDigests": ["", "x" * 1000], "registryId": "12"},
+    {"repositoryName": "r" * 205, "layerDigests": [L1], "registryId": "x" * 50},
+    {"repositoryName": "r" * 206, "layerDigests": [L1]},
+    {"repositoryName": "a", "layerDigests": [L1]},
+    {"repositoryName": "app/", "layerDigests": [L1]},
+    {"repositoryName": "App", "layerDigests": [L1]},
+    {"repositoryName": "app", "layerDigests": [L1] * 101},
+    {"repositoryName": "app", "layerDigests": []},
+    {"repositoryName": "app", "layerDigests": ["x" * 1001]},
+    {"repositoryName": "app", "layerDigests": [L1, 7]},
+    {"repositoryName": "app", "layerDigests": [L1, None]},
+    {"repositoryName": "app", "layerDigests": [[L1]]},
+    {"repositoryName": "app", "layerDigests": L1},
+    {"repositoryName": "app", "layerDigests": {"a": L1}},
+    {"repositoryName": 5, "layerDigests": [L1]},
+    {"repositoryName": True, "layerDigests": [L1]},
+    {"repositoryName": "app", "layerDigests": [L1], "registryId": "1"},
+    {"repositoryName": "app", "layerDigests": [L1], "registryId": None},
+    {"repositoryName": "app", "layerDigests": [L1], "extra": 1},
+    {"repositoryName": "app"},
+    {"layerDigests": [L1]},
+    {},
+    [],
+    "app",
+    None,
+]
+
+
+@pytest.mark.parametrize("params", VALIDATION_CASES)
+def test_compiled_validator_never_accepts_what_botocore_rejects(module, params):
+    model = module.Emulator().model
+    slow = model.validate_slow("BatchCheckLayerAvailability", params) if isinstance(params, dict) else None
+    fast = model._fast["BatchCheckLayerAvailability"](params)
+    if fast:
+        assert slow == [], (params, slow)
+    if isinstance(params, dict):
+        assert model.validate("BatchCheckLayerAvailability", params) == slow
+
+
+def test_compiled_validator_takes_the_common_case(module):
+    # The point of the compiled checker: a valid 100-digest call never reaches botocore's ParamValidator.
+    model = module.Emulator().model
+    params = {"registryId": "123456789012", "repositoryName": "bench/repo000",
+              "layerDigests": [dg(str(i)) for i in range(100)]}
+    with mock.patch.object(model, "validate_slow", side_effect=AssertionError("slow path taken")):
+        assert model.validate("BatchCheckLayerAvailability", params) == []
+
+
+def test_batch_check_json_is_json_dumps_of_the_reference(module):
+    weird = "sha256:" + "é" * 64
+    state = json.loads(json.dumps(STATE))
+    state["registries"][0]["repositories"]["app"]["layers"]["not-a-digest"] = 1
+    state["registries"][0]["repositories"]["app"]["layers"][L2] = {
+        "size": 7, "mediaType": "application/vnd.\u00fcnicode+\"quoted\""}
+    emu = module.Emulator(state)
+    cases = [
+        ("app", [L1, L2, L3, MISSING, L1, "not-a-digest", weird, SHA512_MISSING, "sha256:ABC"]),
+        ("tools/builder", [L1, MISSING, weird, MISSING]),
+        ("base", [BASE, MISSING]),
+    ]
+    for repo, digests in cases:
+        params = {"repositoryName": repo, "layerDigests": digests}
+        if repo == "base":
+            params["registryId"] = "other"
+        for _ in range(2):  # cold, then from the fragment cache
+            expected = emu.batch_check(params)
+            assert emu.batch_check_json(params) == json.dumps(expected).encode()
+            dropped = {k: [x for x in v if x["layerDigest"] != digests[0]] for k, v in expected.items()}
+            assert emu.batch_check_json(params, drop=digests[0]) == json.dumps(dropped).encode()
+    # A layer replaced through the control API is answered with its new size, not a cached fragment.
+    params = {"repositoryName": "app", "layerDigests": [L1]}
+    emu.batch_check_json(params)
+    emu.set_layer({"repository": "app", "digest": L1, "size": 999})
+    assert json.loads(emu.batch_check_json(params))["layers"][0]["layerSize"] == 999
+    emu.set_layer({"repository": "app", "digest": L1, "present": False})
+    assert json.loads(emu.batch_check_json(params))["failures"][0]["failureCode"] == "MissingLayerDigest"
+
+
+def test_signing_key_cache_follows_the_secret(emu):
+    assert call(emu, body_of())[0] == 200
+    new = json.loads(json.dumps(STATE))
+    new["credentials"][0]["secretAccessKey"] = "rotatedSecretExample0000000000000000000"
+    assert emu.ctl("PUT", "state", new)[0] == 200
+    st, _, b = call(emu, body_of())
+    assert st == 403 and b["__type"] == "InvalidSignatureException"
+    assert call(emu, body_of(), secret="rotatedSecretExample0000000000000000000")[0] == 200
+
+
+# --------------------------------------------------------------------------
+# HTTP/1.1 framing
+# --------------------------------------------------------------------------
+
+def raw_exchange(port, data: bytes, read_until_close=True, timeout=5) -> bytes:
+    import socket
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(data)
+        if not read_until_close:
+            return s.recv(65536)
+        out = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return out
+            out += chunk
+    finally:
+        s.close()
+
+
+def signed_raw(port, params, extra_headers=(), chunked=False) -> bytes:
+    body = json.dumps(params).encode()
+    h = sign(port, body)
+    lines = [f"POST / HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    lines += [f"{k}: {v}" for k, v in h.items()] + list(extra_headers)
+    if chunked:
+        lines.append("Transfer-Encoding: chunked")
+        payload = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 50]), body[i:i + 50])
+                           for i in range(0, len(body), 50)) + b"0\r\n\r\n"
+    else:
+        lines.append(f"Content-Length: {len(body)}")
+        payload = body
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+
+
+def responses_in(data: bytes) -> list:
+    """(status, headers, body) for each response in a byte stream."""
+    out = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        headers = {k.lower(): v for k, _, v in (l.partition(": ") for l in lines[1:])}
+        n = int(headers.get("content-length", 0))
+        out.append((int(lines[0].split()[1]), headers, rest[:n]))
+        data = rest[n:]
+    return out
+
+
+def test_pipelined_requests_answered_in_order(emu):
+    digests = [[L1], [MISSING], [L2, L3]]
+    data = b"".join(signed_raw(emu.port, body_of(digests=d)) for d in digests)
+    data += b"GET /__emulator/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    got = responses_in(raw_exchange(emu.port, data))
+    assert [s for s, _, _ in got] == [200, 200, 200, 200]
+    assert [x["layerDigest"] for x in json.loads(got[0][2])["layers"]] == [L1]
+    assert [x["layerDigest"] for x in json.loads(got[1][2])["failures"]] == [MISSING]
+    assert [x["layerDigest"] for x in json.loads(got[2][2])["layers"]] == [L2, L3]
+    assert json.loads(got[3][2]) == {"ok": True} and got[3][1]["connection"] == "close"
+    assert [e["repositoryName"] for e in emu.requests()] == ["app"] * 3
+
+
+def test_chunked_body_and_expect_continue(emu):
+    got = responses_in(raw_exchange(emu.port, signed_raw(emu.port, body_of(), ["Connection: close"],
+                                                         chunked=True)))
+    assert got[0][0] == 200 and json.loads(got[0][2])["layers"][0]["layerDigest"] == L1
+    # Expect: 100-continue with the body still to come: the interim answer arrives first.
+    import socket
+    request = signed_raw(emu.port, body_of(), ["Expect: 100-continue", "Connection: close"])
+    head, _, body = request.partition(b"\r\n\r\n")
+    s = socket.create_connection(("127.0.0.1", emu.port), timeout=5)
+    try:
+        s.sendall(head + b"\r\n\r\n")
+        assert s.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        s.sendall(body)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    finally:
+        s.close()
+    assert responses_in(data)[0][0] == 200
+    # ... and with the body sent right behind the headers (curl's EXPECT_100_TIMEOUT_MS 0), no interim answer.
+    data = raw_exchange(emu.port, request)
+    assert data.startswith(b"HTTP/1.1 200 OK\r\n") and b"100 Continue" not in data
+
+
+def test_bad_framing_and_methods(emu):
+    got = responses_in(raw_exchange(emu.port, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n"))
+    assert got[0][0] == 400 and json.loads(got[0][2])["error"] == "bad Content-Length or chunked framing"
+    assert got[0][1]["connection"] == "close"
+    got = raw_exchange(emu.port, b"NONSENSE\r\n\r\n")
+    assert got.startswith(b"HTTP/1.1 400 ")
+    got = raw_exchange(emu.port, b"PATCH / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert got.startswith(b"HTTP/1.1 501 ")
+    got = raw_exchange(emu.port, b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Filler: y\r\n" * 101 + b"\r\n")
+    assert got.startswith(b"HTTP/1.1 431 ")
+    # HTTP/1.0 without keep-alive: answered, then closed by the server (raw_exchange returns on EOF).
+    got = responses_in(raw_exchange(emu.port, b"GET /__emulator/health HTTP/1.0\r\n\r\n"))
+    assert got[0][0] == 200 and got[0][1]["connection"] == "close"
+
+
+def test_latency_is_per_request_not_serialized(tmp_path):
+    # 16 calls in flight against a 200 ms latency: all answered after >= 200 ms, together well under 2 x 200 ms.
+    e = start_emulator(tmp_path, "--latency-ms", "200")
+    try:
+        body = json.dumps(body_of(digests=[dg(str(i)) for i in range(100)])).encode()
+        headers = [sign(e.port, body) for _ in range(16)]
+        conns = [http.client.HTTPConnection("127.0.0.1", e.port, timeout=10) for _ in range(16)]
+        for c in conns:
+            c.connect()
+        results = [None] * 16
+
+        def one(i):
+            t = time.monotonic()
+            results[i] = (post(e.port, body, headers[i], conn=conns[i])[0], time.monotonic() - t)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(16)]
+        start = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        total = time.monotonic() - start
+        assert all(r is not None and r[0] == 200 and r[1] >= 0.2 for r in results), results
+        assert total < 0.4, total
+        log = e.requests()
+        assert len(log) == 16 and all(x["serviceMs"] >= 200 for x in log)
+    finally:
+        assert stop_emulator(e) == 0
