@@ -38,16 +38,9 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
     /// The lowercase hex after the colon.
     public var encoded: String {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(128)
-        for word in words { Digest.appendHex(word, to: &bytes) }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private var words: [UInt64] {
-        switch storage {
-        case let .sha256(w0, w1, w2, w3): return [w0, w1, w2, w3]
-        case let .sha512(words): return words
-        }
+        bytes.reserveCapacity(135)
+        appendUTF8(to: &bytes)
+        return String(decoding: bytes.dropFirst(7), as: UTF8.self)  // "sha256:" and "sha512:" are both 7 bytes
     }
 
     /// Validates `sha256:<64 lowercase hex>` or `sha512:<128 lowercase hex>`; anything else is rejected.
@@ -131,10 +124,6 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(string)
-    }
-
-    static func isLowerHex(_ byte: UInt8) -> Bool {
-        (byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 102)
     }
 
     private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Storage? {
