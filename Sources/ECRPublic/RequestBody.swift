@@ -26,8 +26,9 @@ enum RequestBody {
     }
 
     /// Appends a JSON string literal (RFC 8259 escaping).
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
     static func appendQuoted(_ text: String, to out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {

@@ -39,7 +39,7 @@ final class BlobHashMemo {
     }
 
     /// Writes new entries back atomically (temp file + rename), so concurrent runs never see a torn file.
-    func save() {
+    private func save() {
         guard added > 0 else { return }
         if entries.count > BlobHashMemo.maxEntries { entries.removeAll() }
         var text: [UInt8] = []

@@ -169,9 +169,8 @@ public final class GitRepository {
     /// chunks; packed objects (which libgit2 cannot stream) are hashed in place from the one buffer libgit2 inflates them into.
     /// Remembered per blob id for the run, so a layer shared by many images or commits is hashed once.
     public func hashBlob(_ id: ObjectID, algorithm: String) throws -> BlobHash {
+        if let known = knownHash(id, algorithm: algorithm) { return known }
         let key = BlobHashKey(id: id, algorithm: algorithm)
-        if let known = hashCache[key] { return known }
-        if let remembered = hashMemo?.lookup(key) { return remembered }
         guard var hasher = ContentHasher(algorithm: algorithm) else {
             return BlobHash(size: try blobSize(id), digest: nil, streamed: false)
         }

@@ -16,14 +16,8 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
         }
     }
 
-    private init(bytes: [UInt8]) {
-        func word(_ range: Range<Int>) -> UInt64 { range.reduce(UInt64(0)) { ($0 << 8) | UInt64(bytes[$1]) } }
-        high = word(0..<8)
-        middle = word(8..<16)
-        low = UInt32(word(16..<20))
-    }
-
-    /// Parses 40 lowercase hex bytes (the blob-hash memo reads ids straight from its file); nil for anything else.
+    /// Parses 40 lowercase hex bytes (the blob-hash memo reads ids straight from its file, without building Strings); nil for
+    /// anything else.
     init?(hexUTF8 text: UnsafeBufferPointer<UInt8>) {
         guard text.count == 40 else { return nil }
         var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
@@ -46,26 +40,9 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
 
     /// Parses 40 lowercase hex characters; nil for anything else.
     public init?(hex: String) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(20)
-        var pending: UInt8?
-        for character in hex.utf8 {
-            let value: UInt8
-            switch character {
-            case 48...57: value = character - 48
-            case 97...102: value = character - 87
-            default: return nil
-            }
-            if let high = pending {
-                bytes.append(high << 4 | value)
-                pending = nil
-            } else {
-                pending = value
-            }
-            if bytes.count > 20 { return nil }
-        }
-        guard bytes.count == 20, pending == nil else { return nil }
-        self.init(bytes: bytes)
+        var text = hex
+        guard let parsed = text.withUTF8({ ObjectID(hexUTF8: $0) }) else { return nil }
+        self = parsed
     }
 
     private var bytes: [UInt8] {

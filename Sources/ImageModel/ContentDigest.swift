@@ -8,17 +8,6 @@ public enum ContentDigest {
         data.withUnsafeBytes { hasher?.update($0) }
         return hasher?.finalize()
     }
-
-    /// Lowercase hex of any digest's bytes.
-    public static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        let table: [UInt8] = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(table[Int(byte >> 4)])
-            out.append(table[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 }
 
 /// An incremental sha256/sha512, so a large layer is hashed in chunks straight from where it lies, never copied whole.
