@@ -9,21 +9,25 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // 4.x imports FoundationEssentials where it exists: no ICU in a static binary (3.x imports Foundation).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
+        // C libraries through pkg-config only (no `link` in the module maps): `make dist` points PKG_CONFIG_PATH at
+        // packaging/pkgconfig/, whose .pc files name the static archives.
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "CBuildStamp"),
         .target(name: "ImageModel", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "GitSource", dependencies: ["ImageModel", "CGit2", .product(name: "Crypto", package: "swift-crypto"), "Yams"]),
+        .target(name: "GitSource", dependencies: ["ImageModel", "CGit2", "CYAML", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "ECRPublic", dependencies: ["ImageModel", "CCurl"]),
         .target(name: "Reporters", dependencies: ["ImageModel", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Verification", dependencies: ["ImageModel"]),
         .executableTarget(
             name: "verify-layers",
             dependencies: [
-                "ImageModel", "GitSource", "ECRPublic", "Reporters", "Verification",
+                "ImageModel", "GitSource", "ECRPublic", "Reporters", "Verification", "CBuildStamp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

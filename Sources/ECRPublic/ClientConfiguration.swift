@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Everything the ECR Public client needs, resolved by the executable from flags, config and environment.
 public struct ClientConfiguration {

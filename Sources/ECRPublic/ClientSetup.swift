@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A setting that makes the run impossible before any connection (bad endpoint, bad AWS file, bad variable): exit 78.
 public struct SetupError: Error, Sendable, CustomStringConvertible {
@@ -102,16 +106,16 @@ public struct ClientSetup {
 
     /// `AWS_CA_BUNDLE`, else the profile's `ca_bundle`; it must be a readable file (curl's own error would come too late and vaguely).
     static func resolveCABundle(environment: [String: String], shared: SharedConfig) throws -> (String?, String?) {
-        let home = SharedConfig.nonEmpty(environment["HOME"]) ?? NSHomeDirectory()
+        let home = SharedConfig.nonEmpty(environment["HOME"]) ?? FileManager.default.homeDirectoryForCurrentUser.path
         let candidates: [(String?, String)] = [(environment["AWS_CA_BUNDLE"], "AWS_CA_BUNDLE"), (shared.setting("ca_bundle"), "profile ca_bundle")]
         for (value, source) in candidates {
             guard let raw = SharedConfig.nonEmpty(value) else { continue }
             let path = SharedConfig.expand(raw, home: home)
-            var isDirectory: ObjCBool = false
+            var isDirectory = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw SetupError(message: "\(source) \(path): no such file (it must name a PEM file of CA certificates)")
             }
-            guard !isDirectory.boolValue, FileManager.default.isReadableFile(atPath: path) else {
+            guard !isDirectory, FileManager.default.isReadableFile(atPath: path) else {
                 throw SetupError(message: "\(source) \(path) is not a readable file (it must name a PEM file of CA certificates)")
             }
             return (path, source)

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 
 /// ECS task roles and EKS Pod Identity: credentials from the container agent's endpoint.
 public struct ContainerCredentialProvider: CredentialProvider {
@@ -46,7 +51,7 @@ public struct ContainerCredentialProvider: CredentialProvider {
                 throw CredentialError(message: "the container credentials endpoint \(Redactor.url(url)) failed after \(attempt) attempt(s): \(reason)",
                                       transient: true)
             }
-            Thread.sleep(forTimeInterval: 0.25 * Double(attempt))
+            Pause.seconds(0.25 * Double(attempt))
         }
     }
 
@@ -60,7 +65,7 @@ public struct ContainerCredentialProvider: CredentialProvider {
               let host = components.host, !host.isEmpty else {
             throw CredentialError(message: "AWS_CONTAINER_CREDENTIALS_FULL_URI \(Redactor.url(full).debugDescription) is not a valid URL")
         }
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        let bare = host.trimmingBrackets().lowercased()
         switch scheme {
         case "https":
             return full
@@ -79,9 +84,9 @@ public struct ContainerCredentialProvider: CredentialProvider {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw CredentialError(message: "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \(file)")
             }
-            token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            token = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
         } else if let value = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"] {
-            token = value.trimmingCharacters(in: .whitespaces)
+            token = value.trimmingWhitespace()
         }
         guard let token, !token.isEmpty else { return nil }
         guard !token.contains("\r"), !token.contains("\n") else {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Walks providers in SDK order, remembers the winner and refreshes its credentials before they expire.
 public final class CredentialChain {

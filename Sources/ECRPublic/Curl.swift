@@ -1,5 +1,10 @@
 import CCurl
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 
 /// A libcurl failure with curl's own message (and the error buffer's detail when it has one).
 public struct CurlError: Error, Sendable, CustomStringConvertible {
@@ -31,6 +36,18 @@ enum CurlLibrary {
     static var version: String { String(cString: curl_version()) }
 }
 
+/// The libcurl found at run time (the one shared library a release binary takes from the system), for
+/// `--version --verbose` and `doctor`.
+public enum HTTPLibrary {
+    /// `7.88.1 (OpenSSL/3.0.15)`: the library's own version and its TLS backend.
+    public static var version: String {
+        guard let info = curl_version_info(CURLVERSION_FIRST) else { return "unknown" }
+        let number = info.pointee.version.map { String(cString: $0) } ?? "?"
+        let tls = info.pointee.ssl_version.map { " (\(String(cString: $0)))" } ?? ""
+        return number + tls
+    }
+}
+
 /// Collects a response body and headers; a class so libcurl's callbacks can reach it through an opaque pointer.
 final class ResponseSink {
     static let maxBodySize = 8 * 1024 * 1024
@@ -54,8 +71,8 @@ final class ResponseSink {
             return
         }
         guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = line[..<colon].trimmingWhitespace().lowercased()
+        let value = line[line.index(after: colon)...].trimmingWhitespaceAndNewlines()
         headers[name] = value
     }
 }

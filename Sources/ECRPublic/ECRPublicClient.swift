@@ -1,5 +1,9 @@
 import CCurl
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 import Verification
 
@@ -145,7 +149,7 @@ public final class ECRPublicClient: LayerRegistry {
                     if streamOpen {
                         idleWait = Double(waitMs) / 1000
                     } else {
-                        Thread.sleep(forTimeInterval: Double(waitMs) / 1000)
+                        Pause.seconds(Double(waitMs) / 1000)
                     }
                 }
                 continue

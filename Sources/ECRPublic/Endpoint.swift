@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 
 /// Where calls go and how they are signed.
 public struct Endpoint: Sendable, Equatable {
@@ -97,14 +102,14 @@ public enum EndpointResolver {
     }
 
     public static func isLoopback(_ host: String) -> Bool {
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        let bare = host.trimmingBrackets().lowercased()
         if bare == "localhost" || bare == "::1" || bare == "0:0:0:0:0:0:0:1" { return true }
         let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && UInt8($0) != nil }
     }
 
     static func isTrue(_ value: String?) -> Bool {
-        ["true", "1"].contains((value ?? "").trimmingCharacters(in: .whitespaces).lowercased())
+        ["true", "1"].contains((value ?? "").trimmingWhitespace().lowercased())
     }
 
     private static func nonEmpty(_ value: String?) -> String? {

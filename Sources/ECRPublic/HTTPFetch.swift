@@ -1,5 +1,9 @@
 import CCurl
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What every HTTP call of one run shares: the trust store, the user agent, the run's deadline and the verbose log.
 public struct HTTPSettings: Sendable {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The one place that turns an HTTP exchange into a `--verbose` line; everything it prints passes the Redactor first.
 public struct HTTPLog: Sendable {

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 
 /// EC2 instance roles over IMDSv2 (session token first), with the SDKs' short timeouts so a laptop is not held up.
 public struct IMDSCredentialProvider: CredentialProvider {
@@ -40,7 +45,7 @@ public struct IMDSCredentialProvider: CredentialProvider {
         case .success(let response) where response.status != 200:
             return .notConfigured("\(base) refused the IMDSv2 token request (HTTP \(response.status))")
         case .success(let response):
-            token = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            token = response.text.trimmingWhitespaceAndNewlines()
         }
         let tokenHeader = "x-aws-ec2-metadata-token: \(token)"
         let role: String
@@ -52,13 +57,13 @@ public struct IMDSCredentialProvider: CredentialProvider {
         case .success(let response) where response.status != 200:
             throw CredentialError(message: "\(base) answered HTTP \(response.status) for the role name", transient: response.status >= 500)
         case .success(let response):
-            guard let first = response.text.split(whereSeparator: \.isNewline).first.map({ $0.trimmingCharacters(in: .whitespaces) }),
+            guard let first = response.text.split(whereSeparator: \.isNewline).first.map({ $0.trimmingWhitespace() }),
                   !first.isEmpty, !first.contains("/") else {
                 return .notConfigured("this instance has no IAM role (instance profile) attached")
             }
             role = first
         }
-        let encodedRole = role.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? role
+        let encodedRole = PercentEncoding.encode(role, keeping: PercentEncoding.pathAllowed)
         switch fetch("GET", base + Self.rolePath + encodedRole, headers: [tokenHeader], what: "IMDS role credentials") {
         case .failure(let reason):
             throw CredentialError(message: "\(base) did not answer with the credentials of role \(role): \(reason)", transient: true)
@@ -66,8 +71,8 @@ public struct IMDSCredentialProvider: CredentialProvider {
             throw CredentialError(message: "\(base) answered HTTP \(response.status) for the credentials of role \(role)",
                                   transient: response.status >= 500)
         case .success(let response):
-            if let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
-               let code = object["Code"] as? String, code != "Success" {
+            if let object = (try? JSONValue.parse(response.body))?.objectValue,
+               let code = object["Code"]?.stringValue, code != "Success" {
                 throw CredentialError(message: "IMDS reports \(code) for the credentials of role \(role)")
             }
             return .found(try CredentialDocument.parse(response.body, source: "EC2 instance metadata (role \(role))",
@@ -112,7 +117,7 @@ public struct IMDSCredentialProvider: CredentialProvider {
               let host = components.host, !host.isEmpty else {
             throw CredentialError(message: "AWS_EC2_METADATA_SERVICE_ENDPOINT \(Redactor.url(override).debugDescription) is not a valid URL")
         }
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        let bare = host.trimmingBrackets().lowercased()
         let local = EndpointResolver.isLoopback(bare) || bare.hasPrefix("169.254.") || bare == "fd00:ec2::254"
         guard scheme == "https" || (scheme == "http" && local) else {
             throw CredentialError(message: "AWS_EC2_METADATA_SERVICE_ENDPOINT must be https, or http to a link-local or loopback address; "

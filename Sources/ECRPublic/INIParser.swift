@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 
 /// A line of an AWS shared file that cannot be read; names the file and line so the user can fix it.
 public struct INIError: Error, Sendable, CustomStringConvertible, Equatable {
@@ -22,7 +27,7 @@ public enum INIParser {
             var line = Substring(rawLine)
             if line.hasSuffix("\r") { line = line.dropLast() }
             if number == 1, line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmingWhitespace()
             if trimmed.isEmpty {
                 continue
             }
@@ -38,7 +43,7 @@ public enum INIParser {
                 guard trimmed.hasSuffix("]"), trimmed.count > 2 else {
                     throw INIError(file: file, line: number, reason: "a section header must look like [name]")
                 }
-                let name = trimmed.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+                let name = trimmed.dropFirst().dropLast().trimmingWhitespace()
                 guard !name.isEmpty else { throw INIError(file: file, line: number, reason: "empty section name") }
                 current = name
                 lastKey = nil
@@ -51,9 +56,9 @@ public enum INIParser {
             guard let delimiter = trimmed.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
                 throw INIError(file: file, line: number, reason: "expected `key = value`")
             }
-            let key = trimmed[..<delimiter].trimmingCharacters(in: .whitespaces).lowercased()
+            let key = trimmed[..<delimiter].trimmingWhitespace().lowercased()
             guard !key.isEmpty else { throw INIError(file: file, line: number, reason: "a setting has no name") }
-            let value = trimmed[trimmed.index(after: delimiter)...].trimmingCharacters(in: .whitespaces)
+            let value = trimmed[trimmed.index(after: delimiter)...].trimmingWhitespace()
             sections[section]?[key] = value
             lastKey = key
         }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 
 /// `credential_process`: runs the configured helper (no shell, as the SDKs do) and reads its JSON from stdout.
 public struct ProcessCredentialProvider: CredentialProvider {
@@ -35,51 +40,34 @@ public struct ProcessCredentialProvider: CredentialProvider {
     }
 
     private func run(executable: String, arguments: [String], limit: TimeInterval, program: String) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
+        let outcome: ChildProcess.Outcome
         do {
-            try process.run()
+            outcome = try ChildProcess(executable: executable, arguments: arguments, environment: environment).run(limit: limit, maxOutput: Self.maxOutput)
+        } catch ChildProcess.Failure.cannotStart(let why) {
+            throw CredentialError(message: "credential_process of profile \(profileName): cannot start \(program): \(why)")
         } catch {
-            throw CredentialError(message: "credential_process of profile \(profileName): cannot start \(program): \(error.localizedDescription)")
-        }
-        // Drain both pipes while the helper runs, so a chatty helper cannot block on a full pipe.
-        let collected = PipeCollector(stdout: stdout.fileHandleForReading, stderr: stderr.fileHandleForReading, limit: Self.maxOutput)
-        if finished.wait(timeout: .now() + limit) == .timedOut {
-            process.terminate()
-            if finished.wait(timeout: .now() + 1) == .timedOut { kill(process.processIdentifier, SIGKILL) }
-            // Not waiting for the pipes: a grandchild the helper started may hold them open for as long as it likes.
             throw CredentialError(message: "credential_process of profile \(profileName) (\(program)) did not finish within \(Int(limit.rounded(.up))) s",
                                   transient: true)
         }
-        collected.wait()
-        guard process.terminationStatus == 0 else {
+        guard outcome.status == 0 else {
             // The helper's stderr is its own diagnostics; keep it short and never echo stdout (it may hold secrets).
-            let text = String(decoding: collected.errorOutput.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw CredentialError(message: "credential_process of profile \(profileName) (\(program)) exited with \(process.terminationStatus)"
+            let text = String(decoding: outcome.errorOutput.prefix(500), as: UTF8.self).trimmingWhitespaceAndNewlines()
+            throw CredentialError(message: "credential_process of profile \(profileName) (\(program)) exited with \(outcome.status)"
                                   + (text.isEmpty ? "" : ": \(text)"))
         }
-        guard !collected.overflowed else {
+        guard !outcome.overflowed else {
             throw CredentialError(message: "credential_process of profile \(profileName) wrote more than \(Self.maxOutput) bytes")
         }
-        return collected.output
+        return Data(outcome.output)
     }
 
     /// `{"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken"?, "Expiration"?}`.
     static func parse(_ data: Data, profileName: String) throws -> Credentials {
         let what = "credential_process of profile \(profileName)"
-        guard let object = try? JSONSerialization.jsonObject(with: data), let root = object as? [String: Any] else {
+        guard let root = (try? JSONValue.parse(data))?.objectValue else {
             throw CredentialError(message: "\(what) did not print a JSON object")
         }
-        guard (root["Version"] as? NSNumber)?.intValue == 1, !(root["Version"] is String) else {
+        guard root["Version"]?.int64Value == 1 else {
             throw CredentialError(message: "\(what) printed an unsupported Version (expected 1)")
         }
         return try CredentialDocument.parse(data, source: "credential_process (profile \(profileName))", what: what)
@@ -131,49 +119,12 @@ public struct ProcessCredentialProvider: CredentialProvider {
         if program.contains("/") { return FileManager.default.isExecutableFile(atPath: program) ? program : nil }
         for directory in path.split(separator: ":") where !directory.isEmpty {
             let candidate = "\(directory)/\(program)"
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+            var isDirectory = false
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory,
                FileManager.default.isExecutableFile(atPath: candidate) {
                 return candidate
             }
         }
         return nil
     }
-}
-
-/// Reads a child's stdout and stderr on background threads until EOF, keeping at most `limit` bytes of each.
-final class PipeCollector: @unchecked Sendable {
-    private let group = DispatchGroup()
-    private let lock = NSLock()
-    private var out = Data()
-    private var err = Data()
-    private var tooMuch = false
-
-    init(stdout: FileHandle, stderr: FileHandle, limit: Int) {
-        for (handle, isOut) in [(stdout, true), (stderr, false)] {
-            group.enter()
-            Thread.detachNewThread { [self] in
-                defer { group.leave() }
-                while true {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { break }
-                    lock.lock()
-                    if isOut {
-                        if out.count + chunk.count <= limit { out.append(chunk) } else { tooMuch = true }
-                    } else if err.count < limit {
-                        err.append(chunk.prefix(limit - err.count))
-                    }
-                    lock.unlock()
-                }
-            }
-        }
-    }
-
-    func wait() {
-        _ = group.wait(timeout: .now() + 5)
-    }
-
-    var output: Data { lock.lock(); defer { lock.unlock() }; return out }
-    var errorOutput: Data { lock.lock(); defer { lock.unlock() }; return err }
-    var overflowed: Bool { lock.lock(); defer { lock.unlock() }; return tooMuch }
 }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 
 /// Which proxy libcurl will use for a URL, read from the same variables curl reads, so doctor can say it.
 public enum ProxyEnvironment {
@@ -21,9 +26,9 @@ public enum ProxyEnvironment {
 
     /// curl's `NO_PROXY` matching by name: `*`, an exact host, or a domain suffix (`example.com` and `.example.com`).
     static func bypasses(host: String, noProxy: String) -> Bool {
-        let target = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        let target = host.trimmingBrackets().lowercased()
         for rawEntry in noProxy.split(separator: ",") {
-            var entry = rawEntry.trimmingCharacters(in: .whitespaces).lowercased()
+            var entry = rawEntry.trimmingWhitespace().lowercased()
             if entry == "*" { return true }
             if entry.hasPrefix(".") { entry.removeFirst() }
             if entry.isEmpty { continue }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Keeps calls under the service's rate quota the way AWS enforces it: a token bucket that refills `perSecond`
 /// tokens a second and holds at most `perSecond`, so a run may burst up to one second's worth of calls at once and

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 
 /// The one place that decides what of a request may be shown: secrets never reach any output.
 public enum Redactor {
@@ -16,7 +21,7 @@ public enum Redactor {
     /// A header line safe to log.
     public static func header(_ line: String) -> String {
         guard let colon = line.firstIndex(of: ":") else { return line }
-        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+        let name = line[..<colon].trimmingWhitespace().lowercased()
         return secretHeaders.contains(name) ? "\(line[..<colon]): <redacted>" : line
     }
 
@@ -24,7 +29,7 @@ public enum Redactor {
     public static func scrub(_ text: String, secrets: [String] = []) -> String {
         var out = url(text)
         for secret in secrets where secret.count >= 4 {
-            out = out.replacingOccurrences(of: secret, with: "<redacted>")
+            out = out.replacing(secret, with: "<redacted>")
         }
         return out
     }
@@ -34,7 +39,7 @@ public enum Redactor {
         guard text.contains("://"), text.contains("@") else { return text }
         var out = ""
         var rest = Substring(text)
-        while let schemeEnd = rest.range(of: "://") {
+        while let schemeEnd = rest.firstRange(of: "://") {
             out += rest[..<schemeEnd.upperBound]
             rest = rest[schemeEnd.upperBound...]
             let authorityEnd = rest.firstIndex(where: { "/?# \t\n\"'".contains($0) }) ?? rest.endIndex

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Verification
 
 /// Writes the `BatchCheckLayerAvailability` JSON body directly as bytes: Foundation's JSONSerialization cost more per call

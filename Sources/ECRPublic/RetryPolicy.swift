@@ -1,4 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 
 /// AWS SDK "standard" retry mode: attempts, full-jitter exponential backoff and a retry budget.
 public struct RetryPolicy: Sendable {
@@ -72,10 +80,10 @@ enum ErrorClassifier {
     static func errorCode(body: Data, headers: [String: String]) -> (code: String?, message: String?) {
         var code: String?
         var message: String?
-        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
-            if let type = object["__type"] as? String { code = normalise(type) }
-            if code == nil, let value = object["code"] as? String { code = normalise(value) }
-            message = (object["message"] as? String) ?? (object["Message"] as? String)
+        if let object = (try? JSONValue.parse(body))?.objectValue {
+            if let type = object["__type"]?.stringValue { code = normalise(type) }
+            if code == nil, let value = object["code"]?.stringValue { code = normalise(value) }
+            message = object["message"]?.stringValue ?? object["Message"]?.stringValue
         }
         if code == nil, let header = headers["x-amzn-errortype"] { code = normalise(header) }
         return (code, message)
@@ -85,7 +93,7 @@ enum ErrorClassifier {
         var value = Substring(raw)
         if let colon = value.firstIndex(of: ":") { value = value[..<colon] }
         if let hash = value.lastIndex(of: "#") { value = value[value.index(after: hash)...] }
-        return value.trimmingCharacters(in: .whitespaces)
+        return value.trimmingWhitespace()
     }
 
     static func classify(status: Int, body: Data, headers: [String: String]) -> AttemptOutcome {

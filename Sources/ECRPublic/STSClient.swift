@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 
 /// AWS STS over its query protocol (form POST, XML answer): the web-identity and assume-role exchanges of the chain.
 struct STSClient {
@@ -94,15 +99,13 @@ struct STSClient {
             guard attempt < Self.maxAttempts, http.deadline.map({ $0.timeIntervalSinceNow > 1 }) ?? true else {
                 throw CredentialError(message: "STS \(operation) at \(url) failed after \(attempt) attempt(s): \(retryReason)", transient: true)
             }
-            Thread.sleep(forTimeInterval: RetryPolicy().delay(afterAttempt: attempt))
+            Pause.seconds(RetryPolicy().delay(afterAttempt: attempt))
         }
     }
 
     /// `application/x-www-form-urlencoded` with the unreserved set of RFC 3986 (what botocore sends).
     static func formEncode(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        PercentEncoding.encode(value, keeping: PercentEncoding.unreserved)
     }
 
     /// `<…Result><Credentials><AccessKeyId/>…</Credentials>` of either operation.
@@ -129,21 +132,21 @@ struct STSClient {
 /// Just enough XML for STS's small fixed answers: the text of the first `<name>…</name>`, entities decoded.
 enum XMLText {
     static func element(_ name: String, in xml: String) -> String? {
-        guard let open = xml.range(of: "<\(name)>") ?? openTagWithAttributes(name, in: xml),
-              let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
-        return decode(String(xml[open.upperBound..<close.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines))
+        guard let open = xml.firstRange(of: "<\(name)>") ?? openTagWithAttributes(name, in: xml),
+              let close = xml[open.upperBound...].firstRange(of: "</\(name)>") else { return nil }
+        return decode(xml[open.upperBound..<close.lowerBound].trimmingWhitespaceAndNewlines())
     }
 
     private static func openTagWithAttributes(_ name: String, in xml: String) -> Range<String.Index>? {
-        guard let start = xml.range(of: "<\(name) "), let end = xml.range(of: ">", range: start.upperBound..<xml.endIndex) else { return nil }
+        guard let start = xml.firstRange(of: "<\(name) "), let end = xml[start.upperBound...].firstRange(of: ">") else { return nil }
         return start.lowerBound..<end.upperBound
     }
 
     static func decode(_ text: String) -> String {
         guard text.contains("&") else { return text }
-        return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
-            .replacingOccurrences(of: "&#xD;", with: "\r").replacingOccurrences(of: "&#xA;", with: "\n")
-            .replacingOccurrences(of: "&amp;", with: "&")
+        return text.replacing("&lt;", with: "<").replacing("&gt;", with: ">")
+            .replacing("&quot;", with: "\"").replacing("&apos;", with: "'")
+            .replacing("&#xD;", with: "\r").replacing("&#xA;", with: "\n")
+            .replacing("&amp;", with: "&")
     }
 }

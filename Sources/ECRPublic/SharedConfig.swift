@@ -1,4 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 
 /// A shared AWS file that exists but cannot be used: a configuration error (exit 78) naming the file.
 public struct SharedConfigError: Error, Sendable, CustomStringConvertible {
@@ -40,7 +48,7 @@ public struct SharedConfig: Sendable {
 
     /// Reads both files (a missing file is empty, as in the SDKs); `profileFlag` is `--profile`.
     public static func load(environment: [String: String], profileFlag: String?) throws -> SharedConfig {
-        let home = nonEmpty(environment["HOME"]) ?? NSHomeDirectory()
+        let home = nonEmpty(environment["HOME"]) ?? FileManager.default.homeDirectoryForCurrentUser.path
         let configPath = expand(nonEmpty(environment["AWS_CONFIG_FILE"]) ?? "~/.aws/config", home: home)
         let credentialsPath = expand(nonEmpty(environment["AWS_SHARED_CREDENTIALS_FILE"]) ?? "~/.aws/credentials", home: home)
         let (configSections, configExists) = try read(configPath, variable: "AWS_CONFIG_FILE")
@@ -78,14 +86,14 @@ public struct SharedConfig: Sendable {
     }
 
     private static func read(_ path: String, variable: String) throws -> ([String: [String: String]], Bool) {
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return ([:], false) }
-        if isDirectory.boolValue { throw SharedConfigError(message: "\(path) (\(variable)) is a directory, not an AWS config file") }
+        if isDirectory { throw SharedConfigError(message: "\(path) (\(variable)) is a directory, not an AWS config file") }
         // `FileManager.contents` refuses character devices, and /dev/null is a common way to say "no file".
-        guard let data = FileManager.default.contents(atPath: path) ?? FileHandle(forReadingAtPath: path).flatMap({ try? $0.readToEnd() ?? Data() }) else {
+        guard let data = FileManager.default.contents(atPath: path) ?? FileDescriptorReader.readAll(path) else {
             throw SharedConfigError(message: "cannot read \(path) (\(variable)): permission denied or unreadable")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw SharedConfigError(message: "\(path) (\(variable)) is not UTF-8 text")
         }
         do {
@@ -103,7 +111,7 @@ public struct SharedConfig: Sendable {
 
     static func nonEmpty(_ value: String?) -> String? {
         guard let value else { return nil }
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmingWhitespace()
         return trimmed.isEmpty ? nil : trimmed
     }
 }

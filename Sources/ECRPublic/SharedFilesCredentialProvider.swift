@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Laptop profiles: `~/.aws/credentials` and `~/.aws/config` — static keys, `credential_process`, and roles assumed
 /// from a source profile, a credential source or a web identity token file — in botocore's order.
@@ -67,7 +71,7 @@ public struct SharedFilesCredentialProvider: CredentialProvider {
     private func assumeRole(_ roleArn: String, profile: [String: String], name: String, chain: [String]) throws -> Credentials {
         let sessionName = SharedConfig.nonEmpty(profile["role_session_name"]) ?? WebIdentityCredentialProvider.generatedSessionName()
         if let tokenFile = SharedConfig.nonEmpty(profile["web_identity_token_file"]) {
-            let home = SharedConfig.nonEmpty(environment["HOME"]) ?? NSHomeDirectory()
+            let home = SharedConfig.nonEmpty(environment["HOME"]) ?? FileManager.default.homeDirectoryForCurrentUser.path
             let provider = WebIdentityCredentialProvider(tokenFile: SharedConfig.expand(tokenFile, home: home), roleArn: roleArn,
                                                          sessionName: sessionName, origin: "profile \(name)", sts: sts)
             guard case .found(let credentials) = try provider.resolve() else {

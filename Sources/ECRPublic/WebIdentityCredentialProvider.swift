@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 
 /// OIDC in CI (GitHub Actions, GitLab `id_tokens`, EKS IRSA): exchanges the token file for role credentials with STS.
 public struct WebIdentityCredentialProvider: CredentialProvider {
@@ -36,7 +41,7 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
         guard let data = FileManager.default.contents(atPath: tokenFile) else {
             throw CredentialError(message: "cannot read the web identity token file \(tokenFile)")
         }
-        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
         guard !token.isEmpty else { throw CredentialError(message: "the web identity token file \(tokenFile) is empty") }
         let session = sessionName ?? Self.generatedSessionName()
         let credentials = try sts.assumeRoleWithWebIdentity(roleArn: roleArn, sessionName: session, token: token,

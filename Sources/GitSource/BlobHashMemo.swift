@@ -1,4 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 
 /// Remembers, across runs, what each git blob hashes to. A blob id names its content, so an entry never goes stale; a
@@ -15,7 +22,7 @@ final class BlobHashMemo {
     private var added = 0
 
     init(directory: String) {
-        path = (directory as NSString).appendingPathComponent(BlobHashMemo.fileName)
+        path = directory.appendingPath(BlobHashMemo.fileName)
     }
 
     func lookup(_ key: BlobHashKey) -> BlobHash? {
@@ -53,7 +60,7 @@ final class BlobHashMemo {
             text.append(contentsOf: String(hash.size).utf8)
             text.append(UInt8(ascii: "\n"))
         }
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = path.parentPath
         let temporary = path + ".\(getpid()).tmp"
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

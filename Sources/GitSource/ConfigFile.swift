@@ -1,6 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import ImageModel
-import Yams
 
 /// A `.verify-layers.yml` problem: exit 78, naming the key and line.
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
@@ -17,19 +18,20 @@ public enum ConfigFile {
     public static func parse(_ text: String, source: String) throws -> ToolConfig {
         var config = ToolConfig()
         config.source = source
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try YAMLReader.read(text)
         } catch {
             throw ConfigError(message: "\(source): invalid YAML: \(error)")
         }
         guard let root else { return config }
-        if root.null != nil, case .scalar = root { return config }
+        if root.isNull { return config }
         guard let mapping = root.mapping else {
             throw ConfigError(message: "\(source):\(line(root)): the file must be a mapping of keys (\(topKeys.joined(separator: ", ")))")
         }
-        for (keyNode, value) in mapping {
-            let key = keyNode.string ?? ""
+        for pair in mapping {
+            let (keyNode, value) = (pair.key, pair.value)
+            let key = keyNode.scalar ?? ""
             let at = "\(source):\(line(keyNode))"
             guard topKeys.contains(key) else {
                 throw ConfigError(message: "\(at): unknown key `\(key)` (known keys: \(topKeys.joined(separator: ", ")))")
@@ -61,19 +63,20 @@ public enum ConfigFile {
         return config
     }
 
-    private static func imageMapping(_ node: Node, source: String) throws -> ImageMapping {
+    private static func imageMapping(_ node: YAMLNode, source: String) throws -> ImageMapping {
         let at = "\(source):\(line(node))"
         guard let mapping = node.mapping else { throw ConfigError(message: "\(at): each `images` entry must be a mapping with `path` and `repository`") }
         var path: String?
         var repository: String?
         var registry: String?
-        for (keyNode, value) in mapping {
-            let key = keyNode.string ?? ""
+        for pair in mapping {
+            let (keyNode, value) = (pair.key, pair.value)
+            let key = keyNode.scalar ?? ""
             let keyAt = "\(source):\(line(keyNode))"
             switch key {
             case "path":
                 let text = try string(value, key: "images.path", at: keyAt)
-                guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw ConfigError(message: "\(keyAt): `images.path` must not be empty") }
+                guard !text.trimmingWhitespace().isEmpty else { throw ConfigError(message: "\(keyAt): `images.path` must not be empty") }
                 path = text
             case "repository":
                 let name = try string(value, key: "images.repository", at: keyAt)
@@ -96,64 +99,47 @@ public enum ConfigFile {
         return ImageMapping(path: path, repository: repository, registry: registry)
     }
 
-    /// The 1-based line of a node (Yams marks are already 1-based).
-    static func line(_ node: Node) -> Int {
-        max(1, node.mark?.line ?? 1)
+    /// The 1-based line of a node.
+    static func line(_ node: YAMLNode) -> Int {
+        max(1, node.line)
     }
 
-    /// The YAML type a plain scalar resolved to (`yes` is a bool, `0x10` an int), so `repository: yes` is a type error.
-    private static func resolvedType(_ node: Node) -> String {
-        node.tag.description
-    }
-
-    private static func isNull(_ node: Node) -> Bool {
-        guard case .scalar = node else { return false }
-        return resolvedType(node) == Tag.Name.null.rawValue
+    private static func isNull(_ node: YAMLNode) -> Bool {
+        node.isNull
     }
 
     /// A string, or a number written without quotes (an account id): not a bool, null, list or mapping.
-    private static func string(_ node: Node, key: String, at: String) throws -> String {
-        guard case .scalar(let scalar) = node else {
-            throw ConfigError(message: "\(at): `\(key)` must be a string, not a \(kind(node))")
+    private static func string(_ node: YAMLNode, key: String, at: String) throws -> String {
+        guard let scalar = node.scalar else {
+            throw ConfigError(message: "\(at): `\(key)` must be a string, not a \(node.kind)")
         }
-        let type = resolvedType(node)
-        guard type == Tag.Name.str.rawValue || type == Tag.Name.int.rawValue else {
-            throw ConfigError(message: "\(at): `\(key)` must be a string, not \(scalar.string.debugQuoted) (a YAML \(type.split(separator: ":").last ?? "value"); quote it)")
+        guard node.tag == .str || node.tag == .int else {
+            throw ConfigError(message: "\(at): `\(key)` must be a string, not \(scalar.debugQuoted) (a YAML \(node.tag.rawValue); quote it)")
         }
-        return scalar.string
+        return scalar
     }
 
-    private static func bool(_ node: Node, key: String, at: String) throws -> Bool {
-        guard case .scalar(let scalar) = node, resolvedType(node) == Tag.Name.bool.rawValue, let value = node.bool else {
+    private static func bool(_ node: YAMLNode, key: String, at: String) throws -> Bool {
+        guard let value = node.bool else {
             throw ConfigError(message: "\(at): `\(key)` must be true or false, not \(describe(node))")
         }
-        _ = scalar
         return value
     }
 
     /// `1h`, `30m`, `45s`, `2d`, a bare number of seconds, or 0.
-    private static func duration(_ node: Node, key: String, at: String) throws -> Double {
-        guard case .scalar(let scalar) = node, resolvedType(node) != Tag.Name.bool.rawValue else {
+    private static func duration(_ node: YAMLNode, key: String, at: String) throws -> Double {
+        guard let scalar = node.scalar, node.tag != .bool else {
             throw ConfigError(message: "\(at): `\(key)` must be a duration like 1h, 30m or 0, not \(describe(node))")
         }
-        let text = scalar.string.trimmingCharacters(in: .whitespaces)
+        let text = scalar.trimmingWhitespace()
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         if let value = Double(text), value >= 0, value.isFinite { return value }
         if let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0, value.isFinite { return value * factor }
         throw ConfigError(message: "\(at): `\(key)` must be a duration like 1h, 30m, 45s or 0, not \(text.debugQuoted)")
     }
 
-    private static func kind(_ node: Node) -> String {
-        switch node {
-        case .scalar: return "scalar"
-        case .mapping: return "mapping"
-        case .sequence: return "list"
-        case .alias: return "alias"
-        }
-    }
-
-    private static func describe(_ node: Node) -> String {
-        if case .scalar(let scalar) = node { return scalar.string.debugQuoted }
-        return "a \(kind(node))"
+    private static func describe(_ node: YAMLNode) -> String {
+        if let scalar = node.scalar { return scalar.debugQuoted }
+        return "a \(node.kind)"
     }
 }

@@ -1,5 +1,12 @@
 import CGit2
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 
 /// The kind of a tree entry, reduced to what the scanner cares about.
@@ -27,6 +34,15 @@ public final class GitRepository {
     static let maxOpenTrees = 32
     private var hashCache: [BlobHashKey: BlobHash] = [:]
     private var hashMemo: BlobHashMemo?
+
+    /// The libgit2 this binary runs with (`1.5.1`): statically linked in a release, so `--version --verbose` tells.
+    public static var libraryVersion: String {
+        var major: Int32 = 0
+        var minor: Int32 = 0
+        var revision: Int32 = 0
+        git_libgit2_version(&major, &minor, &revision)
+        return "\(major).\(minor).\(revision)"
+    }
 
     /// Opens the repository containing `path` (searching upwards, like git itself).
     public init(discovering path: String) throws {
@@ -216,7 +232,7 @@ public final class GitRepository {
 
     /// Keeps blob hashes across runs in `<common-dir>/verify-layers/` (see `BlobHashMemo`); call `saveHashMemo()` at the end.
     public func rememberBlobHashes() {
-        if hashMemo == nil { hashMemo = BlobHashMemo(directory: (commonDir as NSString).appendingPathComponent("verify-layers")) }
+        if hashMemo == nil { hashMemo = BlobHashMemo(directory: commonDir.appendingPath("verify-layers")) }
     }
 
     /// Writes new blob hashes back and frees their in-memory copy until they are needed again.

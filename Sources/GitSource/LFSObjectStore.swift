@@ -1,4 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 
 /// What the local LFS store holds for one pointer.
@@ -36,17 +43,16 @@ public struct LFSObjectStore: Sendable {
     }
 
     public func contains(_ pointer: LFSPointer) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path(for: pointer), isDirectory: &isDirectory) && !isDirectory.boolValue
+        var isDirectory = false
+        return FileManager.default.fileExists(atPath: path(for: pointer), isDirectory: &isDirectory) && !isDirectory
     }
 
     /// Reads an object of at most `limit` bytes and checks it against its pointer.
     public func read(_ pointer: LFSPointer, limit: Int64) -> LFSObjectLookup {
         let file = path(for: pointer)
-        guard contains(pointer), let handle = FileHandle(forReadingAtPath: file) else { return .missing }
-        defer { try? handle.close() }
+        guard contains(pointer) else { return .missing }
         let wanted = Int(min(limit, Int64(Int32.max)) + 1)
-        guard let content = try? handle.read(upToCount: wanted) ?? Data() else {
+        guard let content = FileDescriptorReader.read(file, upTo: wanted) else {
             return .corrupt("the local Git LFS object \(file) cannot be read")
         }
         return LFSContent.check(content, against: pointer, limit: limit)

@@ -1,4 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 
 /// The kinds of image output found in a tree.
@@ -396,7 +403,7 @@ public struct LayoutReader {
 
     /// The directory symbolic links must stay inside: the layout or skopeo dir, or the manifest file's directory.
     static func root(of output: ImageOutput) -> String {
-        let path = output.kind == .manifestFile ? (output.path as NSString).deletingLastPathComponent : output.path
+        let path = output.kind == .manifestFile ? output.path.parentPath : output.path
         return path == "." ? "" : path
     }
 

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 #if canImport(Glibc)
 import Glibc
@@ -28,14 +32,14 @@ public final class PositiveResultCache {
     /// `scope` separates answers from different services (the endpoint URL): the emulator's yes is not AWS's.
     public init(commonDir: String, ttl: TimeInterval, scope: String, now: @escaping () -> Date = Date.init,
                 log: ((String) -> Void)? = nil) {
-        directory = (commonDir as NSString).appendingPathComponent(PositiveResultCache.directoryName)
+        directory = commonDir.appendingPath(PositiveResultCache.directoryName)
         self.ttl = ttl
         self.scope = scope
         self.now = now
         self.log = log
     }
 
-    var filePath: String { (directory as NSString).appendingPathComponent(PositiveResultCache.fileName) }
+    var filePath: String { directory.appendingPath(PositiveResultCache.fileName) }
 
     public func isKnownAvailable(_ digest: Digest, in repository: RepositoryRef) -> Bool {
         if loaded == nil { loaded = readEntries() }
@@ -48,10 +52,10 @@ public final class PositiveResultCache {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            log?("cache: cannot create \(directory): \(error.localizedDescription)")
+            log?("cache: cannot create \(directory): \(error)")
             return
         }
-        let lockPath = (directory as NSString).appendingPathComponent(PositiveResultCache.lockName)
+        let lockPath = directory.appendingPath(PositiveResultCache.lockName)
         let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lock >= 0 else {
             log?("cache: cannot open \(lockPath)")
@@ -106,7 +110,7 @@ public final class PositiveResultCache {
             }
         } catch {
             unlink(temporary)
-            log?("cache: cannot write \(temporary): \(error.localizedDescription)")
+            log?("cache: cannot write \(temporary): \(error)")
         }
     }
 

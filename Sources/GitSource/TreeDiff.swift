@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 
 /// One version of an image output: where it is, what kind, and the git id that names its whole content.
@@ -108,7 +112,7 @@ public struct TreeDiff {
     /// An exact config-named manifest file is a new version when the directory holding it (the file and its `blobs/`) changed.
     private func changedManifestFile(_ path: String, commit: WalkedCommit, parentTrees: [ObjectID]) throws -> OutputVersion? {
         guard let file = try entry(at: path, inTree: commit.tree), [.blob, .executable, .symlink].contains(file.kind) else { return nil }
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = path.parentPath
         let content: ObjectID
         var before: [ObjectID] = []
         if directory.isEmpty {

@@ -1,5 +1,9 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Hashes content for local integrity checks (manifests, blobs, LFS objects).
 public enum ContentDigest {

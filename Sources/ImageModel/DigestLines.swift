@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The first line of every short JSON string literal in a document, built in one pass: a manifest with tens of thousands of
 /// descriptors must not be rescanned once per digest.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A parsed JSON document (RFC 8259, strict): a small, allocation-light reader for the hot paths — service answers and
 /// manifests, parsed tens of thousands of times per run — where Foundation's parsers dominated the profile.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A Git LFS pointer (git-lfs `docs/spec.md`): what git holds in place of content kept in the LFS store, so it must be recognised, never parsed as the content.
 public struct LFSPointer: Sendable, Hashable, Codable {

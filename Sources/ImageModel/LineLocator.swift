@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Finds the 1-based line of a string in a document, so findings point at the digest itself.
 public enum LineLocator {

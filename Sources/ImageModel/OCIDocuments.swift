@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A content descriptor as written in manifests and indexes; digest and size stay raw so one bad entry is a finding, not a failed parse.
 public struct Descriptor: Codable, Sendable, Hashable {

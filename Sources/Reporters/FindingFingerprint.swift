@@ -1,5 +1,9 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 
 /// Identities for findings that survive re-runs and unrelated edits, so GitLab and code scanning can tell new problems from

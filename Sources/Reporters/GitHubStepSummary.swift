@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 
 /// What a GitHub Actions step leaves behind besides its log: the Markdown job summary (`$GITHUB_STEP_SUMMARY`, at most

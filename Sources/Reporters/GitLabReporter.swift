@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 
 /// GitLab Code Quality JSON (`artifacts: reports: codequality`), so findings show in merge requests and the pipeline.

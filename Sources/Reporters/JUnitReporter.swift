@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 
 /// JUnit XML (`artifacts: reports: junit`, test-report viewers): one test case per checked image, failing with its findings.
@@ -38,7 +42,7 @@ public struct JUnitReporter: Reporter {
             let open = "    <testcase classname=\"\(XML.attribute(group.path))\" name=\"\(XML.attribute(group.label))\""
             cases += body.isEmpty ? open + "/>\n" : open + ">\n" + body + "    </testcase>\n"
         }
-        let time = String(format: "%.3f", report.summary.durationSeconds)
+        let time = report.summary.durationSeconds.formatted(places: 3)
         let counts = "tests=\"\(groups.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\""
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             + "<testsuites name=\"verify-layers\" \(counts)>\n"

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 
 /// The report formats of SPEC §6; the raw values are the `--format` / `--report` names.

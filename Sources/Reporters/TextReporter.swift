@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 
 /// Human output: every checked image with its findings (only problems under `--quiet`), then the one-line summary of SPEC §6.
@@ -66,7 +70,7 @@ public struct TextReporter: Reporter {
         if summary.unverified > 0 { parts.append("\(summary.unverified) unverified") }
         if summary.skipped > 0 { parts.append("\(summary.skipped) skipped") }
         let line = "\(count(summary.images, "image")), \(count(summary.layers, "layer")) (\(parts.joined(separator: ", "))) in "
-            + String(format: "%.2f", summary.durationSeconds) + "s"
+            + summary.durationSeconds.formatted(places: 2) + "s"
         return summary.exitCode == 0 ? style.green(line) : style.red(line)
     }
 }

@@ -1,4 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 
 /// At most 100 digests of one repository: one `BatchCheckLayerAvailability` call.
@@ -71,7 +78,7 @@ public protocol PositiveCache {
 /// Batches handed from the reader to the registry while reading is still going on, so the first calls overlap the
 /// rest of the scan. Thread-safe: one producer pushes and finishes, one consumer takes.
 public final class BatchStream: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var queue: [LayerBatch] = []
     private var finished = false
 
@@ -105,7 +112,7 @@ public final class BatchStream: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if queue.isEmpty && !finished && timeout > 0 {
-            _ = condition.wait(until: Date().addingTimeInterval(timeout))
+            condition.wait(seconds: timeout)
         }
         let taken = queue
         queue.removeAll()

@@ -1,4 +1,12 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 
 /// What an unverifiable result does (`--on-error`).
@@ -47,12 +55,11 @@ public struct Verifier {
         let box = AnswerBox()
         let done = DispatchSemaphore(value: 0)
         let registry = self.registry
-        let worker = Thread {
+        let work = {
             box.answers = registry.check(stream: stream)
             done.signal()
         }
-        worker.stackSize = 8 << 20
-        worker.start()
+        if !WorkerThread.start(stackSize: 8 << 20, work) { work() }
         let scan: ScanResult
         do {
             scan = try read { image in stream.push(plan.add(image)) }

@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GitSource
 
 /// `verify-layers ci`: checks what a GitHub Actions or GitLab CI run introduced, in the format that environment reads.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Reporters
 
 /// What a CI run asks to check, read from GitHub Actions' or GitLab CI's environment: a base..head range when the

@@ -1,4 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ImageModel
 import Reporters
 
@@ -8,7 +15,8 @@ import Reporters
 enum CIOutputs {
     static func writeGitHub(_ report: RunReport, environment: [String: String]) {
         if let path = environment["GITHUB_STEP_SUMMARY"], !path.isEmpty {
-            let existing = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+            var info = stat()
+            let existing = stat(path, &info) == 0 ? Int(info.st_size) : 0
             let markdown = GitHubStepSummary.markdown(report, byteLimit: GitHubStepSummary.byteLimit - existing)
             if markdown.isEmpty {
                 Console.err("verify-layers: warning: the step summary is already near GitHub's 1 MiB limit; nothing added")
@@ -29,19 +37,25 @@ enum CIOutputs {
                 return
             }
         }
-        do {
-            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-            defer { try? handle.close() }
-            let end = try handle.seekToEnd()
-            var data = Data(text.utf8)
-            if end > 0 {
-                try handle.seek(toOffset: end - 1)
-                if let last = try handle.read(upToCount: 1), last != Data("\n".utf8) { data.insert(0x0A, at: 0) }
-                try handle.seekToEnd()
+        let fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC)
+        guard fd >= 0 else {
+            Console.err("verify-layers: warning: cannot write the \(what) file \(path): \(String(cString: strerror(errno)))")
+            return
+        }
+        defer { close(fd) }
+        var bytes = Array(text.utf8)
+        let end = lseek(fd, 0, SEEK_END)
+        var last: UInt8 = 0x0A
+        if end > 0, pread(fd, &last, 1, end - 1) == 1, last != 0x0A { bytes.insert(0x0A, at: 0) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else {
+                Console.err("verify-layers: warning: cannot write the \(what) file \(path): \(String(cString: strerror(errno)))")
+                return
             }
-            try handle.write(contentsOf: data)
-        } catch {
-            Console.err("verify-layers: warning: cannot write the \(what) file \(path): \(error.localizedDescription)")
+            written += count
         }
     }
 }

@@ -1,5 +1,9 @@
 import ECRPublic
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension SharedOptions {
     /// Resolves the client's endpoint, retries, trust store and credential chain; a bad setting exits 78 before any connection.

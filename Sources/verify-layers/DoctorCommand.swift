@@ -1,6 +1,13 @@
 import ArgumentParser
 import ECRPublic
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GitSource
 import ImageModel
 import Verification
@@ -23,7 +30,7 @@ struct DoctorCommand: ParsableCommand {
         try runReportingFailures {
             let environment = ProcessInfo.processInfo.environment
             let started = Date()
-            var lines: [(String, String)] = [("version", "verify-layers \(VerifyLayers.version)")]
+            var lines: [(String, String)] = [("version", BuildStamp.versionLine)] + BuildStamp.libraries
             var code: Int32 = 0
 
             // The repository and its config: optional for doctor, which also helps outside a checkout.
@@ -89,7 +96,7 @@ struct DoctorCommand: ParsableCommand {
             var described = "\(credentials.source), access key \(Redactor.maskAccessKey(credentials.accessKeyId))"
             described += credentials.sessionToken == nil ? ", no session token" : ", session token present"
             if let expiration = credentials.expiration {
-                described += ", expires \(ISO8601DateFormatter().string(from: expiration))"
+                described += ", expires \(expiration.formatted(Date.ISO8601FormatStyle()))"
             }
             lines.append(("credentials", described))
 
@@ -140,6 +147,9 @@ struct DoctorCommand: ParsableCommand {
 
     static func render(_ lines: [(String, String)]) -> String {
         let width = (lines.map(\.0.count).max() ?? 0) + 1
-        return lines.map { key, value in (key + ":").padding(toLength: width + 1, withPad: " ", startingAt: 0) + value }.joined(separator: "\n") + "\n"
+        return lines.map { key, value in
+            let label = key + ":"
+            return label + String(repeating: " ", count: max(1, width + 1 - label.count)) + value
+        }.joined(separator: "\n") + "\n"
     }
 }

@@ -1,5 +1,12 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// An error that ends the run with a documented exit code and one clear message.
 struct Failure: Error {
@@ -15,11 +22,27 @@ struct Failure: Error {
 /// The only place that writes to the terminal.
 enum Console {
     static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        write(text, to: STDOUT_FILENO)
     }
 
     static func err(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        write(text.hasSuffix("\n") ? text : text + "\n", to: STDERR_FILENO)
+    }
+
+    /// stderr as is, without a line break (the progress line redraws itself).
+    static func writeErr(_ text: String) {
+        write(text, to: STDERR_FILENO)
+    }
+
+    /// Unbuffered, all of it: output and exit code must agree even when the process ends right after.
+    private static func write(_ text: String, to fd: Int32) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return }
+            bytes = bytes.dropFirst(count)
+        }
     }
 
     static var stdoutIsTTY: Bool { isatty(STDOUT_FILENO) == 1 }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 import GitSource
 
 /// The installed pre-push hook: a few lines of POSIX sh that fail loudly when the binary is gone, run a kept foreign
@@ -31,11 +36,11 @@ enum HookScript {
             if path == "~" || path.hasPrefix("~/"), let home { path = home + path.dropFirst() }
             if !path.hasPrefix("/") {
                 let base = repository.workdir ?? repository.gitDir
-                path = (base as NSString).appendingPathComponent(path)
+                path = base.appendingPath(path)
             }
-            return (path as NSString).standardizingPath
+            return path.standardizedPath
         }
-        return ((repository.commonDir as NSString).appendingPathComponent("hooks") as NSString).standardizingPath
+        return repository.commonDir.appendingPath("hooks").standardizedPath
     }
 
     static func isOurs(_ data: Data) -> Bool {

@@ -1,5 +1,13 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 import GitSource
 
 /// `verify-layers install`: puts the pre-push hook where git will run it, keeping (and chaining) a foreign hook.
@@ -30,8 +38,8 @@ struct InstallCommand: ParsableCommand {
 /// The hook files in one hooks directory and the moves install/uninstall make; every step says what it did.
 struct HookFiles {
     let directory: String
-    var hook: String { (directory as NSString).appendingPathComponent("pre-push") }
-    var kept: String { (directory as NSString).appendingPathComponent(HookScript.chainedName) }
+    var hook: String { directory.appendingPath("pre-push") }
+    var kept: String { directory.appendingPath(HookScript.chainedName) }
 
     static func openRepository() throws -> GitRepository {
         do {
@@ -52,12 +60,12 @@ struct HookFiles {
         do {
             try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw Failure.config("cannot create the hooks directory \(directory): \(error.localizedDescription)")
+            throw Failure.config("cannot create the hooks directory \(directory): \(error)")
         }
         var messages: [String] = []
         if occupied(hook) {
-            var isDirectory: ObjCBool = false
-            if manager.fileExists(atPath: hook, isDirectory: &isDirectory), isDirectory.boolValue {
+            var isDirectory = false
+            if manager.fileExists(atPath: hook, isDirectory: &isDirectory), isDirectory {
                 throw Failure.config("\(hook) is a directory; remove it and run install again")
             }
             let current = manager.contents(atPath: hook) ?? Data()
@@ -110,7 +118,7 @@ struct HookFiles {
             guard rename(temporary, hook) == 0 else { throw POSIXFailure(errno: errno) }
         } catch {
             try? manager.removeItem(atPath: temporary)
-            throw Failure.config("cannot write \(hook): \(error.localizedDescription)")
+            throw Failure.config("cannot write \(hook): \(error)")
         }
     }
 

@@ -1,5 +1,13 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ImageModel
 import GitSource
 
 /// `verify-layers pre-push <remote> [<url>]`: git's pre-push protocol (SPEC §1.1), short like git-lfs's: honour the skip
@@ -29,7 +37,7 @@ struct PrePushCommand: ParsableCommand {
             return
         }
         try runReportingFailures {
-            let input = isatty(STDIN_FILENO) == 1 ? "" : String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            let input = isatty(STDIN_FILENO) == 1 ? "" : String(decoding: FileDescriptorReader.readAll("/dev/stdin") ?? Data(), as: UTF8.self)
             let lines = try PushLine.parse(input)
             let context = try RunContext(options: options, environment: environment)
             let requests = try requests(for: lines, context: context, environment: environment)
@@ -81,7 +89,7 @@ struct PrePushCommand: ParsableCommand {
 enum PushSkip {
     static func isSet(_ value: String?) -> Bool {
         guard let value else { return false }
-        return ["1", "true", "yes", "on"].contains(value.trimmingCharacters(in: .whitespaces).lowercased())
+        return ["1", "true", "yes", "on"].contains(value.trimmingWhitespace().lowercased())
     }
 }
 
@@ -96,7 +104,7 @@ struct PushLine: Equatable {
     static func parse(_ input: String) throws -> [PushLine] {
         var lines: [PushLine] = []
         for (number, raw) in input.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = raw.trimmingWhitespaceAndNewlines()
             if text.isEmpty { continue }
             let fields = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             guard fields.count == 4, let local = ObjectID(hex: fields[1]), let remote = ObjectID(hex: fields[3]) else {

@@ -1,10 +1,16 @@
 import Dispatch
+import ImageModel
+import Verification
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A one-line status on stderr that appears only when a run takes more than a moment and stderr is a terminal:
 /// a quick push stays silent, and hook logs and CI never see carriage returns.
 final class ProgressLine: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = ConditionLock()
     private var stage = ""
     private var shown = false
     private var finished = false
@@ -39,7 +45,7 @@ final class ProgressLine: @unchecked Sendable {
         finished = true
         timer?.cancel()
         timer = nil
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if shown { Console.writeErr("\r\u{1B}[K") }
     }
 
     private func draw() {
@@ -47,8 +53,8 @@ final class ProgressLine: @unchecked Sendable {
         defer { lock.unlock() }
         guard !finished, !stage.isEmpty else { return }
         shown = true
-        let elapsed = String(format: "%.1fs", Date().timeIntervalSince(started))
-        FileHandle.standardError.write(Data("\r\u{1B}[Kverify-layers: \(stage)… \(elapsed)".utf8))
+        let elapsed = Date().timeIntervalSince(started).formatted(places: 1) + "s"
+        Console.writeErr("\r\u{1B}[Kverify-layers: \(stage)… \(elapsed)")
     }
 
     deinit {

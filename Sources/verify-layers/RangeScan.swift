@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GitSource
 import ImageModel
 import Reporters
@@ -101,7 +105,7 @@ enum RangeSyntax {
         if text.contains("...") {
             throw Failure.usage("--range \(text.debugDescription): symmetric ranges (A...B) are not supported; use A..B")
         }
-        guard let separator = text.range(of: "..") else {
+        guard let separator = text.firstRange(of: "..") else {
             throw Failure.usage("--range \(text.debugDescription) must look like A..B (commits reachable from B and not from A)")
         }
         let base = String(text[..<separator.lowerBound])

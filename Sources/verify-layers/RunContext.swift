@@ -1,5 +1,12 @@
 import ECRPublic
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GitSource
 import ImageModel
 import Reporters
@@ -121,7 +128,7 @@ struct RunContext {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: spec.path), options: .atomic)
             } catch {
-                throw Failure.config("cannot write report \(spec.path): \(error.localizedDescription)")
+                throw Failure.config("cannot write report \(spec.path): \(error)")
             }
         }
         return report.summary.exitCode

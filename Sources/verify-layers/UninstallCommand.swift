@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `verify-layers uninstall`: removes our hook and puts back the foreign hook install kept; leaves others' hooks alone.
 struct UninstallCommand: ParsableCommand {
