@@ -89,7 +89,7 @@ public struct ContainerCredentialProvider: CredentialProvider {
             token = value.trimmingWhitespace()
         }
         guard let token, !token.isEmpty else { return nil }
-        guard !token.contains("\r"), !token.contains("\n") else {
+        guard !token.utf8.contains(0x0D), !token.utf8.contains(0x0A) else {
             throw CredentialError(message: "the container authorization token contains a line break and cannot be sent as a header")
         }
         return token

@@ -48,7 +48,7 @@ public struct LFSPointer: Sendable, Hashable, Codable {
                 guard !value.isEmpty, value.utf8.count <= 19, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = Int64(value) else { return nil }
                 size = number
             default:
-                guard !value.contains("\r") else { return nil }
+                guard !value.utf8.contains(0x0D) else { return nil }
             }
         }
         guard let oid, let size else { return nil }
