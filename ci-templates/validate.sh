@@ -3,6 +3,8 @@
 #   - ci-templates/github: action.yml against the GitHub Actions metadata schema, example-workflow.yml against the
 #     workflow schema, both through actionlint (the action's steps as an equivalent workflow), with shellcheck on every
 #     `run:` script;
+#   - .github/workflows (the project's own CI and release) against the workflow schema and through actionlint, and
+#     the shell scripts that build and test releases (packaging/, the action's install.sh) through shellcheck;
 #   - ci-templates/gitlab: each YAML document (the `spec: inputs:` header and the job) against the GitLab CI schema,
 #     and every script block through shellcheck as POSIX sh;
 #   - the SARIF written by a real run of verify-layers (against the bundled ECR Public emulator) against the
@@ -36,6 +38,13 @@ check-jsonschema --builtin-schema vendor.github-workflows ci-templates/github/ex
 actionlint ci-templates/github/example-workflow.yml
 python3 ci-templates/composite_as_workflow.py ci-templates/github/action.yml >"$work/action-as-workflow.yml"
 actionlint -stdin-filename ci-templates/github/action.yml - <"$work/action-as-workflow.yml"
+
+echo "validate: the project's workflows and release scripts"
+for workflow in .github/workflows/*.yml; do
+  check-jsonschema --builtin-schema vendor.github-workflows "$workflow"
+  actionlint "$workflow"
+done
+shellcheck -x packaging/*.sh packaging/testlib.sh ci-templates/github/*.sh bench/startup.sh
 
 echo "validate: GitLab template"
 python3 - "$work" ci-templates/gitlab/*.yml <<'PY'

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Checks that a release binary is relocatable and lean (run by `make dist` on what it built, and by the dist tests):
+#   - its dynamic section needs only glibc's libraries, libgcc_s, libstdc++ and libcurl.so.4: nothing from the Swift
+#     toolchain, no libgit2 (whose soname changes with each release), no ICU, and no RPATH/RUNPATH;
+#   - it holds no ICU data (FoundationInternationalization is never linked: the sources import FoundationEssentials);
+#   - it is stripped and within the size budget below.
+# Usage: packaging/check-binary.sh path/to/verify-layers
+set -euo pipefail
+binary=$1
+# Measured: 15.9 MB stripped on amd64 with Swift 6.3.1 (Swift runtime + FoundationEssentials + swift-crypto's BoringSSL
+# + libgit2/libssh2/OpenSSL libcrypto/mbedTLS + libyaml); the budget leaves ~25 % room. ICU alone would add 40 MB.
+budget_bytes=${VERIFY_LAYERS_SIZE_BUDGET:-20000000}
+allowed='^(libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|ld-linux[-a-z0-9_]*\.so\.[0-9]+|libgcc_s\.so\.1|libstdc\+\+\.so\.6|libcurl\.so\.4)$'
+status=0
+fail() { echo "check-binary: $*" >&2; status=1; }
+
+while read -r needed; do
+  [[ $needed =~ $allowed ]] || fail "$binary needs $needed (allowed: glibc, libgcc_s, libstdc++, libcurl.so.4)"
+done < <(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+if readelf -d "$binary" | grep -Eq '\((RPATH|RUNPATH)\)'; then fail "$binary has an RPATH/RUNPATH"; fi
+if readelf -d "$binary" | grep -Eqi 'swift|git2|icu'; then fail "$binary's dynamic section names the Swift toolchain, libgit2 or ICU"; fi
+if grep -aq 'icudt[0-9][0-9]' "$binary"; then fail "$binary contains ICU data"; fi
+if readelf -S "$binary" | grep -q '\.symtab'; then fail "$binary is not stripped"; fi
+size=$(stat -c %s "$binary")
+if [ "$size" -gt "$budget_bytes" ]; then fail "$binary is $size bytes, over the budget of $budget_bytes"; fi
+[ "$status" = 0 ] && echo "check-binary: $binary: $size bytes (budget $budget_bytes); needs $(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
+exit "$status"

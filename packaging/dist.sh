@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# make dist: builds every release artifact into dist/ from the checked-out commit, offline:
+#   verify-layers                                    relocatable binary (static Swift runtime, libgit2 and libyaml), stripped
+#   verify-layers-<version>-linux-<arch>.tar.gz      binary, hooks/pre-push, completions, man page, LICENSE, README.md
+#   verify-layers_<version>_<arch>.deb               Debian package (packaging/deb.sh)
+#   verify-layers-<version>-oci-<arch>/              OCI image layout of the tool itself (packaging/image.sh)
+#   verify-layers-<version>-oci-<arch>.tar           the same layout as one file, for a release asset
+#   SHA256SUMS                                       over all of the above
+# Every artifact carries one version (packaging/version.sh) and one timestamp (the commit time, SOURCE_DATE_EPOCH).
+# Needs: the Swift toolchain and the packages in the Makefile's APT_PACKAGES (`make deps-apt`).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+eval "$(packaging/version.sh)"
+export SOURCE_DATE_EPOCH VERSION COMMIT REVISION IMAGE_TAG
+arch=$(dpkg --print-architecture)
+out=${DIST_DIR:-$root/dist}
+work=$root/packaging/work/dist
+scratch=${DIST_SCRATCH_PATH:-$root/.build-dist}
+name=verify-layers-$VERSION-linux-$arch
+
+step() { printf 'dist: %s\n' "$*"; }
+
+rm -rf "$out" "$work"
+mkdir -p "$out" "$work"
+
+# The version every artifact reports: a git-ignored header read by Sources/CBuildStamp (a plain `swift build` has none).
+stamp=Sources/CBuildStamp/release-stamp.h
+unstamp() { rm -f "$root/$stamp"; touch "$root/Sources/CBuildStamp/stamp.c"; }
+trap unstamp EXIT
+printf '#define VL_STAMP_VERSION "%s"\n#define VL_STAMP_COMMIT "%s"\n' "$VERSION" "$COMMIT" >"$stamp"
+touch Sources/CBuildStamp/stamp.c
+
+# libgit2, its dependencies and libyaml from their static archives (packaging/pkgconfig/*.pc).
+export PKG_CONFIG_PATH=$root/packaging/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+
+step "man page (swift-argument-parser's generate-manual plugin; builds the package in release mode)"
+manual_date=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)
+swift package --scratch-path "$scratch" plugin generate-manual --date "$manual_date" \
+  --authors "verify-layers contributors" >"$work/generate-manual.log" 2>&1 || { cat "$work/generate-manual.log" >&2; exit 1; }
+manual=$(find "$scratch/plugins" -name verify-layers.1 -path '*GenerateManual*' -print -quit)
+[ -n "$manual" ] || { echo "dist: the generate-manual plugin wrote no verify-layers.1" >&2; exit 1; }
+
+step "release binary $VERSION ($COMMIT), static Swift runtime"
+swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product verify-layers
+built=$(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/verify-layers
+mkdir -p "$work/files/completions" "$work/files/man"
+strip --strip-all -o "$out/verify-layers" "$built"
+binary=$out/verify-layers
+bash packaging/check-binary.sh "$binary"
+
+step "completions and man page"
+"$binary" --generate-completion-script bash >"$work/files/completions/verify-layers.bash"
+"$binary" --generate-completion-script zsh >"$work/files/completions/_verify-layers"
+"$binary" --generate-completion-script fish >"$work/files/completions/verify-layers.fish"
+cp "$manual" "$work/files/man/verify-layers.1"
+
+# Fixed owner, mode and mtime for every file that goes into an archive.
+normalise() { find "$@" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +; }
+
+step "tarball $name.tar.gz"
+tree=$work/tar/$name
+mkdir -p "$tree/hooks" "$tree/completions" "$tree/man"
+install -m 0755 "$binary" "$tree/verify-layers"
+install -m 0755 hooks/pre-push "$tree/hooks/pre-push"
+install -m 0644 "$work/files/completions/"* "$tree/completions/"
+install -m 0644 "$work/files/man/verify-layers.1" "$tree/man/verify-layers.1"
+install -m 0644 LICENSE README.md "$tree/"
+normalise "$tree"
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" --format=gnu \
+  -C "$work/tar" -cf - "$name" | gzip -9 -n >"$out/$name.tar.gz"
+
+step "Debian package"
+WORK="$work/deb" FILES="$work/files" BINARY="$binary" OUT="$out" bash packaging/deb.sh
+
+step "OCI image layout"
+WORK="$work/image" BINARY="$binary" OUT="$out" bash packaging/image.sh
+
+step "SHA256SUMS"
+(cd "$out" && find . -maxdepth 1 -type f -printf '%P\n' | LC_ALL=C sort | xargs sha256sum >"$work/SHA256SUMS")
+mv "$work/SHA256SUMS" "$out/SHA256SUMS"
+ls -l "$out"
