@@ -46,6 +46,12 @@ for workflow in .github/workflows/*.yml; do
 done
 shellcheck -x packaging/*.sh packaging/testlib.sh ci-templates/github/*.sh bench/startup.sh
 
+echo "validate: shipped modules import FoundationEssentials, never Foundation (it links ICU into the release binary)"
+if find Sources -name '*.swift' -exec awk '/^import Foundation$/ && previous != "#else" { print FILENAME ":" FNR; found = 1 } { previous = $0 } END { exit !found }' {} \; | grep .; then
+  echo "validate: the files above import Foundation outside '#if canImport(FoundationEssentials) … #else'" >&2
+  exit 1
+fi
+
 echo "validate: GitLab template"
 python3 - "$work" ci-templates/gitlab/*.yml <<'PY'
 import json, os, sys
