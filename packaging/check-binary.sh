@@ -7,9 +7,10 @@
 # Usage: packaging/check-binary.sh path/to/verify-layers
 set -euo pipefail
 binary=$1
-# Measured: 15.9 MB stripped on amd64 with Swift 6.3.1 (Swift runtime + FoundationEssentials + swift-crypto's BoringSSL
-# + libgit2/libssh2/OpenSSL libcrypto/mbedTLS + libyaml); the budget leaves ~25 % room. ICU alone would add 40 MB.
-budget_bytes=${VERIFY_LAYERS_SIZE_BUDGET:-20000000}
+# Measured: 26.4 MB stripped on amd64 with Swift 6.3.1 (Swift runtime + FoundationEssentials + swift-crypto's BoringSSL
+# + libgit2, libssh2, OpenSSL's libcrypto, mbedTLS, PCRE2, zlib + libyaml); the budget leaves ~15 % room. With
+# Foundation (ICU data) the same binary was 64 MB stripped.
+budget_bytes=${VERIFY_LAYERS_SIZE_BUDGET:-30000000}
 allowed='^(libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|ld-linux[-a-z0-9_]*\.so\.[0-9]+|libgcc_s\.so\.1|libstdc\+\+\.so\.6|libcurl\.so\.4)$'
 status=0
 fail() { echo "check-binary: $*" >&2; status=1; }

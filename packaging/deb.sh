@@ -4,7 +4,7 @@
 # --root-owner-group, so no fakeroot; every mtime is SOURCE_DATE_EPOCH.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-: "${WORK:?}" "${FILES:?}" "${BINARY:?}" "${OUT:?}" "${VERSION:?}" "${COMMIT:?}" "${SOURCE_DATE_EPOCH:?}"
+: "${WORK:?}" "${FILES:?}" "${BINARY:?}" "${OUT:?}" "${VERSION:?}" "${DEB_VERSION:?}" "${COMMIT:?}" "${SOURCE_DATE_EPOCH:?}"
 # shellcheck source=packaging/project.env
 . "$root/packaging/project.env"
 arch=$(dpkg --print-architecture)
@@ -14,29 +14,35 @@ rm -rf "$WORK"
 mkdir -p "$pkg/DEBIAN" "$doc"
 
 install -D -m 0755 "$BINARY" "$pkg/usr/bin/verify-layers"
-install -D -m 0644 "$FILES/completions/verify-layers.bash" "$pkg/usr/share/bash-completion/completions/verify-layers"
+# bash-completion sources the file: no #! line (lintian: bash-completion-with-hashbang).
+install -d "$pkg/usr/share/bash-completion/completions"
+sed '1{/^#!/d}' "$FILES/completions/verify-layers.bash" >"$pkg/usr/share/bash-completion/completions/verify-layers"
+chmod 0644 "$pkg/usr/share/bash-completion/completions/verify-layers"
 install -D -m 0644 "$FILES/completions/_verify-layers" "$pkg/usr/share/zsh/vendor-completions/_verify-layers"
 install -D -m 0644 "$FILES/completions/verify-layers.fish" "$pkg/usr/share/fish/vendor_completions.d/verify-layers.fish"
 install -d "$pkg/usr/share/man/man1"
 gzip -9 -n -c "$FILES/man/verify-layers.1" >"$pkg/usr/share/man/man1/verify-layers.1.gz"
 install -m 0644 "$root/packaging/deb/copyright" "$doc/copyright"
+install -D -m 0644 "$root/packaging/deb/lintian-overrides" "$pkg/usr/share/lintian/overrides/verify-layers"
 {
-  printf 'verify-layers (%s) unstable; urgency=medium\n\n' "$VERSION"
-  printf '  * Release %s (commit %s); see CHANGELOG.md in the source.\n\n' "$VERSION" "$COMMIT"
+  printf 'verify-layers (%s) unstable; urgency=medium\n\n' "$DEB_VERSION"
+  printf '  * Release %s (commit %s).\n  * See CHANGELOG.md in the source.\n\n' "$VERSION" "$COMMIT"
   printf ' -- %s  %s\n' "$MAINTAINER" "$(LC_ALL=C date -u -R -d "@$SOURCE_DATE_EPOCH")"
 } | gzip -9 -n >"$doc/changelog.Debian.gz"
 chmod 0644 "$doc/changelog.Debian.gz" "$pkg/usr/share/man/man1/verify-layers.1.gz"
 
-# dpkg-shlibdeps reads package names from a debian/control beside it.
+# dpkg-shlibdeps reads package names from a debian/control beside it, and debian/shlibs.local first: libcurl's
+# symbols say 7.66, but verify-layers needs 7.86 (CURLOPT_AWS_SIGV4 as the SigV4 code uses it; SPEC §8).
 mkdir -p "$WORK/debian"
 printf 'Source: verify-layers\n\nPackage: verify-layers\nArchitecture: any\n' >"$WORK/debian/control"
+printf 'libcurl 4 libcurl4 (>= 7.86.0)\n' >"$WORK/debian/shlibs.local"
 depends=$(cd "$WORK" && dpkg-shlibdeps -O -e "$pkg/usr/bin/verify-layers" 2>"$WORK/shlibdeps.log" | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { cat "$WORK/shlibdeps.log" >&2; echo "deb: dpkg-shlibdeps computed no Depends" >&2; exit 1; }
 
 installed_kb=$(du -k -s --apparent-size "$pkg/usr" | cut -f1)
 cat >"$pkg/DEBIAN/control" <<CONTROL
 Package: verify-layers
-Version: $VERSION
+Version: $DEB_VERSION
 Architecture: $arch
 Maintainer: $MAINTAINER
 Installed-Size: $installed_kb
@@ -54,5 +60,5 @@ CONTROL
 chmod 0644 "$pkg/DEBIAN/control" "$pkg/DEBIAN/md5sums"
 find "$pkg" -type d -exec chmod 0755 {} +
 find "$pkg" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-dpkg-deb --root-owner-group -Zxz --build "$pkg" "$OUT/verify-layers_${VERSION}_${arch}.deb" >/dev/null
-echo "deb: verify-layers_${VERSION}_${arch}.deb, Depends: $depends"
+dpkg-deb --root-owner-group -Zxz --build "$pkg" "$OUT/verify-layers_${DEB_VERSION}_${arch}.deb" >/dev/null
+echo "deb: verify-layers_${DEB_VERSION}_${arch}.deb, Depends: $depends"

@@ -19,7 +19,7 @@ eval "$(packaging/version.sh)"
 arch=$(dpkg --print-architecture)
 dist=$root/dist
 tarball=$dist/verify-layers-$VERSION-linux-$arch.tar.gz
-deb=$dist/verify-layers_${VERSION}_$arch.deb
+deb=$dist/verify-layers_${DEB_VERSION}_$arch.deb
 layout=$dist/verify-layers-$VERSION-oci-$arch
 expected="verify-layers $VERSION ($COMMIT)"
 for artifact in "$tarball" "$deb" "$layout/index.json"; do

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make dist: builds every release artifact into dist/ from the checked-out commit, offline:
 #   verify-layers                                    relocatable binary (static Swift runtime, libgit2 and libyaml), stripped
+#                                                    (man page: swift-argument-parser's generate-manual on it)
 #   verify-layers-<version>-linux-<arch>.tar.gz      binary, hooks/pre-push, completions, man page, LICENSE, README.md
-#   verify-layers_<version>_<arch>.deb               Debian package (packaging/deb.sh)
+#   verify-layers_<version>-1_<arch>.deb             Debian package (packaging/deb.sh)
 #   verify-layers-<version>-oci-<arch>/              OCI image layout of the tool itself (packaging/image.sh)
 #   verify-layers-<version>-oci-<arch>.tar           the same layout as one file, for a release asset
 #   SHA256SUMS                                       over all of the above
@@ -12,7 +13,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 eval "$(packaging/version.sh)"
-export SOURCE_DATE_EPOCH VERSION COMMIT REVISION IMAGE_TAG
+export SOURCE_DATE_EPOCH VERSION COMMIT REVISION IMAGE_TAG DEB_VERSION
 arch=$(dpkg --print-architecture)
 out=${DIST_DIR:-$root/dist}
 work=$root/packaging/work/dist
@@ -31,29 +32,35 @@ trap unstamp EXIT
 printf '#define VL_STAMP_VERSION "%s"\n#define VL_STAMP_COMMIT "%s"\n' "$VERSION" "$COMMIT" >"$stamp"
 touch Sources/CBuildStamp/stamp.c
 
-# libgit2, its dependencies and libyaml from their static archives (packaging/pkgconfig/*.pc).
-export PKG_CONFIG_PATH=$root/packaging/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
-
-step "man page (swift-argument-parser's generate-manual plugin; builds the package in release mode)"
-manual_date=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)
-swift package --scratch-path "$scratch" plugin generate-manual --date "$manual_date" \
-  --authors "verify-layers contributors" >"$work/generate-manual.log" 2>&1 || { cat "$work/generate-manual.log" >&2; exit 1; }
-manual=$(find "$scratch/plugins" -name verify-layers.1 -path '*GenerateManual*' -print -quit)
-[ -n "$manual" ] || { echo "dist: the generate-manual plugin wrote no verify-layers.1" >&2; exit 1; }
+# libgit2, its dependencies and libyaml from their static archives (packaging/pkgconfig/*.pc), and the GSSAPI
+# stand-ins for libgit2's unused Negotiate authentication (packaging/nogssapi.c).
+mkdir -p "$work/lib" "$work/pkgconfig"
+cc -O2 -Wall -Wextra -Werror -fPIC -c packaging/nogssapi.c -o "$work/lib/nogssapi.o"
+ar rcsD "$work/lib/libverify_layers_nogssapi.a" "$work/lib/nogssapi.o"
+for pc in packaging/pkgconfig/*.pc; do sed "s|@STUBDIR@|$work/lib|g" "$pc" >"$work/pkgconfig/$(basename "$pc")"; done
+export PKG_CONFIG_PATH=$work/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 
 step "release binary $VERSION ($COMMIT), static Swift runtime"
-swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product verify-layers
-built=$(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/verify-layers
+# No $ORIGIN RUNPATH: the binary must not pick up libraries from wherever it is copied to.
+build=(swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$scratch")
+"${build[@]}" --product verify-layers
+built=$("${build[@]}" --show-bin-path)/verify-layers
 mkdir -p "$work/files/completions" "$work/files/man"
 strip --strip-all -o "$out/verify-layers" "$built"
 binary=$out/verify-layers
 bash packaging/check-binary.sh "$binary"
 
 step "completions and man page"
+# The man page: swift-argument-parser's generate-manual (the tool behind its `swift package plugin generate-manual`,
+# which `make install` uses), run on the stamped release binary; the plugin would rebuild the whole package without
+# --static-swift-stdlib first.
+"${build[@]}" --product generate-manual >"$work/generate-manual.log" 2>&1 || { cat "$work/generate-manual.log" >&2; exit 1; }
+"$("${build[@]}" --show-bin-path)/generate-manual" "$binary" --date "$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)" \
+  --authors "verify-layers contributors" --output-directory "$work/files/man"
 "$binary" --generate-completion-script bash >"$work/files/completions/verify-layers.bash"
 "$binary" --generate-completion-script zsh >"$work/files/completions/_verify-layers"
 "$binary" --generate-completion-script fish >"$work/files/completions/verify-layers.fish"
-cp "$manual" "$work/files/man/verify-layers.1"
+[ -s "$work/files/man/verify-layers.1" ] || { echo "dist: generate-manual wrote no verify-layers.1" >&2; exit 1; }
 
 # Fixed owner, mode and mtime for every file that goes into an archive.
 normalise() { find "$@" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +; }

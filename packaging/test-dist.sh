@@ -15,11 +15,12 @@ cd "$root"
 # shellcheck source=packaging/testlib.sh
 . packaging/testlib.sh
 eval "$(packaging/version.sh)"
+export SOURCE_DATE_EPOCH VERSION COMMIT REVISION IMAGE_TAG
 arch=$(dpkg --print-architecture)
 dist=$root/dist
 binary=$dist/verify-layers
 tarball=$dist/verify-layers-$VERSION-linux-$arch.tar.gz
-deb=$dist/verify-layers_${VERSION}_$arch.deb
+deb=$dist/verify-layers_${DEB_VERSION}_$arch.deb
 layout=$dist/verify-layers-$VERSION-oci-$arch
 work=$(mktemp -d)
 trap 'stop_emulator; rm -rf "$work"' EXIT
@@ -53,7 +54,8 @@ check "lintian reports no errors on the .deb" lintian --fail-on error "$deb"
 
 digest=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' "$layout/index.json")
 for run in 1 2; do
-  WORK="$work/image-$run" BINARY="$binary" OUT="$work/out-$run" bash packaging/image.sh >/dev/null 2>&1 || true
+  WORK="$work/image-$run" BINARY="$binary" OUT="$work/out-$run" bash packaging/image.sh >"$work/image-$run.log" 2>&1 ||
+    cat "$work/image-$run.log" >&2
 done
 again() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' "$work/out-$1/verify-layers-$VERSION-oci-$arch/index.json" 2>/dev/null; }
 check "the image is reproducible: two assemblies give $digest" bash -c "[ '$(again 1)' = '$digest' ] && [ '$(again 2)' = '$digest' ]"

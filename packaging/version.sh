@@ -7,6 +7,7 @@
 #   REVISION           the full commit id (the image's org.opencontainers.image.revision)
 #   SOURCE_DATE_EPOCH  the commit time: every timestamp in the artifacts, so the same commit gives the same bytes
 #   IMAGE_TAG          VERSION with + replaced by - (a registry tag cannot hold +)
+#   DEB_VERSION        VERSION-1: the Debian package's version (upstream version, Debian revision 1)
 # Usage: eval "$(packaging/version.sh)"
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,5 +23,5 @@ elif [[ $describe =~ ^v([0-9]+\.[0-9]+\.[0-9]+.*)$ ]]; then
 else
   version="0.0.0+g${commit}${dirty}"
 fi
-printf 'VERSION=%q\nCOMMIT=%q\nREVISION=%q\nSOURCE_DATE_EPOCH=%q\nIMAGE_TAG=%q\n' \
-  "$version" "$commit" "$(git rev-parse HEAD)" "$(git log -1 --format=%ct HEAD)" "${version//+/-}"
+printf 'VERSION=%q\nCOMMIT=%q\nREVISION=%q\nSOURCE_DATE_EPOCH=%q\nIMAGE_TAG=%q\nDEB_VERSION=%q\n' \
+  "$version" "$commit" "$(git rev-parse HEAD)" "$(git log -1 --format=%ct HEAD)" "${version//+/-}" "$version-1"
