@@ -24,6 +24,8 @@ step() { printf 'dist: %s\n' "$*"; }
 
 rm -rf "$out" "$work"
 mkdir -p "$out" "$work"
+# What this build is stamped with, for the tests of its artifacts (packaging/test-dist.sh, dist-check.sh).
+packaging/version.sh >"$work/version.env"
 
 # The version every artifact reports: a git-ignored header read by Sources/CBuildStamp (a plain `swift build` has none).
 stamp=Sources/CBuildStamp/release-stamp.h

@@ -27,6 +27,8 @@ install -m 0755 "$BINARY" "$rootfs/usr/bin/verify-layers"
 ldd "$BINARY" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' | while read -r library; do
   install -D -m 0644 "$(readlink -f "$library")" "$rootfs$library"
 done
+# The kernel executes the loader for the binary: it needs the execute bits a non-root user's exec checks.
+find "$rootfs" -name 'ld-linux*' -exec chmod 0755 {} +
 install -m 0644 /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
 install -m 0755 /bin/busybox "$rootfs/bin/busybox"
 for applet in sh cat echo env grep head id ls mkdir printf rm sed tail test tr wc; do ln -s busybox "$rootfs/bin/$applet"; done

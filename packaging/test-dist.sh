@@ -14,7 +14,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 # shellcheck source=packaging/testlib.sh
 . packaging/testlib.sh
-eval "$(packaging/version.sh)"
+# The version the artifacts were stamped with when make dist built them.
+[ -f packaging/work/dist/version.env ] || { echo "$(basename "$0"): no build to test; run make dist" >&2; exit 1; }
+# shellcheck source=/dev/null
+. packaging/work/dist/version.env
 export SOURCE_DATE_EPOCH VERSION COMMIT REVISION IMAGE_TAG
 arch=$(dpkg --print-architecture)
 dist=$root/dist
