@@ -46,7 +46,7 @@ public struct LayoutReader {
 
     public func read(_ output: ImageOutput) -> ScanResult {
         var state = State(output: output, commit: source.commit, root: LayoutReader.root(of: output))
-        let start = Context(name: nil, platform: nil, depth: 1, stack: [], attestation: false)
+        let start = Context(name: nil, refName: nil, platform: nil, depth: 1, stack: [], attestation: false)
         switch output.kind {
         case .ociLayout:
             let indexPath = join(state.root, "index.json")
@@ -66,7 +66,7 @@ public struct LayoutReader {
         case .skopeoDir, .manifestFile:
             let manifestPath = output.kind == .skopeoDir ? join(state.root, "manifest.json") : output.path
             guard let data = readDocument(manifestPath, state: &state) else { break }
-            _ = state.enter(VisitKey(digest: nil, path: manifestPath, name: nil))
+            _ = state.enter(VisitKey(digest: nil, path: manifestPath, name: nil, refName: nil))
             visitDocument(data, path: manifestPath, declaredMediaType: nil, digest: nil, context: start, state: &state)
         }
         return ScanResult(images: state.images, findings: state.findings)
@@ -77,6 +77,8 @@ public struct LayoutReader {
     /// What a document inherits from the index entry that led to it.
     struct Context {
         var name: String?
+        /// The `org.opencontainers.image.ref.name` of the index entry (a tag such as `v1`, or a full reference).
+        var refName: String?
         var platform: Platform?
         var depth: Int
         /// Digests of the documents above this one, for cycle detection.
@@ -90,6 +92,7 @@ public struct LayoutReader {
             if state.stopped { return }
             let line = lines.line(of: descriptor.digest)
             let name = imageName(from: descriptor.annotations) ?? context.name
+            let refName = nonEmpty(descriptor.annotations?[LayoutReader.refNameAnnotation]) ?? context.refName
             let attestation = descriptor.annotations?[LayoutReader.referenceTypeAnnotation] == "attestation-manifest"
             let platform = attestation ? Platform(os: "unknown", architecture: "unknown") : (descriptor.platform?.platform ?? context.platform)
             func invalid(_ message: String, digest: String? = nil) {
@@ -118,9 +121,9 @@ public struct LayoutReader {
                 invalid("nesting deeper than \(LayoutReader.maxDepth) levels at \(digest); not followed", digest: digest.string)
                 continue
             }
-            let key = VisitKey(digest: digest, path: "", name: name)
+            let key = VisitKey(digest: digest, path: "", name: name, refName: refName)
             if state.visited.contains(key) { continue }  // Already walked this way: a DAG is walked once per name, not once per path.
-            let childContext = Context(name: name, platform: platform, depth: context.depth + 1, stack: context.stack + [digest],
+            let childContext = Context(name: name, refName: refName, platform: platform, depth: context.depth + 1, stack: context.stack + [digest],
                                        attestation: attestation || context.attestation)
             if let known = state.parsed[digest] {
                 // Parsed before under another name: no need to read, verify or parse it again.
@@ -193,8 +196,8 @@ public struct LayoutReader {
             }
         }
         guard let subjectData, ContentDigest.compute(subjectData, algorithm: digest.algorithm) == digest,
-              state.enter(VisitKey(digest: digest, path: "", name: context.name)) else { return }
-        let inner = Context(name: context.name, platform: nil, depth: context.depth + 1, stack: context.stack + [digest], attestation: false)
+              state.enter(VisitKey(digest: digest, path: "", name: context.name, refName: context.refName)) else { return }
+        let inner = Context(name: context.name, refName: context.refName, platform: nil, depth: context.depth + 1, stack: context.stack + [digest], attestation: false)
         visitDocument(subjectData, path: subjectPath, declaredMediaType: subject.mediaType, digest: digest, context: inner, state: &state)
     }
 
@@ -211,6 +214,8 @@ public struct LayoutReader {
         let repository = resolver.resolve(outputPath: state.output.path, name: name)
         var image = Image(name: name, outputPath: state.output.path, manifestPath: path, manifestDigest: digest?.string, platform: platform,
                           repository: repository, commit: state.commit)
+        image.refName = context.refName ?? nonEmpty(manifest.annotations?[LayoutReader.refNameAnnotation])
+        image.indexDigests = context.stack.filter { $0 != digest }.map(\.string)
         let commit = state.commit
         func finding(_ rule: Rule, _ message: String, line: Int, digest: String? = nil, severity: Severity? = nil) -> Finding {
             Finding(rule: rule, severity: severity, message: message, path: path, line: line, commit: commit, image: name,
@@ -385,6 +390,11 @@ public struct LayoutReader {
         return config
     }
 
+    private func nonEmpty(_ text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        return text
+    }
+
     private func imageName(from annotations: [String: String]?) -> String? {
         guard let annotations else { return nil }
         if let name = annotations[LayoutReader.nameAnnotation], !name.isEmpty { return name }
@@ -431,6 +441,7 @@ public struct LayoutReader {
         var digest: Digest?
         var path: String
         var name: String?
+        var refName: String?
     }
 
     /// Accumulates images and findings while one output is walked, and enforces the walk's budgets.

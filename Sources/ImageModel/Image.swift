@@ -46,6 +46,11 @@ public struct BlobRef: Codable, Sendable, Hashable {
 public struct Image: Codable, Sendable {
     /// The full reference when known (`public.ecr.aws/alias/repo:tag`), else nil.
     public var name: String?
+    /// The tag or reference the output gives this image (`org.opencontainers.image.ref.name`, a docker archive's
+    /// `RepoTags`): what tells seven tags of one layout apart.
+    public var refName: String?
+    /// Digests of the indexes above this manifest, outermost first: part of the image's graph.
+    public var indexDigests: [String] = []
     /// Repo-relative path of the output (layout dir, skopeo dir, or manifest file).
     public var outputPath: String
     /// Repo-relative path of the manifest document.
@@ -72,11 +77,9 @@ public struct Image: Codable, Sendable {
         self.findings = findings
     }
 
-    /// A human label: the reference if known, else the output path (plus platform).
+    /// A human label: output path, then the reference or tag, then the platform (`build/app (v1, linux/amd64)`).
     public var label: String {
-        let base = name ?? outputPath
-        if let platform { return "\(base) (\(platform))" }
-        return base
+        ImageLabel.make(path: outputPath, name: name, refName: refName, platform: platform?.description)
     }
 }
 
@@ -88,5 +91,17 @@ public struct ScanResult: Sendable {
     public init(images: [Image] = [], findings: [Finding] = []) {
         self.images = images
         self.findings = findings
+    }
+}
+
+/// How every report names an image, so seven tags of one layout are seven distinguishable lines.
+public enum ImageLabel {
+    /// `path`, then in parentheses what tells images of that path apart: the reference (or tag) and the platform.
+    public static func make(path: String, name: String?, refName: String?, platform: String?) -> String {
+        var parts: [String] = []
+        if let name { parts.append(name) }
+        if let refName, refName != name, !(name?.hasSuffix(":" + refName) ?? false) { parts.append(refName) }
+        if let platform { parts.append(platform) }
+        return parts.isEmpty ? path : "\(path) (\(parts.joined(separator: ", ")))"
     }
 }

@@ -27,6 +27,8 @@ public struct BlobResult: Codable, Sendable, Hashable {
 /// One checked image as reports show it.
 public struct ImageResult: Codable, Sendable {
     public var name: String?
+    /// The tag or reference the output gives the image (ref name annotation, `RepoTags`).
+    public var refName: String?
     public var path: String
     public var manifestPath: String
     public var manifestDigest: String?
@@ -40,8 +42,9 @@ public struct ImageResult: Codable, Sendable {
     public var notices: Int
 
     public init(name: String?, path: String, manifestPath: String, manifestDigest: String?, platform: String?, repository: String?,
-                commit: String, blobs: [BlobResult], errors: Int, warnings: Int, notices: Int) {
+                commit: String, blobs: [BlobResult], errors: Int, warnings: Int, notices: Int, refName: String? = nil) {
         self.name = name
+        self.refName = refName
         self.path = path
         self.manifestPath = manifestPath
         self.manifestDigest = manifestDigest
@@ -54,11 +57,9 @@ public struct ImageResult: Codable, Sendable {
         self.notices = notices
     }
 
-    /// The label reports group findings under.
+    /// The label reports group findings under: output path, reference or tag, platform.
     public var label: String {
-        let base = name ?? path
-        if let platform { return "\(base) (\(platform))" }
-        return base
+        ImageLabel.make(path: path, name: name, refName: refName, platform: platform)
     }
 }
 

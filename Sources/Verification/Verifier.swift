@@ -177,7 +177,7 @@ public struct Verifier {
             platform: platform, repository: repositoryText, commit: image.commit, blobs: blobs,
             errors: findings.filter { $0.severity == .error }.count,
             warnings: findings.filter { $0.severity == .warning }.count,
-            notices: findings.filter { $0.severity == .notice }.count)
+            notices: findings.filter { $0.severity == .notice }.count, refName: image.refName)
         return (result, findings)
     }
 }
