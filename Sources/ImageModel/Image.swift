@@ -100,8 +100,14 @@ public enum ImageLabel {
     public static func make(path: String, name: String?, refName: String?, platform: String?) -> String {
         var parts: [String] = []
         if let name { parts.append(name) }
-        if let refName, refName != name, !(name?.hasSuffix(":" + refName) ?? false) { parts.append(refName) }
+        if let refName, refName != name, !(name.map(hasTagOrDigest) ?? false) { parts.append(refName) }
         if let platform { parts.append(platform) }
         return parts.isEmpty ? path : "\(path) (\(parts.joined(separator: ", ")))"
+    }
+
+    /// `repo:tag` or `repo@sha256:…`: the reference already says which tag, so the ref name adds nothing.
+    static func hasTagOrDigest(_ reference: String) -> Bool {
+        let last = reference.split(separator: "/").last ?? ""
+        return reference.contains("@") || last.contains(":")
     }
 }
