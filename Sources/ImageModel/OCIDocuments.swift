@@ -148,9 +148,9 @@ public enum DocumentParser {
         if envelope.manifests != nil {
             return .index(try envelope.index())
         }
-        if envelope.nulls.contains("manifests") { throw envelope.absent("manifests", "array of descriptors") }
+        if envelope.nulls.contains("manifests") { throw envelope.absent("manifests", "an array of descriptors") }
         if envelope.nulls.contains("config") || envelope.nulls.contains("layers") {
-            throw envelope.nulls.contains("config") ? envelope.absent("config", "descriptor") : envelope.absent("layers", "array of descriptors")
+            throw envelope.nulls.contains("config") ? envelope.absent("config", "a descriptor") : envelope.absent("layers", "an array of descriptors")
         }
         if envelope.fsLayers || envelope.schemaVersion == 1 {
             throw Failure("Docker schema 1 manifests are not supported (deprecated since Docker 1.10); rebuild or convert the image to schema 2 or OCI")
@@ -190,17 +190,17 @@ public enum DocumentParser {
         }
 
         func absent(_ key: String, _ type: String) -> Failure {
-            Failure(nulls.contains(key) ? "\(key): is null, but a \(type) is required" : "\(key): required field is missing")
+            Failure(nulls.contains(key) ? "\(key): is null, but \(type) is required" : "\(key): required field is missing")
         }
 
         func index() throws -> ImageIndex {
-            guard let manifests else { throw absent("manifests", "array of descriptors") }
+            guard let manifests else { throw absent("manifests", "an array of descriptors") }
             return ImageIndex(schemaVersion: schemaVersion, mediaType: mediaType, manifests: manifests, annotations: annotations, subject: subject)
         }
 
         func manifest() throws -> ImageManifest {
-            guard let config else { throw absent("config", "descriptor") }
-            guard let layers else { throw absent("layers", "array of descriptors") }
+            guard let config else { throw absent("config", "a descriptor") }
+            guard let layers else { throw absent("layers", "an array of descriptors") }
             return ImageManifest(schemaVersion: schemaVersion, mediaType: mediaType, config: config, layers: layers, annotations: annotations,
                                  subject: subject, artifactType: artifactType)
         }
