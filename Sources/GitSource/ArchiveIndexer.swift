@@ -118,7 +118,7 @@ public struct ArchiveIndexer {
                 }
                 guard let name = ArchiveIndexer.normalise(header.name) else {
                     contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: header.name,
-                        message: "member name \(header.name.debugQuoted) is absolute or climbs out of the archive (path traversal); ignored"))
+                        message: "its name is absolute or climbs out of the archive (path traversal); ignored"))
                     continue
                 }
                 if name.isEmpty { continue }  // `./` itself

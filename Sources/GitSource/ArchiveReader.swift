@@ -64,6 +64,7 @@ public struct ArchiveReader {
             let docker = members.contains("manifest.json") ? " (a Docker 25+ docker save: it also holds manifest.json)" : ""
             result.candidates.append(OutputCandidate(path: archive, kind: "oci-archive", read: true, reason: "an OCI image layout as a \(compression)\(docker)"))
             part = LayoutReader(source: members, resolver: resolver).read(ImageOutput(kind: .ociLayout, path: archive))
+            if !docker.isEmpty { part.images = part.images.map { askOnlyCompressed($0, in: members) } }
         } else if members.contains("manifest.json") && members.contains("version") {
             result.candidates.append(OutputCandidate(path: archive, kind: "skopeo-dir-archive", read: true, reason: "a skopeo dir: as a \(compression)"))
             part = LayoutReader(source: members, resolver: resolver).read(ImageOutput(kind: .skopeoDir, path: archive))
@@ -77,6 +78,29 @@ public struct ArchiveReader {
         result.findings += part.findings.map { relocate($0, archive: archive) }
         result.images += part.images.map { relocate($0, archive: archive) }
         return result
+    }
+
+    /// A Docker 25+ `docker save` archive is an OCI layout whose layers are stored uncompressed (named by the config's
+    /// `diff_ids`): as for classic docker archives, those layers are not asked about — only the config blob (and any layer
+    /// that is compressed) — and the image is marked so a manifest check can match it by its config.
+    func askOnlyCompressed(_ image: Image, in members: ArchiveFileSource) -> Image {
+        guard let config = image.blobs.first(where: { $0.role == .config }),
+              case .file(let data) = members.read(members.root + "/blobs/\(config.digest.algorithm)/\(config.digest.encoded)",
+                                                   limit: Int64(DocumentParser.maxDocumentSize)),
+              let diffIDs = DocumentParser.parseConfig(data)?.rootfs?.diff_ids else { return image }
+        let uncompressed = Set(diffIDs)
+        var image = image
+        let before = image.blobs.count
+        image.blobs.removeAll { $0.role == .layer && uncompressed.contains($0.digest.string) }
+        guard image.blobs.count < before else { return image }
+        image.layersUncompressed = true
+        image.findings = image.findings.map { finding in
+            guard finding.rule == .layerUncompressed else { return finding }
+            var finding = finding
+            finding.message += "; this is a docker save archive, so only its config blob \(config.digest) (and any compressed layer) is checked"
+            return finding
+        }
+        return image
     }
 
     /// A finding about a member: located at the archive, the member (and line inside it) named in the message.

@@ -71,3 +71,24 @@ private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolve
                 "\(manifest): \(result.findings)")
     }
 }
+
+@Test func docker25SaveIsReadAsOCIAndAsksOnlyItsConfig() throws {
+    let layout = MemoryLayout("img")
+    let uncompressed = layout.layer("plain tar layer")
+    let compressed = layout.layer("gzip layer")
+    let config = layout.config(diffIDs: [uncompressed.digest, "sha256:" + String(repeating: "e", count: 64)])
+    let manifest = layout.manifest(config: config, layers: [uncompressed, compressed])
+    layout.top([manifest.descriptor(MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:v25"]])])
+    var members = layout.files.sorted { $0.key < $1.key }.map { TarBuilder.Member.file(String($0.key.dropFirst(4)), $0.value) }
+    let oldStyle: [[String: Any]] = [["Config": "blobs/sha256/\(config.hex)", "RepoTags": ["public.ecr.aws/demo/app:v25"],
+                                      "Layers": ["blobs/sha256/\(uncompressed.hex)", "blobs/sha256/\(compressed.hex)"]]]
+    members.append(.file("manifest.json", try JSONSerialization.data(withJSONObject: oldStyle)))
+    let result = read(TarBuilder(members).build())
+    let image = try #require(result.images.first)
+    #expect(result.images.count == 1, "read once, as OCI, not again as a docker archive")
+    #expect(result.candidates.first?.reason.contains("Docker 25+") == true)
+    #expect(image.layersUncompressed)
+    #expect(image.blobs.map(\.digest.string) == [config.digest, compressed.digest], "the uncompressed layer is not asked about")
+    #expect(image.findings.filter { $0.rule == .layerUncompressed }.count == 1)
+    #expect(image.findings.first { $0.rule == .layerUncompressed }?.message.contains("only its config blob") == true)
+}
