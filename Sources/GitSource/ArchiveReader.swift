@@ -17,6 +17,8 @@ public struct ArchiveReader {
 
     /// True for names image tools give archives: `*.tar`, `*.tar.gz`, `*.tgz` (so `*.oci.tar`, `*.docker.tar` too).
     public static func hasArchiveName(_ name: String) -> Bool {
+        // Every tree entry of a walk passes here: decide on the last byte before allocating anything.
+        guard let last = name.utf8.last, last | 0x20 == UInt8(ascii: "r") || last | 0x20 == UInt8(ascii: "z") else { return false }
         let lower = name.lowercased()
         return lower.hasSuffix(".tar") || lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz")
     }
