@@ -196,3 +196,13 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (members: [Ta
     #expect(source.probe("a.tar/blobs/sha256/\(layer.hex)", algorithm: "sha256", within: "a.tar")
         == .content(size: Int64(layer.size), digest: Digest(layer.digest)))
 }
+
+@Test func concatenatedGzipMembersReadAsOneStream() throws {
+    let (members, _, _, _) = layoutMembers()
+    let tar = TarBuilder(members).build()
+    let split = tar.count / 2 + 17
+    let twoMembers = try TarBuilder.gzip(tar.prefix(split)) + TarBuilder.gzip(tar.dropFirst(split))
+    let (result, _) = readArchive(twoMembers, path: "app.tar.gz")
+    #expect(result.images.count == 1 && result.allFindings.isEmpty, "\(result.allFindings)")
+    #expect(result.candidates.first?.reason.contains("gzip-compressed") == true)
+}

@@ -174,6 +174,48 @@ import TestSupport
         #expect(list.stdout.contains("skipped saved/tree/manifest.json"), "\(list.stdout)")
     }
 
+    @Test func configImagesEntryNamingAnArchiveIsReadWhateverItsName() throws {
+        let repo = try GitFixture()
+        let image = try umociLayout(repo)
+        try skopeo(repo, from: "work/oci", to: "oci-archive:deploy/image.bin:\(ArchiveReadingTests.name)")
+        try FileManager.default.removeItem(atPath: repo.path + "/work")
+        let emulator = try Emulator(repositories: ["app": image.blobs])
+        try repo.commitAll("not named like an archive, not named in the config")
+        let (unnamed, _, unnamedAsked) = try check(repo, emulator)
+        #expect(unnamed.status == 0 && unnamedAsked.isEmpty, "a .bin file is no candidate by itself: \(unnamed.combined)")
+        try repo.write(".verify-layers.yml", Data("images:\n  - path: deploy/image.bin\n    repository: app\n    registry: demo\n".utf8))
+        try repo.commitAll("named in the config")
+        let (named, found, asked) = try check(repo, emulator)
+        #expect(named.status == 0, "\(named.combined)")
+        #expect(found.isEmpty, "\(named.stdout)")
+        #expect(asked.sorted() == image.blobs.keys.sorted(), "sniffed as a tar (ustar magic) and read as an OCI archive")
+    }
+
+    @Test func manifestJSONWithoutSkopeoVersionIsANoticeUntilNamedInTheConfig() throws {
+        let repo = try GitFixture()
+        let image = try umociLayout(repo)
+        let manifest = try Data(contentsOf: URL(fileURLWithPath: repo.path + "/work/oci/blobs/sha256/" + image.manifest.dropFirst(7)))
+        try FileManager.default.removeItem(atPath: repo.path + "/work")
+        try repo.write("deploy/app/manifest.json", manifest)
+        try repo.commitAll()
+        let emulator = try Emulator(repositories: ["app": image.blobs])
+        let (result, found, asked) = try check(repo, emulator)
+        #expect(result.status == 0, "a notice does not fail the run: \(result.combined)")
+        #expect(asked.isEmpty)
+        let notice = try #require(found.first { $0["rule"] as? String == "output-skipped" })
+        #expect(notice["path"] as? String == "deploy/app/manifest.json")
+        #expect((notice["message"] as? String)?.contains("no skopeo `version` file") == true, "\(notice)")
+        let verbose = try repo.verifyLayers(["list", "-v"])
+        #expect(verbose.stdout.contains("skipped deploy/app/manifest.json [manifest-file]"), "\(verbose.stdout)")
+
+        try repo.write(".verify-layers.yml", Data("images:\n  - path: deploy/app/manifest.json\n    repository: app\n    registry: demo\n".utf8))
+        try repo.commitAll("named")
+        let (named, namedFindings, namedAsked) = try check(repo, emulator)
+        #expect(named.status == 0, "\(named.combined)")
+        #expect(!namedFindings.contains { $0["rule"] as? String == "output-skipped" })
+        #expect(namedAsked.sorted() == image.blobs.keys.sorted())
+    }
+
     // MARK: - Hostile, end to end
 
     @Test func traversalMemberIsAFindingAndNothingIsWritten() throws {
