@@ -70,8 +70,7 @@ public final class TarReader {
             headersRead += 1
             let type = block[156]
             let size = try TarReader.number(block[124..<136], field: "size")
-            let mode = try TarReader.number(block[100..<108], field: "mode")
-            _ = mode
+            _ = try TarReader.number(block[100..<108], field: "mode")  // Checked for form only: nothing is extracted.
             var name = TarReader.string(block[0..<100])
             let isUstar = block[257..<263].elementsEqual(Array("ustar\0".utf8))
             if isUstar {
