@@ -144,7 +144,7 @@ public struct Verifier {
             }
             let what = blob.role == .config ? "config blob" : "layer"
             func finding(_ rule: Rule, _ message: String, severity: Severity? = nil) -> Finding {
-                Finding(rule: rule, severity: severity, message: message, path: blob.path, line: blob.line, commit: image.commit,
+                Finding(rule: rule, severity: severity, message: message + (blob.member.map { " (\($0))" } ?? ""), path: blob.path, line: blob.line, commit: image.commit,
                         image: reference, platform: platform, digest: blob.digest.string, repository: repositoryText)
             }
             var status = BlobStatus.unverified
