@@ -13,6 +13,20 @@ public enum OutputKind: String, Sendable, Codable {
     case ociLayout = "oci-layout"
     case skopeoDir = "skopeo-dir"
     case manifestFile = "manifest-file"
+    /// A tar archive (plain or gzip) holding an OCI layout or a docker archive; which one is found when it is read.
+    case tarArchive = "tar-archive"
+}
+
+extension OutputKind {
+    /// What `list -v` says an output of this kind is.
+    var reason: String {
+        switch self {
+        case .ociLayout: return "an OCI image layout (oci-layout + index.json)"
+        case .skopeoDir: return "a skopeo dir: (version + manifest.json)"
+        case .manifestFile: return "a standalone manifest or index named in .verify-layers.yml"
+        case .tarArchive: return "a tar archive"
+        }
+    }
 }
 
 /// An image output at a path in a commit.
@@ -52,8 +66,9 @@ public struct LayoutReader {
     }
 
     public func read(_ output: ImageOutput) -> ScanResult {
+        if output.kind == .tarArchive { return ArchiveReader(source: source, resolver: resolver).read(output) }
         var state = State(output: output, commit: source.commit, root: LayoutReader.root(of: output))
-        let start = Context(name: nil, platform: nil, depth: 1, stack: [], attestation: false)
+        let start = Context(name: nil, refName: nil, platform: nil, depth: 1, stack: [], attestation: false)
         switch output.kind {
         case .ociLayout:
             let indexPath = join(state.root, "index.json")
@@ -73,10 +88,20 @@ public struct LayoutReader {
         case .skopeoDir, .manifestFile:
             let manifestPath = output.kind == .skopeoDir ? join(state.root, "manifest.json") : output.path
             guard let data = readDocument(manifestPath, state: &state) else { break }
-            _ = state.enter(VisitKey(digest: nil, path: manifestPath, name: nil))
+            if DockerArchiveReader.isDockerManifestList(data) {
+                state.add(.outputSkipped,
+                    "\(manifestPath) is a docker archive's manifest.json (an array of Config/RepoTags/Layers), not an image manifest or index; not read (commit the archive as a tar, or an OCI layout)",
+                    path: manifestPath)
+                break
+            }
+            _ = state.enter(VisitKey(digest: nil, path: manifestPath, name: nil, refName: nil))
             visitDocument(data, path: manifestPath, declaredMediaType: nil, digest: nil, context: start, state: &state)
+        case .tarArchive:
+            break
         }
-        return ScanResult(images: state.images, findings: state.findings)
+        var result = ScanResult(images: state.images, findings: state.findings)
+        result.candidates.append(OutputCandidate(path: output.path, kind: output.kind.rawValue, read: true, reason: output.kind.reason))
+        return result
     }
 
     // MARK: - Walking
@@ -84,6 +109,8 @@ public struct LayoutReader {
     /// What a document inherits from the index entry that led to it.
     struct Context {
         var name: String?
+        /// The `org.opencontainers.image.ref.name` of the index entry (a tag such as `v1`, or a full reference).
+        var refName: String?
         var platform: Platform?
         var depth: Int
         /// Digests of the documents above this one, for cycle detection.
@@ -97,6 +124,7 @@ public struct LayoutReader {
             if state.stopped { return }
             let line = lines.line(of: descriptor.digest)
             let name = imageName(from: descriptor.annotations) ?? context.name
+            let refName = nonEmpty(descriptor.annotations?[LayoutReader.refNameAnnotation]) ?? context.refName
             let attestation = descriptor.annotations?[LayoutReader.referenceTypeAnnotation] == "attestation-manifest"
             let platform = attestation ? Platform(os: "unknown", architecture: "unknown") : (descriptor.platform?.platform ?? context.platform)
             func invalid(_ message: String, digest: String? = nil) {
@@ -107,7 +135,14 @@ public struct LayoutReader {
                 continue
             }
             if let mediaType = descriptor.mediaType, !MediaType.isIndex(mediaType), !MediaType.isManifest(mediaType) {
-                continue  // An entry of an unknown media type is not an error (OCI image-spec); there is nothing to follow.
+                // An entry of an unknown media type is not an error (OCI image-spec) and is not followed; but when its blob is
+                // an image manifest or index, an image is being left out, so say so.
+                if let kind = manifestShapedBlob(digest, size: descriptor.size, state: state) {
+                    state.add(.outputSkipped,
+                        "index entry \(digest) has media type \(mediaType.debugQuoted), not a manifest or index type, but its blob is an image \(kind); not followed (fix the entry's mediaType to read it)",
+                        path: path, line: line, name: name, platform: platform, digest: digest.string)
+                }
+                continue
             }
             if descriptor.size < 0 {
                 invalid("index entry \(digest) has a negative size \(descriptor.size)", digest: digest.string)
@@ -125,9 +160,9 @@ public struct LayoutReader {
                 invalid("nesting deeper than \(LayoutReader.maxDepth) levels at \(digest); not followed", digest: digest.string)
                 continue
             }
-            let key = VisitKey(digest: digest, path: "", name: name)
+            let key = VisitKey(digest: digest, path: "", name: name, refName: refName)
             if state.visited.contains(key) { continue }  // Already walked this way: a DAG is walked once per name, not once per path.
-            let childContext = Context(name: name, platform: platform, depth: context.depth + 1, stack: context.stack + [digest],
+            let childContext = Context(name: name, refName: refName, platform: platform, depth: context.depth + 1, stack: context.stack + [digest],
                                        attestation: attestation || context.attestation)
             if let known = state.parsed[digest] {
                 // Parsed before under another name: no need to read, verify or parse it again.
@@ -145,6 +180,22 @@ public struct LayoutReader {
             guard state.enter(key) else { continue }
             visitDocument(child, path: childPath, declaredMediaType: descriptor.mediaType, digest: digest, context: childContext, state: &state)
         }
+    }
+
+    /// "manifest" or "index" when the blob a descriptor names is one (read only when it is small enough to be a document).
+    private func manifestShapedBlob(_ digest: Digest, size: Int64, state: State) -> String? {
+        guard size >= 0, size <= Int64(DocumentParser.maxDocumentSize) else { return nil }
+        for candidate in documentPaths(digest, in: state) {
+            guard case .file(let data) = source.read(candidate, limit: Int64(DocumentParser.maxDocumentSize), within: state.root),
+                  data.first == UInt8(ascii: "{") || data.drop(while: { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }).first == UInt8(ascii: "{")
+            else { continue }
+            switch try? DocumentParser.parse(data) {
+            case .manifest?: return "manifest"
+            case .index?: return "index"
+            case nil: return nil
+            }
+        }
+        return nil
     }
 
     /// A manifest or index as parsed once, with the lines of its digests.
@@ -200,8 +251,8 @@ public struct LayoutReader {
             }
         }
         guard let subjectData, ContentDigest.compute(subjectData, algorithm: digest.algorithm) == digest,
-              state.enter(VisitKey(digest: digest, path: "", name: context.name)) else { return }
-        let inner = Context(name: context.name, platform: nil, depth: context.depth + 1, stack: context.stack + [digest], attestation: false)
+              state.enter(VisitKey(digest: digest, path: "", name: context.name, refName: context.refName)) else { return }
+        let inner = Context(name: context.name, refName: context.refName, platform: nil, depth: context.depth + 1, stack: context.stack + [digest], attestation: false)
         visitDocument(subjectData, path: subjectPath, declaredMediaType: subject.mediaType, digest: digest, context: inner, state: &state)
     }
 
@@ -218,6 +269,8 @@ public struct LayoutReader {
         let repository = resolver.resolve(outputPath: state.output.path, name: name)
         var image = Image(name: name, outputPath: state.output.path, manifestPath: path, manifestDigest: digest?.string, platform: platform,
                           repository: repository, commit: state.commit)
+        image.refName = context.refName ?? nonEmpty(manifest.annotations?[LayoutReader.refNameAnnotation])
+        image.indexDigests = context.stack.filter { $0 != digest }.map(\.string)
         let commit = state.commit
         func finding(_ rule: Rule, _ message: String, line: Int, digest: String? = nil, severity: Severity? = nil) -> Finding {
             Finding(rule: rule, severity: severity, message: message, path: path, line: line, commit: commit, image: name,
@@ -392,6 +445,11 @@ public struct LayoutReader {
         return config
     }
 
+    private func nonEmpty(_ text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        return text
+    }
+
     private func imageName(from annotations: [String: String]?) -> String? {
         guard let annotations else { return nil }
         if let name = annotations[LayoutReader.nameAnnotation], !name.isEmpty { return name }
@@ -410,7 +468,7 @@ public struct LayoutReader {
     /// Where a config/layer blob lives; built only from a validated digest.
     func blobPath(_ digest: Digest, in state: State) -> String {
         switch state.output.kind {
-        case .ociLayout, .manifestFile: return join(state.root, "blobs/\(digest.algorithm)/\(digest.encoded)")
+        case .ociLayout, .manifestFile, .tarArchive: return join(state.root, "blobs/\(digest.algorithm)/\(digest.encoded)")
         case .skopeoDir: return join(state.root, digest.encoded)
         }
     }
@@ -423,7 +481,7 @@ public struct LayoutReader {
     /// Where a manifest/index named by an index may live, in the order tried: skopeo `dir:` writes `<hex>.manifest.json`.
     func documentPaths(_ digest: Digest, in state: State) -> [String] {
         switch state.output.kind {
-        case .ociLayout, .manifestFile: return [blobPath(digest, in: state)]
+        case .ociLayout, .manifestFile, .tarArchive: return [blobPath(digest, in: state)]
         case .skopeoDir: return [join(state.root, "\(digest.encoded).manifest.json"), blobPath(digest, in: state)]
         }
     }
@@ -438,6 +496,7 @@ public struct LayoutReader {
         var digest: Digest?
         var path: String
         var name: String?
+        var refName: String?
     }
 
     /// Accumulates images and findings while one output is walked, and enforces the walk's budgets.

@@ -27,13 +27,14 @@ public enum Rule: String, Codable, Sendable, CaseIterable {
     case layerUncompressed = "layer-uncompressed"
     case mediaTypeMismatch = "media-type-mismatch"
     case layerSkipped = "layer-skipped"
+    case outputSkipped = "output-skipped"
     case verificationError = "verification-error"
 
     /// The severity SPEC §5 assigns to the rule.
     public var defaultSeverity: Severity {
         switch self {
         case .blobMissing, .imageUnmapped, .layerUncompressed, .mediaTypeMismatch: return .warning
-        case .layerSkipped: return .notice
+        case .layerSkipped, .outputSkipped: return .notice
         default: return .error
         }
     }
@@ -53,6 +54,7 @@ public enum Rule: String, Codable, Sendable, CaseIterable {
         case .layerUncompressed: return "Uncompressed layers"
         case .mediaTypeMismatch: return "Media type mismatch"
         case .layerSkipped: return "Layer skipped"
+        case .outputSkipped: return "Output skipped"
         case .verificationError: return "Could not verify"
         }
     }
@@ -72,6 +74,7 @@ public enum Rule: String, Codable, Sendable, CaseIterable {
         case .layerUncompressed: return "The layer digests equal the config's rootfs.diff_ids: the layers are stored uncompressed (classic docker save, nix) and cannot match what a registry stores."
         case .mediaTypeMismatch: return "The registry stores the blob under a different media type than the descriptor declares."
         case .layerSkipped: return "Non-distributable or foreign layers are never pushed to a registry and are not checked."
+        case .outputSkipped: return "Something looked like an image output but was not read (a manifest.json without skopeo's `version` file, an index entry whose media type is not a manifest type while its blob is one, a docker manifest.json where a layout was expected); the message says why. Name it in `images:` of .verify-layers.yml, fix the output, or ignore the notice."
         case .verificationError: return "The service could not confirm these layers (unreachable, throttled, timed out, malformed answer, or credentials rejected). Nothing unconfirmed counts as available."
         }
     }

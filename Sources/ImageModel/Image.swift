@@ -31,14 +31,18 @@ public struct BlobRef: Codable, Sendable, Hashable {
     public var role: BlobRole
     public var path: String
     public var line: Int
+    /// Where inside the file at `path` the reference is when that file is an archive (`archive member blobs/sha256/…, line 7`),
+    /// so a finding located at the archive can still name the member.
+    public var member: String?
 
-    public init(digest: Digest, size: Int64, mediaType: String, role: BlobRole, path: String, line: Int) {
+    public init(digest: Digest, size: Int64, mediaType: String, role: BlobRole, path: String, line: Int, member: String? = nil) {
         self.digest = digest
         self.size = size
         self.mediaType = mediaType
         self.role = role
         self.path = path
         self.line = line
+        self.member = member
     }
 }
 
@@ -46,6 +50,11 @@ public struct BlobRef: Codable, Sendable, Hashable {
 public struct Image: Codable, Sendable {
     /// The full reference when known (`public.ecr.aws/alias/repo:tag`), else nil.
     public var name: String?
+    /// The tag or reference the output gives this image (`org.opencontainers.image.ref.name`, a docker archive's
+    /// `RepoTags`): what tells seven tags of one layout apart.
+    public var refName: String?
+    /// Digests of the indexes above this manifest, outermost first: part of the image's graph.
+    public var indexDigests: [String] = []
     /// Repo-relative path of the output (layout dir, skopeo dir, or manifest file).
     public var outputPath: String
     /// Repo-relative path of the manifest document.
@@ -58,6 +67,9 @@ public struct Image: Codable, Sendable {
     public var blobs: [BlobRef]
     /// Problems found while reading, before any network call.
     public var findings: [Finding]
+    /// True for a docker archive's image: its layers are stored uncompressed, so only the config blob can match a registry
+    /// (a manifest check may accept the image when its tag's published manifest names the same config).
+    public var layersUncompressed: Bool = false
 
     public init(name: String?, outputPath: String, manifestPath: String, manifestDigest: String?, platform: Platform?,
                 repository: RepositoryRef?, commit: String, blobs: [BlobRef] = [], findings: [Finding] = []) {
@@ -72,11 +84,9 @@ public struct Image: Codable, Sendable {
         self.findings = findings
     }
 
-    /// A human label: the reference if known, else the output path (plus platform).
+    /// A human label: output path, then the reference or tag, then the platform (`build/app (v1, linux/amd64)`).
     public var label: String {
-        let base = name ?? outputPath
-        if let platform { return "\(base) (\(platform))" }
-        return base
+        ImageLabel.make(path: outputPath, name: name, refName: refName, platform: platform?.description)
     }
 }
 
@@ -84,9 +94,29 @@ public struct Image: Codable, Sendable {
 public struct ScanResult: Sendable {
     public var images: [Image]
     public var findings: [Finding]
+    /// Every place considered as an output, read or not, and why (for `list -v`).
+    public var candidates: [OutputCandidate] = []
 
     public init(images: [Image] = [], findings: [Finding] = []) {
         self.images = images
         self.findings = findings
+    }
+}
+
+/// How every report names an image, so seven tags of one layout are seven distinguishable lines.
+public enum ImageLabel {
+    /// `path`, then in parentheses what tells images of that path apart: the reference (or tag) and the platform.
+    public static func make(path: String, name: String?, refName: String?, platform: String?) -> String {
+        var parts: [String] = []
+        if let name { parts.append(name) }
+        if let refName, refName != name, !(name.map(hasTagOrDigest) ?? false) { parts.append(refName) }
+        if let platform { parts.append(platform) }
+        return parts.isEmpty ? path : "\(path) (\(parts.joined(separator: ", ")))"
+    }
+
+    /// `repo:tag` or `repo@sha256:…`: the reference already says which tag, so the ref name adds nothing.
+    static func hasTagOrDigest(_ reference: String) -> Bool {
+        let last = reference.split(separator: "/").last ?? ""
+        return reference.contains("@") || last.contains(":")
     }
 }
