@@ -1,4 +1,5 @@
 import Foundation
+import ImageModel
 
 /// `credential_process`: runs the configured helper (no shell, as the SDKs do) and reads its JSON from stdout.
 public struct ProcessCredentialProvider: CredentialProvider {
@@ -76,10 +77,10 @@ public struct ProcessCredentialProvider: CredentialProvider {
     /// `{"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken"?, "Expiration"?}`.
     static func parse(_ data: Data, profileName: String) throws -> Credentials {
         let what = "credential_process of profile \(profileName)"
-        guard let object = try? JSONSerialization.jsonObject(with: data), let root = object as? [String: Any] else {
+        guard let root = try? JSONValue.parse(data), root.objectValue != nil else {
             throw CredentialError(message: "\(what) did not print a JSON object")
         }
-        guard (root["Version"] as? NSNumber)?.intValue == 1, !(root["Version"] is String) else {
+        guard root["Version"]?.int64Value == 1 else {
             throw CredentialError(message: "\(what) printed an unsupported Version (expected 1)")
         }
         return try CredentialDocument.parse(data, source: "credential_process (profile \(profileName))", what: what)
