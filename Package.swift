@@ -21,8 +21,8 @@ let package = Package(
         .target(name: "CBuildStamp"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "ImageModel", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "GitSource", dependencies: ["ImageModel", "CGit2", "CYAML", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "ECRPublic", dependencies: ["ImageModel", "CCurl"]),
+        .target(name: "GitSource", dependencies: ["ImageModel", "CGit2", "CYAML", "CZlib"]),
+        .target(name: "ECRPublic", dependencies: ["ImageModel", "Verification", "CCurl"]),
         .target(name: "Reporters", dependencies: ["ImageModel", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Verification", dependencies: ["ImageModel"]),
         .executableTarget(

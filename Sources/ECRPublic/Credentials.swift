@@ -106,7 +106,7 @@ public struct EnvironmentCredentialProvider: CredentialProvider {
 enum CredentialDocument {
     /// Parses `{AccessKeyId, SecretAccessKey, Token|SessionToken, Expiration}`; never echoes the document in errors.
     static func parse(_ data: Data, source: String, what: String) throws -> Credentials {
-        guard let root = (try? JSONValue.parse(data))?.objectValue else {
+        guard let root = try? JSONValue.parse(data), root.objectValue != nil else {
             throw CredentialError(message: "\(what) did not answer with a JSON object (\(data.count) bytes)")
         }
         guard let key = root["AccessKeyId"]?.stringValue, !key.isEmpty else {

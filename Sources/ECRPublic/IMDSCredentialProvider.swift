@@ -71,8 +71,7 @@ public struct IMDSCredentialProvider: CredentialProvider {
             throw CredentialError(message: "\(base) answered HTTP \(response.status) for the credentials of role \(role)",
                                   transient: response.status >= 500)
         case .success(let response):
-            if let object = (try? JSONValue.parse(response.body))?.objectValue,
-               let code = object["Code"]?.stringValue, code != "Success" {
+            if let object = try? JSONValue.parse(response.body), let code = object["Code"]?.stringValue, code != "Success" {
                 throw CredentialError(message: "IMDS reports \(code) for the credentials of role \(role)")
             }
             return .found(try CredentialDocument.parse(response.body, source: "EC2 instance metadata (role \(role))",

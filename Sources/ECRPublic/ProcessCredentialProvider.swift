@@ -64,7 +64,7 @@ public struct ProcessCredentialProvider: CredentialProvider {
     /// `{"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken"?, "Expiration"?}`.
     static func parse(_ data: Data, profileName: String) throws -> Credentials {
         let what = "credential_process of profile \(profileName)"
-        guard let root = (try? JSONValue.parse(data))?.objectValue else {
+        guard let root = try? JSONValue.parse(data), root.objectValue != nil else {
             throw CredentialError(message: "\(what) did not print a JSON object")
         }
         guard root["Version"]?.int64Value == 1 else {

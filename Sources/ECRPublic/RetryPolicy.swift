@@ -80,7 +80,7 @@ enum ErrorClassifier {
     static func errorCode(body: Data, headers: [String: String]) -> (code: String?, message: String?) {
         var code: String?
         var message: String?
-        if let object = (try? JSONValue.parse(body))?.objectValue {
+        if let object = try? JSONValue.parse(body), object.objectValue != nil {
             if let type = object["__type"]?.stringValue { code = normalise(type) }
             if code == nil, let value = object["code"]?.stringValue { code = normalise(value) }
             message = object["message"]?.stringValue ?? object["Message"]?.stringValue
