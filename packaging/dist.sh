@@ -43,8 +43,11 @@ for pc in packaging/pkgconfig/*.pc; do sed "s|@STUBDIR@|$work/lib|g" "$pc" >"$wo
 export PKG_CONFIG_PATH=$work/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 
 step "release binary $VERSION ($COMMIT), static Swift runtime"
-# No $ORIGIN RUNPATH: the binary must not pick up libraries from wherever it is copied to.
-build=(swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$scratch")
+# No $ORIGIN RUNPATH: the binary must not pick up libraries from wherever it is copied to. Linked as a position-
+# dependent executable: as PIE, the Swift metadata needs ~100,000 relative relocations at every start, which alone
+# took about half of `--version`'s time in the dynamic loader (LD_DEBUG=statistics); start-up is what a pre-push hook
+# pays on every push (BENCHMARKS.md). The shared libraries stay position independent.
+build=(swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$scratch" -Xlinker -no-pie)
 "${build[@]}" --product verify-layers
 built=$("${build[@]}" --show-bin-path)/verify-layers
 mkdir -p "$work/files/completions" "$work/files/man"
