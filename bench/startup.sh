@@ -21,6 +21,7 @@ export GIT_CONFIG_NOSYSTEM=1 HOME=$work
 # A repository whose remote has main at A; the push sends B (a README change only).
 repo=$work/repo
 git init -q -b main "$repo"
+git -C "$repo" remote add origin https://example.invalid/repo.git
 git -C "$repo" -c user.name=bench -c user.email=bench@example.com commit -q --allow-empty -m A
 old=$(git -C "$repo" rev-parse HEAD)
 git -C "$repo" update-ref refs/remotes/origin/main "$old"

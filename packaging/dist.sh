@@ -34,11 +34,11 @@ trap unstamp EXIT
 printf '#define VL_STAMP_VERSION "%s"\n#define VL_STAMP_COMMIT "%s"\n' "$VERSION" "$COMMIT" >"$stamp"
 touch Sources/CBuildStamp/stamp.c
 
-# libgit2, its dependencies and libyaml from their static archives (packaging/pkgconfig/*.pc), and the GSSAPI
-# stand-ins for libgit2's unused Negotiate authentication (packaging/nogssapi.c).
+# libgit2, its dependencies and libyaml from their static archives (packaging/pkgconfig/*.pc), and stand-ins for what
+# libgit2 would otherwise load or need and verify-layers never uses (packaging/libgit2-unused.c).
 mkdir -p "$work/lib" "$work/pkgconfig"
-cc -O2 -Wall -Wextra -Werror -fPIC -c packaging/nogssapi.c -o "$work/lib/nogssapi.o"
-ar rcsD "$work/lib/libverify_layers_nogssapi.a" "$work/lib/nogssapi.o"
+cc -O2 -Wall -Wextra -Werror -fPIC -c packaging/libgit2-unused.c -o "$work/lib/libgit2-unused.o"
+ar rcsD "$work/lib/libverify_layers_libgit2_unused.a" "$work/lib/libgit2-unused.o"
 for pc in packaging/pkgconfig/*.pc; do sed "s|@STUBDIR@|$work/lib|g" "$pc" >"$work/pkgconfig/$(basename "$pc")"; done
 export PKG_CONFIG_PATH=$work/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 
@@ -47,7 +47,9 @@ step "release binary $VERSION ($COMMIT), static Swift runtime"
 # dependent executable: as PIE, the Swift metadata needs ~100,000 relative relocations at every start, which alone
 # took about half of `--version`'s time in the dynamic loader (LD_DEBUG=statistics); start-up is what a pre-push hook
 # pays on every push (BENCHMARKS.md). The shared libraries stay position independent.
-build=(swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$scratch" -Xlinker -no-pie)
+# --wrap: libgit2's mbedTLS init does not parse the CA bundle (packaging/libgit2-unused.c).
+build=(swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$scratch" -Xlinker -no-pie
+  -Xlinker --wrap=mbedtls_x509_crt_parse_file -Xlinker --wrap=mbedtls_x509_crt_parse_path)
 "${build[@]}" --product verify-layers
 built=$("${build[@]}" --show-bin-path)/verify-layers
 mkdir -p "$work/files/completions" "$work/files/man"

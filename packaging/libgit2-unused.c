@@ -1,5 +1,13 @@
-/* GSSAPI stand-ins for the release build's static libgit2.
+/* Stand-ins for two libgit2 features verify-layers never uses, linked into the release build's static libgit2 only.
  *
+ * 1. CA certificates at start-up. Debian's libgit2 uses mbedTLS, whose global init (run by git_libgit2_init) parses
+ *    every certificate in /etc/ssl/certs/ca-certificates.crt: about half of the instructions of a no-op pre-push
+ *    (callgrind: mbedtls_base64_decode and mbedtls_ct_base64_dec_value). verify-layers never talks TLS through
+ *    libgit2 (its HTTPS goes through libcurl), so packaging/dist.sh links with --wrap for the two loaders and these
+ *    wrappers load nothing. Should libgit2 ever open a TLS connection, it would find no trusted certificate and fail
+ *    closed.
+ *
+ * 2. GSSAPI.
  * Debian builds libgit2 with SPNEGO ("Negotiate") authentication for HTTP git remotes, so libgit2.a refers to
  * gss_* functions, and Debian ships libgssapi_krb5 only as a shared library. verify-layers never talks to a git
  * remote (it reads objects from the local repository), so rather than make the release binary need
@@ -9,6 +17,23 @@
  */
 #include <gssapi/gssapi.h>
 #include <stddef.h>
+
+struct mbedtls_x509_crt;
+
+int __wrap_mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path);
+int __wrap_mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain, const char *path);
+
+int __wrap_mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path) {
+    (void)chain;
+    (void)path;
+    return 0;
+}
+
+int __wrap_mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain, const char *path) {
+    (void)chain;
+    (void)path;
+    return 0;
+}
 
 static gss_OID_desc no_oid = {0, NULL};
 gss_OID GSS_C_NT_HOSTBASED_SERVICE = &no_oid;
