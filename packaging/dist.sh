@@ -37,7 +37,9 @@ touch Sources/CBuildStamp/stamp.c
 # libgit2, its dependencies and libyaml from their static archives (packaging/pkgconfig/*.pc), and stand-ins for what
 # libgit2 would otherwise load or need and verify-layers never uses (packaging/libgit2-unused.c).
 mkdir -p "$work/lib" "$work/pkgconfig"
-cc -O2 -Wall -Wextra -Werror -fPIC -c packaging/libgit2-unused.c -o "$work/lib/libgit2-unused.o"
+# The Swift toolchain's clang (the swift:*-bookworm images have no gcc), else the system's cc.
+c_compiler=$(command -v clang || command -v cc)
+"$c_compiler" -O2 -Wall -Wextra -Werror -fPIC -c packaging/libgit2-unused.c -o "$work/lib/libgit2-unused.o"
 ar rcsD "$work/lib/libverify_layers_libgit2_unused.a" "$work/lib/libgit2-unused.o"
 for pc in packaging/pkgconfig/*.pc; do sed "s|@STUBDIR@|$work/lib|g" "$pc" >"$work/pkgconfig/$(basename "$pc")"; done
 export PKG_CONFIG_PATH=$work/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
