@@ -28,11 +28,13 @@ public enum Rule: String, Codable, Sendable, CaseIterable {
     case mediaTypeMismatch = "media-type-mismatch"
     case layerSkipped = "layer-skipped"
     case verificationError = "verification-error"
+    case manifestUnpublished = "manifest-unpublished"
+    case tagMismatch = "tag-mismatch"
 
     /// The severity SPEC §5 assigns to the rule.
     public var defaultSeverity: Severity {
         switch self {
-        case .blobMissing, .imageUnmapped, .layerUncompressed, .mediaTypeMismatch: return .warning
+        case .blobMissing, .imageUnmapped, .layerUncompressed, .mediaTypeMismatch, .tagMismatch: return .warning
         case .layerSkipped: return .notice
         default: return .error
         }
@@ -54,6 +56,8 @@ public enum Rule: String, Codable, Sendable, CaseIterable {
         case .mediaTypeMismatch: return "Media type mismatch"
         case .layerSkipped: return "Layer skipped"
         case .verificationError: return "Could not verify"
+        case .manifestUnpublished: return "Manifest not published"
+        case .tagMismatch: return "Tag points elsewhere"
         }
     }
 
@@ -73,6 +77,8 @@ public enum Rule: String, Codable, Sendable, CaseIterable {
         case .mediaTypeMismatch: return "The registry stores the blob under a different media type than the descriptor declares."
         case .layerSkipped: return "Non-distributable or foreign layers are never pushed to a registry and are not checked."
         case .verificationError: return "The service could not confirm these layers (unreachable, throttled, timed out, malformed answer, or credentials rejected). Nothing unconfirmed counts as available."
+        case .manifestUnpublished: return "The committed image manifest (or index) is not in the repository by its digest, although its layers may be: `docker pull` by the committed digest fails. Push the image itself, not only its layers."
+        case .tagMismatch: return "The repository's tag points at a different manifest than the committed one (tags move: a warning unless strict). Push the committed image under the tag, or update the committed output."
         }
     }
 }

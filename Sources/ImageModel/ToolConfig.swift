@@ -7,8 +7,22 @@ public struct ToolConfig: Sendable, Equatable {
     public var strict = false
     /// Seconds a positive answer stays cached; 0 disables the cache.
     public var cacheTTL: Double = 3600
+    /// `via:`; nil when the file does not say (the flag, else `auto`).
+    public var via: CheckWay?
+    /// `check-manifests:`: whether an unpublished manifest or moved tag is an error, a warning, or not checked.
+    public var checkManifests: ManifestCheckLevel = .error
     /// Where the config was read from (`.verify-layers.yml` or the `--config` path).
     public var source: String?
 
     public init() {}
+}
+
+/// How to ask whether blobs are published (SPEC §4.1): the signed API, the public registry, or whichever credentials allow.
+public enum CheckWay: String, Sendable, CaseIterable, Codable {
+    case api, registry, auto
+}
+
+/// `check-manifests:` (SPEC §4.2): the severity of `manifest-unpublished`, or off.
+public enum ManifestCheckLevel: String, Sendable, CaseIterable {
+    case error, warning, off
 }

@@ -66,7 +66,7 @@ public struct TextReporter: Reporter {
         if summary.unverified > 0 { parts.append("\(summary.unverified) unverified") }
         if summary.skipped > 0 { parts.append("\(summary.skipped) skipped") }
         let line = "\(count(summary.images, "image")), \(count(summary.layers, "layer")) (\(parts.joined(separator: ", "))) in "
-            + String(format: "%.2f", summary.durationSeconds) + "s"
+            + String(format: "%.2f", summary.durationSeconds) + "s" + (summary.via.map { " via \($0)" } ?? "")
         return summary.exitCode == 0 ? style.green(line) : style.red(line)
     }
 }

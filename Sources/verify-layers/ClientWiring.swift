@@ -1,4 +1,7 @@
 import ECRPublic
+import GitSource
+import ImageModel
+import Verification
 import Foundation
 
 extension SharedOptions {
@@ -14,5 +17,51 @@ extension SharedOptions {
         } catch let error as SetupError {
             throw Failure.config(error.message)
         }
+    }
+}
+
+/// The way one run asks (SPEC §4.1), chosen from `--via`, `via:` and whether AWS credentials resolve, with the reason
+/// shown by the text report and doctor.
+struct ChosenWay {
+    var via: CheckWay
+    var why: String
+    var layers: LayerRegistry
+    var manifests: ManifestRegistry?
+    /// What positive-cache entries are keyed by: answers from one endpoint never vouch for another.
+    var cacheScope: String
+}
+
+extension SharedOptions {
+    /// `--registry-url`, `VERIFY_LAYERS_REGISTRY_URL` or the public registry; a bad URL exits 78.
+    func registryEndpoint(environment: [String: String]) throws -> RegistryEndpoint {
+        do {
+            return try RegistryEndpoint.resolve(flag: registryURL, environment: environment)
+        } catch let error as EndpointError {
+            throw Failure.config(error.message)
+        }
+    }
+
+    /// `--via`, else the config's `via:`, else `auto`: the API when credentials resolve, otherwise the registry.
+    func chooseWay(config: ToolConfig, setup: ClientSetup, environment: [String: String]) throws -> ChosenWay {
+        let requested = via ?? config.via ?? .auto
+        let source = via != nil ? "--via" : (config.via != nil ? "via: in \(config.source ?? ConfigFile.fileName)" : "default")
+        var chosen = requested
+        var why = "\(requested.rawValue) (\(source))"
+        if requested == .auto {
+            do {
+                let credentials = try setup.chain.resolve()
+                chosen = .api
+                why = "auto: AWS credentials from \(credentials.source)"
+            } catch {
+                chosen = .registry
+                why = "auto: no AWS credentials, so the public registry (anonymous)"
+            }
+        }
+        if chosen == .registry {
+            let endpoint = try registryEndpoint(environment: environment)
+            let client = RegistryClient(endpoint: endpoint, configuration: setup.configuration)
+            return ChosenWay(via: .registry, why: why, layers: client, manifests: client, cacheScope: "registry " + endpoint.url)
+        }
+        return ChosenWay(via: .api, why: why, layers: setup.makeClient(), manifests: nil, cacheScope: setup.endpoint.url)
     }
 }

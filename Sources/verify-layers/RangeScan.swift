@@ -85,11 +85,10 @@ extension RunContext {
     /// returns the exit code.
     func verifyAndEmit(_ scan: ScanResult, config: ToolConfig, cached: Bool = false, defaultFormat: ReportFormat = .text,
                        progress: ProgressLine? = nil) throws -> Int32 {
-        let setup = try options.clientSetup(environment: environment, started: started)
+        let verifier = try makeVerifier(config, cached: cached)
         let layers = Set(scan.images.flatMap { $0.blobs.map(\.digest) }).count
         progress?.update("asking ECR Public about \(layers) blob\(layers == 1 ? "" : "s") of \(scan.images.count) image\(scan.images.count == 1 ? "" : "s")")
-        let cache = cached ? makeCache(config, endpoint: setup.endpoint.url) : nil
-        let report = Verifier(registry: setup.makeClient(), cache: cache, options: verifyOptions(config)).verify(scan, started: started)
+        let report = verifier.verify(scan, started: started)
         progress?.finish()
         return try emit(report, defaultFormat: defaultFormat)
     }

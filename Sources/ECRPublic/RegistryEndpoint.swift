@@ -1,0 +1,43 @@
+import Foundation
+
+/// Where the registry way asks: the OCI distribution API of the public registry, or an override for mirrors and tests.
+public struct RegistryEndpoint: Sendable, Equatable {
+    public static let publicRegistry = "https://public.ecr.aws"
+    public var url: String
+    /// `--registry-url`, `VERIFY_LAYERS_REGISTRY_URL` or `default`, for doctor.
+    public var source: String
+
+    public init(url: String, source: String) {
+        var trimmed = url
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        self.url = trimmed
+        self.source = source
+    }
+
+    /// Whether this is ECR Public itself, whose documented pull quotas then apply.
+    public var isECRPublic: Bool {
+        URLComponents(string: url)?.host?.lowercased() == "public.ecr.aws"
+    }
+
+    /// `--registry-url`, else `VERIFY_LAYERS_REGISTRY_URL`, else `https://public.ecr.aws`; plain http only to loopback,
+    /// the same rule as the API endpoint.
+    public static func resolve(flag: String?, environment: [String: String]) throws -> RegistryEndpoint {
+        for (value, source) in [(flag, "--registry-url"), (environment["VERIFY_LAYERS_REGISTRY_URL"], "VERIFY_LAYERS_REGISTRY_URL")] {
+            if let url = SharedConfig.nonEmpty(value) {
+                try EndpointResolver.validate(url, source: source)
+                return RegistryEndpoint(url: url, source: source)
+            }
+        }
+        return RegistryEndpoint(url: publicRegistry, source: "default")
+    }
+}
+
+/// ECR Public's documented image-pull quotas (service quotas page of the ECR Public user guide): 1 pull per second per
+/// source IP for unauthenticated callers, 10 per second per account for authenticated ones. A pull is a manifest fetch,
+/// so manifest requests are paced by these; blob HEADs are bounded by `--concurrency` and the registry's 429s.
+public enum PullQuota {
+    public static let unauthenticatedPerSecond = 1
+    public static let authenticatedPerSecond = 10
+    /// Other registries (mirrors, the test registry) publish no quota: only `--concurrency` and 429s bound them.
+    public static let unlimitedPerSecond = 1000
+}
