@@ -48,6 +48,24 @@ public final class RegistryClient: LayerRegistry, ManifestRegistry {
         return driver.manifestAnswers()
     }
 
+    /// `GET /v2/` once (doctor): whether this is a registry and which token server its challenge names.
+    public func probe() -> (String, Bool) {
+        let request = HTTPRequest(method: "GET", url: url("/v2/"), connectTimeout: configuration.connectTimeout,
+                                  timeout: configuration.requestTimeout, what: "registry challenge")
+        let settings = HTTPSettings(caBundle: configuration.caBundle, userAgent: configuration.userAgent,
+                                    deadline: configuration.deadline, log: configuration.log)
+        do {
+            let response = try HTTPFetch.perform(request, settings: settings)
+            if response.status == 200 { return ("ok, HTTP 200 (no pull token needed)", true) }
+            if response.status == 401, let challenge = response.headers["www-authenticate"].flatMap(BearerChallenge.parse) {
+                return ("ok, HTTP 401 with a Bearer challenge (token realm \(challenge.realm), service \(challenge.service ?? "none"))", true)
+            }
+            return ("error, HTTP \(response.status) (not an OCI registry?)", false)
+        } catch {
+            return ("could not verify: \(error)", false)
+        }
+    }
+
     /// `<alias>/<repository>` as the registry names it; nil when the registry id is not an alias (an account id has no URL).
     static func path(_ repository: RepositoryRef) -> String? {
         guard let alias = repository.registryId, ImageReference.isValidAlias(alias) else { return nil }

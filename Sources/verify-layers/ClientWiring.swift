@@ -52,9 +52,13 @@ extension SharedOptions {
                 let credentials = try setup.chain.resolve()
                 chosen = .api
                 why = "auto: AWS credentials from \(credentials.source)"
-            } catch {
+            } catch let error as CredentialError where error.noneConfigured && profile == nil {
                 chosen = .registry
-                why = "auto: no AWS credentials, so the public registry (anonymous)"
+                why = "auto: no AWS credentials configured, so the public registry (anonymous pull tokens)"
+            } catch {
+                // A configured source that fails is a problem to show (exit 77/69), not a reason to ask elsewhere.
+                chosen = .api
+                why = "auto: AWS credentials are configured but could not be used"
             }
         }
         if chosen == .registry {
