@@ -59,6 +59,11 @@ public enum ConfigFile {
                 guard let via = CheckWay(rawValue: text) else { throw ConfigError(message: "\(at): `via` must be api, registry or auto, not \(text.debugQuoted)") }
                 config.via = via
             case "check-manifests":
+                // `off` unquoted is a YAML 1.1 bool: read it as the word the user wrote.
+                if let flag = try? bool(value, key: key, at: at) {
+                    config.checkManifests = flag ? .error : .off
+                    continue
+                }
                 let text = try string(value, key: key, at: at)
                 guard let level = ManifestCheckLevel(rawValue: text) else {
                     throw ConfigError(message: "\(at): `check-manifests` must be error, warning or off, not \(text.debugQuoted)")
