@@ -284,7 +284,10 @@ final class RegistryDriver: TransferDriver {
     static func token(from body: Data) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return nil }
         for key in ["token", "access_token"] {
-            if let value = object[key] as? String, !value.isEmpty, !value.contains(where: { $0 == "\r" || $0 == "\n" }) { return value }
+            // Only visible ASCII goes into a header: a token with CR/LF or spaces could inject or split headers.
+            if let value = object[key] as? String, !value.isEmpty, value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) {
+                return value
+            }
         }
         return nil
     }
