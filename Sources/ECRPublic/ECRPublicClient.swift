@@ -9,7 +9,7 @@ public final class ECRPublicClient: LayerRegistry {
     let configuration: ClientConfiguration
     let credentials: CredentialChain
     /// Calls actually sent, retries included (for benchmarks and verbose output).
-    public private(set) var requestsSent = 0
+    public internal(set) var requestsSent = 0
 
     public init(configuration: ClientConfiguration, credentials: CredentialChain) {
         self.configuration = configuration
@@ -40,14 +40,18 @@ public final class ECRPublicClient: LayerRegistry {
 
     /// The signed request, and the header lines we set (for the redacted verbose log).
     func makeRequest(for batch: LayerBatch, credentials: Credentials) throws -> (CurlEasy, [String]) {
+        try makeRequest(target: Self.target, body: RequestBody.batchCheckLayerAvailability(batch), credentials: credentials)
+    }
+
+    /// One signed JSON 1.1 call of any operation (`target` is the full `X-Amz-Target`).
+    func makeRequest(target: String, body data: Data, credentials: Credentials) throws -> (CurlEasy, [String]) {
         let easy = try CurlEasy()
-        let data = RequestBody.batchCheckLayerAvailability(batch)
         try easy.set(CURLOPT_URL, string: configuration.endpoint.url)
         try easy.set(CURLOPT_POST, 1)
         try easy.setBody(data)
         var headers = [
             "Content-Type: application/x-amz-json-1.1",
-            "X-Amz-Target: \(Self.target)",
+            "X-Amz-Target: \(target)",
         ]
         if let token = credentials.sessionToken { headers.append("X-Amz-Security-Token: \(token)") }
         try easy.setHeaders(headers)

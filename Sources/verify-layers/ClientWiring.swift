@@ -66,6 +66,7 @@ extension SharedOptions {
             let client = RegistryClient(endpoint: endpoint, configuration: setup.configuration)
             return ChosenWay(via: .registry, why: why, layers: client, manifests: client, cacheScope: "registry " + endpoint.url)
         }
-        return ChosenWay(via: .api, why: why, layers: setup.makeClient(), manifests: nil, cacheScope: setup.endpoint.url)
+        let client = setup.makeClient()
+        return ChosenWay(via: .api, why: why, layers: client, manifests: client, cacheScope: setup.endpoint.url)
     }
 }

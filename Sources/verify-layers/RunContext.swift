@@ -105,8 +105,11 @@ struct RunContext {
         return Verifier(registry: way.layers, cache: cache, options: verifyOptions(config), manifests: way.manifests, via: way.via.rawValue)
     }
 
+    /// `VERIFY_LAYERS_CHECK_MANIFESTS` (error, warning, off) overrides the config's `check-manifests:` for one run or job,
+    /// e.g. while manifests are published by a later pipeline stage; empty or unknown values are ignored.
     func verifyOptions(_ config: ToolConfig) -> VerifyOptions {
-        VerifyOptions(checkConfigBlob: config.checkConfigBlob, onError: options.onError, strict: config.strict, checkManifests: config.checkManifests)
+        let level = environment["VERIFY_LAYERS_CHECK_MANIFESTS"].flatMap(ManifestCheckLevel.init(rawValue:)) ?? config.checkManifests
+        return VerifyOptions(checkConfigBlob: config.checkConfigBlob, onError: options.onError, strict: config.strict, checkManifests: level)
     }
 
     /// Prints the stdout report and writes `--report` files; returns the exit code.

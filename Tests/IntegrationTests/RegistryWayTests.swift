@@ -11,7 +11,8 @@ struct RegistryWayTests {
 
     /// No AWS configuration at all: only the registry override the tests need.
     static func environment(_ registry: String) -> [String: String] {
-        ["VERIFY_LAYERS_REGISTRY_URL": registry, "PATH": path, "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"]
+        ["VERIFY_LAYERS_REGISTRY_URL": registry, "PATH": path, "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+         "VERIFY_LAYERS_CHECK_MANIFESTS": ""]
     }
 
     /// Hand-built single-image layouts (one per directory), so images can share layers.
