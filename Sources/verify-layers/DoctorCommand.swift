@@ -89,11 +89,10 @@ struct DoctorCommand: ParsableCommand {
                 return failure.code
             }
             lines.append(("via", "\(way.via.rawValue) (\(way.why))"))
-            lines.append(("registry", "\(registryEndpoint.url) (\(registryEndpoint.source))"))
             // Both ways are probed; the exit code follows the way a run would use.
             let registryClient = RegistryClient(endpoint: registryEndpoint, configuration: setup.configuration)
             let (registryLine, registryCode) = Self.probeRegistry(registryClient, target: target)
-            lines.append(("registry call", registryLine))
+            lines.append(("registry", "\(registryEndpoint.url) (\(registryEndpoint.source)); \(registryLine)"))
             if way.via == .registry { code = max(code, registryCode) }
 
             let credentials: Credentials
