@@ -95,14 +95,19 @@ def plan_from_calls(calls):
     return [{"registryId": c["registryId"], "repositoryName": c["repositoryName"], "layerDigests": c["layerDigests"]} for c in calls]
 
 
-def scenario(args, binary, name, repositories, images_per_repository, layers_per_image, latency_ms, concurrency, runs, peers):
-    work = tempfile.mkdtemp(prefix="vl-bench-")
+def generate(prefix, repositories, images_per_repository, layers_per_image):
+    """A synthetic repository and the emulator state that holds all its layers: (work dir, repo, state path, state)."""
+    work = tempfile.mkdtemp(prefix=prefix)
     repo = os.path.join(work, "repo")
     state = os.path.join(work, "state.json")
     subprocess.run([sys.executable, os.path.join(HERE, "gen_repo.py"), "--out", repo, "--state", state, "--repositories",
                     str(repositories), "--images-per-repository", str(images_per_repository), "--layers-per-image",
                     str(layers_per_image)], check=True, stderr=subprocess.DEVNULL)
-    data = json.load(open(state))
+    return work, repo, state, json.load(open(state))
+
+
+def scenario(args, binary, name, repositories, images_per_repository, layers_per_image, latency_ms, concurrency, runs, peers):
+    work, repo, state, data = generate("vl-bench-", repositories, images_per_repository, layers_per_image)
     per_repo = [len(r["layers"]) for r in data["registries"][0]["repositories"].values()]
     blobs = sum(per_repo)
     minimum = sum(math.ceil(n / 100) for n in per_repo)
@@ -165,13 +170,7 @@ def scenario(args, binary, name, repositories, images_per_repository, layers_per
 def registry_scenario(binary, name, repositories, images_per_repository, layers_per_image, latency_ms, concurrency, runs):
     """The registry way on the same data: `check --via registry` against the emulator's registry flavour (one GET /v2/,
     one token per repository, one HEAD per distinct blob), beside the API way's batched calls."""
-    work = tempfile.mkdtemp(prefix="vl-bench-registry-")
-    repo = os.path.join(work, "repo")
-    state = os.path.join(work, "state.json")
-    subprocess.run([sys.executable, os.path.join(HERE, "gen_repo.py"), "--out", repo, "--state", state, "--repositories",
-                    str(repositories), "--images-per-repository", str(images_per_repository), "--layers-per-image",
-                    str(layers_per_image)], check=True, stderr=subprocess.DEVNULL)
-    data = json.load(open(state))
+    work, repo, state, data = generate("vl-bench-registry-", repositories, images_per_repository, layers_per_image)
     blobs = sum(len(r["layers"]) for r in data["registries"][0]["repositories"].values())
     emulator = Emulator(state, latency_ms, work)
     env = dict(os.environ, VERIFY_LAYERS_REGISTRY_URL=emulator.url, VERIFY_LAYERS_CHECK_MANIFESTS="off", AWS_EC2_METADATA_DISABLED="true",

@@ -71,13 +71,7 @@ final class APIDriver: TransferDriver {
 
     func finished(_ id: Int, easy: CurlEasy, outcome transfer: TransferOutcome, attempt: Int, elapsedMs: Int) -> TransferStep {
         let batch = batches[id]
-        let outcome: AttemptOutcome
-        switch transfer {
-        case .transport(let reason, let retryable, let isTimeout):
-            outcome = retryable ? .retryable(reason, isTimeout: isTimeout) : .fatal(reason)
-        case .http(let status):
-            outcome = ErrorClassifier.classify(status: status, body: easy.sink.body, headers: easy.sink.headers)
-        }
+        let outcome = AttemptOutcome.of(transfer, easy: easy)
         log.exchange(method: "POST", url: client.configuration.endpoint.url,
                      what: "\(ECRPublicClient.target) repository=\(batch.repository) digests=\(batch.digests.count) attempt=\(attempt)",
                      outcome: client.describe(outcome, easy: easy), elapsedMs: elapsedMs)

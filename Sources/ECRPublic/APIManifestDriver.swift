@@ -70,13 +70,7 @@ final class APIManifestDriver: TransferDriver {
 
     func finished(_ id: Int, easy: CurlEasy, outcome transfer: TransferOutcome, attempt: Int, elapsedMs: Int) -> TransferStep {
         let query = queries[id]
-        let outcome: AttemptOutcome
-        switch transfer {
-        case .transport(let reason, let retryable, let isTimeout):
-            outcome = retryable ? .retryable(reason, isTimeout: isTimeout) : .fatal(reason)
-        case .http(let status):
-            outcome = ErrorClassifier.classify(status: status, body: easy.sink.body, headers: easy.sink.headers)
-        }
+        let outcome = AttemptOutcome.of(transfer, easy: easy)
         client.log.exchange(method: "POST", url: client.configuration.endpoint.url,
                             what: "DescribeImages repository=\(query.repository) reference=\(query.reference) attempt=\(attempt)",
                             outcome: client.describe(outcome, easy: easy), elapsedMs: elapsedMs)

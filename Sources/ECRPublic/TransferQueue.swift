@@ -253,3 +253,16 @@ final class TransferQueue {
         return formatter.date(from: raw).map { max(0, $0.timeIntervalSince(now)) }
     }
 }
+
+extension AttemptOutcome {
+    /// A finished API transfer read the way the SDKs read it: transport failures as retryable or fatal, HTTP answers by
+    /// their error code.
+    static func of(_ transfer: TransferOutcome, easy: CurlEasy) -> AttemptOutcome {
+        switch transfer {
+        case .transport(let reason, let retryable, let isTimeout):
+            return retryable ? .retryable(reason, isTimeout: isTimeout) : .fatal(reason)
+        case .http(let status):
+            return ErrorClassifier.classify(status: status, body: easy.sink.body, headers: easy.sink.headers)
+        }
+    }
+}
