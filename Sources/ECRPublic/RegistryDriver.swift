@@ -141,7 +141,7 @@ final class RegistryDriver: TransferDriver {
             return try client.makeEasy(url: client.url("/v2/\(path)/blobs/\(digest)"), method: "HEAD", headers: authorization(id, path))
         case .manifest(let query, let path):
             let reference = queries[query].reference
-            return try client.makeEasy(url: client.url("/v2/\(path)/manifests/\(reference)"), method: "HEAD",
+            return try client.makeEasy(url: client.url("/v2/\(path)/manifests/\(reference)"), method: queries[query].readsConfig ? "GET" : "HEAD",
                                        headers: authorization(id, path) + ["Accept: \(Self.manifestAccept)"])
         }
     }
@@ -216,6 +216,8 @@ final class RegistryDriver: TransferDriver {
             return .done(then: [])
         case .manifest(let query, let path):
             switch status {
+            case 200 where queries[query].readsConfig:
+                manifestResults[query] = .present(digest: headers["docker-content-digest"], config: Self.configDigest(in: easy.sink.body))
             case 200, 301, 302, 303, 307, 308:
                 manifestResults[query] = .present(digest: headers["docker-content-digest"])
             case 404:
@@ -276,8 +278,15 @@ final class RegistryDriver: TransferDriver {
         case .probe: return ("GET", "/v2/ (challenge)")
         case .token(let path): return ("GET", "pull token for \(path)")
         case .blob(_, let digest, let path): return ("HEAD", "/v2/\(path)/blobs/\(digest)")
-        case .manifest(let query, let path): return ("HEAD", "/v2/\(path)/manifests/\(queries[query].reference)")
+        case .manifest(let query, let path): return (queries[query].readsConfig ? "GET" : "HEAD", "/v2/\(path)/manifests/\(queries[query].reference)")
         }
+    }
+
+    /// The `config.digest` of an image manifest; nil for an index or anything unreadable.
+    static func configDigest(in body: Data) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+              let config = object["config"] as? [String: Any], let digest = config["digest"] as? String, Digest(digest) != nil else { return nil }
+        return digest
     }
 
     /// `token`, or OAuth2's `access_token`, from the token server's JSON.

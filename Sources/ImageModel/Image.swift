@@ -51,6 +51,9 @@ public struct Image: Codable, Sendable {
     public var refName: String?
     /// Digests of the indexes above this manifest, outermost first: part of the image's graph.
     public var indexDigests: [String] = []
+    /// The layers are stored uncompressed (a classic docker archive): the committed manifest can never be the one a
+    /// registry holds, so "published" means the tag's manifest names the same config.
+    public var layersUncompressed: Bool = false
     /// Repo-relative path of the output (layout dir, skopeo dir, or manifest file).
     public var outputPath: String
     /// Repo-relative path of the manifest document.

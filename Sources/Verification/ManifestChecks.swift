@@ -42,6 +42,10 @@ public struct ManifestChecks {
         }
         for image in images {
             guard let repository = image.repository, let manifest = image.manifestDigest else { continue }
+            if image.layersUncompressed {
+                if let tag = Self.tag(of: image) { add(ManifestQuery(repository: repository, reference: tag, readsConfig: true)) }
+                continue
+            }
             for digest in image.indexDigests + [manifest] { add(ManifestQuery(repository: repository, reference: digest)) }
             if let tag = Self.tag(of: image) { add(ManifestQuery(repository: repository, reference: tag)) }
         }
@@ -58,6 +62,7 @@ public struct ManifestChecks {
             Finding(rule: rule, severity: severity, message: message, path: image.manifestPath, line: 1, commit: image.commit,
                     image: image.name, platform: image.platform?.description, digest: digest, repository: repository.description)
         }
+        if image.layersUncompressed { return archiveFindings(for: image, repository: repository, answers: answers, severity: severity, finding: finding) }
         let committed = image.indexDigests + [manifest]
         for digest in committed {
             switch answers[ManifestQuery(repository: repository, reference: digest)] {
@@ -78,7 +83,7 @@ public struct ManifestChecks {
         if let tag = Self.tag(of: image) {
             let expected = committed.first ?? manifest
             switch answers[ManifestQuery(repository: repository, reference: tag)] {
-            case .present(let published)?:
+            case .present(let published, _)?:
                 if let published, !committed.contains(published) {
                     findings.append(finding(.tagMismatch, "tag \(tag) in \(repository) points at \(published), not at the committed \(expected)",
                                             digest: expected))
@@ -93,5 +98,26 @@ public struct ManifestChecks {
             }
         }
         return (findings, failures)
+    }
+
+    /// A docker archive is published when its tag's manifest names the committed config (its layers were compressed on
+    /// push, so no manifest digest can match); without a tag there is nothing to look up.
+    private func archiveFindings(for image: Image, repository: RepositoryRef, answers: [ManifestQuery: ManifestAnswer], severity: Severity,
+                                 finding: (Rule, String, String?, Severity?) -> Finding) -> (findings: [Finding], failures: [BatchFailure]) {
+        guard let tag = Self.tag(of: image), let config = image.blobs.first(where: { $0.role == .config })?.digest.string else { return ([], []) }
+        switch answers[ManifestQuery(repository: repository, reference: tag, readsConfig: true)] {
+        case .present(let published, let publishedConfig)?:
+            guard publishedConfig != config else { return ([], []) }
+            let what = publishedConfig.map { "config \($0)" } ?? "no readable config"
+            return ([finding(.manifestUnpublished, "the committed image (config \(config)) is not published under tag \(tag) in \(repository): "
+                             + "the tag's manifest \(published ?? "") has \(what)", config, severity)], [])
+        case .missing(let reason)?:
+            return ([finding(.manifestUnpublished, "the committed image (config \(config)) is not published in \(repository): tag \(tag): \(reason)",
+                             config, severity)], [])
+        case .failed(let failure)?:
+            return ([finding(.verificationError, "could not check tag \(tag) in \(repository): \(failure.message)", config, nil)], [failure])
+        case nil:
+            return ([], [])
+        }
     }
 }

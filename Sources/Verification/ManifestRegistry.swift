@@ -5,10 +5,13 @@ public struct ManifestQuery: Sendable, Hashable {
     public var repository: RepositoryRef
     /// A digest (`sha256:…`) or a tag.
     public var reference: String
+    /// Read the manifest itself for its config digest (docker archives, whose own manifest is never the published one).
+    public var readsConfig: Bool
 
-    public init(repository: RepositoryRef, reference: String) {
+    public init(repository: RepositoryRef, reference: String, readsConfig: Bool = false) {
         self.repository = repository
         self.reference = reference
+        self.readsConfig = readsConfig
     }
 
     public var isDigest: Bool { Digest(reference) != nil }
@@ -16,8 +19,8 @@ public struct ManifestQuery: Sendable, Hashable {
 
 /// What the registry or API said about one manifest reference; only `.present` counts as published.
 public enum ManifestAnswer: Sendable, Equatable {
-    /// Found; the digest the repository holds for it, when the answer named one.
-    case present(digest: String?)
+    /// Found; the digest the repository holds for it, when the answer named one, and its config digest when it was read.
+    case present(digest: String?, config: String? = nil)
     case missing(String)
     case failed(BatchFailure)
 }
@@ -26,4 +29,23 @@ public enum ManifestAnswer: Sendable, Equatable {
 public protocol ManifestRegistry {
     /// Answers every query (deduplicated by the caller); never throws, failures are carried per query.
     func checkManifests(_ queries: [ManifestQuery]) -> [ManifestQuery: ManifestAnswer]
+}
+
+/// The API way cannot read a manifest (ECR Public has no `BatchGetImage`), but every public manifest can be pulled:
+/// lookups that need the manifest's config go to the registry, the rest to the primary way.
+public struct ConfigReadingManifests: ManifestRegistry {
+    public var primary: ManifestRegistry
+    public var reader: ManifestRegistry
+
+    public init(primary: ManifestRegistry, reader: ManifestRegistry) {
+        self.primary = primary
+        self.reader = reader
+    }
+
+    public func checkManifests(_ queries: [ManifestQuery]) -> [ManifestQuery: ManifestAnswer] {
+        let reading = queries.filter(\.readsConfig)
+        var answers = primary.checkManifests(queries.filter { !$0.readsConfig })
+        if !reading.isEmpty { answers.merge(reader.checkManifests(reading)) { $1 } }
+        return answers
+    }
 }

@@ -61,12 +61,13 @@ extension SharedOptions {
                 why = "auto: AWS credentials are configured but could not be used"
             }
         }
+        let endpoint = try registryEndpoint(environment: environment)
+        let registry = RegistryClient(endpoint: endpoint, configuration: setup.configuration)
         if chosen == .registry {
-            let endpoint = try registryEndpoint(environment: environment)
-            let client = RegistryClient(endpoint: endpoint, configuration: setup.configuration)
-            return ChosenWay(via: .registry, why: why, layers: client, manifests: client, cacheScope: "registry " + endpoint.url)
+            return ChosenWay(via: .registry, why: why, layers: registry, manifests: registry, cacheScope: "registry " + endpoint.url)
         }
         let client = setup.makeClient()
-        return ChosenWay(via: .api, why: why, layers: client, manifests: client, cacheScope: setup.endpoint.url)
+        return ChosenWay(via: .api, why: why, layers: client, manifests: ConfigReadingManifests(primary: client, reader: registry),
+                         cacheScope: setup.endpoint.url)
     }
 }

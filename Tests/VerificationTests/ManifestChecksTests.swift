@@ -109,3 +109,58 @@ struct AllAvailable: LayerRegistry {
         #expect(report.findings.contains { $0.rule == .verificationError && $0.message.contains("HTTP 500 from the registry") })
     }
 }
+
+@Suite struct ArchiveManifestTests {
+    static let config = "sha256:" + String(repeating: "f", count: 64)
+
+    static func archive(tag: String? = "v1") -> Image {
+        var image = ManifestChecksTests.image(refName: tag)
+        image.layersUncompressed = true
+        image.blobs.insert(BlobRef(digest: Digest(config)!, size: 10, mediaType: MediaType.dockerConfig, role: .config, path: "out/app", line: 1), at: 0)
+        return image
+    }
+
+    @Test func onlyTheTagIsReadForItsConfig() {
+        let queries = ManifestChecks(level: .error).queries(for: [Self.archive()])
+        #expect(queries == [ManifestQuery(repository: RepositoryRef(registryId: "acme", repositoryName: "app"), reference: "v1", readsConfig: true)])
+        #expect(ManifestChecks(level: .error).queries(for: [Self.archive(tag: nil)]).isEmpty, "no tag: nothing to look up")
+    }
+
+    @Test func publishedWhenTheTagsManifestNamesTheSameConfig() {
+        let same = FakeConfigs(["v1": .present(digest: ManifestChecksTests.other, config: Self.config)])
+        #expect(Verifier(registry: AllAvailable(), manifests: same).verify(ScanResult(images: [Self.archive()], findings: [])).findings.isEmpty)
+        let other = FakeConfigs(["v1": .present(digest: ManifestChecksTests.other, config: ManifestChecksTests.index)])
+        let report = Verifier(registry: AllAvailable(), manifests: other).verify(ScanResult(images: [Self.archive()], findings: []))
+        let finding = report.findings.first { $0.rule == .manifestUnpublished }
+        #expect(finding?.message.contains(Self.config) == true && finding?.message.contains(ManifestChecksTests.index) == true)
+        #expect(report.summary.exitCode == ExitStatus.findings)
+        let missing = FakeConfigs([:])
+        #expect(Verifier(registry: AllAvailable(), manifests: missing).verify(ScanResult(images: [Self.archive()], findings: []))
+            .findings.contains { $0.rule == .manifestUnpublished })
+    }
+
+    @Test func configReadsGoToTheReaderAndTheRestToThePrimary() {
+        let primary = FakeManifests([ManifestChecksTests.manifest: .present(digest: ManifestChecksTests.manifest)])
+        let reader = FakeConfigs(["v1": .present(digest: nil, config: Self.config)])
+        let repository = RepositoryRef(registryId: "acme", repositoryName: "app")
+        let byDigest = ManifestQuery(repository: repository, reference: ManifestChecksTests.manifest)
+        let byConfig = ManifestQuery(repository: repository, reference: "v1", readsConfig: true)
+        let answers = ConfigReadingManifests(primary: primary, reader: reader).checkManifests([byDigest, byConfig])
+        #expect(primary.asked == [byDigest])
+        #expect(reader.asked == [byConfig])
+        #expect(answers[byConfig] == .present(digest: nil, config: Self.config))
+    }
+}
+
+/// Answers config reads from a table.
+final class FakeConfigs: ManifestRegistry, @unchecked Sendable {
+    var table: [String: ManifestAnswer]
+    var asked: [ManifestQuery] = []
+
+    init(_ table: [String: ManifestAnswer]) { self.table = table }
+
+    func checkManifests(_ queries: [ManifestQuery]) -> [ManifestQuery: ManifestAnswer] {
+        asked += queries
+        return Dictionary(uniqueKeysWithValues: queries.map { ($0, table[$0.reference] ?? .missing("no such tag")) })
+    }
+}
