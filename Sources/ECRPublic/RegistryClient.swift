@@ -14,6 +14,11 @@ public final class RegistryClient: LayerRegistry, ManifestRegistry {
     public private(set) var requestsSent = 0
     /// Token requests sent (one per repository per run, plus a refresh after a 401).
     public var tokenRequests: Int { session.tokenRequests }
+    /// `ecr-public:GetAuthorizationToken` (base64 `AWS:<password>`), sent as Basic credentials to the token server for
+    /// authenticated pulls and their higher quota; nil asks anonymously. Called at most once per client.
+    public var login: (() throws -> String)?
+    /// Whether pull tokens were asked for with AWS credentials (for the report and doctor).
+    public var isAuthenticated: Bool { session.basic != nil }
 
     public init(endpoint: RegistryEndpoint, configuration: ClientConfiguration) {
         self.endpoint = endpoint
@@ -23,7 +28,20 @@ public final class RegistryClient: LayerRegistry, ManifestRegistry {
 
     /// Manifest requests are paced by the documented pull quota on ECR Public; other registries publish none.
     var pullsPerSecond: Int {
-        endpoint.isECRPublic ? PullQuota.unauthenticatedPerSecond : PullQuota.unlimitedPerSecond
+        guard endpoint.isECRPublic else { return PullQuota.unlimitedPerSecond }
+        return login == nil ? PullQuota.unauthenticatedPerSecond : PullQuota.authenticatedPerSecond
+    }
+
+    /// Logs in once, before the first token request; a failed login falls back to anonymous pulls (they need nothing).
+    func loginOnce() {
+        guard let login, !session.loginTried else { return }
+        session.loginTried = true
+        do {
+            session.basic = try login()
+            configuration.log.note("registry pull tokens are asked for with ecr-public:GetAuthorizationToken (authenticated pulls)")
+        } catch {
+            configuration.log.note("ecr-public:GetAuthorizationToken failed, asking anonymously: \(error)")
+        }
     }
 
     public func check(_ batches: [LayerBatch]) -> [BatchAnswer] {
@@ -110,4 +128,7 @@ final class RegistrySession {
     /// Repositories whose token was already refreshed once after a 401.
     var refreshed = Set<String>()
     var tokenRequests = 0
+    var loginTried = false
+    /// The Basic credential for the token server, once logged in.
+    var basic: String?
 }

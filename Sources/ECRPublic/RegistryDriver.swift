@@ -42,7 +42,10 @@ final class RegistryDriver: TransferDriver {
 
     private var log: HTTPLog { client.configuration.log }
 
-    func start() -> BatchFailure? { nil }
+    func start() -> BatchFailure? {
+        client.loginOnce()
+        return nil
+    }
 
     /// The manifest HEADs, routed like blobs (the probe or a token first when needed).
     func initialTransfers() -> [Int] {
@@ -136,7 +139,7 @@ final class RegistryDriver: TransferDriver {
             }
             try EndpointResolver.validate(url, source: "the registry's token realm")
             session.tokenRequests += 1
-            return try client.makeEasy(url: url, method: "GET", headers: [])
+            return try client.makeEasy(url: url, method: "GET", headers: session.basic.map { ["Authorization: Basic \($0)"] } ?? [])
         case .blob(_, let digest, let path):
             return try client.makeEasy(url: client.url("/v2/\(path)/blobs/\(digest)"), method: "HEAD", headers: authorization(id, path))
         case .manifest(let query, let path):

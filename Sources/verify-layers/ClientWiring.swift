@@ -64,6 +64,12 @@ extension SharedOptions {
         let endpoint = try registryEndpoint(environment: environment)
         let registry = RegistryClient(endpoint: endpoint, configuration: setup.configuration)
         if chosen == .registry {
+            // Asked for by name while credentials exist: authenticated pulls (10/s on ECR Public instead of 1/s).
+            if requested == .registry, (try? setup.chain.resolve()) != nil {
+                let api = setup.makeClient()
+                registry.login = { try api.authorizationToken() }
+                why += ", authenticated pulls (ecr-public:GetAuthorizationToken)"
+            }
             return ChosenWay(via: .registry, why: why, layers: registry, manifests: registry, cacheScope: "registry " + endpoint.url)
         }
         let client = setup.makeClient()

@@ -98,4 +98,28 @@ import TestSupport
         #expect(most > 1, "HEADs overlap (at most \(most) in flight)")
         #expect(most <= 8 + 1, "the concurrency limit holds (\(most))")
     }
+
+    @Test func explicitRegistryWayWithCredentialsLogsInForAuthenticatedPulls() throws {
+        let image = TestImage("images/app", seed: "one")
+        let emulator = try Emulator(repositories: ["app": image.blobs])
+        try emulator.setImage(repository: "app", digest: image.image.manifest.digest, tags: ["one"])
+        let repo = try GitFixture()
+        try image.write(into: repo)
+        _ = try repo.commitAll("image")
+        let result = try repo.verifyLayers(["check", "--via", "registry", "--verbose"], environment: Self.environment(emulator))
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(result.stderr.contains("authenticated pulls"), "\(result.stderr)")
+        let requests = try emulator.requests()
+        let login = requests.filter { $0.operation == "GetAuthorizationToken" }
+        #expect(login.count == 1 && login.allSatisfy(\.signatureValid))
+        let tokens = requests.filter { $0.operation == "RegistryToken" }
+        #expect(tokens.count == 1 && tokens.allSatisfy { $0.authenticated == true && $0.accessKeyId == Emulator.accessKey })
+        #expect(try emulator.batchCalls().isEmpty, "the registry way, not the API, answered the layers")
+        #expect(!result.combined.contains("Basic "), "the login never shows")
+
+        let anonymous = try repo.verifyLayers(["check"], environment: Self.environment(emulator).filter { !$0.key.hasPrefix("AWS_ACCESS") && !$0.key.hasPrefix("AWS_SECRET") })
+        #expect(anonymous.status == 0, "\(anonymous.combined)")
+        #expect(anonymous.stdout.contains("via registry"), "auto without credentials: \(anonymous.stdout)")
+        #expect(try emulator.requests().filter { $0.operation == "RegistryToken" }.last?.authenticated == false)
+    }
 }

@@ -15,6 +15,9 @@ public struct EmulatorRequest: Decodable, Sendable {
     public var method: String?
     public var path: String?
     public var inFlight: Int?
+    /// Token requests: whether they came with a GetAuthorizationToken login (authenticated pulls).
+    public var authenticated: Bool?
+    public var accessKeyId: String?
 }
 
 /// The project's ECR Public emulator (Tests/emulator), started on a free loopback port for one test.

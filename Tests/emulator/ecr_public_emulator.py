@@ -1421,7 +1421,7 @@ class Exchange:
         if params is None or not isinstance(params, dict):
             raise ServiceError(400, "SerializationException",
                                "Request body is not a JSON object")
-        if operation not in ("BatchCheckLayerAvailability", "DescribeImages", "DescribeImageTags"):
+        if operation not in ("BatchCheckLayerAvailability", "DescribeImages", "DescribeImageTags", "GetAuthorizationToken"):
             raise ServiceError(400, "UnsupportedCommandException",
                                f"The emulator does not implement {operation}")
         errors = emu.model.validate(operation, params)
@@ -1432,6 +1432,9 @@ class Exchange:
             return json.dumps(emu.describe_images(params)).encode()
         if operation == "DescribeImageTags":
             return json.dumps(emu.describe_image_tags(params)).encode()
+        if operation == "GetAuthorizationToken":
+            return json.dumps({"authorizationData": {"authorizationToken": emu.tokens.login(self.auth.access_key),
+                                                     "expiresAt": int(time.time()) + 12 * 3600}}).encode()
         return emu.batch_check_json(params, self.drop)
 
 

@@ -55,6 +55,8 @@ class TokenIssuer:
         self.alg = None
         self.kid = None
         self.opaque: dict[str, str] = {}
+        # GetAuthorizationToken answers: base64("AWS:<password>") -> the access key that asked.
+        self.logins: dict[str, str] = {}
         if key_path:
             from cryptography.hazmat.primitives import serialization
             from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -67,6 +69,12 @@ class TokenIssuer:
             else:
                 raise ValueError("--token-key must be an RSA or P-256 EC private key")
             self.kid = libtrust_key_id(self.key.public_key())
+
+    def login(self, access_key: str) -> str:
+        """An ECR Public authorization token: what `docker login -u AWS` would send as Basic credentials."""
+        token = base64.b64encode(f"AWS:{uuid.uuid4().hex}".encode()).decode()
+        self.logins[token] = access_key
+        return token
 
     def issue(self, service: str, repository: str) -> str:
         if self.key is None:
@@ -203,6 +211,15 @@ class RegistryFlavour:
             if len(pieces) != 3 or pieces[0] != "repository" or "pull" not in pieces[2].split(","):
                 return error(400, "DENIED", f"unsupported scope {scope!r}")
             entry["repositoryName"] = pieces[1]
+            auth = req.headers.get("authorization") or ""
+            entry["authenticated"] = bool(auth)
+            if auth:
+                login = auth[len("Basic "):] if auth.startswith("Basic ") else None
+                if login not in self.issuer.logins:
+                    entry["signatureValid"] = False
+                    entry["signatureError"] = "unknown login"
+                    return error(401, "UNAUTHORIZED", "bad credentials")
+                entry["accessKeyId"] = self.issuer.logins[login]
             if self._fault(emu, entry, pieces[1], send):
                 return
             return send(200, json.dumps({"token": self.issuer.issue(service, pieces[1])}).encode())

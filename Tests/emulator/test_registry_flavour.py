@@ -158,3 +158,14 @@ def test_state_rejects_a_bad_image(tmp_path):
     p = subprocess.run(["python3", str(Path(__file__).parent / "ecr_public_emulator.py"), "--state", str(tmp_path / "s.json"), "--port", "0"],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 2 and "imageDigest" in p.stderr
+
+
+def test_get_authorization_token_is_a_basic_login_for_the_token_server(emu):
+    login = client(emu).get_authorization_token()["authorizationData"]["authorizationToken"]
+    assert base64.b64decode(login).decode().startswith("AWS:")
+    scope = "/token/?service=public.ecr.aws&scope=repository:demo/app:pull"
+    st, _, body = request(emu, "GET", scope, {"Authorization": f"Basic {login}"})
+    assert st == 200 and json.loads(body)["token"]
+    assert request(emu, "GET", scope, {"Authorization": "Basic " + base64.b64encode(b"AWS:guess").decode()})[0] == 401
+    entries = [r for r in emu.requests() if r["operation"] == "RegistryToken"]
+    assert [(e["authenticated"], e["signatureValid"], e["status"]) for e in entries] == [(True, True, 200), (True, False, 401)]
