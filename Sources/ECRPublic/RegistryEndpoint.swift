@@ -31,13 +31,3 @@ public struct RegistryEndpoint: Sendable, Equatable {
         return RegistryEndpoint(url: publicRegistry, source: "default")
     }
 }
-
-/// ECR Public's documented image-pull quotas (service quotas page of the ECR Public user guide): 1 pull per second per
-/// source IP for unauthenticated callers, 10 per second per account for authenticated ones. A pull is a manifest fetch,
-/// so manifest requests are paced by these; blob HEADs are bounded by `--concurrency` and the registry's 429s.
-public enum PullQuota {
-    public static let unauthenticatedPerSecond = 1
-    public static let authenticatedPerSecond = 10
-    /// Other registries (mirrors, the test registry) publish no quota: only `--concurrency` and 429s bound them.
-    public static let unlimitedPerSecond = 1000
-}

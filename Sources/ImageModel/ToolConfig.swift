@@ -16,13 +16,3 @@ public struct ToolConfig: Sendable, Equatable {
 
     public init() {}
 }
-
-/// How to ask whether blobs are published (SPEC §4.1): the signed API, the public registry, or whichever credentials allow.
-public enum CheckWay: String, Sendable, CaseIterable, Codable {
-    case api, registry, auto
-}
-
-/// `check-manifests:` (SPEC §4.2): the severity of `manifest-unpublished`, or off.
-public enum ManifestCheckLevel: String, Sendable, CaseIterable {
-    case error, warning, off
-}
