@@ -155,8 +155,9 @@ final class RegistryDriver: TransferDriver {
         return ["Authorization: Bearer \(token)"]
     }
 
+    /// A pull is a manifest download: only `GET …/manifests/…` is paced by the pull quota; HEADs move no content.
     func isRateLimited(_ id: Int) -> Bool {
-        if case .manifest = work[id] { return true }
+        if case .manifest(let query, _) = work[id] { return queries[query].readsConfig }
         return false
     }
 

@@ -1,5 +1,7 @@
 import Foundation
+import ImageModel
 import Testing
+import Verification
 @testable import ECRPublic
 
 @Suite struct RegistryProtocolTests {
@@ -53,5 +55,20 @@ import Testing
         #expect(RegistryClient(endpoint: RegistryEndpoint(url: "https://public.ecr.aws", source: "default"), configuration: configuration).pullsPerSecond == 1)
         #expect(RegistryClient(endpoint: RegistryEndpoint(url: "http://127.0.0.1:5000", source: "t"), configuration: configuration).pullsPerSecond
                 == PullQuota.unlimitedPerSecond)
+        let authenticated = RegistryClient(endpoint: RegistryEndpoint(url: "https://public.ecr.aws", source: "default"), configuration: configuration)
+        authenticated.login = { "QVdTOnNlY3JldA==" }
+        #expect(authenticated.pullsPerSecond == 10)
+    }
+
+    @Test func onlyManifestDownloadsArePaced() {
+        let configuration = ClientConfiguration(endpoint: Endpoint(url: "http://127.0.0.1:9", region: "us-east-1", source: "test"))
+        let client = RegistryClient(endpoint: RegistryEndpoint(url: "https://public.ecr.aws", source: "default"), configuration: configuration)
+        let repository = RepositoryRef(registryId: "acme", repositoryName: "app")
+        let driver = RegistryDriver(client: client, manifests: [ManifestQuery(repository: repository, reference: "v1"),
+                                                                ManifestQuery(repository: repository, reference: "v1", readsConfig: true)])
+        client.session.probe = .open
+        let ids = driver.initialTransfers()
+        #expect(ids.count == 2)
+        #expect(ids.map(driver.isRateLimited) == [false, true])
     }
 }
