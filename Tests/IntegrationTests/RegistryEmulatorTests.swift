@@ -122,4 +122,25 @@ import TestSupport
         #expect(anonymous.stdout.contains("via registry"), "auto without credentials: \(anonymous.stdout)")
         #expect(try emulator.requests().filter { $0.operation == "RegistryToken" }.last?.authenticated == false)
     }
+
+    @Test func doctorSaysWhichWayAutoChoseAndWhyAndProbesBoth() throws {
+        let image = TestImage("images/app", seed: "one")
+        let emulator = try Emulator(repositories: ["app": image.blobs])
+        let repo = try GitFixture()
+        try image.write(into: repo)
+        _ = try repo.commitAll("image")
+        let noCredentials = Self.environment(emulator).filter { !$0.key.hasPrefix("AWS_ACCESS") && !$0.key.hasPrefix("AWS_SECRET") }
+        let anonymous = try repo.verifyLayers(["doctor"], environment: noCredentials)
+        #expect(anonymous.status == 0, "no credentials is fine when auto asks the registry: \(anonymous.combined)")
+        #expect(anonymous.stdout.contains("via:         registry (auto: no AWS credentials configured"), "\(anonymous.stdout)")
+        #expect(anonymous.stdout.contains("registry:    \(emulator.url) (VERIFY_LAYERS_REGISTRY_URL); HEAD blob in public.ecr.aws/demo/app"))
+        #expect(anonymous.stdout.contains("ok, blob present, 1 token request(s)"), "\(anonymous.stdout)")
+        #expect(anonymous.stdout.contains("live call:   skipped (no credentials)"))
+
+        let withKeys = try repo.verifyLayers(["doctor"], environment: Self.environment(emulator))
+        #expect(withKeys.status == 0, "\(withKeys.combined)")
+        #expect(withKeys.stdout.contains("via:         api (auto: AWS credentials from environment"), "\(withKeys.stdout)")
+        #expect(withKeys.stdout.contains("ok, blob present"), "both ways are probed: \(withKeys.stdout)")
+        #expect(withKeys.stdout.contains("ok, layer available"))
+    }
 }
