@@ -15,9 +15,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "ImageModel", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "GitSource", dependencies: ["ImageModel", "CGit2", .product(name: "Crypto", package: "swift-crypto"), "Yams"]),
-        .target(name: "ECRPublic", dependencies: ["ImageModel", "CCurl"]),
+        .target(name: "GitSource", dependencies: ["ImageModel", "CGit2", "CZlib", "Yams"]),
+        .target(name: "ECRPublic", dependencies: ["ImageModel", "Verification", "CCurl"]),
         .target(name: "Reporters", dependencies: ["ImageModel", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Verification", dependencies: ["ImageModel"]),
         .executableTarget(

@@ -120,6 +120,14 @@ def real_tools():
         run("skopeo", "copy", "-q", f"oci:{layout}:latest", f"dir:{skopeo_dir}")
         names = [n for n in sorted(os.listdir(skopeo_dir)) if n not in ("manifest.json", "version")]
         write("skopeo-dir", [open(os.path.join(skopeo_dir, "manifest.json"), "rb").read(), *[open(os.path.join(skopeo_dir, n), "rb").read() for n in names]])
+        # Archives: the whole file is the input (ParserHarness.exerciseArchive reads it as a tar). The seeds have no `.tar`
+        # name, so checking this repository does not take them for committed image outputs.
+        for transport in ("oci-archive", "docker-archive"):
+            target = os.path.join(work, transport + ".tar")
+            run("skopeo", "copy", "-q", f"oci:{layout}:latest", f"{transport}:{target}:public.ecr.aws/demo/app:1")
+            write(transport, [open(target, "rb").read()])
+        run("gzip", "-n", "-k", os.path.join(work, "oci-archive.tar"))
+        write("oci-archive-gz", [open(os.path.join(work, "oci-archive.tar.gz"), "rb").read()])
         repo = os.path.join(work, "repo")
         env = dict(os.environ, HOME=work, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL="/dev/null")
         run("git", "init", "-q", repo, env=env)

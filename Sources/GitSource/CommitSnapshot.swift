@@ -129,6 +129,12 @@ public final class CommitSnapshot: FileSource {
         return false
     }
 
+    /// The file entry `path` reaches, links followed inside the repository; nil when there is none.
+    func resolvedEntry(_ path: String) -> TreeEntry? {
+        if case .success(let entry) = resolve(path, within: "") { return entry }
+        return nil
+    }
+
     /// Follows `path` to a file entry, links confined to `root`.
     private func resolve(_ path: String, within root: String) -> Result<TreeEntry, FileLookupFailure> {
         // Fast path: a plain path inside the root that reaches a file directly crossed no link (a link is not a tree).

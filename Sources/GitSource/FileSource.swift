@@ -35,6 +35,8 @@ public protocol FileSource: AnyObject {
     func read(_ path: String, limit: Int64, within root: String) -> FileLookup
     /// Checks a blob without keeping it: an LFS pointer is returned as such, other content is hashed with `algorithm`.
     func probe(_ path: String, algorithm: String, within root: String) -> BlobProbe
+    /// Opens a file as a stream (archives are read in one pass, never loaded whole); links followed inside the repository.
+    func openStream(_ path: String) -> StreamLookup
 }
 
 extension FileSource {

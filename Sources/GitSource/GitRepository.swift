@@ -88,6 +88,16 @@ public final class GitRepository {
         return (header.tree, header.parents)
     }
 
+    /// The first line of a commit's message, for reports that name a commit other than the one checked.
+    public func commitSubject(_ id: ObjectID) throws -> String {
+        var commit: OpaquePointer?
+        var oid = id.raw
+        try gitCheck(git_commit_lookup(&commit, handle, &oid), "cannot read commit \(id.short)")
+        defer { git_commit_free(commit) }
+        guard let commit, let summary = git_commit_summary(commit) else { return "" }
+        return String(cString: summary)
+    }
+
     /// Tree, parent ids and committer time of a commit: what a limited walk needs, read in one lookup.
     func commitHeader(_ id: ObjectID) throws -> (tree: ObjectID, parents: [ObjectID], time: Int64) {
         var commit: OpaquePointer?

@@ -24,8 +24,12 @@ public struct ImageScanner {
             guard let entry = snapshot.entry(at: path) else { return false }
             return entry.kind == .blob || entry.kind == .executable || entry.kind == .symlink
         }
-        let extraOutputs = (exact + found.files).map { ImageOutput(kind: .manifestFile, path: $0) }
+        let extraOutputs = (exact + found.files).map { ImageOutput(kind: ImageScanner.isArchive($0, in: snapshot) ? .tarArchive : .manifestFile, path: $0) }
         var result = ScanResult()
+        for skipped in found.skipped where !exact.contains(skipped.path) && !isExcluded(skipped.path) {
+            result.findings.append(Finding(rule: .outputSkipped, message: skipped.reason, path: skipped.path, commit: commit.hex))
+            result.candidates.append(OutputCandidate(path: skipped.path, kind: "manifest-file", read: false, reason: skipped.reason))
+        }
         for name in found.unreadableNames {
             result.findings.append(Finding(rule: .manifestInvalid,
                                            message: "the image output at \(name.debugQuoted) has a path that is not valid UTF-8, so it cannot be named or checked; rename it",
@@ -38,8 +42,16 @@ public struct ImageScanner {
             onOutput?(part)
             result.images += part.images
             result.findings += part.findings
+            result.candidates += part.candidates
         }
         return result
+    }
+
+    /// A config-named file is read as an archive when its name says so or its first bytes do (gzip magic, tar `ustar`).
+    static func isArchive(_ path: String, in source: FileSource) -> Bool {
+        if ArchiveReader.hasArchiveName(path) { return true }
+        guard case .stream(let stream) = source.openStream(path), let head = try? ArchiveIndexer.readPrefix(stream, count: 512) else { return false }
+        return ArchiveIndexer.looksLikeArchive(head)
     }
 
     /// Reads one output at one commit.

@@ -6,6 +6,20 @@ public enum OutputKind: String, Sendable, Codable {
     case ociLayout = "oci-layout"
     case skopeoDir = "skopeo-dir"
     case manifestFile = "manifest-file"
+    /// A tar archive (plain or gzip) holding an OCI layout or a docker archive; which one is found when it is read.
+    case tarArchive = "tar-archive"
+}
+
+extension OutputKind {
+    /// What `list -v` says an output of this kind is.
+    var reason: String {
+        switch self {
+        case .ociLayout: return "an OCI image layout (oci-layout + index.json)"
+        case .skopeoDir: return "a skopeo dir: (version + manifest.json)"
+        case .manifestFile: return "a standalone manifest or index named in .verify-layers.yml"
+        case .tarArchive: return "a tar archive"
+        }
+    }
 }
 
 /// An image output at a path in a commit.
@@ -45,6 +59,7 @@ public struct LayoutReader {
     }
 
     public func read(_ output: ImageOutput) -> ScanResult {
+        if output.kind == .tarArchive { return ArchiveReader(source: source, resolver: resolver).read(output) }
         var state = State(output: output, commit: source.commit, root: LayoutReader.root(of: output))
         let start = Context(name: nil, refName: nil, platform: nil, depth: 1, stack: [], attestation: false)
         switch output.kind {
@@ -66,10 +81,20 @@ public struct LayoutReader {
         case .skopeoDir, .manifestFile:
             let manifestPath = output.kind == .skopeoDir ? join(state.root, "manifest.json") : output.path
             guard let data = readDocument(manifestPath, state: &state) else { break }
+            if DockerArchiveReader.isDockerManifestList(data) {
+                state.add(.outputSkipped,
+                    "\(manifestPath) is a docker archive's manifest.json (an array of Config/RepoTags/Layers), not an image manifest or index; not read (commit the archive as a tar, or an OCI layout)",
+                    path: manifestPath)
+                break
+            }
             _ = state.enter(VisitKey(digest: nil, path: manifestPath, name: nil, refName: nil))
             visitDocument(data, path: manifestPath, declaredMediaType: nil, digest: nil, context: start, state: &state)
+        case .tarArchive:
+            break
         }
-        return ScanResult(images: state.images, findings: state.findings)
+        var result = ScanResult(images: state.images, findings: state.findings)
+        result.candidates.append(OutputCandidate(path: output.path, kind: output.kind.rawValue, read: true, reason: output.kind.reason))
+        return result
     }
 
     // MARK: - Walking
@@ -103,7 +128,14 @@ public struct LayoutReader {
                 continue
             }
             if let mediaType = descriptor.mediaType, !MediaType.isIndex(mediaType), !MediaType.isManifest(mediaType) {
-                continue  // An entry of an unknown media type is not an error (OCI image-spec); there is nothing to follow.
+                // An entry of an unknown media type is not an error (OCI image-spec) and is not followed; but when its blob is
+                // an image manifest or index, an image is being left out, so say so.
+                if let kind = manifestShapedBlob(digest, size: descriptor.size, state: state) {
+                    state.add(.outputSkipped,
+                        "index entry \(digest) has media type \(mediaType.debugQuoted), not a manifest or index type, but its blob is an image \(kind); not followed (fix the entry's mediaType to read it)",
+                        path: path, line: line, name: name, platform: platform, digest: digest.string)
+                }
+                continue
             }
             if descriptor.size < 0 {
                 invalid("index entry \(digest) has a negative size \(descriptor.size)", digest: digest.string)
@@ -141,6 +173,22 @@ public struct LayoutReader {
             guard state.enter(key) else { continue }
             visitDocument(child, path: childPath, declaredMediaType: descriptor.mediaType, digest: digest, context: childContext, state: &state)
         }
+    }
+
+    /// "manifest" or "index" when the blob a descriptor names is one (read only when it is small enough to be a document).
+    private func manifestShapedBlob(_ digest: Digest, size: Int64, state: State) -> String? {
+        guard size >= 0, size <= Int64(DocumentParser.maxDocumentSize) else { return nil }
+        for candidate in documentPaths(digest, in: state) {
+            guard case .file(let data) = source.read(candidate, limit: Int64(DocumentParser.maxDocumentSize), within: state.root),
+                  data.first == UInt8(ascii: "{") || data.drop(while: { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }).first == UInt8(ascii: "{")
+            else { continue }
+            switch try? DocumentParser.parse(data) {
+            case .manifest?: return "manifest"
+            case .index?: return "index"
+            case nil: return nil
+            }
+        }
+        return nil
     }
 
     /// A manifest or index as parsed once, with the lines of its digests.
@@ -413,7 +461,7 @@ public struct LayoutReader {
     /// Where a config/layer blob lives; built only from a validated digest.
     func blobPath(_ digest: Digest, in state: State) -> String {
         switch state.output.kind {
-        case .ociLayout, .manifestFile: return join(state.root, "blobs/\(digest.algorithm)/\(digest.encoded)")
+        case .ociLayout, .manifestFile, .tarArchive: return join(state.root, "blobs/\(digest.algorithm)/\(digest.encoded)")
         case .skopeoDir: return join(state.root, digest.encoded)
         }
     }
@@ -426,7 +474,7 @@ public struct LayoutReader {
     /// Where a manifest/index named by an index may live, in the order tried: skopeo `dir:` writes `<hex>.manifest.json`.
     func documentPaths(_ digest: Digest, in state: State) -> [String] {
         switch state.output.kind {
-        case .ociLayout, .manifestFile: return [blobPath(digest, in: state)]
+        case .ociLayout, .manifestFile, .tarArchive: return [blobPath(digest, in: state)]
         case .skopeoDir: return [join(state.root, "\(digest.encoded).manifest.json"), blobPath(digest, in: state)]
         }
     }

@@ -16,6 +16,8 @@ public struct OutputFinder {
         public var unreadableNames: [String] = []
         /// `.json` files outside any layout that match one of the glob patterns asked for (standalone manifests/indexes).
         public var files: [String] = []
+        /// Files that look like an output but are not read (`output-skipped`): the file and why.
+        public var skipped: [SkippedOutput] = []
     }
 
     /// Every OCI layout and skopeo `dir:` in the tree, plus output paths whose names were not UTF-8 (reported, not crashed on).
@@ -42,6 +44,7 @@ public struct OutputFinder {
             }
             return
         }
+        if readable, let skipped = skippedManifest(entries, directory: prefix) { found.skipped.append(skipped) }
         for entry in entries {
             let path = prefix.isEmpty ? entry.displayName : prefix + "/" + entry.displayName
             if exclude.contains(where: { Glob.covers(pattern: $0, path: path) }) { continue }
@@ -49,6 +52,10 @@ public struct OutputFinder {
             case .tree:
                 try walk(entry.id, prefix: path, readable: readable && entry.name != nil, filePatterns: filePatterns, exclude: exclude, found: &found)
             case .blob, .executable, .symlink:
+                if readable, entry.kind != .symlink, let name = entry.name, ArchiveReader.hasArchiveName(name) {
+                    found.outputs.append(ImageOutput(kind: .tarArchive, path: path))
+                    continue
+                }
                 guard readable, let name = entry.name, name.hasSuffix(".json"), !filePatterns.isEmpty else { continue }
                 if filePatterns.contains(where: { Glob.matches(pattern: $0, path: path) }) { found.files.append(path) }
             case .submodule:
@@ -68,6 +75,29 @@ public struct OutputFinder {
         return nil
     }
 
+    /// A directory that is no output but holds a `manifest.json` shaped like an image manifest/index (no skopeo `version`
+    /// beside it) or like a docker archive's: it is skipped, and that is said, not left silent.
+    func skippedManifest(_ entries: [TreeEntry], directory: String) -> SkippedOutput? {
+        guard let manifest = entries.first(where: { $0.name == "manifest.json" && ($0.kind == .blob || $0.kind == .executable) }),
+              let data = try? repository.readBlob(manifest.id, limit: Int64(DocumentParser.maxDocumentSize)),
+              let first = data.first(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 }),
+              first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return nil }
+        let path = directory.isEmpty ? "manifest.json" : directory + "/manifest.json"
+        if DockerArchiveReader.isDockerManifestList(data) {
+            return SkippedOutput(path: path, reason:
+                "\(path) is the manifest.json of an unpacked docker archive (an array of Config/RepoTags/Layers); not read: commit the archive itself as a tar (or an OCI layout), whose config blob is then checked")
+        }
+        guard let parsed = try? DocumentParser.parse(data) else { return nil }
+        let what: String
+        switch parsed {
+        case .manifest: what = "an image manifest"
+        case .index: what = "an image index"
+        }
+        let version = entries.contains { $0.name == "version" } ? "its `version` file is not skopeo's (`\(OutputFinder.skopeoVersionPrefix) …`)" : "the directory has no skopeo `version` file"
+        return SkippedOutput(path: path, reason:
+            "\(path) parses as \(what) but \(version); not read (name it in `images:` of .verify-layers.yml to check it as a standalone manifest)")
+    }
+
     /// The first words of a skopeo `dir:` `version` file.
     public static let skopeoVersionPrefix = "Directory Transport Version:"
 
@@ -79,4 +109,10 @@ public struct OutputFinder {
         if names.contains("version") && names.contains("manifest.json") { return .skopeoDir }
         return nil
     }
+}
+
+/// A file that looks like an image output but is not read, and why (an `output-skipped` notice).
+public struct SkippedOutput: Sendable, Hashable {
+    public var path: String
+    public var reason: String
 }

@@ -13,6 +13,7 @@ public final class RangeScanner {
     public private(set) var versionsRead = 0
     private var diffed = Set<ObjectID>()
     private var reportedUnreadable = Set<String>()
+    private var reportedSkipped = Set<SkippedOutput>()
 
     public init(repository: GitRepository) {
         self.repository = repository
@@ -38,6 +39,10 @@ public final class RangeScanner {
                                                message: "the image output at \(name.debugQuoted) has a path that is not valid UTF-8, so it cannot be named or checked; rename it",
                                                path: name, commit: commit.id.hex))
             }
+            for skipped in changes.skipped where reportedSkipped.insert(skipped).inserted && !scanner.isExcluded(skipped.path)
+                && !manifestFiles.contains(skipped.path) {
+                result.findings.append(Finding(rule: .outputSkipped, message: skipped.reason, path: skipped.path, commit: commit.id.hex))
+            }
             for version in changes.versions {
                 if scanner.isExcluded(version.output.path) { continue }
                 guard seen.insert(VersionKey(kind: version.output.kind, path: version.output.path, content: version.content)).inserted else { continue }
@@ -45,6 +50,7 @@ public final class RangeScanner {
                 let part = scanner.read(version.output, in: try snapshot(version.commit))
                 result.images += part.images
                 result.findings += part.findings
+                result.candidates += part.candidates
             }
         }
         return result

@@ -16,6 +16,8 @@ public struct OutputChanges: Sendable {
     public var versions: [OutputVersion] = []
     /// Outputs under a directory whose name is not UTF-8: reported, not read (as `check` does).
     public var unreadableNames: [String] = []
+    /// Changed directories holding a manifest.json that looks like an output but is not read (`output-skipped`).
+    public var skipped: [SkippedOutput] = []
 }
 
 /// Finds the image outputs a commit added or changed, by comparing tree ids against its parents': identical subtrees
@@ -76,11 +78,13 @@ public struct TreeDiff {
             var before: [[[UInt8]: ObjectID]] = []
             for parent in parents {
                 var byName: [[UInt8]: ObjectID] = [:]
-                for entry in try diff.repository.entries(ofTree: parent) where entry.kind == .tree || !globs.isEmpty {
+                for entry in try diff.repository.entries(ofTree: parent)
+                where entry.kind == .tree || !globs.isEmpty || ArchiveReader.hasArchiveName(entry.displayName) {
                     byName[entry.rawName] = entry.id
                 }
                 before.append(byName)
             }
+            if readable, let skipped = diff.finder.skippedManifest(entries, directory: prefix) { changes.skipped.append(skipped) }
             // A config-named manifest file depends on itself and on the `blobs/` beside it.
             let blobsChanged = entries.first { $0.name == "blobs" }.map { blobs in !before.contains { $0[blobs.rawName] == blobs.id } } ?? false
             for entry in entries {
@@ -93,6 +97,14 @@ public struct TreeDiff {
                     if isExcluded(path) { continue }
                     try visit(entry.id, parents: previous, prefix: path, readable: readable && entry.name != nil, into: &changes)
                 case .blob, .executable, .symlink:
+                    if readable, entry.kind != .symlink, let name = entry.name, ArchiveReader.hasArchiveName(name) {
+                        // An archive is one blob: a new version whenever its blob id is new.
+                        let path = prefix.isEmpty ? name : prefix + "/" + name
+                        if !before.contains(where: { $0[entry.rawName] == entry.id }) && !isExcluded(path) {
+                            changes.versions.append(OutputVersion(output: ImageOutput(kind: .tarArchive, path: path), content: entry.id, commit: commit))
+                        }
+                        continue
+                    }
                     guard readable, !globs.isEmpty, let name = entry.name, name.hasSuffix(".json") else { continue }
                     guard blobsChanged || !before.contains(where: { $0[entry.rawName] == entry.id }) else { continue }
                     let path = prefix.isEmpty ? name : prefix + "/" + name
@@ -108,6 +120,11 @@ public struct TreeDiff {
     /// An exact config-named manifest file is a new version when the directory holding it (the file and its `blobs/`) changed.
     private func changedManifestFile(_ path: String, commit: WalkedCommit, parentTrees: [ObjectID]) throws -> OutputVersion? {
         guard let file = try entry(at: path, inTree: commit.tree), [.blob, .executable, .symlink].contains(file.kind) else { return nil }
+        if file.kind != .symlink, isArchive(path, file.id) {
+            // An archive named in the config is one blob: a new version whenever its blob id is new.
+            for parent in parentTrees where try entry(at: path, inTree: parent)?.id == file.id { return nil }
+            return OutputVersion(output: ImageOutput(kind: .tarArchive, path: path), content: file.id, commit: commit.id)
+        }
         let directory = (path as NSString).deletingLastPathComponent
         let content: ObjectID
         var before: [ObjectID] = []
@@ -123,6 +140,13 @@ public struct TreeDiff {
         }
         if before.contains(content) { return nil }
         return OutputVersion(output: ImageOutput(kind: .manifestFile, path: path), content: content, commit: commit.id)
+    }
+
+    /// Whether a config-named file is an archive: by name, else by its first bytes (an LFS pointer goes by name only).
+    private func isArchive(_ path: String, _ id: ObjectID) -> Bool {
+        if ArchiveReader.hasArchiveName(path) { return true }
+        guard let stream = try? repository.openBlobStream(id), let head = try? ArchiveIndexer.readPrefix(stream, count: 512) else { return false }
+        return ArchiveIndexer.looksLikeArchive(head)
     }
 
     /// The entry at a repo-relative path in a tree, or nil.

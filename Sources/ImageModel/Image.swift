@@ -31,14 +31,18 @@ public struct BlobRef: Codable, Sendable, Hashable {
     public var role: BlobRole
     public var path: String
     public var line: Int
+    /// Where inside the file at `path` the reference is when that file is an archive (`archive member blobs/sha256/…, line 7`),
+    /// so a finding located at the archive can still name the member.
+    public var member: String?
 
-    public init(digest: Digest, size: Int64, mediaType: String, role: BlobRole, path: String, line: Int) {
+    public init(digest: Digest, size: Int64, mediaType: String, role: BlobRole, path: String, line: Int, member: String? = nil) {
         self.digest = digest
         self.size = size
         self.mediaType = mediaType
         self.role = role
         self.path = path
         self.line = line
+        self.member = member
     }
 }
 
@@ -51,9 +55,6 @@ public struct Image: Codable, Sendable {
     public var refName: String?
     /// Digests of the indexes above this manifest, outermost first: part of the image's graph.
     public var indexDigests: [String] = []
-    /// The layers are stored uncompressed (a classic docker archive): the committed manifest can never be the one a
-    /// registry holds, so "published" means the tag's manifest names the same config.
-    public var layersUncompressed: Bool = false
     /// Repo-relative path of the output (layout dir, skopeo dir, or manifest file).
     public var outputPath: String
     /// Repo-relative path of the manifest document.
@@ -66,6 +67,9 @@ public struct Image: Codable, Sendable {
     public var blobs: [BlobRef]
     /// Problems found while reading, before any network call.
     public var findings: [Finding]
+    /// True for a docker archive's image: its layers are stored uncompressed, so only the config blob can match a registry
+    /// (a manifest check may accept the image when its tag's published manifest names the same config).
+    public var layersUncompressed: Bool = false
 
     public init(name: String?, outputPath: String, manifestPath: String, manifestDigest: String?, platform: Platform?,
                 repository: RepositoryRef?, commit: String, blobs: [BlobRef] = [], findings: [Finding] = []) {
@@ -90,6 +94,8 @@ public struct Image: Codable, Sendable {
 public struct ScanResult: Sendable {
     public var images: [Image]
     public var findings: [Finding]
+    /// Every place considered as an output, read or not, and why (for `list -v`).
+    public var candidates: [OutputCandidate] = []
 
     public init(images: [Image] = [], findings: [Finding] = []) {
         self.images = images
@@ -103,8 +109,14 @@ public enum ImageLabel {
     public static func make(path: String, name: String?, refName: String?, platform: String?) -> String {
         var parts: [String] = []
         if let name { parts.append(name) }
-        if let refName, refName != name, !(name?.hasSuffix(":" + refName) ?? false) { parts.append(refName) }
+        if let refName, refName != name, !(name.map(hasTagOrDigest) ?? false) { parts.append(refName) }
         if let platform { parts.append(platform) }
         return parts.isEmpty ? path : "\(path) (\(parts.joined(separator: ", ")))"
+    }
+
+    /// `repo:tag` or `repo@sha256:…`: the reference already says which tag, so the ref name adds nothing.
+    static func hasTagOrDigest(_ reference: String) -> Bool {
+        let last = reference.split(separator: "/").last ?? ""
+        return reference.contains("@") || last.contains(":")
     }
 }

@@ -148,7 +148,11 @@ public enum DocumentParser {
         if envelope.manifests != nil {
             return .index(try envelope.index())
         }
-        if envelope.fsLayers != nil || envelope.schemaVersion == 1 {
+        if envelope.nulls.contains("manifests") { throw envelope.absent("manifests", "an array of descriptors") }
+        if envelope.nulls.contains("config") || envelope.nulls.contains("layers") {
+            throw envelope.nulls.contains("config") ? envelope.absent("config", "a descriptor") : envelope.absent("layers", "an array of descriptors")
+        }
+        if envelope.fsLayers || envelope.schemaVersion == 1 {
             throw Failure("Docker schema 1 manifests are not supported (deprecated since Docker 1.10); rebuild or convert the image to schema 2 or OCI")
         }
         if let mediaType {
@@ -168,6 +172,8 @@ public enum DocumentParser {
         var subject: Descriptor?
         var artifactType: String?
         var fsLayers: Bool
+        /// Required fields written as `null`, so the message says null rather than missing.
+        var nulls: Set<String> = []
 
         init(_ root: [String: JSONValue]) throws {
             let fields = Fields(root, path: "")
@@ -180,16 +186,21 @@ public enum DocumentParser {
             subject = try fields.descriptor("subject")
             artifactType = try fields.string("artifactType")
             fsLayers = root["fsLayers"] != nil
+            for key in ["manifests", "config", "layers"] where root[key] == .null { nulls.insert(key) }
+        }
+
+        func absent(_ key: String, _ type: String) -> Failure {
+            Failure(nulls.contains(key) ? "\(key): is null, but \(type) is required" : "\(key): required field is missing")
         }
 
         func index() throws -> ImageIndex {
-            guard let manifests else { throw Failure("manifests: required field is missing") }
+            guard let manifests else { throw absent("manifests", "an array of descriptors") }
             return ImageIndex(schemaVersion: schemaVersion, mediaType: mediaType, manifests: manifests, annotations: annotations, subject: subject)
         }
 
         func manifest() throws -> ImageManifest {
-            guard let config else { throw Failure("config: required field is missing") }
-            guard let layers else { throw Failure("layers: required field is missing") }
+            guard let config else { throw absent("config", "a descriptor") }
+            guard let layers else { throw absent("layers", "an array of descriptors") }
             return ImageManifest(schemaVersion: schemaVersion, mediaType: mediaType, config: config, layers: layers, annotations: annotations,
                                  subject: subject, artifactType: artifactType)
         }

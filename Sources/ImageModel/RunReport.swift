@@ -29,6 +29,8 @@ public struct ImageResult: Codable, Sendable {
     public var name: String?
     /// The tag or reference the output gives the image (ref name annotation, `RepoTags`).
     public var refName: String?
+    /// Digests of the indexes above the manifest: part of the image's graph, so their findings are the image's too.
+    public var indexDigests: [String] = []
     public var path: String
     public var manifestPath: String
     public var manifestDigest: String?
@@ -42,9 +44,11 @@ public struct ImageResult: Codable, Sendable {
     public var notices: Int
 
     public init(name: String?, path: String, manifestPath: String, manifestDigest: String?, platform: String?, repository: String?,
-                commit: String, blobs: [BlobResult], errors: Int, warnings: Int, notices: Int, refName: String? = nil) {
+                commit: String, blobs: [BlobResult], errors: Int, warnings: Int, notices: Int, refName: String? = nil,
+                indexDigests: [String] = []) {
         self.name = name
         self.refName = refName
+        self.indexDigests = indexDigests
         self.path = path
         self.manifestPath = manifestPath
         self.manifestDigest = manifestDigest
@@ -61,6 +65,46 @@ public struct ImageResult: Codable, Sendable {
     public var label: String {
         ImageLabel.make(path: path, name: name, refName: refName, platform: platform)
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, refName, label, path, manifestPath, manifestDigest, indexDigests, platform, repository, commit, blobs, errors, warnings, notices
+    }
+
+    /// The JSON report carries `label` too, so scripts name images exactly as the other formats do.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(name, forKey: .name)
+        try container.encodeIfPresent(refName, forKey: .refName)
+        try container.encode(label, forKey: .label)
+        try container.encode(path, forKey: .path)
+        try container.encode(manifestPath, forKey: .manifestPath)
+        try container.encodeIfPresent(manifestDigest, forKey: .manifestDigest)
+        try container.encode(indexDigests, forKey: .indexDigests)
+        try container.encodeIfPresent(platform, forKey: .platform)
+        try container.encodeIfPresent(repository, forKey: .repository)
+        try container.encode(commit, forKey: .commit)
+        try container.encode(blobs, forKey: .blobs)
+        try container.encode(errors, forKey: .errors)
+        try container.encode(warnings, forKey: .warnings)
+        try container.encode(notices, forKey: .notices)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try container.decodeIfPresent(String.self, forKey: .name),
+                  path: try container.decode(String.self, forKey: .path),
+                  manifestPath: try container.decode(String.self, forKey: .manifestPath),
+                  manifestDigest: try container.decodeIfPresent(String.self, forKey: .manifestDigest),
+                  platform: try container.decodeIfPresent(String.self, forKey: .platform),
+                  repository: try container.decodeIfPresent(String.self, forKey: .repository),
+                  commit: try container.decode(String.self, forKey: .commit),
+                  blobs: try container.decode([BlobResult].self, forKey: .blobs),
+                  errors: try container.decode(Int.self, forKey: .errors),
+                  warnings: try container.decode(Int.self, forKey: .warnings),
+                  notices: try container.decode(Int.self, forKey: .notices),
+                  refName: try container.decodeIfPresent(String.self, forKey: .refName),
+                  indexDigests: try container.decodeIfPresent([String].self, forKey: .indexDigests) ?? [])
+    }
 }
 
 /// Totals for the closing summary line and CI outputs.
@@ -69,6 +113,8 @@ public struct Summary: Codable, Sendable, Equatable {
     /// Distinct (repository, digest) pairs checked.
     public var layers: Int = 0
     public var available: Int = 0
+    /// Of `available`, how many the positive cache vouched for instead of a call.
+    public var cached: Int = 0
     public var unavailable: Int = 0
     public var invalid: Int = 0
     public var unverified: Int = 0
@@ -89,13 +135,76 @@ public struct Summary: Codable, Sendable, Equatable {
 /// The whole result of a run, in the shape of the `json` report (SPEC §6); every reporter renders from it.
 public struct RunReport: Codable, Sendable {
     public var version: Int = 1
-    public var findings: [Finding]
-    public var images: [ImageResult]
+    /// Replacing findings or images after the report is built places every finding again by its digest and path.
+    public var findings: [Finding] { didSet { imageFindings = Attribution.compute(findings: findings, images: images) } }
+    public var images: [ImageResult] { didSet { imageFindings = Attribution.compute(findings: findings, images: images) } }
     public var summary: Summary
+    /// For each image, the indexes of the findings it shows (`Attribution`); every per-image format renders from this.
+    public private(set) var imageFindings: [[Int]]
+    /// Where findings from commits other than the one checked came from; not part of the JSON envelope.
+    public var commits = CommitNotes()
 
-    public init(findings: [Finding], images: [ImageResult], summary: Summary) {
+    private enum CodingKeys: String, CodingKey {
+        case version, findings, images, summary
+    }
+
+    /// `owners[f]`: the images finding `f` was made for (empty when it was made for none); see `Attribution`.
+    public init(findings: [Finding], images: [ImageResult], summary: Summary, owners: [[Int]] = []) {
+        self.init(findings: findings, images: images, summary: summary,
+                  imageFindings: Attribution.compute(findings: findings, images: images, owners: owners))
+    }
+
+    /// With the attribution already computed (`Attribution.compute`): one entry per image.
+    public init(findings: [Finding], images: [ImageResult], summary: Summary, imageFindings: [[Int]]) {
         self.findings = findings
         self.images = images
         self.summary = summary
+        self.imageFindings = imageFindings
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        findings = try container.decode([Finding].self, forKey: .findings)
+        images = try container.decode([ImageResult].self, forKey: .images)
+        summary = try container.decode(Summary.self, forKey: .summary)
+        imageFindings = Attribution.compute(findings: findings, images: images)
+    }
+
+    /// Findings that no image shows (a broken index entry, a skipped candidate): reports list them on their own.
+    public var unattributed: [Int] {
+        var shown = [Bool](repeating: false, count: findings.count)
+        for positions in imageFindings { for position in positions { shown[position] = true } }
+        return shown.indices.filter { !shown[$0] }
+    }
+}
+
+/// What reports say about a finding from a commit other than the tip being checked (pre-push and `--range` check every
+/// version an output had): which commit, its subject, and whether the output is still there at the tip.
+public struct CommitNotes: Sendable {
+    public struct Note: Sendable, Equatable {
+        public var short: String
+        public var subject: String
+
+        public init(short: String, subject: String) {
+            self.short = short
+            self.subject = subject
+        }
+    }
+
+    /// Commits that are not a tip being checked, by full id.
+    public var notes: [String: Note] = [:]
+    /// `commit + "\u{0}" + output path` for outputs that no longer exist at the tip.
+    public var gone: Set<String> = []
+
+    public init() {}
+
+    /// `from commit 1a2b3c4 "Add app" (build/app no longer exists at the tip); reproduce with `verify-layers check 1a2b3c4``,
+    /// or nil for a finding of the tip itself.
+    public func describe(commit: String, path: String) -> String? {
+        guard let note = notes[commit] else { return nil }
+        var text = "from commit \(note.short) \"\(note.subject)\""
+        if gone.contains(commit + "\u{0}" + path) { text += " (\(path) no longer exists at the tip)" }
+        return text + "; reproduce with `verify-layers check \(note.short)`"
     }
 }

@@ -16,10 +16,11 @@ public struct GitHubReporter: Reporter {
             let title = "verify-layers: \(plural(report.images.count, "image")) checked"
             out += WorkflowCommand("group", message: title).rendered + "\n" + listing + WorkflowCommand("endgroup", message: "").rendered + "\n"
         }
+        let groups = ImageGroups(report)
         for severity in [Severity.error, .warning, .notice] {
-            let findings = report.findings.filter { $0.severity == severity }
-            for finding in findings.prefix(Self.annotationsPerSeverity) {
-                out += annotation(finding).rendered + "\n"
+            let findings = report.findings.indices.filter { report.findings[$0].severity == severity }
+            for position in findings.prefix(Self.annotationsPerSeverity) {
+                out += annotation(report.findings[position], images: groups.prefix(ofFinding: position)).rendered + "\n"
             }
             let rest = findings.count - Self.annotationsPerSeverity
             if rest > 0 {
@@ -33,16 +34,16 @@ public struct GitHubReporter: Reporter {
         return out
     }
 
-    /// `::error file=P,line=N,title=T::image: message` followed by the rule's help.
-    public func annotation(_ finding: Finding) -> WorkflowCommand {
+    /// `::error file=P,line=N,title=T::image: message` followed by the rule's help; `images` is the prefix naming the
+    /// images the finding belongs to.
+    public func annotation(_ finding: Finding, images: String? = nil) -> WorkflowCommand {
         let command: String
         switch finding.severity {
         case .error: command = "error"
         case .warning: command = "warning"
         case .notice: command = "notice"
         }
-        var message = finding.message
-        if finding.image != nil || finding.platform != nil { message = ImageGroups.label(of: finding) + ": " + message }
+        var message = (images ?? ImageGroups.fallbackPrefix(finding)) + finding.message
         message += "\n" + finding.rule.help
         return WorkflowCommand(command, properties: [
             ("file", finding.path), ("line", String(finding.line)), ("title", "\(finding.rule.title) (\(finding.rule.rawValue))"),

@@ -26,24 +26,28 @@ public enum GitHubStepSummary {
         var out = "## verify-layers\n\n\(status): \(TextReporter().summaryLine(summary))\n\n"
         guard out.utf8.count + reserve <= byteLimit else { return "" }
 
-        let groups = ImageGroups(report).groups
+        let groups = ImageGroups(report)
         var rows: [String] = []
-        for group in groups {
+        for group in groups.groups {
             let image = group.image
             let checked = image?.blobs.filter { [.available, .unavailable, .invalid].contains($0.status) }.count ?? 0
             var problems: [String] = []
             if group.errors > 0 { problems.append(plural(group.errors, "error")) }
             if group.warnings > 0 { problems.append(plural(group.warnings, "warning")) }
             if group.notices > 0 { problems.append(plural(group.notices, "notice")) }
+            var name = group.label
+            if let note = report.commits.describe(commit: group.commit, path: group.path) { name += " — " + note }
             let cells = [
-                image.map { $0.name ?? $0.path } ?? group.label, image?.repository ?? "—", image?.platform ?? "—",
+                name, image?.repository ?? "—", image?.platform ?? "—",
                 String(checked), problems.isEmpty ? "none" : problems.joined(separator: ", "),
             ]
             rows.append("| " + cells.map(cell).joined(separator: " | ") + " |\n")
         }
         var problemLines: [String] = []
-        for finding in report.findings.sorted(by: { $0.severity > $1.severity }) {
-            let label = finding.image != nil || finding.platform != nil ? ImageGroups.label(of: finding) + ": " : ""
+        let order = report.findings.indices.sorted { (report.findings[$0].severity, $1) > (report.findings[$1].severity, $0) }
+        for position in order {
+            let finding = report.findings[position]
+            let label = groups.prefix(ofFinding: position)
             problemLines.append("- **\(finding.severity.rawValue)** \(finding.rule.rawValue): \(cell(label + finding.message)) (\(cell(finding.path)):\(finding.line))\n")
         }
 
@@ -59,7 +63,7 @@ public enum GitHubStepSummary {
                 out += "\n_\(plural(lines.count - shown.count, noun)) not shown: a job summary is limited to 1 MiB._\n"
             }
         }
-        appendSection("| Image | Repository | Platform | Layers checked | Problems |\n| --- | --- | --- | --- | --- |\n", rows, noun: "more image")
+        appendSection("| Image | Repository | Platform | Blobs checked | Problems |\n| --- | --- | --- | --- | --- |\n", rows, noun: "more image")
         appendSection("\n### Findings\n\n", problemLines, noun: "more finding")
         return out
     }

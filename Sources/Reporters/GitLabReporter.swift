@@ -39,9 +39,11 @@ public struct GitLabReporter: Reporter {
 
     public func issues(_ report: RunReport) -> [Issue] {
         let fingerprints = FindingFingerprint.all(report.findings)
-        return zip(report.findings, fingerprints).map { finding, fingerprint in
+        let groups = ImageGroups(report)
+        return zip(report.findings, fingerprints).enumerated().map { position, pair in
+            let (finding, fingerprint) = pair
             var description = finding.message
-            if finding.image != nil || finding.platform != nil { description = ImageGroups.label(of: finding) + ": " + description }
+            description = groups.prefix(ofFinding: position) + description
             return Issue(type: "issue", checkName: finding.rule.rawValue, description: description, categories: ["Bug Risk"],
                          fingerprint: fingerprint, severity: Self.severity(finding.severity),
                          location: .init(path: finding.path, lines: .init(begin: finding.line)))

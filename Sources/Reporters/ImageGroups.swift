@@ -1,17 +1,17 @@
 import ImageModel
 
-/// Findings sorted under the image they belong to, so every per-image format (text, JUnit, step summary) agrees.
+/// Findings sorted under the images they belong to (`RunReport.imageFindings`), so every per-image format (text, JUnit,
+/// step summary) shows the same images failing as the JSON `images[]`.
 ///
-/// Findings carry the image reference and platform when the reader knew them, and always a repo-relative path. A finding is
-/// given to the one image of the same commit whose output contains its path and whose name, platform and blobs agree with
-/// it; a finding that fits no single image (a broken index, an entry of a multi-platform index without a manifest) gets a
-/// group of its own, labelled by its image reference or path.
+/// A finding whose blob several images share is under each of them; findings that belong to no image (a broken index
+/// entry, a skipped candidate) get a group of their own, labelled by their image reference or path.
 public struct ImageGroups: Sendable {
-    /// One image and its findings, or (when `image` is nil) findings that fit no single image.
+    /// One image and its findings, or (when `image` is nil) findings that belong to no image.
     public struct Group: Sendable {
         public var image: ImageResult?
         public var label: String
         public var path: String
+        public var commit: String
         public var findings: [Finding]
 
         public var errors: Int { findings.filter { $0.severity == .error }.count }
@@ -19,69 +19,73 @@ public struct ImageGroups: Sendable {
         public var notices: Int { findings.filter { $0.severity == .notice }.count }
     }
 
-    /// Checked images in report order, then the groups of unattached findings in order of first appearance.
+    /// Images in report order, then the groups of unattributed findings in order of first appearance; labels are unique.
     public let groups: [Group]
+    /// For each finding of the report, the labels of the groups that show it: what per-finding formats (annotations,
+    /// Code Quality, SARIF) name, so they point at the same images as the per-image formats.
+    public let labelsByFinding: [[String]]
 
     public init(_ report: RunReport) {
-        var imageGroups = report.images.map { Group(image: $0, label: $0.label, path: $0.path, findings: []) }
-        let index = PathIndex(report.images)
-        var orphans: [Group] = []
+        var groups: [Group] = []
+        var members: [[Int]] = []
+        groups.reserveCapacity(report.images.count)
+        for (position, image) in report.images.enumerated() {
+            let shown = position < report.imageFindings.count ? report.imageFindings[position] : []
+            groups.append(Group(image: image, label: image.label, path: image.path, commit: image.commit, findings: shown.map { report.findings[$0] }))
+            members.append(shown)
+        }
         var orphanIndex: [String: Int] = [:]
-        for finding in report.findings {
-            if let owner = index.owner(of: finding, in: report.images) {
-                imageGroups[owner].findings.append(finding)
-                continue
-            }
+        for position in report.unattributed {
+            let finding = report.findings[position]
             let label = ImageGroups.label(of: finding)
             let key = finding.commit + "\u{0}" + label
-            if let position = orphanIndex[key] {
-                orphans[position].findings.append(finding)
+            if let existing = orphanIndex[key] {
+                groups[existing].findings.append(finding)
+                members[existing].append(position)
             } else {
-                orphanIndex[key] = orphans.count
-                orphans.append(Group(image: nil, label: label, path: finding.path, findings: [finding]))
+                orphanIndex[key] = groups.count
+                groups.append(Group(image: nil, label: label, path: finding.path, commit: finding.commit, findings: [finding]))
+                members.append([position])
             }
         }
-        groups = imageGroups + orphans
+        let unique = ImageGroups.uniqueLabels(groups)
+        var labels = [[String]](repeating: [], count: report.findings.count)
+        for (group, positions) in zip(unique, members) {
+            for position in positions { labels[position].append(group.label) }
+        }
+        self.groups = unique
+        self.labelsByFinding = labels
     }
 
-    /// The label a finding shows when it belongs to no single image.
+    /// The prefix per-finding formats put before a message: the images it belongs to.
+    public func prefix(ofFinding position: Int) -> String {
+        let labels = labelsByFinding[position]
+        return labels.isEmpty ? "" : labels.joined(separator: "; ") + ": "
+    }
+
+    /// The prefix of a finding rendered without its report: the image reference and platform it carries.
+    static func fallbackPrefix(_ finding: Finding) -> String {
+        var parts: [String] = []
+        if let image = finding.image { parts.append(image) }
+        if let platform = finding.platform { parts.append(parts.isEmpty ? platform : "(\(platform))") }
+        return parts.isEmpty ? "" : parts.joined(separator: " ") + ": "
+    }
+
+    /// The label a finding shows when it belongs to no image.
     public static func label(of finding: Finding) -> String {
-        let base = finding.image ?? finding.path
-        if let platform = finding.platform { return "\(base) (\(platform))" }
-        return base
-    }
-}
-
-/// Images by output path and manifest path, so placing a finding costs a walk up its path, not a scan of every image.
-struct PathIndex {
-    private var byOutput: [String: [Int]] = [:]
-    private var byManifest: [String: [Int]] = [:]
-
-    init(_ images: [ImageResult]) {
-        for (position, image) in images.enumerated() {
-            byOutput[image.path, default: []].append(position)
-            byManifest[image.manifestPath, default: []].append(position)
-        }
+        ImageLabel.make(path: finding.path, name: finding.image, refName: nil, platform: finding.platform)
     }
 
-    /// The index of the one image a finding belongs to, or nil when none or several fit.
-    func owner(of finding: Finding, in images: [ImageResult]) -> Int? {
-        // The deepest output that contains the path (the path itself, then each parent directory).
-        var candidates: [Int] = []
-        var prefix = Substring(finding.path)
-        while candidates.isEmpty {
-            candidates = (byOutput[String(prefix)] ?? []).filter { images[$0].commit == finding.commit }
-            guard let slash = prefix.lastIndex(of: "/") else { break }
-            prefix = prefix[..<slash]
+    /// Two images that still read alike (the same manifest listed twice, untagged) get `#2`, `#3`…: JUnit names must be unique.
+    static func uniqueLabels(_ groups: [Group]) -> [Group] {
+        var seen: [String: Int] = [:]
+        return groups.map { group in
+            var group = group
+            let key = group.commit + "\u{0}" + group.label
+            let count = (seen[key] ?? 0) + 1
+            seen[key] = count
+            if count > 1 { group.label += " #\(count)" }
+            return group
         }
-        candidates += (byManifest[finding.path] ?? []).filter { images[$0].commit == finding.commit && !candidates.contains($0) }
-        if let name = finding.image { candidates = candidates.filter { images[$0].name == name } }
-        if let platform = finding.platform { candidates = candidates.filter { images[$0].platform == platform } }
-        if candidates.count > 1, let digest = finding.digest {
-            let parsed = Digest(digest)
-            let holding = candidates.filter { images[$0].manifestDigest == digest || images[$0].blobs.contains { $0.digest == parsed } }
-            if !holding.isEmpty { candidates = holding }
-        }
-        return candidates.count == 1 ? candidates[0] : nil
     }
 }

@@ -26,7 +26,8 @@ public struct JUnitReporter: Reporter {
                 if problems.isEmpty { errors += 1 } else { failures += 1 }
                 let message = failing.count == 1 ? first.message : "\(first.message) (and \(failing.count - 1) more)"
                 body += "      <\(element) type=\"\(first.rule.rawValue)\" message=\"\(XML.attribute(message))\">"
-                body += XML.text(failing.map(describe).joined(separator: "\n")) + "</\(element)>\n"
+                let note = report.commits.describe(commit: group.commit, path: group.path)
+                body += XML.text(([note].compactMap { $0 } + failing.map(describe)).joined(separator: "\n")) + "</\(element)>\n"
             } else if group.image != nil, verdicts == 0, let reason = group.findings.first(where: { $0.severity == .warning }) {
                 skipped += 1
                 body += "      <skipped message=\"\(XML.attribute(reason.message))\"/>\n"
@@ -38,7 +39,7 @@ public struct JUnitReporter: Reporter {
             let open = "    <testcase classname=\"\(XML.attribute(group.path))\" name=\"\(XML.attribute(group.label))\""
             cases += body.isEmpty ? open + "/>\n" : open + ">\n" + body + "    </testcase>\n"
         }
-        let time = String(format: "%.3f", report.summary.durationSeconds)
+        let time = Self.seconds(report.summary.durationSeconds)
         let counts = "tests=\"\(groups.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\""
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             + "<testsuites name=\"verify-layers\" \(counts)>\n"
@@ -46,6 +47,13 @@ public struct JUnitReporter: Reporter {
             + cases
             + "  </testsuite>\n"
             + "</testsuites>\n"
+    }
+
+    /// `1.234`: JUnit's seconds with three decimals, without `String(format:)`.
+    static func seconds(_ value: Double) -> String {
+        let millis = Int((max(0, value) * 1000).rounded())
+        let fraction = String(millis % 1000)
+        return "\(millis / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
     /// `error: message [rule] at path:line`

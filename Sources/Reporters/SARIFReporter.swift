@@ -20,9 +20,11 @@ public struct SARIFReporter: Reporter {
         let rules = Rule.allCases
         let ruleIndex = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($1, $0) })
         let fingerprints = FindingFingerprint.all(report.findings)
-        let results = zip(report.findings, fingerprints).map { finding, fingerprint in
+        let groups = ImageGroups(report)
+        let results = zip(report.findings, fingerprints).enumerated().map { position, pair in
+            let (finding, fingerprint) = pair
             var text = finding.message
-            if finding.image != nil || finding.platform != nil { text = ImageGroups.label(of: finding) + ": " + text }
+            text = groups.prefix(ofFinding: position) + text
             return SARIF.Result(
                 ruleId: finding.rule.rawValue, ruleIndex: ruleIndex[finding.rule] ?? 0, level: Self.level(finding.severity),
                 message: .init(text: text),

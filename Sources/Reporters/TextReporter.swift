@@ -29,45 +29,67 @@ public struct TextReporter: Reporter {
         return out
     }
 
-    /// Each image with its findings (or an `ok` line), then findings that belong to no single image; no summary line.
+    /// Each image with its findings (or an `ok` line), then findings that belong to no image; no summary line.
+    /// An image is `ok` only when it shows no finding and the service confirmed every blob it asked about.
     func listing(_ report: RunReport, quiet: Bool, style: Style) -> String {
         var body = ""
         for group in ImageGroups(report).groups {
             let shown = group.findings.filter { !quiet || $0.severity != .notice }
-            guard !shown.isEmpty else {
-                if !quiet, let image = group.image { body += okLine(image, style: style) + "\n" }
+            let note = report.commits.describe(commit: group.commit, path: group.path)
+            if shown.isEmpty, group.errors == 0, let image = group.image, let line = okLine(image, style: style) {
+                if !quiet { body += line + "\n" }
                 continue
             }
             body += style.bold(TerminalText.line(group.label)) + "\n"
+            if let note { body += "  " + TerminalText.sanitize(note) + "\n" }
             for finding in shown {
                 body += "  " + style.severity(finding.severity) + " " + TerminalText.sanitize(finding.message) + " [\(finding.rule.rawValue)]\n"
                 body += "    at \(TerminalText.sanitize(finding.path)):\(finding.line)\n"
+            }
+            if shown.isEmpty, let image = group.image {
+                body += "  " + style.yellow("not verified:") + " \(count(unconfirmed(image), "blob")) without a verdict from the service\n"
             }
         }
         return body
     }
 
-    /// `public.ecr.aws/demo/app:1.0 (linux/amd64): ok, 3 blobs available`
-    func okLine(_ image: ImageResult, style: Style) -> String {
+    /// Blobs the service was asked about and did not confirm.
+    func unconfirmed(_ image: ImageResult) -> Int {
+        image.blobs.filter { $0.status != .available && $0.status != .skipped }.count
+    }
+
+    /// `build/app (public.ecr.aws/demo/app:1.0, linux/amd64): ok, 3 blobs available`, or nil when a blob is unconfirmed.
+    func okLine(_ image: ImageResult, style: Style) -> String? {
+        guard unconfirmed(image) == 0 else { return nil }
         let available = image.blobs.filter { $0.status == .available }.count
+        let cached = image.blobs.filter { $0.status == .available && $0.cached }.count
         let skipped = image.blobs.filter { $0.status == .skipped }.count
         var detail = "\(count(available, "blob")) available"
+        if cached > 0 { detail += " (\(cached) from cache)" }
         if skipped > 0 { detail += ", \(skipped) skipped" }
         return TerminalText.line(image.label) + ": " + style.green("ok") + ", " + detail
     }
 
     func count(_ value: Int, _ noun: String) -> String { value == 1 ? "1 \(noun)" : "\(value) \(noun)s" }
 
-    /// `3 images, 42 layers (40 available, 1 unavailable, 1 invalid) in 0.21s`
+    /// `3 images, 42 blobs (40 available, 9 from cache, 1 unavailable, 1 invalid) in 0.21s`
     public func summaryLine(_ summary: Summary, style: Style = Style(enabled: false)) -> String {
         var parts = ["\(summary.available) available"]
+        if summary.cached > 0 { parts.append("\(summary.cached) from cache") }
         if summary.unavailable > 0 { parts.append("\(summary.unavailable) unavailable") }
         if summary.invalid > 0 { parts.append("\(summary.invalid) invalid") }
         if summary.unverified > 0 { parts.append("\(summary.unverified) unverified") }
         if summary.skipped > 0 { parts.append("\(summary.skipped) skipped") }
-        let line = "\(count(summary.images, "image")), \(count(summary.layers, "layer")) (\(parts.joined(separator: ", "))) in "
-            + String(format: "%.2f", summary.durationSeconds) + "s" + (summary.via.map { " via \($0)" } ?? "")
+        let line = "\(count(summary.images, "image")), \(count(summary.layers, "blob")) (\(parts.joined(separator: ", "))) in "
+            + Self.seconds(summary.durationSeconds) + (summary.via.map { " via \($0)" } ?? "")
         return summary.exitCode == 0 ? style.green(line) : style.red(line)
+    }
+
+    /// `0.21s`: two decimals without `String(format:)` (which would pull ICU into a static binary).
+    static func seconds(_ value: Double) -> String {
+        let hundredths = Int((max(0, value) * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)s"
     }
 }
 

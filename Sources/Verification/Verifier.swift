@@ -88,16 +88,19 @@ public struct Verifier {
 
     private func report(_ scan: ScanResult, plan: Plan, verdicts: Verdicts, manifests: [ManifestQuery: ManifestAnswer], started: Date) -> RunReport {
         var findings = scan.findings
+        var owners = [[Int]](repeating: [], count: findings.count)
         var imageResults: [ImageResult] = []
         imageResults.reserveCapacity(scan.images.count)
         let manifestChecks = ManifestChecks(level: options.checkManifests)
         var failures = verdicts.failures
-        for image in scan.images {
-            let manifestOutcome: (findings: [Finding], failures: [BatchFailure]) = manifests.isEmpty ? ([], []) : manifestChecks.findings(for: image, answers: manifests)
+        for (position, image) in scan.images.enumerated() {
+            let manifestOutcome: (findings: [Finding], failures: [BatchFailure]) =
+                manifests.isEmpty ? ([], []) : manifestChecks.findings(for: image, answers: manifests)
             failures += manifestOutcome.failures
             let (result, imageFindings) = evaluate(image, plan: plan, verdicts: verdicts, extra: manifestOutcome.findings)
             imageResults.append(result)
             findings.append(contentsOf: imageFindings)
+            owners.append(contentsOf: repeatElement([position], count: imageFindings.count))
         }
         if options.onError == .warn {
             findings = findings.map { finding in
@@ -112,7 +115,9 @@ public struct Verifier {
         for verdict in verdicts.byNumber {
             summary.layers += 1
             switch verdict {
-            case .available?: summary.available += 1
+            case .available(_, _, let cached)?:
+                summary.available += 1
+                if cached { summary.cached += 1 }
             case .unavailable?: summary.unavailable += 1
             case .invalid?: summary.invalid += 1
             case .failed?, nil: summary.unverified += 1
@@ -129,7 +134,14 @@ public struct Verifier {
         }
         summary.durationSeconds = Date().timeIntervalSince(started)
         summary.via = summary.layers > 0 || !manifests.isEmpty ? via : nil
-        var report = RunReport(findings: findings, images: imageResults, summary: summary)
+        // An image's counts are those of every finding it shows, its own and those of the output its graph shares.
+        let attribution = Attribution.compute(findings: findings, images: imageResults, owners: owners)
+        for (position, shown) in attribution.enumerated() {
+            imageResults[position].errors = shown.filter { findings[$0].severity == .error }.count
+            imageResults[position].warnings = shown.filter { findings[$0].severity == .warning }.count
+            imageResults[position].notices = shown.filter { findings[$0].severity == .notice }.count
+        }
+        var report = RunReport(findings: findings, images: imageResults, summary: summary, imageFindings: attribution)
         report.summary.exitCode = ExitStatus.code(for: report, options: options, failures: failures)
         return report
     }
@@ -155,7 +167,7 @@ public struct Verifier {
             }
             let what = blob.role == .config ? "config blob" : "layer"
             func finding(_ rule: Rule, _ message: String, severity: Severity? = nil) -> Finding {
-                Finding(rule: rule, severity: severity, message: message, path: blob.path, line: blob.line, commit: image.commit,
+                Finding(rule: rule, severity: severity, message: message + (blob.member.map { " (\($0))" } ?? ""), path: blob.path, line: blob.line, commit: image.commit,
                         image: reference, platform: platform, digest: blob.digest.string, repository: repositoryText)
             }
             var status = BlobStatus.unverified
@@ -199,7 +211,7 @@ public struct Verifier {
             platform: platform, repository: repositoryText, commit: image.commit, blobs: blobs,
             errors: findings.filter { $0.severity == .error }.count,
             warnings: findings.filter { $0.severity == .warning }.count,
-            notices: findings.filter { $0.severity == .notice }.count, refName: image.refName)
+            notices: findings.filter { $0.severity == .notice }.count, refName: image.refName, indexDigests: image.indexDigests)
         return (result, findings)
     }
 }

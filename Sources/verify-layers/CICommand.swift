@@ -26,7 +26,7 @@ struct CICommand: ParsableCommand {
             switch try range(plan, context: context) {
             case .range(let request):
                 let outcome = try context.scanIntroduced([request])
-                return try context.verifyAndEmit(outcome.scan, config: outcome.config, defaultFormat: plan.defaultFormat)
+                return try context.verifyAndEmit(outcome.scan, config: outcome.config, defaultFormat: plan.defaultFormat, tips: outcome.tips)
             case .fullTree(let reason):
                 Console.err("verify-layers: \(reason); checking the full tree at HEAD")
                 let head = try context.commit("HEAD")

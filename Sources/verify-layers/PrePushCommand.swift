@@ -43,7 +43,7 @@ struct PrePushCommand: ParsableCommand {
                 }
                 return 0
             }
-            return try context.verifyAndEmit(outcome.scan, config: outcome.config, cached: true, progress: progress)
+            return try context.verifyAndEmit(outcome.scan, config: outcome.config, cached: true, progress: progress, tips: outcome.tips)
         }
     }
 

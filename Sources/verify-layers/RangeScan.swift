@@ -17,6 +17,8 @@ struct RangeScanOutcome {
     var scan: ScanResult
     var config: ToolConfig
     var commits: Int
+    /// The tips the range ends at: findings from any other commit name their commit in the reports.
+    var tips: [ObjectID]
 }
 
 extension RunContext {
@@ -63,7 +65,28 @@ extension RunContext {
             }
             earlierTips += group.tips
         }
-        return RangeScanOutcome(scan: applyShard(result), config: groups.first?.config ?? ToolConfig(), commits: scanner.commitsScanned)
+        return RangeScanOutcome(scan: applyShard(result), config: groups.first?.config ?? ToolConfig(), commits: scanner.commitsScanned,
+                                tips: requests.map(\.tip))
+    }
+
+    /// What reports say of findings from commits that are not a tip: the commit's subject, and which outputs are gone at the tips.
+    func commitNotes(_ report: RunReport, tips: [ObjectID]) -> CommitNotes {
+        var notes = CommitNotes()
+        let tipIds = Set(tips.map(\.hex))
+        let snapshots = tips.compactMap { try? snapshot($0) }
+        var places = Set<[String]>()
+        for image in report.images where !tipIds.contains(image.commit) { places.insert([image.commit, image.path]) }
+        for finding in report.findings where !tipIds.contains(finding.commit) && !finding.commit.isEmpty {
+            places.insert([finding.commit, finding.path])
+        }
+        for place in places {
+            let commit = place[0], path = place[1]
+            if notes.notes[commit] == nil, let id = ObjectID(hex: commit) {
+                notes.notes[commit] = CommitNotes.Note(short: id.short, subject: (try? repository.commitSubject(id)) ?? "")
+            }
+            if !snapshots.isEmpty && snapshots.allSatisfy({ $0.entry(at: path) == nil }) { notes.gone.insert(commit + "\u{0}" + path) }
+        }
+        return notes
     }
 
     /// Which config applies at a commit, cheaply: the `--config` flag, or the blob id of `.verify-layers.yml`.
@@ -83,13 +106,15 @@ extension RunContext {
 
     /// Asks the service about every distinct blob of `scan` (the positive cache first when `cached`) and emits the report;
     /// returns the exit code.
+    /// `tips`: the commits a range ends at, when the scan covers a range (findings from other commits then name theirs).
     func verifyAndEmit(_ scan: ScanResult, config: ToolConfig, cached: Bool = false, defaultFormat: ReportFormat = .text,
-                       progress: ProgressLine? = nil) throws -> Int32 {
+                       progress: ProgressLine? = nil, tips: [ObjectID] = []) throws -> Int32 {
         let verifier = try makeVerifier(config, cached: cached)
         let layers = Set(scan.images.flatMap { $0.blobs.map(\.digest) }).count
         progress?.update("asking ECR Public about \(layers) blob\(layers == 1 ? "" : "s") of \(scan.images.count) image\(scan.images.count == 1 ? "" : "s")")
-        let report = verifier.verify(scan, started: started)
+        var report = verifier.verify(scan, started: started)
         progress?.finish()
+        if !tips.isEmpty { report.commits = commitNotes(report, tips: tips) }
         return try emit(report, defaultFormat: defaultFormat)
     }
 }

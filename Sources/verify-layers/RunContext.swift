@@ -87,7 +87,9 @@ struct RunContext {
     func applyShard(_ scan: ScanResult) -> ScanResult {
         guard let shard = options.shard, shard.total > 1 else { return scan }
         func mine(_ path: String) -> Bool { Int(ShardHash.fnv1a(path) % UInt64(shard.total)) == shard.index - 1 }
-        return ScanResult(images: scan.images.filter { mine($0.outputPath) }, findings: scan.findings.filter { mine($0.path) })
+        var kept = ScanResult(images: scan.images.filter { mine($0.outputPath) }, findings: scan.findings.filter { mine($0.path) })
+        kept.candidates = scan.candidates.filter { mine($0.path) }
+        return kept
     }
 
     /// The ECR Public client from flags, environment and the shared AWS files (full SDK credential chain);

@@ -19,6 +19,13 @@ private func inputs(_ directory: String) -> [String] {
     }
 }
 
+@Test func fuzzArchiveSeedsReachTheArchiveReaders() throws {
+    for name in ["oci-archive", "oci-archive-gz", "docker-archive"] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: PackagePaths.root + "/fuzz/corpus/" + name))
+        #expect(ParserHarness.exerciseArchive(data) == 1, "seed \(name) reads no image")
+    }
+}
+
 @Test(arguments: inputs("corpus") + inputs("regressions"))
 func fuzzInputsReplayQuickly(_ path: String) throws {
     let data = try Data(contentsOf: URL(fileURLWithPath: path))

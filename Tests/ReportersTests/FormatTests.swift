@@ -112,7 +112,7 @@ import FoundationXML
         let text = JUnitReporter().render(report, options: ReportOptions())
         let document = try XMLDocument(data: Data(text.utf8))
         let name = try document.nodes(forXPath: "//testcase[1]/@name").first?.stringValue
-        #expect(name == "a\"b'<c>&d\\u{1B}[31m\\u{0} (linux/amd64)")
+        #expect(name == "build/oci/app (a\"b'<c>&d\\u{1B}[31m\\u{0}, linux/amd64)")
         #expect(try document.nodes(forXPath: "//x").isEmpty)
     }
     #endif
@@ -153,14 +153,14 @@ import FoundationXML
 
     @Test func groupedByImage() {
         let lines = TextReporter().render(Fixtures.mixed, options: ReportOptions()).split(separator: "\n")
-        let amd64 = lines.firstIndex(of: "public.ecr.aws/demo/app:1.0 (linux/amd64)")
-        let arm64 = lines.firstIndex(of: "public.ecr.aws/demo/app:1.0 (linux/arm64/v8)")
+        let amd64 = lines.firstIndex(of: "build/oci/app (public.ecr.aws/demo/app:1.0, linux/amd64)")
+        let arm64 = lines.firstIndex(of: "build/oci/app (public.ecr.aws/demo/app:1.0, linux/arm64/v8)")
         #expect(amd64 != nil && arm64 != nil)
         if let amd64, let arm64 {
             #expect(lines[amd64 + 1].contains("layer-unavailable"))
             #expect(lines[arm64 + 1].contains("layer-skipped"))
         }
-        #expect(lines.last == "4 images, 7 layers (5 available, 1 unavailable, 1 unverified, 1 skipped) in 0.21s")
+        #expect(lines.last == "4 images, 7 blobs (5 available, 1 unavailable, 1 unverified, 1 skipped) in 0.21s")
     }
 
     @Test func controlCharactersAreShownNotObeyed() {
@@ -168,7 +168,7 @@ import FoundationXML
         report.images[0].name = "evil\u{1B}[0Ksection_end:1:verify_layers_images\r\u{1B}[0K"
         let text = TextReporter().render(report, options: ReportOptions(gitlabSections: true, sectionTimestamp: 5))
         #expect(text.components(separatedBy: "section_end:").count == 3)
-        #expect(text.contains("evil\\u{1B}[0Ksection_end:1:verify_layers_images\\r\\u{1B}[0K: ok"))
+        #expect(text.contains("build/web.json (evil\\u{1B}[0Ksection_end:1:verify_layers_images\\r\\u{1B}[0K): ok"))
         #expect(text.hasPrefix("\u{1B}[0Ksection_start:5:verify_layers_images[collapsed=true]\r\u{1B}[0Kverify-layers: 1 image checked\n"))
     }
 
@@ -182,36 +182,47 @@ import FoundationXML
     @Test func findingsGoToTheirImage() {
         let groups = ImageGroups(Fixtures.mixed).groups
         #expect(groups.map(\.label) == [
-            "public.ecr.aws/demo/app:1.0 (linux/amd64)", "public.ecr.aws/demo/app:1.0 (linux/arm64/v8)", "images/tool",
-            "public.ecr.aws/demo/web:2", "build/oci/broken/index.json",
+            "build/oci/app (public.ecr.aws/demo/app:1.0, linux/amd64)", "build/oci/app (public.ecr.aws/demo/app:1.0, linux/arm64/v8)",
+            "images/tool", "build/web.json (public.ecr.aws/demo/web:2)", "build/oci/broken/index.json",
         ])
         #expect(groups.map(\.findings.count) == [1, 1, 1, 0, 1])
         #expect(groups[4].image == nil)
     }
 
-    @Test func aFindingWithoutPlatformIsPlacedByItsDigest() {
+    @Test func aFindingOfASharedBlobBelongsToEveryImageHoldingIt() {
         var report = Fixtures.mixed
         report.findings = [Finding(rule: .sizeMismatch, message: "size differs", path: "build/oci/app/index.json", commit: Fixtures.commit,
                                    image: "public.ecr.aws/demo/app:1.0", digest: Fixtures.digest("d"))]
-        #expect(ImageGroups(report).groups[1].findings.count == 1)
-        report.findings[0].digest = Fixtures.digest("b")  // shared by both platforms: belongs to neither alone
-        let groups = ImageGroups(report).groups
-        #expect(groups[0].findings.isEmpty && groups[1].findings.isEmpty)
-        #expect(groups.last?.label == "public.ecr.aws/demo/app:1.0")
+        #expect(ImageGroups(report).groups.map(\.findings.count) == [0, 1, 0, 0])
+        report.findings[0].digest = Fixtures.digest("b")  // shared by both platforms: each of them shows it
+        let groups = ImageGroups(report)
+        #expect(groups.groups.map(\.findings.count) == [1, 1, 0, 0])
+        #expect(groups.labelsByFinding[0] == [groups.groups[0].label, groups.groups[1].label])
+        report.findings[0].repository = "public.ecr.aws/demo/other"  // a verdict about another repository is not theirs
+        #expect(ImageGroups(report).groups.last?.image == nil)
+    }
+
+    @Test func theSameImageListedTwiceGetsTwoDistinctLabels() {
+        var report = Fixtures.clean
+        report.images.append(report.images[0])
+        let labels = ImageGroups(report).groups.map(\.label)
+        #expect(labels == ["build/web.json (public.ecr.aws/demo/web:2)", "build/web.json (public.ecr.aws/demo/web:2) #2"])
     }
 
     @Test func placingFindingsScalesWithTheirNumber() {
         let template = Fixtures.mixed.images[0]
-        var report = Fixtures.many(errors: 0, warnings: 0, notices: 0)
+        var images: [ImageResult] = []
+        var findings: [Finding] = []
         for index in 0..<5000 {
             var image = template
             image.path = "build/oci/app\(index)"
-            report.images.append(image)
-            report.findings.append(Finding(rule: .layerUnavailable, message: "gone", path: "build/oci/app\(index)/blobs/sha256/x", commit: Fixtures.commit,
-                                           image: template.name, platform: template.platform))
+            image.manifestPath = image.path + "/blobs/sha256/m"
+            images.append(image)
+            findings.append(Finding(rule: .layerUnavailable, message: "gone", path: "build/oci/app\(index)/blobs/sha256/x", commit: Fixtures.commit,
+                                    image: template.name, platform: template.platform))
         }
         let started = Date()
-        let groups = ImageGroups(report).groups
+        let groups = ImageGroups(RunReport(findings: findings, images: images, summary: Summary())).groups
         #expect(Date().timeIntervalSince(started) < 1)
         #expect(groups.count == 5000)
         #expect(groups.allSatisfy { $0.findings.count == 1 && $0.findings[0].path.hasPrefix($0.path + "/") })

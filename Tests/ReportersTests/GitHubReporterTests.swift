@@ -73,7 +73,7 @@ struct RunnerCommand {
         let error = commands.first { $0.name == "error" }
         #expect(error?.properties["file"] == Self.hostilePath)
         #expect(error?.properties["line"] == "4")
-        #expect(error?.data.hasPrefix(Self.hostileName + " (linux/amd64): layer gone\r\n::error file=x::forged %0A\n") == true)
+        #expect(error?.data.hasPrefix("build/100%,a:b (" + Self.hostileName + ", linux/amd64): layer gone\r\n::error file=x::forged %0A\n") == true)
         #expect(output.contains("file=build/100%25%2Ca%3Ab/index.json,line=4,"))
     }
 
@@ -87,7 +87,7 @@ struct RunnerCommand {
         report.findings[0].image = report.images[0].name
         let output = TextReporter().render(report, options: ReportOptions())
         #expect(RunnerCommand.parse(output).isEmpty, "output was:\n\(output)")
-        #expect(output.contains("\\u{3A}:warning::at-line-start (linux/amd64)"))
+        #expect(output.contains("build/100%,a:b (::warning::at-line-start, linux/amd64)"))
     }
 
     @Test func atMostTenAnnotationsPerSeverityAndTheRestCounted() {
@@ -142,8 +142,8 @@ struct RunnerCommand {
         var report = Fixtures.clean
         report.images[0].name = "a|b\n| x | <script>`y`"
         let markdown = GitHubStepSummary.markdown(report)
-        let row = markdown.split(separator: "\n").first { $0.hasPrefix("| a") }
-        #expect(row == #"| a\|b\\n\| x \| \<script\>\`y\` | public.ecr.aws/demo/web | — | 1 | none |"#)
+        let row = markdown.split(separator: "\n").first { $0.hasPrefix("| build/web.json") }
+        #expect(row == #"| build/web.json \(a\|b\\n\| x \| \<script\>\`y\`\) | public.ecr.aws/demo/web | — | 1 | none |"#)
     }
 
     @Test func outputsAreNameValueLines() {

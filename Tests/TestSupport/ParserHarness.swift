@@ -2,7 +2,7 @@ import Foundation
 import GitSource
 import ImageModel
 
-/// Runs every parser of the reading side over one input: the libFuzzer target (`fuzz/`) calls it for each generated input, and
+/// Runs every parser of the reading side over one input (and the input as a tar archive): the libFuzzer target (`fuzz/`) calls it for each generated input, and
 /// GitSourceTests replays the seed corpus and every kept crash through it, so a fixed crash stays fixed.
 public enum ParserHarness {
     /// Separates the parts of one input: part 0 is `index.json` (and a skopeo `manifest.json`), the others are blobs stored under
@@ -67,7 +67,26 @@ public enum ParserHarness {
             precondition((result.findings + result.images.flatMap(\.findings)).allSatisfy { $0.line >= 1 && !$0.path.contains("..") })
             images += result.images.count
         }
+        images += exerciseArchive(data)
         return images
+    }
+
+    /// The whole input as a tar archive (gzip when it starts with the magic): the streaming tar reader, the archive source
+    /// and both archive formats, under small limits so a generated tar bomb stays cheap.
+    @discardableResult
+    public static func exerciseArchive(_ data: Data) -> Int {
+        var limits = ArchiveLimits()
+        limits.maxMembers = 4096
+        limits.maxTotalBytes = 64 << 20
+        limits.maxMemberSize = 32 << 20
+        let source = MemoryFileSource(files: ["in.tar": data])
+        let result = ArchiveReader(source: source, resolver: RepositoryResolver(forcedRepository: "app"), limits: limits)
+            .read(ImageOutput(kind: .tarArchive, path: "in.tar"))
+        for image in result.images {
+            precondition(image.blobs.allSatisfy { Digest($0.digest.string) != nil && $0.size >= 0 && $0.path == "in.tar" }, "an invalid blob reached the plan")
+        }
+        precondition((result.findings + result.images.flatMap(\.findings)).allSatisfy { $0.path == "in.tar" && $0.line >= 1 })
+        return result.images.count
     }
 
     /// Splits an input at `separator`.

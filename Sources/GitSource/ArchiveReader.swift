@@ -1,0 +1,135 @@
+import Foundation
+import ImageModel
+
+/// Reads an image output committed as a tar archive (plain or gzip, in git or Git LFS): one streaming pass indexes it, then
+/// the OCI layout reader (`oci-archive:`, buildx `type=oci`, Docker 25+ `docker save`) or the docker archive reader walks
+/// its members. Every finding is located at the archive's repo path and names the member in its message.
+public struct ArchiveReader {
+    let source: FileSource
+    let resolver: RepositoryResolver
+    let limits: ArchiveLimits
+
+    public init(source: FileSource, resolver: RepositoryResolver, limits: ArchiveLimits = .standard) {
+        self.source = source
+        self.resolver = resolver
+        self.limits = limits
+    }
+
+    /// True for names image tools give archives: `*.tar`, `*.tar.gz`, `*.tgz` (so `*.oci.tar`, `*.docker.tar` too).
+    public static func hasArchiveName(_ name: String) -> Bool {
+        // Every tree entry of a walk passes here: decide on the last byte before allocating anything.
+        guard let last = name.utf8.last, last | 0x20 == UInt8(ascii: "r") || last | 0x20 == UInt8(ascii: "z") else { return false }
+        let lower = name.lowercased()
+        return lower.hasSuffix(".tar") || lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz")
+    }
+
+    public func read(_ output: ImageOutput) -> ScanResult {
+        let archive = output.path
+        var result = ScanResult()
+        func fail(_ rule: Rule, _ message: String) -> ScanResult {
+            result.findings.append(Finding(rule: rule, message: message, path: archive, commit: source.commit))
+            result.candidates.append(OutputCandidate(path: archive, kind: "tar-archive", read: false, reason: message))
+            return result
+        }
+        let stream: ByteStream
+        switch source.openStream(archive) {
+        case .stream(let opened): stream = opened
+        case .missing: return fail(.manifestInvalid, "\(archive) is missing")
+        case .notReadable(let why): return fail(.manifestInvalid, "\(archive) cannot be read: \(why)")
+        case .lfsObjectMissing(let pointer):
+            return fail(.lfsObjectMissing,
+                "\(archive) is a Git LFS pointer (oid \(pointer.oid.short), \(pointer.size) bytes) and the object is not in the local LFS store; fetch it with `git lfs fetch --include=\"\(archive)\" origin \(source.commit)` (or `git lfs pull`; in CI, check out with LFS enabled)")
+        }
+        let contents = ArchiveIndexer(limits: limits).index(stream, prefix: archive, commit: source.commit)
+        let compression = contents.compressed ? "gzip-compressed tar" : "tar"
+        switch contents.shape {
+        case .notATar(let why):
+            return fail(.outputSkipped, "\(archive) is named like a tar archive but is not one (\(why)); not read")
+        case .notAnImage(let why):
+            result.candidates.append(OutputCandidate(path: archive, kind: "tar-archive", read: false, reason: "a \(compression), not an image archive: \(why)"))
+            return result
+        case .tar:
+            break
+        }
+        for problem in contents.problems {
+            let message = problem.member.map { "archive member \($0.debugQuoted): \(problem.message)" } ?? "\(archive) \(problem.message)"
+            result.findings.append(Finding(rule: problem.rule, message: message, path: archive, commit: source.commit))
+        }
+        if contents.incomplete {
+            result.candidates.append(OutputCandidate(path: archive, kind: "tar-archive", read: false,
+                                                     reason: "a \(compression) that could not be read to its end; no image read from it"))
+            return result
+        }
+        let members = contents.source
+        var part: ScanResult
+        if members.contains("index.json") || members.contains("oci-layout") {
+            let docker = members.contains("manifest.json") ? " (a Docker 25+ docker save: it also holds manifest.json)" : ""
+            result.candidates.append(OutputCandidate(path: archive, kind: "oci-archive", read: true, reason: "an OCI image layout as a \(compression)\(docker)"))
+            part = LayoutReader(source: members, resolver: resolver).read(ImageOutput(kind: .ociLayout, path: archive))
+            if !docker.isEmpty { part.images = part.images.map { askOnlyCompressed($0, in: members) } }
+        } else if members.contains("manifest.json") && members.contains("version") {
+            result.candidates.append(OutputCandidate(path: archive, kind: "skopeo-dir-archive", read: true, reason: "a skopeo dir: as a \(compression)"))
+            part = LayoutReader(source: members, resolver: resolver).read(ImageOutput(kind: .skopeoDir, path: archive))
+        } else if members.contains("manifest.json") {
+            result.candidates.append(OutputCandidate(path: archive, kind: "docker-archive", read: true, reason: "a docker archive (docker save, docker-archive:) as a \(compression)"))
+            part = DockerArchiveReader(source: members, resolver: resolver).read()
+        } else {
+            return fail(.outputSkipped,
+                "\(archive) is a \(compression) of \(members.memberCount) member(s) that looks like an image archive but holds no oci-layout, index.json or manifest.json; not read")
+        }
+        result.findings += part.findings.map { relocate($0, archive: archive) }
+        result.images += part.images.map { relocate($0, archive: archive) }
+        return result
+    }
+
+    /// A Docker 25+ `docker save` archive is an OCI layout whose layers are stored uncompressed (named by the config's
+    /// `diff_ids`): as for classic docker archives, those layers are not asked about — only the config blob (and any layer
+    /// that is compressed) — and the image is marked so a manifest check can match it by its config.
+    func askOnlyCompressed(_ image: Image, in members: ArchiveFileSource) -> Image {
+        guard let config = image.blobs.first(where: { $0.role == .config }),
+              case .file(let data) = members.read(members.root + "/blobs/\(config.digest.algorithm)/\(config.digest.encoded)",
+                                                   limit: Int64(DocumentParser.maxDocumentSize)),
+              let diffIDs = DocumentParser.parseConfig(data)?.rootfs?.diff_ids else { return image }
+        let uncompressed = Set(diffIDs)
+        var image = image
+        let before = image.blobs.count
+        image.blobs.removeAll { $0.role == .layer && uncompressed.contains($0.digest.string) }
+        guard image.blobs.count < before else { return image }
+        image.layersUncompressed = true
+        image.findings = image.findings.map { finding in
+            guard finding.rule == .layerUncompressed else { return finding }
+            var finding = finding
+            finding.message += "; this is a docker save archive, so only its config blob \(config.digest) (and any compressed layer) is checked"
+            return finding
+        }
+        return image
+    }
+
+    /// A finding about a member: located at the archive, the member (and line inside it) named in the message.
+    func relocate(_ finding: Finding, archive: String) -> Finding {
+        var finding = finding
+        finding.message = finding.message.replacingOccurrences(of: archive + "/", with: "")
+        guard finding.path.hasPrefix(archive + "/") else { return finding }
+        let member = String(finding.path.dropFirst(archive.count + 1))
+        finding.message += " (archive member \(member)\(finding.line > 1 ? ", line \(finding.line)" : ""))"
+        finding.path = archive
+        finding.line = 1
+        return finding
+    }
+
+    func relocate(_ image: Image, archive: String) -> Image {
+        var image = image
+        image.findings = image.findings.map { relocate($0, archive: archive) }
+        if image.manifestPath.hasPrefix(archive + "/") { image.manifestPath = archive }
+        image.blobs = image.blobs.map { blob in
+            guard blob.path.hasPrefix(archive + "/") else { return blob }
+            var blob = blob
+            let member = String(blob.path.dropFirst(archive.count + 1))
+            blob.member = "archive member \(member)\(blob.line > 1 ? ", line \(blob.line)" : "")"
+            blob.path = archive
+            blob.line = 1
+            return blob
+        }
+        return image
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import ImageModel
+
+/// Reads a docker archive (`docker save`, `skopeo copy … docker-archive:`): `manifest.json` lists `Config`, `RepoTags` and
+/// `Layers` per image. The layers are stored uncompressed, so their digests are not what a registry holds: only the config
+/// blob (whose digest survives a push) is asked about, and `layer-uncompressed` is said once per image.
+public struct DockerArchiveReader {
+    let source: ArchiveFileSource
+    let resolver: RepositoryResolver
+
+    public init(source: ArchiveFileSource, resolver: RepositoryResolver) {
+        self.source = source
+        self.resolver = resolver
+    }
+
+    /// One `manifest.json` entry.
+    struct Entry {
+        var config: String
+        var repoTags: [String]
+        var layers: [String]
+    }
+
+    public func read() -> ScanResult {
+        var result = ScanResult()
+        let archive = source.root
+        let commit = source.commit
+        func problem(_ rule: Rule, _ message: String, member: String = "manifest.json", digest: String? = nil) -> Finding {
+            Finding(rule: rule, message: "\(message) (archive member \(member))", path: archive, commit: commit, digest: digest)
+        }
+        let entries: [Entry]
+        switch source.read(join("manifest.json"), limit: Int64(DocumentParser.maxDocumentSize)) {
+        case .file(let data):
+            do {
+                entries = try DockerArchiveReader.parse(data)
+            } catch {
+                result.findings.append(problem(.manifestInvalid, "\(error)"))
+                return result
+            }
+        case .tooLarge(let size):
+            result.findings.append(problem(.manifestInvalid, "manifest.json is \(size) bytes, over the 4 MiB limit; not read"))
+            return result
+        case .notReadable(let why):
+            result.findings.append(problem(.manifestInvalid, "manifest.json cannot be read: \(why)"))
+            return result
+        case .missing, .lfsObjectMissing:
+            result.findings.append(problem(.manifestInvalid, "manifest.json is missing"))
+            return result
+        }
+        for (position, entry) in entries.enumerated() {
+            result.images += images(entry, position: position, findings: &result.findings)
+        }
+        return result
+    }
+
+    /// The images of one entry: one per `RepoTags` reference (one unnamed image when there are none).
+    private func images(_ entry: Entry, position: Int, findings: inout [Finding]) -> [Image] {
+        let archive = source.root
+        let commit = source.commit
+        let at = "manifest.json[\(position)]"
+        func problem(_ rule: Rule, _ message: String, member: String, digest: String? = nil) -> Finding {
+            Finding(rule: rule, message: "\(message) (archive member \(member))", path: archive, commit: commit, digest: digest)
+        }
+        guard let configName = ArchiveIndexer.normalise(entry.config), !configName.isEmpty else {
+            findings.append(problem(.manifestInvalid, "\(at).Config \(entry.config.debugQuoted) is absolute or climbs out of the archive; not read", member: "manifest.json"))
+            return []
+        }
+        let configPath = join(configName)
+        let configData: Data
+        switch source.read(configPath, limit: Int64(DocumentParser.maxDocumentSize)) {
+        case .file(let data): configData = data
+        case .missing, .lfsObjectMissing:
+            findings.append(problem(.manifestInvalid, "the config \(configName.debugQuoted) named by \(at) is not in the archive; its image cannot be checked", member: "manifest.json"))
+            return []
+        case .tooLarge(let size):
+            findings.append(problem(.manifestInvalid, "the config is \(size) bytes, over the 4 MiB limit; not read", member: configName))
+            return []
+        case .notReadable(let why):
+            findings.append(problem(.manifestInvalid, "the config cannot be read: \(why)", member: configName))
+            return []
+        }
+        guard let digest = ContentDigest.compute(configData, algorithm: "sha256") else { return [] }
+        var local: [Finding] = []
+        if let named = DockerArchiveReader.namedDigest(configName), named != digest {
+            local.append(problem(.digestMismatch, "the config is named for \(named) but hashes to \(digest)", member: configName, digest: digest.string))
+        }
+        let config = DocumentParser.parseConfig(configData)
+        if config == nil {
+            local.append(problem(.manifestInvalid, "the config is not an image config (JSON object with rootfs, os, architecture)", member: configName,
+                                 digest: digest.string))
+        }
+        let diffIDs = config?.rootfs?.diff_ids ?? []
+        if config != nil && diffIDs.count != entry.layers.count {
+            local.append(problem(.manifestInvalid, "\(at) lists \(entry.layers.count) layers but the config's rootfs.diff_ids has \(diffIDs.count)",
+                                 member: "manifest.json", digest: digest.string))
+        }
+        for (index, layer) in entry.layers.enumerated() {
+            guard let name = ArchiveIndexer.normalise(layer), !name.isEmpty else {
+                local.append(problem(.manifestInvalid, "\(at).Layers[\(index)] \(layer.debugQuoted) is absolute or climbs out of the archive; not read",
+                                     member: "manifest.json"))
+                continue
+            }
+            switch source.probe(join(name), algorithm: "sha256", within: archive) {
+            case .missing:
+                local.append(problem(.manifestInvalid, "layer \(index + 1) \(name.debugQuoted) named by \(at) is not in the archive", member: "manifest.json"))
+            case .notReadable(let why):
+                local.append(problem(.manifestInvalid, "layer \(index + 1) cannot be read: \(why)", member: name))
+            case .lfsPointer:
+                break  // Not produced by an archive source.
+            case .content(_, let actual):
+                if index < diffIDs.count, let actual, actual.string != diffIDs[index] {
+                    local.append(problem(.digestMismatch, "layer \(index + 1) hashes to \(actual) but the config's rootfs.diff_ids[\(index)] is \(diffIDs[index])",
+                                         member: name, digest: actual.string))
+                }
+            }
+        }
+        var platform: Platform?
+        if let os = config?.os, let architecture = config?.architecture, !os.isEmpty, !architecture.isEmpty {
+            platform = Platform(os: os, architecture: architecture, variant: config?.variant)
+        }
+        let tags: [String?] = entry.repoTags.isEmpty ? [nil] : entry.repoTags.map { $0 }
+        return tags.map { tag in
+            let repository = resolver.resolve(outputPath: archive, name: tag)
+            var image = Image(name: tag, outputPath: archive, manifestPath: archive, manifestDigest: nil, platform: platform,
+                              repository: repository, commit: commit)
+            image.refName = tag.map(DockerArchiveReader.tag(of:))
+            image.layersUncompressed = true
+            image.blobs = [BlobRef(digest: digest, size: Int64(configData.count), mediaType: MediaType.dockerConfig, role: .config, path: archive,
+                                   line: 1, member: "archive member \(configName), named by \(at)")]
+            func finding(_ rule: Rule, _ message: String, digest: String? = nil) -> Finding {
+                Finding(rule: rule, message: message, path: archive, commit: commit, image: tag, platform: platform?.description, digest: digest,
+                        repository: repository?.description)
+            }
+            image.findings = local.map { found in
+                var copy = found
+                copy.image = tag
+                copy.platform = platform?.description
+                copy.repository = repository?.description
+                return copy
+            }
+            if !entry.layers.isEmpty {
+                image.findings.append(finding(.layerUncompressed,
+                    "docker archive: its \(entry.layers.count) layer(s) are stored uncompressed (named by the config's rootfs.diff_ids), so their digests cannot match a registry's compressed layers; only the config blob \(digest) is checked, as its digest survives a push (archive member manifest.json)",
+                    digest: digest.string))
+            }
+            if repository == nil {
+                image.findings.append(finding(.imageUnmapped,
+                    "no repository for image \(tag ?? archive): give it a RepoTags entry public.ecr.aws/<alias>/<repo>:<tag>, an `images` entry in .verify-layers.yml, or --repository"))
+            }
+            return image
+        }
+    }
+
+    private func join(_ name: String) -> String {
+        source.root.isEmpty ? name : source.root + "/" + name
+    }
+
+    /// The tag of a reference (`public.ecr.aws/a/app:v1` → `v1`); the reference itself when it has none.
+    static func tag(of reference: String) -> String {
+        var rest = Substring(reference)
+        if let at = rest.firstIndex(of: "@") { return String(rest[rest.index(after: at)...]) }
+        let afterSlash = rest.lastIndex(of: "/").map { rest.index(after: $0) } ?? rest.startIndex
+        rest = rest[afterSlash...]
+        if let colon = rest.lastIndex(of: ":") { return String(rest[rest.index(after: colon)...]) }
+        return reference
+    }
+
+    /// The digest a member's name claims (`<hex>.json`, `blobs/sha256/<hex>`), if any.
+    static func namedDigest(_ name: String) -> Digest? {
+        let last = name.split(separator: "/").last.map(String.init) ?? name
+        let stem = last.hasSuffix(".json") ? String(last.dropLast(5)) : last
+        return Digest("sha256:" + stem)
+    }
+
+    /// True when a document is a docker archive's `manifest.json` (a JSON array of objects with `Config` and `Layers`).
+    public static func isDockerManifestList(_ data: Data) -> Bool {
+        guard data.drop(while: { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }).first == UInt8(ascii: "["),
+              let items = (try? JSONValue.parse(data))?.arrayValue, let first = items.first?.objectValue else { return false }
+        return first["Config"] != nil && first["Layers"] != nil
+    }
+
+    /// `manifest.json`: an array of `{Config, RepoTags, Layers}`; any other shape is refused with what was wrong.
+    static func parse(_ data: Data) throws -> [Entry] {
+        let root: JSONValue
+        do {
+            root = try JSONValue.parse(data)
+        } catch {
+            throw DocumentParser.Failure("manifest.json: malformed JSON: \(String(describing: error).prefix(200))")
+        }
+        guard let items = root.arrayValue else {
+            throw DocumentParser.Failure("manifest.json: expected an array of {Config, RepoTags, Layers} as docker save writes")
+        }
+        return try items.enumerated().map { index, item in
+            let at = "manifest.json[\(index)]"
+            guard let object = item.objectValue else { throw DocumentParser.Failure("\(at): expected an object") }
+            guard let config = object["Config"]?.stringValue else { throw DocumentParser.Failure("\(at).Config: required String is missing") }
+            var tags: [String] = []
+            if let value = object["RepoTags"], value != .null {
+                guard let array = value.arrayValue else { throw DocumentParser.Failure("\(at).RepoTags: expected Array<String>") }
+                tags = try array.map {
+                    guard let text = $0.stringValue else { throw DocumentParser.Failure("\(at).RepoTags: expected Array<String>") }
+                    return text
+                }
+            }
+            guard let layerValues = object["Layers"]?.arrayValue else { throw DocumentParser.Failure("\(at).Layers: required Array<String> is missing") }
+            let layers = try layerValues.map {
+                guard let text = $0.stringValue else { throw DocumentParser.Failure("\(at).Layers: expected Array<String>") }
+                return text
+            }
+            return Entry(config: config, repoTags: tags, layers: layers)
+        }
+    }
+}
