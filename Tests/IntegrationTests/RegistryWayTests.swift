@@ -103,7 +103,7 @@ struct RegistryWayTests {
         let before = registry.requestLines().count
         let result = try repo.verifyLayers(["check", "--via", "registry"], environment: Self.environment(registry.url))
         #expect(result.status == 0, "\(result.combined)")
-        #expect(result.stdout.contains("2 images, 5 layers (5 available)"), "\(result.stdout)")
+        #expect(result.stdout.contains("2 images, 5 blobs (5 available)"), "\(result.stdout)")
         let tokenRequests = try tokens.registryRequests().filter { $0.operation == "RegistryToken" }
         #expect(tokenRequests.map(\.repositoryName) == ["acme/app"], "one token for the repository, shared by blob and manifest checks")
         let lines = Array(registry.requestLines().dropFirst(before))
