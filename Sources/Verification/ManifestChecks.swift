@@ -41,11 +41,12 @@ public struct ManifestChecks {
             if seen.insert(query).inserted { queries.append(query) }
         }
         for image in images {
-            guard let repository = image.repository, let manifest = image.manifestDigest else { continue }
+            guard let repository = image.repository else { continue }
             if image.layersUncompressed {
                 if let tag = Self.tag(of: image) { add(ManifestQuery(repository: repository, reference: tag, readsConfig: true)) }
                 continue
             }
+            guard let manifest = image.manifestDigest else { continue }
             for digest in image.indexDigests + [manifest] { add(ManifestQuery(repository: repository, reference: digest)) }
             if let tag = Self.tag(of: image) { add(ManifestQuery(repository: repository, reference: tag)) }
         }
@@ -54,7 +55,7 @@ public struct ManifestChecks {
 
     /// The findings for one image from the answers; failures are returned separately (they decide exit 69/77).
     public func findings(for image: Image, answers: [ManifestQuery: ManifestAnswer]) -> (findings: [Finding], failures: [BatchFailure]) {
-        guard level != .off, let repository = image.repository, let manifest = image.manifestDigest else { return ([], []) }
+        guard level != .off, let repository = image.repository else { return ([], []) }
         var findings: [Finding] = []
         var failures: [BatchFailure] = []
         let severity: Severity = level == .warning ? .warning : .error
@@ -63,6 +64,7 @@ public struct ManifestChecks {
                     image: image.name, platform: image.platform?.description, digest: digest, repository: repository.description)
         }
         if image.layersUncompressed { return archiveFindings(for: image, repository: repository, answers: answers, severity: severity, finding: finding) }
+        guard let manifest = image.manifestDigest else { return ([], []) }
         let committed = image.indexDigests + [manifest]
         for digest in committed {
             switch answers[ManifestQuery(repository: repository, reference: digest)] {

@@ -163,6 +163,40 @@ struct RegistryWayTests {
         #expect(try Self.findings(warned.stdout).contains { $0["rule"] as? String == "manifest-unpublished" && $0["severity"] as? String == "warning" })
     }
 
+    @Test func dockerArchiveIsPublishedWhenItsTagNamesTheSameConfigBothWays() throws {
+        let registry = try DistributionRegistry()
+        let scratch = try GitFixture()
+        let digests = try scratch.umociImage(at: "oci", tag: "latest", files: ["etc/app.conf": "x=1\n"])
+        let other = try scratch.umociImage(at: "other", tag: "latest", files: ["etc/app.conf": "x=2\n"])
+        try registry.push("oci:\(scratch.path)/oci:latest", to: "acme/app:latest")
+        let repo = try GitFixture()
+        let archive = try Shell.run(["skopeo", "copy", "-q", "oci:\(scratch.path)/oci:latest", "docker-archive:\(repo.path)/app.tar:public.ecr.aws/acme/app:latest"])
+        #expect(archive.status == 0, "\(archive.stderr)")
+        _ = try repo.commitAll("docker archive")
+        let environment = Self.environment(registry.url)
+
+        let published = try repo.verifyLayers(["check", "--format", "json"], environment: environment)
+        #expect(published.status == 0, "the tag's manifest names the archive's config: \(published.combined)")
+        #expect(try Self.findings(published.stdout).allSatisfy { $0["rule"] as? String != "manifest-unpublished" })
+        #expect(registry.requestLines().contains("GET /v2/acme/app/manifests/latest HTTP/1.1"))
+
+        // The API way reads the config through the registry too (ECR Public's API cannot read a manifest).
+        let emulator = try Emulator(registry: "acme", repositories: ["app": [digests.config: scratch.blobSize("oci", digests.config)]])
+        let apiEnvironment = emulator.environment.merging(environment) { $1 }
+        let viaAPI = try repo.verifyLayers(["check", "--via", "api", "--format", "json"], environment: apiEnvironment)
+        #expect(viaAPI.status == 0, "\(viaAPI.combined)")
+        #expect(try emulator.batchCalls().count == 1)
+
+        // The tag moves to another image: the archive's image is no longer what the tag serves.
+        try registry.push("oci:\(scratch.path)/other:latest", to: "acme/app:latest")
+        let moved = try repo.verifyLayers(["check", "--format", "json"], environment: environment)
+        #expect(moved.status == 1, "\(moved.combined)")
+        let finding = try #require(try Self.findings(moved.stdout).first { $0["rule"] as? String == "manifest-unpublished" })
+        let message = finding["message"] as? String ?? ""
+        #expect(message.contains(digests.config) && message.contains(other.config), "\(message)")
+        #expect(finding["path"] as? String == "app.tar")
+    }
+
     @Test func unreachableRegistryExits69AndNeverPasses() throws {
         let repo = try GitFixture()
         let image = Layout("images/app", layers: [.layer("x")], tag: "one")

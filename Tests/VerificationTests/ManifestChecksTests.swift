@@ -115,6 +115,7 @@ struct AllAvailable: LayerRegistry {
 
     static func archive(tag: String? = "v1") -> Image {
         var image = ManifestChecksTests.image(refName: tag)
+        image.manifestDigest = nil  // a docker archive has no manifest of its own
         image.layersUncompressed = true
         image.blobs.insert(BlobRef(digest: Digest(config)!, size: 10, mediaType: MediaType.dockerConfig, role: .config, path: "out/app", line: 1), at: 0)
         return image
