@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "ImageModel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ImageModel", "TestSupport"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )
 
 // The libFuzzer target over the reading parsers exists only for `make fuzz` (fuzz/run.sh sets VERIFY_LAYERS_FUZZ and builds it
