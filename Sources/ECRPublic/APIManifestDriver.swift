@@ -93,11 +93,10 @@ final class APIManifestDriver: TransferDriver {
 
     /// The one image the call names; its digest is what the reference points at.
     static func parse(_ body: Data, query: ManifestQuery) -> ManifestAnswer {
-        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-              let details = object["imageDetails"] as? [[String: Any]] else {
+        guard let details = (try? JSONValue.parse(body))?["imageDetails"]?.arrayValue else {
             return .failed(BatchFailure(.unverifiable, "malformed DescribeImages answer for \(query.reference)"))
         }
-        guard let digest = details.first?["imageDigest"] as? String else {
+        guard let digest = details.first?["imageDigest"]?.stringValue else {
             return .missing("DescribeImages returned no image for \(query.reference)")
         }
         return .present(digest: digest)

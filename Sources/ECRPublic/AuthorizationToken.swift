@@ -1,4 +1,5 @@
 import Foundation
+import ImageModel
 
 extension ECRPublicClient {
     static let getAuthorizationTokenTarget = "SpencerFrontendService.GetAuthorizationToken"
@@ -13,8 +14,8 @@ extension ECRPublicClient {
         let settings = HTTPSettings(caBundle: configuration.caBundle, userAgent: configuration.userAgent, deadline: configuration.deadline,
                                     log: configuration.log)
         let response = try HTTPFetch.perform(request, settings: settings)
-        guard response.status == 200, let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
-              let data = object["authorizationData"] as? [String: Any], let token = data["authorizationToken"] as? String,
+        guard response.status == 200, let object = try? JSONValue.parse(response.body),
+              let token = object["authorizationData"]?["authorizationToken"]?.stringValue,
               !token.isEmpty, token.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) else {
             let (code, message) = ErrorClassifier.errorCode(body: response.body, headers: response.headers)
             throw CredentialError(message: "GetAuthorizationToken answered HTTP \(response.status) \([code, message].compactMap { $0 }.joined(separator: ": "))")

@@ -288,17 +288,16 @@ final class RegistryDriver: TransferDriver {
 
     /// The `config.digest` of an image manifest; nil for an index or anything unreadable.
     static func configDigest(in body: Data) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-              let config = object["config"] as? [String: Any], let digest = config["digest"] as? String, Digest(digest) != nil else { return nil }
+        guard let digest = (try? JSONValue.parse(body))?["config"]?["digest"]?.stringValue, Digest(digest) != nil else { return nil }
         return digest
     }
 
     /// `token`, or OAuth2's `access_token`, from the token server's JSON.
     static func token(from body: Data) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return nil }
+        guard let object = try? JSONValue.parse(body) else { return nil }
         for key in ["token", "access_token"] {
             // Only visible ASCII goes into a header: a token with CR/LF or spaces could inject or split headers.
-            if let value = object[key] as? String, !value.isEmpty, value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) {
+            if let value = object[key]?.stringValue, !value.isEmpty, value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) {
                 return value
             }
         }
