@@ -128,21 +128,21 @@ struct AllAvailable: LayerRegistry {
     }
 
     @Test func publishedWhenTheTagsManifestNamesTheSameConfig() {
-        let same = FakeConfigs(["v1": .present(digest: ManifestChecksTests.other, config: Self.config)])
+        let same = FakeManifests(["v1": .present(digest: ManifestChecksTests.other, config: Self.config)])
         #expect(Verifier(registry: AllAvailable(), manifests: same).verify(ScanResult(images: [Self.archive()], findings: [])).findings.isEmpty)
-        let other = FakeConfigs(["v1": .present(digest: ManifestChecksTests.other, config: ManifestChecksTests.index)])
+        let other = FakeManifests(["v1": .present(digest: ManifestChecksTests.other, config: ManifestChecksTests.index)])
         let report = Verifier(registry: AllAvailable(), manifests: other).verify(ScanResult(images: [Self.archive()], findings: []))
         let finding = report.findings.first { $0.rule == .manifestUnpublished }
         #expect(finding?.message.contains(Self.config) == true && finding?.message.contains(ManifestChecksTests.index) == true)
         #expect(report.summary.exitCode == ExitStatus.findings)
-        let missing = FakeConfigs([:])
+        let missing = FakeManifests([:])
         #expect(Verifier(registry: AllAvailable(), manifests: missing).verify(ScanResult(images: [Self.archive()], findings: []))
             .findings.contains { $0.rule == .manifestUnpublished })
     }
 
     @Test func configReadsGoToTheReaderAndTheRestToThePrimary() {
         let primary = FakeManifests([ManifestChecksTests.manifest: .present(digest: ManifestChecksTests.manifest)])
-        let reader = FakeConfigs(["v1": .present(digest: nil, config: Self.config)])
+        let reader = FakeManifests(["v1": .present(digest: nil, config: Self.config)])
         let repository = RepositoryRef(registryId: "acme", repositoryName: "app")
         let byDigest = ManifestQuery(repository: repository, reference: ManifestChecksTests.manifest)
         let byConfig = ManifestQuery(repository: repository, reference: "v1", readsConfig: true)
@@ -150,18 +150,5 @@ struct AllAvailable: LayerRegistry {
         #expect(primary.asked == [byDigest])
         #expect(reader.asked == [byConfig])
         #expect(answers[byConfig] == .present(digest: nil, config: Self.config))
-    }
-}
-
-/// Answers config reads from a table.
-final class FakeConfigs: ManifestRegistry, @unchecked Sendable {
-    var table: [String: ManifestAnswer]
-    var asked: [ManifestQuery] = []
-
-    init(_ table: [String: ManifestAnswer]) { self.table = table }
-
-    func checkManifests(_ queries: [ManifestQuery]) -> [ManifestQuery: ManifestAnswer] {
-        asked += queries
-        return Dictionary(uniqueKeysWithValues: queries.map { ($0, table[$0.reference] ?? .missing("no such tag")) })
     }
 }
