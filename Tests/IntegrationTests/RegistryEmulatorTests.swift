@@ -115,12 +115,13 @@ import TestSupport
         let tokens = requests.filter { $0.operation == "RegistryToken" }
         #expect(tokens.count == 1 && tokens.allSatisfy { $0.authenticated == true && $0.accessKeyId == Emulator.accessKey })
         #expect(try emulator.batchCalls().isEmpty, "the registry way, not the API, answered the layers")
-        #expect(!result.combined.contains("Basic "), "the login never shows")
+        #expect(!result.combined.contains("Basic ") && !result.combined.contains("Bearer "), "neither the login nor a pull token shows")
 
-        let anonymous = try repo.verifyLayers(["check"], environment: Self.environment(emulator).filter { !$0.key.hasPrefix("AWS_ACCESS") && !$0.key.hasPrefix("AWS_SECRET") })
+        let anonymous = try repo.verifyLayers(["check", "--verbose"], environment: Self.environment(emulator).filter { !$0.key.hasPrefix("AWS_ACCESS") && !$0.key.hasPrefix("AWS_SECRET") })
         #expect(anonymous.status == 0, "\(anonymous.combined)")
         #expect(anonymous.stdout.contains("via registry"), "auto without credentials: \(anonymous.stdout)")
         #expect(try emulator.requests().filter { $0.operation == "RegistryToken" }.last?.authenticated == false)
+        #expect(!anonymous.combined.contains("opaque-"), "the anonymous pull token never shows in --verbose output")
     }
 
     @Test func doctorSaysWhichWayAutoChoseAndWhyAndProbesBoth() throws {
