@@ -226,7 +226,7 @@ final class TransferQueue {
         let y = month < 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
-        let shifted = (month + 9) % 12
+        let shifted = (month + 10) % 12  // March = 0 (month is 0-based here)
         let dayOfYear = (153 * shifted + 2) / 5 + day - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         let days = era * 146_097 + dayOfEra - 719_468
