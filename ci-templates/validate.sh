@@ -113,7 +113,7 @@ for _ in $(seq 1 200); do [ -s "$work/port" ] && break; sleep 0.05; done
 status=0
 (cd "$repo" && env AWS_ACCESS_KEY_ID=AKIAVALIDATE00000001 AWS_SECRET_ACCESS_KEY=validate/secret/key/EXAMPLE \
   AWS_ENDPOINT_URL_ECR_PUBLIC="http://127.0.0.1:$(cat "$work/port")" AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true \
-  AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null VERIFY_LAYERS_CHECK_MANIFESTS=off \
   "$binary" check --quiet --report "sarif=$work/run.sarif") >"$work/run.log" 2>&1 || status=$?
 if [ "$status" != 1 ]; then
   echo "validate: expected exit 1 (the config blob is not in the emulator), got $status:" >&2

@@ -50,7 +50,12 @@ layout, drop, key, secret = sys.argv[1], sys.argv[2] == "1", sys.argv[3], sys.ar
 def blob(digest):
     return json.load(open(os.path.join(layout, "blobs", *digest.split(":"))))
 layers = {}
+images = []
 for entry in json.load(open(os.path.join(layout, "index.json")))["manifests"]:
+    # Published as a release publishes it: the manifest by digest, under the layout's tag.
+    tag = entry.get("annotations", {}).get("org.opencontainers.image.ref.name")
+    images.append({"imageDigest": entry["digest"], "imageTags": [tag] if tag else [],
+                   "imageManifestMediaType": entry["mediaType"]})
     manifest = blob(entry["digest"])
     for descriptor in [manifest["config"]] + manifest["layers"]:
         layers[descriptor["digest"]] = {"size": descriptor["size"], "mediaType": descriptor["mediaType"]}
@@ -58,7 +63,7 @@ for entry in json.load(open(os.path.join(layout, "index.json")))["manifests"]:
         layers.pop(manifest["layers"][0]["digest"])
 json.dump({"credentials": [{"accessKeyId": key, "secretAccessKey": secret}], "defaultRegistry": "123456789012",
            "registries": [{"registryId": "123456789012", "aliases": ["demo"],
-                           "repositories": {"verify-layers": {"layers": layers}}}]}, sys.stdout)
+                           "repositories": {"verify-layers": {"layers": layers, "images": images}}}]}, sys.stdout)
 PY
   echo "$state"
 }
