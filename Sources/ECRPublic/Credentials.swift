@@ -45,6 +45,8 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible {
 
 /// Why no credentials could be had; `tried` lists each source and what it said.
 public struct CredentialError: Error, Sendable, CustomStringConvertible {
+    /// The message when every source was tried and none applied (reports then print the short fix).
+    public static let noneFoundMessage = "no AWS credentials found"
     public var message: String
     public var tried: [String]
     /// A network failure or timeout talking to STS / a metadata endpoint (exit 69), not a rejection (exit 77).

@@ -11,6 +11,8 @@ public final class ECRPublicClient: LayerRegistry {
     private let budget = RetryBudget()
     /// Calls actually sent, retries included (for benchmarks and verbose output).
     public private(set) var requestsSent = 0
+    /// Told about each batch as it is queued and answered (the progress line); nil costs nothing.
+    public var observer: CallObserver?
 
     public init(configuration: ClientConfiguration, credentials: CredentialChain) {
         self.configuration = configuration
@@ -42,8 +44,10 @@ public final class ECRPublicClient: LayerRegistry {
         var loggedHeaders = false
         var idleWait: TimeInterval = 0
 
+        let observer = self.observer
         func finish(_ job: Job, _ answer: BatchAnswer) {
             results[job.index] = answer
+            observer?.answered(answer.batch)
         }
 
         /// Takes new batches from the stream; the first ones bring up credentials and the connection pool.
@@ -64,6 +68,7 @@ public final class ECRPublicClient: LayerRegistry {
                 }
             }
             for batch in taken {
+                observer?.queued(batch)
                 let job = Job(index: batches.count)
                 batches.append(batch)
                 results.append(nil)
@@ -234,7 +239,10 @@ public final class ECRPublicClient: LayerRegistry {
     /// No credentials, or a source that refused (exit 77); a source that could not be reached in time is 69.
     public static func credentialFailure(_ error: Error) -> BatchFailure {
         if let error = error as? CredentialError {
-            return BatchFailure(error.transient ? .unverifiable : .credentials, Redactor.url(error.description))
+            var failure = BatchFailure(error.transient ? .unverifiable : .credentials, Redactor.url(error.description))
+            failure.tried = error.tried.map { String($0.prefix { $0 != ":" }) }
+            failure.noCredentials = error.message == CredentialError.noneFoundMessage
+            return failure
         }
         return BatchFailure(.credentials, Redactor.url("\(error)"))
     }

@@ -34,6 +34,10 @@ public struct BatchFailure: Error, Sendable, Equatable {
     }
     public var kind: Kind
     public var message: String
+    /// For a missing-credentials failure, the sources tried by name (`environment`, `shared files`, ...).
+    public var tried: [String] = []
+    /// True when no credentials were found at all (as opposed to found and rejected).
+    public var noCredentials = false
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
@@ -51,6 +55,17 @@ public struct BatchAnswer: Sendable {
         self.batch = batch
         self.answers = answers
         self.failure = failure
+    }
+}
+
+/// Sees batches as a registry queues and answers them: what a progress line counts, without the registry knowing about terminals.
+public struct CallObserver: Sendable {
+    public var queued: @Sendable (LayerBatch) -> Void
+    public var answered: @Sendable (LayerBatch) -> Void
+
+    public init(queued: @escaping @Sendable (LayerBatch) -> Void, answered: @escaping @Sendable (LayerBatch) -> Void) {
+        self.queued = queued
+        self.answered = answered
     }
 }
 

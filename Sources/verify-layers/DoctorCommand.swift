@@ -13,7 +13,22 @@ struct DoctorCommand: ParsableCommand {
         abstract: "Show the resolved endpoint, region, credentials source and config, then make one live call."
     )
 
-    @OptionGroup var options: SharedOptions
+    @OptionGroup(title: "Scan options") var scan: ScanOptions
+    @OptionGroup(title: "Service options") var service: ServiceOptions
+
+    @Flag(name: .shortAndLong, help: "Log each call to stderr (secrets are never shown).")
+    var verbose = false
+
+    /// `doctor` writes no report: the output group keeps its defaults.
+    var options: SharedOptions {
+        get throws {
+            var options = try SharedOptions.defaults()
+            options.scan = scan
+            options.service = service
+            options.output.verbose = verbose
+            return options
+        }
+    }
 
     /// A repository name that no registry holds: its `RepositoryNotFoundException` proves endpoint, signature and credentials.
     static let probeRepository = "verify-layers-doctor-probe"
@@ -21,6 +36,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
+            let options = try self.options
             let environment = ProcessInfo.processInfo.environment
             let started = Date()
             var lines: [(String, String)] = [("version", "verify-layers \(VerifyLayers.version)")]

@@ -113,10 +113,13 @@ extension RunContext {
         let layers = Set(scan.images.flatMap { $0.blobs.map(\.digest) }).count
         progress?.update("asking ECR Public about \(layers) blob\(layers == 1 ? "" : "s") of \(scan.images.count) image\(scan.images.count == 1 ? "" : "s")")
         let cache = cached ? makeCache(config, endpoint: setup.endpoint.url) : nil
-        var report = Verifier(registry: setup.makeClient(), cache: cache, options: verifyOptions(config)).verify(scan, started: started)
+        let scan = applyUnmappedPolicy(scan)
+        let client = setup.makeClient()
+        client.observer = progress?.observer
+        var report = Verifier(registry: client, cache: cache, options: verifyOptions(config)).verify(scan, started: started)
         progress?.finish()
         if !tips.isEmpty { report.commits = commitNotes(report, tips: tips) }
-        return try emit(report, defaultFormat: defaultFormat)
+        return try emit(report, defaultFormat: defaultFormat, cacheTTL: cache == nil ? nil : config.cacheTTL)
     }
 }
 
