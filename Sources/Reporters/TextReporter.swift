@@ -12,7 +12,11 @@ public struct TextReporter: Reporter {
         let style = Style(enabled: options.color)
         let body = listing(report, quiet: options.quiet, style: style)
         var out = ""
-        if let failure = report.runWide { out += runWideLines(failure, style: style) }
+        if let failure = report.runWide {
+            // `--on-error warn` demotes the failure's findings: the one line says it with the same severity.
+            let demoted = !report.findings.contains { $0.rule == .verificationError && $0.severity == .error }
+            out += runWideLines(failure, severity: demoted ? .warning : .error, style: style)
+        }
         if !body.isEmpty {
             if options.gitlabSections {
                 let problems = report.summary.errors + report.summary.warnings > 0
@@ -35,7 +39,7 @@ public struct TextReporter: Reporter {
     }
 
     /// The failure that hit every call, once, with its fix: the per-image lines below then only say "not verified".
-    func runWideLines(_ failure: RunWideFailure, style: Style) -> String {
+    func runWideLines(_ failure: RunWideFailure, severity: Severity, style: Style) -> String {
         let headline: String
         switch failure.kind {
         case .noCredentials: headline = "no AWS credentials found, so nothing could be verified"
@@ -43,7 +47,7 @@ public struct TextReporter: Reporter {
         case .timeout: headline = "the run timed out before anything could be verified: \(failure.cause)"
         case .connection: headline = "ECR Public could not be reached, so nothing could be verified: \(failure.cause)"
         }
-        var out = style.severity(.error) + " " + TerminalText.sanitize(headline) + " [\(Rule.verificationError.rawValue)]\n"
+        var out = style.severity(severity) + " " + TerminalText.sanitize(headline) + " [\(Rule.verificationError.rawValue)]\n"
         if !failure.tried.isEmpty { out += "  tried: " + TerminalText.sanitize(failure.tried.joined(separator: ", ")) + "\n" }
         out += "  fix: " + failure.fix + "\n"
         return out

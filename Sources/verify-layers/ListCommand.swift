@@ -16,8 +16,13 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup(title: "Scan options") var scan: ScanOptions
 
-    @Option(help: "Print the listing in this format (text or json).")
-    var format: ReportFormat = .text
+    /// `list` prints a listing, not a report: only these two.
+    enum ListFormat: String, CaseIterable, ExpressibleByArgument {
+        case text, json
+    }
+
+    @Option(help: "Print the listing in this format.")
+    var format: ListFormat = .text
 
     @Flag(name: .shortAndLong, help: "Also list every candidate considered and why it was read or skipped.")
     var verbose = false
@@ -26,9 +31,6 @@ struct ListCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard format == .text || format == .json else {
-            throw ValidationError("list prints text or json; --format \(format.rawValue) is a report of a check (use it with check, ci or pre-push)")
-        }
         if verbose && quiet { throw ValidationError("--verbose and --quiet contradict each other; give one") }
     }
 
@@ -39,7 +41,7 @@ struct ListCommand: ParsableCommand {
             options.scan = scan
             options.output.verbose = verbose
             options.output.quiet = quiet
-            options.output.format = format
+            options.output.format = format == .json ? .json : .text
             return options
         }
     }

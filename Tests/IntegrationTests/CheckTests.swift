@@ -33,7 +33,7 @@ import TestSupport
         let emulator = try Emulator(repositories: ["app": fixture.sizes])
         let result = try fixture.repo.verifyLayers(["check"], environment: emulator.environment)
         #expect(result.status == 0, "\(result.combined)")
-        #expect(result.stdout.contains("1 image, 2 layers (2 available)"), "\(result.stdout)")
+        #expect(result.stdout.contains("1 image, 2 blobs (2 available)"), "\(result.stdout)")
         let calls = try emulator.batchCalls()
         #expect(calls.count == 1)
         #expect(calls.allSatisfy { $0.signatureValid })
@@ -115,7 +115,8 @@ import TestSupport
         let result = try fixture.repo.verifyLayers(["check"], environment: environment)
         #expect(result.status == 69, "\(result.combined)")
         #expect(Date().timeIntervalSince(started) < 10)
-        #expect(result.stdout.contains("could not verify"))
+        #expect(result.stdout.contains("ECR Public could not be reached"), "said once, before the images")
+        #expect(result.stdout.contains("not verified: 2 blobs (see the error above)"), "\(result.stdout)")
     }
 
     @Test func onErrorWarnTurnsUnverifiableIntoSuccess() throws {
@@ -126,7 +127,7 @@ import TestSupport
         ]
         let result = try fixture.repo.verifyLayers(["check", "--on-error", "warn", "--max-attempts", "1"], environment: environment)
         #expect(result.status == 0, "\(result.combined)")
-        #expect(result.stdout.contains("warning: could not verify"))
+        #expect(result.stdout.contains("warning: ECR Public could not be reached"), "\(result.stdout)")
     }
 
     @Test func onErrorWarnStillFailsOnAMissingLayer() throws {
@@ -158,7 +159,7 @@ import TestSupport
         #expect(now.stdout.contains("0 images"))
         let before = try fixture.repo.verifyLayers(["check", first], environment: emulator.environment)
         #expect(before.status == 0)
-        #expect(before.stdout.contains("1 image, 2 layers"))
+        #expect(before.stdout.contains("1 image, 2 blobs"))
     }
 
     @Test func largeImageIsAskedInBatchesOfAtMost100() throws {
@@ -246,7 +247,7 @@ import TestSupport
         try repo.commitAll()
         let result = try repo.verifyLayers(["check"], environment: ["AWS_EC2_METADATA_DISABLED": "true"])
         #expect(result.status == 0, "\(result.combined)")
-        #expect(result.stdout.contains("0 images, 0 layers"))
+        #expect(result.stdout.contains("0 images, 0 blobs"))
     }
 
     @Test func listCannotBeMadeToPrintAWorkflowCommand() throws {
