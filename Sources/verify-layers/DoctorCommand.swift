@@ -19,6 +19,12 @@ struct DoctorCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Log each call to stderr (secrets are never shown).")
     var verbose = false
 
+    /// `doctor` checks no images and keeps no cache: these options would be ignored, so they are refused.
+    func validate() throws {
+        if scan.shard != nil { throw ValidationError("--shard does not apply to doctor (it checks one blob, not a share of the images)") }
+        if service.noCache { throw ValidationError("--no-cache does not apply to doctor (its live call never uses the cache)") }
+    }
+
     /// `doctor` writes no report: the output group keeps its defaults.
     var options: SharedOptions {
         get throws {

@@ -21,10 +21,20 @@ struct TerminalSessionTests {
             environment.removeValue(forKey: "TMUX")
             environment["PS1"] = "$ "
             environment["TERM"] = "xterm-256color"
-            let started = try Shell.run(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "160", "-y", "60",
-                                         "-c", directory, "bash --norc --noprofile"], environment: environment)
+            // The server outlives the client: started through Python (close_fds) so it holds none of our descriptors,
+            // or Foundation's Process would wait for it to exit.
+            let launcher = "import subprocess, sys; d = subprocess.DEVNULL; sys.exit(subprocess.run(sys.argv[1:], stdin=d, stdout=d, stderr=d).returncode)"
+            let started = try Shell.run(["python3", "-c", launcher, "tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", name,
+                                         "-x", "160", "-y", "60", "-c", directory, "bash --norc --noprofile"], environment: environment, timeout: 30)
             guard started.status == 0 else { throw ShellError("tmux did not start: \(started.combined)") }
-            _ = try Shell.run(["tmux", "-L", socket, "set-option", "-g", "history-limit", "5000"])
+            // A plain prompt, then a clean screen and history: the capture starts at the first command.
+            try type("PS1='$ '; clear; echo READY\\=1")
+            try wait(for: "READY=1")
+            _ = try Shell.run(["tmux", "-L", socket, "clear-history", "-t", name])
+            try type("clear")
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline, try capture().contains("READY") { Thread.sleep(forTimeInterval: 0.02) }
+            _ = try Shell.run(["tmux", "-L", socket, "clear-history", "-t", name])
         }
 
         deinit {
@@ -57,18 +67,20 @@ struct TerminalSessionTests {
             throw ShellError("the screen never showed \(marker.debugDescription):\n\(try capture())")
         }
 
-        /// Runs one command line and waits for its `EXIT=n` marker.
+        /// Runs one command line and waits for its `EXIT=n` marker: the first command's status (typed as `EXIT\=`, so only the
+        /// output matches).
         func run(_ line: String, marker: String) throws {
-            try type(line + "; echo \(marker)=$?")
+            try type(line + "; echo \(marker)\\=${PIPESTATUS[0]}")
             try wait(for: "\(marker)=")
         }
     }
 
-    /// Commit ids, temporary paths and timings vary per run; escapes are made visible.
+    /// Fixture digests, commit ids, temporary paths and timings vary per run; escapes are made visible.
     static func normalise(_ text: String, repo: String) -> String {
         var out = text.replacingOccurrences(of: repo, with: "<repo>")
         let rules: [(String, String)] = [
             ("/tmp/vl-[A-Za-z0-9-]+", "<tmp>"),
+            ("\\b[0-9a-f]{64}\\b", "<hex>"),
             ("\\b[0-9a-f]{40}\\b", "<commit>"),
             ("check [0-9a-f]{7}\\b", "check <short>"),
             ("\\b[0-9a-f]{7}\\.\\.[0-9a-f]{7}\\b", "<range>"),
@@ -116,10 +128,9 @@ struct TerminalSessionTests {
         #expect(tty.contains("EXIT=1"))
         try Self.golden(Self.normalise(tty, repo: push.repo.path), "blocked-push.tty.txt")
 
-        _ = try Shell.run(["tmux", "-L", session.socket, "clear-history", "-t", session.name])
-        try session.type("clear")
-        try session.run("git push origin main 2>&1 | cat", marker: "PIPED")
-        let piped = try session.capture(escapes: true)
+        let pipedSession = try Session(directory: push.repo.path, environment: environment(push))
+        try pipedSession.run("git push origin main 2>&1 | cat", marker: "PIPED")
+        let piped = try pipedSession.capture(escapes: true)
         #expect(!piped.contains("\u{1B}["), "no colour when piped:\n\(piped)")
         #expect(piped.contains("hint:   skopeo copy oci:images/app docker://public.ecr.aws/demo/app:term"))
         try Self.golden(Self.normalise(piped, repo: push.repo.path), "blocked-push.piped.txt")
@@ -139,10 +150,9 @@ struct TerminalSessionTests {
         #expect(tty.contains("EXIT=1"), "git reports the hook's failure")
         try Self.golden(Self.normalise(tty, repo: push.repo.path), "no-credentials.tty.txt")
 
-        _ = try Shell.run(["tmux", "-L", session.socket, "clear-history", "-t", session.name])
-        try session.type("clear")
-        try session.run("git push origin main 2>&1 | cat", marker: "PIPED")
-        let piped = try session.capture(escapes: true)
+        let pipedSession = try Session(directory: push.repo.path, environment: env)
+        try pipedSession.run("git push origin main 2>&1 | cat", marker: "PIPED")
+        let piped = try pipedSession.capture(escapes: true)
         #expect(!piped.contains("\u{1B}["), "\(piped)")
         try Self.golden(Self.normalise(piped, repo: push.repo.path), "no-credentials.piped.txt")
     }
@@ -150,7 +160,7 @@ struct TerminalSessionTests {
     @Test func progressOnASlowServiceOnlyOnATerminal() throws {
         let (push, _) = try fixture(latencyMs: 2500, publish: true)
         let session = try Session(directory: push.repo.path, environment: environment(push))
-        try session.type("verify-layers check; echo EXIT=$?")
+        try session.type("verify-layers check; echo EXIT\\=$?")
         let during = try session.wait(for: "verify-layers: checked ")
         #expect(during.contains("checked 0/3 blobs in 0/1 repositories · "), "\(during)")
         let frame = during.split(separator: "\n").filter { $0.contains("verify-layers: checked") }.map(String.init).joined(separator: "\n") + "\n"
@@ -159,10 +169,9 @@ struct TerminalSessionTests {
         #expect(!after.contains("verify-layers: checked"), "the progress line is cleared:\n\(after)")
         try Self.golden(Self.normalise(after, repo: push.repo.path), "progress.tty.txt")
 
-        _ = try Shell.run(["tmux", "-L", session.socket, "clear-history", "-t", session.name])
-        try session.type("clear")
-        try session.run("verify-layers check 2>&1 | cat", marker: "PIPED")
-        let piped = try session.capture(escapes: true)
+        let pipedSession = try Session(directory: push.repo.path, environment: environment(push))
+        try pipedSession.run("verify-layers check 2>&1 | cat", marker: "PIPED")
+        let piped = try pipedSession.capture(escapes: true)
         #expect(!piped.contains("checked 0/"), "no progress when piped:\n\(piped)")
         #expect(!piped.contains("\u{1B}["))
         try Self.golden(Self.normalise(piped, repo: push.repo.path), "progress.piped.txt")
