@@ -1,4 +1,5 @@
 import Crypto
+import ImageModel
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -97,21 +98,15 @@ struct SSOCredentialProvider {
         return "https://portal.sso.\(region).amazonaws.com"
     }
 
-    /// The AWS CLI's token cache file (only the fields we read).
-    struct TokenCache: Decodable {
-        var accessToken: String?
-        var expiresAt: String?
-    }
-
     /// The cached access token, refused when it has expired (the token never appears in a message).
     static func token(_ data: Data, path: String, login: String, now: Date = Date()) throws -> String {
-        guard let cache = try? JSONDecoder().decode(TokenCache.self, from: data), let token = cache.accessToken, !token.isEmpty else {
+        guard let cache = try? JSONValue.parse(data), let token = cache["accessToken"]?.stringValue, !token.isEmpty else {
             throw CredentialError(message: "the IAM Identity Center token cache \(path) holds no accessToken; \(login)")
         }
-        if let text = cache.expiresAt {
+        if let text = cache["expiresAt"]?.stringValue {
             // The CLI writes `2026-01-01T00:00:00Z`; older versions wrote `…UTC`.
             let normalised = text.hasSuffix("UTC") ? String(text.dropLast(3)) + "Z" : text
-            guard let expires = parseDate(normalised) else {
+            guard let expires = CredentialDocument.parseDate(normalised) else {
                 throw CredentialError(message: "the IAM Identity Center token cache \(path) has an unreadable expiresAt; \(login)")
             }
             if expires <= now { throw CredentialError(message: "the IAM Identity Center login expired at \(text); \(login)") }
@@ -119,29 +114,16 @@ struct SSOCredentialProvider {
         return token
     }
 
-    static func parseDate(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-
-    /// `GetRoleCredentials`' answer: `expiration` is epoch milliseconds.
-    struct RoleCredentialsAnswer: Decodable {
-        struct Role: Decodable {
-            var accessKeyId: String?
-            var secretAccessKey: String?
-            var sessionToken: String?
-            var expiration: Double?
-        }
-        var roleCredentials: Role?
-    }
-
+    /// `GetRoleCredentials`' answer: `{"roleCredentials": {accessKeyId, secretAccessKey, sessionToken, expiration}}`, the
+    /// expiration in epoch milliseconds.
     static func roleCredentials(_ data: Data, source: String) throws -> Credentials {
-        guard let answer = try? JSONDecoder().decode(RoleCredentialsAnswer.self, from: data), let role = answer.roleCredentials,
-              let key = role.accessKeyId, !key.isEmpty, let secret = role.secretAccessKey, !secret.isEmpty else {
+        guard let answer = try? JSONValue.parse(data), let role = answer["roleCredentials"],
+              let key = role["accessKeyId"]?.stringValue, !key.isEmpty,
+              let secret = role["secretAccessKey"]?.stringValue, !secret.isEmpty else {
             throw CredentialError(message: "IAM Identity Center answered without roleCredentials (\(data.count) bytes)")
         }
-        let token = role.sessionToken
-        let expiration = role.expiration.map { Date(timeIntervalSince1970: $0 / 1000) }
+        let token = role["sessionToken"]?.stringValue
+        let expiration = role["expiration"]?.int64Value.map { Date(timeIntervalSince1970: Double($0) / 1000) }
         return Credentials(accessKeyId: key, secretAccessKey: secret, sessionToken: (token?.isEmpty ?? true) ? nil : token,
                            expiration: expiration, source: source)
     }

@@ -80,7 +80,7 @@ import TestSupport
 
         // GitHub step summary and outputs were appended.
         let summary = try String(contentsOfFile: summaryFile, encoding: .utf8)
-        #expect(summary.contains("| build/oci/web \\(public.ecr.aws/demo/web:2, linux/amd64\\) | public.ecr.aws/demo/web | linux/amd64 | 2 | 1 error |"), "\(summary)")
+        #expect(summary.contains("| build/oci/web \\(public.ecr.aws/demo/web:2, linux/amd64\\) | public.ecr.aws/demo/web | linux/amd64 | 2 | 1 error |"))
         #expect(result.stderr.isEmpty, "stderr: \(result.stderr)")
         let outputs = try String(contentsOfFile: outputFile, encoding: .utf8)
         #expect(outputs.hasPrefix("earlier step line\nchecked="))
@@ -122,7 +122,7 @@ import TestSupport
         #expect(Set(names) == ["group", "endgroup", "error"], "stdout:\n\(result.stdout)")
         #expect(names.filter { $0 == "error" }.count == 2)  // config blob and layer
         #expect(commands.filter { $0.hasPrefix("::error") }.allSatisfy {
-            $0.hasPrefix("::error file=build/100%25%2Ca%3Ab/app/") && $0.contains("::build/100%25,a:b/app (public.ecr.aws/demo/app:1.0%0A::warning::x, linux/amd64)")
+            $0.hasPrefix("::error file=build/100%25%2Ca%3Ab/app/") && $0.contains("::build/100%25,a:b/app (public.ecr.aws/demo/app:1.0%0A::warning::x, linux/amd64): ")
         }, "stdout:\n\(result.stdout)")
     }
 
