@@ -95,20 +95,26 @@ def plan_from_calls(calls):
     return [{"registryId": c["registryId"], "repositoryName": c["repositoryName"], "layerDigests": c["layerDigests"]} for c in calls]
 
 
-def scenario(args, binary, name, repositories, images_per_repository, layers_per_image, latency_ms, concurrency, runs, peers):
-    work = tempfile.mkdtemp(prefix="vl-bench-")
+def generate(prefix, repositories, images_per_repository, layers_per_image):
+    """A synthetic repository and the emulator state that holds all its layers: (work dir, repo, state path, state)."""
+    work = tempfile.mkdtemp(prefix=prefix)
     repo = os.path.join(work, "repo")
     state = os.path.join(work, "state.json")
     subprocess.run([sys.executable, os.path.join(HERE, "gen_repo.py"), "--out", repo, "--state", state, "--repositories",
                     str(repositories), "--images-per-repository", str(images_per_repository), "--layers-per-image",
                     str(layers_per_image)], check=True, stderr=subprocess.DEVNULL)
-    data = json.load(open(state))
+    return work, repo, state, json.load(open(state))
+
+
+def scenario(args, binary, name, repositories, images_per_repository, layers_per_image, latency_ms, concurrency, runs, peers):
+    work, repo, state, data = generate("vl-bench-", repositories, images_per_repository, layers_per_image)
     per_repo = [len(r["layers"]) for r in data["registries"][0]["repositories"].values()]
     blobs = sum(per_repo)
     minimum = sum(math.ceil(n / 100) for n in per_repo)
     emulator = Emulator(state, latency_ms, work)
     env = dict(os.environ, **CREDS, AWS_ENDPOINT_URL_ECR_PUBLIC=emulator.url, AWS_EC2_METADATA_DISABLED="true",
-               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_REGION="us-east-1", NO_COLOR="1")
+               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_REGION="us-east-1", NO_COLOR="1",
+               VERIFY_LAYERS_CHECK_MANIFESTS="off")  # layer checks only: the generated state holds no images
     try:
         walls = []
         requests = None
@@ -162,6 +168,37 @@ def scenario(args, binary, name, repositories, images_per_repository, layers_per
         shutil.rmtree(work, ignore_errors=True)
 
 
+def registry_scenario(binary, name, repositories, images_per_repository, layers_per_image, latency_ms, concurrency, runs):
+    """The registry way on the same data: `check --via registry` against the emulator's registry flavour (one GET /v2/,
+    one token per repository, one HEAD per distinct blob), beside the API way's batched calls."""
+    work, repo, state, data = generate("vl-bench-registry-", repositories, images_per_repository, layers_per_image)
+    blobs = sum(len(r["layers"]) for r in data["registries"][0]["repositories"].values())
+    emulator = Emulator(state, latency_ms, work)
+    env = dict(os.environ, VERIFY_LAYERS_REGISTRY_URL=emulator.url, VERIFY_LAYERS_CHECK_MANIFESTS="off", AWS_EC2_METADATA_DISABLED="true",
+               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null", NO_COLOR="1")
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        env.pop(key, None)
+    try:
+        walls, codes, requests, in_flight = [], set(), None, 0
+        for _ in range(runs):
+            emulator.clear()
+            wall, _, result = timed([binary, "check", "--no-cache", "--via", "registry", "--concurrency", str(concurrency)], env=env, cwd=repo)
+            walls.append(wall)
+            codes.add(result.returncode)
+            logged = [r for r in emulator.control("GET", "requests") if (r.get("operation") or "").startswith("Registry")]
+            requests = len(logged)
+            in_flight = max([r.get("inFlight") or 0 for r in logged] + [in_flight])
+        minimum = blobs + repositories + 1
+        lower = (2 + math.ceil(blobs / concurrency)) * latency_ms / 1000
+        wall = statistics.median(walls)
+        return {"scenario": name, "blobs": blobs, "latency_ms": latency_ms, "concurrency": concurrency, "wall_s": wall,
+                "requests": requests, "minimum": minimum, "lower_bound_s": lower, "ratio": wall / lower if lower else None,
+                "max_in_flight": in_flight, "exit_codes": sorted(codes)}
+    finally:
+        emulator.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def observed_latency(binary, concurrency, env, repo, emulator):
     """One more `check --verbose` run: the per-call time verify-layers reports for each BatchCheckLayerAvailability
     (what the client sees), next to the emulator's own arrival-to-answer time for the same calls."""
@@ -188,7 +225,8 @@ def range_scenario(binary, commits, repositories, images_per_repository, layers_
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
     emulator = Emulator(state, latency_ms, work)
     env = dict(os.environ, **CREDS, AWS_ENDPOINT_URL_ECR_PUBLIC=emulator.url, AWS_EC2_METADATA_DISABLED="true",
-               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null", NO_COLOR="1")
+               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null", NO_COLOR="1",
+               VERIFY_LAYERS_CHECK_MANIFESTS="off")
     line = f"refs/heads/main {head} refs/heads/main {'0' * 40}\n"
     try:
         walls, codes, requests = [], set(), None
@@ -257,6 +295,22 @@ def main():
     table += "\n\nEmulator cost (its own CPU per request while verify-layers runs; the client's per-call times come from " \
              "one extra `check --verbose` run):\n\n" + "\n".join(cost)
     print(table)
+    registry_rows = []
+    for (name, r, i, l, lat, c, _) in scenarios[1:]:
+        print(f"running: registry way, {name} ...", file=sys.stderr, flush=True)
+        registry_rows.append(registry_scenario(binary, name, r, i, l, lat, c, runs=max(1, min(args.runs, 3))))
+    api_by_name = {row["scenario"]: row for row in rows}
+    registry_table = ["| scenario (registry way) | blobs | latency | conc. | wall | requests / minimum | lower bound | wall / bound | "
+                      "most in flight | API way wall (requests) | exit |", "|" + "---|" * 11]
+    for r in registry_rows:
+        api = api_by_name.get(r["scenario"], {})
+        registry_table.append(f"| {r['scenario']} | {r['blobs']} | {r['latency_ms']} ms | {r['concurrency']} | {fmt(r['wall_s'])} | "
+                              f"{r['requests']} / {r['minimum']} | {fmt(r['lower_bound_s'])} | {r['ratio']:.2f}x | {r['max_in_flight']} | "
+                              f"{fmt(api.get('verify_layers_s'))} ({api.get('requests', 'n/a')}) | {r['exit_codes']} |")
+    registry_text = "\n".join(registry_table)
+    print(registry_text)
+    table += "\n\nThe registry way (one `GET /v2/`, one token per repository, one HEAD per distinct blob; lower bound " \
+             "(2 + ceil(blobs / concurrency)) x latency):\n\n" + registry_text
     print("running: push range ...", file=sys.stderr, flush=True)
     ranged = range_scenario(binary, 5000, 50, 4, 10, 20, max(3, min(args.runs, 5)))
     range_table = ("| push range | image outputs | layers | latency | pre-push wall (median) | requests | exit |\n|---|---|---|---|---|---|---|\n"
@@ -269,6 +323,10 @@ def main():
     with open(args.markdown, "a") as f:
         f.write(f"\n## Layer checks, {stamp}\n\nMachine: {machine}. Median of {args.runs} runs (verify-layers); peers run once. "
                 "Exit codes seen: " + ", ".join(f"{r['scenario']}: {r['exit_codes']}" for r in rows) + ".\n\n" + table + "\n")
+    for r in registry_rows:
+        if r["requests"] != r["minimum"] or r["exit_codes"] != [0]:
+            print(f"FAIL: registry way {r['scenario']}: requests {r['requests']} vs minimum {r['minimum']}, exit codes {r['exit_codes']}", file=sys.stderr)
+            sys.exit(1)
     for r in rows:
         if r["requests"] != r["minimum"] or 0 not in r["exit_codes"]:
             print(f"FAIL: {r['scenario']}: requests {r['requests']} vs minimum {r['minimum']}, exit codes {r['exit_codes']}", file=sys.stderr)

@@ -51,11 +51,15 @@ public struct BatchAnswer: Sendable {
     public var batch: LayerBatch
     public var answers: [Digest: LayerAnswer]
     public var failure: BatchFailure?
+    /// Digests that could not be verified one by one (the registry way asks per blob), when the rest of the batch could.
+    public var digestFailures: [Digest: BatchFailure] = [:]
 
-    public init(batch: LayerBatch, answers: [Digest: LayerAnswer] = [:], failure: BatchFailure? = nil) {
+    public init(batch: LayerBatch, answers: [Digest: LayerAnswer] = [:], failure: BatchFailure? = nil,
+                digestFailures: [Digest: BatchFailure] = [:]) {
         self.batch = batch
         self.answers = answers
         self.failure = failure
+        self.digestFailures = digestFailures
     }
 }
 

@@ -5,6 +5,7 @@ import Verification
 
 extension ReportFormat: ExpressibleByArgument {}
 extension OnErrorPolicy: ExpressibleByArgument {}
+extension CheckWay: ExpressibleByArgument {}
 
 /// `--color auto|always|never`.
 enum ColorChoice: String, CaseIterable, ExpressibleByArgument {
@@ -106,6 +107,12 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: "Use this profile from the shared AWS config files.")
     var profile: String?
 
+    @Option(help: "Ask the ECR Public API, the public registry, or the API only when AWS credentials resolve (default auto).")
+    var via: CheckWay?
+
+    @Option(name: .customLong("registry-url"), help: "Send registry requests to this URL (https, or http to loopback).")
+    var registryURL: String?
+
     @Option(help: "Send at most this many requests at once.")
     var concurrency: Int = 16
 
@@ -175,6 +182,8 @@ struct SharedOptions {
     var endpointURL: String? { service.endpointURL }
     var region: String? { service.region }
     var profile: String? { service.profile }
+    var via: CheckWay? { service.via }
+    var registryURL: String? { service.registryURL }
     var concurrency: Int { service.concurrency }
     var timeout: Double? { service.timeout }
     var maxAttempts: Int? { service.maxAttempts }

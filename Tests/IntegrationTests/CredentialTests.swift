@@ -194,7 +194,7 @@ import TestSupport
 
     @Test func noCredentialsAnywhereExits77ListingWhatWasTried() throws {
         let scenario = try AWSScenario()
-        let result = try scenario.run(["check"])
+        let result = try scenario.run(["check", "--via", "api"])
         #expect(result.status == 77)
         #expect(result.combined.contains("tried: environment, web identity, shared files, container, EC2 instance metadata"), "\(result.combined)")
         // The text says the cause once with the short list; the JSON finding keeps what each source said.
@@ -206,7 +206,7 @@ import TestSupport
             #expect(json.stdout.contains(tried), "missing \(tried.debugDescription) in \(json.stdout)")
         }
         #expect(try scenario.calls().isEmpty)
-        let warned = try scenario.run(["check", "--on-error", "warn"])
+        let warned = try scenario.run(["check", "--via", "api", "--on-error", "warn"])
         #expect(warned.status == 0, "--on-error warn turns 77 into 0")
     }
 

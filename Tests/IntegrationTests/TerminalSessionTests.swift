@@ -106,9 +106,10 @@ struct TerminalSessionTests {
         #expect(text == expected, "\(name) differs from its golden file:\n\(text)", sourceLocation: sourceLocation)
     }
 
-    private func fixture(latencyMs: Int = 0, publish: Bool) throws -> (PushFixture, TestImage) {
+    private func fixture(latencyMs: Int = 0, publish: Bool, via: String? = nil) throws -> (PushFixture, TestImage) {
         let image = TestImage("images/app", seed: "term", layers: 2)
         let push = try PushFixture(layers: publish ? image.blobs : [:], latencyMs: latencyMs)
+        if let via { try push.repo.write(".verify-layers.yml", Data("registry: demo\ncache-ttl: 0\nvia: \(via)\n".utf8)) }
         try image.write(into: push.repo)
         try push.repo.commitAll("add the app image")
         return (push, image)
@@ -137,7 +138,8 @@ struct TerminalSessionTests {
     }
 
     @Test func pushWithNoCredentialsSaysOneErrorAndOneFix() throws {
-        let (push, _) = try fixture(publish: true)
+        // An organisation that asks the API (`via: api`): without credentials nothing can be asked.
+        let (push, _) = try fixture(publish: true, via: "api")
         var env = environment(push)
         for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] { env.removeValue(forKey: key) }
         let home = try TemporaryDirectory(prefix: "vl-home")
