@@ -198,7 +198,7 @@ import TestSupport
         #expect(result.status == 77)
         #expect(result.combined.contains("tried: environment, web identity, shared files, container, EC2 instance metadata"), "\(result.combined)")
         // The text says the cause once with the short list; the JSON finding keeps what each source said.
-        let json = try scenario.run(["check", "--format", "json"])
+        let json = try scenario.run(["check", "--via", "api", "--format", "json"])
         for tried in ["no AWS credentials found", "environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set",
                       "web identity: AWS_WEB_IDENTITY_TOKEN_FILE is not set", "shared files: no [default] profile in \(scenario.home.path)/.aws/credentials (missing)",
                       "container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set",

@@ -52,13 +52,13 @@ import TestSupport
 
     @Test func noCredentialsIsPrintedOnceWithTheFixAndJSONKeepsOneFindingPerImage() throws {
         let scenario = try AWSScenario(repositories: ["app", "web", "db"])
-        let text = try scenario.run(["check"])
+        let text = try scenario.run(["check", "--via", "api"])
         #expect(text.status == 77)
         #expect(text.combined.components(separatedBy: "no AWS credentials found").count == 2, "once: \(text.combined)")
         #expect(text.combined.contains("tried: environment, web identity, shared files, container, EC2 instance metadata"))
         #expect(text.combined.contains("fix: run `aws configure`"))
         #expect(text.combined.components(separatedBy: "not verified:").count == 4, "each image says only not verified")
-        let json = try scenario.run(["check", "--format", "json"])
+        let json = try scenario.run(["check", "--via", "api", "--format", "json"])
         let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         let findings = (report?["findings"] as? [[String: Any]]) ?? []
         #expect(findings.filter { $0["rule"] as? String == "verification-error" }.count == 3)
