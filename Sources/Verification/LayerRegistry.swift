@@ -43,6 +43,10 @@ public struct BatchFailure: Error, Sendable, Equatable {
     }
     public var kind: Kind
     public var message: String
+    /// For a missing-credentials failure, the sources tried by name (`environment`, `shared files`, ...).
+    public var tried: [String] = []
+    /// True when no credentials were found at all (as opposed to found and rejected).
+    public var noCredentials = false
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
@@ -64,6 +68,17 @@ public struct BatchAnswer: Sendable {
         self.answers = answers
         self.failure = failure
         self.digestFailures = digestFailures
+    }
+}
+
+/// Sees batches as a registry queues and answers them: what a progress line counts, without the registry knowing about terminals.
+public struct CallObserver: Sendable {
+    public var queued: @Sendable (LayerBatch) -> Void
+    public var answered: @Sendable (LayerBatch) -> Void
+
+    public init(queued: @escaping @Sendable (LayerBatch) -> Void, answered: @escaping @Sendable (LayerBatch) -> Void) {
+        self.queued = queued
+        self.answered = answered
     }
 }
 

@@ -18,25 +18,32 @@ struct CICommand: ParsableCommand {
             """
     )
 
-    @OptionGroup var options: SharedOptions
+    @OptionGroup(title: "Scan options") var scan: ScanOptions
+    @OptionGroup(title: "Service options") var service: ServiceOptions
+    @OptionGroup(title: "Output options") var output: OutputOptions
+    var options: SharedOptions { SharedOptions(scan: scan, service: service, output: output) }
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         try runReportingFailures {
             var effective = options
             if effective.shard == nil { effective.shard = try CIEnvironment.shard(environment) }
-            let context = try RunContext(options: effective, environment: environment)
+            var context = try RunContext(options: effective, environment: environment)
+            context.command = .ci
             let plan = CIEnvironment.plan(environment)
+            let progress = ProgressLine.make(quiet: options.quiet, environment: environment)
+            defer { progress?.finish() }
             switch try range(plan, context: context) {
             case .range(let request):
-                let outcome = try context.scanIntroduced([request])
-                return try context.verifyAndEmit(outcome.scan, config: outcome.config, defaultFormat: plan.defaultFormat, tips: outcome.tips)
+                let outcome = try context.scanIntroduced([request], progress: progress)
+                return try context.verifyAndEmit(outcome.scan, config: outcome.config, defaultFormat: plan.defaultFormat, progress: progress,
+                                                 tips: outcome.tips)
             case .fullTree(let reason):
                 Console.err("verify-layers: \(reason); checking the full tree at HEAD")
                 let head = try context.commit("HEAD")
                 let config = try context.config(at: head)
                 let scan = try context.scanTree(head, config: config)
-                return try context.verifyAndEmit(scan, config: config, defaultFormat: plan.defaultFormat)
+                return try context.verifyAndEmit(scan, config: config, defaultFormat: plan.defaultFormat, progress: progress)
             }
         }
     }
