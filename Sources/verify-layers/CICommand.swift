@@ -25,14 +25,12 @@ struct CICommand: ParsableCommand {
             let plan = CIEnvironment.plan(environment)
             switch try range(plan, context: context) {
             case .range(let request):
-                let outcome = try context.scanIntroduced([request])
-                return try context.verifyAndEmit(outcome.scan, config: outcome.config, defaultFormat: plan.defaultFormat, tips: outcome.tips)
+                return try context.verifyIntroduced(try context.planIntroduced([request]), defaultFormat: plan.defaultFormat)
             case .fullTree(let reason):
                 Console.err("verify-layers: \(reason); checking the full tree at HEAD")
                 let head = try context.commit("HEAD")
                 let config = try context.config(at: head)
-                let scan = try context.scanTree(head, config: config)
-                return try context.verifyAndEmit(scan, config: config, defaultFormat: plan.defaultFormat)
+                return try context.verifyTree(head, config: config, defaultFormat: plan.defaultFormat)
             }
         }
     }

@@ -26,8 +26,7 @@ struct CheckCommand: ParsableCommand {
             if let range {
                 let (base, head) = try RangeSyntax.parse(range)
                 let request = RangeRequest(tip: try context.commit(head), hidden: [try context.commit(base)])
-                let outcome = try context.scanIntroduced([request])
-                return try context.verifyAndEmit(outcome.scan, config: outcome.config, tips: outcome.tips)
+                return try context.verifyIntroduced(try context.planIntroduced([request]))
             }
             let commit = try context.commit(revision ?? "HEAD")
             let config = try context.config(at: commit)
