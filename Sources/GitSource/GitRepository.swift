@@ -219,8 +219,8 @@ public final class GitRepository {
             }
             result = BlobHash(size: Int64(size), digest: hasher.finalize(), streamed: false)
         }
-        hashCache[key] = result
-        hashMemo?.record(key, result)
+        // The memo, when there is one, is this run's cache too: one copy of each hash, not two.
+        if let hashMemo, result.digest != nil { hashMemo.record(key, result) } else { hashCache[key] = result }
         return result
     }
 

@@ -222,11 +222,11 @@ struct Verdicts {
         for answer in answers {
             if let failure = answer.failure { failures.append(failure) }
             let numberOf = plan.numbers(in: answer.batch.repository)
-            for digest in answer.batch.digests {
+            for (index, digest) in answer.batch.digests.enumerated() {
                 guard let number = numberOf(digest) else { continue }
                 if let failure = answer.failure {
                     byNumber[number] = .failed(failure)
-                } else if let layer = answer.answers[digest] {
+                } else if let layer = answer.verdict(at: index) {
                     switch layer {
                     case .available(let size, let mediaType):
                         byNumber[number] = .available(size: size, mediaType: mediaType, cached: false)
