@@ -388,7 +388,7 @@ def main():
                                                 ["boto3-threads", "boto3-sequential", "awscli"], formats)),
                 ("s200k", lambda: layer_scenario(binary, "s200k", "200,000 layers / 500 repositories", 500, 4, 100, 20, 16, args.runs,
                                                  ["boto3-threads"], [])),
-                ("sized", lambda: sized_scenario(binary, 12, 10, 50, 20, args.runs)),
+                ("sized", lambda: sized_scenario(binary, 8, 10, 50, 20, args.runs)),
                 ("push", lambda: push_scenario(binary, 5000, 50, 4, 10, 20, max(args.runs, 5)))]
     for key, run in plan:
         if only and key not in only:

@@ -42,9 +42,9 @@ func gitCheck(_ code: Int32, _ context: @autoclosure () -> String) throws -> Int
 /// hundreds of MiB that a run reads once.
 enum GitLibrary {
     /// Bytes of one pack window: large enough that a scan of small objects maps few windows.
-    static let packWindowBytes = 4 << 20
+    static let packWindowBytes = 1 << 20
     /// Bytes of pack mapped at once; libgit2 unmaps the least recently used windows beyond it.
-    static let mappedLimitBytes = 16 << 20
+    static let mappedLimitBytes = 4 << 20
     /// Bytes of decoded objects (commits, trees) libgit2 keeps for reuse; blobs are never cached.
     static let objectCacheBytes = 8 << 20
 
