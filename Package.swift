@@ -17,8 +17,8 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "ImageModel", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "GitSource", dependencies: ["ImageModel", "CGit2", "CZlib", .product(name: "Crypto", package: "swift-crypto"), "Yams"]),
-        .target(name: "ECRPublic", dependencies: ["ImageModel", "CCurl"]),
+        .target(name: "GitSource", dependencies: ["ImageModel", "CGit2", "CZlib", "Yams"]),
+        .target(name: "ECRPublic", dependencies: ["ImageModel", "Verification", "CCurl"]),
         .target(name: "Reporters", dependencies: ["ImageModel", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Verification", dependencies: ["ImageModel"]),
         .executableTarget(
@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "ImageModel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ImageModel", "TestSupport"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )
 
 // The libFuzzer target over the reading parsers exists only for `make fuzz` (fuzz/run.sh sets VERIFY_LAYERS_FUZZ and builds it

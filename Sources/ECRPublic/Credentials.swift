@@ -1,4 +1,5 @@
 import Foundation
+import ImageModel
 
 /// AWS credentials; `description` never shows the secret or token.
 public struct Credentials: Sendable, Equatable, CustomStringConvertible {
@@ -101,18 +102,18 @@ public struct EnvironmentCredentialProvider: CredentialProvider {
 enum CredentialDocument {
     /// Parses `{AccessKeyId, SecretAccessKey, Token|SessionToken, Expiration}`; never echoes the document in errors.
     static func parse(_ data: Data, source: String, what: String) throws -> Credentials {
-        guard let object = try? JSONSerialization.jsonObject(with: data), let root = object as? [String: Any] else {
+        guard let root = try? JSONValue.parse(data), root.objectValue != nil else {
             throw CredentialError(message: "\(what) did not answer with a JSON object (\(data.count) bytes)")
         }
-        guard let key = root["AccessKeyId"] as? String, !key.isEmpty else {
+        guard let key = root["AccessKeyId"]?.stringValue, !key.isEmpty else {
             throw CredentialError(message: "\(what) answered without AccessKeyId")
         }
-        guard let secret = root["SecretAccessKey"] as? String, !secret.isEmpty else {
+        guard let secret = root["SecretAccessKey"]?.stringValue, !secret.isEmpty else {
             throw CredentialError(message: "\(what) answered without SecretAccessKey")
         }
-        let token = (root["Token"] as? String) ?? (root["SessionToken"] as? String)
+        let token = root["Token"]?.stringValue ?? root["SessionToken"]?.stringValue
         var expiration: Date?
-        if let raw = root["Expiration"] as? String {
+        if let raw = root["Expiration"]?.stringValue {
             guard let date = parseDate(raw) else { throw CredentialError(message: "\(what) answered with an unreadable Expiration \(raw.debugDescription)") }
             expiration = date
         }

@@ -1,4 +1,5 @@
 import Foundation
+import ImageModel
 
 /// EC2 instance roles over IMDSv2 (session token first), with the SDKs' short timeouts so a laptop is not held up.
 public struct IMDSCredentialProvider: CredentialProvider {
@@ -66,8 +67,7 @@ public struct IMDSCredentialProvider: CredentialProvider {
             throw CredentialError(message: "\(base) answered HTTP \(response.status) for the credentials of role \(role)",
                                   transient: response.status >= 500)
         case .success(let response):
-            if let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
-               let code = object["Code"] as? String, code != "Success" {
+            if let object = try? JSONValue.parse(response.body), let code = object["Code"]?.stringValue, code != "Success" {
                 throw CredentialError(message: "IMDS reports \(code) for the credentials of role \(role)")
             }
             return .found(try CredentialDocument.parse(response.body, source: "EC2 instance metadata (role \(role))",

@@ -1,4 +1,6 @@
 import Foundation
+import Synchronization
+import ImageModel
 
 /// `credential_process`: runs the configured helper (no shell, as the SDKs do) and reads its JSON from stdout.
 public struct ProcessCredentialProvider: CredentialProvider {
@@ -76,10 +78,10 @@ public struct ProcessCredentialProvider: CredentialProvider {
     /// `{"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken"?, "Expiration"?}`.
     static func parse(_ data: Data, profileName: String) throws -> Credentials {
         let what = "credential_process of profile \(profileName)"
-        guard let object = try? JSONSerialization.jsonObject(with: data), let root = object as? [String: Any] else {
+        guard let root = try? JSONValue.parse(data), root.objectValue != nil else {
             throw CredentialError(message: "\(what) did not print a JSON object")
         }
-        guard (root["Version"] as? NSNumber)?.intValue == 1, !(root["Version"] is String) else {
+        guard root["Version"]?.int64Value == 1 else {
             throw CredentialError(message: "\(what) printed an unsupported Version (expected 1)")
         }
         return try CredentialDocument.parse(data, source: "credential_process (profile \(profileName))", what: what)
@@ -142,12 +144,15 @@ public struct ProcessCredentialProvider: CredentialProvider {
 }
 
 /// Reads a child's stdout and stderr on background threads until EOF, keeping at most `limit` bytes of each.
-final class PipeCollector: @unchecked Sendable {
+final class PipeCollector: Sendable {
+    private struct Collected {
+        var out = Data()
+        var err = Data()
+        var tooMuch = false
+    }
+
     private let group = DispatchGroup()
-    private let lock = NSLock()
-    private var out = Data()
-    private var err = Data()
-    private var tooMuch = false
+    private let collected = Mutex(Collected())
 
     init(stdout: FileHandle, stderr: FileHandle, limit: Int) {
         for (handle, isOut) in [(stdout, true), (stderr, false)] {
@@ -157,13 +162,13 @@ final class PipeCollector: @unchecked Sendable {
                 while true {
                     let chunk = handle.availableData
                     if chunk.isEmpty { break }
-                    lock.lock()
-                    if isOut {
-                        if out.count + chunk.count <= limit { out.append(chunk) } else { tooMuch = true }
-                    } else if err.count < limit {
-                        err.append(chunk.prefix(limit - err.count))
+                    collected.withLock { collected in
+                        if isOut {
+                            if collected.out.count + chunk.count <= limit { collected.out.append(chunk) } else { collected.tooMuch = true }
+                        } else if collected.err.count < limit {
+                            collected.err.append(chunk.prefix(limit - collected.err.count))
+                        }
                     }
-                    lock.unlock()
                 }
             }
         }
@@ -173,7 +178,7 @@ final class PipeCollector: @unchecked Sendable {
         _ = group.wait(timeout: .now() + 5)
     }
 
-    var output: Data { lock.lock(); defer { lock.unlock() }; return out }
-    var errorOutput: Data { lock.lock(); defer { lock.unlock() }; return err }
-    var overflowed: Bool { lock.lock(); defer { lock.unlock() }; return tooMuch }
+    var output: Data { collected.withLock { $0.out } }
+    var errorOutput: Data { collected.withLock { $0.err } }
+    var overflowed: Bool { collected.withLock { $0.tooMuch } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ImageModel
 
 /// AWS SDK "standard" retry mode: attempts, full-jitter exponential backoff and a retry budget.
 public struct RetryPolicy: Sendable {
@@ -72,10 +73,10 @@ enum ErrorClassifier {
     static func errorCode(body: Data, headers: [String: String]) -> (code: String?, message: String?) {
         var code: String?
         var message: String?
-        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
-            if let type = object["__type"] as? String { code = normalise(type) }
-            if code == nil, let value = object["code"] as? String { code = normalise(value) }
-            message = (object["message"] as? String) ?? (object["Message"] as? String)
+        if let object = try? JSONValue.parse(body), object.objectValue != nil {
+            if let type = object["__type"]?.stringValue { code = normalise(type) }
+            if code == nil, let value = object["code"]?.stringValue { code = normalise(value) }
+            message = object["message"]?.stringValue ?? object["Message"]?.stringValue
         }
         if code == nil, let header = headers["x-amzn-errortype"] { code = normalise(header) }
         return (code, message)

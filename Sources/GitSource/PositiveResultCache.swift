@@ -86,11 +86,20 @@ public final class PositiveResultCache {
     /// The file's entries; anything unreadable is treated as empty and replaced on the next write.
     private func readEntries() -> [String: Double] {
         guard let data = FileManager.default.contents(atPath: filePath) else { return [:] }
-        guard let file = try? JSONDecoder().decode(CacheFile.self, from: data), file.version == CacheFile.currentVersion else {
+        guard let file = try? JSONValue.parse(data), file["version"]?.int64Value == Int64(CacheFile.currentVersion),
+              let entries = file["entries"]?.objectValue else {
             log?("cache: ignoring unreadable \(filePath); it will be rebuilt")
             return [:]
         }
-        return file.entries.filter { $0.value.isFinite }
+        var times: [String: Double] = [:]
+        for (key, value) in entries {
+            switch value {
+            case .integer(let whole): times[key] = Double(whole)
+            case .number(let time) where time.isFinite: times[key] = time
+            default: continue
+            }
+        }
+        return times
     }
 
     private func write(_ entries: [String: Double]) {
@@ -111,7 +120,7 @@ public final class PositiveResultCache {
     }
 
     /// The file's shape: entry key → when the service last said AVAILABLE (seconds since 1970).
-    struct CacheFile: Codable {
+    struct CacheFile: Encodable {
         static let currentVersion = 1
         var version: Int
         var entries: [String: Double]

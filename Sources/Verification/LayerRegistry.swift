@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ImageModel
 
 /// At most 100 digests of one repository: one `BatchCheckLayerAvailability` call.
@@ -86,11 +87,16 @@ public protocol PositiveCache {
 }
 
 /// Batches handed from the reader to the registry while reading is still going on, so the first calls overlap the
-/// rest of the scan. Thread-safe: one producer pushes and finishes, one consumer takes.
-public final class BatchStream: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var queue: [LayerBatch] = []
-    private var finished = false
+/// rest of the scan. One producer pushes and finishes, one consumer takes; the queue lives in a `Mutex` and a semaphore
+/// wakes the consumer (a wake-up with nothing new is harmless: `take` looks again).
+public final class BatchStream: Sendable {
+    private struct State {
+        var queue: [LayerBatch] = []
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+    private let arrived = DispatchSemaphore(value: 0)
 
     public init() {}
 
@@ -103,30 +109,25 @@ public final class BatchStream: @unchecked Sendable {
 
     public func push(_ batches: [LayerBatch]) {
         guard !batches.isEmpty else { return }
-        condition.lock()
-        queue.append(contentsOf: batches)
-        condition.signal()
-        condition.unlock()
+        state.withLock { $0.queue.append(contentsOf: batches) }
+        arrived.signal()
     }
 
     /// No more batches will come.
     public func finish() {
-        condition.lock()
-        finished = true
-        condition.broadcast()
-        condition.unlock()
+        state.withLock { $0.finished = true }
+        arrived.signal()
     }
 
     /// Whatever is queued now; when nothing is and the stream is open, waits up to `timeout` seconds for more.
     public func take(waitingUpTo timeout: TimeInterval) -> (batches: [LayerBatch], finished: Bool) {
-        condition.lock()
-        defer { condition.unlock() }
-        if queue.isEmpty && !finished && timeout > 0 {
-            _ = condition.wait(until: Date().addingTimeInterval(timeout))
+        let idle = state.withLock { $0.queue.isEmpty && !$0.finished }
+        if idle && timeout > 0 { _ = arrived.wait(timeout: .now() + timeout) }
+        return state.withLock { state in
+            let taken = state.queue
+            state.queue.removeAll()
+            return (taken, state.finished)
         }
-        let taken = queue
-        queue.removeAll()
-        return (taken, finished && queue.isEmpty)
     }
 
     /// Every batch, once the producer has finished.

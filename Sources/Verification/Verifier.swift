@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ImageModel
 
 /// What an unverifiable result does (`--on-error`).
@@ -46,9 +47,11 @@ public struct Verifier {
         let stream = BatchStream()
         let box = AnswerBox()
         let done = DispatchSemaphore(value: 0)
-        let registry = self.registry
+        // Handed over, not shared: from here on only the worker thread uses the registry (the reading thread touches only
+        // the stream, which is locked), and `done.wait()` orders the worker's last use before anything after it.
+        nonisolated(unsafe) let registry = self.registry
         let worker = Thread {
-            box.answers = registry.check(stream: stream)
+            box.put(registry.check(stream: stream))
             done.signal()
         }
         worker.stackSize = 8 << 20
@@ -194,13 +197,19 @@ public struct Verifier {
 }
 
 /// Carries the registry's answers back from the worker thread.
-final class AnswerBox: @unchecked Sendable {
-    var answers: [BatchAnswer] = []
+final class AnswerBox: Sendable {
+    private let answers = Mutex<[BatchAnswer]>([])
+
+    func put(_ given: [BatchAnswer]) {
+        answers.withLock { $0 = given }
+    }
 
     /// Hands the answers over and forgets them, so they can be freed once read.
     func take() -> [BatchAnswer] {
-        defer { answers = [] }
-        return answers
+        answers.withLock { answers in
+            defer { answers = [] }
+            return answers
+        }
     }
 }
 

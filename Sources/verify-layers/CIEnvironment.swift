@@ -1,4 +1,5 @@
 import Foundation
+import ImageModel
 import Reporters
 
 /// What a CI run asks to check, read from GitHub Actions' or GitLab CI's environment: a base..head range when the
@@ -34,23 +35,6 @@ enum CIEnvironment {
         return CIPlan(provider: .none, fullTreeReason: "no GitHub Actions or GitLab CI environment found")
     }
 
-    /// The parts of a GitHub webhook payload that name a range.
-    private struct GitHubEvent: Decodable {
-        struct Ref: Decodable { var sha: String? }
-        struct PullRequest: Decodable {
-            var base: Ref?
-            var head: Ref?
-        }
-        struct MergeGroup: Decodable {
-            var base_sha: String?
-            var head_sha: String?
-        }
-        var before: String?
-        var after: String?
-        var pull_request: PullRequest?
-        var merge_group: MergeGroup?
-    }
-
     private static func github(_ environment: [String: String]) -> CIPlan {
         let name = environment["GITHUB_EVENT_NAME"] ?? ""
         func fullTree(_ reason: String) -> CIPlan { CIPlan(provider: .github, fullTreeReason: reason) }
@@ -59,21 +43,21 @@ enum CIEnvironment {
         }
         guard let path = environment["GITHUB_EVENT_PATH"], !path.isEmpty else { return fullTree("GITHUB_EVENT_PATH is not set") }
         guard let data = FileManager.default.contents(atPath: path) else { return fullTree("cannot read the event file \(path)") }
-        guard let event = try? JSONDecoder().decode(GitHubEvent.self, from: data) else {
+        guard let event = try? JSONValue.parse(data), event.objectValue != nil else {
             return fullTree("the event file \(path) is not a GitHub event payload")
         }
         let base: String?
         let head: String?
         switch name {
         case "push":
-            base = event.before
-            head = event.after ?? environment["GITHUB_SHA"]
+            base = event["before"]?.stringValue
+            head = event["after"]?.stringValue ?? environment["GITHUB_SHA"]
         case "merge_group":
-            base = event.merge_group?.base_sha
-            head = event.merge_group?.head_sha ?? environment["GITHUB_SHA"]
+            base = event["merge_group"]?["base_sha"]?.stringValue
+            head = event["merge_group"]?["head_sha"]?.stringValue ?? environment["GITHUB_SHA"]
         default:
-            base = event.pull_request?.base?.sha
-            head = event.pull_request?.head?.sha
+            base = event["pull_request"]?["base"]?["sha"]?.stringValue
+            head = event["pull_request"]?["head"]?["sha"]?.stringValue
         }
         guard let base, !base.isEmpty else { return fullTree("the `\(name)` event has no base commit") }
         return CIPlan(provider: .github, base: base, head: head)

@@ -111,8 +111,7 @@ enum ImageListing {
             out += "\(indent)  at \(TerminalText.sanitize(finding.path)):\(finding.line)\n"
         }
         for (image, entry) in zip(scan.images, entries) {
-            let platform = entry.platform.map { " (\($0))" } ?? ""
-            out += TerminalText.line("\(entry.image ?? entry.path)\(platform)") + "\n"
+            out += TerminalText.line(image.label) + "\n"
             out += "  output:     \(TerminalText.sanitize(entry.path))\n"
             out += "  manifest:   \(TerminalText.sanitize(entry.manifest))\n"
             out += "  repository: \(TerminalText.sanitize(entry.repository ?? "(unmapped)"))\n"

@@ -33,7 +33,7 @@ import TestSupport
         let emulator = try Emulator(repositories: ["app": fixture.sizes])
         let result = try fixture.repo.verifyLayers(["check"], environment: emulator.environment)
         #expect(result.status == 0, "\(result.combined)")
-        #expect(result.stdout.contains("1 image, 2 layers (2 available)"), "\(result.stdout)")
+        #expect(result.stdout.contains("1 image, 2 blobs (2 available)"), "\(result.stdout)")
         let calls = try emulator.batchCalls()
         #expect(calls.count == 1)
         #expect(calls.allSatisfy { $0.signatureValid })
@@ -158,7 +158,7 @@ import TestSupport
         #expect(now.stdout.contains("0 images"))
         let before = try fixture.repo.verifyLayers(["check", first], environment: emulator.environment)
         #expect(before.status == 0)
-        #expect(before.stdout.contains("1 image, 2 layers"))
+        #expect(before.stdout.contains("1 image, 2 blobs"))
     }
 
     @Test func largeImageIsAskedInBatchesOfAtMost100() throws {
@@ -246,7 +246,7 @@ import TestSupport
         try repo.commitAll()
         let result = try repo.verifyLayers(["check"], environment: ["AWS_EC2_METADATA_DISABLED": "true"])
         #expect(result.status == 0, "\(result.combined)")
-        #expect(result.stdout.contains("0 images, 0 layers"))
+        #expect(result.stdout.contains("0 images, 0 blobs"))
     }
 
     @Test func listCannotBeMadeToPrintAWorkflowCommand() throws {

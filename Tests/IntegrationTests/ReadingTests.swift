@@ -236,7 +236,7 @@ import TestSupport
         let environment = ["AWS_ENDPOINT_URL_ECR_PUBLIC": "http://127.0.0.1:9", "AWS_EC2_METADATA_DISABLED": "true"]
         let text = try repo.verifyLayers(["list"], environment: environment)
         #expect(text.status == 1, "a local digest mismatch is an error: \(text.combined)")
-        for expected in ["public.ecr.aws/demo/app:2 (linux/amd64)", "public.ecr.aws/demo/app:2 (linux/arm64)", "repository: public.ecr.aws/demo/app",
+        for expected in ["multi (public.ecr.aws/demo/app:2, linux/amd64)", "multi (public.ecr.aws/demo/app:2, linux/arm64)", "repository: public.ecr.aws/demo/app",
                          "layer  \(amd.layers[0].digest) \(amd.layers[0].size) bytes", "config \(arm.config.digest) \(arm.config.size) bytes",
                          "error: layer \(String(arm.layers[0].digest.prefix(19))): multi/blobs/sha256/\(arm.layers[0].hex) hashes to", "[digest-mismatch]",
                          "at multi/blobs/sha256/\(arm.manifest.hex):\(lineOf(arm.layers[0].digest, in: arm.manifest.data))",

@@ -120,5 +120,32 @@ import TestSupport
         #expect(result.stdout.contains("build/oci/old (public.ecr.aws/demo/app:1, linux/amd64)\n  " + note + "\n"), "\(result.stdout)")
         let junit = try String(contentsOfFile: out.path + "/r.xml", encoding: .utf8)
         #expect(junit.contains(note.replacingOccurrences(of: "\"", with: "&quot;")) || junit.contains(note))
+        let github = try repo.verifyLayers(["check", "--range", "\(base)..HEAD", "--format", "github"],
+                                           environment: emulator.environment.merging(["GITHUB_STEP_SUMMARY": out.path + "/s.md"]) { $1 })
+        #expect(github.status == 1)
+        let summary = try String(contentsOfFile: out.path + "/s.md", encoding: .utf8)
+        #expect(summary.contains("from commit \(short) \\\"Add the old image\\\" \\(build/oci/old no longer exists at the tip\\)"), "\(summary)")
+        // The tip's own findings carry no note.
+        let tip = try repo.verifyLayers(["check", added], environment: emulator.environment)
+        #expect(tip.status == 1 && !tip.stdout.contains("from commit"), "\(tip.stdout)")
+    }
+
+    @Test func aWrongRegistryFailsEveryImageAndNoneIsShownOk() throws {
+        let repo = try GitFixture()
+        _ = try repo.umociImage(at: "build/oci/a", files: ["a.txt": "a"])
+        _ = try repo.umociImage(at: "build/oci/b", files: ["b.txt": "b"])
+        try repo.annotateName("build/oci/a", name: "public.ecr.aws/demo/alpha:1")
+        try repo.annotateName("build/oci/b", name: "public.ecr.aws/demo/beta:1")
+        try repo.commitAll("images")
+        let emulator = try Emulator(repositories: ["alpha": [:], "beta": [:]])
+        let out = try TemporaryDirectory(prefix: "vl-wrong-registry")
+        let result = try repo.verifyLayers(["check", "--registry-id", "nosuchalias", "--report", "junit=\(out.path)/r.xml"],
+                                           environment: emulator.environment)
+        #expect(result.status == 1, "\(result.combined)")
+        #expect(!result.stdout.contains(": ok"), "\(result.stdout)")
+        for image in ["build/oci/a (public.ecr.aws/demo/alpha:1, linux/amd64)", "build/oci/b (public.ecr.aws/demo/beta:1, linux/amd64)"] {
+            #expect(result.stdout.contains(image + "\n  error: "), "\(result.stdout)")
+        }
+        #expect(try Self.failing("junit", out.path + "/r.xml").count == 2)
     }
 }

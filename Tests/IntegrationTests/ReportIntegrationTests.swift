@@ -76,11 +76,11 @@ import TestSupport
                 print(case.get("name"), "FAIL" if case.find("failure") is not None else "PASS")
             """, [out + "/junit.xml"])
         #expect(junitCheck.status == 0, "\(junitCheck.stderr)")
-        #expect(junitCheck.stdout == "public.ecr.aws/demo/app:1.0 (linux/amd64) PASS\npublic.ecr.aws/demo/web:2 (linux/amd64) FAIL\n")
+        #expect(junitCheck.stdout == "build/oci/app (public.ecr.aws/demo/app:1.0, linux/amd64) PASS\nbuild/oci/web (public.ecr.aws/demo/web:2, linux/amd64) FAIL\n")
 
         // GitHub step summary and outputs were appended.
         let summary = try String(contentsOfFile: summaryFile, encoding: .utf8)
-        #expect(summary.contains("| public.ecr.aws/demo/web:2 | public.ecr.aws/demo/web | linux/amd64 | 2 | 1 error |"))
+        #expect(summary.contains("| build/oci/web \\(public.ecr.aws/demo/web:2, linux/amd64\\) | public.ecr.aws/demo/web | linux/amd64 | 2 | 1 error |"))
         #expect(result.stderr.isEmpty, "stderr: \(result.stderr)")
         let outputs = try String(contentsOfFile: outputFile, encoding: .utf8)
         #expect(outputs.hasPrefix("earlier step line\nchecked="))
@@ -122,7 +122,7 @@ import TestSupport
         #expect(Set(names) == ["group", "endgroup", "error"], "stdout:\n\(result.stdout)")
         #expect(names.filter { $0 == "error" }.count == 2)  // config blob and layer
         #expect(commands.filter { $0.hasPrefix("::error") }.allSatisfy {
-            $0.hasPrefix("::error file=build/100%25%2Ca%3Ab/app/") && $0.contains("::public.ecr.aws/demo/app:1.0%0A::warning::x")
+            $0.hasPrefix("::error file=build/100%25%2Ca%3Ab/app/") && $0.contains("::build/100%25,a:b/app (public.ecr.aws/demo/app:1.0%0A::warning::x, linux/amd64): ")
         }, "stdout:\n\(result.stdout)")
     }
 
@@ -152,10 +152,10 @@ import TestSupport
         let plain = try setup.run(["check"], environment: environment)
         #expect(plain.status == 1)
         #expect(!plain.stdout.contains("\u{1B}"))
-        #expect(plain.stdout.contains("public.ecr.aws/demo/app:1.0 (linux/amd64): ok, 2 blobs available\n"))
+        #expect(plain.stdout.contains("build/oci/app (public.ecr.aws/demo/app:1.0, linux/amd64): ok, 2 blobs available\n"))
         let quiet = try setup.run(["check", "--quiet"])
         #expect(!quiet.stdout.contains(": ok"))
-        #expect(quiet.stdout.hasPrefix("public.ecr.aws/demo/web:2 (linux/amd64)\n  error: layer"))
+        #expect(quiet.stdout.hasPrefix("build/oci/web (public.ecr.aws/demo/web:2, linux/amd64)\n  error: layer"))
         let noColor = try setup.run(["check", "--color", "auto"], environment: ["NO_COLOR": "1"])
         #expect(!noColor.stdout.contains("\u{1B}"))
     }

@@ -101,7 +101,7 @@ import TestSupport
             "aws files:   \(scenario.home.path)/.aws/credentials (missing), \(scenario.home.path)/.aws/config",
             "credentials: web identity (\(MetadataFakes.roleArn), environment), access key ASIA****XX01, session token present",
             "config:      none (no .verify-layers.yml at HEAD; defaults)",
-            "live call:   BatchCheckLayerAvailability public.ecr.aws/demo/app (first image in HEAD: public.ecr.aws/demo/app:1",
+            "live call:   BatchCheckLayerAvailability public.ecr.aws/demo/app (first image in HEAD: images/app (public.ecr.aws/demo/app:1",
             "ok, layer available",
         ] {
             #expect(result.stdout.contains(line), "missing \(line.debugDescription) in:\n\(result.stdout)")

@@ -221,9 +221,15 @@ import FoundationXML
             findings.append(Finding(rule: .layerUnavailable, message: "gone", path: "build/oci/app\(index)/blobs/sha256/x", commit: Fixtures.commit,
                                     image: template.name, platform: template.platform))
         }
-        let started = Date()
+        // CPU time of this thread, not wall-clock time: other tests and builds sharing the cores do not count.
+        func cpu() -> Double {
+            var spec = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+            return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+        }
+        let started = cpu()
         let groups = ImageGroups(RunReport(findings: findings, images: images, summary: Summary())).groups
-        #expect(Date().timeIntervalSince(started) < 1)
+        #expect(cpu() - started < 1)
         #expect(groups.count == 5000)
         #expect(groups.allSatisfy { $0.findings.count == 1 && $0.findings[0].path.hasPrefix($0.path + "/") })
     }
