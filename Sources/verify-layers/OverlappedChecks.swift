@@ -89,7 +89,7 @@ extension RunContext {
         let setup = try options.clientSetup(environment: environment, started: started)
         let cache = cached ? makeCache(plan.config, endpoint: setup.endpoint.url) : nil
         let versions = plan.parts.reduce(0) { $0 + $1.changes.versions.count }
-        progress?.update("reading \(versions) image output version\(versions == 1 ? "" : "s") and asking ECR Public about their blobs")
+        progress?.update("asking ECR Public about the blobs of \(versions) image output version\(versions == 1 ? "" : "s") as they are read")
         let verifier = Verifier(registry: setup.makeClient(), cache: cache, options: verifyOptions(plan.config))
         var report = try verifier.verify(reading: { emit in
             try withoutActuallyEscaping(emit) { emit in try readIntroduced(plan, emit: emit) }
