@@ -79,6 +79,8 @@ def measure(command, env=None, cwd=None, stdin_path=None, stdout_path=None):
 class Emulator:
     def __init__(self, state, latency_ms, workdir):
         port_file = os.path.join(workdir, "port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)  # an earlier emulator's port must not be read as this one's
         self.process = subprocess.Popen([sys.executable, EMULATOR, "--state", state, "--port", "0", "--port-file", port_file,
                                          "--latency-ms", str(latency_ms), "--quiet", "--log-limit", "1000000"], stdout=subprocess.DEVNULL)
         for _ in range(2400):
