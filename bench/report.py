@@ -96,6 +96,13 @@ def metrics(results):
         pointers = median_wall(lfs.get("verify-layers cold, pointers only", []))
         m["sized.lfs_extra_ms"] = (present - pointers) * 1000 if present is not None and pointers is not None else None
         m["sized.lfs_rss_mib"] = max_rss_mib(lfs.get("verify-layers cold, LFS objects present", []))
+    registry = scenarios.get("registry")
+    if registry:
+        ours = median_wall(registry["samples"].get("verify-layers cold, --via registry", []))
+        m["registry.failed_runs"] = failed(registry["samples"])
+        m["registry.requests_extra"] = max(registry["requests"]) - registry["minimum"] if registry["requests"] else None
+        m["registry.wall_over_bound"] = ratio(ours, registry["lower_bound_s"])
+        m["registry.vs_requests_threads"] = ratio(median_wall(registry["samples"].get("requests HEAD, 16 threads", [])), ours)
     push = scenarios.get("push")
     if push:
         m["push.failed_runs"] = failed(push["new_branch"], push["noop"])
@@ -134,8 +141,9 @@ def number(value, digits=2):
     return f"{value:.{digits}f}"
 
 
-def tool_table(samples, reference=None, extra=None):
-    lines = ["| tool | runs | wall median (min-max) | peak RSS (max) | CPU median | exit codes | vs verify-layers cold |", "|---|---|---|---|---|---|---|"]
+def tool_table(samples, reference=None):
+    lines = [f"| tool | runs | wall median (min-max) | peak RSS (max) | CPU median | exit codes | vs {reference or 'the first row'} |",
+             "|---|---|---|---|---|---|---|"]
     base = median_wall(samples.get(reference, [])) if reference else None
     for name, runs in samples.items():
         cpu = statistics.median(s["cpu"] for s in runs) if runs else None
@@ -184,6 +192,15 @@ def render(results, targets, values):
             out.append(f"Emulator: {number(s['emulator_cpu_ms_per_request'], 3)} ms of its own CPU per request (during the cold runs); "
                        f"arrival-to-answer median {number(s['emulator_answer_ms_median'], 1)} ms / p90 {number(s['emulator_answer_ms_p90'], 1)} ms; "
                        f"per call as verify-layers sees it median {number(s['client_call_ms_median'], 0)} ms / p90 {number(s['client_call_ms_p90'], 0)} ms.")
+            out.append("")
+        elif s["kind"] == "registry":
+            out.append(f"### {s['name']}")
+            out.append("")
+            out.append(f"{s['blobs']:,} distinct blobs in {s['repositories']} repositories; {s['latency_ms']} ms latency; concurrency {s['concurrency']}; "
+                       f"registry requests {sorted(set(s['requests']))} vs the minimum {s['minimum']} (one GET /v2/, a token per repository, a HEAD "
+                       f"per blob); lower bound {seconds(s['lower_bound_s'])} = (2 + ceil(blobs / concurrency)) x latency.")
+            out.append("")
+            out.append(tool_table(s["samples"], "verify-layers cold, --via registry"))
             out.append("")
         elif s["kind"] == "sized":
             for variant, title in (("packed", "committed in git, packed"), ("lfs", "through Git LFS")):

@@ -55,13 +55,18 @@ def blobs(layout):
             out[d["digest"]] = {"size": d["size"], "mediaType": d["mediaType"]}
         last_layer = manifest["layers"][-1]["digest"]
     return out, last_layer
+def images(layout):
+    # The published manifests and their tags (umoci names the tag `latest`): the manifest check passes for both.
+    index = json.load(open(os.path.join(layout, "index.json")))
+    return [{"imageDigest": e["digest"], "imageTags": [e["annotations"]["org.opencontainers.image.ref.name"]]} for e in index["manifests"]]
 api, _ = blobs("images/api")
 web, dropped = blobs("images/web")
 del web[dropped]
 state = {
     "credentials": [{"accessKeyId": "AKIADEMOEXAMPLE00001", "secretAccessKey": "demoSecretKeyDoNotUseAnywhere0000000000"}],
     "defaultRegistry": "123456789012",
-    "registries": [{"registryId": "123456789012", "aliases": ["demo"], "repositories": {"api": {"layers": api}, "web": {"layers": web}}}],
+    "registries": [{"registryId": "123456789012", "aliases": ["demo"], "repositories": {
+        "api": {"layers": api, "images": images("images/api")}, "web": {"layers": web, "images": images("images/web")}}}],
 }
 json.dump(state, open(sys.argv[1], "w"), indent=1)
 print(f"  web's layer {dropped} was never pushed")

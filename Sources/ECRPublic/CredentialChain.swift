@@ -57,7 +57,7 @@ public final class CredentialChain {
                 tried.append("\(provider.name): \(why)")
             }
         }
-        throw CredentialError(message: "no AWS credentials found", tried: tried)
+        throw CredentialError(message: "no AWS credentials found", tried: tried, noneConfigured: true)
     }
 
     private func refresh(_ old: Credentials, from provider: CredentialProvider, keepOnFailure: Bool, at time: Date) throws -> Credentials {

@@ -50,11 +50,15 @@ public struct CredentialError: Error, Sendable, CustomStringConvertible {
     public var tried: [String]
     /// A network failure or timeout talking to STS / a metadata endpoint (exit 69), not a rejection (exit 77).
     public var transient: Bool
+    /// No source applies at all (nothing configured), as opposed to a configured source that failed: `auto` then asks
+    /// the public registry instead of failing.
+    public var noneConfigured: Bool
 
-    public init(message: String, tried: [String] = [], transient: Bool = false) {
+    public init(message: String, tried: [String] = [], transient: Bool = false, noneConfigured: Bool = false) {
         self.message = message
         self.tried = tried
         self.transient = transient
+        self.noneConfigured = noneConfigured
     }
 
     public var description: String {

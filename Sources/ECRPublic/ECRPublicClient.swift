@@ -6,11 +6,10 @@ import Verification
 /// `BatchCheckLayerAvailability` over libcurl's multi interface: many signed calls in flight, retried like an SDK.
 public final class ECRPublicClient: LayerRegistry {
     public static let target = "SpencerFrontendService.BatchCheckLayerAvailability"
-    private let configuration: ClientConfiguration
-    private let credentials: CredentialChain
-    private let budget = RetryBudget()
+    let configuration: ClientConfiguration
+    let credentials: CredentialChain
     /// Calls actually sent, retries included (for benchmarks and verbose output).
-    public private(set) var requestsSent = 0
+    public internal(set) var requestsSent = 0
 
     public init(configuration: ClientConfiguration, credentials: CredentialChain) {
         self.configuration = configuration
@@ -24,211 +23,11 @@ public final class ECRPublicClient: LayerRegistry {
 
     /// Sends batches as they arrive; credentials are resolved only once there is something to ask.
     public func check(stream: BatchStream) -> [BatchAnswer] {
-        var batches: [LayerBatch] = []
-        var results: [BatchAnswer?] = []
-        var streamOpen = true
-        var credentialsInUse: Credentials?
-        // Once set, every batch (including later arrivals) ends with it: no credentials, no curl, or the deadline passed.
-        var terminal: BatchFailure?
-        var multi: CurlMulti?
-        var ready: [Job] = []
-        var waiting: [Job] = []
-        var active: [UnsafeMutableRawPointer: (job: Job, easy: CurlEasy, started: Date)] = [:]
-        var limiter = RateLimiter(perSecond: configuration.callsPerSecond)
-        // Bumped whenever the key material changes, so a batch rejected with the old token is simply resent.
-        var generation = 0
-        var forcedRefreshes = 0
-        var nextRefreshCheck = Date.distantPast
-        var loggedHeaders = false
-        var idleWait: TimeInterval = 0
-
-        func finish(_ job: Job, _ answer: BatchAnswer) {
-            results[job.index] = answer
-        }
-
-        /// Takes new batches from the stream; the first ones bring up credentials and the connection pool.
-        func absorb(waitingUpTo wait: TimeInterval) {
-            let (taken, done) = stream.take(waitingUpTo: streamOpen ? wait : 0)
-            if done { streamOpen = false }
-            guard !taken.isEmpty else { return }
-            if terminal == nil && credentialsInUse == nil {
-                do {
-                    let resolved = try credentials.resolve()
-                    credentialsInUse = resolved
-                    log.note("credentials from \(resolved.source) (\(Redactor.maskAccessKey(resolved.accessKeyId)))")
-                    multi = try CurlMulti(maxHostConnections: configuration.concurrency)
-                } catch let error as CurlError {
-                    terminal = BatchFailure(.unverifiable, "\(error)")
-                } catch {
-                    terminal = Self.credentialFailure(error)
-                }
-            }
-            for batch in taken {
-                let job = Job(index: batches.count)
-                batches.append(batch)
-                results.append(nil)
-                if let terminal {
-                    finish(job, BatchAnswer(batch: batch, failure: terminal))
-                } else {
-                    ready.insert(job, at: 0)
-                }
-            }
-        }
-
-        while streamOpen || !ready.isEmpty || !waiting.isEmpty || !active.isEmpty {
-            absorb(waitingUpTo: idleWait)
-            idleWait = 0
-            guard let multi, let resolved = credentialsInUse else {
-                // Nothing started yet (or never will): wait for the producer.
-                if streamOpen { idleWait = 0.1 }
-                continue
-            }
-            var current = resolved
-            defer { credentialsInUse = current }
-            let now = Date()
-            if let deadline = configuration.deadline, now >= deadline {
-                let message = "the run's --timeout expired before the service answered"
-                let expired = BatchFailure(.unverifiable, message)
-                for (_, entry) in active {
-                    multi.remove(entry.easy)
-                    finish(entry.job, BatchAnswer(batch: batches[entry.job.index], failure: expired))
-                }
-                active.removeAll()
-                for job in ready + waiting {
-                    finish(job, BatchAnswer(batch: batches[job.index], failure: expired))
-                }
-                ready.removeAll()
-                waiting.removeAll()
-                terminal = expired
-                if streamOpen { idleWait = 0.1 }
-                continue
-            }
-            // Move jobs whose backoff has elapsed back to the ready queue.
-            waiting.removeAll { job in
-                guard job.notBefore <= now else { return false }
-                ready.append(job)
-                return true
-            }
-            // Temporary credentials nearing expiry are refreshed between calls (the chain throttles and keeps valid ones on failure).
-            if !ready.isEmpty, current.expiresSoon(now: now), now >= nextRefreshCheck {
-                nextRefreshCheck = now.addingTimeInterval(1)
-                if let refreshed = try? credentials.resolve(), !refreshed.sameKeys(as: current) {
-                    current = refreshed
-                    generation += 1
-                }
-            }
-            while active.count < configuration.concurrency, !ready.isEmpty, limiter.mayStart(at: now) {
-                var job = ready.removeLast()
-                job.attempts += 1
-                job.generation = generation
-                do {
-                    let (easy, headers) = try makeRequest(for: batches[job.index], credentials: current)
-                    if !loggedHeaders {
-                        log.headers(headers, context: "\(Self.target)")
-                        loggedHeaders = true
-                    }
-                    try multi.add(easy)
-                    limiter.record(now)
-                    requestsSent += 1
-                    active[easy.handle] = (job, easy, now)
-                } catch {
-                    finish(job, BatchAnswer(batch: batches[job.index], failure: BatchFailure(.unverifiable, "cannot start the request: \(error)")))
-                }
-            }
-            var waitMs = 100
-            if active.isEmpty {
-                let wake = (waiting.map(\.notBefore) + [limiter.nextStart(after: now)].compactMap { $0 }).min() ?? now.addingTimeInterval(0.1)
-                waitMs = Int(max(1, min(100, wake.timeIntervalSince(now) * 1000)))
-                if let deadline = configuration.deadline { waitMs = min(waitMs, Int(max(1, deadline.timeIntervalSince(now) * 1000))) }
-                if ready.isEmpty {
-                    // Idle: the next pass waits on the stream (woken early by new batches), or sleeps out a backoff.
-                    if streamOpen {
-                        idleWait = Double(waitMs) / 1000
-                    } else {
-                        Thread.sleep(forTimeInterval: Double(waitMs) / 1000)
-                    }
-                }
-                continue
-            }
-            // While the reader is still producing, look at the stream often so new batches are not held back.
-            if streamOpen { waitMs = min(waitMs, 2) }
-            if let deadline = configuration.deadline { waitMs = min(waitMs, Int(max(1, deadline.timeIntervalSince(now) * 1000))) }
-            do {
-                try multi.performAndPoll(timeoutMs: waitMs, inFlight: active.count)
-            } catch {
-                for (_, entry) in active {
-                    multi.remove(entry.easy)
-                    finish(entry.job, BatchAnswer(batch: batches[entry.job.index], failure: BatchFailure(.unverifiable, "\(error)")))
-                }
-                active.removeAll()
-                continue
-            }
-            for (handle, code) in multi.completed() {
-                guard let entry = active.removeValue(forKey: handle) else { continue }
-                multi.remove(entry.easy)
-                let batch = batches[entry.job.index]
-                let outcome = outcomeOf(entry.easy, code: code)
-                let elapsed = Int(Date().timeIntervalSince(entry.started) * 1000)
-                log.exchange(method: "POST", url: configuration.endpoint.url,
-                             what: "\(Self.target) repository=\(batch.repository) digests=\(batch.digests.count) attempt=\(entry.job.attempts)",
-                             outcome: describe(outcome, easy: entry.easy), elapsedMs: elapsed)
-                var job = entry.job
-                switch outcome {
-                case .success(let body):
-                    budget.release(job.retryCost)
-                    do {
-                        finish(job, BatchAnswer(batch: batch, answers: try ResponseParser.parse(body, requested: batch.digests)))
-                    } catch {
-                        finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.unverifiable, "malformed answer from the service: \(error)")))
-                    }
-                case .retryable(let reason, let isTimeout):
-                    if job.attempts < configuration.retry.maxAttempts, let cost = budget.acquire(timeout: isTimeout) {
-                        job.retryCost = cost
-                        job.notBefore = Date().addingTimeInterval(configuration.retry.delay(afterAttempt: job.attempts))
-                        waiting.append(job)
-                    } else {
-                        let why = job.attempts < configuration.retry.maxAttempts ? "retry budget exhausted" : "after \(job.attempts) attempt(s)"
-                        finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.unverifiable, "\(reason) (\(why))")))
-                    }
-                case .credentials(let reason, let expired):
-                    guard expired, !job.resentAfterExpiry else {
-                        finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.credentials, "credentials from \(current.source) were rejected: \(reason)")))
-                        continue
-                    }
-                    if job.generation < generation {
-                        // Another batch already refreshed them; resend with the new ones.
-                        job.resentAfterExpiry = true
-                        ready.append(job)
-                        continue
-                    }
-                    var refreshError = ""
-                    if forcedRefreshes < 3 {
-                        forcedRefreshes += 1
-                        do {
-                            let refreshed = try credentials.resolve(forceRefresh: true)
-                            if !refreshed.sameKeys(as: current) {
-                                current = refreshed
-                                generation += 1
-                                job.resentAfterExpiry = true
-                                ready.append(job)
-                                continue
-                            }
-                            refreshError = "; \(current.source) handed out the same credentials again"
-                        } catch {
-                            refreshError = "; refreshing them failed: \(Redactor.scrub("\(error)", secrets: current.secrets))"
-                        }
-                    }
-                    finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.credentials, "credentials from \(current.source) expired: \(reason)\(refreshError)")))
-                case .repositoryNotFound(let reason):
-                    finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.repositoryNotFound, reason)))
-                case .fatal(let reason):
-                    finish(job, BatchAnswer(batch: batch, failure: BatchFailure(.unverifiable, reason)))
-                }
-            }
-        }
-        return results.enumerated().map { index, answer in
-            answer ?? BatchAnswer(batch: batches[index], failure: BatchFailure(.unverifiable, "no answer"))
-        }
+        let queue = TransferQueue(configuration: configuration, perSecond: configuration.callsPerSecond)
+        let driver = APIDriver(client: self)
+        let answers = queue.run(driver, stream: stream)
+        requestsSent += queue.transfersStarted
+        return answers
     }
 
     /// No credentials, or a source that refused (exit 77); a source that could not be reached in time is 69.
@@ -240,15 +39,19 @@ public final class ECRPublicClient: LayerRegistry {
     }
 
     /// The signed request, and the header lines we set (for the redacted verbose log).
-    private func makeRequest(for batch: LayerBatch, credentials: Credentials) throws -> (CurlEasy, [String]) {
+    func makeRequest(for batch: LayerBatch, credentials: Credentials) throws -> (CurlEasy, [String]) {
+        try makeRequest(target: Self.target, body: RequestBody.batchCheckLayerAvailability(batch), credentials: credentials)
+    }
+
+    /// One signed JSON 1.1 call of any operation (`target` is the full `X-Amz-Target`).
+    func makeRequest(target: String, body data: Data, credentials: Credentials) throws -> (CurlEasy, [String]) {
         let easy = try CurlEasy()
-        let data = RequestBody.batchCheckLayerAvailability(batch)
         try easy.set(CURLOPT_URL, string: configuration.endpoint.url)
         try easy.set(CURLOPT_POST, 1)
         try easy.setBody(data)
         var headers = [
             "Content-Type: application/x-amz-json-1.1",
-            "X-Amz-Target: \(Self.target)",
+            "X-Amz-Target: \(target)",
         ]
         if let token = credentials.sessionToken { headers.append("X-Amz-Security-Token: \(token)") }
         try easy.setHeaders(headers)
@@ -270,24 +73,7 @@ public final class ECRPublicClient: LayerRegistry {
         return (easy, headers)
     }
 
-    private func outcomeOf(_ easy: CurlEasy, code: CURLcode) -> AttemptOutcome {
-        if easy.sink.overflowed { return .fatal("the service's answer exceeded \(ResponseSink.maxBodySize) bytes") }
-        guard code == CURLE_OK else {
-            let detail = easy.errorDetail.isEmpty ? String(cString: curl_easy_strerror(code)) : easy.errorDetail
-            switch code {
-            case CURLE_OPERATION_TIMEDOUT:
-                return .retryable("timed out: \(detail)", isTimeout: true)
-            case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_RECV_ERROR, CURLE_SEND_ERROR,
-                 CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_SSL_CONNECT_ERROR:
-                return .retryable("connection failed: \(detail)", isTimeout: false)
-            default:
-                return .fatal("request failed: \(detail)")
-            }
-        }
-        return ErrorClassifier.classify(status: easy.statusCode, body: easy.sink.body, headers: easy.sink.headers)
-    }
-
-    private func describe(_ outcome: AttemptOutcome, easy: CurlEasy) -> String {
+    func describe(_ outcome: AttemptOutcome, easy: CurlEasy) -> String {
         let requestID = easy.sink.headers["x-amzn-requestid"].map { " request-id=\($0)" } ?? ""
         switch outcome {
         case .success: return "HTTP 200\(requestID)"
@@ -298,16 +84,5 @@ public final class ECRPublicClient: LayerRegistry {
         }
     }
 
-    private var log: HTTPLog { configuration.log }
-
-    /// One batch's progress through attempts.
-    struct Job {
-        var index: Int
-        var attempts = 0
-        var notBefore = Date.distantPast
-        var retryCost: Int?
-        /// Which credentials it was last sent with.
-        var generation = 0
-        var resentAfterExpiry = false
-    }
+    var log: HTTPLog { configuration.log }
 }

@@ -11,7 +11,7 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 /// Parses `.verify-layers.yml` strictly: unknown keys and wrong types are errors that name the key and its line.
 public enum ConfigFile {
     public static let fileName = ".verify-layers.yml"
-    static let topKeys = ["registry", "images", "exclude", "check-config-blob", "strict", "cache-ttl"]
+    static let topKeys = ["registry", "images", "exclude", "check-config-blob", "strict", "cache-ttl", "via", "check-manifests"]
     static let imageKeys = ["path", "repository", "registry"]
 
     public static func parse(_ text: String, source: String) throws -> ToolConfig {
@@ -54,6 +54,21 @@ public enum ConfigFile {
                 config.checkConfigBlob = try bool(value, key: key, at: at)
             case "strict":
                 config.strict = try bool(value, key: key, at: at)
+            case "via":
+                let text = try string(value, key: key, at: at)
+                guard let via = CheckWay(rawValue: text) else { throw ConfigError(message: "\(at): `via` must be api, registry or auto, not \(text.debugQuoted)") }
+                config.via = via
+            case "check-manifests":
+                // `off` unquoted is a YAML 1.1 bool: read it as the word the user wrote.
+                if let flag = try? bool(value, key: key, at: at) {
+                    config.checkManifests = flag ? .error : .off
+                    continue
+                }
+                let text = try string(value, key: key, at: at)
+                guard let level = ManifestCheckLevel(rawValue: text) else {
+                    throw ConfigError(message: "\(at): `check-manifests` must be error, warning or off, not \(text.debugQuoted)")
+                }
+                config.checkManifests = level
             default:
                 config.cacheTTL = try duration(value, key: key, at: at)
             }

@@ -29,11 +29,13 @@ public enum Rule: String, Codable, Sendable, CaseIterable {
     case layerSkipped = "layer-skipped"
     case outputSkipped = "output-skipped"
     case verificationError = "verification-error"
+    case manifestUnpublished = "manifest-unpublished"
+    case tagMismatch = "tag-mismatch"
 
     /// The severity SPEC §5 assigns to the rule.
     public var defaultSeverity: Severity {
         switch self {
-        case .blobMissing, .imageUnmapped, .layerUncompressed, .mediaTypeMismatch: return .warning
+        case .blobMissing, .imageUnmapped, .layerUncompressed, .mediaTypeMismatch, .tagMismatch: return .warning
         case .layerSkipped, .outputSkipped: return .notice
         default: return .error
         }
@@ -56,6 +58,8 @@ public enum Rule: String, Codable, Sendable, CaseIterable {
         case .layerSkipped: return "Layer skipped"
         case .outputSkipped: return "Output skipped"
         case .verificationError: return "Could not verify"
+        case .manifestUnpublished: return "Manifest not published"
+        case .tagMismatch: return "Tag points elsewhere"
         }
     }
 
@@ -76,6 +80,8 @@ public enum Rule: String, Codable, Sendable, CaseIterable {
         case .layerSkipped: return "Non-distributable or foreign layers are never pushed to a registry and are not checked."
         case .outputSkipped: return "Something looked like an image output but was not read (a manifest.json without skopeo's `version` file, an index entry whose media type is not a manifest type while its blob is one, a docker manifest.json where a layout was expected); the message says why. Name it in `images:` of .verify-layers.yml, fix the output, or ignore the notice."
         case .verificationError: return "The service could not confirm these layers (unreachable, throttled, timed out, malformed answer, or credentials rejected). Nothing unconfirmed counts as available."
+        case .manifestUnpublished: return "The committed image manifest (or index) is not in the repository by its digest, although its layers may be: `docker pull` by the committed digest fails. Push the image itself, not only its layers."
+        case .tagMismatch: return "The repository's tag points at a different manifest than the committed one (tags move: a warning unless strict). Push the committed image under the tag, or update the committed output."
         }
     }
 }

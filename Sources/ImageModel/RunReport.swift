@@ -126,6 +126,8 @@ public struct Summary: Codable, Sendable, Equatable {
     public var requests: Int = 0
     public var durationSeconds: Double = 0
     public var exitCode: Int32 = 0
+    /// Which way was used to ask (`api` or `registry`); nil when nothing was asked.
+    public var via: String?
 
     public init() {}
 }

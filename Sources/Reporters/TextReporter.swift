@@ -81,7 +81,7 @@ public struct TextReporter: Reporter {
         if summary.unverified > 0 { parts.append("\(summary.unverified) unverified") }
         if summary.skipped > 0 { parts.append("\(summary.skipped) skipped") }
         let line = "\(count(summary.images, "image")), \(count(summary.layers, "blob")) (\(parts.joined(separator: ", "))) in "
-            + Self.seconds(summary.durationSeconds)
+            + Self.seconds(summary.durationSeconds) + (summary.via.map { " via \($0)" } ?? "")
         return summary.exitCode == 0 ? style.green(line) : style.red(line)
     }
 

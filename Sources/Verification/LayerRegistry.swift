@@ -49,11 +49,15 @@ public struct BatchAnswer: Sendable {
     /// ends, and a hash table of 100 entries costs several times what the entries do.
     public private(set) var verdicts: [LayerAnswer?]
     public var failure: BatchFailure?
+    /// Digests that could not be verified one by one (the registry way asks per blob), when the rest of the batch could.
+    public var digestFailures: [Digest: BatchFailure] = [:]
 
-    public init(batch: LayerBatch, answers: [Digest: LayerAnswer] = [:], failure: BatchFailure? = nil) {
+    public init(batch: LayerBatch, answers: [Digest: LayerAnswer] = [:], failure: BatchFailure? = nil,
+                digestFailures: [Digest: BatchFailure] = [:]) {
         self.batch = batch
         self.verdicts = answers.isEmpty ? [] : batch.digests.map { answers[$0] }
         self.failure = failure
+        self.digestFailures = digestFailures
     }
 
     /// The verdict on the `index`th digest of the batch.

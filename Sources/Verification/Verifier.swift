@@ -12,11 +12,14 @@ public struct VerifyOptions: Sendable {
     public var checkConfigBlob: Bool
     public var onError: OnErrorPolicy
     public var strict: Bool
+    /// Whether committed manifests and tags are checked (only when the verifier has a `ManifestRegistry`).
+    public var checkManifests: ManifestCheckLevel
 
-    public init(checkConfigBlob: Bool = true, onError: OnErrorPolicy = .fail, strict: Bool = false) {
+    public init(checkConfigBlob: Bool = true, onError: OnErrorPolicy = .fail, strict: Bool = false, checkManifests: ManifestCheckLevel = .error) {
         self.checkConfigBlob = checkConfigBlob
         self.onError = onError
         self.strict = strict
+        self.checkManifests = checkManifests
     }
 }
 
@@ -25,18 +28,32 @@ public struct Verifier {
     public var registry: LayerRegistry
     public var cache: PositiveCache?
     public var options: VerifyOptions
+    /// Answers manifest and tag lookups (SPEC §4.2); nil skips them.
+    public var manifests: ManifestRegistry?
+    /// Which way was asked (`api`, `registry`), for the summary.
+    public var via: String?
 
-    public init(registry: LayerRegistry, cache: PositiveCache? = nil, options: VerifyOptions = VerifyOptions()) {
+    public init(registry: LayerRegistry, cache: PositiveCache? = nil, options: VerifyOptions = VerifyOptions(),
+                manifests: ManifestRegistry? = nil, via: String? = nil) {
         self.registry = registry
         self.cache = cache
         self.options = options
+        self.manifests = manifests
+        self.via = via
+    }
+
+    /// Asks about every distinct committed manifest, index and tag once, after the blobs.
+    private func manifestAnswers(_ images: [Image]) -> [ManifestQuery: ManifestAnswer] {
+        guard let manifests, options.checkManifests != .off else { return [:] }
+        let queries = ManifestChecks(level: options.checkManifests).queries(for: images)
+        return queries.isEmpty ? [:] : manifests.checkManifests(queries)
     }
 
     /// Runs the check; pure apart from the registry and cache it was given.
     public func verify(_ scan: ScanResult, started: Date = Date()) -> RunReport {
         let plan = Plan(images: scan.images, checkConfigBlob: options.checkConfigBlob, cache: cache)
         let verdicts = Verdicts(plan: plan, answers: plan.batches.isEmpty ? [] : registry.check(plan.batches), cache: cache)
-        return report(scan, plan: plan, verdicts: verdicts, started: started)
+        return report(scan, plan: plan, verdicts: verdicts, manifests: manifestAnswers(scan.images), started: started)
     }
 
     /// Reads and checks at once: `read` calls `emit` for each image as it is read and returns everything it read;
@@ -69,16 +86,21 @@ public struct Verifier {
         done.wait()
         // The answers are folded into verdicts and let go before the report is built: they are the largest thing a run holds.
         let verdicts = Verdicts(plan: plan, answers: box.take(), cache: cache)
-        return report(scan, plan: plan, verdicts: verdicts, started: started)
+        return report(scan, plan: plan, verdicts: verdicts, manifests: manifestAnswers(scan.images), started: started)
     }
 
-    private func report(_ scan: ScanResult, plan: Plan, verdicts: Verdicts, started: Date) -> RunReport {
+    private func report(_ scan: ScanResult, plan: Plan, verdicts: Verdicts, manifests: [ManifestQuery: ManifestAnswer], started: Date) -> RunReport {
         var findings = scan.findings
         var owners = [[Int]](repeating: [], count: findings.count)
         var imageResults: [ImageResult] = []
         imageResults.reserveCapacity(scan.images.count)
+        let manifestChecks = ManifestChecks(level: options.checkManifests)
+        var failures = verdicts.failures
         for (position, image) in scan.images.enumerated() {
-            let (result, imageFindings) = evaluate(image, plan: plan, verdicts: verdicts)
+            let manifestOutcome: (findings: [Finding], failures: [BatchFailure]) =
+                manifests.isEmpty ? ([], []) : manifestChecks.findings(for: image, answers: manifests)
+            failures += manifestOutcome.failures
+            let (result, imageFindings) = evaluate(image, plan: plan, verdicts: verdicts, extra: manifestOutcome.findings)
             imageResults.append(result)
             findings.append(contentsOf: imageFindings)
             owners.append(contentsOf: repeatElement([position], count: imageFindings.count))
@@ -114,6 +136,7 @@ public struct Verifier {
             }
         }
         summary.durationSeconds = Date().timeIntervalSince(started)
+        summary.via = summary.layers > 0 || !manifests.isEmpty ? via : nil
         // An image's counts are those of every finding it shows, its own and those of the output its graph shares.
         let attribution = Attribution.compute(findings: findings, images: imageResults, owners: owners)
         for (position, shown) in attribution.enumerated() {
@@ -122,12 +145,12 @@ public struct Verifier {
             imageResults[position].notices = shown.filter { findings[$0].severity == .notice }.count
         }
         var report = RunReport(findings: findings, images: imageResults, summary: summary, imageFindings: attribution)
-        report.summary.exitCode = ExitStatus.code(for: report, options: options, failures: verdicts.failures)
+        report.summary.exitCode = ExitStatus.code(for: report, options: options, failures: failures)
         return report
     }
 
-    private func evaluate(_ image: Image, plan: Plan, verdicts: Verdicts) -> (ImageResult, [Finding]) {
-        var findings = image.findings
+    private func evaluate(_ image: Image, plan: Plan, verdicts: Verdicts, extra: [Finding] = []) -> (ImageResult, [Finding]) {
+        var findings = image.findings + extra
         var blobs: [BlobResult] = []
         blobs.reserveCapacity(image.blobs.count)
         var failureMessages: [BatchFailure.Kind: (message: String, count: Int)] = [:]
@@ -230,10 +253,11 @@ struct Verdicts {
         var confirmed: [(RepositoryRef, Digest)] = []
         for answer in answers {
             if let failure = answer.failure { failures.append(failure) }
+            failures += answer.digestFailures.values
             let numberOf = plan.numbers(in: answer.batch.repository)
             for (index, digest) in answer.batch.digests.enumerated() {
                 guard let number = numberOf(digest) else { continue }
-                if let failure = answer.failure {
+                if let failure = answer.failure ?? answer.digestFailures[digest] {
                     byNumber[number] = .failed(failure)
                 } else if let layer = answer.verdict(at: index) {
                     switch layer {

@@ -30,8 +30,7 @@ struct CheckCommand: ParsableCommand {
             }
             let commit = try context.commit(revision ?? "HEAD")
             let config = try context.config(at: commit)
-            let client = try context.makeClient()
-            let verifier = Verifier(registry: client, options: context.verifyOptions(config))
+            let verifier = try context.makeVerifier(config)
             // Calls start while the tree is still being read: a batch leaves as soon as it holds 100 digests.
             let report = try verifier.verify(reading: { emit in
                 try withoutActuallyEscaping(emit) { emit in try context.scanTree(commit, config: config, emit: emit) }

@@ -1,4 +1,7 @@
 import ECRPublic
+import GitSource
+import ImageModel
+import Verification
 import Foundation
 
 extension SharedOptions {
@@ -14,5 +17,63 @@ extension SharedOptions {
         } catch let error as SetupError {
             throw Failure.config(error.message)
         }
+    }
+}
+
+/// The way one run asks (SPEC §4.1), chosen from `--via`, `via:` and whether AWS credentials resolve, with the reason
+/// shown by the text report and doctor.
+struct ChosenWay {
+    var via: CheckWay
+    var why: String
+    var layers: LayerRegistry
+    var manifests: ManifestRegistry?
+    /// What positive-cache entries are keyed by: answers from one endpoint never vouch for another.
+    var cacheScope: String
+}
+
+extension SharedOptions {
+    /// `--registry-url`, `VERIFY_LAYERS_REGISTRY_URL` or the public registry; a bad URL exits 78.
+    func registryEndpoint(environment: [String: String]) throws -> RegistryEndpoint {
+        do {
+            return try RegistryEndpoint.resolve(flag: registryURL, environment: environment)
+        } catch let error as EndpointError {
+            throw Failure.config(error.message)
+        }
+    }
+
+    /// `--via`, else the config's `via:`, else `auto`: the API when credentials resolve, otherwise the registry.
+    func chooseWay(config: ToolConfig, setup: ClientSetup, environment: [String: String]) throws -> ChosenWay {
+        let requested = via ?? config.via ?? .auto
+        let source = via != nil ? "--via" : (config.via != nil ? "via: in \(config.source ?? ConfigFile.fileName)" : "default")
+        var chosen = requested
+        var why = "\(requested.rawValue) (\(source))"
+        if requested == .auto {
+            do {
+                let credentials = try setup.chain.resolve()
+                chosen = .api
+                why = "auto: AWS credentials from \(credentials.source)"
+            } catch let error as CredentialError where error.noneConfigured && profile == nil {
+                chosen = .registry
+                why = "auto: no AWS credentials configured, so the public registry (anonymous pull tokens)"
+            } catch {
+                // A configured source that fails is a problem to show (exit 77/69), not a reason to ask elsewhere.
+                chosen = .api
+                why = "auto: AWS credentials are configured but could not be used"
+            }
+        }
+        let endpoint = try registryEndpoint(environment: environment)
+        let registry = RegistryClient(endpoint: endpoint, configuration: setup.configuration)
+        if chosen == .registry {
+            // Asked for by name while credentials exist: authenticated pulls (10/s on ECR Public instead of 1/s).
+            if requested == .registry, (try? setup.chain.resolve()) != nil {
+                let api = setup.makeClient()
+                registry.login = { try api.authorizationToken() }
+                why += ", authenticated pulls (ecr-public:GetAuthorizationToken)"
+            }
+            return ChosenWay(via: .registry, why: why, layers: registry, manifests: registry, cacheScope: "registry " + endpoint.url)
+        }
+        let client = setup.makeClient()
+        return ChosenWay(via: .api, why: why, layers: client, manifests: ConfigReadingManifests(primary: client, reader: registry),
+                         cacheScope: setup.endpoint.url)
     }
 }

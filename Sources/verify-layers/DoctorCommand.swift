@@ -28,11 +28,13 @@ struct DoctorCommand: ParsableCommand {
 
             // The repository and its config: optional for doctor, which also helps outside a checkout.
             var target: (RepositoryRef, Digest, String)?
+            var toolConfig = ToolConfig()
             if let context = try? RunContext(options: options) {
                 do {
                     let commit = try context.commit("HEAD")
                     lines.append(("repository", "\(FileManager.default.currentDirectoryPath) (HEAD \(commit.short))"))
                     let config = try context.config(at: commit)
+                    toolConfig = config
                     if let path = options.config {
                         lines.append(("config", "\(path) (--config)"))
                     } else if case .file = try context.snapshot(commit).read(ConfigFile.fileName, limit: 1 << 20) {
@@ -76,6 +78,23 @@ struct DoctorCommand: ParsableCommand {
                           + "timeouts \(Int(setup.configuration.connectTimeout)) s to connect, \(Int(setup.configuration.requestTimeout)) s per request"
                           + (options.timeout.map { ", \($0) s for the run" } ?? "")))
 
+            let way: ChosenWay
+            let registryEndpoint: RegistryEndpoint
+            do {
+                way = try options.chooseWay(config: toolConfig, setup: setup, environment: environment)
+                registryEndpoint = try options.registryEndpoint(environment: environment)
+            } catch let failure as Failure {
+                lines.append(("via", "error: \(failure.message)"))
+                Console.out(Self.render(lines))
+                return failure.code
+            }
+            lines.append(("via", "\(way.via.rawValue) (\(way.why))"))
+            // Both ways are probed; the exit code follows the way a run would use.
+            let registryClient = RegistryClient(endpoint: registryEndpoint, configuration: setup.configuration)
+            let (registryLine, registryCode) = Self.probeRegistry(registryClient, target: target)
+            lines.append(("registry", "\(registryEndpoint.url) (\(registryEndpoint.source)); \(registryLine)"))
+            if way.via == .registry { code = max(code, registryCode) }
+
             let credentials: Credentials
             do {
                 credentials = try setup.chain.resolve()
@@ -84,6 +103,7 @@ struct DoctorCommand: ParsableCommand {
                 lines.append(("credentials", "none: \(failure.message)"))
                 lines.append(("live call", "skipped (no credentials)"))
                 Console.out(Self.render(lines))
+                if way.via == .registry { return code }
                 return failure.kind == .credentials ? ExitStatus.noPermission : ExitStatus.unavailable
             }
             var described = "\(credentials.source), access key \(Redactor.maskAccessKey(credentials.accessKeyId))"
@@ -128,6 +148,29 @@ struct DoctorCommand: ParsableCommand {
             Console.out(Self.render(lines))
             return code
         }
+    }
+
+    /// One blob HEAD through the registry way when an image with an alias is known, else the `GET /v2/` challenge.
+    static func probeRegistry(_ client: RegistryClient, target: (RepositoryRef, Digest, String)?) -> (String, Int32) {
+        let started = Date()
+        if let (repository, digest, why) = target, repository.registryId.map(ImageReference.isValidAlias) == true {
+            let answer = client.check([LayerBatch(repository: repository, digests: [digest])]).first
+            let elapsed = Int(Date().timeIntervalSince(started) * 1000)
+            let label = "HEAD blob in \(repository) (\(why))"
+            if let failure = answer?.failure ?? answer?.digestFailures[digest] {
+                let failureCode = failure.kind == .credentials ? ExitStatus.noPermission : ExitStatus.unavailable
+                return ("\(label): \(kindLabel(failure.kind)): \(failure.message) (\(elapsed) ms)", failureCode)
+            }
+            let verdict: String
+            switch answer?.answers[digest] {
+            case .available?: verdict = "blob present"
+            case .unavailable?: verdict = "blob not in the registry"
+            default: verdict = "no answer"
+            }
+            return ("\(label): ok, \(verdict), \(client.tokenRequests) token request(s) (\(elapsed) ms, \(client.requestsSent) request(s))", 0)
+        }
+        let (line, ok) = client.probe()
+        return ("GET /v2/: \(line) (\(Int(Date().timeIntervalSince(started) * 1000)) ms)", ok ? 0 : ExitStatus.unavailable)
     }
 
     static func kindLabel(_ kind: BatchFailure.Kind) -> String {

@@ -98,8 +98,20 @@ struct RunContext {
         try options.clientSetup(environment: environment, started: started).makeClient()
     }
 
+    /// The verifier for this run, asking the way `--via` / `via:` / credentials choose.
+    func makeVerifier(_ config: ToolConfig, cached: Bool = false) throws -> Verifier {
+        let setup = try options.clientSetup(environment: environment, started: started)
+        let way = try options.chooseWay(config: config, setup: setup, environment: environment)
+        if options.verbose { Console.err("verify-layers: asking via \(way.via.rawValue) (\(way.why))") }
+        let cache = cached ? makeCache(config, endpoint: way.cacheScope) : nil
+        return Verifier(registry: way.layers, cache: cache, options: verifyOptions(config), manifests: way.manifests, via: way.via.rawValue)
+    }
+
+    /// `VERIFY_LAYERS_CHECK_MANIFESTS` (error, warning, off) overrides the config's `check-manifests:` for one run or job,
+    /// e.g. while manifests are published by a later pipeline stage; empty or unknown values are ignored.
     func verifyOptions(_ config: ToolConfig) -> VerifyOptions {
-        VerifyOptions(checkConfigBlob: config.checkConfigBlob, onError: options.onError, strict: config.strict)
+        let level = environment["VERIFY_LAYERS_CHECK_MANIFESTS"].flatMap(ManifestCheckLevel.init(rawValue:)) ?? config.checkManifests
+        return VerifyOptions(checkConfigBlob: config.checkConfigBlob, onError: options.onError, strict: config.strict, checkManifests: level)
     }
 
     /// Prints the stdout report and writes `--report` files; returns the exit code.

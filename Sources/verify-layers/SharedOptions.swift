@@ -5,6 +5,7 @@ import Verification
 
 extension ReportFormat: ExpressibleByArgument {}
 extension OnErrorPolicy: ExpressibleByArgument {}
+extension CheckWay: ExpressibleByArgument {}
 
 /// `--color auto|always|never`.
 enum ColorChoice: String, CaseIterable, ExpressibleByArgument {
@@ -58,6 +59,12 @@ struct SharedOptions: ParsableArguments {
 
     @Option(help: "Use this profile from the shared AWS config files.")
     var profile: String?
+
+    @Option(help: "Ask the ECR Public API, the public registry, or the API only when AWS credentials resolve (default auto).")
+    var via: CheckWay?
+
+    @Option(name: .customLong("registry-url"), help: "Send registry requests to this URL (https, or http to loopback).")
+    var registryURL: String?
 
     @Option(name: .customLong("registry-id"), help: "Use this registry id or alias for every image.")
     var registryId: String?

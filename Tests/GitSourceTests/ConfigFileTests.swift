@@ -89,3 +89,15 @@ func badConfigNamesTheKeyAndLine(_ text: String, _ expected: String) throws {
     #expect(timed { deepMessage = parseError("exclude: " + deep) } < .seconds(1))
     #expect(deepMessage != nil)
 }
+
+@Test func viaAndCheckManifestsKeys() throws {
+    let config = try ConfigFile.parse("via: registry\ncheck-manifests: warning\n", source: ".verify-layers.yml")
+    #expect(config.via == .registry)
+    #expect(config.checkManifests == .warning)
+    #expect(try ConfigFile.parse("check-manifests: off\n", source: "c").checkManifests == .off, "unquoted off is YAML's false")
+    #expect(try ConfigFile.parse("check-manifests: \"off\"\n", source: "c").checkManifests == .off)
+    #expect(try ConfigFile.parse("", source: "c").checkManifests == .error)
+    #expect(try ConfigFile.parse("", source: "c").via == nil)
+    #expect(parseError("via: ftp\n")?.contains(".verify-layers.yml:1: `via` must be api, registry or auto") == true)
+    #expect(parseError("check-manifests: loud\n")?.contains("`check-manifests` must be error, warning or off") == true)
+}

@@ -99,7 +99,7 @@ import TestSupport
         var environment = emulator.environment
         environment.removeValue(forKey: "AWS_ACCESS_KEY_ID")
         environment.removeValue(forKey: "AWS_SECRET_ACCESS_KEY")
-        let result = try fixture.repo.verifyLayers(["check"], environment: environment)
+        let result = try fixture.repo.verifyLayers(["check", "--via", "api"], environment: environment)
         #expect(result.status == 77, "\(result.combined)")
         #expect(result.combined.contains("no AWS credentials found"))
         #expect(try emulator.batchCalls().isEmpty)

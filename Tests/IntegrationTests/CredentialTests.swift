@@ -194,7 +194,7 @@ import TestSupport
 
     @Test func noCredentialsAnywhereExits77ListingWhatWasTried() throws {
         let scenario = try AWSScenario()
-        let result = try scenario.run(["check"])
+        let result = try scenario.run(["check", "--via", "api"])
         #expect(result.status == 77)
         for tried in ["no AWS credentials found", "environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set",
                       "web identity: AWS_WEB_IDENTITY_TOKEN_FILE is not set", "shared files: no [default] profile in \(scenario.home.path)/.aws/credentials (missing)",
@@ -203,7 +203,7 @@ import TestSupport
             #expect(result.combined.contains(tried), "missing \(tried.debugDescription) in \(result.combined)")
         }
         #expect(try scenario.calls().isEmpty)
-        let warned = try scenario.run(["check", "--on-error", "warn"])
+        let warned = try scenario.run(["check", "--via", "api", "--on-error", "warn"])
         #expect(warned.status == 0, "--on-error warn turns 77 into 0")
     }
 

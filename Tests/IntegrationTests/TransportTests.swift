@@ -111,7 +111,7 @@ import TestSupport
 
     @Test func doctorExitCodesFollowTheFailure() throws {
         let scenario = try AWSScenario()
-        let none = try scenario.run(["doctor"])
+        let none = try scenario.run(["doctor", "--via", "api"])
         #expect(none.status == 77)
         #expect(none.stdout.contains("credentials: none: no AWS credentials found"))
         #expect(none.stdout.contains("live call:   skipped"))

@@ -11,6 +11,13 @@ public struct EmulatorRequest: Decodable, Sendable {
     public var sessionTokenSigned: Bool?
     public var status: Int
     public var fault: String?
+    /// Registry-flavour requests: the HTTP method and path, and how many requests were in flight when it arrived.
+    public var method: String?
+    public var path: String?
+    public var inFlight: Int?
+    /// Token requests: whether they came with a GetAuthorizationToken login (authenticated pulls).
+    public var authenticated: Bool?
+    public var accessKeyId: String?
 }
 
 /// The project's ECR Public emulator (Tests/emulator), started on a free loopback port for one test.
@@ -57,7 +64,7 @@ public final class Emulator {
         try self.init(state: try JSONSerialization.data(withJSONObject: state), latencyMs: latencyMs)
     }
 
-    public init(state: Data, latencyMs: Int = 0) throws {
+    public init(state: Data, latencyMs: Int = 0, arguments extra: [String] = []) throws {
         directory = try TemporaryDirectory(prefix: "vl-emulator")
         let statePath = directory.path + "/state.json"
         let portFile = directory.path + "/port"
@@ -65,7 +72,7 @@ public final class Emulator {
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", PackagePaths.emulatorScript, "--state", statePath, "--port", "0", "--port-file", portFile,
-                             "--latency-ms", String(latencyMs), "--quiet"]
+                             "--latency-ms", String(latencyMs), "--quiet"] + extra
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
@@ -129,6 +136,17 @@ public final class Emulator {
     public func setLayer(repository: String, digest: String, size: Int64, present: Bool, registry: String = "demo") throws {
         let body: [String: Any] = ["registry": registry, "repository": repository, "digest": digest, "size": size, "present": present]
         _ = try control("POST", "layers", body: try JSONSerialization.data(withJSONObject: body))
+    }
+
+    /// Adds (or removes) a published image: a manifest digest with its tags (tags move to it from other images).
+    public func setImage(repository: String, digest: String, tags: [String] = [], present: Bool = true, registry: String = "demo") throws {
+        let body: [String: Any] = ["registry": registry, "repository": repository, "imageDigest": digest, "imageTags": tags, "present": present]
+        _ = try control("POST", "images", body: try JSONSerialization.data(withJSONObject: body))
+    }
+
+    /// Only the registry-flavour requests (`/v2/…`, `/token/`).
+    public func registryRequests() throws -> [EmulatorRequest] {
+        try requests().filter { ($0.operation ?? "").hasPrefix("Registry") }
     }
 
     @discardableResult

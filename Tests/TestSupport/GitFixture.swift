@@ -19,6 +19,8 @@ public final class GitFixture {
         }
         // Never ask a real instance metadata service from a test (tests that want IMDS point it at a loopback fake).
         env["AWS_EC2_METADATA_DISABLED"] = "true"
+        // Tests that predate manifest checks publish layers only; manifest tests set this back to "" (the config decides).
+        env["VERIFY_LAYERS_CHECK_MANIFESTS"] = "off"
         env["GIT_CONFIG_NOSYSTEM"] = "1"
         env["GIT_CONFIG_GLOBAL"] = "/dev/null"
         env["GIT_AUTHOR_NAME"] = "Test"

@@ -20,6 +20,15 @@ public struct FixtureBlob: Sendable {
     }
 
     public var descriptor: [String: Any] { ["mediaType": mediaType, "digest": digest, "size": size] }
+
+    /// A layer that really is gzip (a one-file tar), so tools that inspect layers (skopeo) push it unchanged.
+    public static func gzipLayer(_ seed: String) throws -> FixtureBlob {
+        let directory = try TemporaryDirectory(prefix: "vl-gzip")
+        try Data("layer-\(seed)-\(UUID().uuidString)\n".utf8).write(to: URL(fileURLWithPath: directory.path + "/file"))
+        let result = try Shell.run(["sh", "-c", "tar -C \"$1\" -cf - file | gzip -n > \"$1/layer.tgz\"", "sh", directory.path])
+        guard result.status == 0 else { throw ShellError("gzip layer: \(result.stderr)") }
+        return FixtureBlob(data: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/layer.tgz")), mediaType: "application/vnd.oci.image.layer.v1.tar+gzip")
+    }
 }
 
 /// One image in a hand-built layout.

@@ -43,6 +43,8 @@ import botocore.model
 import botocore.validate
 from botocore.credentials import ReadOnlyCredentials
 
+from registry_flavour import RegistryFlavour, TokenIssuer, find_image
+
 SERVICE = "ecr-public"
 TARGET_PREFIX = "SpencerFrontendService."
 JSON_CT = "application/x-amz-json-1.1"
@@ -231,6 +233,20 @@ def _norm_layer(digest: str, value) -> dict:
     raise StateError(f"layer {digest}: expected an integer size or an object")
 
 
+def _norm_image(value, repository: str) -> dict:
+    """An image (manifest) of a repository: what DescribeImages and the registry's manifests endpoint answer."""
+    if not isinstance(value, dict) or not isinstance(value.get("imageDigest"), str) \
+            or not DIGEST_RE.match(value["imageDigest"]):
+        raise StateError(f"repository {repository}: each image needs a valid imageDigest")
+    tags = value.get("imageTags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise StateError(f"repository {repository}: imageTags must be a list of strings")
+    return {"imageDigest": value["imageDigest"], "imageTags": list(tags),
+            "imageManifestMediaType": value.get("imageManifestMediaType")
+            or "application/vnd.oci.image.manifest.v1+json",
+            "imageSizeInBytes": int(value.get("imageSizeInBytes") or 0)}
+
+
 def _norm_style(value, where: str):
     if value is None:
         return None
@@ -285,6 +301,7 @@ def normalize_state(doc) -> dict:
             repos[name] = {
                 "missingStyle": _norm_style(repo.get("missingStyle"), f"repository {name}"),
                 "layers": {d: _norm_layer(d, v) for d, v in layers_raw.items()},
+                "images": [_norm_image(i, name) for i in repo.get("images") or []],
             }
         al = r.get("aliases") or []
         if isinstance(al, str):
@@ -601,8 +618,10 @@ class ServiceError(Exception):
 
 class Emulator:
     def __init__(self, state_doc=None, latency_ms: int = 0,
-                 regions=DEFAULT_REGIONS, quiet: bool = False, log_limit: int = 100000):
+                 regions=DEFAULT_REGIONS, quiet: bool = False, log_limit: int = 100000,
+                 token_key: str | None = None, token_issuer: str = "verify-layers-emulator"):
         self.model = Model()
+        self.tokens = TokenIssuer(token_key, token_issuer)
         self.lock = threading.RLock()
         self.state = normalize_state(state_doc)
         self.latency = max(0, latency_ms) / 1000.0
@@ -659,6 +678,27 @@ class Emulator:
             repo = repos.get(repo_name)
             changed = bool(repo and repo["layers"].pop(digest, None) is not None)
             return {"ok": True, "changed": changed}
+
+    def set_image(self, doc: dict) -> dict:
+        """Adds (or with present: false removes) an image of a repository; tags move to it from other images."""
+        if not isinstance(doc, dict) or not isinstance(doc.get("repository"), str):
+            raise StateError("'repository' is required")
+        image = _norm_image({k: v for k, v in doc.items() if k in ("imageDigest", "imageTags", "imageManifestMediaType",
+                                                                  "imageSizeInBytes")}, doc["repository"])
+        with self.lock:
+            st = self.state
+            rid = st["aliases"].get(doc.get("registry") or "", doc.get("registry")) or st["defaultRegistry"]
+            reg = st["registries"].get(rid)
+            if reg is None:
+                raise StateError(f"unknown registry {doc.get('registry')!r}")
+            repo = reg["repositories"].setdefault(doc["repository"], {"missingStyle": None, "layers": {}, "images": []})
+            images = [i for i in repo.setdefault("images", []) if i["imageDigest"] != image["imageDigest"]]
+            if doc.get("present", True):
+                for other in images:
+                    other["imageTags"] = [t for t in other["imageTags"] if t not in image["imageTags"]]
+                images.append(image)
+            repo["images"] = images
+            return {"ok": True}
 
     # ---- faults ----------------------------------------------------------
     def add_faults(self, doc) -> int:
@@ -746,6 +786,45 @@ class Emulator:
                                f"registry with id '{rid}'")
         return repo, repo["missingStyle"] or reg["missingStyle"]
 
+    def _image_detail(self, params: dict, rid: str, image: dict) -> dict:
+        return {"registryId": rid, "repositoryName": params["repositoryName"], "imageDigest": image["imageDigest"],
+                "imageTags": list(image["imageTags"]), "imageSizeInBytes": image["imageSizeInBytes"],
+                "imagePushedAt": 1700000000, "imageManifestMediaType": image["imageManifestMediaType"]}
+
+    def describe_images(self, params: dict) -> dict:
+        """DescribeImages: every image, or the ones named by imageIds (ImageNotFoundException when one is not there)."""
+        with self.lock:
+            repo, _ = self._resolve(params)
+            rid = self.state["aliases"].get(params.get("registryId") or "", params.get("registryId")) \
+                or self.state["defaultRegistry"]
+            ids = params.get("imageIds")
+            if not ids:
+                return {"imageDetails": [self._image_detail(params, rid, i) for i in repo.get("images") or []]}
+            details = []
+            for image_id in ids:
+                reference = image_id.get("imageDigest") or image_id.get("imageTag")
+                image = find_image(repo, reference or "")
+                if image is None or (image_id.get("imageDigest") and image_id.get("imageTag")
+                                     and image_id["imageTag"] not in image["imageTags"]):
+                    raise ServiceError(400, "ImageNotFoundException",
+                                       f"The image with imageId {json.dumps(image_id)} does not exist within the repository "
+                                       f"with name '{params['repositoryName']}' in the registry with id '{rid}'")
+                details.append(self._image_detail(params, rid, image))
+            return {"imageDetails": details}
+
+    def describe_image_tags(self, params: dict) -> dict:
+        with self.lock:
+            repo, _ = self._resolve(params)
+            out = []
+            for image in repo.get("images") or []:
+                for tag in image["imageTags"]:
+                    out.append({"imageTag": tag, "createdAt": 1700000000,
+                                "imageDetail": {"imageDigest": image["imageDigest"],
+                                                "imageSizeInBytes": image["imageSizeInBytes"],
+                                                "imagePushedAt": 1700000000,
+                                                "imageManifestMediaType": image["imageManifestMediaType"]}})
+            return {"imageTagDetails": out}
+
     def batch_check(self, params: dict) -> dict:
         """The answer as a dict (the reference for batch_check_json)."""
         with self.lock:
@@ -829,7 +908,7 @@ _MISSING_TAIL = '"failureCode": "MissingLayerDigest", "failureReason": "Requeste
 
 SERVER_NAME = "ecr-public-emulator/1"
 REASONS = {s.value: s.phrase for s in http.HTTPStatus}
-SERVICE_METHODS = frozenset(("GET", "POST", "PUT", "DELETE"))
+SERVICE_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "DELETE"))
 MAX_HEAD_BYTES = 65536
 MAX_HEADER_LINES = 100
 IDLE_TIMEOUT_SECONDS = 600  # drop connections idle (or stuck mid-request) for 10 minutes
@@ -1100,6 +1179,7 @@ class App:
     def __init__(self, emu: Emulator, loop: asyncio.AbstractEventLoop):
         self.emu, self.loop = emu, loop
         self.connections: set[Connection] = set()
+        self.registry = RegistryFlavour(emu.tokens)
 
     def handle(self, conn: Connection, req: Request) -> None:
         if req.method not in SERVICE_METHODS:
@@ -1112,6 +1192,8 @@ class App:
         path = _target_path(req.target)
         if path.startswith(CONTROL_PREFIX):
             self.control(conn, req, path)
+        elif RegistryFlavour.handles(path):
+            self.registry.handle(self, conn, req, path)
         else:
             Exchange(self, conn, req, path).start()
 
@@ -1152,6 +1234,8 @@ class App:
                 out = {"ok": True}
             elif route == ("POST", "layers"):
                 out = emu.set_layer(doc)
+            elif route == ("POST", "images"):
+                out = emu.set_image(doc)
             elif route == ("POST", "faults"):
                 out = {"ok": True, "faults": emu.add_faults(doc)}
             elif route == ("DELETE", "faults"):
@@ -1337,13 +1421,20 @@ class Exchange:
         if params is None or not isinstance(params, dict):
             raise ServiceError(400, "SerializationException",
                                "Request body is not a JSON object")
-        if operation != "BatchCheckLayerAvailability":
+        if operation not in ("BatchCheckLayerAvailability", "DescribeImages", "DescribeImageTags", "GetAuthorizationToken"):
             raise ServiceError(400, "UnsupportedCommandException",
                                f"The emulator does not implement {operation}")
         errors = emu.model.validate(operation, params)
         if errors:
             raise ServiceError(400, "InvalidParameterException",
                                f"{len(errors)} validation error(s) detected: " + "; ".join(errors))
+        if operation == "DescribeImages":
+            return json.dumps(emu.describe_images(params)).encode()
+        if operation == "DescribeImageTags":
+            return json.dumps(emu.describe_image_tags(params)).encode()
+        if operation == "GetAuthorizationToken":
+            return json.dumps({"authorizationData": {"authorizationToken": emu.tokens.login(self.auth.access_key),
+                                                     "expiresAt": int(time.time()) + 12 * 3600}}).encode()
         return emu.batch_check_json(params, self.drop)
 
 
@@ -1403,6 +1494,8 @@ def main(argv=None) -> int:
     ap.add_argument("--log-limit", type=int, default=100000,
                     help="keep at most this many request-log entries (oldest dropped)")
     ap.add_argument("--quiet", action="store_true", help="no per-request lines on stderr")
+    ap.add_argument("--token-key", help="PEM private key (RSA or P-256) that signs registry pull tokens as JWTs")
+    ap.add_argument("--token-issuer", default="verify-layers-emulator", help="the JWTs' iss claim")
     args = ap.parse_args(argv)
 
     doc = None
@@ -1416,7 +1509,8 @@ def main(argv=None) -> int:
     try:
         emu = Emulator(doc, latency_ms=args.latency_ms,
                        regions=[r.strip() for r in args.regions.split(",") if r.strip()],
-                       quiet=args.quiet, log_limit=args.log_limit)
+                       quiet=args.quiet, log_limit=args.log_limit,
+                       token_key=args.token_key, token_issuer=args.token_issuer)
     except StateError as e:
         print(f"error: invalid state: {e}", file=sys.stderr)
         return 2

@@ -1,0 +1,25 @@
+import Foundation
+import ImageModel
+
+extension ECRPublicClient {
+    static let getAuthorizationTokenTarget = "SpencerFrontendService.GetAuthorizationToken"
+
+    /// `ecr-public:GetAuthorizationToken`: the registry login (base64 `AWS:<password>`) for authenticated pulls.
+    public func authorizationToken() throws -> String {
+        let credentials = try self.credentials.resolve()
+        let request = HTTPRequest(method: "POST", url: configuration.endpoint.url,
+                                  headers: ["Content-Type: application/x-amz-json-1.1", "X-Amz-Target: \(Self.getAuthorizationTokenTarget)"],
+                                  body: Data("{}".utf8), connectTimeout: configuration.connectTimeout, timeout: configuration.requestTimeout,
+                                  signing: (credentials, configuration.endpoint.region, "ecr-public"), what: "GetAuthorizationToken")
+        let settings = HTTPSettings(caBundle: configuration.caBundle, userAgent: configuration.userAgent, deadline: configuration.deadline,
+                                    log: configuration.log)
+        let response = try HTTPFetch.perform(request, settings: settings)
+        guard response.status == 200, let object = try? JSONValue.parse(response.body),
+              let token = object["authorizationData"]?["authorizationToken"]?.stringValue,
+              !token.isEmpty, token.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) else {
+            let (code, message) = ErrorClassifier.errorCode(body: response.body, headers: response.headers)
+            throw CredentialError(message: "GetAuthorizationToken answered HTTP \(response.status) \([code, message].compactMap { $0 }.joined(separator: ": "))")
+        }
+        return token
+    }
+}

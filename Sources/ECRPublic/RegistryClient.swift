@@ -1,0 +1,113 @@
+import CCurl
+import Foundation
+import ImageModel
+import Verification
+
+/// Asks the public registry itself (OCI distribution API) instead of the signed API, so anyone can check without AWS
+/// credentials: anonymous pull tokens from the registry's challenge, then one HEAD per distinct blob or manifest,
+/// all through the same transfer queue (concurrency, retries, deadline) as the API way.
+public final class RegistryClient: LayerRegistry, ManifestRegistry {
+    public let endpoint: RegistryEndpoint
+    let configuration: ClientConfiguration
+    let session: RegistrySession
+    /// Requests actually sent, retries and token requests included (for benchmarks, doctor and verbose output).
+    public private(set) var requestsSent = 0
+    /// Token requests sent (one per repository per run, plus a refresh after a 401).
+    public var tokenRequests: Int { session.tokenRequests }
+    /// `ecr-public:GetAuthorizationToken` (base64 `AWS:<password>`), sent as Basic credentials to the token server for
+    /// authenticated pulls and their higher quota; nil asks anonymously. Called at most once per client.
+    public var login: (() throws -> String)?
+    /// Whether pull tokens were asked for with AWS credentials (for the report and doctor).
+    public var isAuthenticated: Bool { session.basic != nil }
+
+    public init(endpoint: RegistryEndpoint, configuration: ClientConfiguration) {
+        self.endpoint = endpoint
+        self.configuration = configuration
+        self.session = RegistrySession()
+    }
+
+    /// Manifest requests are paced by the documented pull quota on ECR Public; other registries publish none.
+    var pullsPerSecond: Int {
+        guard endpoint.isECRPublic else { return PullQuota.unlimitedPerSecond }
+        return login == nil ? PullQuota.unauthenticatedPerSecond : PullQuota.authenticatedPerSecond
+    }
+
+    /// Logs in once, before the first token request; a failed login falls back to anonymous pulls (they need nothing).
+    func loginOnce() {
+        guard let login, !session.loginTried else { return }
+        session.loginTried = true
+        do {
+            session.basic = try login()
+            configuration.log.note("registry pull tokens are asked for with ecr-public:GetAuthorizationToken (authenticated pulls)")
+        } catch {
+            configuration.log.note("ecr-public:GetAuthorizationToken failed, asking anonymously: \(error)")
+        }
+    }
+
+    public func check(_ batches: [LayerBatch]) -> [BatchAnswer] {
+        guard !batches.isEmpty else { return [] }
+        return check(stream: BatchStream(finished: batches))
+    }
+
+    public func check(stream: BatchStream) -> [BatchAnswer] {
+        let queue = TransferQueue(configuration: configuration, perSecond: pullsPerSecond)
+        let driver = RegistryDriver(client: self, manifests: [])
+        let answers = queue.run(driver, stream: stream)
+        requestsSent += queue.transfersStarted
+        return answers
+    }
+
+    public func checkManifests(_ queries: [ManifestQuery]) -> [ManifestQuery: ManifestAnswer] {
+        guard !queries.isEmpty else { return [:] }
+        let queue = TransferQueue(configuration: configuration, perSecond: pullsPerSecond)
+        let driver = RegistryDriver(client: self, manifests: queries)
+        _ = queue.run(driver, stream: BatchStream(finished: []), initial: driver.initialTransfers())
+        requestsSent += queue.transfersStarted
+        return driver.manifestAnswers()
+    }
+
+    /// `GET /v2/` once (doctor): whether this is a registry and which token server its challenge names.
+    public func probe() -> (String, Bool) {
+        let request = HTTPRequest(method: "GET", url: url("/v2/"), connectTimeout: configuration.connectTimeout,
+                                  timeout: configuration.requestTimeout, what: "registry challenge")
+        let settings = HTTPSettings(caBundle: configuration.caBundle, userAgent: configuration.userAgent,
+                                    deadline: configuration.deadline, log: configuration.log)
+        do {
+            let response = try HTTPFetch.perform(request, settings: settings)
+            if response.status == 200 { return ("ok, HTTP 200 (no pull token needed)", true) }
+            if response.status == 401, let challenge = response.headers["www-authenticate"].flatMap(BearerChallenge.parse) {
+                return ("ok, HTTP 401 with a Bearer challenge (token realm \(challenge.realm), service \(challenge.service ?? "none"))", true)
+            }
+            return ("error, HTTP \(response.status) (not an OCI registry?)", false)
+        } catch {
+            return ("could not verify: \(error)", false)
+        }
+    }
+
+    /// `<alias>/<repository>` as the registry names it; nil when the registry id is not an alias (an account id has no URL).
+    static func path(_ repository: RepositoryRef) -> String? {
+        guard let alias = repository.registryId, ImageReference.isValidAlias(alias) else { return nil }
+        return "\(alias)/\(repository.repositoryName)"
+    }
+
+    func url(_ suffix: String) -> String { "\(endpoint.url)\(suffix)" }
+
+    /// A transfer with the run's timeouts, trust store and user agent; HTTP/2 multiplexing where TLS can negotiate it.
+    func makeEasy(url: String, method: String, headers: [String]) throws -> CurlEasy {
+        let easy = try CurlEasy()
+        try easy.set(CURLOPT_URL, string: url)
+        if method == "HEAD" { try easy.set(CURLOPT_NOBODY, 1) } else { try easy.set(CURLOPT_HTTPGET, 1) }
+        try easy.setHeaders(headers)
+        try easy.set(CURLOPT_USERAGENT, string: configuration.userAgent)
+        try easy.set(CURLOPT_PROTOCOLS_STR, string: "http,https")
+        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
+        try easy.set(CURLOPT_TIMEOUT_MS, Int(configuration.requestTimeout * 1000))
+        try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
+        if url.lowercased().hasPrefix("https://") {
+            try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+            try easy.set(CURLOPT_PIPEWAIT, 1)
+        }
+        if let bundle = configuration.caBundle { try easy.set(CURLOPT_CAINFO, string: bundle) }
+        return easy
+    }
+}

@@ -1,0 +1,18 @@
+/// The API way cannot read a manifest (ECR Public has no `BatchGetImage`), but every public manifest can be pulled:
+/// lookups that need the manifest's config go to the registry, the rest to the primary way.
+public struct ConfigReadingManifests: ManifestRegistry {
+    public var primary: ManifestRegistry
+    public var reader: ManifestRegistry
+
+    public init(primary: ManifestRegistry, reader: ManifestRegistry) {
+        self.primary = primary
+        self.reader = reader
+    }
+
+    public func checkManifests(_ queries: [ManifestQuery]) -> [ManifestQuery: ManifestAnswer] {
+        let reading = queries.filter(\.readsConfig)
+        var answers = primary.checkManifests(queries.filter { !$0.readsConfig })
+        if !reading.isEmpty { answers.merge(reader.checkManifests(reading)) { $1 } }
+        return answers
+    }
+}

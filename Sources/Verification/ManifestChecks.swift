@@ -1,0 +1,125 @@
+import ImageModel
+
+/// Layers alone do not make an image pullable: the committed manifest (and index) must be in the repository by digest,
+/// and a committed tag should point at it. This plans those lookups once per (repository, reference) across all images
+/// and turns the answers into `manifest-unpublished` / `tag-mismatch` findings.
+public struct ManifestChecks {
+    public var level: ManifestCheckLevel
+
+    public init(level: ManifestCheckLevel) {
+        self.level = level
+    }
+
+    /// The tag an image was committed under: its ref name (a bare tag, or a full reference) or its image name.
+    public static func tag(of image: Image) -> String? {
+        for candidate in [image.refName, image.name].compactMap({ $0 }) {
+            if let tag = tag(inReference: candidate) { return tag }
+        }
+        return nil
+    }
+
+    /// `v1` → `v1`; `public.ecr.aws/a/b:v1` → `v1`; a digest reference or anything that is not a valid tag → nil.
+    static func tag(inReference text: String) -> String? {
+        if text.contains("@") { return nil }
+        var candidate = Substring(text)
+        if text.contains("/") || text.contains(":") {
+            let lastComponent = text.split(separator: "/").last ?? ""
+            guard let colon = lastComponent.lastIndex(of: ":") else { return nil }
+            candidate = lastComponent[lastComponent.index(after: colon)...]
+        }
+        guard let first = candidate.first, first.isASCII, first.isLetter || first.isNumber || first == "_", candidate.count <= 128,
+              candidate.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }) else { return nil }
+        return String(candidate)
+    }
+
+    /// Every distinct lookup the images need: each committed manifest and index by digest, and each tag.
+    public func queries(for images: [Image]) -> [ManifestQuery] {
+        guard level != .off else { return [] }
+        var seen = Set<ManifestQuery>()
+        var queries: [ManifestQuery] = []
+        func add(_ query: ManifestQuery) {
+            if seen.insert(query).inserted { queries.append(query) }
+        }
+        for image in images {
+            guard let repository = image.repository else { continue }
+            if image.layersUncompressed {
+                if let tag = Self.tag(of: image) { add(ManifestQuery(repository: repository, reference: tag, readsConfig: true)) }
+                continue
+            }
+            guard let manifest = image.manifestDigest else { continue }
+            for digest in image.indexDigests + [manifest] { add(ManifestQuery(repository: repository, reference: digest)) }
+            if let tag = Self.tag(of: image) { add(ManifestQuery(repository: repository, reference: tag)) }
+        }
+        return queries
+    }
+
+    /// The findings for one image from the answers; failures are returned separately (they decide exit 69/77).
+    public func findings(for image: Image, answers: [ManifestQuery: ManifestAnswer]) -> (findings: [Finding], failures: [BatchFailure]) {
+        guard level != .off, let repository = image.repository else { return ([], []) }
+        var findings: [Finding] = []
+        var failures: [BatchFailure] = []
+        let severity: Severity = level == .warning ? .warning : .error
+        func finding(_ rule: Rule, _ message: String, digest: String?, severity: Severity? = nil) -> Finding {
+            Finding(rule: rule, severity: severity, message: message, path: image.manifestPath, line: 1, commit: image.commit,
+                    image: image.name, platform: image.platform?.description, digest: digest, repository: repository.description)
+        }
+        if image.layersUncompressed { return archiveFindings(for: image, repository: repository, answers: answers, severity: severity, finding: finding) }
+        guard let manifest = image.manifestDigest else { return ([], []) }
+        let committed = image.indexDigests + [manifest]
+        for digest in committed {
+            switch answers[ManifestQuery(repository: repository, reference: digest)] {
+            case .present?:
+                break
+            case .missing(let reason)?:
+                let what = digest == manifest ? "manifest" : "index"
+                findings.append(finding(.manifestUnpublished, "the committed \(what) \(digest) is not published in \(repository): \(reason)",
+                                        digest: digest, severity: severity))
+            case .failed(let failure)?:
+                failures.append(failure)
+                findings.append(finding(.verificationError, "could not check that manifest \(digest) is published in \(repository): \(failure.message)",
+                                        digest: digest))
+            case nil:
+                break
+            }
+        }
+        if let tag = Self.tag(of: image) {
+            let expected = committed.first ?? manifest
+            switch answers[ManifestQuery(repository: repository, reference: tag)] {
+            case .present(let published, _)?:
+                if let published, !committed.contains(published) {
+                    findings.append(finding(.tagMismatch, "tag \(tag) in \(repository) points at \(published), not at the committed \(expected)",
+                                            digest: expected))
+                }
+            case .missing?:
+                findings.append(finding(.tagMismatch, "tag \(tag) does not exist in \(repository) (committed \(expected))", digest: expected))
+            case .failed(let failure)?:
+                failures.append(failure)
+                findings.append(finding(.verificationError, "could not check tag \(tag) in \(repository): \(failure.message)", digest: expected))
+            case nil:
+                break
+            }
+        }
+        return (findings, failures)
+    }
+
+    /// A docker archive is published when its tag's manifest names the committed config (its layers were compressed on
+    /// push, so no manifest digest can match); without a tag there is nothing to look up.
+    private func archiveFindings(for image: Image, repository: RepositoryRef, answers: [ManifestQuery: ManifestAnswer], severity: Severity,
+                                 finding: (Rule, String, String?, Severity?) -> Finding) -> (findings: [Finding], failures: [BatchFailure]) {
+        guard let tag = Self.tag(of: image), let config = image.blobs.first(where: { $0.role == .config })?.digest.string else { return ([], []) }
+        switch answers[ManifestQuery(repository: repository, reference: tag, readsConfig: true)] {
+        case .present(let published, let publishedConfig)?:
+            guard publishedConfig != config else { return ([], []) }
+            let what = publishedConfig.map { "config \($0)" } ?? "no readable config"
+            return ([finding(.manifestUnpublished, "the committed image (config \(config)) is not published under tag \(tag) in \(repository): "
+                             + "the tag's manifest \(published ?? "") has \(what)", config, severity)], [])
+        case .missing(let reason)?:
+            return ([finding(.manifestUnpublished, "the committed image (config \(config)) is not published in \(repository): tag \(tag): \(reason)",
+                             config, severity)], [])
+        case .failed(let failure)?:
+            return ([finding(.verificationError, "could not check tag \(tag) in \(repository): \(failure.message)", config, nil)], [failure])
+        case nil:
+            return ([], [])
+        }
+    }
+}
