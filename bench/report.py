@@ -141,16 +141,21 @@ def number(value, digits=2):
     return f"{value:.{digits}f}"
 
 
+def cell(text):
+    """Text inside a Markdown table cell: a pipe would end the cell."""
+    return text.replace("|", "\\|")
+
+
 def tool_table(samples, reference=None):
-    lines = [f"| tool | runs | wall median (min-max) | peak RSS (max) | CPU median | exit codes | vs {reference or 'the first row'} |",
+    lines = [f"| tool | runs | wall median (min-max) | peak RSS (max) | CPU median | exit codes | wall / {reference or 'n/a'} |",
              "|---|---|---|---|---|---|---|"]
     base = median_wall(samples.get(reference, [])) if reference else None
     for name, runs in samples.items():
         cpu = statistics.median(s["cpu"] for s in runs) if runs else None
         codes = sorted({s["code"] for s in runs})
-        versus = ratio(median_wall(runs), base) if base and name != reference else None
-        lines.append(f"| {name} | {len(runs)} | {spread(runs)} | {rss(runs)} | {seconds(cpu)} | {codes} | "
-                     f"{(number(versus, 1) + 'x slower') if versus else ''} |")
+        versus = ratio(median_wall(runs), base) if base else None
+        lines.append(f"| {cell(name)} | {len(runs)} | {spread(runs)} | {rss(runs)} | {seconds(cpu)} | {codes} | "
+                     f"{(number(versus) + 'x') if versus else ''} |")
     return "\n".join(lines)
 
 
@@ -172,7 +177,7 @@ def render(results, targets, values):
         value = values.get(t.metric)
         verdict = "reported" if t.op == "report" else ("met" if t.met(value) else "**MISSED**")
         limit = f"{t.op} {t.limit:g}" if t.op != "report" else f"(~{t.limit:g})"
-        out.append(f"| `{t.metric}`: {t.text} | {number(value)} | {limit} | {verdict} |")
+        out.append(f"| `{t.metric}`: {cell(t.text)} | {number(value)} | {limit} | {verdict} |")
     out.append("")
     for key, s in results["scenarios"].items():
         if s["kind"] == "layers":

@@ -86,11 +86,9 @@ extension RunContext {
     /// the report; returns the exit code. The client is set up only here, so a push that touches no output needs none.
     func verifyIntroduced(_ plan: IntroducedPlan, cached: Bool = false, defaultFormat: ReportFormat = .text,
                           progress: ProgressLine? = nil) throws -> Int32 {
-        let setup = try options.clientSetup(environment: environment, started: started)
-        let cache = cached ? makeCache(plan.config, endpoint: setup.endpoint.url) : nil
+        let verifier = try makeVerifier(plan.config, cached: cached)
         let versions = plan.parts.reduce(0) { $0 + $1.changes.versions.count }
         progress?.update("asking ECR Public about the blobs of \(versions) image output version\(versions == 1 ? "" : "s") as they are read")
-        let verifier = Verifier(registry: setup.makeClient(), cache: cache, options: verifyOptions(plan.config))
         var report = try verifier.verify(reading: { emit in
             try withoutActuallyEscaping(emit) { emit in try readIntroduced(plan, emit: emit) }
         }, started: started)
@@ -101,7 +99,7 @@ extension RunContext {
 
     /// Reads the tree of `commit` and asks about it at once; emits the report and returns the exit code.
     func verifyTree(_ commit: ObjectID, config: ToolConfig, defaultFormat: ReportFormat = .text) throws -> Int32 {
-        let verifier = Verifier(registry: try makeClient(), options: verifyOptions(config))
+        let verifier = try makeVerifier(config)
         let report = try verifier.verify(reading: { emit in
             try withoutActuallyEscaping(emit) { emit in try scanTree(commit, config: config, emit: emit) }
         }, started: started)
