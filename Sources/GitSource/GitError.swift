@@ -46,7 +46,7 @@ enum GitLibrary {
     /// Bytes of pack mapped at once; libgit2 unmaps the least recently used windows beyond it.
     static let mappedLimitBytes = 4 << 20
     /// Bytes of decoded objects (commits, trees) libgit2 keeps for reuse; blobs are never cached.
-    static let objectCacheBytes = 8 << 20
+    static let objectCacheBytes = 1 << 20
 
     static let initialised: Bool = {
         git_libgit2_init()

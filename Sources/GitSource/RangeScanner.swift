@@ -17,7 +17,9 @@ public struct IntroducedChanges: Sendable {
 public final class RangeScanner {
     let repository: GitRepository
     private var seen = Set<VersionKey>()
-    private var snapshots: [ObjectID: CommitSnapshot] = [:]
+    /// The snapshot of the commit read last: versions come in commit order, so one is enough, and a snapshot of each of
+    /// hundreds of commits (with the trees each has read) is not kept to the end of the run.
+    private var lastSnapshot: CommitSnapshot?
     /// Commits diffed so far (a commit reached from two refs is diffed once).
     public private(set) var commitsScanned = 0
     /// Distinct output versions read so far.
@@ -91,9 +93,9 @@ public final class RangeScanner {
     }
 
     private func snapshot(_ commit: ObjectID) throws -> CommitSnapshot {
-        if let cached = snapshots[commit] { return cached }
+        if let lastSnapshot, lastSnapshot.commitID == commit { return lastSnapshot }
         let snapshot = try CommitSnapshot(repository: repository, commit: commit)
-        snapshots[commit] = snapshot
+        lastSnapshot = snapshot
         return snapshot
     }
 
