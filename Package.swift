@@ -18,7 +18,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "ImageModel", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "GitSource", dependencies: ["ImageModel", "CGit2", "CZlib", "Yams"]),
-        .target(name: "ECRPublic", dependencies: ["ImageModel", "Verification", "CCurl"]),
+        .target(name: "ECRPublic", dependencies: ["ImageModel", "Verification", "CCurl", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Reporters", dependencies: ["ImageModel", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Verification", dependencies: ["ImageModel"]),
         .executableTarget(

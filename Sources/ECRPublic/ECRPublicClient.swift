@@ -10,6 +10,8 @@ public final class ECRPublicClient: LayerRegistry {
     let credentials: CredentialChain
     /// Calls actually sent, retries included (for benchmarks and verbose output).
     public internal(set) var requestsSent = 0
+    /// Told about each batch as it is queued and answered (the progress line); nil costs nothing.
+    public var observer: CallObserver?
 
     public init(configuration: ClientConfiguration, credentials: CredentialChain) {
         self.configuration = configuration
@@ -24,6 +26,7 @@ public final class ECRPublicClient: LayerRegistry {
     /// Sends batches as they arrive; credentials are resolved only once there is something to ask.
     public func check(stream: BatchStream) -> [BatchAnswer] {
         let queue = TransferQueue(configuration: configuration, perSecond: configuration.callsPerSecond)
+        queue.observer = observer
         let driver = APIDriver(client: self)
         let answers = queue.run(driver, stream: stream)
         requestsSent += queue.transfersStarted
@@ -33,7 +36,10 @@ public final class ECRPublicClient: LayerRegistry {
     /// No credentials, or a source that refused (exit 77); a source that could not be reached in time is 69.
     public static func credentialFailure(_ error: Error) -> BatchFailure {
         if let error = error as? CredentialError {
-            return BatchFailure(error.transient ? .unverifiable : .credentials, Redactor.url(error.description))
+            var failure = BatchFailure(error.transient ? .unverifiable : .credentials, Redactor.url(error.description))
+            failure.tried = error.tried.map { String($0.prefix { $0 != ":" }) }
+            failure.noCredentials = error.noneConfigured
+            return failure
         }
         return BatchFailure(.credentials, Redactor.url("\(error)"))
     }

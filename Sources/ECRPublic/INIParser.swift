@@ -61,6 +61,17 @@ public enum INIParser {
     }
 
     /// Profiles of a config file: `[default]`, `[profile name]` (also `[profile default]`); other sections are not profiles.
+    /// Sections named `<kind> <name>` (`[sso-session my-sso]`), by name.
+    public static func sections(_ sections: [String: [String: String]], kind: String) -> [String: [String: String]] {
+        var found: [String: [String: String]] = [:]
+        for (name, values) in sections {
+            let parts = name.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard parts.count >= 2, parts[0] == kind else { continue }
+            found[parts.dropFirst().joined(separator: " "), default: [:]].merge(values) { $1 }
+        }
+        return found
+    }
+
     public static func configProfiles(_ sections: [String: [String: String]]) -> [String: [String: String]] {
         var profiles: [String: [String: String]] = [:]
         // `[default]` first so that `[profile default]`, which botocore prefers, overrides it.

@@ -4,7 +4,7 @@ import Foundation
 public enum Redactor {
     /// Headers whose values are never printed.
     static let secretHeaders: Set<String> = [
-        "authorization", "proxy-authorization", "x-amz-security-token", "x-aws-ec2-metadata-token", "cookie", "set-cookie",
+        "authorization", "proxy-authorization", "x-amz-security-token", "x-amz-sso_bearer_token", "x-aws-ec2-metadata-token", "cookie", "set-cookie",
     ]
 
     /// `AKIAIOSFODNN7EXAMPLE` → `AKIA****MPLE`.

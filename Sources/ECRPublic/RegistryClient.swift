@@ -12,6 +12,8 @@ public final class RegistryClient: LayerRegistry, ManifestRegistry {
     let session: RegistrySession
     /// Requests actually sent, retries and token requests included (for benchmarks, doctor and verbose output).
     public private(set) var requestsSent = 0
+    /// Told about each batch as it is queued and answered (the progress line); nil costs nothing.
+    public var observer: CallObserver?
     /// Token requests sent (one per repository per run, plus a refresh after a 401).
     public var tokenRequests: Int { session.tokenRequests }
     /// `ecr-public:GetAuthorizationToken` (base64 `AWS:<password>`), sent as Basic credentials to the token server for
@@ -51,6 +53,7 @@ public final class RegistryClient: LayerRegistry, ManifestRegistry {
 
     public func check(stream: BatchStream) -> [BatchAnswer] {
         let queue = TransferQueue(configuration: configuration, perSecond: pullsPerSecond)
+        queue.observer = observer
         let driver = RegistryDriver(client: self, manifests: [])
         let answers = queue.run(driver, stream: stream)
         requestsSent += queue.transfersStarted

@@ -16,6 +16,8 @@ public struct SharedConfig: Sendable {
     public var configProfiles: [String: [String: String]]
     /// Profiles of the credentials file (`[name]`).
     public var credentialsProfiles: [String: [String: String]]
+    /// `[sso-session name]` sections of the config file (IAM Identity Center sessions that profiles name).
+    public var ssoSessions: [String: [String: String]] = [:]
     public var profileName: String
     /// `--profile`, `AWS_PROFILE`, `AWS_DEFAULT_PROFILE` or `default`.
     public var profileSource: String
@@ -54,9 +56,11 @@ public struct SharedConfig: Sendable {
         } else if let value = nonEmpty(environment["AWS_DEFAULT_PROFILE"]) {
             (name, source) = (value, "AWS_DEFAULT_PROFILE")
         }
-        return SharedConfig(configPath: configPath, credentialsPath: credentialsPath, configExists: configExists,
-                            credentialsExists: credentialsExists, configProfiles: INIParser.configProfiles(configSections),
-                            credentialsProfiles: credentialSections, profileName: name, profileSource: source)
+        var shared = SharedConfig(configPath: configPath, credentialsPath: credentialsPath, configExists: configExists,
+                                  credentialsExists: credentialsExists, configProfiles: INIParser.configProfiles(configSections),
+                                  credentialsProfiles: credentialSections, profileName: name, profileSource: source)
+        shared.ssoSessions = INIParser.sections(configSections, kind: "sso-session")
+        return shared
     }
 
     /// The profile's settings, config file merged with the credentials file (which wins, as in botocore); nil when in neither.

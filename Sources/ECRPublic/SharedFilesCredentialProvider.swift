@@ -46,9 +46,8 @@ public struct SharedFilesCredentialProvider: CredentialProvider {
             if let keys = try staticKeys(config.credentialsProfiles[name], source: "shared credentials file (profile \(name))", file: config.credentialsPath) {
                 return .found(keys)
             }
-            throw CredentialError(message: "profile \(name) uses IAM Identity Center (SSO), which verify-layers cannot log in to; run "
-                                  + "`aws sso login --profile \(name)` and set `credential_process = aws configure export-credentials "
-                                  + "--profile \(name) --format process` in another profile, or export the credentials")
+            return .found(try SSOCredentialProvider(profileName: name, profile: profile, sessions: config.ssoSessions,
+                                                    environment: environment, http: http).resolve())
         }
         if let keys = try staticKeys(config.credentialsProfiles[name], source: "shared credentials file (profile \(name))", file: config.credentialsPath) {
             return .found(keys)

@@ -9,6 +9,8 @@ final class TransferQueue {
     private let perSecond: Int
     private let budget = RetryBudget()
     private(set) var transfersStarted = 0
+    /// Told when batches are queued and answered (the progress line).
+    var observer: CallObserver?
 
     init(configuration: ClientConfiguration, perSecond: Int) {
         self.configuration = configuration
@@ -25,6 +27,7 @@ final class TransferQueue {
     /// Runs until the stream is finished and every transfer has ended; `initial` transfers start at once (work that does
     /// not come as batches, such as manifest checks).
     func run(_ driver: TransferDriver, stream: BatchStream, initial: [Int] = []) -> [BatchAnswer] {
+        let driver: TransferDriver = observer.map { ObservedDriver(driver, observer: $0) } ?? driver
         var streamOpen = true
         var started = false
         var terminal: BatchFailure?

@@ -67,12 +67,15 @@ public struct ArchiveReader {
             result.candidates.append(OutputCandidate(path: archive, kind: "oci-archive", read: true, reason: "an OCI image layout as a \(compression)\(docker)"))
             part = LayoutReader(source: members, resolver: resolver).read(ImageOutput(kind: .ociLayout, path: archive))
             if !docker.isEmpty { part.images = part.images.map { askOnlyCompressed($0, in: members) } }
+            part.images = part.images.map { Self.kind("oci-archive", $0) }
         } else if members.contains("manifest.json") && members.contains("version") {
             result.candidates.append(OutputCandidate(path: archive, kind: "skopeo-dir-archive", read: true, reason: "a skopeo dir: as a \(compression)"))
             part = LayoutReader(source: members, resolver: resolver).read(ImageOutput(kind: .skopeoDir, path: archive))
+            part.images = part.images.map { Self.kind("skopeo-dir-archive", $0) }
         } else if members.contains("manifest.json") {
             result.candidates.append(OutputCandidate(path: archive, kind: "docker-archive", read: true, reason: "a docker archive (docker save, docker-archive:) as a \(compression)"))
             part = DockerArchiveReader(source: members, resolver: resolver).read()
+            part.images = part.images.map { Self.kind("docker-archive", $0) }
         } else {
             return fail(.outputSkipped,
                 "\(archive) is a \(compression) of \(members.memberCount) member(s) that looks like an image archive but holds no oci-layout, index.json or manifest.json; not read")
@@ -80,6 +83,13 @@ public struct ArchiveReader {
         result.findings += part.findings.map { relocate($0, archive: archive) }
         result.images += part.images.map { relocate($0, archive: archive) }
         return result
+    }
+
+    /// Marks what the archive held, so a failed check names the skopeo transport that publishes it.
+    static func kind(_ kind: String, _ image: Image) -> Image {
+        var image = image
+        image.outputKind = kind
+        return image
     }
 
     /// A Docker 25+ `docker save` archive is an OCI layout whose layers are stored uncompressed (named by the config's

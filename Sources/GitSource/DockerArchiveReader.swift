@@ -144,7 +144,7 @@ public struct DockerArchiveReader {
             }
             if repository == nil {
                 image.findings.append(finding(.imageUnmapped,
-                    "no repository for image \(tag ?? archive): give it a RepoTags entry public.ecr.aws/<alias>/<repo>:<tag>, an `images` entry in .verify-layers.yml, or --repository"))
+                    "no repository for image \(tag ?? archive): give it a RepoTags entry public.ecr.aws/<alias>/<repo>:<tag>, an `images` entry in .verify-layers.yml (or `exclude:` it there), or --repository; nothing of it is checked until then"))
             }
             return image
         }

@@ -66,15 +66,36 @@ public final class GitRepository {
     /// Resolves any revision expression to the commit it names.
     public func resolveCommit(_ revision: String) throws -> ObjectID {
         var object: OpaquePointer?
-        try gitCheck(git_revparse_single(&object, handle, revision), "unknown revision \(revision.debugQuotedForGit)")
+        let found = git_revparse_single(&object, handle, revision)
+        if found < 0 {
+            // An unborn HEAD (a fresh `git init`) is not an unknown revision: say what is really going on.
+            if git_repository_head_unborn(handle) == 1 || git_repository_is_empty(handle) == 1 {
+                throw GitError(kind: .notFound, code: found, message: "this repository has no commits yet; commit the image outputs first (\(revision.debugQuotedForGit) names nothing)")
+            }
+            try gitCheck(found, "unknown revision \(revision.debugQuotedForGit)")
+        }
         defer { git_object_free(object) }
         var peeled: OpaquePointer?
-        try gitCheck(git_object_peel(&peeled, object, GIT_OBJECT_COMMIT), "\(revision.debugQuotedForGit) does not name a commit")
+        if git_object_peel(&peeled, object, GIT_OBJECT_COMMIT) < 0 {
+            // libgit2's own text names its enum values (`git_object_t=1`); say it in words instead.
+            throw GitError(kind: .invalid, message: "\(revision.debugQuotedForGit) names \(Self.objectKindName(git_object_type(object))), not a commit")
+        }
         defer { git_object_free(peeled) }
         guard let peeled, let oid = git_object_id(peeled) else {
             throw GitError(kind: .invalid, message: "\(revision.debugQuotedForGit) does not name a commit")
         }
         return ObjectID(oid.pointee)
+    }
+
+    /// `a tree` / `a blob` / `a tag` in words, for messages that must not show libgit2's enum values.
+    static func objectKindName(_ type: git_object_t) -> String {
+        switch type {
+        case GIT_OBJECT_TREE: return "a tree (a directory)"
+        case GIT_OBJECT_BLOB: return "a blob (a file)"
+        case GIT_OBJECT_TAG: return "a tag"
+        case GIT_OBJECT_COMMIT: return "a commit"
+        default: return "an object"
+        }
     }
 
     /// True when the object is in the object database (shallow boundaries and grafts leave parents missing).

@@ -92,7 +92,11 @@ public struct LayoutReader {
         case .tarArchive:
             break
         }
-        var result = ScanResult(images: state.images, findings: state.findings)
+        var result = ScanResult(images: state.images.map { image in
+            var image = image
+            image.outputKind = image.outputKind ?? output.kind.rawValue
+            return image
+        }, findings: state.findings)
         result.candidates.append(OutputCandidate(path: output.path, kind: output.kind.rawValue, read: true, reason: output.kind.reason))
         return result
     }
@@ -311,7 +315,7 @@ public struct LayoutReader {
         }
         if repository == nil {
             image.findings.append(finding(.imageUnmapped,
-                "no repository for image \(name ?? state.output.path): add an io.containerd.image.name annotation (public.ecr.aws/<alias>/<repo>), an `images` entry in .verify-layers.yml, or --repository",
+                "no repository for image \(name ?? state.output.path): add an io.containerd.image.name annotation (public.ecr.aws/<alias>/<repo>), an `images` entry in .verify-layers.yml (or `exclude:` it there), or --repository; nothing of it is checked until then",
                 line: 1))
         }
         return image

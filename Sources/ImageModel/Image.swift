@@ -70,6 +70,9 @@ public struct Image: Codable, Sendable {
     /// True for a docker archive's image: its layers are stored uncompressed, so only the config blob can match a registry
     /// (a manifest check may accept the image when its tag's published manifest names the same config).
     public var layersUncompressed: Bool = false
+    /// What the output is on disk (`oci-layout`, `skopeo-dir`, `oci-archive`, `docker-archive`, `manifest-file`): decides
+    /// which skopeo transport publishes it, so a failed check can print the exact command.
+    public var outputKind: String?
 
     public init(name: String?, outputPath: String, manifestPath: String, manifestDigest: String?, platform: Platform?,
                 repository: RepositoryRef?, commit: String, blobs: [BlobRef] = [], findings: [Finding] = []) {

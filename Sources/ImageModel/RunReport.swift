@@ -31,6 +31,8 @@ public struct ImageResult: Codable, Sendable {
     public var refName: String?
     /// Digests of the indexes above the manifest: part of the image's graph, so their findings are the image's too.
     public var indexDigests: [String] = []
+    /// What the output is on disk (`Image.outputKind`); not in the JSON envelope, only hints use it.
+    public var outputKind: String?
     public var path: String
     public var manifestPath: String
     public var manifestDigest: String?
@@ -143,6 +145,8 @@ public struct RunReport: Codable, Sendable {
     public private(set) var imageFindings: [[Int]]
     /// Where findings from commits other than the one checked came from; not part of the JSON envelope.
     public var commits = CommitNotes()
+    /// Set when one failure hit every call (text prints it once, with its fix); not part of the JSON envelope.
+    public var runWide: RunWideFailure?
 
     private enum CodingKeys: String, CodingKey {
         case version, findings, images, summary

@@ -21,7 +21,7 @@ public enum GitHubStepSummary {
         } else if summary.warnings > 0 {
             status = "⚠️ \(plural(summary.warnings, "warning"))"
         } else {
-            status = "✅ all layers available"
+            status = "✅ all blobs available"
         }
         var out = "## verify-layers\n\n\(status): \(TextReporter().summaryLine(summary))\n\n"
         guard out.utf8.count + reserve <= byteLimit else { return "" }
@@ -68,7 +68,7 @@ public enum GitHubStepSummary {
         return out
     }
 
-    /// `name=value` lines for `$GITHUB_OUTPUT`: `checked` (layers asked about), `unavailable`, `invalid`, and more.
+    /// `name=value` lines for `$GITHUB_OUTPUT`: `checked` (blobs asked about: layers and config blobs), `unavailable`, `invalid`, and more.
     public static func outputs(_ report: RunReport) -> String {
         let summary = report.summary
         let pairs: [(String, Int)] = [

@@ -15,6 +15,12 @@ public struct ReportOptions: Sendable {
     public var gitlabSections: Bool
     /// Unix time written into GitLab section markers (the caller passes the clock, so output stays reproducible).
     public var sectionTimestamp: Int
+    /// After a failure, print `hint:` lines for this command (text only; nil prints none).
+    public var hints: HintContext?
+    /// The positive cache's TTL as written in the config (`1h`), shown beside the cache hits in the summary.
+    public var cacheTTL: String?
+    /// List every blob whose `available` came from the positive cache (`--verbose`).
+    public var listCached = false
 
     public init(color: Bool = false, quiet: Bool = false, toolVersion: String = "0.0.0", gitlabSections: Bool = false,
                 sectionTimestamp: Int = 0) {

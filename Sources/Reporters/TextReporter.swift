@@ -12,6 +12,11 @@ public struct TextReporter: Reporter {
         let style = Style(enabled: options.color)
         let body = listing(report, quiet: options.quiet, style: style)
         var out = ""
+        if let failure = report.runWide {
+            // `--on-error warn` demotes the failure's findings: the one line says it with the same severity.
+            let demoted = !report.findings.contains { $0.rule == .verificationError && $0.severity == .error }
+            out += runWideLines(failure, severity: demoted ? .warning : .error, style: style)
+        }
         if !body.isEmpty {
             if options.gitlabSections {
                 let problems = report.summary.errors + report.summary.warnings > 0
@@ -23,8 +28,41 @@ public struct TextReporter: Reporter {
                 out += body
             }
         }
+        if options.listCached && !options.quiet { out += cachedLines(report) }
         if !options.quiet || report.summary.exitCode != 0 {
-            out += summaryLine(report.summary, style: style) + "\n"
+            out += summaryLine(report.summary, style: style, cacheTTL: options.cacheTTL) + "\n"
+        }
+        if let context = options.hints, !options.quiet {
+            for line in PublishHints.lines(report, context: context) { out += style.yellow("hint:") + " " + line + "\n" }
+        }
+        return out
+    }
+
+    /// The failure that hit every call, once, with its fix: the per-image lines below then only say "not verified".
+    func runWideLines(_ failure: RunWideFailure, severity: Severity, style: Style) -> String {
+        let headline: String
+        switch failure.kind {
+        case .noCredentials: headline = "no AWS credentials found, so nothing could be verified"
+        case .accessDenied: headline = "nothing could be verified: \(failure.cause)"
+        case .timeout: headline = "the run timed out before anything could be verified: \(failure.cause)"
+        case .connection: headline = "ECR Public could not be reached, so nothing could be verified: \(failure.cause)"
+        }
+        var out = style.severity(severity) + " " + TerminalText.sanitize(headline) + " [\(Rule.verificationError.rawValue)]\n"
+        if !failure.tried.isEmpty { out += "  tried: " + TerminalText.sanitize(failure.tried.joined(separator: ", ")) + "\n" }
+        out += "  fix: " + failure.fix + "\n"
+        return out
+    }
+
+    /// `from cache: build/app public.ecr.aws/demo/app sha256:…` for each cache hit (`--verbose`).
+    func cachedLines(_ report: RunReport) -> String {
+        var out = ""
+        var seen = Set<String>()
+        for image in report.images {
+            for blob in image.blobs where blob.cached && blob.status == .available {
+                let key = "\(image.repository ?? "")\u{0}\(blob.digest)"
+                guard seen.insert(key).inserted else { continue }
+                out += "from cache: \(TerminalText.sanitize(image.repository ?? "?")) \(blob.digest)\n"
+            }
         }
         return out
     }
@@ -33,8 +71,10 @@ public struct TextReporter: Reporter {
     /// An image is `ok` only when it shows no finding and the service confirmed every blob it asked about.
     func listing(_ report: RunReport, quiet: Bool, style: Style) -> String {
         var body = ""
+        let runWide = report.runWide != nil
         for group in ImageGroups(report).groups {
-            let shown = group.findings.filter { !quiet || $0.severity != .notice }
+            // A run-wide failure was printed once above; its per-blob findings stay in the machine formats.
+            let shown = group.findings.filter { (!quiet || $0.severity != .notice) && !(runWide && $0.rule == .verificationError) }
             let note = report.commits.describe(commit: group.commit, path: group.path)
             if shown.isEmpty, group.errors == 0, let image = group.image, let line = okLine(image, style: style) {
                 if !quiet { body += line + "\n" }
@@ -47,7 +87,8 @@ public struct TextReporter: Reporter {
                 body += "    at \(TerminalText.sanitize(finding.path)):\(finding.line)\n"
             }
             if shown.isEmpty, let image = group.image {
-                body += "  " + style.yellow("not verified:") + " \(count(unconfirmed(image), "blob")) without a verdict from the service\n"
+                body += "  " + style.yellow("not verified:") + " \(count(unconfirmed(image), "blob")) "
+                    + (runWide ? "(see the error above)" : "without a verdict from the service") + "\n"
             }
         }
         return body
@@ -73,9 +114,9 @@ public struct TextReporter: Reporter {
     func count(_ value: Int, _ noun: String) -> String { value == 1 ? "1 \(noun)" : "\(value) \(noun)s" }
 
     /// `3 images, 42 blobs (40 available, 9 from cache, 1 unavailable, 1 invalid) in 0.21s`
-    public func summaryLine(_ summary: Summary, style: Style = Style(enabled: false)) -> String {
+    public func summaryLine(_ summary: Summary, style: Style = Style(enabled: false), cacheTTL: String? = nil) -> String {
         var parts = ["\(summary.available) available"]
-        if summary.cached > 0 { parts.append("\(summary.cached) from cache") }
+        if summary.cached > 0 { parts.append("\(summary.cached) from cache" + (cacheTTL.map { " within \($0)" } ?? "")) }
         if summary.unavailable > 0 { parts.append("\(summary.unavailable) unavailable") }
         if summary.invalid > 0 { parts.append("\(summary.invalid) invalid") }
         if summary.unverified > 0 { parts.append("\(summary.unverified) unverified") }

@@ -35,6 +35,10 @@ public struct BatchFailure: Error, Sendable, Equatable {
     }
     public var kind: Kind
     public var message: String
+    /// For a missing-credentials failure, the sources tried by name (`environment`, `shared files`, ...).
+    public var tried: [String] = []
+    /// True when no credentials were found at all (as opposed to found and rejected).
+    public var noCredentials = false
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
@@ -73,6 +77,17 @@ public struct BatchAnswer: Sendable {
             return byDigest
         }
         set { verdicts = newValue.isEmpty ? [] : batch.digests.map { newValue[$0] } }
+    }
+}
+
+/// Sees batches as a registry queues and answers them: what a progress line counts, without the registry knowing about terminals.
+public struct CallObserver: Sendable {
+    public var queued: @Sendable (LayerBatch) -> Void
+    public var answered: @Sendable (LayerBatch) -> Void
+
+    public init(queued: @escaping @Sendable (LayerBatch) -> Void, answered: @escaping @Sendable (LayerBatch) -> Void) {
+        self.queued = queued
+        self.answered = answered
     }
 }
 

@@ -146,7 +146,29 @@ public struct Verifier {
         }
         var report = RunReport(findings: findings, images: imageResults, summary: summary, imageFindings: attribution)
         report.summary.exitCode = ExitStatus.code(for: report, options: options, failures: failures)
+        report.runWide = Self.runWide(verdicts)
         return report
+    }
+
+    /// One failure that hit every call, so reports can say it once: nil when any call got an answer or the failures differ in kind.
+    static func runWide(_ verdicts: Verdicts) -> RunWideFailure? {
+        guard let first = verdicts.failures.first, first.kind != .repositoryNotFound,
+              verdicts.failures.allSatisfy({ $0.kind == first.kind && $0.noCredentials == first.noCredentials }) else { return nil }
+        for verdict in verdicts.byNumber {
+            switch verdict {
+            case .available(_, _, let cached)? where !cached: return nil
+            case .unavailable?, .invalid?: return nil
+            default: continue
+            }
+        }
+        let kind: RunWideFailure.Kind
+        if first.kind == .credentials {
+            kind = first.noCredentials ? .noCredentials : .accessDenied
+        } else {
+            let text = first.message.lowercased()
+            kind = text.contains("timed out") || text.contains("timeout") || text.contains("deadline") ? .timeout : .connection
+        }
+        return RunWideFailure(kind: kind, cause: first.message, tried: first.tried)
     }
 
     private func evaluate(_ image: Image, plan: Plan, verdicts: Verdicts, extra: [Finding] = []) -> (ImageResult, [Finding]) {
@@ -215,7 +237,9 @@ public struct Verifier {
             errors: findings.filter { $0.severity == .error }.count,
             warnings: findings.filter { $0.severity == .warning }.count,
             notices: findings.filter { $0.severity == .notice }.count, refName: image.refName, indexDigests: image.indexDigests)
-        return (result, findings)
+        var described = result
+        described.outputKind = image.outputKind
+        return (described, findings)
     }
 }
 

@@ -14,23 +14,30 @@ struct CICommand: ParsableCommand {
             """
     )
 
-    @OptionGroup var options: SharedOptions
+    @OptionGroup(title: "Scan options") var scan: ScanOptions
+    @OptionGroup(title: "Service options") var service: ServiceOptions
+    @OptionGroup(title: "Output options") var output: OutputOptions
+    var options: SharedOptions { SharedOptions(scan: scan, service: service, output: output) }
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         try runReportingFailures {
             var effective = options
             if effective.shard == nil { effective.shard = try CIEnvironment.shard(environment) }
-            let context = try RunContext(options: effective, environment: environment)
+            var context = try RunContext(options: effective, environment: environment)
+            context.command = .ci
             let plan = CIEnvironment.plan(environment)
+            let progress = ProgressLine.make(quiet: options.quiet, environment: environment)
+            defer { progress?.finish() }
             switch try range(plan, context: context) {
             case .range(let request):
-                return try context.verifyIntroduced(try context.planIntroduced([request]), defaultFormat: plan.defaultFormat)
+                return try context.verifyIntroduced(try context.planIntroduced([request], progress: progress), defaultFormat: plan.defaultFormat,
+                                                    progress: progress)
             case .fullTree(let reason):
                 Console.err("verify-layers: \(reason); checking the full tree at HEAD")
                 let head = try context.commit("HEAD")
                 let config = try context.config(at: head)
-                return try context.verifyTree(head, config: config, defaultFormat: plan.defaultFormat)
+                return try context.verifyTree(head, config: config, defaultFormat: plan.defaultFormat, progress: progress)
             }
         }
     }

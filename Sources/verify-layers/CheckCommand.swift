@@ -14,7 +14,10 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Check only the outputs added or changed by the commits in A..B (as git log A..B).", valueName: "A..B"))
     var range: String?
 
-    @OptionGroup var options: SharedOptions
+    @OptionGroup(title: "Scan options") var scan: ScanOptions
+    @OptionGroup(title: "Service options") var service: ServiceOptions
+    @OptionGroup(title: "Output options") var output: OutputOptions
+    var options: SharedOptions { SharedOptions(scan: scan, service: service, output: output) }
 
     func validate() throws {
         if range != nil && revision != nil { throw ValidationError("give either a revision or --range, not both") }
@@ -23,18 +26,22 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         try runReportingFailures {
             let context = try RunContext(options: options)
+            let progress = ProgressLine.make(quiet: options.quiet)
+            defer { progress?.finish() }
             if let range {
                 let (base, head) = try RangeSyntax.parse(range)
                 let request = RangeRequest(tip: try context.commit(head), hidden: [try context.commit(base)])
-                return try context.verifyIntroduced(try context.planIntroduced([request]))
+                return try context.verifyIntroduced(try context.planIntroduced([request], progress: progress), progress: progress)
             }
             let commit = try context.commit(revision ?? "HEAD")
             let config = try context.config(at: commit)
-            let verifier = try context.makeVerifier(config)
+            progress?.update("reading \(commit.short)")
+            let verifier = try context.makeVerifier(config, progress: progress)
             // Calls start while the tree is still being read: a batch leaves as soon as it holds 100 digests.
             let report = try verifier.verify(reading: { emit in
                 try withoutActuallyEscaping(emit) { emit in try context.scanTree(commit, config: config, emit: emit) }
             }, started: context.started)
+            progress?.finish()
             return try context.emit(report)
         }
     }

@@ -13,7 +13,28 @@ struct DoctorCommand: ParsableCommand {
         abstract: "Show the resolved endpoint, region, credentials source and config, then make one live call."
     )
 
-    @OptionGroup var options: SharedOptions
+    @OptionGroup(title: "Scan options") var scan: ScanOptions
+    @OptionGroup(title: "Service options") var service: ServiceOptions
+
+    @Flag(name: .shortAndLong, help: "Log each call to stderr (secrets are never shown).")
+    var verbose = false
+
+    /// `doctor` checks no images and keeps no cache: these options would be ignored, so they are refused.
+    func validate() throws {
+        if scan.shard != nil { throw ValidationError("--shard does not apply to doctor (it checks one blob, not a share of the images)") }
+        if service.noCache { throw ValidationError("--no-cache does not apply to doctor (its live call never uses the cache)") }
+    }
+
+    /// `doctor` writes no report: the output group keeps its defaults.
+    var options: SharedOptions {
+        get throws {
+            var options = try SharedOptions.defaults()
+            options.scan = scan
+            options.service = service
+            options.output.verbose = verbose
+            return options
+        }
+    }
 
     /// A repository name that no registry holds: its `RepositoryNotFoundException` proves endpoint, signature and credentials.
     static let probeRepository = "verify-layers-doctor-probe"
@@ -21,6 +42,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
+            let options = try self.options
             let environment = ProcessInfo.processInfo.environment
             let started = Date()
             var lines: [(String, String)] = [("version", "verify-layers \(VerifyLayers.version)")]

@@ -14,10 +14,41 @@ struct ListCommand: ParsableCommand {
     @Argument(help: "The revision whose tree to list.")
     var revision: String = "HEAD"
 
-    @OptionGroup var options: SharedOptions
+    @OptionGroup(title: "Scan options") var scan: ScanOptions
+
+    /// `list` prints a listing, not a report: only these two.
+    enum ListFormat: String, CaseIterable, ExpressibleByArgument {
+        case text, json
+    }
+
+    @Option(help: "Print the listing in this format.")
+    var format: ListFormat = .text
+
+    @Flag(name: .shortAndLong, help: "Also list every candidate considered and why it was read or skipped.")
+    var verbose = false
+
+    @Flag(name: .shortAndLong, help: "Leave out notices.")
+    var quiet = false
+
+    func validate() throws {
+        if verbose && quiet { throw ValidationError("--verbose and --quiet contradict each other; give one") }
+    }
+
+    /// `list` offers no service or report options: the run sees their defaults.
+    var options: SharedOptions {
+        get throws {
+            var options = try SharedOptions.defaults()
+            options.scan = scan
+            options.output.verbose = verbose
+            options.output.quiet = quiet
+            options.output.format = format == .json ? .json : .text
+            return options
+        }
+    }
 
     func run() throws {
         try runReportingFailures {
+            let options = try self.options
             let context = try RunContext(options: options)
             let commit = try context.commit(revision)
             let config = try context.config(at: commit)

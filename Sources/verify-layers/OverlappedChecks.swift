@@ -86,23 +86,26 @@ extension RunContext {
     /// the report; returns the exit code. The client is set up only here, so a push that touches no output needs none.
     func verifyIntroduced(_ plan: IntroducedPlan, cached: Bool = false, defaultFormat: ReportFormat = .text,
                           progress: ProgressLine? = nil) throws -> Int32 {
-        let verifier = try makeVerifier(plan.config, cached: cached)
+        let verifier = try makeVerifier(plan.config, cached: cached, progress: progress)
         let versions = plan.parts.reduce(0) { $0 + $1.changes.versions.count }
         progress?.update("asking ECR Public about the blobs of \(versions) image output version\(versions == 1 ? "" : "s") as they are read")
         var report = try verifier.verify(reading: { emit in
-            try withoutActuallyEscaping(emit) { emit in try readIntroduced(plan, emit: emit) }
+            // The policy changes findings' severity only, which the report reads from the returned scan, not the plan.
+            try withoutActuallyEscaping(emit) { emit in applyUnmappedPolicy(try readIntroduced(plan, emit: emit)) }
         }, started: started)
         progress?.finish()
         if !plan.tips.isEmpty { report.commits = commitNotes(report, tips: plan.tips) }
-        return try emit(report, defaultFormat: defaultFormat)
+        return try emit(report, defaultFormat: defaultFormat, cacheTTL: verifier.cache == nil ? nil : plan.config.cacheTTL)
     }
 
     /// Reads the tree of `commit` and asks about it at once; emits the report and returns the exit code.
-    func verifyTree(_ commit: ObjectID, config: ToolConfig, defaultFormat: ReportFormat = .text) throws -> Int32 {
-        let verifier = try makeVerifier(config)
+    func verifyTree(_ commit: ObjectID, config: ToolConfig, defaultFormat: ReportFormat = .text, progress: ProgressLine? = nil) throws -> Int32 {
+        progress?.update("reading \(commit.short)")
+        let verifier = try makeVerifier(config, progress: progress)
         let report = try verifier.verify(reading: { emit in
-            try withoutActuallyEscaping(emit) { emit in try scanTree(commit, config: config, emit: emit) }
+            try withoutActuallyEscaping(emit) { emit in applyUnmappedPolicy(try scanTree(commit, config: config, emit: emit)) }
         }, started: started)
+        progress?.finish()
         return try emit(report, defaultFormat: defaultFormat)
     }
 }

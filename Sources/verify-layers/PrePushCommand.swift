@@ -20,7 +20,10 @@ struct PrePushCommand: ParsableCommand {
     @Argument(help: "The remote's URL.")
     var url: String?
 
-    @OptionGroup var options: SharedOptions
+    @OptionGroup(title: "Scan options") var scan: ScanOptions
+    @OptionGroup(title: "Service options") var service: ServiceOptions
+    @OptionGroup(title: "Output options") var output: OutputOptions
+    var options: SharedOptions { SharedOptions(scan: scan, service: service, output: output) }
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
@@ -31,10 +34,11 @@ struct PrePushCommand: ParsableCommand {
         try runReportingFailures {
             let input = isatty(STDIN_FILENO) == 1 ? "" : String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
             let lines = try PushLine.parse(input)
-            let context = try RunContext(options: options, environment: environment)
+            var context = try RunContext(options: options, environment: environment)
+            context.command = .prePush
             let requests = try requests(for: lines, context: context, environment: environment)
             guard !requests.isEmpty else { return 0 }
-            let progress = ProgressLine.make(quiet: options.quiet)
+            let progress = ProgressLine.make(quiet: options.quiet, environment: environment)
             defer { progress?.finish() }
             let plan = try context.planIntroduced(requests, progress: progress)
             if plan.isEmpty {

@@ -109,13 +109,14 @@ extension RunContext {
     /// `tips`: the commits a range ends at, when the scan covers a range (findings from other commits then name theirs).
     func verifyAndEmit(_ scan: ScanResult, config: ToolConfig, cached: Bool = false, defaultFormat: ReportFormat = .text,
                        progress: ProgressLine? = nil, tips: [ObjectID] = []) throws -> Int32 {
-        let verifier = try makeVerifier(config, cached: cached)
+        let verifier = try makeVerifier(config, cached: cached, progress: progress)
         let layers = Set(scan.images.flatMap { $0.blobs.map(\.digest) }).count
         progress?.update("asking ECR Public about \(layers) blob\(layers == 1 ? "" : "s") of \(scan.images.count) image\(scan.images.count == 1 ? "" : "s")")
+        let scan = applyUnmappedPolicy(scan)
         var report = verifier.verify(scan, started: started)
         progress?.finish()
         if !tips.isEmpty { report.commits = commitNotes(report, tips: tips) }
-        return try emit(report, defaultFormat: defaultFormat)
+        return try emit(report, defaultFormat: defaultFormat, cacheTTL: verifier.cache == nil ? nil : config.cacheTTL)
     }
 }
 

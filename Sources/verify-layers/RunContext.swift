@@ -11,6 +11,10 @@ struct RunContext {
     let environment: [String: String]
     let repository: GitRepository
     let started = Date()
+    /// The command running: decides the hints offered and whether an unmapped image fails the run.
+    var command: HintContext.Command = .check
+    /// Counts calls as they are answered, for the progress line (nil when no progress is drawn).
+    var progress: ProgressLine?
 
     init(options: SharedOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.options = options
@@ -39,7 +43,9 @@ struct RunContext {
             return try parseConfig(data, source: path)
         }
         let snapshot = try snapshot(commit)
-        switch snapshot.read(ConfigFile.fileName, limit: 1 << 20) {
+        let committed = snapshot.read(ConfigFile.fileName, limit: 1 << 20)
+        WorkingTreeConfig.noticeOnce(repository: repository, commit: commit, committed: committed, quiet: options.quiet)
+        switch committed {
         case .file(let data): return try parseConfig(data, source: ConfigFile.fileName)
         case .missing: return ToolConfig()
         case .tooLarge: throw Failure.config("\(ConfigFile.fileName) is larger than 1 MiB")
@@ -98,12 +104,36 @@ struct RunContext {
         try options.clientSetup(environment: environment, started: started).makeClient()
     }
 
+    /// Under `pre-push` and `ci` an image with no repository is an error: nothing of it would be checked, and a push must
+    /// not pass in silence. `check` and `list` keep it a warning (SPEC §3.1).
+    func applyUnmappedPolicy(_ scan: ScanResult) -> ScanResult {
+        guard command != .check else { return scan }
+        func raise(_ finding: Finding) -> Finding {
+            guard finding.rule == .imageUnmapped else { return finding }
+            var raised = finding
+            raised.severity = .error
+            return raised
+        }
+        var result = scan
+        result.findings = scan.findings.map(raise)
+        result.images = scan.images.map { image in
+            var image = image
+            image.findings = image.findings.map(raise)
+            return image
+        }
+        return result
+    }
+
     /// The verifier for this run, asking the way `--via` / `via:` / credentials choose.
-    func makeVerifier(_ config: ToolConfig, cached: Bool = false) throws -> Verifier {
+    func makeVerifier(_ config: ToolConfig, cached: Bool = false, progress: ProgressLine? = nil) throws -> Verifier {
         let setup = try options.clientSetup(environment: environment, started: started)
         let way = try options.chooseWay(config: config, setup: setup, environment: environment)
         if options.verbose { Console.err("verify-layers: asking via \(way.via.rawValue) (\(way.why))") }
         let cache = cached ? makeCache(config, endpoint: way.cacheScope) : nil
+        if let observer = progress?.observer {
+            (way.layers as? ECRPublicClient)?.observer = observer
+            (way.layers as? RegistryClient)?.observer = observer
+        }
         return Verifier(registry: way.layers, cache: cache, options: verifyOptions(config), manifests: way.manifests, via: way.via.rawValue)
     }
 
@@ -115,7 +145,7 @@ struct RunContext {
     }
 
     /// Prints the stdout report and writes `--report` files; returns the exit code.
-    func emit(_ report: RunReport, defaultFormat: ReportFormat = .text) throws -> Int32 {
+    func emit(_ report: RunReport, defaultFormat: ReportFormat = .text, cacheTTL: Double? = nil) throws -> Int32 {
         repository.saveHashMemo()
         let color: Bool
         switch options.color {
@@ -125,8 +155,11 @@ struct RunContext {
         }
         let format = options.format ?? defaultFormat
         let gitlabSections = format == .text && !(environment["GITLAB_CI"] ?? "").isEmpty
-        let reportOptions = ReportOptions(color: color, quiet: options.quiet, toolVersion: VerifyLayers.version,
+        var reportOptions = ReportOptions(color: color, quiet: options.quiet, toolVersion: VerifyLayers.version,
                                           gitlabSections: gitlabSections, sectionTimestamp: Int(Date().timeIntervalSince1970))
+        reportOptions.hints = HintContext(command: command)
+        reportOptions.cacheTTL = cacheTTL.map(DurationText.compact)
+        reportOptions.listCached = options.verbose
         // Reports are streamed to their file as they are written: memory does not grow with the layer count.
         let stdout = FileDescriptorSink(descriptor: STDOUT_FILENO)
         Reporters.reporter(for: format).write(report, options: reportOptions, to: stdout)

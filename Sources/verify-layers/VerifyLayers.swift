@@ -1,4 +1,5 @@
 import ArgumentParser
+import Reporters
 
 /// The command tree; each subcommand is one type in its own file.
 @main
@@ -14,4 +15,46 @@ struct VerifyLayers: ParsableCommand {
             InstallCommand.self, UninstallCommand.self, DoctorCommand.self,
         ]
     )
+
+    /// A mistyped subcommand gets git's "did you mean" (exit 64) before the parser's generic "unexpected argument".
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+        if let message = CommandSuggestion.message(arguments, commands: names) {
+            Console.err(message)
+            Self.exit(withError: ExitCode.validationFailure)
+        }
+        main(nil)
+    }
+}
+
+/// Finds the command a typo was meant to be, by edit distance, as git does for `git chekout`.
+enum CommandSuggestion {
+    /// The message for an unknown first word, or nil when it is a command, an option, or nothing at all.
+    static func message(_ arguments: [String], commands: [String]) -> String? {
+        guard let word = arguments.first, !word.hasPrefix("-"), !commands.contains(word) else { return nil }
+        let ranked = commands.map { ($0, distance(word.lowercased(), $0)) }.sorted { $0.1 < $1.1 }
+        var text = "verify-layers: '\(TerminalText.sanitize(String(word.prefix(60))))' is not a verify-layers command. See 'verify-layers --help'."
+        let close = ranked.filter { $0.1 <= max(2, $0.0.count / 3) }.map(\.0)
+        if !close.isEmpty {
+            text += "\n\nThe most similar command\(close.count == 1 ? " is" : "s are")\n" + close.map { "\t\($0)" }.joined(separator: "\n")
+        }
+        return text
+    }
+
+    /// Damerau-free Levenshtein distance; command names are short, so the plain table is enough.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
 }

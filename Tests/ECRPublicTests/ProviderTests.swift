@@ -126,7 +126,9 @@ import TestSupport
         let (partial, _) = try chain(credentials: "[default]\naws_access_key_id = AKIDONLY\n")
         #expect { try partial.resolve() } throws: { "\($0)".contains("aws_access_key_id but no aws_secret_access_key") }
         let (sso, _) = try chain(config: "[profile corp]\nsso_session = corp\nsso_account_id = 1\n", profile: "corp")
-        #expect { try sso.resolve() } throws: { "\($0)".contains("IAM Identity Center") && "\($0)".contains("export-credentials") }
+        #expect { try sso.resolve() } throws: { "\($0)".contains("IAM Identity Center") && "\($0)".contains("has no sso_role_name") }
+        let (noSession, _) = try chain(config: "[profile corp]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = Dev\n", profile: "corp")
+        #expect { try noSession.resolve() } throws: { "\($0)".contains("no [sso-session corp] section") }
         let (bareRole, _) = try chain(config: "[profile r]\nrole_arn = arn:aws:iam::1:role/x\n", profile: "r")
         #expect { try bareRole.resolve() } throws: { "\($0)".contains("neither source_profile") }
         let (loop, _) = try chain(config: "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n",

@@ -14,7 +14,7 @@ import TestSupport
         def owners(message):
             return message.split(": ", 1)[0].split("; ")
         if kind == "text":
-            lines = text.rstrip("\n").split("\n")[:-1]
+            lines = [l for l in text.rstrip("\n").split("\n") if not l.startswith("hint:")][:-1]
             out = {l for l in lines if not l.startswith(" ") and ": ok," not in l}
         elif kind == "json":
             out = {i["label"] for i in json.loads(text)["images"] if i["errors"] > 0}

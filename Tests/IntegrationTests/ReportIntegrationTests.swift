@@ -156,6 +156,7 @@ import TestSupport
         let quiet = try setup.run(["check", "--quiet"])
         #expect(!quiet.stdout.contains(": ok"))
         #expect(quiet.stdout.hasPrefix("build/oci/web (public.ecr.aws/demo/web:2, linux/amd64)\n  error: layer"))
+        #expect(!quiet.stdout.contains("hint:"), "-q leaves the hints out")
         let noColor = try setup.run(["check", "--color", "auto"], environment: ["NO_COLOR": "1"])
         #expect(!noColor.stdout.contains("\u{1B}"))
     }

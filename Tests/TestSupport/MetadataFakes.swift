@@ -42,6 +42,11 @@ public final class MetadataFakes {
     public static let assumeRole = FakeCredential.generations("role")
     public static let container = FakeCredential.generations("ecs")
     public static let imds = FakeCredential.generations("imds")
+    public static let sso = FakeCredential.generations("sso")
+    /// The IAM Identity Center access token the fake portal accepts, and the account and role it hands credentials for.
+    public static let ssoToken = "aoaFakeSSOAccessToken-vl-tests-AAAAAEXAMPLE"
+    public static let ssoAccount = "123456789012"
+    public static let ssoRole = "VLDeveloper"
     public static let webIdentityToken = "eyJhbGciOiJSUzI1NiJ9.fake-web-identity-token-for-vl-tests.c2lnbmF0dXJl"
     public static let containerToken = "Bearer fake-container-authorization-token-vl"
     public static let imdsRole = "vl-runner-role"
@@ -49,7 +54,7 @@ public final class MetadataFakes {
 
     /// Every secret the fakes can hand out or require: none may ever appear in the tool's output.
     public static var secrets: [String] {
-        (sts + assumeRole + container + imds).flatMap { [$0.secretAccessKey, $0.sessionToken] } + [webIdentityToken, containerToken]
+        (sts + assumeRole + container + imds + sso).flatMap { [$0.secretAccessKey, $0.sessionToken] } + [webIdentityToken, containerToken, ssoToken]
     }
 
     private let process: Process
@@ -63,11 +68,12 @@ public final class MetadataFakes {
     /// `sts`, `assumeRole`, `container`, `imds`). With `tls`, a TLS listener relays to `tls.upstream`.
     public init(expiresIn: [String: Double] = [:], assumeRoleSourceKeys: [String] = [], tls: (cert: String, key: String, upstream: String)? = nil) throws {
         directory = try TemporaryDirectory(prefix: "vl-fakes")
-        var expires: [String: Double] = ["sts": 3600, "assumeRole": 3600, "container": 3600, "imds": 3600]
+        var expires: [String: Double] = ["sts": 3600, "assumeRole": 3600, "container": 3600, "imds": 3600, "sso": 3600]
         expires.merge(expiresIn) { $1 }
         let config: [String: Any] = [
             "sts": Self.sts.map(\.json), "assumeRole": Self.assumeRole.map(\.json), "container": Self.container.map(\.json),
-            "imds": Self.imds.map(\.json), "expiresIn": expires, "webIdentityToken": Self.webIdentityToken,
+            "imds": Self.imds.map(\.json), "sso": Self.sso.map(\.json), "ssoToken": Self.ssoToken, "ssoAccount": Self.ssoAccount,
+            "ssoRole": Self.ssoRole, "expiresIn": expires, "webIdentityToken": Self.webIdentityToken,
             "containerToken": Self.containerToken, "imdsRole": Self.imdsRole, "assumeRoleSourceKeys": assumeRoleSourceKeys,
         ]
         let configPath = directory.path + "/config.json"
@@ -134,7 +140,7 @@ public final class MetadataFakes {
                                      extra: [FakeCredential] = []) throws -> Data {
         var repos: [String: Any] = [:]
         for (name, layers) in repositories { repos[name] = ["layers": layers.mapValues { ["size": $0] }] }
-        let fake = (sts + assumeRole + container + imds + extra).map(\.json)
+        let fake = (sts + assumeRole + container + imds + sso + extra).map(\.json)
         let state: [String: Any] = [
             "credentials": [
                 ["accessKeyId": Emulator.accessKey, "secretAccessKey": Emulator.secretKey],

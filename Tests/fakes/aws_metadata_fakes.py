@@ -51,7 +51,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from http.client import HTTPConnection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 CONTROL = "/__fakes/"
 IMDS_ROLE_PATH = "/latest/meta-data/iam/security-credentials/"
@@ -66,7 +66,7 @@ class Fakes:
         self.lock = threading.Lock()
         self.log = []
         self.faults = []
-        self.fetches = {"sts": 0, "assumeRole": 0, "container": 0, "imds": 0}
+        self.fetches = {"sts": 0, "assumeRole": 0, "container": 0, "imds": 0, "sso": 0}
         self.imds_tokens = set()
         self.stopping = threading.Event()
 
@@ -179,6 +179,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._control(path[len(CONTROL):].rstrip("/"), body)
         if path.startswith("/container"):
             return self._container()
+        if path == "/federation/credentials":
+            return self._sso()
         if path == "/latest/api/token":
             return self._imds_token()
         if path.startswith(IMDS_ROLE_PATH):
@@ -297,6 +299,28 @@ class Handler(BaseHTTPRequestHandler):
             "Expiration": cred["expiration"], "RoleArn": "arn:aws:iam::123456789012:role/vl-task-role",
         }).encode())
 
+    # ---- IAM Identity Center portal (GetRoleCredentials) -----------------------------------------------------------
+    def _sso(self):
+        query = dict(parse_qsl(urlsplit(self.path).query))
+        entry = self._record("sso", query=query)
+        if self._fault("sso", entry):
+            return
+        expected = self.fakes.config.get("ssoToken")
+        if not expected or self.headers.get("x-amz-sso_bearer_token") != expected:
+            return self._send(401, b'{"message": "Session token not found or invalid"}',
+                              extra={"x-amzn-ErrorType": "UnauthorizedException"})
+        if query.get("role_name") != self.fakes.config.get("ssoRole") or query.get("account_id") != self.fakes.config.get("ssoAccount"):
+            return self._send(403, b'{"message": "No access"}', extra={"x-amzn-ErrorType": "ForbiddenException"})
+        try:
+            cred = self.fakes.next_credentials("sso")
+        except KeyError:
+            return self._send(404, b'{"message": "not found"}')
+        expiration = datetime.fromisoformat(cred["expiration"].replace("Z", "+00:00"))
+        self._send(200, json.dumps({"roleCredentials": {
+            "accessKeyId": cred["accessKeyId"], "secretAccessKey": cred["secretAccessKey"], "sessionToken": cred["sessionToken"],
+            "expiration": int(expiration.timestamp() * 1000),
+        }}).encode())
+
     # ---- IMDSv2 --------------------------------------------------------------------------------------------------
     def _imds_token(self):
         entry = self._record("imds-token")
@@ -363,7 +387,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(400, b'{"error": "bad JSON"}')
             rules = doc if isinstance(doc, list) else [doc]
             for rule in rules:
-                if rule.get("target") not in ("sts", "container", "imds-token", "imds-role", "imds-credentials") \
+                if rule.get("target") not in ("sts", "container", "imds-token", "imds-role", "imds-credentials", "sso") \
                         or rule.get("kind") not in ("status", "stall", "malformed"):
                     return self._send(400, json.dumps({"error": f"bad rule {rule!r}"}).encode())
                 rule.setdefault("count", 1)

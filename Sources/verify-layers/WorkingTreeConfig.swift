@@ -1,0 +1,49 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import GitSource
+
+/// The config is read from the checked commit, never the working tree; when the working tree's `.verify-layers.yml`
+/// differs (or is not committed), say once which one is used, so an edit that is not committed yet cannot be ignored in silence.
+enum WorkingTreeConfig {
+    nonisolated(unsafe) private static var said = false
+
+    static func noticeOnce(repository: GitRepository, commit: ObjectID, committed: FileLookup, quiet: Bool) {
+        guard !said, !quiet, let message = notice(repository: repository, commit: commit, committed: committed) else { return }
+        said = true
+        Console.err("verify-layers: notice: \(message)")
+    }
+
+    /// The notice, or nil when the working tree agrees with the commit (or there is no working tree).
+    static func notice(repository: GitRepository, commit: ObjectID, committed: FileLookup) -> String? {
+        guard let workdir = repository.workdir else { return nil }
+        let path = URL(fileURLWithPath: workdir).appendingPathComponent(ConfigFile.fileName).path
+        let local = FileManager.default.contents(atPath: path)
+        let name = ConfigFile.fileName
+        switch (committed, local) {
+        case (.file(let data), let local?) where data != local:
+            return "\(name) in the working tree differs from the one in commit \(commit.short); using the committed one "
+                + "(commit the change, or pass --config \(name) to use the working-tree file)"
+        case (.file, nil):
+            return "\(name) is deleted in the working tree; using the one in commit \(commit.short)"
+        case (.missing, _?):
+            return "\(name) in the working tree is not in commit \(commit.short) (untracked or not committed); using the defaults "
+                + "(commit it, or pass --config \(name) to use it)"
+        default:
+            return nil
+        }
+    }
+}
+
+/// `3600` seconds → `1h`, as the config file writes durations.
+enum DurationText {
+    static func compact(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        if whole > 0 && whole % 86_400 == 0 { return "\(whole / 86_400)d" }
+        if whole > 0 && whole % 3600 == 0 { return "\(whole / 3600)h" }
+        if whole > 0 && whole % 60 == 0 { return "\(whole / 60)m" }
+        return "\(whole)s"
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The messages around a check, end to end on the built binary: hints after a blocked push, a run-wide failure said
+/// once, unmapped images failing pushes, the working-tree config notice, cache hits, and what usage errors say.
+@Suite struct MessageTests {
+    static let zero = String(repeating: "0", count: 40)
+
+    private func pushLine(_ push: PushFixture) throws -> String {
+        "refs/heads/main \(try push.head()) refs/heads/main \(Self.zero)\n"
+    }
+
+    @Test func blockedPushShowsThePublishCommandTheBypassAndTheRecheck() throws {
+        let bad = TestImage("images/app", seed: "bad")
+        let push = try PushFixture()
+        try bad.write(into: push.repo)
+        try push.repo.commitAll("image nobody published")
+        let result = try push.git(["push", "origin", "main"])
+        #expect(result.status != 0)
+        let short = String(try push.head().prefix(7))
+        for hint in ["hint:   skopeo copy oci:images/app docker://public.ecr.aws/demo/app:bad",
+                     "hint: to push without this check once: git push --no-verify (or VERIFY_LAYERS_SKIP=1 git push)",
+                     "hint: to check again: verify-layers check \(short)"] {
+            #expect(result.combined.contains(hint), "missing \(hint.debugDescription) in \(result.combined)")
+        }
+        let quiet = try push.repo.verifyLayers(["pre-push", "origin", "-q"], environment: push.environment, stdin: try pushLine(push))
+        #expect(quiet.status == 1)
+        #expect(!quiet.combined.contains("hint:"), "-q leaves the hints out")
+        let json = try push.repo.verifyLayers(["pre-push", "origin", "--format", "json"], environment: push.environment, stdin: try pushLine(push))
+        #expect(!json.stdout.contains("hint:"), "hints are for the text format only")
+    }
+
+    @Test func unmappedImageFailsAPushButOnlyWarnsACheck() throws {
+        let push = try PushFixture()
+        let image = FixtureImage(layers: [FixtureBlob.layer("nameless")])
+        try push.repo.write(LayoutBuilder.files(at: "images/nameless", images: [image], name: nil))
+        try push.repo.commitAll("an image with no name")
+        let hook = try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: try pushLine(push))
+        #expect(hook.status == 1, "\(hook.combined)")
+        #expect(hook.combined.contains("error: no repository for image images/nameless"), "\(hook.combined)")
+        #expect(hook.combined.contains("`exclude:`"))
+        let pushed = try push.git(["push", "origin", "main"])
+        #expect(pushed.status != 0, "the real push is refused too")
+        #expect(try push.remoteRef("refs/heads/main") == nil)
+        let check = try push.repo.verifyLayers(["check"], environment: push.environment)
+        #expect(check.status == 0, "\(check.combined)")
+        #expect(check.combined.contains("warning: no repository for image images/nameless"))
+        let ci = try push.repo.verifyLayers(["ci", "--format", "text"], environment: push.environment)
+        #expect(ci.status == 1, "\(ci.combined)")
+    }
+
+    @Test func noCredentialsIsPrintedOnceWithTheFixAndJSONKeepsOneFindingPerImage() throws {
+        let scenario = try AWSScenario(repositories: ["app", "web", "db"])
+        let text = try scenario.run(["check", "--via", "api"])
+        #expect(text.status == 77)
+        #expect(text.combined.components(separatedBy: "no AWS credentials found").count == 2, "once: \(text.combined)")
+        #expect(text.combined.contains("tried: environment, web identity, shared files, container, EC2 instance metadata"))
+        #expect(text.combined.contains("fix: run `aws configure`"))
+        #expect(text.combined.components(separatedBy: "not verified:").count == 4, "each image says only not verified")
+        let json = try scenario.run(["check", "--via", "api", "--format", "json"])
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let findings = (report?["findings"] as? [[String: Any]]) ?? []
+        #expect(findings.filter { $0["rule"] as? String == "verification-error" }.count == 3)
+    }
+
+    @Test func unreachableEndpointIsPrintedOnce() throws {
+        let scenario = try AWSScenario(repositories: ["app", "web"])
+        let result = try scenario.run(["check", "--max-attempts", "1"], scenario.staticKeys.merging(["AWS_ENDPOINT_URL_ECR_PUBLIC": "http://127.0.0.1:9"]) { $1 })
+        #expect(result.status == 69, "\(result.combined)")
+        #expect(result.combined.components(separatedBy: "ECR Public could not be reached").count == 2, "\(result.combined)")
+        #expect(result.combined.contains("fix: check the network"))
+    }
+
+    @Test func workingTreeConfigThatDiffersOrIsUntrackedGetsOneNotice() throws {
+        let scenario = try AWSScenario()
+        let same = try scenario.run(["list"])
+        #expect(!same.stderr.contains("notice:"), "no config anywhere: nothing to say")
+        try scenario.repo.write(".verify-layers.yml", Data("registry: demo\n".utf8))
+        let untracked = try scenario.run(["check"], scenario.staticKeys)
+        #expect(untracked.status == 0)
+        #expect(untracked.stderr.components(separatedBy: "notice:").count == 2, "\(untracked.stderr)")
+        #expect(untracked.stderr.contains(".verify-layers.yml in the working tree is not in commit"))
+        try scenario.repo.commitAll("config")
+        let committed = try scenario.run(["check"], scenario.staticKeys)
+        #expect(!committed.stderr.contains("notice:"), "\(committed.stderr)")
+        try scenario.repo.write(".verify-layers.yml", Data("registry: demo\nstrict: true\n".utf8))
+        let modified = try scenario.run(["list"])
+        #expect(modified.stderr.contains(".verify-layers.yml in the working tree differs from the one in commit"), "\(modified.stderr)")
+        #expect(modified.stderr.contains("using the committed one"))
+        #expect(!(try scenario.run(["list", "--config", ".verify-layers.yml"])).stderr.contains("notice:"), "--config names the file to use")
+    }
+
+    @Test func verboseListsCacheHitsAndTheSummaryCountsThem() throws {
+        let image = TestImage("images/app", seed: "cached")
+        let push = try PushFixture(layers: image.blobs, cacheTTL: "1h")
+        try image.write(into: push.repo)
+        try push.repo.commitAll("image")
+        let line = try pushLine(push)
+        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
+        let again = try push.repo.verifyLayers(["pre-push", "origin", "-v"], environment: push.environment, stdin: line)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("2 available, 2 from cache within 1h"), "\(again.stdout)")
+        for digest in image.digests { #expect(again.stdout.contains("from cache: public.ecr.aws/demo/app \(digest)")) }
+    }
+
+    @Test func usageErrorsSayWhatIsWrong() throws {
+        let repo = try GitFixture()
+        let typo = try repo.verifyLayers(["chek"])
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains("'chek' is not a verify-layers command"))
+        #expect(typo.stderr.contains("\tcheck"))
+        let empty = try repo.verifyLayers(["check"])
+        #expect(empty.status == 64)
+        #expect(empty.stderr.contains("this repository has no commits yet"), "\(empty.stderr)")
+        #expect(!empty.stderr.contains("revspec"))
+        try repo.write("images/readme.txt", Data("x".utf8))
+        try repo.commitAll("tree")
+        let tree = try repo.verifyLayers(["check", "main:images"])
+        #expect(tree.status == 64)
+        #expect(tree.stderr.contains("'main:images' names a tree (a directory), not a commit"), "\(tree.stderr)")
+        #expect(!tree.stderr.contains("git_object_t"))
+        let shard = try repo.verifyLayers(["check", "--shard", "3/2"])
+        #expect(shard.status == 64)
+        #expect(shard.stderr.contains("K must be between 1 and 2"))
+        let report = try repo.verifyLayers(["check", "--report", "sarif"])
+        #expect(report.status == 64)
+        #expect(report.stderr.contains("has no '=': write FORMAT=PATH"))
+        let format = try repo.verifyLayers(["check", "--report", "xml=out.xml"])
+        #expect(format.stderr.contains("\"xml\" is not a report format; use one of text, json, github, gitlab, junit, sarif"))
+        for (arguments, what) in [(["list", "--endpoint-url", "http://127.0.0.1:1"], "--endpoint-url"), (["list", "--format", "sarif"], "sarif"),
+                                  (["list", "--report", "json=x"], "--report"), (["doctor", "--format", "json"], "--format"),
+                                  (["doctor", "--report", "json=x"], "--report"), (["check", "-v", "-q"], "contradict"),
+                                  (["check", "--color", "always", "--format", "json"], "text format only")] {
+            let result = try repo.verifyLayers(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.combined)")
+            #expect(result.stderr.contains(what), "\(arguments): \(result.stderr)")
+        }
+        let listHelp = try repo.verifyLayers(["list", "--help"]).stdout
+        #expect(!listHelp.contains("--endpoint-url") && !listHelp.contains("--on-error") && !listHelp.contains("--profile"))
+        let doctorHelp = try repo.verifyLayers(["doctor", "--help"]).stdout
+        #expect(!doctorHelp.contains("--format") && !doctorHelp.contains("--report") && doctorHelp.contains("--endpoint-url"))
+        let checkHelp = try repo.verifyLayers(["check", "--help"]).stdout
+        for group in ["SCAN OPTIONS", "SERVICE OPTIONS", "OUTPUT OPTIONS"] { #expect(checkHelp.contains(group), "\(checkHelp)") }
+    }
+}
