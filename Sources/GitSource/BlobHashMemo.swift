@@ -49,8 +49,24 @@ final class BlobHashMemo {
     private func save() {
         guard added > 0 else { return }
         if entries.count > BlobHashMemo.maxEntries { entries.removeAll() }
+        let directory = path.parentPath
+        let temporary = path + ".\(getpid()).tmp"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // Written in 64 KiB pieces: the whole file (one line per blob) is never held next to the entries it comes from.
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return }
         var text: [UInt8] = []
-        text.reserveCapacity(entries.count * 136)
+        text.reserveCapacity(64 << 10)
+        var written = true
+        func flush() {
+            var offset = 0
+            while written && offset < text.count {
+                let count = text.withUnsafeBytes { write(descriptor, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { written = false } else { offset += count }
+            }
+            text.removeAll(keepingCapacity: true)
+        }
         for (key, hash) in entries {
             guard let digest = hash.digest else { continue }
             text.append(contentsOf: key.id.hex.utf8)
@@ -59,20 +75,15 @@ final class BlobHashMemo {
             text.append(UInt8(ascii: " "))
             text.append(contentsOf: String(hash.size).utf8)
             text.append(UInt8(ascii: "\n"))
+            if text.count >= 60 << 10 { flush() }
         }
-        let directory = path.parentPath
-        let temporary = path + ".\(getpid()).tmp"
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Data(text).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, path) == 0 else {
-                try? FileManager.default.removeItem(atPath: temporary)
-                return
-            }
-            added = 0
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
+        flush()
+        if close(descriptor) != 0 { written = false }
+        guard written, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            return
         }
+        added = 0
     }
 
     private func load() {

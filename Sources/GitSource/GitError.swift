@@ -37,10 +37,28 @@ func gitCheck(_ code: Int32, _ context: @autoclosure () -> String) throws -> Int
     throw GitError(kind: kind, code: code, message: detail.isEmpty ? prefix : "\(prefix): \(detail)")
 }
 
-/// libgit2 must be initialised once per process before any call.
+/// libgit2 must be initialised once per process before any call; its memory is bounded then, since its defaults
+/// (1 GiB pack windows, 8 GiB mapped, 256 MiB object cache) let a packed repository of large layers map and keep
+/// hundreds of MiB that a run reads once.
 enum GitLibrary {
+    /// Bytes of one pack window: large enough that a scan of small objects maps few windows.
+    static let packWindowBytes = 1 << 20
+    /// Bytes of pack mapped at once; libgit2 unmaps the least recently used windows beyond it.
+    static let mappedLimitBytes = 4 << 20
+    /// Bytes of decoded objects (commits, trees) libgit2 keeps for reuse; blobs are never cached.
+    static let objectCacheBytes = 1 << 20
+
     static let initialised: Bool = {
         git_libgit2_init()
+        _ = cgit2_set_mwindow_size(packWindowBytes)
+        _ = cgit2_set_mwindow_mapped_limit(mappedLimitBytes)
+        _ = cgit2_set_cache_max_size(objectCacheBytes)
+        _ = cgit2_set_cache_object_limit(GIT_OBJECT_BLOB, 0)
         return true
     }()
+
+    /// The limits libgit2 runs with now (pack window, mapped pack, object cache), as it reports them.
+    static var limits: (packWindow: Int, mapped: Int, objectCache: Int) {
+        (Int(cgit2_get_mwindow_size()), Int(cgit2_get_mwindow_mapped_limit()), Int(cgit2_get_cache_max_size()))
+    }
 }

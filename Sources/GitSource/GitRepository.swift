@@ -27,7 +27,11 @@ public struct TreeEntry: Sendable {
 /// Owns one `git_repository*`; every read copies data out into Swift values so no libgit2 lifetime escapes.
 public final class GitRepository {
     let handle: OpaquePointer
+    /// Trees read recently, in two generations: a walk over thousands of commits finds its parents' trees here without
+    /// every tree it ever read staying in memory (at most twice `treeGeneration` trees are kept).
     private var treeCache: [ObjectID: [TreeEntry]] = [:]
+    private var olderTrees: [ObjectID: [TreeEntry]] = [:]
+    static let treeGeneration = 128
     /// Trees kept open for name lookups: a layout's `blobs/sha256` is searched once per descriptor. Bounded, since a
     /// libgit2 tree holds its raw object.
     private var openTrees: [ObjectID: GitTree] = [:]
@@ -154,6 +158,10 @@ public final class GitRepository {
     /// The entries of a tree, cached for the run: each tree is read once.
     public func entries(ofTree id: ObjectID) throws -> [TreeEntry] {
         if let cached = treeCache[id] { return cached }
+        if let cached = olderTrees[id] {
+            remember(cached, as: id)
+            return cached
+        }
         var tree: OpaquePointer?
         var oid = id.raw
         try gitCheck(git_tree_lookup(&tree, handle, &oid), "cannot read tree \(id.short)")
@@ -168,8 +176,16 @@ public final class GitRepository {
             result.append(TreeEntry(name: String(validating: raw, as: UTF8.self), rawName: raw, id: ObjectID(entryID.pointee),
                                     kind: GitRepository.kind(of: git_tree_entry_filemode(entry))))
         }
-        treeCache[id] = result
+        remember(result, as: id)
         return result
+    }
+
+    private func remember(_ entries: [TreeEntry], as id: ObjectID) {
+        if treeCache.count >= Self.treeGeneration {
+            olderTrees = treeCache
+            treeCache = [:]
+        }
+        treeCache[id] = entries
     }
 
     /// One entry of a tree by name: libgit2's binary search over a tree kept open, so a `blobs/sha256` directory with tens of
@@ -256,8 +272,8 @@ public final class GitRepository {
             }
             result = BlobHash(size: Int64(size), digest: hasher.finalize(), streamed: false)
         }
-        hashCache[key] = result
-        hashMemo?.record(key, result)
+        // The memo, when there is one, is this run's cache too: one copy of each hash, not two.
+        if let hashMemo, result.digest != nil { hashMemo.record(key, result) } else { hashCache[key] = result }
         return result
     }
 

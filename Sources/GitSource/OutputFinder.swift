@@ -71,7 +71,7 @@ public struct OutputFinder {
     /// The kind of output a directory is, confirming a skopeo dir by its `version` text so an unrelated `manifest.json` + `version`
     /// pair (a web app, a browser extension) is not mistaken for one.
     func outputKind(_ entries: [TreeEntry]) -> OutputKind? {
-        guard let kind = OutputFinder.outputKind(entries.map { ($0.name ?? "", $0.kind) }) else { return nil }
+        guard let kind = OutputFinder.outputKind(entries.lazy.map { ($0.name ?? "", $0.kind) }) else { return nil }
         guard kind == .skopeoDir else { return kind }
         guard let version = entries.first(where: { $0.name == "version" }),
               let data = try? repository.readBlob(version.id, limit: Int64(LFSPointer.maxSize)) else { return nil }
@@ -107,10 +107,23 @@ public struct OutputFinder {
 
     /// A directory is an OCI layout when it holds `oci-layout` and `index.json`; a skopeo dir when it holds `version` and `manifest.json`.
     public static func outputKind(_ entries: [(String, EntryKind)]) -> OutputKind? {
-        var names = Set<String>()
-        for (name, kind) in entries where kind != .tree && kind != .submodule { names.insert(name) }
-        if names.contains("oci-layout") && names.contains("index.json") { return .ociLayout }
-        if names.contains("version") && names.contains("manifest.json") { return .skopeoDir }
+        outputKind(entries.lazy)
+    }
+
+    /// Four flags, not a set of every name: every directory of every pushed commit passes here.
+    static func outputKind<S: Sequence>(_ entries: S) -> OutputKind? where S.Element == (String, EntryKind) {
+        var layout = false, index = false, version = false, manifest = false
+        for (name, kind) in entries where kind != .tree && kind != .submodule {
+            switch name {
+            case "oci-layout": layout = true
+            case "index.json": index = true
+            case "version": version = true
+            case "manifest.json": manifest = true
+            default: break
+            }
+        }
+        if layout && index { return .ociLayout }
+        if version && manifest { return .skopeoDir }
         return nil
     }
 }

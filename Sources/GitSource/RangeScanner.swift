@@ -8,12 +8,25 @@ import Foundation
 #endif
 import ImageModel
 
+/// What a range brings before any output is read: the output versions to read, and findings about names.
+public struct IntroducedChanges: Sendable {
+    public var versions: [OutputVersion] = []
+    public var findings: [Finding] = []
+
+    public init() {}
+
+    /// Nothing to read and nothing to say: a push that touches no image output.
+    public var isEmpty: Bool { versions.isEmpty && findings.isEmpty }
+}
+
 /// Reads the image-output versions that a set of commits introduced, each distinct version once across every call:
 /// the GitSource entry point for `pre-push`, `check --range` and `ci`.
 public final class RangeScanner {
     let repository: GitRepository
     private var seen = Set<VersionKey>()
-    private var snapshots: [ObjectID: CommitSnapshot] = [:]
+    /// The snapshot of the commit read last: versions come in commit order, so one is enough, and a snapshot of each of
+    /// hundreds of commits (with the trees each has read) is not kept to the end of the run.
+    private var lastSnapshot: CommitSnapshot?
     /// Commits diffed so far (a commit reached from two refs is diffed once).
     public private(set) var commitsScanned = 0
     /// Distinct output versions read so far.
@@ -36,8 +49,20 @@ public final class RangeScanner {
     /// Reads the new output versions of already-walked commits (oldest first, so a version is attributed to the
     /// commit that first introduced it).
     public func scan(commits: [WalkedCommit], scanner: ImageScanner, manifestFiles: [String] = []) throws -> ScanResult {
+        try read(try changes(commits: commits, scanner: scanner, manifestFiles: manifestFiles), scanner: scanner)
+    }
+
+    /// Walks `tips` minus `hidden` and diffs each new commit, without reading any output yet: callers that check what
+    /// they read start asking before reading ends (`read(_:scanner:onOutput:)`), and skip all set-up when nothing changed.
+    public func changes(tips: [ObjectID], hidden: [ObjectID], scanner: ImageScanner, manifestFiles: [String] = []) throws -> IntroducedChanges {
+        let commits = try CommitRange(repository: repository).commits(from: tips, excluding: hidden)
+        return try changes(commits: commits, scanner: scanner, manifestFiles: manifestFiles)
+    }
+
+    /// The output versions `commits` introduce that no earlier call saw, and the findings of names that cannot be read.
+    public func changes(commits: [WalkedCommit], scanner: ImageScanner, manifestFiles: [String] = []) throws -> IntroducedChanges {
         let diff = TreeDiff(repository: repository)
-        var result = ScanResult()
+        var result = IntroducedChanges()
         for commit in commits where diffed.insert(commit.id).inserted {
             commitsScanned += 1
             let changes = try diff.changedOutputs(of: commit, manifestFiles: manifestFiles, exclude: scanner.exclude)
@@ -53,20 +78,31 @@ public final class RangeScanner {
             for version in changes.versions {
                 if scanner.isExcluded(version.output.path) { continue }
                 guard seen.insert(VersionKey(kind: version.output.kind, path: version.output.path, content: version.content)).inserted else { continue }
-                versionsRead += 1
-                let part = scanner.read(version.output, in: try snapshot(version.commit))
-                result.images += part.images
-                result.findings += part.findings
-                result.candidates += part.candidates
+                result.versions.append(version)
             }
         }
         return result
     }
 
+    /// Reads each version of `changes`; `onOutput` receives each version's images and findings as soon as it is read.
+    public func read(_ changes: IntroducedChanges, scanner: ImageScanner, onOutput: ((ScanResult) -> Void)? = nil) throws -> ScanResult {
+        var result = ScanResult()
+        result.findings = changes.findings
+        for version in changes.versions {
+            versionsRead += 1
+            let part = scanner.read(version.output, in: try snapshot(version.commit))
+            onOutput?(part)
+            result.images += part.images
+            result.findings += part.findings
+            result.candidates += part.candidates
+        }
+        return result
+    }
+
     private func snapshot(_ commit: ObjectID) throws -> CommitSnapshot {
-        if let cached = snapshots[commit] { return cached }
+        if let lastSnapshot, lastSnapshot.commitID == commit { return lastSnapshot }
         let snapshot = try CommitSnapshot(repository: repository, commit: commit)
-        snapshots[commit] = snapshot
+        lastSnapshot = snapshot
         return snapshot
     }
 

@@ -14,43 +14,75 @@ public struct JUnitReporter: Reporter {
     public init() {}
 
     public func render(_ report: RunReport, options: ReportOptions) -> String {
+        let sink = StringSink()
+        write(report, options: options, to: sink)
+        return sink.text
+    }
+
+    /// Two passes over the images: the suite's counts first (they head the file), then each test case written as it is made.
+    public func write(_ report: RunReport, options: ReportOptions, to sink: ReportSink) {
         let warningsFail = report.summary.exitCode == 1
             && !report.findings.contains { $0.severity == .error && $0.rule != .verificationError }
-        var cases = ""
-        var failures = 0, errors = 0, skipped = 0
         let groups = ImageGroups(report).groups
+        var failures = 0, errors = 0, skipped = 0
         for group in groups {
-            let failing = group.findings.filter { $0.severity == .error || (warningsFail && $0.severity == .warning) }
-            let problems = failing.filter { $0.rule != .verificationError }
-            let unverifiable = failing.filter { $0.rule == .verificationError }
-            let verdicts = group.image?.blobs.filter { [.available, .unavailable, .invalid].contains($0.status) }.count ?? 0
-            var body = ""
+            switch outcome(group, warningsFail: warningsFail) {
+            case .failure: failures += 1
+            case .error: errors += 1
+            case .skipped: skipped += 1
+            case .passed: break
+            }
+        }
+        let time = Self.seconds(report.summary.durationSeconds)
+        let counts = "tests=\"\(groups.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\""
+        sink.write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + "<testsuites name=\"verify-layers\" \(counts)>\n"
+            + "  <testsuite name=\"verify-layers\" \(counts)>\n")
+        for group in groups { sink.write(testCase(group, report: report, warningsFail: warningsFail)) }
+        sink.write("  </testsuite>\n" + "</testsuites>\n")
+    }
+
+    private enum Outcome { case passed, failure, error, skipped }
+
+    private func failing(_ group: ImageGroups.Group, warningsFail: Bool) -> [Finding] {
+        group.findings.filter { $0.severity == .error || (warningsFail && $0.severity == .warning) }
+    }
+
+    private func outcome(_ group: ImageGroups.Group, warningsFail: Bool) -> Outcome {
+        let failing = failing(group, warningsFail: warningsFail)
+        if failing.contains(where: { $0.rule != .verificationError }) { return .failure }
+        if !failing.isEmpty { return .error }
+        let verdicts = group.image?.blobs.filter { [.available, .unavailable, .invalid].contains($0.status) }.count ?? 0
+        if group.image != nil, verdicts == 0, group.findings.contains(where: { $0.severity == .warning }) { return .skipped }
+        return .passed
+    }
+
+    private func testCase(_ group: ImageGroups.Group, report: RunReport, warningsFail: Bool) -> String {
+        let failing = failing(group, warningsFail: warningsFail)
+        let problems = failing.filter { $0.rule != .verificationError }
+        let unverifiable = failing.filter { $0.rule == .verificationError }
+        var body = ""
+        switch outcome(group, warningsFail: warningsFail) {
+        case .failure, .error:
             if let first = problems.first ?? unverifiable.first {
                 let element = problems.isEmpty ? "error" : "failure"
-                if problems.isEmpty { errors += 1 } else { failures += 1 }
                 let message = failing.count == 1 ? first.message : "\(first.message) (and \(failing.count - 1) more)"
                 body += "      <\(element) type=\"\(first.rule.rawValue)\" message=\"\(XML.attribute(message))\">"
                 let note = report.commits.describe(commit: group.commit, path: group.path)
                 body += XML.text(([note].compactMap { $0 } + failing.map(describe)).joined(separator: "\n")) + "</\(element)>\n"
-            } else if group.image != nil, verdicts == 0, let reason = group.findings.first(where: { $0.severity == .warning }) {
-                skipped += 1
+            }
+        case .skipped:
+            if let reason = group.findings.first(where: { $0.severity == .warning }) {
                 body += "      <skipped message=\"\(XML.attribute(reason.message))\"/>\n"
             }
-            let others = group.findings.filter { finding in !failing.contains(finding) }
-            if !others.isEmpty {
-                body += "      <system-out>" + XML.text(others.map(describe).joined(separator: "\n")) + "</system-out>\n"
-            }
-            let open = "    <testcase classname=\"\(XML.attribute(group.path))\" name=\"\(XML.attribute(group.label))\""
-            cases += body.isEmpty ? open + "/>\n" : open + ">\n" + body + "    </testcase>\n"
+        case .passed:
+            break
         }
-        let time = Self.seconds(report.summary.durationSeconds)
-        let counts = "tests=\"\(groups.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\""
-        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            + "<testsuites name=\"verify-layers\" \(counts)>\n"
-            + "  <testsuite name=\"verify-layers\" \(counts)>\n"
-            + cases
-            + "  </testsuite>\n"
-            + "</testsuites>\n"
+        let others = group.findings.filter { finding in !failing.contains(finding) }
+        if !others.isEmpty {
+            body += "      <system-out>" + XML.text(others.map(describe).joined(separator: "\n")) + "</system-out>\n"
+        }
+        let open = "    <testcase classname=\"\(XML.attribute(group.path))\" name=\"\(XML.attribute(group.label))\""
+        return body.isEmpty ? open + "/>\n" : open + ">\n" + body + "    </testcase>\n"
     }
 
     /// `1.234`: JUnit's seconds with three decimals, without `String(format:)`.

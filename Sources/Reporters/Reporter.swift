@@ -39,6 +39,14 @@ public struct ReportOptions: Sendable {
 /// One output format: results in, bytes out, no I/O.
 public protocol Reporter {
     func render(_ report: RunReport, options: ReportOptions) -> String
+    /// The same text as `render`, handed to `sink` piece by piece; formats whose size grows with the run stream here.
+    func write(_ report: RunReport, options: ReportOptions, to sink: ReportSink)
+}
+
+extension Reporter {
+    public func write(_ report: RunReport, options: ReportOptions, to sink: ReportSink) {
+        sink.write(render(report, options: options))
+    }
 }
 
 /// Picks the reporter for a format.

@@ -11,32 +11,43 @@ public struct SARIFReporter: Reporter {
     public init() {}
 
     public func render(_ report: RunReport, options: ReportOptions) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(log(report, toolVersion: options.toolVersion)) else { return "{}\n" }
-        return String(decoding: data, as: UTF8.self) + "\n"
+        let sink = StringSink()
+        write(report, options: options, to: sink)
+        return sink.text
+    }
+
+    /// The log without its results through `JSONEncoder`, then each result as it is made where the encoder put an
+    /// empty list: a run with many findings never holds them all encoded.
+    public func write(_ report: RunReport, options: ReportOptions, to sink: ReportSink) {
+        var shell = log(report, toolVersion: options.toolVersion, results: false)
+        let text = StreamingJSON.encoded(shell, indent: 0)
+        let empty = "\"results\" : [\n\n      ]"
+        guard let range = text.firstRange(of: empty) else {
+            shell = log(report, toolVersion: options.toolVersion)
+            sink.write(StreamingJSON.encoded(shell, indent: 0) + "\n")
+            return
+        }
+        sink.write(String(text[..<range.lowerBound]) + "\"results\" : ")
+        let fingerprints = FindingFingerprint.all(report.findings)
+        let groups = ImageGroups(report)
+        StreamingJSON(sink: sink).array(report.findings.indices, indent: 6) { position in
+            sink.write(StreamingJSON.encoded(result(report.findings[position], position: position, fingerprint: fingerprints[position], groups: groups),
+                                             indent: 8))
+        }
+        sink.write(String(text[range.upperBound...]) + "\n")
     }
 
     /// The key our fingerprints are stored under in `partialFingerprints`.
     public static let fingerprintKey = "verifyLayersFinding/v1"
 
-    public func log(_ report: RunReport, toolVersion: String) -> SARIF.Log {
+    /// The whole log as values; `results: false` leaves the results out (the streaming writer adds them one by one).
+    public func log(_ report: RunReport, toolVersion: String, results withResults: Bool = true) -> SARIF.Log {
         let rules = Rule.allCases
-        let ruleIndex = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($1, $0) })
-        let fingerprints = FindingFingerprint.all(report.findings)
-        let groups = ImageGroups(report)
-        let results = zip(report.findings, fingerprints).enumerated().map { position, pair in
-            let (finding, fingerprint) = pair
-            var text = finding.message
-            text = groups.prefix(ofFinding: position) + text
-            return SARIF.Result(
-                ruleId: finding.rule.rawValue, ruleIndex: ruleIndex[finding.rule] ?? 0, level: Self.level(finding.severity),
-                message: .init(text: text),
-                locations: [.init(physicalLocation: .init(
-                    artifactLocation: .init(uri: Self.uri(finding.path), uriBaseId: "%SRCROOT%"), region: .init(startLine: finding.line)))],
-                partialFingerprints: [Self.fingerprintKey: fingerprint],
-                properties: .init(image: finding.image, platform: finding.platform, digest: finding.digest, repository: finding.repository,
-                                  commit: finding.commit.isEmpty ? nil : finding.commit))
+        var results: [SARIF.Result] = []
+        if withResults {
+            let fingerprints = FindingFingerprint.all(report.findings)
+            let groups = ImageGroups(report)
+            results = report.findings.indices.map { result(report.findings[$0], position: $0, fingerprint: fingerprints[$0], groups: groups) }
         }
         let driver = SARIF.Driver(
             name: "verify-layers", version: toolVersion,
@@ -48,6 +59,18 @@ public struct SARIFReporter: Reporter {
         let exitCode = Int(report.summary.exitCode)
         let invocation = SARIF.Invocation(executionSuccessful: exitCode == 0 || exitCode == 1, exitCode: exitCode)
         return SARIF.Log(runs: [SARIF.Run(tool: .init(driver: driver), invocations: [invocation], results: results)])
+    }
+
+    /// One finding as a SARIF result; `position` is its index in the report (for the image prefix of its message).
+    func result(_ finding: Finding, position: Int, fingerprint: String, groups: ImageGroups) -> SARIF.Result {
+        SARIF.Result(
+            ruleId: finding.rule.rawValue, ruleIndex: Rule.allCases.firstIndex(of: finding.rule) ?? 0, level: Self.level(finding.severity),
+            message: .init(text: groups.prefix(ofFinding: position) + finding.message),
+            locations: [.init(physicalLocation: .init(
+                artifactLocation: .init(uri: Self.uri(finding.path), uriBaseId: "%SRCROOT%"), region: .init(startLine: finding.line)))],
+            partialFingerprints: [Self.fingerprintKey: fingerprint],
+            properties: .init(image: finding.image, platform: finding.platform, digest: finding.digest, repository: finding.repository,
+                              commit: finding.commit.isEmpty ? nil : finding.commit))
     }
 
     public static func level(_ severity: Severity) -> String {

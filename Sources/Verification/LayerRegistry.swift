@@ -57,7 +57,9 @@ public struct BatchFailure: Error, Sendable, Equatable {
 /// The answer to one batch: per-digest verdicts for what the service confirmed, or a failure for the whole batch.
 public struct BatchAnswer: Sendable {
     public var batch: LayerBatch
-    public var answers: [Digest: LayerAnswer]
+    /// Verdicts in `batch.digests` order, nil where the service said nothing: a run holds every answer until reading
+    /// ends, and a hash table of 100 entries costs several times what the entries do.
+    public private(set) var verdicts: [LayerAnswer?]
     public var failure: BatchFailure?
     /// Digests that could not be verified one by one (the registry way asks per blob), when the rest of the batch could.
     public var digestFailures: [Digest: BatchFailure] = [:]
@@ -65,9 +67,24 @@ public struct BatchAnswer: Sendable {
     public init(batch: LayerBatch, answers: [Digest: LayerAnswer] = [:], failure: BatchFailure? = nil,
                 digestFailures: [Digest: BatchFailure] = [:]) {
         self.batch = batch
-        self.answers = answers
+        self.verdicts = answers.isEmpty ? [] : batch.digests.map { answers[$0] }
         self.failure = failure
         self.digestFailures = digestFailures
+    }
+
+    /// The verdict on the `index`th digest of the batch.
+    public func verdict(at index: Int) -> LayerAnswer? {
+        index < verdicts.count ? verdicts[index] : nil
+    }
+
+    /// The verdicts by digest, for callers that look one up by value.
+    public var answers: [Digest: LayerAnswer] {
+        get {
+            var byDigest: [Digest: LayerAnswer] = [:]
+            for (digest, verdict) in zip(batch.digests, verdicts) { if let verdict { byDigest[digest] = verdict } }
+            return byDigest
+        }
+        set { verdicts = newValue.isEmpty ? [] : batch.digests.map { newValue[$0] } }
     }
 }
 

@@ -286,11 +286,11 @@ struct Verdicts {
             if let failure = answer.failure { failures.append(failure) }
             failures += answer.digestFailures.values
             let numberOf = plan.numbers(in: answer.batch.repository)
-            for digest in answer.batch.digests {
+            for (index, digest) in answer.batch.digests.enumerated() {
                 guard let number = numberOf(digest) else { continue }
                 if let failure = answer.failure ?? answer.digestFailures[digest] {
                     byNumber[number] = .failed(failure)
-                } else if let layer = answer.answers[digest] {
+                } else if let layer = answer.verdict(at: index) {
                     switch layer {
                     case .available(let size, let mediaType):
                         byNumber[number] = .available(size: size, mediaType: mediaType, cached: false)

@@ -35,15 +35,13 @@ struct CICommand: ParsableCommand {
             defer { progress?.finish() }
             switch try range(plan, context: context) {
             case .range(let request):
-                let outcome = try context.scanIntroduced([request], progress: progress)
-                return try context.verifyAndEmit(outcome.scan, config: outcome.config, defaultFormat: plan.defaultFormat, progress: progress,
-                                                 tips: outcome.tips)
+                return try context.verifyIntroduced(try context.planIntroduced([request], progress: progress), defaultFormat: plan.defaultFormat,
+                                                    progress: progress)
             case .fullTree(let reason):
                 Console.err("verify-layers: \(reason); checking the full tree at HEAD")
                 let head = try context.commit("HEAD")
                 let config = try context.config(at: head)
-                let scan = try context.scanTree(head, config: config)
-                return try context.verifyAndEmit(scan, config: config, defaultFormat: plan.defaultFormat, progress: progress)
+                return try context.verifyTree(head, config: config, defaultFormat: plan.defaultFormat, progress: progress)
             }
         }
     }

@@ -31,8 +31,7 @@ struct CheckCommand: ParsableCommand {
             if let range {
                 let (base, head) = try RangeSyntax.parse(range)
                 let request = RangeRequest(tip: try context.commit(head), hidden: [try context.commit(base)])
-                let outcome = try context.scanIntroduced([request], progress: progress)
-                return try context.verifyAndEmit(outcome.scan, config: outcome.config, progress: progress, tips: outcome.tips)
+                return try context.verifyIntroduced(try context.planIntroduced([request], progress: progress), progress: progress)
             }
             let commit = try context.commit(revision ?? "HEAD")
             let config = try context.config(at: commit)

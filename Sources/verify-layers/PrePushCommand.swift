@@ -48,14 +48,14 @@ struct PrePushCommand: ParsableCommand {
             guard !requests.isEmpty else { return 0 }
             let progress = ProgressLine.make(quiet: options.quiet, environment: environment)
             defer { progress?.finish() }
-            let outcome = try context.scanIntroduced(requests, progress: progress)
-            if outcome.scan.images.isEmpty && outcome.scan.findings.isEmpty {
+            let plan = try context.planIntroduced(requests, progress: progress)
+            if plan.isEmpty {
                 if options.verbose {
-                    Console.err("verify-layers: no image output changed in \(outcome.commits) new commit(s); nothing to check")
+                    Console.err("verify-layers: no image output changed in \(plan.commits) new commit(s); nothing to check")
                 }
                 return 0
             }
-            return try context.verifyAndEmit(outcome.scan, config: outcome.config, cached: true, progress: progress, tips: outcome.tips)
+            return try context.verifyIntroduced(plan, cached: true, progress: progress)
         }
     }
 

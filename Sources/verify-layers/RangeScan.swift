@@ -94,7 +94,7 @@ extension RunContext {
     }
 
     /// Which config applies at a commit, cheaply: the `--config` flag, or the blob id of `.verify-layers.yml`.
-    private func configKey(at commit: ObjectID) throws -> String {
+    func configKey(at commit: ObjectID) throws -> String {
         if options.config != nil { return "--config" }
         return try snapshot(commit).entry(at: ConfigFile.fileName)?.id.hex ?? "none"
     }

@@ -167,16 +167,14 @@ struct RunContext {
         reportOptions.hints = HintContext(command: command)
         reportOptions.cacheTTL = cacheTTL.map(DurationText.compact)
         reportOptions.listCached = options.verbose
-        Console.out(Reporters.reporter(for: format).render(report, options: reportOptions))
+        // Reports are streamed to their file as they are written: memory does not grow with the layer count.
+        let stdout = FileDescriptorSink(descriptor: STDOUT_FILENO)
+        Reporters.reporter(for: format).write(report, options: reportOptions, to: stdout)
+        stdout.flush()
         if format == .github { CIOutputs.writeGitHub(report, environment: environment) }
         for spec in options.reports {
             let fileOptions = ReportOptions(color: false, quiet: false, toolVersion: VerifyLayers.version)
-            let text = Reporters.reporter(for: spec.format).render(report, options: fileOptions)
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: spec.path), options: .atomic)
-            } catch {
-                throw Failure.config("cannot write report \(spec.path): \(error)")
-            }
+            try FileDescriptorSink.writeFile(spec.path) { Reporters.reporter(for: spec.format).write(report, options: fileOptions, to: $0) }
         }
         return report.summary.exitCode
     }

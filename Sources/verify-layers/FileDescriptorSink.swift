@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Reporters
+
+/// write(2), named apart from the sink's own `write`.
+private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(descriptor, bytes, count)
+    #else
+    return Darwin.write(descriptor, bytes, count)
+    #endif
+}
+
+/// Writes a report to a file descriptor in 64 KiB chunks as reporters produce it, so no report is held whole.
+final class FileDescriptorSink: ReportSink {
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private static let chunk = 64 << 10
+    /// The first write error (errno); later writes are dropped.
+    private(set) var failure: Int32?
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+        buffer.reserveCapacity(Self.chunk)
+    }
+
+    func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= Self.chunk { flush() }
+    }
+
+    /// Writes out what is buffered; call once the report is complete.
+    func flush() {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        guard failure == nil else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let written = buffer.withUnsafeBytes { raw in
+                systemWrite(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                return
+            }
+            offset += written
+        }
+    }
+
+    /// Streams `body`'s output into `path` through a temporary file beside it, renamed into place when complete.
+    static func writeFile(_ path: String, _ body: (FileDescriptorSink) -> Void) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw Failure.config("cannot write report \(path): \(String(cString: strerror(errno)))") }
+        let sink = FileDescriptorSink(descriptor: descriptor)
+        body(sink)
+        sink.flush()
+        let closed = close(descriptor)
+        if let failure = sink.failure ?? (closed != 0 ? errno : nil) {
+            unlink(temporary)
+            throw Failure.config("cannot write report \(path): \(String(cString: strerror(failure)))")
+        }
+        guard rename(temporary, path) == 0 else {
+            let failure = errno
+            unlink(temporary)
+            throw Failure.config("cannot write report \(path): \(String(cString: strerror(failure)))")
+        }
+    }
+}
