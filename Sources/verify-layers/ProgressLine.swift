@@ -1,6 +1,4 @@
 import Dispatch
-import ImageModel
-import Verification
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -11,6 +9,9 @@ import Verification
 
 /// A one-line status on stderr that appears only when a run takes more than a moment and stderr is a terminal:
 /// a quick run stays silent, and hook logs, pipes and CI never see carriage returns.
+///
+/// `@unchecked Sendable` is safe: every stored `var` is read and written only while `lock` is held (the timer's queue,
+/// the transfer queue's observer calls and the caller's `finish` all take it), and the `let`s never change.
 final class ProgressLine: @unchecked Sendable {
     private let lock = ConditionLock()
     private var stage = ""
