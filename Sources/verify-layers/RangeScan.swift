@@ -16,61 +16,11 @@ struct RangeRequest {
     var hidden: [ObjectID]
 }
 
-/// What a range scan found, with the config that governs the verification.
-struct RangeScanOutcome {
-    var scan: ScanResult
-    var config: ToolConfig
-    var commits: Int
-    /// The tips the range ends at: findings from any other commit name their commit in the reports.
-    var tips: [ObjectID]
-}
-
 extension RunContext {
     /// Peels an id from a pre-push line or CI event to its commit; nil when it is not here or names no commit.
     func peeledCommit(_ id: ObjectID) -> ObjectID? {
         guard repository.contains(id) else { return nil }
         return try? repository.resolveCommit(id.hex)
-    }
-
-    /// Reads every image-output version the requested ranges introduce, each distinct version once across ranges.
-    /// Ranges whose tips carry the same config are walked together, as `git rev-list <tips> --not <hidden>`: whatever
-    /// the remote has under any name is excluded once. Tips with another config get their own walk (with the earlier
-    /// tips hidden, so no commit is scanned twice) and are read with that config.
-    func scanIntroduced(_ requests: [RangeRequest], progress: ProgressLine? = nil) throws -> RangeScanOutcome {
-        struct Group {
-            var key: String
-            var config: ToolConfig
-            var tips: [ObjectID] = []
-            var hidden: [ObjectID] = []
-        }
-        var groups: [Group] = []
-        for request in requests {
-            let key = try configKey(at: request.tip)
-            if let index = groups.firstIndex(where: { $0.key == key }) {
-                groups[index].tips.append(request.tip)
-                groups[index].hidden += request.hidden
-            } else {
-                groups.append(Group(key: key, config: try config(at: request.tip), tips: [request.tip], hidden: request.hidden))
-            }
-        }
-        progress?.update("reading the pushed commits")
-        let scanner = RangeScanner(repository: repository)
-        var result = ScanResult()
-        var earlierTips: [ObjectID] = []
-        for group in groups {
-            let imageScanner = ImageScanner(repository: repository, resolver: resolver(group.config), exclude: group.config.exclude)
-            let hidden = Array(Set(group.hidden + earlierTips)).sorted()
-            do {
-                let part = try scanner.scan(tips: group.tips, hidden: hidden, scanner: imageScanner, manifestFiles: group.config.manifestFileCandidates)
-                result.images += part.images
-                result.findings += part.findings
-            } catch let error as GitError {
-                throw Failure.config("cannot read the commits to check: \(error.message)")
-            }
-            earlierTips += group.tips
-        }
-        return RangeScanOutcome(scan: applyShard(result), config: groups.first?.config ?? ToolConfig(), commits: scanner.commitsScanned,
-                                tips: requests.map(\.tip))
     }
 
     /// What reports say of findings from commits that are not a tip: the commit's subject, and which outputs are gone at the tips.
@@ -106,21 +56,6 @@ extension RunContext {
         let verbose = options.verbose
         return PositiveResultCache(commonDir: repository.commonDir, ttl: config.cacheTTL, scope: endpoint,
                                    log: verbose ? { Console.err("verify-layers: \($0)") } : nil)
-    }
-
-    /// Asks the service about every distinct blob of `scan` (the positive cache first when `cached`) and emits the report;
-    /// returns the exit code.
-    /// `tips`: the commits a range ends at, when the scan covers a range (findings from other commits then name theirs).
-    func verifyAndEmit(_ scan: ScanResult, config: ToolConfig, cached: Bool = false, defaultFormat: ReportFormat = .text,
-                       progress: ProgressLine? = nil, tips: [ObjectID] = []) throws -> Int32 {
-        let verifier = try makeVerifier(config, cached: cached, progress: progress)
-        let layers = Set(scan.images.flatMap { $0.blobs.map(\.digest) }).count
-        progress?.update("asking ECR Public about \(layers) blob\(layers == 1 ? "" : "s") of \(scan.images.count) image\(scan.images.count == 1 ? "" : "s")")
-        let scan = applyUnmappedPolicy(scan)
-        var report = verifier.verify(scan, started: started)
-        progress?.finish()
-        if !tips.isEmpty { report.commits = commitNotes(report, tips: tips) }
-        return try emit(report, defaultFormat: defaultFormat, cacheTTL: verifier.cache == nil ? nil : config.cacheTTL)
     }
 }
 

@@ -1,4 +1,0 @@
-import Testing
-@testable import ECRPublic
-
-@Test func ecrpublicModuleLoads() {}
