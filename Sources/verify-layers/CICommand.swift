@@ -4,7 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitSource
+import GitAccess
 
 /// `verify-layers ci`: checks what a GitHub Actions or GitLab CI run introduced, in the format that environment reads.
 struct CICommand: ParsableCommand {

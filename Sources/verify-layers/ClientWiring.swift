@@ -1,5 +1,5 @@
+import Configuration
 import ECRPublic
-import GitSource
 import ImageModel
 import Verification
 #if canImport(FoundationEssentials)

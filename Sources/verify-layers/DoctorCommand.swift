@@ -8,7 +8,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitSource
+import Configuration
 import ImageModel
 import Verification
 

@@ -3,8 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import GitAccess
 import ImageModel
-import GitSource
 
 /// The installed pre-push hook: a few lines of POSIX sh that fail loudly when the binary is gone, run a kept foreign
 /// hook first with the same stdin, then hand over to `verify-layers pre-push`. `hooks/pre-push` ships the same bytes.
@@ -31,8 +31,8 @@ enum HookScript {
         """
 
     /// The hooks directory git runs hooks from: `core.hooksPath` (relative to the worktree, `~` expanded) or `<common dir>/hooks`.
-    static func hooksDirectory(_ repository: GitRepository, home: String?) -> String {
-        if var path = repository.configString("core.hooksPath"), !path.isEmpty {
+    static func hooksDirectory(_ repository: GitRepository, home: String?) throws -> String {
+        if var path = try repository.configString("core.hooksPath"), !path.isEmpty {
             if path == "~" || path.hasPrefix("~/"), let home { path = home + path.dropFirst() }
             if !path.hasPrefix("/") {
                 let base = repository.workdir ?? repository.gitDir

@@ -7,8 +7,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import GitAccess
 import ImageModel
-import GitSource
 
 /// `verify-layers install`: puts the pre-push hook where git will run it, keeping (and chaining) a foreign hook.
 struct InstallCommand: ParsableCommand {
@@ -28,7 +28,7 @@ struct InstallCommand: ParsableCommand {
     func run() throws {
         try runReportingFailures {
             let repository = try HookFiles.openRepository()
-            let files = HookFiles(directory: HookScript.hooksDirectory(repository, home: ProcessInfo.processInfo.environment["HOME"]))
+            let files = HookFiles(directory: try HookScript.hooksDirectory(repository, home: ProcessInfo.processInfo.environment["HOME"]))
             for message in try files.install(force: force) { Console.out(message + "\n") }
             return 0
         }

@@ -3,8 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitSource
+import GitAccess
 import ImageModel
+import ImageOutputs
 import Reporters
 import Verification
 

@@ -7,8 +7,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import GitAccess
 import ImageModel
-import GitSource
 
 /// `verify-layers pre-push <remote> [<url>]`: git's pre-push protocol (SPEC §1.1), short like git-lfs's: honour the skip
 /// variable, read every ref line, work out what the remote lacks, hand off to the range scan and the verifier.
@@ -68,7 +68,7 @@ struct PrePushCommand: ParsableCommand {
         let remoteName = remote ?? nonEmpty(environment["PRE_COMMIT_REMOTE_NAME"])
         var remoteTips: [ObjectID] = []
         if let remoteName, PushLine.isRemoteName(remoteName, url: url) {
-            remoteTips = context.repository.refTips(prefix: "refs/remotes/\(remoteName)/")
+            remoteTips = try context.repository.refTips(prefix: "refs/remotes/\(remoteName)/")
         }
         var requests: [RangeRequest] = []
         for line in lines where !line.localID.isZero {

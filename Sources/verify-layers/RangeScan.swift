@@ -3,7 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitSource
+import Configuration
+import GitAccess
 import ImageModel
 import Reporters
 import Verification

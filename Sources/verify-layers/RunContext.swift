@@ -7,8 +7,10 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitSource
+import Configuration
+import GitAccess
 import ImageModel
+import ImageOutputs
 import Reporters
 import Verification
 

@@ -15,7 +15,7 @@ struct UninstallCommand: ParsableCommand {
     func run() throws {
         try runReportingFailures {
             let repository = try HookFiles.openRepository()
-            let files = HookFiles(directory: HookScript.hooksDirectory(repository, home: ProcessInfo.processInfo.environment["HOME"]))
+            let files = HookFiles(directory: try HookScript.hooksDirectory(repository, home: ProcessInfo.processInfo.environment["HOME"]))
             for message in try files.uninstall() { Console.out(message + "\n") }
             return 0
         }

@@ -3,7 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitSource
+import Configuration
+import GitAccess
+import ImageOutputs
 
 /// The config is read from the checked commit, never the working tree; when the working tree's `.verify-layers.yml`
 /// differs (or is not committed), say once which one is used, so an edit that is not committed yet cannot be ignored in silence.

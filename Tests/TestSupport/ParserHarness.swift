@@ -1,9 +1,10 @@
+import Configuration
 import Foundation
-import GitSource
 import ImageModel
+import ImageOutputs
 
 /// Runs every parser of the reading side over one input (and the input as a tar archive): the libFuzzer target (`fuzz/`) calls it for each generated input, and
-/// GitSourceTests replays the seed corpus and every kept crash through it, so a fixed crash stays fixed.
+/// ImageOutputsTests replays the seed corpus and every kept crash through it, so a fixed crash stays fixed.
 public enum ParserHarness {
     /// Separates the parts of one input: part 0 is `index.json` (and a skopeo `manifest.json`), the others are blobs stored under
     /// their own digest, so the walker can follow references the fuzzer keeps intact.

@@ -1,0 +1,178 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import GitAccess
+import ImageModel
+
+/// The files of one commit, read from git objects (never the working tree), with symbolic links followed inside a confining
+/// directory and Git LFS pointers resolved from the local store.
+public final class CommitSnapshot: FileSource {
+    public let repository: GitRepository
+    public let commitID: ObjectID
+    public let rootTree: ObjectID
+    public let lfsStore: LFSObjectStore
+    public var commit: String { commitID.hex }
+    /// A symbolic link's target is a path, never longer than PATH_MAX.
+    static let maxLinkTarget: Int64 = 4096
+
+    public init(repository: GitRepository, commit: ObjectID) throws {
+        self.repository = repository
+        self.commitID = commit
+        self.rootTree = try repository.commitInfo(commit).tree
+        self.lfsStore = try LFSObjectStore(repository: repository)
+    }
+
+    /// The entry at a repo-relative path, without following symbolic links, or nil.
+    public func entry(at path: String) -> TreeEntry? {
+        if CommitSnapshot.isPlain(path) {
+            let (parent, name) = CommitSnapshot.splitLast(path)
+            guard let tree = tree(ofDirectoryPath: parent) else { return nil }
+            return try? repository.entry(named: name, inTree: tree)
+        }
+        let parts = SymlinkResolver.components(path)
+        guard let name = parts.last, let parent = tree(ofDirectoryPath: parts.dropLast().joined(separator: "/")) else { return nil }
+        return try? repository.entry(named: name, inTree: parent)
+    }
+
+    /// Tree ids of directories already looked up, so resolving many blobs of one layout walks its path once.
+    private var directories: [String: ObjectID] = [:]
+
+    /// `dir` is a plain repo-relative directory path ("" for the root).
+    private func tree(ofDirectoryPath dir: String) -> ObjectID? {
+        if dir.isEmpty { return rootTree }
+        if let known = directories[dir] { return known }
+        let (parent, name) = CommitSnapshot.splitLast(dir)
+        guard let parentTree = tree(ofDirectoryPath: parent), let entry = try? repository.entry(named: name, inTree: parentTree),
+              entry.kind == .tree else { return nil }
+        directories[dir] = entry.id
+        return entry.id
+    }
+
+    /// A path with no empty, `.` or `..` components: it can be looked up segment by segment as it is.
+    static func isPlain(_ path: String) -> Bool {
+        var componentLength = 0
+        var dots = 0
+        var sawAny = false
+        for byte in path.utf8 {
+            sawAny = true
+            if byte == UInt8(ascii: "/") {
+                // Empty, `.` or `..` component (or a leading slash).
+                if componentLength == 0 || (dots == componentLength && dots <= 2) { return false }
+                componentLength = 0
+                dots = 0
+            } else {
+                componentLength += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        return sawAny && componentLength > 0 && !(dots == componentLength && dots <= 2)
+    }
+
+    /// `path` lies below the directory `root` ("" = the repository root).
+    static func isInside(_ path: String, _ root: String) -> Bool {
+        if root.isEmpty { return true }
+        let pathBytes = path.utf8
+        let rootBytes = root.utf8
+        guard pathBytes.count > rootBytes.count, pathBytes.starts(with: rootBytes) else { return false }
+        return pathBytes[pathBytes.index(pathBytes.startIndex, offsetBy: rootBytes.count)] == UInt8(ascii: "/")
+    }
+
+    /// `a/b/c` → (`a/b`, `c`); `c` → (``, `c`).
+    static func splitLast(_ path: String) -> (String, String) {
+        let utf8 = path.utf8
+        guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return ("", path) }
+        return (String(path[..<slash]), String(path[utf8.index(after: slash)...]))
+    }
+
+    public func read(_ path: String, limit: Int64) -> FileLookup {
+        read(path, limit: limit, within: "")
+    }
+
+    public func read(_ path: String, limit: Int64, within root: String) -> FileLookup {
+        let entry: TreeEntry
+        switch resolve(path, within: root) {
+        case .success(let found): entry = found
+        case .failure(let failure): return failure.lookup
+        }
+        do {
+            let size = try repository.blobSize(entry.id)
+            if size > limit && size > Int64(LFSPointer.maxSize) { return .tooLarge(size) }
+            let data = try repository.readBlob(entry.id)
+            return LFSContent.resolve(data, limit: limit) { self.lfsStore.read($0, limit: limit) }
+        } catch {
+            return .notReadable("\(error)")
+        }
+    }
+
+    public func probe(_ path: String, algorithm: String, within root: String) -> BlobProbe {
+        let entry: TreeEntry
+        switch resolve(path, within: root) {
+        case .success(let found): entry = found
+        case .failure(let failure):
+            if case .notReadable(let why) = failure.lookup { return .notReadable(why) }
+            return .missing
+        }
+        if let known = repository.knownHash(entry.id, algorithm: algorithm) {
+            return .content(size: known.size, digest: known.digest)
+        }
+        do {
+            if try repository.blobSize(entry.id) <= Int64(LFSPointer.maxSize),
+               let pointer = LFSPointer.parse(try repository.readBlob(entry.id)) {
+                return .lfsPointer(pointer)
+            }
+            let hash = try repository.hashBlob(entry.id, algorithm: algorithm)
+            return .content(size: hash.size, digest: hash.digest)
+        } catch {
+            return .notReadable("\(error)")
+        }
+    }
+
+    public func exists(_ path: String) -> Bool {
+        if case .success = resolve(path, within: "") { return true }
+        return false
+    }
+
+    /// The file entry `path` reaches, links followed inside the repository; nil when there is none.
+    func resolvedEntry(_ path: String) -> TreeEntry? {
+        if case .success(let entry) = resolve(path, within: "") { return entry }
+        return nil
+    }
+
+    /// Follows `path` to a file entry, links confined to `root`.
+    private func resolve(_ path: String, within root: String) -> Result<TreeEntry, FileLookupFailure> {
+        // Fast path: a plain path inside the root that reaches a file directly crossed no link (a link is not a tree).
+        if CommitSnapshot.isPlain(path), CommitSnapshot.isInside(path, root), let direct = entry(at: path),
+           direct.kind == .blob || direct.kind == .executable {
+            return .success(direct)
+        }
+        switch SymlinkResolver.resolve(path, within: root, node: node) {
+        case .file(let resolved):
+            guard let entry = entry(at: resolved) else { return .failure(FileLookupFailure(lookup: .missing)) }
+            return .success(entry)
+        case .missing:
+            return .failure(FileLookupFailure(lookup: .missing))
+        case .notReadable(let why):
+            return .failure(FileLookupFailure(lookup: .notReadable(why)))
+        }
+    }
+
+    private func node(_ path: String) -> PathNode {
+        guard let entry = entry(at: path) else { return .missing }
+        switch entry.kind {
+        case .tree: return .directory
+        case .blob, .executable: return .file
+        case .submodule: return .other("\(path.debugQuoted) is a submodule, whose content is not in this repository")
+        case .symlink:
+            guard let target = try? repository.readBlob(entry.id, limit: CommitSnapshot.maxLinkTarget),
+                  let text = String(data: target, encoding: .utf8), !text.contains("\0") else {
+                return .other("\(path.debugQuoted) is a symbolic link whose target cannot be read")
+            }
+            return .symlink(text)
+        }
+    }
+}

@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import GitAccess
+import ImageModel
+
+/// Reads every image output of a commit into images and findings: the ImageOutputs entry point for `check` and `list`.
+public struct ImageScanner {
+    let repository: GitRepository
+    let resolver: RepositoryResolver
+    let exclude: [String]
+
+    public init(repository: GitRepository, resolver: RepositoryResolver, exclude: [String] = []) {
+        self.repository = repository
+        self.resolver = resolver
+        self.exclude = exclude
+    }
+
+    /// Scans the whole tree of `commit`, plus standalone manifest/index files named by config `images` paths: an exact path
+    /// naming a file, or a glob matching `.json` files outside any layout.
+    /// `onOutput` sees each output's part as soon as it is read (so checking can start before the scan ends).
+    public func scan(commit: ObjectID, manifestFiles: [String] = [], onOutput: ((ScanResult) -> Void)? = nil) throws -> ScanResult {
+        let snapshot = try CommitSnapshot(repository: repository, commit: commit)
+        let globs = manifestFiles.filter(Glob.hasWildcards)
+        let found = try OutputFinder(repository: repository).find(inTree: snapshot.rootTree, filePatterns: globs, exclude: exclude)
+        let exact = manifestFiles.filter { !Glob.hasWildcards($0) }.map(ImageScanner.normalise).filter { path in
+            guard let entry = snapshot.entry(at: path) else { return false }
+            return entry.kind == .blob || entry.kind == .executable || entry.kind == .symlink
+        }
+        let extraOutputs = (exact + found.files).map { ImageOutput(kind: ImageScanner.isArchive($0, in: snapshot) ? .tarArchive : .manifestFile, path: $0) }
+        var result = ScanResult()
+        for skipped in found.skipped where !exact.contains(skipped.path) && !isExcluded(skipped.path) {
+            result.findings.append(Finding(rule: .outputSkipped, message: skipped.reason, path: skipped.path, commit: commit.hex))
+            result.candidates.append(OutputCandidate(path: skipped.path, kind: "manifest-file", read: false, reason: skipped.reason))
+        }
+        for name in found.unreadableNames {
+            result.findings.append(Finding(rule: .manifestInvalid,
+                                           message: "the image output at \(name.debugQuoted) has a path that is not valid UTF-8, so it cannot be named or checked; rename it",
+                                           path: name, commit: commit.hex))
+        }
+        var seen = Set<ImageOutput>()
+        for output in found.outputs + extraOutputs where seen.insert(output).inserted {
+            if isExcluded(output.path) { continue }
+            let part = read(output, in: snapshot)
+            onOutput?(part)
+            result.images += part.images
+            result.findings += part.findings
+            result.candidates += part.candidates
+        }
+        return result
+    }
+
+    /// A config-named file is read as an archive when its name says so or its first bytes do (gzip magic, tar `ustar`).
+    static func isArchive(_ path: String, in source: FileSource) -> Bool {
+        if ArchiveReader.hasArchiveName(path) { return true }
+        guard case .stream(let stream) = source.openStream(path), let head = try? ArchiveIndexer.readPrefix(stream, count: 512) else { return false }
+        return ArchiveIndexer.looksLikeArchive(head)
+    }
+
+    /// Reads one output at one commit.
+    public func read(_ output: ImageOutput, in snapshot: FileSource) -> ScanResult {
+        LayoutReader(source: snapshot, resolver: resolver).read(output)
+    }
+
+    public func isExcluded(_ path: String) -> Bool {
+        exclude.contains { Glob.covers(pattern: $0, path: path) }
+    }
+
+    static func normalise(_ path: String) -> String {
+        SymlinkResolver.components(path).joined(separator: "/")
+    }
+}
+
+extension Glob {
+    /// True when a config path is a pattern rather than one path.
+    public static func hasWildcards(_ pattern: String) -> Bool {
+        pattern.contains("*") || pattern.contains("?")
+    }
+}
+
+extension ToolConfig {
+    /// Every `images` path: exact ones may name a standalone manifest/index file, globs may match `.json` files.
+    public var manifestFileCandidates: [String] {
+        images.map(\.path)
+    }
+}

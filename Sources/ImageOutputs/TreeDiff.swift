@@ -1,0 +1,169 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import GitAccess
+import ImageModel
+
+/// One version of an image output: where it is, what kind, and the git id that names its whole content.
+public struct OutputVersion: Sendable, Hashable {
+    public let output: ImageOutput
+    /// The tree id of the layout / skopeo directory, or of the directory holding a standalone manifest file:
+    /// identical content has the identical id, so each distinct version is read once.
+    public let content: ObjectID
+    /// The commit that introduced this version (where it is read).
+    public let commit: ObjectID
+}
+
+/// What one commit changed, as far as image outputs go.
+public struct OutputChanges: Sendable {
+    public var versions: [OutputVersion] = []
+    /// Outputs under a directory whose name is not UTF-8: reported, not read (as `check` does).
+    public var unreadableNames: [String] = []
+    /// Changed directories holding a manifest.json that looks like an output but is not read (`output-skipped`).
+    public var skipped: [SkippedOutput] = []
+}
+
+/// Finds the image outputs a commit added or changed, by comparing tree ids against its parents': identical subtrees
+/// share ids, so a commit that touches no output costs a handful of tree reads whatever the repository's size.
+/// It recognises outputs exactly as `OutputFinder` does for `check` (same markers, same excludes, same manifest files).
+public struct TreeDiff {
+    let repository: GitRepository
+    let finder: OutputFinder
+
+    public init(repository: GitRepository) {
+        self.repository = repository
+        finder = OutputFinder(repository: repository)
+    }
+
+    /// Outputs in `commit` whose content differs from every parent's at the same path (all of them for a root or
+    /// boundary commit). A merge counts only what differs from all of its parents: a version taken unchanged from one
+    /// side was introduced by that side's commits, already checked or already on the remote.
+    /// `manifestFiles` are the config's `images` paths (exact files, or globs over `.json` files); `exclude` paths are not entered.
+    public func changedOutputs(of commit: WalkedCommit, manifestFiles: [String] = [], exclude: [String] = []) throws -> OutputChanges {
+        let parentTrees = try commit.parents.map { try repository.commitInfo($0).tree }
+        var changes = OutputChanges()
+        let walk = Walk(diff: self, commit: commit.id, globs: manifestFiles.filter(Glob.hasWildcards), exclude: exclude)
+        try walk.visit(commit.tree, parents: parentTrees, prefix: "", readable: true, into: &changes)
+        for path in manifestFiles where !Glob.hasWildcards(path) {
+            let normalised = ImageScanner.normalise(path)
+            if exclude.contains(where: { Glob.covers(pattern: $0, path: normalised) }) { continue }
+            if let version = try changedManifestFile(normalised, commit: commit, parentTrees: parentTrees),
+               !changes.versions.contains(where: { $0.output == version.output }) {
+                changes.versions.append(version)
+            }
+        }
+        return changes
+    }
+
+    /// The recursive part, with what stays fixed during one commit's diff.
+    private struct Walk {
+        let diff: TreeDiff
+        let commit: ObjectID
+        let globs: [String]
+        let exclude: [String]
+
+        func isExcluded(_ path: String) -> Bool {
+            exclude.contains { Glob.covers(pattern: $0, path: path) }
+        }
+
+        func visit(_ tree: ObjectID, parents: [ObjectID], prefix: String, readable: Bool, into changes: inout OutputChanges) throws {
+            if parents.contains(tree) { return }
+            let entries = try diff.repository.entries(ofTree: tree)
+            if let kind = diff.finder.outputKind(entries) {
+                let path = prefix.isEmpty ? "." : prefix
+                if readable {
+                    changes.versions.append(OutputVersion(output: ImageOutput(kind: kind, path: path), content: tree, commit: commit))
+                } else {
+                    changes.unreadableNames.append(path)
+                }
+                return
+            }
+            var before: [[[UInt8]: ObjectID]] = []
+            for parent in parents {
+                var byName: [[UInt8]: ObjectID] = [:]
+                for entry in try diff.repository.entries(ofTree: parent)
+                where entry.kind == .tree || !globs.isEmpty || ArchiveReader.hasArchiveName(entry.displayName) {
+                    byName[entry.rawName] = entry.id
+                }
+                before.append(byName)
+            }
+            if readable, let skipped = diff.finder.skippedManifest(entries, directory: prefix) { changes.skipped.append(skipped) }
+            // A config-named manifest file depends on itself and on the `blobs/` beside it.
+            let blobsChanged = entries.first { $0.name == "blobs" }.map { blobs in !before.contains { $0[blobs.rawName] == blobs.id } } ?? false
+            for entry in entries {
+                // Cheap tests first: most entries of a changed directory are unchanged, or files no config names.
+                switch entry.kind {
+                case .tree:
+                    let previous = before.compactMap { $0[entry.rawName] }
+                    if previous.contains(entry.id) { continue }
+                    let path = prefix.isEmpty ? entry.displayName : prefix + "/" + entry.displayName
+                    if isExcluded(path) { continue }
+                    try visit(entry.id, parents: previous, prefix: path, readable: readable && entry.name != nil, into: &changes)
+                case .blob, .executable, .symlink:
+                    if readable, entry.kind != .symlink, let name = entry.name, ArchiveReader.hasArchiveName(name) {
+                        // An archive is one blob: a new version whenever its blob id is new.
+                        let path = prefix.isEmpty ? name : prefix + "/" + name
+                        if !before.contains(where: { $0[entry.rawName] == entry.id }) && !isExcluded(path) {
+                            changes.versions.append(OutputVersion(output: ImageOutput(kind: .tarArchive, path: path), content: entry.id, commit: commit))
+                        }
+                        continue
+                    }
+                    guard readable, !globs.isEmpty, let name = entry.name, name.hasSuffix(".json") else { continue }
+                    guard blobsChanged || !before.contains(where: { $0[entry.rawName] == entry.id }) else { continue }
+                    let path = prefix.isEmpty ? name : prefix + "/" + name
+                    guard !isExcluded(path), globs.contains(where: { Glob.matches(pattern: $0, path: path) }) else { continue }
+                    changes.versions.append(OutputVersion(output: ImageOutput(kind: .manifestFile, path: path), content: tree, commit: commit))
+                case .submodule:
+                    continue
+                }
+            }
+        }
+    }
+
+    /// An exact config-named manifest file is a new version when the directory holding it (the file and its `blobs/`) changed.
+    private func changedManifestFile(_ path: String, commit: WalkedCommit, parentTrees: [ObjectID]) throws -> OutputVersion? {
+        guard let file = try entry(at: path, inTree: commit.tree), [.blob, .executable, .symlink].contains(file.kind) else { return nil }
+        if file.kind != .symlink, isArchive(path, file.id) {
+            // An archive named in the config is one blob: a new version whenever its blob id is new.
+            for parent in parentTrees where try entry(at: path, inTree: parent)?.id == file.id { return nil }
+            return OutputVersion(output: ImageOutput(kind: .tarArchive, path: path), content: file.id, commit: commit.id)
+        }
+        let directory = path.parentPath
+        let content: ObjectID
+        var before: [ObjectID] = []
+        if directory.isEmpty {
+            content = commit.tree
+            before = parentTrees
+        } else {
+            guard let dir = try entry(at: directory, inTree: commit.tree) else { return nil }
+            content = dir.id
+            for parent in parentTrees {
+                if let old = try entry(at: directory, inTree: parent), old.kind == .tree { before.append(old.id) }
+            }
+        }
+        if before.contains(content) { return nil }
+        return OutputVersion(output: ImageOutput(kind: .manifestFile, path: path), content: content, commit: commit.id)
+    }
+
+    /// Whether a config-named file is an archive: by name, else by its first bytes (an LFS pointer goes by name only).
+    private func isArchive(_ path: String, _ id: ObjectID) -> Bool {
+        if ArchiveReader.hasArchiveName(path) { return true }
+        guard let stream = try? repository.openBlobStream(id), let head = try? ArchiveIndexer.readPrefix(stream, count: 512) else { return false }
+        return ArchiveIndexer.looksLikeArchive(head)
+    }
+
+    /// The entry at a repo-relative path in a tree, or nil.
+    func entry(at path: String, inTree root: ObjectID) throws -> TreeEntry? {
+        var tree = root
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        for (index, part) in parts.enumerated() {
+            guard let entry = try repository.entries(ofTree: tree).first(where: { $0.name == part }) else { return nil }
+            if index == parts.count - 1 { return entry }
+            guard entry.kind == .tree else { return nil }
+            tree = entry.id
+        }
+        return nil
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+@testable import GitAccess
+import ImageModel
+@testable import ImageOutputs
+import TestSupport
+import Testing
+
+/// A committed layout in a real repository, read back through libgit2.
+private func commitLayout(_ fixture: GitFixture, _ layout: MemoryLayout) throws -> (GitRepository, CommitSnapshot) {
+    try fixture.write(layout.files)
+    for (path, target) in layout.symlinks {
+        let url = URL(fileURLWithPath: fixture.path + "/" + path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: url.path, withDestinationPath: target)
+    }
+    let commit = try fixture.commitAll()
+    let repository = try GitRepository(discovering: fixture.path)
+    let snapshot = try CommitSnapshot(repository: repository, commit: try #require(ObjectID(hex: commit)))
+    return (repository, snapshot)
+}
+
+@Test func blobsAreHashedByStreamingWhenLooseAndInPlaceWhenPacked() throws {
+    let fixture = try GitFixture()
+    let content = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) })
+    try fixture.write("big.bin", content)
+    try fixture.commitAll()
+    let blobID = try #require(ObjectID(hex: try fixture.git(["rev-parse", "HEAD:big.bin"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+    let expected256 = ContentDigest.compute(content, algorithm: "sha256")
+    let expected512 = ContentDigest.compute(content, algorithm: "sha512")
+
+    let loose = try GitRepository(discovering: fixture.path).hashBlob(blobID, algorithm: "sha256")
+    #expect(loose == BlobHash(size: 3_000_000, digest: expected256, streamed: true))
+    #expect(try GitRepository(discovering: fixture.path).hashBlob(blobID, algorithm: "sha512").digest == expected512)
+
+    try fixture.git(["gc", "-q", "--prune=now"])
+    let repository = try GitRepository(discovering: fixture.path)
+    let packed = try repository.hashBlob(blobID, algorithm: "sha256")
+    #expect(packed == BlobHash(size: 3_000_000, digest: expected256, streamed: false), "libgit2 cannot stream packed objects")
+    #expect(try repository.hashBlob(blobID, algorithm: "sha512").digest == expected512)
+    #expect(try repository.hashBlob(blobID, algorithm: "md5").digest == nil)
+}
+
+@Test func committedLayoutIsCheckedLocallyThroughGit() throws {
+    let fixture = try GitFixture()
+    let layout = MemoryLayout("images/app")
+    let good = layout.layer("good")
+    let bad = layout.layer("bad")
+    let manifest = layout.manifest(config: layout.config(), layers: [good, bad])
+    layout.top([manifest.descriptor(MediaType.ociManifest)])
+    layout.files[layout.path(of: bad)] = Data("corrupted on disk".utf8)
+    let (_, snapshot) = try commitLayout(fixture, layout)
+    let result = LayoutReader(source: snapshot, resolver: appResolver).read(layout.output)
+    #expect(result.images.first?.blobs.count == 3)
+    #expect(result.rules() == ["digest-mismatch", "size-mismatch"])
+    #expect(result.allFindings.allSatisfy { $0.digest == bad.digest && $0.path == layout.path(of: manifest) && $0.line == manifest.line(of: bad.digest) })
+    #expect(result.allFindings.allSatisfy { $0.commit == snapshot.commit })
+}
+
+@Test func gitSymlinksResolveInsideTheLayoutOnly() throws {
+    let fixture = try GitFixture()
+    let layout = MemoryLayout("out")
+    let layer = layout.layer("linked")
+    let manifest = layout.manifest(config: layout.config(), layers: [layer])
+    layout.top([manifest.descriptor(MediaType.ociManifest)])
+    layout.files["out/cas/\(manifest.hex)"] = layout.files.removeValue(forKey: layout.path(of: manifest))
+    layout.symlinks[layout.path(of: manifest)] = "../../cas/\(manifest.hex)"
+    layout.files["secret/key"] = Data("do not read".utf8)
+    layout.files.removeValue(forKey: layout.path(of: layer))
+    layout.symlinks[layout.path(of: layer)] = "../../../secret/key"
+    let (_, snapshot) = try commitLayout(fixture, layout)
+    let result = LayoutReader(source: snapshot, resolver: appResolver).read(layout.output)
+    #expect(result.images.count == 1)
+    let escape = try #require(result.allFindings.first)
+    #expect(result.allFindings.count == 1)
+    #expect(escape.digest == layer.digest && escape.severity == .warning && escape.message.contains("leaves the output out"))
+    // The repository-wide default still refuses absolute targets but follows links anywhere inside the repository.
+    if case .file(let data) = snapshot.read("out/blobs/sha256/\(layer.hex)", limit: 100) { #expect(data == Data("do not read".utf8)) } else {
+        Issue.record("a link inside the repository was not followed by the default read")
+    }
+}
+
+@Test func submodulesAndNonBlobEntriesAreSkipped() throws {
+    let fixture = try GitFixture()
+    let layout = MemoryLayout("img")
+    let manifest = layout.manifest(config: layout.config(), layers: [layout.layer("x")])
+    layout.top([manifest.descriptor(MediaType.ociManifest)])
+    try fixture.write(layout.files)
+    try fixture.git(["add", "-A"])
+    let gitlink = String(repeating: "1", count: 40)
+    try fixture.git(["update-index", "--add", "--cacheinfo", "160000,\(gitlink),img/blobs/sha256/\(manifest.hex)x"])
+    try fixture.git(["update-index", "--add", "--cacheinfo", "160000,\(gitlink),vendor/layout"])
+    try fixture.git(["rm", "-q", "--cached", "img/blobs/sha256/\(manifest.hex)"])
+    try fixture.git(["update-index", "--add", "--cacheinfo", "160000,\(gitlink),img/blobs/sha256/\(manifest.hex)"])
+    try fixture.git(["commit", "-q", "-m", "submodules"])
+    let repository = try GitRepository(discovering: fixture.path)
+    let commit = try repository.resolveCommit("HEAD")
+    let scan = try ImageScanner(repository: repository, resolver: appResolver).scan(commit: commit)
+    #expect(scan.images.isEmpty)
+    let finding = try #require(scan.findings.first)
+    #expect(scan.findings.count == 1)
+    #expect(finding.rule == .manifestInvalid && finding.message.contains("is a submodule"))
+    #expect(finding.path == "img/index.json")
+}
+
+@Test func nonUTF8NamesAreReportedNotCrashedOn() throws {
+    let fixture = try GitFixture()
+    let layout = MemoryLayout("PLACEHOLDER")
+    let manifest = layout.manifest(config: layout.config(), layers: [layout.layer("x")])
+    layout.top([manifest.descriptor(MediaType.ociManifest)])
+    try fixture.write(layout.files)
+    let script = "import os; os.rename('PLACEHOLDER', b'caf\\xe9-image'); os.makedirs(b'docs/r\\xe9sum\\xe9'); open(b'docs/r\\xe9sum\\xe9/x.txt', 'w').write('x')"
+    let renamed = try Shell.run(["python3", "-c", script], cwd: fixture.path)
+    #expect(renamed.status == 0, "\(renamed.stderr)")
+    try fixture.commitAll()
+    let repository = try GitRepository(discovering: fixture.path)
+    let scan = try ImageScanner(repository: repository, resolver: appResolver).scan(commit: try repository.resolveCommit("HEAD"))
+    #expect(scan.images.isEmpty)
+    let finding = try #require(scan.findings.first)
+    #expect(scan.findings.count == 1, "a non-UTF-8 directory without an output is not reported")
+    #expect(finding.rule == .manifestInvalid && finding.message.contains("not valid UTF-8"))
+    #expect(finding.path == "caf\u{FFFD}-image")
+}
+
+@Test func skopeoDirsAreConfirmedByTheirVersionFile() throws {
+    let fixture = try GitFixture()
+    try fixture.write("web/manifest.json", Data(#"{"name":"my web app","start_url":"/"}"#.utf8))
+    try fixture.write("web/version", Data("1.2.3\n".utf8))
+    let layout = MemoryLayout("vendor/img", skopeo: true)
+    let manifest = layout.manifest(config: layout.config(), layers: [layout.layer("x")], store: false)
+    layout.files["vendor/img/manifest.json"] = manifest.data
+    try fixture.write(layout.files)
+    try fixture.commitAll()
+    let repository = try GitRepository(discovering: fixture.path)
+    let found = try OutputFinder(repository: repository).find(inTree: try CommitSnapshot(repository: repository, commit: try repository.resolveCommit("HEAD")).rootTree)
+    #expect(found.outputs == [ImageOutput(kind: .skopeoDir, path: "vendor/img")])
+}
+
+@Test func excludedAndGlobbedPathsShapeWhatIsRead() throws {
+    let fixture = try GitFixture()
+    for dir in ["build/app", "testdata/broken"] {
+        let layout = MemoryLayout(dir)
+        let manifest = layout.manifest(config: layout.config(), layers: [layout.layer(dir)])
+        layout.top([manifest.descriptor(MediaType.ociManifest)])
+        try fixture.write(layout.files)
+    }
+    try fixture.write("testdata/broken/index.json", Data("{broken".utf8))
+    let standalone = MemoryLayout("deploy")
+    let manifest = standalone.manifest(config: standalone.config(), layers: [standalone.layer("s")], store: false)
+    try fixture.write("deploy/web.json", manifest.data)
+    try fixture.write("deploy/api.json", manifest.data)
+    try fixture.write("deploy/notes.txt", Data("not json".utf8))
+    try fixture.commitAll()
+    let repository = try GitRepository(discovering: fixture.path)
+    let scanner = ImageScanner(repository: repository, resolver: appResolver, exclude: ["testdata/**"])
+    let scan = try scanner.scan(commit: try repository.resolveCommit("HEAD"), manifestFiles: ["deploy/*.json", "./deploy/notes.txt"])
+    let expected: Set<String> = ["build/app", "deploy/api.json", "deploy/web.json"]
+    #expect(Set(scan.images.map(\.outputPath)) == expected)
+    #expect(scan.findings.map(\.path) == ["deploy/notes.txt"], "an exact path is read even when it is not .json; it is malformed")
+}
