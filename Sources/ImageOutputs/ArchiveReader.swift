@@ -65,28 +65,41 @@ public struct ArchiveReader {
             return result
         }
         let members = contents.source
-        var part: ScanResult
-        if members.contains("index.json") || members.contains("oci-layout") {
-            let docker = members.contains("manifest.json") ? " (a Docker 25+ docker save: it also holds manifest.json)" : ""
-            result.candidates.append(OutputCandidate(path: archive, kind: "oci-archive", read: true, reason: "an OCI image layout as a \(compression)\(docker)"))
-            part = LayoutReader(source: members, resolver: resolver).read(ImageOutput(kind: .ociLayout, path: archive))
-            if !docker.isEmpty { part.images = part.images.map { askOnlyCompressed($0, in: members) } }
-            part.images = part.images.map { Self.kind("oci-archive", $0) }
-        } else if members.contains("manifest.json") && members.contains("version") {
-            result.candidates.append(OutputCandidate(path: archive, kind: "skopeo-dir-archive", read: true, reason: "a skopeo dir: as a \(compression)"))
-            part = LayoutReader(source: members, resolver: resolver).read(ImageOutput(kind: .skopeoDir, path: archive))
-            part.images = part.images.map { Self.kind("skopeo-dir-archive", $0) }
-        } else if members.contains("manifest.json") {
-            result.candidates.append(OutputCandidate(path: archive, kind: "docker-archive", read: true, reason: "a docker archive (docker save, docker-archive:) as a \(compression)"))
-            part = DockerArchiveReader(source: members, resolver: resolver).read()
-            part.images = part.images.map { Self.kind("docker-archive", $0) }
-        } else {
+        guard let part = readMembers(members, archive: archive, compression: compression, candidates: &result.candidates) else {
             return fail(.outputSkipped,
                 "\(archive) is a \(compression) of \(members.memberCount) member(s) that looks like an image archive but holds no oci-layout, index.json or manifest.json; not read")
         }
         result.findings += part.findings.map { relocate($0, archive: archive) }
         result.images += part.images.map { relocate($0, archive: archive) }
         return result
+    }
+
+    /// Reads the archive's members with the reader for what they hold (an OCI layout, a skopeo dir, a docker archive);
+    /// nil when they hold none of these.
+    private func readMembers(_ members: ArchiveFileSource, archive: String, compression: String,
+                             candidates: inout [OutputCandidate]) -> ScanResult? {
+        var part: ScanResult
+        let kind: String
+        if members.contains("index.json") || members.contains("oci-layout") {
+            let docker = members.contains("manifest.json") ? " (a Docker 25+ docker save: it also holds manifest.json)" : ""
+            kind = "oci-archive"
+            candidates.append(OutputCandidate(path: archive, kind: kind, read: true, reason: "an OCI image layout as a \(compression)\(docker)"))
+            part = OCILayoutFormat().images(of: ImageOutput(kind: .ociLayout, path: archive), in: members, resolver: resolver)
+            if !docker.isEmpty { part.images = part.images.map { askOnlyCompressed($0, in: members) } }
+        } else if members.contains("manifest.json") && members.contains("version") {
+            kind = "skopeo-dir-archive"
+            candidates.append(OutputCandidate(path: archive, kind: kind, read: true, reason: "a skopeo dir: as a \(compression)"))
+            part = SkopeoDirFormat().images(of: ImageOutput(kind: .skopeoDir, path: archive), in: members, resolver: resolver)
+        } else if members.contains("manifest.json") {
+            kind = "docker-archive"
+            candidates.append(OutputCandidate(path: archive, kind: kind, read: true,
+                                              reason: "a docker archive (docker save, docker-archive:) as a \(compression)"))
+            part = DockerArchiveReader(source: members, resolver: resolver).read()
+        } else {
+            return nil
+        }
+        part.images = part.images.map { Self.kind(kind, $0) }
+        return part
     }
 
     /// Marks what the archive held, so a failed check names the skopeo transport that publishes it.

@@ -14,11 +14,15 @@ public struct ImageScanner {
     let repository: GitRepository
     let resolver: RepositoryResolver
     let exclude: [String]
+    /// The formats recognised and read; `RangeScanner` diffs with the same list.
+    public let formats: OutputFormats
 
-    public init(repository: GitRepository, resolver: RepositoryResolver, exclude: [String] = []) {
+    public init(repository: GitRepository, resolver: RepositoryResolver, exclude: [String] = [],
+                formats: OutputFormats = .builtIn) {
         self.repository = repository
         self.resolver = resolver
         self.exclude = exclude
+        self.formats = formats
     }
 
     /// Scans the whole tree of `commit`, plus standalone manifest/index files named by config `images` paths: an exact path
@@ -27,12 +31,12 @@ public struct ImageScanner {
     public func scan(commit: ObjectID, manifestFiles: [String] = [], onOutput: ((ScanResult) -> Void)? = nil) throws -> ScanResult {
         let snapshot = try CommitSnapshot(repository: repository, commit: commit)
         let globs = manifestFiles.filter(Glob.hasWildcards)
-        let found = try OutputFinder(repository: repository).find(inTree: snapshot.rootTree, filePatterns: globs, exclude: exclude)
+        let found = try OutputFinder(repository: repository, formats: formats).find(inTree: snapshot.rootTree, filePatterns: globs, exclude: exclude)
         let exact = manifestFiles.filter { !Glob.hasWildcards($0) }.map(ImageScanner.normalise).filter { path in
             guard let entry = snapshot.entry(at: path) else { return false }
             return entry.kind == .blob || entry.kind == .executable || entry.kind == .symlink
         }
-        let extraOutputs = (exact + found.files).map { ImageOutput(kind: ImageScanner.isArchive($0, in: snapshot) ? .tarArchive : .manifestFile, path: $0) }
+        let extraOutputs = (exact + found.files).map { ImageOutput(kind: configNamedKind($0, in: snapshot), path: $0) }
         var result = ScanResult()
         for skipped in found.skipped where !exact.contains(skipped.path) && !isExcluded(skipped.path) {
             result.findings.append(Finding(rule: .outputSkipped, message: skipped.reason, path: skipped.path, commit: commit.hex))
@@ -55,16 +59,18 @@ public struct ImageScanner {
         return result
     }
 
-    /// A config-named file is read as an archive when its name says so or its first bytes do (gzip magic, tar `ustar`).
-    static func isArchive(_ path: String, in source: FileSource) -> Bool {
-        if ArchiveReader.hasArchiveName(path) { return true }
-        guard case .stream(let stream) = source.openStream(path), let head = try? ArchiveIndexer.readPrefix(stream, count: 512) else { return false }
-        return ArchiveIndexer.looksLikeArchive(head)
+    /// A config-named file is read as an archive when its name says so or its first bytes do (gzip magic, tar `ustar`),
+    /// else as a standalone manifest or index.
+    func configNamedKind(_ path: String, in source: FileSource) -> OutputKind {
+        formats.configNamedKind(path) {
+            guard case .stream(let stream) = source.openStream(path) else { return nil }
+            return try? ArchiveIndexer.readPrefix(stream, count: 512)
+        }
     }
 
-    /// Reads one output at one commit.
+    /// Reads one output at one commit, with the format of its kind.
     public func read(_ output: ImageOutput, in snapshot: FileSource) -> ScanResult {
-        LayoutReader(source: snapshot, resolver: resolver).read(output)
+        formats.images(of: output, in: snapshot, resolver: resolver)
     }
 
     public func isExcluded(_ path: String) -> Bool {

@@ -8,39 +8,6 @@ import Foundation
 #endif
 import ImageModel
 
-/// The kinds of image output found in a tree.
-public enum OutputKind: String, Sendable, Codable {
-    case ociLayout = "oci-layout"
-    case skopeoDir = "skopeo-dir"
-    case manifestFile = "manifest-file"
-    /// A tar archive (plain or gzip) holding an OCI layout or a docker archive; which one is found when it is read.
-    case tarArchive = "tar-archive"
-}
-
-extension OutputKind {
-    /// What `list -v` says an output of this kind is.
-    var reason: String {
-        switch self {
-        case .ociLayout: return "an OCI image layout (oci-layout + index.json)"
-        case .skopeoDir: return "a skopeo dir: (version + manifest.json)"
-        case .manifestFile: return "a standalone manifest or index named in .verify-layers.yml"
-        case .tarArchive: return "a tar archive"
-        }
-    }
-}
-
-/// An image output at a path in a commit.
-public struct ImageOutput: Sendable, Hashable {
-    public var kind: OutputKind
-    /// Repo-relative directory (layouts) or file (manifest files).
-    public var path: String
-
-    public init(kind: OutputKind, path: String) {
-        self.kind = kind
-        self.path = path
-    }
-}
-
 /// Follows an output's index → (nested indexes) → manifests → config + layers, turning every problem into a finding: hostile
 /// input (oversized, cyclic, deeply nested, fanned-out, malformed, path-escaping) ends as a finding, never a crash or a hang.
 public struct LayoutReader {
@@ -59,52 +26,69 @@ public struct LayoutReader {
 
     let source: FileSource
     let resolver: RepositoryResolver
+    /// Where the output's blobs and documents lie, and the root links stay inside.
+    let format: any OutputFormat
 
-    public init(source: FileSource, resolver: RepositoryResolver) {
+    public init(source: FileSource, resolver: RepositoryResolver, format: any OutputFormat) {
         self.source = source
         self.resolver = resolver
+        self.format = format
     }
 
+    /// A reader for outputs of the built-in formats, each read by the format of its kind.
+    public init(source: FileSource, resolver: RepositoryResolver) {
+        self.init(source: source, resolver: resolver, format: OCILayoutFormat())
+    }
+
+    /// Reads one output with the built-in format of its kind.
     public func read(_ output: ImageOutput) -> ScanResult {
-        if output.kind == .tarArchive { return ArchiveReader(source: source, resolver: resolver).read(output) }
-        var state = State(output: output, commit: source.commit, root: LayoutReader.root(of: output))
-        let start = Context(name: nil, refName: nil, platform: nil, depth: 1, stack: [], attestation: false)
-        switch output.kind {
-        case .ociLayout:
-            let indexPath = join(state.root, "index.json")
-            guard let data = readDocument(indexPath, state: &state) else { break }
-            do {
-                switch try DocumentParser.parse(data, declaredMediaType: MediaType.ociIndex) {
-                case .index(let index):
-                    var context = start
-                    context.name = imageName(from: index.annotations)
-                    walkIndex(index, lines: DigestLines(data), path: indexPath, context: context, state: &state)
-                case .manifest:
-                    state.add(.manifestInvalid, "index.json of an OCI layout must be an image index, found an image manifest", path: indexPath)
-                }
-            } catch {
-                state.add(.manifestInvalid, "\(error)", path: indexPath)
+        OutputFormats.builtIn.images(of: output, in: source, resolver: resolver)
+    }
+
+    /// Reads an output from its top index (an OCI layout's `index.json`), which must be an image index.
+    public func readIndex(at indexPath: String, of output: ImageOutput) -> ScanResult {
+        var state = State(output: output, commit: source.commit, root: format.root(of: output))
+        guard let data = readDocument(indexPath, state: &state) else { return finish(state) }
+        do {
+            switch try DocumentParser.parse(data, declaredMediaType: MediaType.ociIndex) {
+            case .index(let index):
+                var context = Context.top
+                context.name = imageName(from: index.annotations)
+                walkIndex(index, lines: DigestLines(data), path: indexPath, context: context, state: &state)
+            case .manifest:
+                state.add(.manifestInvalid, "index.json of an OCI layout must be an image index, found an image manifest",
+                          path: indexPath)
             }
-        case .skopeoDir, .manifestFile:
-            let manifestPath = output.kind == .skopeoDir ? join(state.root, "manifest.json") : output.path
-            guard let data = readDocument(manifestPath, state: &state) else { break }
-            if DockerArchiveReader.isDockerManifestList(data) {
-                state.add(.outputSkipped,
-                    "\(manifestPath) is a docker archive's manifest.json (an array of Config/RepoTags/Layers), not an image manifest or index; not read (commit the archive as a tar, or an OCI layout)",
-                    path: manifestPath)
-                break
-            }
-            _ = state.enter(VisitKey(digest: nil, path: manifestPath, name: nil, refName: nil))
-            visitDocument(data, path: manifestPath, declaredMediaType: nil, digest: nil, context: start, state: &state)
-        case .tarArchive:
-            break
+        } catch {
+            state.add(.manifestInvalid, "\(error)", path: indexPath)
         }
+        return finish(state)
+    }
+
+    /// Reads an output from one manifest or index document (a skopeo `manifest.json`, a standalone manifest file).
+    public func readDocument(at manifestPath: String, of output: ImageOutput) -> ScanResult {
+        var state = State(output: output, commit: source.commit, root: format.root(of: output))
+        guard let data = readDocument(manifestPath, state: &state) else { return finish(state) }
+        if DockerArchiveReader.isDockerManifestList(data) {
+            state.add(.outputSkipped,
+                "\(manifestPath) is a docker archive's manifest.json (an array of Config/RepoTags/Layers), not an image manifest or index; not read (commit the archive as a tar, or an OCI layout)",
+                path: manifestPath)
+            return finish(state)
+        }
+        _ = state.enter(VisitKey(digest: nil, path: manifestPath, name: nil, refName: nil))
+        visitDocument(data, path: manifestPath, declaredMediaType: nil, digest: nil, context: .top, state: &state)
+        return finish(state)
+    }
+
+    /// The walk's images (marked with the output's kind unless a reader set one) and findings, and the `list` candidate.
+    private func finish(_ state: State) -> ScanResult {
+        let kind = state.output.kind.rawValue
         var result = ScanResult(images: state.images.map { image in
             var image = image
-            image.outputKind = image.outputKind ?? output.kind.rawValue
+            image.outputKind = image.outputKind ?? kind
             return image
         }, findings: state.findings)
-        result.candidates.append(OutputCandidate(path: output.path, kind: output.kind.rawValue, read: true, reason: output.kind.reason))
+        result.candidates.append(OutputCandidate(path: state.output.path, kind: kind, read: true, reason: format.reason))
         return result
     }
 
@@ -120,6 +104,9 @@ public struct LayoutReader {
         /// Digests of the documents above this one, for cycle detection.
         var stack: [Digest]
         var attestation: Bool
+
+        /// What the top document of an output starts with.
+        static let top = Context(name: nil, refName: nil, platform: nil, depth: 1, stack: [], attestation: false)
     }
 
     private func walkIndex(_ index: ImageIndex, lines: DigestLines, path: String, context: Context, state: inout State) {
@@ -148,20 +135,8 @@ public struct LayoutReader {
                 }
                 continue
             }
-            if descriptor.size < 0 {
-                invalid("index entry \(digest) has a negative size \(descriptor.size)", digest: digest.string)
-                continue
-            }
-            if descriptor.size > Int64(DocumentParser.maxDocumentSize) {
-                invalid("index entry \(digest) declares \(descriptor.size) bytes, over the 4 MiB manifest limit; not read", digest: digest.string)
-                continue
-            }
-            if context.stack.contains(digest) {
-                invalid("cycle: \(digest) refers back to itself through its descendants", digest: digest.string)
-                continue
-            }
-            if context.depth >= LayoutReader.maxDepth {
-                invalid("nesting deeper than \(LayoutReader.maxDepth) levels at \(digest); not followed", digest: digest.string)
+            if let why = refusal(of: descriptor, digest, context: context) {
+                invalid(why, digest: digest.string)
                 continue
             }
             let key = VisitKey(digest: digest, path: "", name: name, refName: refName)
@@ -184,6 +159,19 @@ public struct LayoutReader {
             guard state.enter(key) else { continue }
             visitDocument(child, path: childPath, declaredMediaType: descriptor.mediaType, digest: digest, context: childContext, state: &state)
         }
+    }
+
+    /// Why an index entry is not followed (its size, a cycle, the nesting depth), or nil.
+    private func refusal(of descriptor: Descriptor, _ digest: Digest, context: Context) -> String? {
+        if descriptor.size < 0 { return "index entry \(digest) has a negative size \(descriptor.size)" }
+        if descriptor.size > Int64(DocumentParser.maxDocumentSize) {
+            return "index entry \(digest) declares \(descriptor.size) bytes, over the 4 MiB manifest limit; not read"
+        }
+        if context.stack.contains(digest) { return "cycle: \(digest) refers back to itself through its descendants" }
+        if context.depth >= LayoutReader.maxDepth {
+            return "nesting deeper than \(LayoutReader.maxDepth) levels at \(digest); not followed"
+        }
+        return nil
     }
 
     /// "manifest" or "index" when the blob a descriptor names is one (read only when it is small enough to be a document).
@@ -263,13 +251,7 @@ public struct LayoutReader {
     private func image(from manifest: ImageManifest, lines: DigestLines, path: String, digest: Digest?, context: Context, state: inout State) -> Image {
         let name = context.name ?? imageName(from: manifest.annotations)
         let config = readConfig(manifest.config, state: &state)
-        var platform = context.platform
-        if platform == nil, let os = config?.os, let architecture = config?.architecture, !os.isEmpty, !architecture.isEmpty {
-            platform = Platform(os: os, architecture: architecture, variant: config?.variant)
-        }
-        if platform == nil, let subject = manifest.subject?.validDigest, let subjectPlatform = state.platforms[subject] {
-            platform = subjectPlatform
-        }
+        let platform = self.platform(context, config: config, subject: manifest.subject, state: state)
         let repository = resolver.resolve(outputPath: state.output.path, name: name)
         var image = Image(name: name, outputPath: state.output.path, manifestPath: path, manifestDigest: digest?.string, platform: platform,
                           repository: repository, commit: state.commit)
@@ -311,14 +293,8 @@ public struct LayoutReader {
                 image.findings.append(finding(problem.rule, problem.message, line: line, digest: blobDigest.string, severity: problem.severity))
             }
         }
-        if let diffIDs = config?.rootfs?.diff_ids, !layerDigests.isEmpty {
-            let uncompressed = Set(diffIDs)
-            let matching = layerDigests.filter { uncompressed.contains($0.string) }
-            if let first = matching.first {
-                image.findings.append(finding(.layerUncompressed,
-                    "\(matching.count) of \(layerDigests.count) layers are stored uncompressed (their digests equal the config's rootfs.diff_ids, as classic `docker save` and nix write them); a registry stores compressed layers, so these digests cannot match it",
-                    line: lines.line(of: first.string), digest: first.string))
-            }
+        if let diffIDs = config?.rootfs?.diff_ids, let note = uncompressedNote(layerDigests, diffIDs: diffIDs, lines: lines) {
+            image.findings.append(finding(.layerUncompressed, note.message, line: note.line, digest: note.digest))
         }
         if repository == nil {
             image.findings.append(finding(.imageUnmapped,
@@ -326,6 +302,27 @@ public struct LayoutReader {
                 line: 1))
         }
         return image
+    }
+
+    /// The index entry's platform, else the config's, else (for a referrer) its subject's.
+    private func platform(_ context: Context, config: ImageConfigDocument?, subject: Descriptor?, state: State) -> Platform? {
+        if let platform = context.platform { return platform }
+        if let os = config?.os, let architecture = config?.architecture, !os.isEmpty, !architecture.isEmpty {
+            return Platform(os: os, architecture: architecture, variant: config?.variant)
+        }
+        guard let subject = subject?.validDigest else { return nil }
+        return state.platforms[subject]
+    }
+
+    /// `layer-uncompressed` when layers are named by the config's `diff_ids` (stored uncompressed): its message, and the
+    /// line and digest of the first such layer.
+    private func uncompressedNote(_ layerDigests: [Digest], diffIDs: [String], lines: DigestLines)
+        -> (message: String, line: Int, digest: String)? {
+        let uncompressed = Set(diffIDs)
+        let matching = layerDigests.filter { uncompressed.contains($0.string) }
+        guard let first = matching.first else { return nil }
+        return ("\(matching.count) of \(layerDigests.count) layers are stored uncompressed (their digests equal the config's rootfs.diff_ids, as classic `docker save` and nix write them); a registry stores compressed layers, so these digests cannot match it",
+                lines.line(of: first.string), first.string)
     }
 
     // MARK: - Local integrity
@@ -463,35 +460,14 @@ public struct LayoutReader {
 
     // MARK: - Paths
 
-    /// The directory symbolic links must stay inside: the layout or skopeo dir, or the manifest file's directory.
-    static func root(of output: ImageOutput) -> String {
-        let path = output.kind == .manifestFile ? output.path.parentPath : output.path
-        return path == "." ? "" : path
-    }
-
     /// Where a config/layer blob lives; built only from a validated digest.
     func blobPath(_ digest: Digest, in state: State) -> String {
-        switch state.output.kind {
-        case .ociLayout, .manifestFile, .tarArchive: return join(state.root, "blobs/\(digest.algorithm)/\(digest.encoded)")
-        case .skopeoDir: return join(state.root, digest.encoded)
-        }
+        format.blobPath(of: digest, root: state.root)
     }
 
-    /// Where a config/layer blob of `output` lives (kept for callers outside the reader).
-    func blobPath(_ output: ImageOutput, _ digest: Digest) -> String {
-        blobPath(digest, in: State(output: output, commit: "", root: LayoutReader.root(of: output)))
-    }
-
-    /// Where a manifest/index named by an index may live, in the order tried: skopeo `dir:` writes `<hex>.manifest.json`.
+    /// Where a manifest/index named by an index may live, in the order tried.
     func documentPaths(_ digest: Digest, in state: State) -> [String] {
-        switch state.output.kind {
-        case .ociLayout, .manifestFile, .tarArchive: return [blobPath(digest, in: state)]
-        case .skopeoDir: return [join(state.root, "\(digest.encoded).manifest.json"), blobPath(digest, in: state)]
-        }
-    }
-
-    private func join(_ dir: String, _ name: String) -> String {
-        dir.isEmpty || dir == "." ? name : dir + "/" + name
+        format.documentPaths(of: digest, root: state.root)
     }
 
     // MARK: - State

@@ -6,12 +6,15 @@ import Foundation
 import GitAccess
 import ImageModel
 
-/// Finds the image outputs in a commit's tree by their marker files, without descending into blob directories.
+/// Finds the image outputs in a commit's tree by the marker files and names of `formats`, without descending into
+/// blob directories.
 public struct OutputFinder {
     let repository: GitRepository
+    let formats: OutputFormats
 
-    public init(repository: GitRepository) {
+    public init(repository: GitRepository, formats: OutputFormats = .builtIn) {
         self.repository = repository
+        self.formats = formats
     }
 
     /// What one walk of a tree found.
@@ -25,12 +28,6 @@ public struct OutputFinder {
         public var skipped: [SkippedOutput] = []
     }
 
-    /// Every OCI layout and skopeo `dir:` in the tree, plus output paths whose names were not UTF-8 (reported, not crashed on).
-    public func outputs(inTree root: ObjectID) throws -> (outputs: [ImageOutput], unreadableNames: [String]) {
-        let found = try find(inTree: root)
-        return (found.outputs, found.unreadableNames)
-    }
-
     /// Walks the tree once: outputs, plus files matching `filePatterns`; paths covered by an `exclude` glob are not entered.
     public func find(inTree root: ObjectID, filePatterns: [String] = [], exclude: [String] = []) throws -> Found {
         var found = Found()
@@ -40,7 +37,7 @@ public struct OutputFinder {
 
     private func walk(_ tree: ObjectID, prefix: String, readable: Bool, filePatterns: [String], exclude: [String], found: inout Found) throws {
         let entries = try repository.entries(ofTree: tree)
-        if let kind = outputKind(entries) {
+        if let kind = outputFormat(entries)?.kind {
             let path = prefix.isEmpty ? "." : prefix
             if readable {
                 found.outputs.append(ImageOutput(kind: kind, path: path))
@@ -57,8 +54,8 @@ public struct OutputFinder {
             case .tree:
                 try walk(entry.id, prefix: path, readable: readable && entry.name != nil, filePatterns: filePatterns, exclude: exclude, found: &found)
             case .blob, .executable, .symlink:
-                if readable, entry.kind != .symlink, let name = entry.name, ArchiveReader.hasArchiveName(name) {
-                    found.outputs.append(ImageOutput(kind: .tarArchive, path: path))
+                if readable, entry.kind != .symlink, let name = entry.name, let format = formats.fileFormat(named: name) {
+                    found.outputs.append(ImageOutput(kind: format.kind, path: path))
                     continue
                 }
                 guard readable, let name = entry.name, name.hasSuffix(".json"), !filePatterns.isEmpty else { continue }
@@ -69,15 +66,15 @@ public struct OutputFinder {
         }
     }
 
-    /// The kind of output a directory is, confirming a skopeo dir by its `version` text so an unrelated `manifest.json` + `version`
-    /// pair (a web app, a browser extension) is not mistaken for one.
-    func outputKind(_ entries: [TreeEntry]) -> OutputKind? {
-        guard let kind = OutputFinder.outputKind(entries.lazy.map { ($0.name ?? "", $0.kind) }) else { return nil }
-        guard kind == .skopeoDir else { return kind }
-        guard let version = entries.first(where: { $0.name == "version" }),
-              let data = try? repository.readBlob(version.id, limit: Int64(LFSPointer.maxSize)) else { return nil }
-        if data.starts(with: Data(OutputFinder.skopeoVersionPrefix.utf8)) || LFSPointer.parse(data) != nil { return .skopeoDir }
-        return nil
+    /// The format of the output a directory is: the first whose marker files are all there and that confirms it.
+    func outputFormat(_ entries: [TreeEntry]) -> (any OutputFormat)? {
+        let marked = formats.markedFormats(entries.lazy.map { ($0.name ?? "", $0.kind) })
+        return marked.first { format in
+            format.confirms { name, limit in
+                guard let entry = entries.first(where: { $0.name == name }) else { return nil }
+                return try? repository.readBlob(entry.id, limit: limit)
+            }
+        }
     }
 
     /// A directory that is no output but holds a `manifest.json` shaped like an image manifest/index (no skopeo `version`
@@ -98,34 +95,9 @@ public struct OutputFinder {
         case .manifest: what = "an image manifest"
         case .index: what = "an image index"
         }
-        let version = entries.contains { $0.name == "version" } ? "its `version` file is not skopeo's (`\(OutputFinder.skopeoVersionPrefix) …`)" : "the directory has no skopeo `version` file"
+        let version = entries.contains { $0.name == "version" } ? "its `version` file is not skopeo's (`\(SkopeoDirFormat.versionPrefix) …`)" : "the directory has no skopeo `version` file"
         return SkippedOutput(path: path, reason:
             "\(path) parses as \(what) but \(version); not read (name it in `images:` of .verify-layers.yml to check it as a standalone manifest)")
-    }
-
-    /// The first words of a skopeo `dir:` `version` file.
-    public static let skopeoVersionPrefix = "Directory Transport Version:"
-
-    /// A directory is an OCI layout when it holds `oci-layout` and `index.json`; a skopeo dir when it holds `version` and `manifest.json`.
-    public static func outputKind(_ entries: [(String, EntryKind)]) -> OutputKind? {
-        outputKind(entries.lazy)
-    }
-
-    /// Four flags, not a set of every name: every directory of every pushed commit passes here.
-    static func outputKind<S: Sequence>(_ entries: S) -> OutputKind? where S.Element == (String, EntryKind) {
-        var layout = false, index = false, version = false, manifest = false
-        for (name, kind) in entries where kind != .tree && kind != .submodule {
-            switch name {
-            case "oci-layout": layout = true
-            case "index.json": index = true
-            case "version": version = true
-            case "manifest.json": manifest = true
-            default: break
-            }
-        }
-        if layout && index { return .ociLayout }
-        if version && manifest { return .skopeoDir }
-        return nil
     }
 }
 

@@ -62,7 +62,7 @@ public final class RangeScanner {
 
     /// The output versions `commits` introduce that no earlier call saw, and the findings of names that cannot be read.
     public func changes(commits: [WalkedCommit], scanner: ImageScanner, manifestFiles: [String] = []) throws -> IntroducedChanges {
-        let diff = TreeDiff(repository: repository)
+        let diff = TreeDiff(repository: repository, formats: scanner.formats)
         var result = IntroducedChanges()
         for commit in commits where diffed.insert(commit.id).inserted {
             commitsScanned += 1

@@ -32,9 +32,9 @@ public struct TreeDiff {
     let repository: GitRepository
     let finder: OutputFinder
 
-    public init(repository: GitRepository) {
+    public init(repository: GitRepository, formats: OutputFormats = .builtIn) {
         self.repository = repository
-        finder = OutputFinder(repository: repository)
+        finder = OutputFinder(repository: repository, formats: formats)
     }
 
     /// Outputs in `commit` whose content differs from every parent's at the same path (all of them for a root or
@@ -71,7 +71,7 @@ public struct TreeDiff {
         func visit(_ tree: ObjectID, parents: [ObjectID], prefix: String, readable: Bool, into changes: inout OutputChanges) throws {
             if parents.contains(tree) { return }
             let entries = try diff.repository.entries(ofTree: tree)
-            if let kind = diff.finder.outputKind(entries) {
+            if let kind = diff.finder.outputFormat(entries)?.kind {
                 let path = prefix.isEmpty ? "." : prefix
                 if readable {
                     changes.versions.append(OutputVersion(output: ImageOutput(kind: kind, path: path), content: tree, commit: commit))
@@ -84,7 +84,7 @@ public struct TreeDiff {
             for parent in parents {
                 var byName: [[UInt8]: ObjectID] = [:]
                 for entry in try diff.repository.entries(ofTree: parent)
-                where entry.kind == .tree || !globs.isEmpty || ArchiveReader.hasArchiveName(entry.displayName) {
+                where entry.kind == .tree || !globs.isEmpty || diff.finder.formats.fileFormat(named: entry.displayName) != nil {
                     byName[entry.rawName] = entry.id
                 }
                 before.append(byName)
@@ -102,11 +102,12 @@ public struct TreeDiff {
                     if isExcluded(path) { continue }
                     try visit(entry.id, parents: previous, prefix: path, readable: readable && entry.name != nil, into: &changes)
                 case .blob, .executable, .symlink:
-                    if readable, entry.kind != .symlink, let name = entry.name, ArchiveReader.hasArchiveName(name) {
+                    if readable, entry.kind != .symlink, let name = entry.name, let format = diff.finder.formats.fileFormat(named: name) {
                         // An archive is one blob: a new version whenever its blob id is new.
                         let path = prefix.isEmpty ? name : prefix + "/" + name
                         if !before.contains(where: { $0[entry.rawName] == entry.id }) && !isExcluded(path) {
-                            changes.versions.append(OutputVersion(output: ImageOutput(kind: .tarArchive, path: path), content: entry.id, commit: commit))
+                            let output = ImageOutput(kind: format.kind, path: path)
+                            changes.versions.append(OutputVersion(output: output, content: entry.id, commit: commit))
                         }
                         continue
                     }
@@ -125,10 +126,10 @@ public struct TreeDiff {
     /// An exact config-named manifest file is a new version when the directory holding it (the file and its `blobs/`) changed.
     private func changedManifestFile(_ path: String, commit: WalkedCommit, parentTrees: [ObjectID]) throws -> OutputVersion? {
         guard let file = try entry(at: path, inTree: commit.tree), [.blob, .executable, .symlink].contains(file.kind) else { return nil }
-        if file.kind != .symlink, isArchive(path, file.id) {
+        if file.kind != .symlink, case let kind = configNamedKind(path, file.id), kind != .manifestFile {
             // An archive named in the config is one blob: a new version whenever its blob id is new.
             for parent in parentTrees where try entry(at: path, inTree: parent)?.id == file.id { return nil }
-            return OutputVersion(output: ImageOutput(kind: .tarArchive, path: path), content: file.id, commit: commit.id)
+            return OutputVersion(output: ImageOutput(kind: kind, path: path), content: file.id, commit: commit.id)
         }
         let directory = path.parentPath
         let content: ObjectID
@@ -147,11 +148,13 @@ public struct TreeDiff {
         return OutputVersion(output: ImageOutput(kind: .manifestFile, path: path), content: content, commit: commit.id)
     }
 
-    /// Whether a config-named file is an archive: by name, else by its first bytes (an LFS pointer goes by name only).
-    private func isArchive(_ path: String, _ id: ObjectID) -> Bool {
-        if ArchiveReader.hasArchiveName(path) { return true }
-        guard let stream = try? repository.openBlobStream(id), let head = try? ArchiveIndexer.readPrefix(stream, count: 512) else { return false }
-        return ArchiveIndexer.looksLikeArchive(head)
+    /// What a config-named file is: an archive by name, else by its first bytes (an LFS pointer goes by name only), else a
+    /// standalone manifest.
+    private func configNamedKind(_ path: String, _ id: ObjectID) -> OutputKind {
+        finder.formats.configNamedKind(path) {
+            guard let stream = try? repository.openBlobStream(id) else { return nil }
+            return try? ArchiveIndexer.readPrefix(stream, count: 512)
+        }
     }
 
     /// The entry at a repo-relative path in a tree, or nil.
