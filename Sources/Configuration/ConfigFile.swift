@@ -40,45 +40,50 @@ public enum ConfigFile {
                 throw ConfigError(message: "\(at): unknown key `\(key)` (known keys: \(topKeys.joined(separator: ", ")))")
             }
             if isNull(value) { continue }  // `key:` with no value leaves the default.
-            switch key {
-            case "registry":
-                let registry = try string(value, key: key, at: at)
-                guard ImageReference.isValidAlias(registry) else {
-                    throw ConfigError(message: "\(at): `registry` \(registry.debugQuoted) is neither a registry alias ([a-z][a-z0-9]+ with . _ - separators) nor a 12-digit account id")
-                }
-                config.registry = registry
-            case "images":
-                guard let list = value.sequence else { throw ConfigError(message: "\(at): `images` must be a list of {path, repository, registry}") }
-                for item in list {
-                    config.images.append(try imageMapping(item, source: source))
-                }
-            case "exclude":
-                guard let list = value.sequence else { throw ConfigError(message: "\(at): `exclude` must be a list of globs") }
-                config.exclude = try list.map { try string($0, key: "exclude", at: "\(source):\(line($0))") }
-            case "check-config-blob":
-                config.checkConfigBlob = try bool(value, key: key, at: at)
-            case "strict":
-                config.strict = try bool(value, key: key, at: at)
-            case "via":
-                let text = try string(value, key: key, at: at)
-                guard let via = CheckWay(rawValue: text) else { throw ConfigError(message: "\(at): `via` must be api, registry or auto, not \(text.debugQuoted)") }
-                config.via = via
-            case "check-manifests":
-                // `off` unquoted is a YAML 1.1 bool: read it as the word the user wrote.
-                if let flag = try? bool(value, key: key, at: at) {
-                    config.checkManifests = flag ? .error : .off
-                    continue
-                }
-                let text = try string(value, key: key, at: at)
-                guard let level = ManifestCheckLevel(rawValue: text) else {
-                    throw ConfigError(message: "\(at): `check-manifests` must be error, warning or off, not \(text.debugQuoted)")
-                }
-                config.checkManifests = level
-            default:
-                config.cacheTTL = try duration(value, key: key, at: at)
-            }
+            try apply(key, value, at: at, source: source, to: &config)
         }
         return config
+    }
+
+    /// Sets one top-level key of `config` from its (non-null) value.
+    private static func apply(_ key: String, _ value: YAMLNode, at: String, source: String, to config: inout ToolConfig) throws {
+        switch key {
+        case "registry":
+            let registry = try string(value, key: key, at: at)
+            guard ImageReference.isValidAlias(registry) else {
+                throw ConfigError(message: "\(at): `registry` \(registry.debugQuoted) is neither a registry alias ([a-z][a-z0-9]+ with . _ - separators) nor a 12-digit account id")
+            }
+            config.registry = registry
+        case "images":
+            guard let list = value.sequence else { throw ConfigError(message: "\(at): `images` must be a list of {path, repository, registry}") }
+            for item in list {
+                config.images.append(try imageMapping(item, source: source))
+            }
+        case "exclude":
+            guard let list = value.sequence else { throw ConfigError(message: "\(at): `exclude` must be a list of globs") }
+            config.exclude = try list.map { try string($0, key: "exclude", at: "\(source):\(line($0))") }
+        case "check-config-blob":
+            config.checkConfigBlob = try bool(value, key: key, at: at)
+        case "strict":
+            config.strict = try bool(value, key: key, at: at)
+        case "via":
+            let text = try string(value, key: key, at: at)
+            guard let via = CheckWay(rawValue: text) else { throw ConfigError(message: "\(at): `via` must be api, registry or auto, not \(text.debugQuoted)") }
+            config.via = via
+        case "check-manifests":
+            // `off` unquoted is a YAML 1.1 bool: read it as the word the user wrote.
+            if let flag = try? bool(value, key: key, at: at) {
+                config.checkManifests = flag ? .error : .off
+                return
+            }
+            let text = try string(value, key: key, at: at)
+            guard let level = ManifestCheckLevel(rawValue: text) else {
+                throw ConfigError(message: "\(at): `check-manifests` must be error, warning or off, not \(text.debugQuoted)")
+            }
+            config.checkManifests = level
+        default:
+            config.cacheTTL = try duration(value, key: key, at: at)
+        }
     }
 
     private static func imageMapping(_ node: YAMLNode, source: String) throws -> ImageMapping {

@@ -58,52 +58,82 @@ public struct DockerArchiveReader {
 
     /// The images of one entry: one per `RepoTags` reference (one unnamed image when there are none).
     private func images(_ entry: Entry, position: Int, findings: inout [Finding]) -> [Image] {
-        let archive = source.root
-        let commit = source.commit
         let at = "manifest.json[\(position)]"
-        func problem(_ rule: Rule, _ message: String, member: String, digest: String? = nil) -> Finding {
-            Finding(rule: rule, message: "\(message) (archive member \(member))", path: archive, commit: commit, digest: digest)
+        guard let (configName, configData) = readConfig(entry, at: at, findings: &findings),
+              let digest = ContentDigest.compute(configData, algorithm: "sha256") else { return [] }
+        let config = DocumentParser.parseConfig(configData)
+        var local = configProblems(config, named: configName, digest: digest, entry: entry, at: at)
+        local += layerProblems(entry, diffIDs: config?.rootfs?.diff_ids ?? [], at: at)
+        var platform: Platform?
+        if let os = config?.os, let architecture = config?.architecture, !os.isEmpty, !architecture.isEmpty {
+            platform = Platform(os: os, architecture: architecture, variant: config?.variant)
         }
+        let configBlob = BlobRef(digest: digest, size: Int64(configData.count), mediaType: MediaType.dockerConfig, role: .config,
+                                 path: source.root, line: 1, member: "archive member \(configName), named by \(at)")
+        let tags: [String?] = entry.repoTags.isEmpty ? [nil] : entry.repoTags.map { $0 }
+        return tags.map { tag in
+            image(tag: tag, platform: platform, config: configBlob, layerCount: entry.layers.count, local: local)
+        }
+    }
+
+    /// A finding about an archive member, located at the archive.
+    private func problem(_ rule: Rule, _ message: String, member: String, digest: String? = nil) -> Finding {
+        Finding(rule: rule, message: "\(message) (archive member \(member))", path: source.root, commit: source.commit, digest: digest)
+    }
+
+    /// The config member an entry names and its content; nil (with a finding) when it cannot be read.
+    private func readConfig(_ entry: Entry, at: String, findings: inout [Finding]) -> (String, Data)? {
         guard let configName = ArchiveIndexer.normalise(entry.config), !configName.isEmpty else {
-            findings.append(problem(.manifestInvalid, "\(at).Config \(entry.config.debugQuoted) is absolute or climbs out of the archive; not read", member: "manifest.json"))
-            return []
+            findings.append(problem(.manifestInvalid,
+                "\(at).Config \(entry.config.debugQuoted) is absolute or climbs out of the archive; not read", member: "manifest.json"))
+            return nil
         }
-        let configPath = join(configName)
-        let configData: Data
-        switch source.read(configPath, limit: Int64(DocumentParser.maxDocumentSize)) {
-        case .file(let data): configData = data
+        switch source.read(join(configName), limit: Int64(DocumentParser.maxDocumentSize)) {
+        case .file(let data):
+            return (configName, data)
         case .missing, .lfsObjectMissing:
-            findings.append(problem(.manifestInvalid, "the config \(configName.debugQuoted) named by \(at) is not in the archive; its image cannot be checked", member: "manifest.json"))
-            return []
+            findings.append(problem(.manifestInvalid,
+                "the config \(configName.debugQuoted) named by \(at) is not in the archive; its image cannot be checked",
+                member: "manifest.json"))
         case .tooLarge(let size):
             findings.append(problem(.manifestInvalid, "the config is \(size) bytes, over the 4 MiB limit; not read", member: configName))
-            return []
         case .notReadable(let why):
             findings.append(problem(.manifestInvalid, "the config cannot be read: \(why)", member: configName))
-            return []
         }
-        guard let digest = ContentDigest.compute(configData, algorithm: "sha256") else { return [] }
+        return nil
+    }
+
+    /// What is wrong with the config itself: its name's digest, its shape, its `diff_ids` count.
+    private func configProblems(_ config: ImageConfigDocument?, named configName: String, digest: Digest, entry: Entry,
+                                at: String) -> [Finding] {
         var local: [Finding] = []
         if let named = DockerArchiveReader.namedDigest(configName), named != digest {
-            local.append(problem(.digestMismatch, "the config is named for \(named) but hashes to \(digest)", member: configName, digest: digest.string))
-        }
-        let config = DocumentParser.parseConfig(configData)
-        if config == nil {
-            local.append(problem(.manifestInvalid, "the config is not an image config (JSON object with rootfs, os, architecture)", member: configName,
+            local.append(problem(.digestMismatch, "the config is named for \(named) but hashes to \(digest)", member: configName,
                                  digest: digest.string))
         }
-        let diffIDs = config?.rootfs?.diff_ids ?? []
-        if config != nil && diffIDs.count != entry.layers.count {
+        guard let config else {
+            local.append(problem(.manifestInvalid, "the config is not an image config (JSON object with rootfs, os, architecture)",
+                                 member: configName, digest: digest.string))
+            return local
+        }
+        let diffIDs = config.rootfs?.diff_ids ?? []
+        if diffIDs.count != entry.layers.count {
             local.append(problem(.manifestInvalid, "\(at) lists \(entry.layers.count) layers but the config's rootfs.diff_ids has \(diffIDs.count)",
                                  member: "manifest.json", digest: digest.string))
         }
+        return local
+    }
+
+    /// Each layer member: present, readable, and hashing to its `diff_ids` entry.
+    private func layerProblems(_ entry: Entry, diffIDs: [String], at: String) -> [Finding] {
+        var local: [Finding] = []
         for (index, layer) in entry.layers.enumerated() {
             guard let name = ArchiveIndexer.normalise(layer), !name.isEmpty else {
                 local.append(problem(.manifestInvalid, "\(at).Layers[\(index)] \(layer.debugQuoted) is absolute or climbs out of the archive; not read",
                                      member: "manifest.json"))
                 continue
             }
-            switch source.probe(join(name), algorithm: "sha256", within: archive) {
+            switch source.probe(join(name), algorithm: "sha256", within: source.root) {
             case .missing:
                 local.append(problem(.manifestInvalid, "layer \(index + 1) \(name.debugQuoted) named by \(at) is not in the archive", member: "manifest.json"))
             case .notReadable(let why):
@@ -117,41 +147,40 @@ public struct DockerArchiveReader {
                 }
             }
         }
-        var platform: Platform?
-        if let os = config?.os, let architecture = config?.architecture, !os.isEmpty, !architecture.isEmpty {
-            platform = Platform(os: os, architecture: architecture, variant: config?.variant)
+        return local
+    }
+
+    /// One image of an entry, under one of its tags: only its config blob is asked about.
+    private func image(tag: String?, platform: Platform?, config: BlobRef, layerCount: Int, local: [Finding]) -> Image {
+        let archive = source.root
+        let commit = source.commit
+        let repository = resolver.resolve(outputPath: archive, name: tag)
+        var image = Image(name: tag, outputPath: archive, manifestPath: archive, manifestDigest: nil, platform: platform,
+                          repository: repository, commit: commit)
+        image.refName = tag.map(DockerArchiveReader.tag(of:))
+        image.layersUncompressed = true
+        image.blobs = [config]
+        func finding(_ rule: Rule, _ message: String, digest: String? = nil) -> Finding {
+            Finding(rule: rule, message: message, path: archive, commit: commit, image: tag, platform: platform?.description, digest: digest,
+                    repository: repository?.description)
         }
-        let tags: [String?] = entry.repoTags.isEmpty ? [nil] : entry.repoTags.map { $0 }
-        return tags.map { tag in
-            let repository = resolver.resolve(outputPath: archive, name: tag)
-            var image = Image(name: tag, outputPath: archive, manifestPath: archive, manifestDigest: nil, platform: platform,
-                              repository: repository, commit: commit)
-            image.refName = tag.map(DockerArchiveReader.tag(of:))
-            image.layersUncompressed = true
-            image.blobs = [BlobRef(digest: digest, size: Int64(configData.count), mediaType: MediaType.dockerConfig, role: .config, path: archive,
-                                   line: 1, member: "archive member \(configName), named by \(at)")]
-            func finding(_ rule: Rule, _ message: String, digest: String? = nil) -> Finding {
-                Finding(rule: rule, message: message, path: archive, commit: commit, image: tag, platform: platform?.description, digest: digest,
-                        repository: repository?.description)
-            }
-            image.findings = local.map { found in
-                var copy = found
-                copy.image = tag
-                copy.platform = platform?.description
-                copy.repository = repository?.description
-                return copy
-            }
-            if !entry.layers.isEmpty {
-                image.findings.append(finding(.layerUncompressed,
-                    "docker archive: its \(entry.layers.count) layer(s) are stored uncompressed (named by the config's rootfs.diff_ids), so their digests cannot match a registry's compressed layers; only the config blob \(digest) is checked, as its digest survives a push (archive member manifest.json)",
-                    digest: digest.string))
-            }
-            if repository == nil {
-                image.findings.append(finding(.imageUnmapped,
-                    "no repository for image \(tag ?? archive): give it a RepoTags entry public.ecr.aws/<alias>/<repo>:<tag>, an `images` entry in .verify-layers.yml (or `exclude:` it there), or --repository; nothing of it is checked until then"))
-            }
-            return image
+        image.findings = local.map { found in
+            var copy = found
+            copy.image = tag
+            copy.platform = platform?.description
+            copy.repository = repository?.description
+            return copy
         }
+        if layerCount > 0 {
+            image.findings.append(finding(.layerUncompressed,
+                "docker archive: its \(layerCount) layer(s) are stored uncompressed (named by the config's rootfs.diff_ids), so their digests cannot match a registry's compressed layers; only the config blob \(config.digest) is checked, as its digest survives a push (archive member manifest.json)",
+                digest: config.digest.string))
+        }
+        if repository == nil {
+            image.findings.append(finding(.imageUnmapped,
+                "no repository for image \(tag ?? archive): give it a RepoTags entry public.ecr.aws/<alias>/<repo>:<tag>, an `images` entry in .verify-layers.yml (or `exclude:` it there), or --repository; nothing of it is checked until then"))
+        }
+        return image
     }
 
     private func join(_ name: String) -> String {

@@ -57,9 +57,7 @@ public final class TarReader {
     /// The next member's header, or nil at the end-of-archive marker. Skips what is left of the previous member.
     public func next() throws -> TarHeader? {
         try skipContent()
-        var longName: String?
-        var longLink: String?
-        var pax: [String: String] = [:]
+        var metadata = Metadata()
         while true {
             guard let block = try readBlock() else {
                 throw TarError("truncated: the archive ends without its end-of-archive blocks")
@@ -69,58 +67,92 @@ public final class TarReader {
                 _ = try readBlock()
                 return nil
             }
-            if block[257..<262].elementsEqual(Array("ustar".utf8)) { sawMagic = true }
-            try TarReader.verifyChecksum(block)
-            headersRead += 1
-            let type = block[156]
-            let size = try TarReader.number(block[124..<136], field: "size")
-            _ = try TarReader.number(block[100..<108], field: "mode")  // Checked for form only: nothing is extracted.
-            var name = TarReader.string(block[0..<100])
-            let isUstar = block[257..<263].elementsEqual(Array("ustar\0".utf8))
-            if isUstar {
-                let prefix = TarReader.string(block[345..<500])
-                if !prefix.isEmpty { name = prefix + "/" + name }
-            }
-            let link = TarReader.string(block[157..<257])
-            remaining = size
-            padding = Int((TarReader.block - Int(size % Int64(TarReader.block))) % TarReader.block)
-            switch type {
-            case UInt8(ascii: "x"), UInt8(ascii: "L"), UInt8(ascii: "K"):
-                guard size <= TarReader.maxMetadataSize else {
-                    throw TarError("a \(type == UInt8(ascii: "x") ? "pax" : "GNU long-name") record declares \(size) bytes, over the \(TarReader.maxMetadataSize)-byte limit")
-                }
-                let record = try readAll()
-                if type == UInt8(ascii: "x") {
-                    pax.merge(try TarReader.paxRecords(record)) { $1 }
-                } else {
-                    let text = TarReader.string(record[...])
-                    if type == UInt8(ascii: "L") { longName = text } else { longLink = text }
-                }
-                continue
-            case UInt8(ascii: "g"):
-                try skipContent()  // Global pax defaults: nothing an image needs.
-                continue
-            default:
-                break
-            }
-            var header = TarHeader(name: longName ?? name, kind: TarReader.kind(type), size: size, linkTarget: longLink ?? link)
-            if let path = pax["path"] { header.name = path }
-            if let target = pax["linkpath"] { header.linkTarget = target }
-            if let text = pax["size"] {
-                guard let value = Int64(text), value >= 0 else { throw TarError("pax size \(text.debugDescription) is not a non-negative number") }
-                header.size = value
-                remaining = value
-                padding = Int((TarReader.block - Int(value % Int64(TarReader.block))) % TarReader.block)
-            }
-            switch header.kind {
-            case .directory, .symlink, .hardlink:
-                // These carry no content; a declared size would only shift the following headers, so it must be 0.
-                if header.size != 0 { try skipContent() }
-            default:
-                break
-            }
-            return header
+            let raw = try rawHeader(block)
+            if try absorb(raw, into: &metadata) { continue }
+            return try header(raw, metadata)
         }
+    }
+
+    /// What pax and GNU long-name records say about the member that follows them.
+    private struct Metadata {
+        var longName: String?
+        var longLink: String?
+        var pax: [String: String] = [:]
+    }
+
+    /// The fields of one header block as written, before pax or long-name records apply.
+    private struct RawHeader {
+        var type: UInt8
+        var size: Int64
+        var name: String
+        var link: String
+    }
+
+    /// Checks a header block (checksum, octal fields) and starts its member's content.
+    private func rawHeader(_ block: [UInt8]) throws -> RawHeader {
+        if block[257..<262].elementsEqual(Array("ustar".utf8)) { sawMagic = true }
+        try TarReader.verifyChecksum(block)
+        headersRead += 1
+        let size = try TarReader.number(block[124..<136], field: "size")
+        _ = try TarReader.number(block[100..<108], field: "mode")  // Checked for form only: nothing is extracted.
+        var name = TarReader.string(block[0..<100])
+        if block[257..<263].elementsEqual(Array("ustar\0".utf8)) {
+            let prefix = TarReader.string(block[345..<500])
+            if !prefix.isEmpty { name = prefix + "/" + name }
+        }
+        startContent(size)
+        return RawHeader(type: block[156], size: size, name: name, link: TarReader.string(block[157..<257]))
+    }
+
+    private func startContent(_ size: Int64) {
+        remaining = size
+        padding = Int((TarReader.block - Int(size % Int64(TarReader.block))) % TarReader.block)
+    }
+
+    /// Reads a pax / GNU long-name record (or skips global pax defaults); false when the header is a member's own.
+    private func absorb(_ raw: RawHeader, into metadata: inout Metadata) throws -> Bool {
+        switch raw.type {
+        case UInt8(ascii: "x"), UInt8(ascii: "L"), UInt8(ascii: "K"):
+            guard raw.size <= TarReader.maxMetadataSize else {
+                let what = raw.type == UInt8(ascii: "x") ? "pax" : "GNU long-name"
+                throw TarError("a \(what) record declares \(raw.size) bytes, over the \(TarReader.maxMetadataSize)-byte limit")
+            }
+            let record = try readAll()
+            if raw.type == UInt8(ascii: "x") {
+                metadata.pax.merge(try TarReader.paxRecords(record)) { $1 }
+            } else if raw.type == UInt8(ascii: "L") {
+                metadata.longName = TarReader.string(record[...])
+            } else {
+                metadata.longLink = TarReader.string(record[...])
+            }
+            return true
+        case UInt8(ascii: "g"):
+            try skipContent()  // Global pax defaults: nothing an image needs.
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The member's header with its records applied.
+    private func header(_ raw: RawHeader, _ metadata: Metadata) throws -> TarHeader {
+        var header = TarHeader(name: metadata.longName ?? raw.name, kind: TarReader.kind(raw.type), size: raw.size,
+                               linkTarget: metadata.longLink ?? raw.link)
+        if let path = metadata.pax["path"] { header.name = path }
+        if let target = metadata.pax["linkpath"] { header.linkTarget = target }
+        if let text = metadata.pax["size"] {
+            guard let value = Int64(text), value >= 0 else { throw TarError("pax size \(text.debugDescription) is not a non-negative number") }
+            header.size = value
+            startContent(value)
+        }
+        switch header.kind {
+        case .directory, .symlink, .hardlink:
+            // These carry no content; a declared size would only shift the following headers, so it must be 0.
+            if header.size != 0 { try skipContent() }
+        default:
+            break
+        }
+        return header
     }
 
     /// Passes the current member's content to `body` in chunks; `body` returns false to stop early (the rest is skipped).
