@@ -1,5 +1,3 @@
-import CGit2
-
 /// One commit of a walk: its tree and the parents that exist locally (a shallow boundary or graft leaves some out).
 public struct WalkedCommit: Sendable, Hashable {
     public let id: ObjectID
