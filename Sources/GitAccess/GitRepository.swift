@@ -95,7 +95,10 @@ public final class GitRepository {
         return String(cString: dir)
     }
 
-    public var isShallow: Bool { git_repository_is_shallow(handle) == 1 }
+    /// Whether this is a shallow clone (its history is cut at a boundary).
+    public var isShallow: Bool {
+        get throws { try gitCheck(git_repository_is_shallow(handle), "cannot tell whether the repository is shallow") == 1 }
+    }
 
     /// Resolves any revision expression to the commit it names.
     public func resolveCommit(_ revision: String) throws -> ObjectID {

@@ -68,7 +68,8 @@ public struct OutputFinder {
 
     /// The format of the output a directory is: the first whose marker files are all there and that confirms it.
     func outputFormat(_ entries: [TreeEntry]) -> (any OutputFormat)? {
-        let marked = formats.markedFormats(entries.lazy.map { ($0.name ?? "", $0.kind) })
+        let files = entries.lazy.filter { $0.kind != .tree && $0.kind != .submodule }.map { $0.name ?? "" }
+        let marked = formats.markedFormats(fileNames: files)
         return marked.first { format in
             format.confirms { name, limit in
                 guard let entry = entries.first(where: { $0.name == name }) else { return nil }

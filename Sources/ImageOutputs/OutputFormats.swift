@@ -3,7 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
 import ImageModel
 
 /// The formats a scan recognises, in the order they are tried: `OutputFinder`, `TreeDiff` and `ImageScanner` iterate
@@ -62,10 +61,11 @@ public struct OutputFormats: Sendable {
         return format.images(of: output, in: source, resolver: resolver)
     }
 
-    /// The directory formats whose marker files are all among `entries` (files only), in list order.
-    public func markedFormats<S: Sequence>(_ entries: S) -> [any OutputFormat] where S.Element == (String, EntryKind) {
+    /// The directory formats whose marker files are all among `fileNames` (the directory's files, not its
+    /// subdirectories), in list order.
+    public func markedFormats<S: Sequence>(fileNames: S) -> [any OutputFormat] where S.Element == String {
         var present: UInt64 = 0
-        for (name, kind) in entries where kind != .tree && kind != .submodule {
+        for name in fileNames {
             if let bit = markers.firstIndex(of: name) { present |= 1 << UInt64(bit) }
         }
         guard present != 0 else { return [] }

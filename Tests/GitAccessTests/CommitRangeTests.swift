@@ -114,7 +114,7 @@ private final class History {
     let clone = try TemporaryDirectory(prefix: "vl-shallow")
     try Shell.run(["git", "clone", "-q", "--depth", "2", "file://" + history.fixture.path, clone.path + "/c"], environment: GitFixture.baseEnvironment)
     let repository = try GitRepository(discovering: clone.path + "/c")
-    #expect(repository.isShallow)
+    #expect(try repository.isShallow)
     let head = try repository.resolveCommit("HEAD")
     let walked = try CommitRange(repository: repository).commits(from: [head], excluding: [])
     #expect(walked.count == 2)
