@@ -25,10 +25,11 @@ let package = Package(
         .target(name: "ECRPublic", dependencies: ["ImageModel", "Verification", "CCurl", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Reporters", dependencies: ["ImageModel", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Verification", dependencies: ["ImageModel"]),
+        .target(name: "Pipeline", dependencies: ["ImageModel", "GitSource", "ECRPublic", "Reporters", "Verification", "CBuildStamp"]),
         .executableTarget(
             name: "verify-layers",
             dependencies: [
-                "ImageModel", "GitSource", "ECRPublic", "Reporters", "Verification", "CBuildStamp",
+                "ImageModel", "Pipeline", "Reporters", "Verification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
