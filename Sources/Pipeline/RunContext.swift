@@ -27,7 +27,7 @@ struct RunContext {
         self.options = options
         self.environment = environment
         do {
-            repository = try GitRepository(discovering: FileManager.default.currentDirectoryPath)
+            repository = try GitRepository(discovering: options.directory ?? FileManager.default.currentDirectoryPath)
         } catch let error as GitError {
             throw Failure.config(error.message)
         }
