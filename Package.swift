@@ -28,11 +28,13 @@ let package = Package(
         .target(name: "ECRPublic", dependencies: ["ImageModel", "Verification", "CCurl", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Reporters", dependencies: ["ImageModel", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Verification", dependencies: ["ImageModel"]),
+        .target(name: "Pipeline", dependencies: [
+            "ImageModel", "GitAccess", "ImageOutputs", "Configuration", "ECRPublic", "Reporters", "Verification", "CBuildStamp",
+        ]),
         .executableTarget(
             name: "verify-layers",
             dependencies: [
-                "ImageModel", "GitAccess", "ImageOutputs", "Configuration", "ECRPublic", "Reporters", "Verification",
-                "CBuildStamp",
+                "ImageModel", "Pipeline", "Reporters", "Verification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "ReportersTests", dependencies: ["Reporters", "ImageModel", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "ImageModel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ImageModel", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Reporters", "ImageModel", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

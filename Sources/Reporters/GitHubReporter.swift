@@ -4,6 +4,8 @@ import ImageModel
 /// GitHub shows per step) with a line counting the rest, and the summary line. The step summary and step outputs are
 /// rendered by `GitHubStepSummary`; the executable appends them to the files GitHub names.
 public struct GitHubReporter: Reporter {
+    public static let format = ReportFormat.github
+    public static let ciVariable: String? = "GITHUB_ACTIONS"
     /// GitHub shows at most this many annotations of each severity per step.
     public static let annotationsPerSeverity = 10
 

@@ -8,6 +8,7 @@ import ImageModel
 /// `{"version":1, "findings":[...], "images":[...], "summary":{...}}`, stable key order for diffs; streamed, since
 /// `images[].blobs` grows with the layer count and a whole encoded tree of it is many times the report's size.
 public struct JSONReporter: Reporter {
+    public static let format = ReportFormat.json
     public init() {}
 
     public func render(_ report: RunReport, options: ReportOptions) -> String {

@@ -11,6 +11,7 @@ import ImageModel
 /// skipped when the service gave no verdict on any of its blobs (an unmapped image). Warnings fail only when they failed
 /// the run (`strict`). Findings that belong to no single image get a test case of their own.
 public struct JUnitReporter: Reporter {
+    public static let format = ReportFormat.junit
     public init() {}
 
     public func render(_ report: RunReport, options: ReportOptions) -> String {

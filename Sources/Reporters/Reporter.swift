@@ -5,9 +5,19 @@ import Foundation
 #endif
 import ImageModel
 
-/// The report formats of SPEC §6; the raw values are the `--format` / `--report` names.
-public enum ReportFormat: String, CaseIterable, Sendable {
-    case text, json, github, gitlab, junit, sarif
+/// A report format's name, as `--format` and `--report FORMAT=PATH` take it. The names that exist are the registered
+/// reporters' (`ReporterRegistry`); the constants are the built-in ones of SPEC §6.
+public struct ReportFormat: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let text = ReportFormat(rawValue: "text")
+    public static let json = ReportFormat(rawValue: "json")
+    public static let github = ReportFormat(rawValue: "github")
+    public static let gitlab = ReportFormat(rawValue: "gitlab")
+    public static let junit = ReportFormat(rawValue: "junit")
+    public static let sarif = ReportFormat(rawValue: "sarif")
 }
 
 /// How a report should look; reporters stay pure functions of the run and these options.
@@ -36,29 +46,74 @@ public struct ReportOptions: Sendable {
     }
 }
 
-/// One output format: results in, bytes out, no I/O.
+/// One output format: results in, bytes out, no I/O. A format is one file holding one `Reporter`, listed once in
+/// `ReporterRegistry.builtIn`; the `--format` values, `--help` and the `ci` default all derive from that list.
 public protocol Reporter {
+    /// The name `--format` / `--report` take.
+    static var format: ReportFormat { get }
+    /// A CI system's marker variable (set to `true` there) under which `ci` writes this format by default; nil for none.
+    static var ciVariable: String? { get }
+    init()
     func render(_ report: RunReport, options: ReportOptions) -> String
     /// The same text as `render`, handed to `sink` piece by piece; formats whose size grows with the run stream here.
     func write(_ report: RunReport, options: ReportOptions, to sink: ReportSink)
 }
 
 extension Reporter {
+    public static var ciVariable: String? { nil }
+
     public func write(_ report: RunReport, options: ReportOptions, to sink: ReportSink) {
         sink.write(render(report, options: options))
     }
 }
 
-/// Picks the reporter for a format.
-public enum Reporters {
-    public static func reporter(for format: ReportFormat) -> Reporter {
-        switch format {
-        case .text: return TextReporter()
-        case .json: return JSONReporter()
-        case .github: return GitHubReporter()
-        case .gitlab: return GitLabReporter()
-        case .junit: return JUnitReporter()
-        case .sarif: return SARIFReporter()
+/// The reporters a run can write, in `--help` order: the one place a format is registered.
+public struct ReporterRegistry: Sendable {
+    /// SPEC §6's formats.
+    public static let builtIn = ReporterRegistry([
+        TextReporter.self, JSONReporter.self, GitHubReporter.self, GitLabReporter.self, JUnitReporter.self, SARIFReporter.self,
+    ])
+
+    /// One registered reporter: its name, its CI marker and how to make one.
+    private struct Entry: Sendable {
+        var format: ReportFormat
+        var ciVariable: String?
+        var make: @Sendable () -> any Reporter
+
+        init<R: Reporter>(_ type: R.Type) {
+            format = R.format
+            ciVariable = R.ciVariable
+            make = { R() }
         }
+    }
+
+    private let entries: [Entry]
+
+    public init(_ types: [any Reporter.Type]) {
+        entries = types.map { type in Self.entry(type) }
+    }
+
+    private init(entries: [Entry]) {
+        self.entries = entries
+    }
+
+    private static func entry<R: Reporter>(_ type: R.Type) -> Entry { Entry(type) }
+
+    /// Another registry with `type` added (a plug-in; a format of the same name is replaced).
+    public func adding<R: Reporter>(_ type: R.Type) -> ReporterRegistry {
+        ReporterRegistry(entries: entries.filter { $0.format != R.format } + [Entry(type)])
+    }
+
+    /// Every registered format, in registration order.
+    public var formats: [ReportFormat] { entries.map(\.format) }
+
+    /// A new reporter for `format`; nil when no reporter of that name is registered.
+    public func reporter(for format: ReportFormat) -> (any Reporter)? {
+        entries.first { $0.format == format }?.make()
+    }
+
+    /// The format whose CI system `environment` is running in (its marker variable is `true`), if any.
+    public func ciDefault(environment: [String: String]) -> ReportFormat? {
+        entries.first { entry in entry.ciVariable.map { environment[$0] == "true" } ?? false }?.format
     }
 }

@@ -8,6 +8,7 @@ import ImageModel
 /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers: every rule with its help, results at repo-relative URIs,
 /// with stable `partialFingerprints` so alerts are tracked across runs.
 public struct SARIFReporter: Reporter {
+    public static let format = ReportFormat.sarif
     public init() {}
 
     public func render(_ report: RunReport, options: ReportOptions) -> String {

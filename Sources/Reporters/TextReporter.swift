@@ -7,6 +7,7 @@ import ImageModel
 
 /// Human output: every checked image with its findings (only problems under `--quiet`), then the one-line summary of SPEC §6.
 public struct TextReporter: Reporter {
+    public static let format = ReportFormat.text
     /// The GitLab log section the per-image listing goes in.
     public static let sectionName = "verify_layers_images"
 

@@ -1,14 +1,5 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import GitAccess
-import ImageModel
+import Pipeline
 
 /// `verify-layers pre-push <remote> [<url>]`: git's pre-push protocol (SPEC §1.1), short like git-lfs's: honour the skip
 /// variable, read every ref line, work out what the remote lacks, hand off to the range scan and the verifier.
@@ -31,98 +22,9 @@ struct PrePushCommand: ParsableCommand {
     @OptionGroup(title: "Scan options") var scan: ScanOptions
     @OptionGroup(title: "Service options") var service: ServiceOptions
     @OptionGroup(title: "Output options") var output: OutputOptions
-    var options: SharedOptions { SharedOptions(scan: scan, service: service, output: output) }
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
-        if PushSkip.isSet(environment["VERIFY_LAYERS_SKIP"]) {
-            Console.err("verify-layers: VERIFY_LAYERS_SKIP is set; skipping the pre-push check")
-            return
-        }
-        try runReportingFailures {
-            let input = isatty(STDIN_FILENO) == 1 ? "" : String(decoding: FileDescriptorReader.readAll("/dev/stdin") ?? Data(), as: UTF8.self)
-            let lines = try PushLine.parse(input)
-            var context = try RunContext(options: options, environment: environment)
-            context.command = .prePush
-            let requests = try requests(for: lines, context: context, environment: environment)
-            guard !requests.isEmpty else { return 0 }
-            let progress = ProgressLine.make(quiet: options.quiet, environment: environment)
-            defer { progress?.finish() }
-            let plan = try context.planIntroduced(requests, progress: progress)
-            if plan.isEmpty {
-                if options.verbose {
-                    Console.err("verify-layers: no image output changed in \(plan.commits) new commit(s); nothing to check")
-                }
-                return 0
-            }
-            return try context.verifyIntroduced(plan, cached: true, progress: progress)
-        }
-    }
-
-    /// One range per pushed ref (deletions skipped), hiding what the remote already has; or the pre-commit framework's range.
-    private func requests(for lines: [PushLine], context: RunContext, environment: [String: String]) throws -> [RangeRequest] {
-        if lines.isEmpty {
-            guard let from = nonEmpty(environment["PRE_COMMIT_FROM_REF"]), let to = nonEmpty(environment["PRE_COMMIT_TO_REF"]) else { return [] }
-            return [RangeRequest(tip: try context.commit(to), hidden: [try context.commit(from)])]
-        }
-        let remoteName = remote ?? nonEmpty(environment["PRE_COMMIT_REMOTE_NAME"])
-        var remoteTips: [ObjectID] = []
-        if let remoteName, PushLine.isRemoteName(remoteName, url: url) {
-            remoteTips = try context.repository.refTips(prefix: "refs/remotes/\(remoteName)/")
-        }
-        var requests: [RangeRequest] = []
-        for line in lines where !line.localID.isZero {
-            guard let tip = context.peeledCommit(line.localID) else {
-                if options.verbose { Console.err("verify-layers: \(line.localRef) (\(line.localID.short)) is not a commit; nothing to check for it") }
-                continue
-            }
-            var hidden = remoteTips
-            if !line.remoteID.isZero, let known = context.peeledCommit(line.remoteID) { hidden.append(known) }
-            requests.append(RangeRequest(tip: tip, hidden: hidden))
-        }
-        return requests
-    }
-
-    private func nonEmpty(_ value: String?) -> String? {
-        guard let value, !value.isEmpty else { return nil }
-        return value
-    }
-}
-
-/// `VERIFY_LAYERS_SKIP`: 1/true/yes/on skip, as git-lfs reads `GIT_LFS_SKIP_PUSH`.
-enum PushSkip {
-    static func isSet(_ value: String?) -> Bool {
-        guard let value else { return false }
-        return ["1", "true", "yes", "on"].contains(value.trimmingWhitespace().lowercased())
-    }
-}
-
-/// One stdin line of git's pre-push protocol: `<local ref> SP <local oid> SP <remote ref> SP <remote oid>`.
-struct PushLine: Equatable {
-    var localRef: String
-    var localID: ObjectID
-    var remoteRef: String
-    var remoteID: ObjectID
-
-    /// Every non-blank line; anything else than four fields with two 40-hex ids is a usage error naming the line.
-    static func parse(_ input: String) throws -> [PushLine] {
-        var lines: [PushLine] = []
-        for (number, raw) in input.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let text = raw.trimmingWhitespaceAndNewlines()
-            if text.isEmpty { continue }
-            let fields = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-            guard fields.count == 4, let local = ObjectID(hex: fields[1]), let remote = ObjectID(hex: fields[3]) else {
-                throw Failure.usage("pre-push: stdin line \(number + 1) is not `<local ref> <local oid> <remote ref> <remote oid>`: \(String(text.prefix(200)).debugDescription)")
-            }
-            lines.append(PushLine(localRef: fields[0], localID: local, remoteRef: fields[2], remoteID: remote))
-        }
-        return lines
-    }
-
-    /// git passes the URL as the "name" when pushing to a URL: then there are no remote-tracking refs to exclude.
-    static func isRemoteName(_ name: String, url: String?) -> Bool {
-        if name.isEmpty || name == url { return false }
-        if name.contains("//") || name.contains("..") || name.hasPrefix("/") || name.hasSuffix("/") { return false }
-        return !name.contains { ":*?[\\ ~^".contains($0) || $0.isNewline }
+        let settings = runSettings(scan, service, output)
+        try runReportingFailures { try Pipeline.prePush(remote: remote, url: url, settings: settings) }
     }
 }

@@ -1,77 +1,38 @@
 import ArgumentParser
 import ImageModel
+import Pipeline
 import Reporters
 import Verification
 
-extension ReportFormat: ExpressibleByArgument {}
 extension OnErrorPolicy: ExpressibleByArgument {}
 extension CheckWay: ExpressibleByArgument {}
+extension ColorChoice: ExpressibleByArgument {}
 
-/// `--color auto|always|never`.
-enum ColorChoice: String, CaseIterable, ExpressibleByArgument {
-    case auto, always, never
+/// `--format` takes the registered reporters' names (`ReporterRegistry`), so a new reporter is offered without touching this.
+extension ReportFormat: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard ReporterRegistry.builtIn.formats.contains(ReportFormat(rawValue: argument)) else { return nil }
+        self.init(rawValue: argument)
+    }
+
+    public static var allValueStrings: [String] { ReporterRegistry.builtIn.formats.map(\.rawValue) }
 }
 
-/// `--report FORMAT=PATH`.
-struct ReportSpec: ExpressibleByArgument {
-    var format: ReportFormat
-    var path: String
-
-    init?(argument: String) {
+extension ReportSpec: ExpressibleByArgument {
+    public init?(argument: String) {
         guard let spec = try? Self.parse(argument) else { return nil }
         self = spec
     }
 
-    init(format: ReportFormat, path: String) {
-        self.format = format
-        self.path = path
-    }
-
-    /// Parses `FORMAT=PATH`, saying exactly what is wrong with a bad value.
-    static func parse(_ argument: String) throws -> ReportSpec {
-        let formats = ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let equals = argument.firstIndex(of: "=") else {
-            throw ValidationError("\(argument.debugDescription) has no '=': write FORMAT=PATH, e.g. --report sarif=verify.sarif (formats: \(formats))")
-        }
-        let name = String(argument[..<equals])
-        guard let format = ReportFormat(rawValue: name) else {
-            throw ValidationError("\(name.debugDescription) is not a report format; use one of \(formats)")
-        }
-        let path = String(argument[argument.index(after: equals)...])
-        guard !path.isEmpty else { throw ValidationError("the path after '\(name)=' is empty: write \(name)=PATH") }
-        return ReportSpec(format: format, path: path)
-    }
-
-    static var defaultCompletionKind: CompletionKind { .file() }
+    public static var defaultCompletionKind: CompletionKind { .file() }
 }
 
-/// `--shard K/N`: this job's share of the images (1-based K).
-struct Shard: ExpressibleByArgument, Equatable {
-    var index: Int
-    var total: Int
-
-    init?(argument: String) {
-        guard let shard = try? Self.parse(argument) else { return nil }
-        self = shard
-    }
-
-    init(index: Int, total: Int) {
-        self.index = index
-        self.total = total
-    }
-
-    /// Parses `K/N`, saying exactly what is wrong with a bad value.
-    static func parse(_ argument: String) throws -> Shard {
-        let parts = argument.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { throw ValidationError("\(argument.debugDescription) is not K/N: write e.g. 2/4 for the second of four jobs") }
-        guard let index = Int(parts[0]), let total = Int(parts[1]) else {
-            throw ValidationError("\(argument.debugDescription): K and N must be whole numbers, e.g. 2/4")
-        }
-        guard total >= 1 else { throw ValidationError("\(argument.debugDescription): N (the number of jobs) must be at least 1") }
-        guard index >= 1 && index <= total else {
-            throw ValidationError("\(argument.debugDescription): K must be between 1 and \(total) (K counts from 1, like CI_NODE_INDEX)")
-        }
-        return Shard(index: index, total: total)
+/// The pipeline's usage errors as the parser's, so a bad value is reported like every other option error.
+func usage<T>(_ body: @autoclosure () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let failure as Failure {
+        throw ValidationError(failure.message)
     }
 }
 
@@ -86,7 +47,7 @@ struct ScanOptions: ParsableArguments {
     @Option(help: "Check every image against this one repository.")
     var repository: String?
 
-    @Option(help: ArgumentHelp("Check only this share of the images, e.g. 2/4.", valueName: "k/n"), transform: Shard.parse)
+    @Option(help: ArgumentHelp("Check only this share of the images, e.g. 2/4.", valueName: "k/n"), transform: { try usage(Shard.parse($0)) })
     var shard: Shard?
 
     func validate() throws {
@@ -138,7 +99,7 @@ struct OutputOptions: ParsableArguments {
     var format: ReportFormat?
 
     @Option(name: .customLong("report"), help: ArgumentHelp("Also write a report file (repeatable).", valueName: "format=path"),
-            transform: ReportSpec.parse)
+            transform: { try usage(ReportSpec.parse($0)) })
     var reports: [ReportSpec] = []
 
     @Option(name: .customLong("on-error"), help: "Fail (default) or only warn when layers cannot be verified.")
@@ -161,40 +122,64 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
-/// The three groups one checking run reads (SPEC §1.2); the commands compose it from the groups they offer.
-struct SharedOptions {
-    var scan: ScanOptions
-    var service: ServiceOptions
-    var output: OutputOptions
-
-    /// For commands that do not offer a group: its defaults.
-    static func defaults() throws -> SharedOptions {
-        SharedOptions(scan: try ScanOptions.parse([]), service: try ServiceOptions.parse([]), output: try OutputOptions.parse([]))
+extension ScanOptions {
+    /// A run that offers only this group (`list`): the other groups keep their defaults.
+    var settings: RunSettings {
+        var settings = RunSettings()
+        apply(to: &settings)
+        return settings
     }
 
-    var config: String? { scan.config }
-    var registryId: String? { scan.registryId }
-    var repository: String? { scan.repository }
-    var shard: Shard? {
-        get { scan.shard }
-        set { scan.shard = newValue }
+    func apply(to settings: inout RunSettings) {
+        settings.config = config
+        settings.registryId = registryId
+        settings.repository = repository
+        settings.shard = shard
     }
-    var endpointURL: String? { service.endpointURL }
-    var region: String? { service.region }
-    var profile: String? { service.profile }
-    var via: CheckWay? { service.via }
-    var registryURL: String? { service.registryURL }
-    var concurrency: Int { service.concurrency }
-    var timeout: Double? { service.timeout }
-    var maxAttempts: Int? { service.maxAttempts }
-    var format: ReportFormat? { output.format }
-    var reports: [ReportSpec] { output.reports }
-    var onError: OnErrorPolicy { output.onError }
-    var noCache: Bool { service.noCache }
-    var verbose: Bool {
-        get { output.verbose }
-        set { output.verbose = newValue }
+}
+
+extension ServiceOptions {
+    func apply(to settings: inout RunSettings) {
+        settings.endpointURL = endpointURL
+        settings.region = region
+        settings.profile = profile
+        settings.via = via
+        settings.registryURL = registryURL
+        settings.concurrency = concurrency
+        settings.timeout = timeout
+        settings.maxAttempts = maxAttempts
+        settings.noCache = noCache
     }
-    var quiet: Bool { output.quiet }
-    var color: ColorChoice { output.color }
+}
+
+extension OutputOptions {
+    func apply(to settings: inout RunSettings) {
+        settings.format = format
+        settings.reports = reports
+        settings.onError = onError
+        settings.verbose = verbose
+        settings.quiet = quiet
+        settings.color = color
+    }
+}
+
+/// The three option groups of a checking command (SPEC §1.2), turned into the pipeline's settings.
+func runSettings(_ scan: ScanOptions, _ service: ServiceOptions, _ output: OutputOptions) -> RunSettings {
+    var settings = RunSettings()
+    scan.apply(to: &settings)
+    service.apply(to: &settings)
+    output.apply(to: &settings)
+    return settings
+}
+
+/// Runs a command body, turning `Failure` into its message and exit code.
+func runReportingFailures(_ body: () throws -> Int32) throws {
+    let code: Int32
+    do {
+        code = try body()
+    } catch let failure as Failure {
+        Console.err("verify-layers: \(failure.message)")
+        throw ExitCode(failure.code)
+    }
+    if code != 0 { throw ExitCode(code) }
 }

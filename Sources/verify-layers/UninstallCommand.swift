@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Pipeline
 
 /// `verify-layers uninstall`: removes our hook and puts back the foreign hook install kept; leaves others' hooks alone.
 struct UninstallCommand: ParsableCommand {
@@ -14,8 +15,7 @@ struct UninstallCommand: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
-            let repository = try HookFiles.openRepository()
-            let files = HookFiles(directory: try HookScript.hooksDirectory(repository, home: ProcessInfo.processInfo.environment["HOME"]))
+            let files = try HookFiles.forCurrentRepository(environment: ProcessInfo.processInfo.environment)
             for message in try files.uninstall() { Console.out(message + "\n") }
             return 0
         }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ECRPublic
+import Pipeline
 import Reporters
 
 /// The command tree; each subcommand is one type in its own file.

@@ -15,7 +15,7 @@ import Testing
         (.sarif, "mixed.sarif", true),
     ])
     func mixedRun(format: ReportFormat, file: String, json: Bool) throws {
-        try Golden.check(Reporters.reporter(for: format).render(Fixtures.mixed, options: Self.plain), file, json: json)
+        try Golden.check(try #require(ReporterRegistry.builtIn.reporter(for: format)).render(Fixtures.mixed, options: Self.plain), file, json: json)
     }
 
     @Test(arguments: [
@@ -26,7 +26,7 @@ import Testing
         (.sarif, "clean.sarif", true),
     ])
     func cleanRun(format: ReportFormat, file: String, json: Bool) throws {
-        try Golden.check(Reporters.reporter(for: format).render(Fixtures.clean, options: Self.plain), file, json: json)
+        try Golden.check(try #require(ReporterRegistry.builtIn.reporter(for: format)).render(Fixtures.clean, options: Self.plain), file, json: json)
     }
 
     @Test func textQuiet() throws {

@@ -20,15 +20,6 @@ struct CIPlan: Equatable {
     var head: String?
     /// Why there is no range, when `base` is nil.
     var fullTreeReason: String?
-
-    /// The report format this environment reads best.
-    var defaultFormat: ReportFormat {
-        switch provider {
-        case .github: return .github
-        case .gitlab: return .gitlab
-        case .none: return .text
-        }
-    }
 }
 
 /// Reads the CI variables; pure apart from reading `GITHUB_EVENT_PATH`, so recorded event files test it.
@@ -88,7 +79,7 @@ enum CIEnvironment {
     /// `CI_NODE_INDEX`/`CI_NODE_TOTAL` (1-based, as GitLab's `parallel:` sets them) as a shard; nil when unset.
     static func shard(_ environment: [String: String]) throws -> Shard? {
         guard let index = environment["CI_NODE_INDEX"], let total = environment["CI_NODE_TOTAL"], !index.isEmpty, !total.isEmpty else { return nil }
-        guard let shard = Shard(argument: "\(index)/\(total)") else {
+        guard let shard = try? Shard.parse("\(index)/\(total)") else {
             throw Failure.usage("CI_NODE_INDEX=\(index.debugDescription) and CI_NODE_TOTAL=\(total.debugDescription) must be whole numbers with 1 <= CI_NODE_INDEX <= CI_NODE_TOTAL (the index is 1-based)")
         }
         return shard

@@ -8,11 +8,11 @@ import ImageModel
 
 /// The installed pre-push hook: a few lines of POSIX sh that fail loudly when the binary is gone, run a kept foreign
 /// hook first with the same stdin, then hand over to `verify-layers pre-push`. `hooks/pre-push` ships the same bytes.
-enum HookScript {
+public enum HookScript {
     /// The line that marks a hook as ours (install updates it, uninstall removes it).
     static let marker = "# verify-layers pre-push hook"
     /// Where a pre-existing foreign hook is kept; the script runs it first.
-    static let chainedName = "pre-push.before-verify-layers"
+    public static let chainedName = "pre-push.before-verify-layers"
 
     static let text = """
         #!/bin/sh

@@ -16,7 +16,7 @@ import Verification
 
 /// Composes one run from flags, config and environment: the executable's wiring, kept out of the commands.
 struct RunContext {
-    let options: SharedOptions
+    let options: RunSettings
     let environment: [String: String]
     let repository: GitRepository
     let started = Date()
@@ -25,11 +25,11 @@ struct RunContext {
     /// Counts calls as they are answered, for the progress line (nil when no progress is drawn).
     var progress: ProgressLine?
 
-    init(options: SharedOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    init(options: RunSettings, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.options = options
         self.environment = environment
         do {
-            repository = try GitRepository(discovering: FileManager.default.currentDirectoryPath)
+            repository = try GitRepository(discovering: options.directory ?? FileManager.default.currentDirectoryPath)
         } catch let error as GitError {
             throw Failure.config(error.message)
         }
@@ -164,21 +164,32 @@ struct RunContext {
         }
         let format = options.format ?? defaultFormat
         let gitlabSections = format == .text && !(environment["GITLAB_CI"] ?? "").isEmpty
-        var reportOptions = ReportOptions(color: color, quiet: options.quiet, toolVersion: VerifyLayers.version,
+        var reportOptions = ReportOptions(color: color, quiet: options.quiet, toolVersion: BuildStamp.version,
                                           gitlabSections: gitlabSections, sectionTimestamp: Int(Date().timeIntervalSince1970))
         reportOptions.hints = HintContext(command: command)
         reportOptions.cacheTTL = cacheTTL.map(DurationText.compact)
         reportOptions.listCached = options.verbose
         // Reports are streamed to their file as they are written: memory does not grow with the layer count.
         let stdout = FileDescriptorSink(descriptor: STDOUT_FILENO)
-        Reporters.reporter(for: format).write(report, options: reportOptions, to: stdout)
+        try reporter(format).write(report, options: reportOptions, to: stdout)
         stdout.flush()
         if format == .github { CIOutputs.writeGitHub(report, environment: environment) }
         for spec in options.reports {
-            let fileOptions = ReportOptions(color: false, quiet: false, toolVersion: VerifyLayers.version)
-            try FileDescriptorSink.writeFile(spec.path) { Reporters.reporter(for: spec.format).write(report, options: fileOptions, to: $0) }
+            let fileOptions = ReportOptions(color: false, quiet: false, toolVersion: BuildStamp.version)
+            let fileReporter = try reporter(spec.format)
+            try FileDescriptorSink.writeFile(spec.path) { fileReporter.write(report, options: fileOptions, to: $0) }
         }
         return report.summary.exitCode
+    }
+}
+
+extension RunContext {
+    /// The registered reporter of `format`; the CLI offers only registered names, so a miss is a usage error.
+    func reporter(_ format: ReportFormat) throws -> any Reporter {
+        guard let reporter = options.reporters.reporter(for: format) else {
+            throw Failure.usage("\(format) is not a report format; use one of \(options.reporters.formats.map(\.rawValue).joined(separator: ", "))")
+        }
+        return reporter
     }
 }
 

@@ -8,7 +8,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-extension SharedOptions {
+extension RunSettings {
     /// Resolves the client's endpoint, retries, trust store and credential chain; a bad setting exits 78 before any connection.
     func clientSetup(environment: [String: String], started: Date) throws -> ClientSetup {
         let flags = ClientSetup.Flags(endpointURL: endpointURL, region: region, profile: profile, maxAttempts: maxAttempts,
@@ -17,7 +17,7 @@ extension SharedOptions {
         if verbose { sink = { line in Console.err("verify-layers: \(line)") } }
         let log = HTTPLog(sink)
         do {
-            return try ClientSetup.resolve(flags: flags, environment: environment, userAgent: "verify-layers/\(VerifyLayers.version)", log: log)
+            return try ClientSetup.resolve(flags: flags, environment: environment, userAgent: "verify-layers/\(BuildStamp.version)", log: log)
         } catch let error as SetupError {
             throw Failure.config(error.message)
         }
@@ -35,7 +35,7 @@ struct ChosenWay {
     var cacheScope: String
 }
 
-extension SharedOptions {
+extension RunSettings {
     /// `--registry-url`, `VERIFY_LAYERS_REGISTRY_URL` or the public registry; a bad URL exits 78.
     func registryEndpoint(environment: [String: String]) throws -> RegistryEndpoint {
         do {

@@ -4,17 +4,17 @@ import GitAccess
 
 /// What this binary is: the stamped release version and commit (one value in the tarball, the .deb and the image),
 /// and the C libraries it runs with.
-enum BuildStamp {
-    static let version = String(cString: vl_stamp_version())
-    static let commit = String(cString: vl_stamp_commit())
+public enum BuildStamp {
+    public static let version = String(cString: vl_stamp_version())
+    public static let commit = String(cString: vl_stamp_commit())
 
     /// `verify-layers 0.3.0 (abc1234)`, or `verify-layers 0.0.0-dev` unstamped.
-    static var versionLine: String {
+    public static var versionLine: String {
         "verify-layers \(version)" + (commit.isEmpty ? "" : " (\(commit))")
     }
 
     /// libgit2 is linked into a release binary; libcurl is the system's.
-    static var libraries: [(String, String)] {
+    public static var libraries: [(String, String)] {
         [("libgit2", GitRepository.libraryVersion), ("libcurl", HTTPLibrary.version)]
     }
 }

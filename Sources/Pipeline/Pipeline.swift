@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ImageModel
+import Reporters
+
+/// The core pipeline, one entry point per command: git access → image outputs → plan → registry → findings → reports.
+/// The executable only parses options into `RunSettings` and calls one of these; each returns the exit code (SPEC §5)
+/// or throws a `Failure` with its code and message. The pipeline owns the run's wiring (`RunContext`) and writes the
+/// reports; it never exits the process.
+public enum Pipeline {
+    /// `check [<rev>]`, or `check --range A..B`.
+    public static func check(revision: String?, range: String?, settings: RunSettings,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int32 {
+        let context = try RunContext(options: settings, environment: environment)
+        let progress = ProgressLine.make(quiet: settings.quiet, environment: environment)
+        defer { progress?.finish() }
+        if let range {
+            let (base, head) = try RangeSyntax.parse(range)
+            let request = RangeRequest(tip: try context.commit(head), hidden: [try context.commit(base)])
+            return try context.verifyIntroduced(try context.planIntroduced([request], progress: progress), progress: progress)
+        }
+        let commit = try context.commit(revision ?? "HEAD")
+        return try context.verifyTree(commit, config: try context.config(at: commit), progress: progress)
+    }
+
+    /// `pre-push <remote> [<url>]`, reading git's ref lines from stdin; `VERIFY_LAYERS_SKIP` skips it.
+    public static func prePush(remote: String?, url: String?, settings: RunSettings,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int32 {
+        if PushSkip.isSet(environment["VERIFY_LAYERS_SKIP"]) {
+            Console.err("verify-layers: VERIFY_LAYERS_SKIP is set; skipping the pre-push check")
+            return 0
+        }
+        let stdin = isatty(STDIN_FILENO) == 1 ? nil : FileDescriptorReader.readAll("/dev/stdin")
+        let lines = try PushLine.parse(String(decoding: stdin ?? Data(), as: UTF8.self))
+        var context = try RunContext(options: settings, environment: environment)
+        context.command = .prePush
+        return try context.prePush(lines, remote: remote, url: url)
+    }
+
+    /// `ci`: the range of the GitHub Actions / GitLab CI event, sharded by `CI_NODE_*` unless `--shard` is given.
+    public static func ci(settings: RunSettings, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int32 {
+        var effective = settings
+        if effective.shard == nil { effective.shard = try CIEnvironment.shard(environment) }
+        var context = try RunContext(options: effective, environment: environment)
+        context.command = .ci
+        let progress = ProgressLine.make(quiet: settings.quiet, environment: environment)
+        defer { progress?.finish() }
+        return try context.ci(progress: progress)
+    }
+
+    /// `list [<rev>]`: what `check` would ask about, offline.
+    public static func list(revision: String, settings: RunSettings) throws -> Int32 {
+        let context = try RunContext(options: settings)
+        let commit = try context.commit(revision)
+        let config = try context.config(at: commit)
+        let scan = try context.scanTree(commit, config: config)
+        let code = ListReporter.exitCode(scan, strict: config.strict)
+        Console.out(ListReporter.render(scan, json: settings.format == .json, quiet: settings.quiet, verbose: settings.verbose,
+                                        exitCode: code))
+        return code
+    }
+}
