@@ -88,7 +88,13 @@ struct ChildProcess {
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid = pid_t()
-        let code = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        var code = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        // ETXTBSY: the helper is still open for writing somewhere (being rewritten, or its writer's descriptor briefly
+        // inherited by a process forked meanwhile); that passes within milliseconds, so try again a few times.
+        for attempt in 1...5 where code == ETXTBSY {
+            usleep(UInt32(attempt) * 20_000)
+            code = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        }
         guard code == 0 else { throw Failure.cannotStart(String(cString: strerror(code))) }
         return pid
     }
