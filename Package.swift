@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "ReportersTests", dependencies: ["Reporters", "ImageModel", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "ImageModel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ImageModel", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Reporters", "ImageModel", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

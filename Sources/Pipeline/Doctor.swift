@@ -61,7 +61,7 @@ struct Doctor {
         if let context = try? RunContext(options: options, environment: environment) {
             do {
                 let commit = try context.commit("HEAD")
-                lines.append(("repository", "\(FileManager.default.currentDirectoryPath) (HEAD \(commit.short))"))
+                lines.append(("repository", "\(options.directory ?? FileManager.default.currentDirectoryPath) (HEAD \(commit.short))"))
                 config = try context.config(at: commit)
                 lines.append(("config", try configSource(context, commit: commit)))
                 if options.repository == nil, let scan = try? context.scanTree(commit, config: config),

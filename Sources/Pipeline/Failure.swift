@@ -1,11 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import Verification
 
 /// An error that ends the run with a documented exit code and one clear message.
 public struct Failure: Error {
@@ -17,38 +10,8 @@ public struct Failure: Error {
         self.message = message
     }
 
-    public static func usage(_ message: String) -> Failure { Failure(code: 64, message: message) }
-    public static func config(_ message: String) -> Failure { Failure(code: 78, message: message) }
-    public static func unavailable(_ message: String) -> Failure { Failure(code: 69, message: message) }
-    public static func credentials(_ message: String) -> Failure { Failure(code: 77, message: message) }
-}
-
-/// The only place that writes to the terminal.
-public enum Console {
-    public static func out(_ text: String) {
-        write(text, to: STDOUT_FILENO)
-    }
-
-    public static func err(_ text: String) {
-        write(text.hasSuffix("\n") ? text : text + "\n", to: STDERR_FILENO)
-    }
-
-    /// stderr as is, without a line break (the progress line redraws itself).
-    public static func writeErr(_ text: String) {
-        write(text, to: STDERR_FILENO)
-    }
-
-    /// Unbuffered, all of it: output and exit code must agree even when the process ends right after.
-    private static func write(_ text: String, to fd: Int32) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { return }
-            bytes = bytes.dropFirst(count)
-        }
-    }
-
-    public static var stdoutIsTTY: Bool { isatty(STDOUT_FILENO) == 1 }
-    public static var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
+    public static func usage(_ message: String) -> Failure { Failure(code: ExitStatus.usage, message: message) }
+    public static func config(_ message: String) -> Failure { Failure(code: ExitStatus.config, message: message) }
+    public static func unavailable(_ message: String) -> Failure { Failure(code: ExitStatus.unavailable, message: message) }
+    public static func credentials(_ message: String) -> Failure { Failure(code: ExitStatus.noPermission, message: message) }
 }

@@ -28,7 +28,7 @@ struct RunContext {
         self.environment = environment
         _ = MallocArenas.limitedToOne
         do {
-            repository = try GitRepository(discovering: FileManager.default.currentDirectoryPath)
+            repository = try GitRepository(discovering: options.directory ?? FileManager.default.currentDirectoryPath)
         } catch let error as GitError {
             throw Failure.config(error.message)
         }

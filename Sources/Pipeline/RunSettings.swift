@@ -83,6 +83,8 @@ public struct RunSettings: Sendable {
     public var verbose = false
     public var quiet = false
     public var color: ColorChoice = .auto
+    /// The repository to read: the one around this directory (default: the current directory).
+    public var directory: String?
     /// The reporters `format` and `reports` are looked up in (tests add plug-ins here).
     public var reporters = ReporterRegistry.builtIn
 
