@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 
-/// glibc's `mallopt` (declared in malloc.h, which the Glibc module does not export); two ints in, an int out, so the Swift
-/// and C calling conventions agree.
+/// glibc's `mallopt` (declared in malloc.h, which the Glibc module does not export); two ints in, an int out, so
+/// the Swift and C calling conventions agree.
 @_silgen_name("mallopt")
 private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif

@@ -4,7 +4,7 @@ import Testing
 
 /// The plan's key table: one number per distinct (repository, digest), in the order first seen, across table growth.
 @Suite struct PlanKeysTests {
-    /// A sha256 digest whose words differ only in their last bytes, so many keys share hash bits and probe past each other.
+    /// A sha256 digest whose words differ only in a few bytes, so many keys share hash bits and probe past each other.
     static func digest(_ value: Int) -> Digest {
         var bytes = [UInt8](repeating: 0, count: 32)
         bytes[31] = UInt8(value & 0xFF)
