@@ -41,10 +41,11 @@ func gitCheck(_ code: Int32, _ context: @autoclosure () -> String) throws -> Int
 /// (1 GiB pack windows, 8 GiB mapped, 256 MiB object cache) let a packed repository of large layers map and keep
 /// hundreds of MiB that a run reads once.
 enum GitLibrary {
-    /// Bytes of one pack window: large enough that a scan of small objects maps few windows.
-    static let packWindowBytes = 1 << 20
-    /// Bytes of pack mapped at once; libgit2 unmaps the least recently used windows beyond it.
-    static let mappedLimitBytes = 4 << 20
+    /// Bytes of one pack window: a scan of small objects still maps few windows.
+    static let packWindowBytes = 256 << 10
+    /// Bytes of pack mapped at once; libgit2 unmaps the least recently used windows beyond it. Mapped pages a run has
+    /// read count in its resident memory, so this stays small: a window is cheap to map again.
+    static let mappedLimitBytes = 1 << 20
     /// Bytes of decoded objects (commits, trees) libgit2 keeps for reuse; blobs are never cached.
     static let objectCacheBytes = 1 << 20
 

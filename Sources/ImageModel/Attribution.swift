@@ -11,10 +11,16 @@ public enum Attribution {
     /// by their digest or manifest path.
     public static func compute(findings: [Finding], images: [ImageResult], owners: [[Int]] = []) -> [[Int]] {
         var byImage = [[Int]](repeating: [], count: images.count)
-        let index = GraphIndex(images)
+        // Built only when a finding has no owner: the index holds every blob digest of every image as text, the largest
+        // thing a large run would otherwise allocate while its report is built.
+        var index: GraphIndex?
         for (position, finding) in findings.enumerated() {
-            let made = position < owners.count ? owners[position] : []
-            for image in made.isEmpty ? index.holders(of: finding, in: images) : made where image < images.count {
+            var made = position < owners.count ? owners[position] : []
+            if made.isEmpty {
+                if index == nil { index = GraphIndex(images) }
+                made = index?.holders(of: finding, in: images) ?? []
+            }
+            for image in made where image < images.count {
                 byImage[image].append(position)
             }
         }

@@ -5,11 +5,14 @@ import ImageModel
 /// remainders at `finish()`, so the number of calls is still ceil(distinct digests / 100) per repository.
 final class Plan {
     private(set) var batches: [LayerBatch] = []
+    /// Calls planned (batches), kept when the batches themselves are let go.
+    var requestCount: Int { max(forgottenBatches, batches.count) }
+    private var forgottenBatches = 0
     /// Numbers of the keys the positive cache already vouches for.
     private(set) var cachedKeys: [Int] = []
     private(set) var locallyInvalidCount = 0
     /// Every distinct (repository, digest), numbered in the order first seen: verdicts live in an array by this number.
-    private var numbers: [PlanKey: Int] = [:]
+    private var numbers = PlanKeys()
     /// Repositories by number: keys hold the number, so a lookup hashes a digest and an integer, not two strings.
     private var repositoryNumbers: [RepositoryRef: Int32] = [:]
     var keyCount: Int { numbers.count }
@@ -18,7 +21,7 @@ final class Plan {
     func numbers(in repository: RepositoryRef) -> (Digest) -> Int? {
         guard let repositoryNumber = repositoryNumbers[repository] else { return { _ in nil } }
         let numbers = self.numbers
-        return { numbers[PlanKey(repository: repositoryNumber, digest: $0)] }
+        return { numbers.number(of: PlanKey(digest: $0, repository: repositoryNumber)) }
     }
     var skippedCount: Int { skipped.count }
 
@@ -58,10 +61,8 @@ final class Plan {
                 skipped.insert(blob.digest)
                 continue
             }
-            let key = PlanKey(repository: repositoryNumber, digest: blob.digest)
-            guard numbers[key] == nil else { continue }
-            let number = numbers.count
-            numbers[key] = number
+            let (number, inserted) = numbers.insert(PlanKey(digest: blob.digest, repository: repositoryNumber))
+            guard inserted else { continue }
             if let cache, cache.isKnownAvailable(blob.digest, in: repository) {
                 cachedKeys.append(number)
                 continue
@@ -75,6 +76,12 @@ final class Plan {
         }
         batches += released
         return released
+    }
+
+    /// Lets the batches go once the verdicts are made (they hold every distinct digest again); `requestCount` stays.
+    func forgetBatches() {
+        forgottenBatches = batches.count
+        batches = []
     }
 
     /// The partial batches left once every image was added.

@@ -58,10 +58,12 @@ public struct Verifier {
     }
 
     /// Runs the check; pure apart from the registry and cache it was given.
-    public func verify(_ scan: ScanResult, started: Date = Date()) -> RunReport {
+    public func verify(_ scan: consuming ScanResult, started: Date = Date()) -> RunReport {
         let plan = Plan(images: scan.images, checkConfigBlob: options.checkConfigBlob, cache: cache)
         let verdicts = Verdicts(plan: plan, answers: plan.batches.isEmpty ? [] : registry.check(plan.batches), cache: cache)
-        return report(scan, plan: plan, verdicts: verdicts, manifests: manifestAnswers(scan.images), started: started)
+        plan.forgetBatches()
+        let manifests = manifestAnswers(scan.images)
+        return report(consume scan, plan: plan, verdicts: verdicts, manifests: manifests, started: started)
     }
 
     /// Reads and checks at once: `read` calls `emit` for each image as it is read and returns everything it read;
@@ -93,17 +95,26 @@ public struct Verifier {
         done.wait()
         // The answers are folded into verdicts and let go before the report is built: they are the largest thing a run holds.
         let verdicts = Verdicts(plan: plan, answers: box.take(), cache: cache)
-        return report(scan, plan: plan, verdicts: verdicts, manifests: manifestAnswers(scan.images), started: started)
+        plan.forgetBatches()
+        let manifests = manifestAnswers(scan.images)
+        return report(consume scan, plan: plan, verdicts: verdicts, manifests: manifests, started: started)
     }
 
-    private func report(_ scan: ScanResult, plan: Plan, verdicts: Verdicts, manifests: [ManifestQuery: ManifestAnswer], started: Date) -> RunReport {
+    /// Builds the report, consuming `scan`: each image's blobs and findings are let go once its result is made, so the
+    /// scan and the report are not both held whole at the peak of a large run.
+    private func report(_ scan: consuming ScanResult, plan: Plan, verdicts: Verdicts, manifests: [ManifestQuery: ManifestAnswer],
+                        started: Date) -> RunReport {
         var findings = scan.findings
+        scan.findings = []
         var owners = [[Int]](repeating: [], count: findings.count)
         var imageResults: [ImageResult] = []
         imageResults.reserveCapacity(scan.images.count)
         let manifestChecks = ManifestChecks(level: options.checkManifests)
         var failures = verdicts.failures
-        for (position, image) in scan.images.enumerated() {
+        for position in scan.images.indices {
+            let image = scan.images[position]
+            scan.images[position].blobs = []
+            scan.images[position].findings = []
             let manifestOutcome: (findings: [Finding], failures: [BatchFailure]) =
                 manifests.isEmpty ? ([], []) : manifestChecks.findings(for: image, answers: manifests)
             failures += manifestOutcome.failures
@@ -121,7 +132,7 @@ public struct Verifier {
         }
         var summary = Summary()
         summary.images = scan.images.count
-        summary.requests = plan.batches.count
+        summary.requests = plan.requestCount
         for verdict in verdicts.byNumber {
             summary.layers += 1
             switch verdict {
@@ -317,9 +328,3 @@ enum Verdict {
     case failed(BatchFailure)
 }
 
-/// One distinct thing to ask about.
-struct PlanKey: Hashable {
-    /// The plan's number for the repository.
-    var repository: Int32
-    var digest: Digest
-}
