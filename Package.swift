@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "CBuildStamp"),
+        .target(name: "CMalloc"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "ImageModel", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The flow: GitAccess (libgit2) → ImageOutputs (output sources + formats) → Verification → ECRPublic → Reporters.
@@ -29,7 +30,7 @@ let package = Package(
         .target(name: "Reporters", dependencies: ["ImageModel", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Verification", dependencies: ["ImageModel"]),
         .target(name: "Pipeline", dependencies: [
-            "ImageModel", "GitAccess", "ImageOutputs", "Configuration", "ECRPublic", "Reporters", "Verification", "CBuildStamp",
+            "ImageModel", "GitAccess", "ImageOutputs", "Configuration", "ECRPublic", "Reporters", "Verification", "CBuildStamp", "CMalloc",
         ]),
         .executableTarget(
             name: "verify-layers",
