@@ -1,4 +1,3 @@
-import CCurl
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -60,25 +59,25 @@ final class APIDriver: TransferDriver {
         }
     }
 
-    func makeTransfer(_ id: Int) throws -> CurlEasy {
-        guard let credentials = current else { throw CurlError(code: -1, message: "no credentials") }
-        let (easy, headers) = try client.makeRequest(for: batches[id], credentials: credentials)
+    func makeTransfer(_ id: Int) throws -> HTTPRequest {
+        guard let credentials = current else { throw TransferSetupError(message: "no credentials") }
+        let request = client.request(for: batches[id], credentials: credentials)
         if !loggedHeaders {
-            log.headers(headers, context: ECRPublicClient.target)
+            log.headers(request.headerLines, context: ECRPublicClient.target)
             loggedHeaders = true
         }
         sentWith[id] = generation
-        return easy
+        return request
     }
 
     func isRateLimited(_ id: Int) -> Bool { true }
 
-    func finished(_ id: Int, easy: CurlEasy, outcome transfer: TransferOutcome, attempt: Int, elapsedMs: Int) -> TransferStep {
+    func finished(_ id: Int, result: TransferResult, attempt: Int, elapsedMs: Int) -> TransferStep {
         let batch = batches[id]
-        let outcome = AttemptOutcome.of(transfer, easy: easy)
+        let outcome = AttemptOutcome.of(result)
         log.exchange(method: "POST", url: client.configuration.endpoint.url,
                      what: "\(ECRPublicClient.target) repository=\(batch.repository) digests=\(batch.digests.count) attempt=\(attempt)",
-                     outcome: client.describe(outcome, easy: easy), elapsedMs: elapsedMs)
+                     outcome: client.describe(outcome, headers: result.headers), elapsedMs: elapsedMs)
         switch outcome {
         case .success(let body):
             do {
@@ -88,7 +87,7 @@ final class APIDriver: TransferDriver {
             }
             return .done(then: [])
         case .retryable(let reason, let isTimeout):
-            return .retry(reason, isTimeout: isTimeout, retryAfter: TransferQueue.retryAfter(easy.sink.headers))
+            return .retry(reason, isTimeout: isTimeout, retryAfter: TransferQueue.retryAfter(result.headers))
         case .credentials(let reason, let expired):
             guard let credentials = current else { return fail(id, BatchFailure(.credentials, reason)) }
             guard expired, !resentAfterExpiry.contains(id) else {
