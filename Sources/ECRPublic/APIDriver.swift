@@ -89,37 +89,45 @@ final class APIDriver: TransferDriver {
         case .retryable(let reason, let isTimeout):
             return .retry(reason, isTimeout: isTimeout, retryAfter: TransferQueue.retryAfter(result.headers))
         case .credentials(let reason, let expired):
-            guard let credentials = current else { return fail(id, BatchFailure(.credentials, reason)) }
-            guard expired, !resentAfterExpiry.contains(id) else {
-                return fail(id, BatchFailure(.credentials, "credentials from \(credentials.source) were rejected: \(reason)"))
-            }
-            if (sentWith[id] ?? 0) < generation {
-                // Another batch already refreshed them; resend with the new ones.
-                resentAfterExpiry.insert(id)
-                return .resend(then: [])
-            }
-            var refreshError = ""
-            if forcedRefreshes < 3 {
-                forcedRefreshes += 1
-                do {
-                    let refreshed = try client.credentials.resolve(forceRefresh: true)
-                    if !refreshed.sameKeys(as: credentials) {
-                        current = refreshed
-                        generation += 1
-                        resentAfterExpiry.insert(id)
-                        return .resend(then: [])
-                    }
-                    refreshError = "; \(credentials.source) handed out the same credentials again"
-                } catch {
-                    refreshError = "; refreshing them failed: \(Redactor.scrub("\(error)", secrets: credentials.secrets))"
-                }
-            }
-            return fail(id, BatchFailure(.credentials, "credentials from \(credentials.source) expired: \(reason)\(refreshError)"))
+            return rejected(id, reason: reason, expired: expired)
         case .repositoryNotFound(let reason):
             return fail(id, BatchFailure(.repositoryNotFound, reason))
         case .fatal(let reason):
             return fail(id, BatchFailure(.unverifiable, reason))
         }
+    }
+
+    /// The service refused the credentials: an expired token is resent once with fresh ones (refreshed here unless
+    /// another batch already did, at most three forced refreshes per run); anything else fails the batch.
+    private func rejected(_ id: Int, reason: String, expired: Bool) -> TransferStep {
+        guard let credentials = current else { return fail(id, BatchFailure(.credentials, reason)) }
+        guard expired, !resentAfterExpiry.contains(id) else {
+            let message = "credentials from \(credentials.source) were rejected: \(reason)"
+            return fail(id, BatchFailure(.credentials, message))
+        }
+        if (sentWith[id] ?? 0) < generation {
+            // Another batch already refreshed them; resend with the new ones.
+            resentAfterExpiry.insert(id)
+            return .resend(then: [])
+        }
+        var refreshError = ""
+        if forcedRefreshes < 3 {
+            forcedRefreshes += 1
+            do {
+                let refreshed = try client.credentials.resolve(forceRefresh: true)
+                if !refreshed.sameKeys(as: credentials) {
+                    current = refreshed
+                    generation += 1
+                    resentAfterExpiry.insert(id)
+                    return .resend(then: [])
+                }
+                refreshError = "; \(credentials.source) handed out the same credentials again"
+            } catch {
+                refreshError = "; refreshing them failed: \(Redactor.scrub("\(error)", secrets: credentials.secrets))"
+            }
+        }
+        let message = "credentials from \(credentials.source) expired: \(reason)\(refreshError)"
+        return fail(id, BatchFailure(.credentials, message))
     }
 
     private func fail(_ id: Int, _ failure: BatchFailure) -> TransferStep {

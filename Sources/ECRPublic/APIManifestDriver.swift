@@ -68,7 +68,8 @@ final class APIManifestDriver: TransferDriver {
 
     func makeTransfer(_ id: Int) throws -> HTTPRequest {
         guard let credentials else { throw TransferSetupError(message: "no credentials") }
-        return client.request(target: ECRPublicClient.describeImagesTarget, body: Self.body(queries[id]), credentials: credentials)
+        return client.request(target: ECRPublicClient.describeImagesTarget, body: Self.body(queries[id]),
+                              credentials: credentials)
     }
 
     func finished(_ id: Int, result: TransferResult, attempt: Int, elapsedMs: Int) -> TransferStep {
@@ -83,7 +84,8 @@ final class APIManifestDriver: TransferDriver {
             found[id] = Self.parse(body, query: query)
         case .retryable(let reason, let isTimeout):
             return .retry(reason, isTimeout: isTimeout, retryAfter: TransferQueue.retryAfter(result.headers))
-        case .fatal(let reason) where ErrorClassifier.errorCode(body: body, headers: result.headers).code == "ImageNotFoundException":
+        case .fatal(let reason)
+            where ErrorClassifier.errorCode(body: body, headers: result.headers).code == "ImageNotFoundException":
             found[id] = .missing("DescribeImages: ImageNotFoundException (\(reason))")
         case .credentials(let reason, _):
             found[id] = .failed(BatchFailure(.credentials, "credentials from \(credentials?.source ?? "the chain") were rejected: \(reason)"))

@@ -11,7 +11,8 @@ extension ECRPublicClient {
     /// `ecr-public:GetAuthorizationToken`: the registry login (base64 `AWS:<password>`) for authenticated pulls.
     public func authorizationToken() throws -> String {
         let credentials = try self.credentials.resolve()
-        var request = self.request(target: Self.getAuthorizationTokenTarget, body: Data("{}".utf8), credentials: credentials)
+        var request = self.request(target: Self.getAuthorizationTokenTarget, body: Data("{}".utf8),
+                                   credentials: credentials)
         request.what = "GetAuthorizationToken"
         let settings = HTTPSettings(caBundle: configuration.caBundle, userAgent: configuration.userAgent, deadline: configuration.deadline,
                                     log: configuration.log)

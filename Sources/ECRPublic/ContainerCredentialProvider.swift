@@ -43,7 +43,8 @@ public struct ContainerCredentialProvider: CredentialProvider {
                                                           what: "the container credentials endpoint"))
             }
             guard response.status >= 500 || response.status == 429 else {
-                throw CredentialError(message: "the container credentials endpoint \(Redactor.url(url)) answered HTTP \(response.status)")
+                throw CredentialError(message: "the container credentials endpoint \(Redactor.url(url)) answered "
+                                      + "HTTP \(response.status)")
             }
             return .retry(reason: "HTTP \(response.status)")
         }

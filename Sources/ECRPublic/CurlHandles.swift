@@ -12,7 +12,8 @@ final class CurlEasy {
     fileprivate let handle: UnsafeMutableRawPointer
     private let sink = ResponseSink()
     private var headerList: UnsafeMutablePointer<curl_slist>?
-    /// curl writes into this for the whole life of the handle, so it is allocated here, not borrowed from a Swift array.
+    /// curl writes into this for the whole life of the handle, so it is allocated here, not borrowed from a Swift
+    /// array.
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
     /// A transfer set up for `request`.
@@ -51,7 +52,8 @@ final class CurlEasy {
     }
 
     func set(_ option: CURLoption, callback: @escaping vl_curl_data_callback) throws {
-        try curlCheck(vl_curl_easy_setopt_data_callback(handle, option, callback), "setting curl option \(option.rawValue)")
+        try curlCheck(vl_curl_easy_setopt_data_callback(handle, option, callback),
+                      "setting curl option \(option.rawValue)")
     }
 
     /// Sets request headers; the list lives as long as this handle.
@@ -87,7 +89,8 @@ final class CurlEasy {
             return .failure(TransportFailure(kind: .overflow, detail: message(for: code), headers: sink.headers))
         }
         guard code == CURLE_OK else {
-            return .failure(TransportFailure(kind: Self.kind(of: code), detail: message(for: code), headers: sink.headers))
+            let kind = Self.kind(of: code)
+            return .failure(TransportFailure(kind: kind, detail: message(for: code), headers: sink.headers))
         }
         var status = 0
         do {

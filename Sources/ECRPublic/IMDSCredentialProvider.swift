@@ -80,7 +80,8 @@ public struct IMDSCredentialProvider: CredentialProvider {
     }
 
     /// One step, retried (without a pause, as in botocore) only when `AWS_METADATA_SERVICE_NUM_ATTEMPTS` asks for it.
-    private func fetch(_ method: String, _ url: String, headers: [String], what: String) -> Result<HTTPResponse, FetchFailure> {
+    private func fetch(_ method: String, _ url: String, headers: [String],
+                       what: String) -> Result<HTTPResponse, FetchFailure> {
         let request = HTTPRequest(method: method, url: url, headers: headers, connectTimeout: timeout, timeout: timeout,
                                   bypassProxy: true, what: what)
         let policy = RetryPolicy(maxAttempts: attempts, baseDelay: 0, maxDelay: 0)

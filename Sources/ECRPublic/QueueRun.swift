@@ -153,7 +153,8 @@ final class QueueRun {
     /// Nothing in flight: wait for the next backoff or rate token, on the stream while it is open (woken early by a
     /// new batch), else asleep.
     private func idle(now: Date) {
-        let wake = (jobs.wakeTimes + [limiter.nextStart(after: now)].compactMap { $0 }).min() ?? now.addingTimeInterval(0.1)
+        let wakeTimes = jobs.wakeTimes + [limiter.nextStart(after: now)].compactMap { $0 }
+        let wake = wakeTimes.min() ?? now.addingTimeInterval(0.1)
         let waitMs = clampToDeadline(Int(max(1, min(100, wake.timeIntervalSince(now) * 1000))), now: now)
         guard !jobs.hasReady || !limiter.mayStart(at: now) else { return }
         if streamOpen {

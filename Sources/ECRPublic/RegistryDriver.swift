@@ -171,16 +171,16 @@ final class RegistryDriver: TransferDriver {
         let response: HTTPResponse
         switch result {
         case .failure(let failure):
-            log.exchange(method: method, url: client.endpoint.url, what: "\(what) attempt=\(attempt)", outcome: failure.reason,
-                         elapsedMs: elapsedMs)
+            log.exchange(method: method, url: client.endpoint.url, what: "\(what) attempt=\(attempt)",
+                         outcome: failure.reason, elapsedMs: elapsedMs)
             if failure.retryable { return .retry(failure.reason, isTimeout: failure.isTimeout, retryAfter: nil) }
             return conclude(id, failure: BatchFailure(.unverifiable, failure.reason))
         case .success(let answer):
             response = answer
         }
         let status = response.status
-        log.exchange(method: method, url: client.endpoint.url, what: "\(what) attempt=\(attempt)", outcome: "HTTP \(status)",
-                     elapsedMs: elapsedMs)
+        log.exchange(method: method, url: client.endpoint.url, what: "\(what) attempt=\(attempt)",
+                     outcome: "HTTP \(status)", elapsedMs: elapsedMs)
         if status == 429 || (500...599).contains(status) && status != 501 {
             return .retry("HTTP \(status) from the registry for \(what)", isTimeout: false,
                           retryAfter: TransferQueue.retryAfter(response.headers))
@@ -206,8 +206,8 @@ final class RegistryDriver: TransferDriver {
         } else if response.status == 401, let bearer = challenge.flatMap(BearerChallenge.parse) {
             session.probe = .bearer(bearer)
         } else if response.status == 401 {
-            session.probe = .failed(BatchFailure(.credentials, "the registry asks for credentials other than a Bearer pull token "
-                                                 + "(\(challenge ?? "no challenge"))"))
+            session.probe = .failed(BatchFailure(.credentials, "the registry asks for credentials other than a Bearer "
+                                                 + "pull token (\(challenge ?? "no challenge"))"))
         } else {
             session.probe = .failed(BatchFailure(.unverifiable, "\(client.endpoint.url) does not look like a registry: "
                                                  + "GET /v2/ answered HTTP \(response.status)"))
@@ -224,11 +224,14 @@ final class RegistryDriver: TransferDriver {
         if status == 200, let token = Self.token(from: response.body) {
             session.tokens[path] = token
         } else if status == 200 {
-            session.tokenFailures[path] = BatchFailure(.unverifiable, "the token server's answer for \(path) held no token")
+            session.tokenFailures[path] = BatchFailure(.unverifiable,
+                                                       "the token server's answer for \(path) held no token")
         } else if status == 401 || status == 403 {
-            session.tokenFailures[path] = BatchFailure(.credentials, "the token server refused a pull token for \(path) (HTTP \(status))")
+            let message = "the token server refused a pull token for \(path) (HTTP \(status))"
+            session.tokenFailures[path] = BatchFailure(.credentials, message)
         } else {
-            session.tokenFailures[path] = BatchFailure(.unverifiable, "the token server answered HTTP \(status) for \(path)")
+            session.tokenFailures[path] = BatchFailure(.unverifiable,
+                                                       "the token server answered HTTP \(status) for \(path)")
         }
         return .done(then: advance(path))
     }

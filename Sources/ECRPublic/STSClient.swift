@@ -14,7 +14,9 @@ struct STSClient {
     ]
     /// The SDK standard policy: three attempts, full-jitter backoff from 1 s.
     static let retryPolicy = RetryPolicy(maxAttempts: 3)
-    static let retryableCodes: Set<String> = ["Throttling", "ThrottlingException", "IDPCommunicationError", "RequestLimitExceeded"]
+    static let retryableCodes: Set<String> = [
+        "Throttling", "ThrottlingException", "IDPCommunicationError", "RequestLimitExceeded",
+    ]
 
     /// `https://sts.<region>.amazonaws.com/`, or an override.
     let url: String

@@ -11,13 +11,14 @@ import Verification
 /// arriving from the stream while transfers run. The parts live in `QueueRun` (the loop), `JobList`, `RetryDecider`
 /// and `RateLimiter`; transfers go through a `TransferEngine` (curl's multi interface, a scripted fake in tests).
 ///
-/// Thread model: a run is synchronous and single-threaded. `run` executes entirely on the thread that calls it — for a
-/// streaming check, the worker thread `Verifier.verify(reading:)` starts — and every object it touches (the driver, the
-/// engine and its curl handles, the job list, the budget) is created for or handed to that run and used by that thread
-/// only, so none of them needs to be `Sendable`. The only thing shared with another thread is the `BatchStream`: the
-/// reading thread pushes batches into it and the queue takes them between passes (`take(waitingUpTo:)`, which also
-/// serves as the queue's idle wait, woken early by a push). `BatchStream` is `Sendable` because its state sits behind
-/// a `Mutex`, which is what Swift 6 language mode checks; batches (`LayerBatch`) are value types, copied across.
+/// Thread model: a run is synchronous and single-threaded. `run` executes entirely on the thread that calls it (for a
+/// streaming check, the worker thread `Verifier.verify(reading:)` starts), and every object it touches (the driver,
+/// the engine and its curl handles, the job list, the budget) is created for or handed to that run and used by that
+/// thread only, so none of them needs to be `Sendable`. The only thing shared with another thread is the
+/// `BatchStream`: the reading thread pushes batches into it and the queue takes them between passes
+/// (`take(waitingUpTo:)`, which is also the queue's idle wait, woken early by a push). `BatchStream` is `Sendable`
+/// because its state sits behind a `Mutex`, which Swift 6 language mode checks; batches (`LayerBatch`) are values,
+/// copied across.
 final class TransferQueue {
     private let configuration: ClientConfiguration
     private let perSecond: Int
@@ -28,7 +29,8 @@ final class TransferQueue {
     /// Told when batches are queued and answered (the progress line).
     var observer: CallObserver?
 
-    /// `makeEngine` gets the concurrency (curl's per-host connection limit) and is called once, when work first arrives.
+    /// `makeEngine` gets the concurrency (curl's per-host connection limit) and is called once, when work first
+    /// arrives.
     init(configuration: ClientConfiguration, perSecond: Int,
          makeEngine: @escaping (Int) throws -> TransferEngine = { try CurlMulti(maxHostConnections: $0) }) {
         self.configuration = configuration

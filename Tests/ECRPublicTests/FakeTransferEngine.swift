@@ -6,11 +6,13 @@ import Verification
 /// A `TransferEngine` without a network: each started request is answered by `answer` (given the request and how many
 /// times its URL was started before) after `latency`; it records every start and the most transfers ever in flight.
 final class FakeTransferEngine: TransferEngine {
+    /// One started transfer: the request as the queue built it, and when.
     struct Start {
         var request: HTTPRequest
         var at: Date
     }
 
+    /// A transfer in flight: when it ends, and how.
     private struct Pending {
         var due: Date
         var result: TransferResult
@@ -114,7 +116,8 @@ final class ScriptedDriver: TransferDriver {
         case .success(let response) where response.status == 200:
             answered.insert(id)
         case .success(let response) where response.status == 429 || response.status >= 500:
-            return .retry("HTTP \(response.status)", isTimeout: false, retryAfter: TransferQueue.retryAfter(response.headers))
+            let retryAfter = TransferQueue.retryAfter(response.headers)
+            return .retry("HTTP \(response.status)", isTimeout: false, retryAfter: retryAfter)
         case .success(let response):
             failures[id] = BatchFailure(.unverifiable, "HTTP \(response.status)")
         case .failure(let failure):

@@ -39,7 +39,8 @@ import Verification
         #expect(engine.starts.prefix(4).map(\.request.url) == (0..<4).map(ScriptedDriver.url))
 
         let serial = FakeTransferEngine(latency: 0.001)
-        _ = Self.run(ScriptedDriver(), serial, Self.configuration(concurrency: 1), stream: BatchStream(finished: Self.batches(5)))
+        _ = Self.run(ScriptedDriver(), serial, Self.configuration(concurrency: 1),
+                     stream: BatchStream(finished: Self.batches(5)))
         #expect(serial.maxInFlight == 1)
         #expect(serial.starts.map(\.request.url) == (0..<5).map(ScriptedDriver.url))
     }
@@ -52,7 +53,8 @@ import Verification
         #expect(times.count == 30)
         #expect(times[19].timeIntervalSince(times[0]) < 0.1, "a full bucket lets 20 start at once")
         for k in 1...10 {
-            #expect(times[19 + k].timeIntervalSince(times[0]) >= Double(k) / 20 - 0.005, "start \(19 + k) waited for a token")
+            #expect(times[19 + k].timeIntervalSince(times[0]) >= Double(k) / 20 - 0.005,
+                    "start \(19 + k) waited for a token")
         }
 
         let unlimited = FakeTransferEngine()
@@ -61,7 +63,8 @@ import Verification
         _ = Self.run(driver, unlimited, Self.configuration(concurrency: 100), perSecond: 20,
                      stream: BatchStream(finished: Self.batches(30)))
         #expect(unlimited.starts.count == 30)
-        #expect(unlimited.starts[29].at.timeIntervalSince(unlimited.starts[0].at) < 0.1, "transfers the driver exempts never wait")
+        #expect(unlimited.starts[29].at.timeIntervalSince(unlimited.starts[0].at) < 0.1,
+                "transfers the driver exempts never wait")
     }
 
     @Test func retriesStopAtTheAttemptLimit() {
@@ -70,10 +73,11 @@ import Verification
                                           stream: BatchStream(finished: Self.batches(2)))
         #expect(started == 6)
         #expect(engine.starts(of: ScriptedDriver.url(0)).count == 3)
-        #expect(answers.map { $0.failure?.message } == ["HTTP 503 (after 3 attempt(s))", "HTTP 503 (after 3 attempt(s))"])
+        #expect(answers.map { $0.failure?.message } == Array(repeating: "HTTP 503 (after 3 attempt(s))", count: 2))
 
         let flaky = FakeTransferEngine { _, earlier in earlier == 0 ? .status(500) : .ok() }
-        let (recovered, sent) = Self.run(ScriptedDriver(), flaky, Self.configuration(), stream: BatchStream(finished: Self.batches(1)))
+        let (recovered, sent) = Self.run(ScriptedDriver(), flaky, Self.configuration(),
+                                         stream: BatchStream(finished: Self.batches(1)))
         #expect(recovered[0].failure == nil && sent == 2)
     }
 
@@ -104,7 +108,9 @@ import Verification
     }
 
     @Test func retryAfterIsHonouredAndClamped() {
-        let polite = FakeTransferEngine { _, earlier in earlier == 0 ? .status(429, headers: ["retry-after": "0.3"]) : .ok() }
+        let polite = FakeTransferEngine { _, earlier in
+            earlier == 0 ? .status(429, headers: ["retry-after": "0.3"]) : .ok()
+        }
         let (answers, _) = Self.run(ScriptedDriver(), polite, Self.configuration(maxDelay: 0.2),
                                     stream: BatchStream(finished: Self.batches(1)))
         let times = polite.starts(of: ScriptedDriver.url(0))
@@ -112,8 +118,11 @@ import Verification
         let gap = times[1].timeIntervalSince(times[0])
         #expect(gap >= 0.3, "waited the server's 0.3 s, not the policy's backoff of at most 0.04 s (gap \(gap))")
 
-        let greedy = FakeTransferEngine { _, earlier in earlier == 0 ? .status(503, headers: ["retry-after": "3600"]) : .ok() }
-        _ = Self.run(ScriptedDriver(), greedy, Self.configuration(maxDelay: 0.05), stream: BatchStream(finished: Self.batches(1)))
+        let greedy = FakeTransferEngine { _, earlier in
+            earlier == 0 ? .status(503, headers: ["retry-after": "3600"]) : .ok()
+        }
+        _ = Self.run(ScriptedDriver(), greedy, Self.configuration(maxDelay: 0.05),
+                     stream: BatchStream(finished: Self.batches(1)))
         let clamped = greedy.starts(of: ScriptedDriver.url(0))
         #expect(clamped.count == 2)
         let wait = clamped[1].timeIntervalSince(clamped[0])
@@ -128,7 +137,8 @@ import Verification
                                        stream: BatchStream(finished: Self.batches(5)))
         #expect(answers.count == 5)
         #expect(answers.allSatisfy { $0.failure == BatchFailure(.unverifiable, Self.deadlineMessage) })
-        #expect(sent == 2 && engine.cancelled.count == 2, "the two in flight were abandoned, the three queued never started")
+        #expect(sent == 2 && engine.cancelled.count == 2,
+                "the two in flight were abandoned, the three queued never started")
         let elapsed = Date().timeIntervalSince(started)
         #expect(elapsed >= 0.3 && elapsed < 2)
     }
@@ -167,18 +177,22 @@ import Verification
         let digest = ClientRetryTests.digest(3)
         let provider = ScriptedProvider("container", [
             { .found(Credentials(accessKeyId: "AKIASTALE", secretAccessKey: "stale", source: "container")) },
-            { .found(Credentials(accessKeyId: "ASIAFRESH", secretAccessKey: "fresh", sessionToken: "token-2", source: "container")) },
+            {
+                .found(Credentials(accessKeyId: "ASIAFRESH", secretAccessKey: "fresh", sessionToken: "token-2",
+                                   source: "container"))
+            },
         ])
         let configuration = Self.configuration()
         let client = ECRPublicClient(configuration: configuration, credentials: CredentialChain(providers: [provider]))
-        let available = #"{"layers":[{"layerDigest":"\#(digest.string)","layerAvailability":"AVAILABLE","layerSize":10}],"failures":[]}"#
+        let available = #"{"layers":[{"layerDigest":"\#(digest.string)","layerAvailability":"AVAILABLE","#
+            + #""layerSize":10}],"failures":[]}"#
+        let expired = #"{"__type":"ExpiredTokenException","message":"The security token is expired"}"#
         let engine = FakeTransferEngine { request, _ in
-            request.signing?.credentials.accessKeyId == "AKIASTALE"
-                ? .status(400, body: #"{"__type":"ExpiredTokenException","message":"The security token included in the request is expired"}"#)
-                : .ok(available)
+            request.signing?.credentials.accessKeyId == "AKIASTALE" ? .status(400, body: expired) : .ok(available)
         }
         let batch = LayerBatch(repository: Self.repository, digests: [digest])
-        let (answers, sent) = Self.run(APIDriver(client: client), engine, configuration, stream: BatchStream(finished: [batch]))
+        let (answers, sent) = Self.run(APIDriver(client: client), engine, configuration,
+                                       stream: BatchStream(finished: [batch]))
         #expect(answers.count == 1 && answers[0].failure == nil)
         #expect(answers[0].verdict(at: 0) == .available(size: 10, mediaType: nil))
         #expect(sent == 2 && provider.calls == 2)
