@@ -1,4 +1,3 @@
-import CCurl
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -60,25 +59,25 @@ final class APIDriver: TransferDriver {
         }
     }
 
-    func makeTransfer(_ id: Int) throws -> CurlEasy {
-        guard let credentials = current else { throw CurlError(code: -1, message: "no credentials") }
-        let (easy, headers) = try client.makeRequest(for: batches[id], credentials: credentials)
+    func makeTransfer(_ id: Int) throws -> HTTPRequest {
+        guard let credentials = current else { throw TransferSetupError(message: "no credentials") }
+        let request = client.request(for: batches[id], credentials: credentials)
         if !loggedHeaders {
-            log.headers(headers, context: ECRPublicClient.target)
+            log.headers(request.headerLines, context: ECRPublicClient.target)
             loggedHeaders = true
         }
         sentWith[id] = generation
-        return easy
+        return request
     }
 
     func isRateLimited(_ id: Int) -> Bool { true }
 
-    func finished(_ id: Int, easy: CurlEasy, outcome transfer: TransferOutcome, attempt: Int, elapsedMs: Int) -> TransferStep {
+    func finished(_ id: Int, result: TransferResult, attempt: Int, elapsedMs: Int) -> TransferStep {
         let batch = batches[id]
-        let outcome = AttemptOutcome.of(transfer, easy: easy)
+        let outcome = AttemptOutcome.of(result)
         log.exchange(method: "POST", url: client.configuration.endpoint.url,
                      what: "\(ECRPublicClient.target) repository=\(batch.repository) digests=\(batch.digests.count) attempt=\(attempt)",
-                     outcome: client.describe(outcome, easy: easy), elapsedMs: elapsedMs)
+                     outcome: client.describe(outcome, headers: result.headers), elapsedMs: elapsedMs)
         switch outcome {
         case .success(let body):
             do {
@@ -88,39 +87,47 @@ final class APIDriver: TransferDriver {
             }
             return .done(then: [])
         case .retryable(let reason, let isTimeout):
-            return .retry(reason, isTimeout: isTimeout, retryAfter: TransferQueue.retryAfter(easy.sink.headers))
+            return .retry(reason, isTimeout: isTimeout, retryAfter: TransferQueue.retryAfter(result.headers))
         case .credentials(let reason, let expired):
-            guard let credentials = current else { return fail(id, BatchFailure(.credentials, reason)) }
-            guard expired, !resentAfterExpiry.contains(id) else {
-                return fail(id, BatchFailure(.credentials, "credentials from \(credentials.source) were rejected: \(reason)"))
-            }
-            if (sentWith[id] ?? 0) < generation {
-                // Another batch already refreshed them; resend with the new ones.
-                resentAfterExpiry.insert(id)
-                return .resend(then: [])
-            }
-            var refreshError = ""
-            if forcedRefreshes < 3 {
-                forcedRefreshes += 1
-                do {
-                    let refreshed = try client.credentials.resolve(forceRefresh: true)
-                    if !refreshed.sameKeys(as: credentials) {
-                        current = refreshed
-                        generation += 1
-                        resentAfterExpiry.insert(id)
-                        return .resend(then: [])
-                    }
-                    refreshError = "; \(credentials.source) handed out the same credentials again"
-                } catch {
-                    refreshError = "; refreshing them failed: \(Redactor.scrub("\(error)", secrets: credentials.secrets))"
-                }
-            }
-            return fail(id, BatchFailure(.credentials, "credentials from \(credentials.source) expired: \(reason)\(refreshError)"))
+            return rejected(id, reason: reason, expired: expired)
         case .repositoryNotFound(let reason):
             return fail(id, BatchFailure(.repositoryNotFound, reason))
         case .fatal(let reason):
             return fail(id, BatchFailure(.unverifiable, reason))
         }
+    }
+
+    /// The service refused the credentials: an expired token is resent once with fresh ones (refreshed here unless
+    /// another batch already did, at most three forced refreshes per run); anything else fails the batch.
+    private func rejected(_ id: Int, reason: String, expired: Bool) -> TransferStep {
+        guard let credentials = current else { return fail(id, BatchFailure(.credentials, reason)) }
+        guard expired, !resentAfterExpiry.contains(id) else {
+            let message = "credentials from \(credentials.source) were rejected: \(reason)"
+            return fail(id, BatchFailure(.credentials, message))
+        }
+        if (sentWith[id] ?? 0) < generation {
+            // Another batch already refreshed them; resend with the new ones.
+            resentAfterExpiry.insert(id)
+            return .resend(then: [])
+        }
+        var refreshError = ""
+        if forcedRefreshes < 3 {
+            forcedRefreshes += 1
+            do {
+                let refreshed = try client.credentials.resolve(forceRefresh: true)
+                if !refreshed.sameKeys(as: credentials) {
+                    current = refreshed
+                    generation += 1
+                    resentAfterExpiry.insert(id)
+                    return .resend(then: [])
+                }
+                refreshError = "; \(credentials.source) handed out the same credentials again"
+            } catch {
+                refreshError = "; refreshing them failed: \(Redactor.scrub("\(error)", secrets: credentials.secrets))"
+            }
+        }
+        let message = "credentials from \(credentials.source) expired: \(reason)\(refreshError)"
+        return fail(id, BatchFailure(.credentials, message))
     }
 
     private func fail(_ id: Int, _ failure: BatchFailure) -> TransferStep {

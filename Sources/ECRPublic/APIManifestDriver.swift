@@ -1,4 +1,3 @@
-import CCurl
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -67,23 +66,26 @@ final class APIManifestDriver: TransferDriver {
         return Data(out)
     }
 
-    func makeTransfer(_ id: Int) throws -> CurlEasy {
-        guard let credentials else { throw CurlError(code: -1, message: "no credentials") }
-        return try client.makeRequest(target: ECRPublicClient.describeImagesTarget, body: Self.body(queries[id]), credentials: credentials).0
+    func makeTransfer(_ id: Int) throws -> HTTPRequest {
+        guard let credentials else { throw TransferSetupError(message: "no credentials") }
+        return client.request(target: ECRPublicClient.describeImagesTarget, body: Self.body(queries[id]),
+                              credentials: credentials)
     }
 
-    func finished(_ id: Int, easy: CurlEasy, outcome transfer: TransferOutcome, attempt: Int, elapsedMs: Int) -> TransferStep {
+    func finished(_ id: Int, result: TransferResult, attempt: Int, elapsedMs: Int) -> TransferStep {
         let query = queries[id]
-        let outcome = AttemptOutcome.of(transfer, easy: easy)
+        let outcome = AttemptOutcome.of(result)
+        let body = (try? result.get())?.body ?? Data()
         client.log.exchange(method: "POST", url: client.configuration.endpoint.url,
                             what: "DescribeImages repository=\(query.repository) reference=\(query.reference) attempt=\(attempt)",
-                            outcome: client.describe(outcome, easy: easy), elapsedMs: elapsedMs)
+                            outcome: client.describe(outcome, headers: result.headers), elapsedMs: elapsedMs)
         switch outcome {
         case .success(let body):
             found[id] = Self.parse(body, query: query)
         case .retryable(let reason, let isTimeout):
-            return .retry(reason, isTimeout: isTimeout, retryAfter: TransferQueue.retryAfter(easy.sink.headers))
-        case .fatal(let reason) where ErrorClassifier.errorCode(body: easy.sink.body, headers: easy.sink.headers).code == "ImageNotFoundException":
+            return .retry(reason, isTimeout: isTimeout, retryAfter: TransferQueue.retryAfter(result.headers))
+        case .fatal(let reason)
+            where ErrorClassifier.errorCode(body: body, headers: result.headers).code == "ImageNotFoundException":
             found[id] = .missing("DescribeImages: ImageNotFoundException (\(reason))")
         case .credentials(let reason, _):
             found[id] = .failed(BatchFailure(.credentials, "credentials from \(credentials?.source ?? "the chain") were rejected: \(reason)"))

@@ -11,10 +11,9 @@ extension ECRPublicClient {
     /// `ecr-public:GetAuthorizationToken`: the registry login (base64 `AWS:<password>`) for authenticated pulls.
     public func authorizationToken() throws -> String {
         let credentials = try self.credentials.resolve()
-        let request = HTTPRequest(method: "POST", url: configuration.endpoint.url,
-                                  headers: ["Content-Type: application/x-amz-json-1.1", "X-Amz-Target: \(Self.getAuthorizationTokenTarget)"],
-                                  body: Data("{}".utf8), connectTimeout: configuration.connectTimeout, timeout: configuration.requestTimeout,
-                                  signing: (credentials, configuration.endpoint.region, "ecr-public"), what: "GetAuthorizationToken")
+        var request = self.request(target: Self.getAuthorizationTokenTarget, body: Data("{}".utf8),
+                                   credentials: credentials)
+        request.what = "GetAuthorizationToken"
         let settings = HTTPSettings(caBundle: configuration.caBundle, userAgent: configuration.userAgent, deadline: configuration.deadline,
                                     log: configuration.log)
         let response = try HTTPFetch.perform(request, settings: settings)

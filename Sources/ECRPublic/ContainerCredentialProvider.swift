@@ -11,7 +11,8 @@ public struct ContainerCredentialProvider: CredentialProvider {
     static let ecsBase = "http://169.254.170.2"
     /// Besides loopback, the hosts the SDKs accept for a plain-http full URI (ECS, EKS Pod Identity).
     static let allowedHTTPHosts: Set<String> = ["169.254.170.2", "169.254.170.23", "fd00:ec2::23"]
-    static let attempts = 3
+    /// The SDK standard policy with the container agent's short backoff: three attempts, jittered up to 0.25 s, 0.5 s.
+    static let retryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 0.25, maxDelay: 0.5)
     static let timeout: TimeInterval = 2
 
     let environment: [String: String]
@@ -30,28 +31,29 @@ public struct ContainerCredentialProvider: CredentialProvider {
         if let token = try authorizationToken() { headers.append("Authorization: \(token)") }
         let request = HTTPRequest(method: "GET", url: url, headers: headers, connectTimeout: Self.timeout, timeout: Self.timeout,
                                   bypassProxy: true, what: "container credentials")
-        var attempt = 0
-        while true {
-            attempt += 1
-            let reason: String
+        let outcome = try Self.retryPolicy.run(deadline: http.deadline) { () throws -> AttemptVerdict<Credentials> in
+            let response: HTTPResponse
             do {
-                let response = try HTTPFetch.perform(request, settings: http)
-                if response.status == 200 {
-                    return .found(try CredentialDocument.parse(response.body, source: "container (\(Redactor.url(url)))",
-                                                               what: "the container credentials endpoint"))
-                }
-                guard response.status >= 500 || response.status == 429 else {
-                    throw CredentialError(message: "the container credentials endpoint \(Redactor.url(url)) answered HTTP \(response.status)")
-                }
-                reason = "HTTP \(response.status)"
+                response = try HTTPFetch.perform(request, settings: http)
             } catch let error as HTTPTransportError {
-                reason = error.message
+                return .retry(reason: error.message)
             }
-            guard attempt < Self.attempts, http.deadline.map({ $0.timeIntervalSinceNow > 1 }) ?? true else {
-                throw CredentialError(message: "the container credentials endpoint \(Redactor.url(url)) failed after \(attempt) attempt(s): \(reason)",
-                                      transient: true)
+            if response.status == 200 {
+                return .done(try CredentialDocument.parse(response.body, source: "container (\(Redactor.url(url)))",
+                                                          what: "the container credentials endpoint"))
             }
-            Pause.seconds(0.25 * Double(attempt))
+            guard response.status >= 500 || response.status == 429 else {
+                throw CredentialError(message: "the container credentials endpoint \(Redactor.url(url)) answered "
+                                      + "HTTP \(response.status)")
+            }
+            return .retry(reason: "HTTP \(response.status)")
+        }
+        switch outcome {
+        case .success(let credentials):
+            return .found(credentials)
+        case .failure(let exhausted):
+            throw CredentialError(message: "the container credentials endpoint \(Redactor.url(url)) failed after "
+                                  + "\(exhausted.attempts) attempt(s): \(exhausted.reason)", transient: true)
         }
     }
 

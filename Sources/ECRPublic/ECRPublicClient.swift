@@ -1,4 +1,3 @@
-import CCurl
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -48,43 +47,23 @@ public final class ECRPublicClient: LayerRegistry {
         return BatchFailure(.credentials, Redactor.url("\(error)"))
     }
 
-    /// The signed request, and the header lines we set (for the redacted verbose log).
-    func makeRequest(for batch: LayerBatch, credentials: Credentials) throws -> (CurlEasy, [String]) {
-        try makeRequest(target: Self.target, body: RequestBody.batchCheckLayerAvailability(batch), credentials: credentials)
+    /// The signed `BatchCheckLayerAvailability` call for one batch.
+    func request(for batch: LayerBatch, credentials: Credentials) -> HTTPRequest {
+        request(target: Self.target, body: RequestBody.batchCheckLayerAvailability(batch), credentials: credentials)
     }
 
-    /// One signed JSON 1.1 call of any operation (`target` is the full `X-Amz-Target`).
-    func makeRequest(target: String, body data: Data, credentials: Credentials) throws -> (CurlEasy, [String]) {
-        let easy = try CurlEasy()
-        try easy.set(CURLOPT_URL, string: configuration.endpoint.url)
-        try easy.set(CURLOPT_POST, 1)
-        try easy.setBody(data)
-        var headers = [
-            "Content-Type: application/x-amz-json-1.1",
-            "X-Amz-Target: \(target)",
-        ]
-        if let token = credentials.sessionToken { headers.append("X-Amz-Security-Token: \(token)") }
-        try easy.setHeaders(headers)
-        try easy.set(CURLOPT_AWS_SIGV4, string: "aws:amz:\(configuration.endpoint.region):ecr-public")
-        try easy.set(CURLOPT_USERNAME, string: credentials.accessKeyId)
-        try easy.set(CURLOPT_PASSWORD, string: credentials.secretAccessKey)
-        try easy.set(CURLOPT_USERAGENT, string: configuration.userAgent)
-        try easy.set(CURLOPT_PROTOCOLS_STR, string: "http,https")
-        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
-        try easy.set(CURLOPT_TIMEOUT_MS, Int(configuration.requestTimeout * 1000))
-        // Waiting to learn whether a connection multiplexes is only worth it where ALPN answers during the handshake:
-        // over plain HTTP/1.1 it would hold every other call until the first answer arrives.
-        if configuration.endpoint.url.lowercased().hasPrefix("https://") { try easy.set(CURLOPT_PIPEWAIT, 1) }
-        // Large batches would wait for `100 Continue`; a removed `Expect:` header cannot be used instead, because
-        // curl 7.88's SigV4 signs it although it is never sent.
-        try easy.set(CURLOPT_EXPECT_100_TIMEOUT_MS, 0)
-        try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
-        if let bundle = configuration.caBundle { try easy.set(CURLOPT_CAINFO, string: bundle) }
-        return (easy, headers)
+    /// One signed JSON 1.1 call of any operation (`target` is the full `X-Amz-Target`), with the run's timeouts, trust
+    /// store and user agent.
+    func request(target: String, body: Data, credentials: Credentials) -> HTTPRequest {
+        HTTPRequest(method: "POST", url: configuration.endpoint.url,
+                    headers: ["Content-Type: application/x-amz-json-1.1", "X-Amz-Target: \(target)"], body: body,
+                    connectTimeout: configuration.connectTimeout, timeout: configuration.requestTimeout,
+                    signing: (credentials, configuration.endpoint.region, "ecr-public"), what: target,
+                    caBundle: configuration.caBundle, userAgent: configuration.userAgent)
     }
 
-    func describe(_ outcome: AttemptOutcome, easy: CurlEasy) -> String {
-        let requestID = easy.sink.headers["x-amzn-requestid"].map { " request-id=\($0)" } ?? ""
+    func describe(_ outcome: AttemptOutcome, headers: [String: String]) -> String {
+        let requestID = headers["x-amzn-requestid"].map { " request-id=\($0)" } ?? ""
         switch outcome {
         case .success: return "HTTP 200\(requestID)"
         case .retryable(let reason, _): return "\(reason) (retryable)\(requestID)"

@@ -79,29 +79,34 @@ public struct IMDSCredentialProvider: CredentialProvider {
         }
     }
 
-    /// One step, retried only when `AWS_METADATA_SERVICE_NUM_ATTEMPTS` asks for it.
-    private func fetch(_ method: String, _ url: String, headers: [String], what: String) -> Result<HTTPResponse, TransportFailure> {
-        var last = TransportFailure(reason: "not attempted")
-        for _ in 0..<attempts {
+    /// One step, retried (without a pause, as in botocore) only when `AWS_METADATA_SERVICE_NUM_ATTEMPTS` asks for it.
+    private func fetch(_ method: String, _ url: String, headers: [String],
+                       what: String) -> Result<HTTPResponse, FetchFailure> {
+        let request = HTTPRequest(method: method, url: url, headers: headers, connectTimeout: timeout, timeout: timeout,
+                                  bypassProxy: true, what: what)
+        let policy = RetryPolicy(maxAttempts: attempts, baseDelay: 0, maxDelay: 0)
+        let outcome = policy.run(deadline: http.deadline) { () -> AttemptVerdict<HTTPResponse> in
             do {
-                let response = try HTTPFetch.perform(HTTPRequest(method: method, url: url, headers: headers, connectTimeout: timeout,
-                                                                 timeout: timeout, bypassProxy: true, what: what), settings: http)
-                if response.status >= 500 { last = TransportFailure(reason: "HTTP \(response.status)"); continue }
-                return .success(response)
+                let response = try HTTPFetch.perform(request, settings: http)
+                return response.status >= 500 ? .retry(reason: "HTTP \(response.status)") : .done(response)
             } catch let error as HTTPTransportError {
-                last = TransportFailure(reason: error.isTimeout ? "timed out after \(formatSeconds(timeout))" : error.message)
+                return .retry(reason: error.isTimeout ? "timed out after \(formatSeconds(timeout))" : error.message)
             } catch {
-                last = TransportFailure(reason: "\(error)")
+                return .retry(reason: "\(error)")
             }
         }
-        return .failure(last)
+        switch outcome {
+        case .success(let response): return .success(response)
+        case .failure(let exhausted): return .failure(FetchFailure(reason: exhausted.reason))
+        }
     }
 
     private func formatSeconds(_ value: TimeInterval) -> String {
         value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
     }
 
-    struct TransportFailure: Error {
+    /// Why a metadata step got no usable answer.
+    struct FetchFailure: Error {
         var reason: String
     }
 

@@ -43,11 +43,11 @@ final class ObservedDriver: TransferDriver {
     }
 
     func tick(now: Date, hasReadyWork: Bool) { inner.tick(now: now, hasReadyWork: hasReadyWork) }
-    func makeTransfer(_ id: Int) throws -> CurlEasy { try inner.makeTransfer(id) }
+    func makeTransfer(_ id: Int) throws -> HTTPRequest { try inner.makeTransfer(id) }
     func isRateLimited(_ id: Int) -> Bool { inner.isRateLimited(id) }
 
-    func finished(_ id: Int, easy: CurlEasy, outcome: TransferOutcome, attempt: Int, elapsedMs: Int) -> TransferStep {
-        let step = inner.finished(id, easy: easy, outcome: outcome, attempt: attempt, elapsedMs: elapsedMs)
+    func finished(_ id: Int, result: TransferResult, attempt: Int, elapsedMs: Int) -> TransferStep {
+        let step = inner.finished(id, result: result, attempt: attempt, elapsedMs: elapsedMs)
         if case .done = step { ended(id) }
         return step
     }

@@ -1,4 +1,3 @@
-import CCurl
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -75,8 +74,7 @@ public final class RegistryClient: LayerRegistry, ManifestRegistry {
 
     /// `GET /v2/` once (doctor): whether this is a registry and which token server its challenge names.
     public func probe() -> (String, Bool) {
-        let request = HTTPRequest(method: "GET", url: url("/v2/"), connectTimeout: configuration.connectTimeout,
-                                  timeout: configuration.requestTimeout, what: "registry challenge")
+        let request = self.request(url: url("/v2/"), method: "GET", headers: [], what: "registry challenge")
         let settings = HTTPSettings(caBundle: configuration.caBundle, userAgent: configuration.userAgent,
                                     deadline: configuration.deadline, log: configuration.log)
         do {
@@ -99,22 +97,10 @@ public final class RegistryClient: LayerRegistry, ManifestRegistry {
 
     func url(_ suffix: String) -> String { "\(endpoint.url)\(suffix)" }
 
-    /// A transfer with the run's timeouts, trust store and user agent; HTTP/2 multiplexing where TLS can negotiate it.
-    func makeEasy(url: String, method: String, headers: [String]) throws -> CurlEasy {
-        let easy = try CurlEasy()
-        try easy.set(CURLOPT_URL, string: url)
-        if method == "HEAD" { try easy.set(CURLOPT_NOBODY, 1) } else { try easy.set(CURLOPT_HTTPGET, 1) }
-        try easy.setHeaders(headers)
-        try easy.set(CURLOPT_USERAGENT, string: configuration.userAgent)
-        try easy.set(CURLOPT_PROTOCOLS_STR, string: "http,https")
-        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
-        try easy.set(CURLOPT_TIMEOUT_MS, Int(configuration.requestTimeout * 1000))
-        try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
-        if url.lowercased().hasPrefix("https://") {
-            try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
-            try easy.set(CURLOPT_PIPEWAIT, 1)
-        }
-        if let bundle = configuration.caBundle { try easy.set(CURLOPT_CAINFO, string: bundle) }
-        return easy
+    /// A registry request with the run's timeouts, trust store and user agent.
+    func request(url: String, method: String, headers: [String], what: String) -> HTTPRequest {
+        HTTPRequest(method: method, url: url, headers: headers, connectTimeout: configuration.connectTimeout,
+                    timeout: configuration.requestTimeout, what: what, caBundle: configuration.caBundle,
+                    userAgent: configuration.userAgent)
     }
 }

@@ -1,4 +1,3 @@
-import CCurl
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -133,23 +132,25 @@ final class RegistryDriver: TransferDriver {
 
     func tick(now: Date, hasReadyWork: Bool) {}
 
-    func makeTransfer(_ id: Int) throws -> CurlEasy {
+    func makeTransfer(_ id: Int) throws -> HTTPRequest {
+        let (method, what) = describe(id)
         switch work[id] {
         case .probe:
-            return try client.makeEasy(url: client.url("/v2/"), method: "GET", headers: [])
+            return client.request(url: client.url("/v2/"), method: method, headers: [], what: what)
         case .token(let path):
             guard case .bearer(let challenge) = session.probe, let url = challenge.tokenURL(repository: path) else {
-                throw CurlError(code: -1, message: "no usable token realm")
+                throw TransferSetupError(message: "no usable token realm")
             }
             try EndpointResolver.validate(url, source: "the registry's token realm")
             session.tokenRequests += 1
-            return try client.makeEasy(url: url, method: "GET", headers: session.basic.map { ["Authorization: Basic \($0)"] } ?? [])
+            let basic = session.basic.map { ["Authorization: Basic \($0)"] } ?? []
+            return client.request(url: url, method: method, headers: basic, what: what)
         case .blob(_, let digest, let path):
-            return try client.makeEasy(url: client.url("/v2/\(path)/blobs/\(digest)"), method: "HEAD", headers: authorization(id, path))
+            return client.request(url: client.url("/v2/\(path)/blobs/\(digest)"), method: method,
+                                  headers: authorization(id, path), what: what)
         case .manifest(let query, let path):
-            let reference = queries[query].reference
-            return try client.makeEasy(url: client.url("/v2/\(path)/manifests/\(reference)"), method: queries[query].readsConfig ? "GET" : "HEAD",
-                                       headers: authorization(id, path) + ["Accept: \(Self.manifestAccept)"])
+            return client.request(url: client.url("/v2/\(path)/manifests/\(queries[query].reference)"), method: method,
+                                  headers: authorization(id, path) + ["Accept: \(Self.manifestAccept)"], what: what)
         }
     }
 
@@ -165,78 +166,113 @@ final class RegistryDriver: TransferDriver {
         return false
     }
 
-    func finished(_ id: Int, easy: CurlEasy, outcome: TransferOutcome, attempt: Int, elapsedMs: Int) -> TransferStep {
-        let headers = easy.sink.headers
+    func finished(_ id: Int, result: TransferResult, attempt: Int, elapsedMs: Int) -> TransferStep {
         let (method, what) = describe(id)
-        guard case .http(let status) = outcome else {
-            guard case .transport(let reason, let retryable, let isTimeout) = outcome else { return .done(then: []) }
-            log.exchange(method: method, url: client.endpoint.url, what: "\(what) attempt=\(attempt)", outcome: reason, elapsedMs: elapsedMs)
-            if retryable { return .retry(reason, isTimeout: isTimeout, retryAfter: nil) }
-            return conclude(id, failure: BatchFailure(.unverifiable, reason))
+        let response: HTTPResponse
+        switch result {
+        case .failure(let failure):
+            log.exchange(method: method, url: client.endpoint.url, what: "\(what) attempt=\(attempt)",
+                         outcome: failure.reason, elapsedMs: elapsedMs)
+            if failure.retryable { return .retry(failure.reason, isTimeout: failure.isTimeout, retryAfter: nil) }
+            return conclude(id, failure: BatchFailure(.unverifiable, failure.reason))
+        case .success(let answer):
+            response = answer
         }
-        log.exchange(method: method, url: client.endpoint.url, what: "\(what) attempt=\(attempt)", outcome: "HTTP \(status)", elapsedMs: elapsedMs)
-        let detail = "HTTP \(status) from the registry for \(what)"
+        let status = response.status
+        log.exchange(method: method, url: client.endpoint.url, what: "\(what) attempt=\(attempt)",
+                     outcome: "HTTP \(status)", elapsedMs: elapsedMs)
         if status == 429 || (500...599).contains(status) && status != 501 {
-            return .retry(detail, isTimeout: false, retryAfter: TransferQueue.retryAfter(headers))
+            return .retry("HTTP \(status) from the registry for \(what)", isTimeout: false,
+                          retryAfter: TransferQueue.retryAfter(response.headers))
         }
         switch work[id] {
         case .probe:
-            probing = false
-            if status == 200 {
-                session.probe = .open
-            } else if status == 401, let challenge = headers["www-authenticate"].flatMap(BearerChallenge.parse) {
-                session.probe = .bearer(challenge)
-            } else if status == 401 {
-                session.probe = .failed(BatchFailure(.credentials, "the registry asks for credentials other than a Bearer pull token (\(headers["www-authenticate"] ?? "no challenge"))"))
-            } else {
-                session.probe = .failed(BatchFailure(.unverifiable, "\(client.endpoint.url) does not look like a registry: GET /v2/ answered HTTP \(status)"))
-            }
-            var start: [Int] = []
-            for path in Array(parked.keys).sorted() { start += advance(path) }
-            return .done(then: start)
+            return probed(response)
         case .token(let path):
-            fetching.remove(path)
-            if status == 200, let token = Self.token(from: easy.sink.body) {
-                session.tokens[path] = token
-            } else if status == 200 {
-                session.tokenFailures[path] = BatchFailure(.unverifiable, "the token server's answer for \(path) held no token")
-            } else if status == 401 || status == 403 {
-                session.tokenFailures[path] = BatchFailure(.credentials, "the token server refused a pull token for \(path) (HTTP \(status))")
-            } else {
-                session.tokenFailures[path] = BatchFailure(.unverifiable, "the token server answered HTTP \(status) for \(path)")
-            }
-            return .done(then: advance(path))
+            return tokenAnswered(path, response)
         case .blob(let batch, let digest, let path):
-            switch status {
-            case 200:
-                let size = headers["content-length"].flatMap { Int64($0) }
-                blobAnswers[batch][digest] = .available(size: size, mediaType: nil)
-            case 301, 302, 303, 307, 308:
-                // A redirect to the blob storage: the registry has it; the redirect is not followed.
-                blobAnswers[batch][digest] = .available(size: nil, mediaType: nil)
-            case 404:
-                blobAnswers[batch][digest] = .unavailable(reason: "the registry answered HTTP 404 (BLOB_UNKNOWN)")
-            case 401:
-                return unauthorized(id, path: path, headers: headers)
-            default:
-                blobFailures[batch][digest] = BatchFailure(status == 403 ? .credentials : .unverifiable, detail)
-            }
-            return .done(then: [])
+            return blobAnswered(id, batch: batch, digest: digest, path: path, response, what: what)
         case .manifest(let query, let path):
-            switch status {
-            case 200 where queries[query].readsConfig:
-                manifestResults[query] = .present(digest: headers["docker-content-digest"], config: Self.configDigest(in: easy.sink.body))
-            case 200, 301, 302, 303, 307, 308:
-                manifestResults[query] = .present(digest: headers["docker-content-digest"])
-            case 404:
-                manifestResults[query] = .missing("the registry answered HTTP 404 (MANIFEST_UNKNOWN)")
-            case 401:
-                return unauthorized(id, path: path, headers: headers)
-            default:
-                manifestResults[query] = .failed(BatchFailure(status == 403 ? .credentials : .unverifiable, detail))
-            }
-            return .done(then: [])
+            return manifestAnswered(id, query: query, path: path, response, what: what)
         }
+    }
+
+    /// `GET /v2/`: open, a Bearer challenge, or not a registry; then whatever was parked behind it moves on.
+    private func probed(_ response: HTTPResponse) -> TransferStep {
+        probing = false
+        let challenge = response.headers["www-authenticate"]
+        if response.status == 200 {
+            session.probe = .open
+        } else if response.status == 401, let bearer = challenge.flatMap(BearerChallenge.parse) {
+            session.probe = .bearer(bearer)
+        } else if response.status == 401 {
+            session.probe = .failed(BatchFailure(.credentials, "the registry asks for credentials other than a Bearer "
+                                                 + "pull token (\(challenge ?? "no challenge"))"))
+        } else {
+            session.probe = .failed(BatchFailure(.unverifiable, "\(client.endpoint.url) does not look like a registry: "
+                                                 + "GET /v2/ answered HTTP \(response.status)"))
+        }
+        var start: [Int] = []
+        for path in Array(parked.keys).sorted() { start += advance(path) }
+        return .done(then: start)
+    }
+
+    /// The token server's answer for one repository; its parked HEADs move on (or fail with it).
+    private func tokenAnswered(_ path: String, _ response: HTTPResponse) -> TransferStep {
+        fetching.remove(path)
+        let status = response.status
+        if status == 200, let token = Self.token(from: response.body) {
+            session.tokens[path] = token
+        } else if status == 200 {
+            session.tokenFailures[path] = BatchFailure(.unverifiable,
+                                                       "the token server's answer for \(path) held no token")
+        } else if status == 401 || status == 403 {
+            let message = "the token server refused a pull token for \(path) (HTTP \(status))"
+            session.tokenFailures[path] = BatchFailure(.credentials, message)
+        } else {
+            session.tokenFailures[path] = BatchFailure(.unverifiable,
+                                                       "the token server answered HTTP \(status) for \(path)")
+        }
+        return .done(then: advance(path))
+    }
+
+    private func blobAnswered(_ id: Int, batch: Int, digest: Digest, path: String, _ response: HTTPResponse,
+                              what: String) -> TransferStep {
+        switch response.status {
+        case 200:
+            let size = response.headers["content-length"].flatMap { Int64($0) }
+            blobAnswers[batch][digest] = .available(size: size, mediaType: nil)
+        case 301, 302, 303, 307, 308:
+            // A redirect to the blob storage: the registry has it; the redirect is not followed.
+            blobAnswers[batch][digest] = .available(size: nil, mediaType: nil)
+        case 404:
+            blobAnswers[batch][digest] = .unavailable(reason: "the registry answered HTTP 404 (BLOB_UNKNOWN)")
+        case 401:
+            return unauthorized(id, path: path, headers: response.headers)
+        case let status:
+            let detail = "HTTP \(status) from the registry for \(what)"
+            blobFailures[batch][digest] = BatchFailure(status == 403 ? .credentials : .unverifiable, detail)
+        }
+        return .done(then: [])
+    }
+
+    private func manifestAnswered(_ id: Int, query: Int, path: String, _ response: HTTPResponse,
+                                  what: String) -> TransferStep {
+        let digest = response.headers["docker-content-digest"]
+        switch response.status {
+        case 200 where queries[query].readsConfig:
+            manifestResults[query] = .present(digest: digest, config: Self.configDigest(in: response.body))
+        case 200, 301, 302, 303, 307, 308:
+            manifestResults[query] = .present(digest: digest)
+        case 404:
+            manifestResults[query] = .missing("the registry answered HTTP 404 (MANIFEST_UNKNOWN)")
+        case 401:
+            return unauthorized(id, path: path, headers: response.headers)
+        case let status:
+            let detail = "HTTP \(status) from the registry for \(what)"
+            manifestResults[query] = .failed(BatchFailure(status == 403 ? .credentials : .unverifiable, detail))
+        }
+        return .done(then: [])
     }
 
     /// A 401 on a HEAD: resend when the token was already replaced, refresh it once per repository, else give up.

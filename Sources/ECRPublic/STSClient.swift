@@ -12,7 +12,11 @@ struct STSClient {
         "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global", "ca-central-1", "eu-central-1",
         "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
     ]
-    static let maxAttempts = 3
+    /// The SDK standard policy: three attempts, full-jitter backoff from 1 s.
+    static let retryPolicy = RetryPolicy(maxAttempts: 3)
+    static let retryableCodes: Set<String> = [
+        "Throttling", "ThrottlingException", "IDPCommunicationError", "RequestLimitExceeded",
+    ]
 
     /// `https://sts.<region>.amazonaws.com/`, or an override.
     let url: String
@@ -75,31 +79,29 @@ struct STSClient {
         let body = Data(form.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&").utf8)
         let request = HTTPRequest(method: "POST", url: url, headers: ["Content-Type: application/x-www-form-urlencoded; charset=utf-8"],
                                   body: body, connectTimeout: 5, timeout: 15, signing: signing, what: "STS \(operation)")
-        var attempt = 0
-        while true {
-            attempt += 1
-            let retryReason: String
+        let outcome = try Self.retryPolicy.run(deadline: http.deadline) { () throws -> AttemptVerdict<Credentials> in
+            let response: HTTPResponse
             do {
-                let response = try HTTPFetch.perform(request, settings: http)
-                if response.status == 200 {
-                    return try Self.parseCredentials(response.text, operation: operation, source: source)
-                }
-                let (code, message) = Self.parseError(response.text)
-                let detail = Redactor.scrub("HTTP \(response.status)" + (code.map { " \($0)" } ?? "") + (message.map { ": \(String($0.prefix(300)))" } ?? ""),
-                                            secrets: secrets)
-                let retryable = response.status >= 500 || response.status == 429
-                    || ["Throttling", "ThrottlingException", "IDPCommunicationError", "RequestLimitExceeded"].contains(code ?? "")
-                guard retryable else {
-                    throw CredentialError(message: "STS \(operation) at \(url) was refused: \(detail)")
-                }
-                retryReason = detail
+                response = try HTTPFetch.perform(request, settings: http)
             } catch let error as HTTPTransportError {
-                retryReason = Redactor.scrub(error.message, secrets: secrets)
+                return .retry(reason: Redactor.scrub(error.message, secrets: secrets))
             }
-            guard attempt < Self.maxAttempts, http.deadline.map({ $0.timeIntervalSinceNow > 1 }) ?? true else {
-                throw CredentialError(message: "STS \(operation) at \(url) failed after \(attempt) attempt(s): \(retryReason)", transient: true)
+            if response.status == 200 {
+                return .done(try Self.parseCredentials(response.text, operation: operation, source: source))
             }
-            Pause.seconds(RetryPolicy().delay(afterAttempt: attempt))
+            let (code, message) = Self.parseError(response.text)
+            let detail = Redactor.scrub("HTTP \(response.status)" + (code.map { " \($0)" } ?? "")
+                                        + (message.map { ": \(String($0.prefix(300)))" } ?? ""), secrets: secrets)
+            let retryable = response.status >= 500 || response.status == 429 || Self.retryableCodes.contains(code ?? "")
+            guard retryable else { throw CredentialError(message: "STS \(operation) at \(url) was refused: \(detail)") }
+            return .retry(reason: detail)
+        }
+        switch outcome {
+        case .success(let credentials):
+            return credentials
+        case .failure(let exhausted):
+            throw CredentialError(message: "STS \(operation) at \(url) failed after \(exhausted.attempts) attempt(s): "
+                                  + exhausted.reason, transient: true)
         }
     }
 

@@ -17,22 +17,16 @@ protocol TransferDriver: AnyObject {
     func reject(_ batch: LayerBatch, _ failure: BatchFailure)
     /// Once per pass, before transfers start (e.g. refreshing credentials that expire soon).
     func tick(now: Date, hasReadyWork: Bool)
-    /// A ready-to-run easy handle for a transfer.
-    func makeTransfer(_ id: Int) throws -> CurlEasy
+    /// The request to send for a transfer (each attempt asks again, so a resend carries fresh credentials or token).
+    func makeTransfer(_ id: Int) throws -> HTTPRequest
     /// Whether this transfer spends a token of the rate limiter.
     func isRateLimited(_ id: Int) -> Bool
-    /// A transfer finished (an HTTP answer or a transport result); says what happens next.
-    func finished(_ id: Int, easy: CurlEasy, outcome: TransferOutcome, attempt: Int, elapsedMs: Int) -> TransferStep
+    /// A transfer finished (an HTTP answer or a classified transport failure); says what happens next.
+    func finished(_ id: Int, result: TransferResult, attempt: Int, elapsedMs: Int) -> TransferStep
     /// A transfer ends without an answer: retries exhausted, deadline, or it could not start.
     func failed(_ id: Int, _ failure: BatchFailure)
     /// Every batch's answer once the queue has drained.
     func answers() -> [BatchAnswer]
-}
-
-/// A finished transfer as far as the queue can tell: an HTTP status, or a transport failure classified for retrying.
-enum TransferOutcome {
-    case http(status: Int)
-    case transport(reason: String, retryable: Bool, isTimeout: Bool)
 }
 
 /// The driver's decision about a finished transfer.

@@ -1,4 +1,3 @@
-import CCurl
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -6,246 +5,60 @@ import Foundation
 #endif
 import Verification
 
-/// The curl-multi loop both ways share: at most `concurrency` transfers in flight, starts paced by a token bucket, SDK
-/// standard-mode retries, and the run's `--timeout`. Work keeps arriving from the stream while transfers run.
+/// The one transfer queue both ways of asking share (like git-lfs's `tq`): batches in, answers out. At most
+/// `concurrency` transfers in flight, starts paced by a token bucket (`RateLimiter`), SDK standard-mode retries with
+/// their budget (`RetryDecider`), the run's `--timeout` and credential refresh (the driver's `tick`); work keeps
+/// arriving from the stream while transfers run. The parts live in `QueueRun` (the loop), `JobList`, `RetryDecider`
+/// and `RateLimiter`; transfers go through a `TransferEngine` (curl's multi interface, a scripted fake in tests).
+///
+/// Thread model: a run is synchronous and single-threaded. `run` executes entirely on the thread that calls it (for a
+/// streaming check, the worker thread `Verifier.verify(reading:)` starts), and every object it touches (the driver,
+/// the engine and its curl handles, the job list, the budget) is created for or handed to that run and used by that
+/// thread only, so none of them needs to be `Sendable`. The only thing shared with another thread is the
+/// `BatchStream`: the reading thread pushes batches into it and the queue takes them between passes
+/// (`take(waitingUpTo:)`, which is also the queue's idle wait, woken early by a push). `BatchStream` is `Sendable`
+/// because its state sits behind a `Mutex`, which Swift 6 language mode checks; batches (`LayerBatch`) are values,
+/// copied across.
 final class TransferQueue {
     private let configuration: ClientConfiguration
     private let perSecond: Int
+    private let makeEngine: (Int) throws -> TransferEngine
     private let budget = RetryBudget()
+    /// Transfers started by the last `run`, retries and resends included.
     private(set) var transfersStarted = 0
     /// Told when batches are queued and answered (the progress line).
     var observer: CallObserver?
 
-    init(configuration: ClientConfiguration, perSecond: Int) {
+    /// `makeEngine` gets the concurrency (curl's per-host connection limit) and is called once, when work first
+    /// arrives.
+    init(configuration: ClientConfiguration, perSecond: Int,
+         makeEngine: @escaping (Int) throws -> TransferEngine = { try CurlMulti(maxHostConnections: $0) }) {
         self.configuration = configuration
         self.perSecond = perSecond
-    }
-
-    private struct Job {
-        var id: Int
-        var attempts = 0
-        var notBefore = Date.distantPast
-        var retryCost: Int?
+        self.makeEngine = makeEngine
     }
 
     /// Runs until the stream is finished and every transfer has ended; `initial` transfers start at once (work that does
     /// not come as batches, such as manifest checks).
     func run(_ driver: TransferDriver, stream: BatchStream, initial: [Int] = []) -> [BatchAnswer] {
         let driver: TransferDriver = observer.map { ObservedDriver(driver, observer: $0) } ?? driver
-        var streamOpen = true
-        var started = false
-        var terminal: BatchFailure?
-        var multi: CurlMulti?
-        var ready: [Job] = []
-        var waiting: [Job] = []
-        var active: [UnsafeMutableRawPointer: (job: Job, easy: CurlEasy, started: Date)] = [:]
-        var limiter = RateLimiter(perSecond: perSecond)
-        var idleWait: TimeInterval = 0
-
-        func enqueue(_ ids: [Int], front: Bool = false) {
-            for id in ids {
-                if front { ready.insert(Job(id: id), at: 0) } else { ready.append(Job(id: id)) }
-            }
-        }
-
-        func startOnce() {
-            if terminal == nil && !started {
-                started = true
-                if let failure = driver.start() {
-                    terminal = failure
-                } else {
-                    do {
-                        multi = try CurlMulti(maxHostConnections: configuration.concurrency)
-                    } catch {
-                        terminal = BatchFailure(.unverifiable, "\(error)")
-                    }
-                }
-            }
-        }
-
-        func absorb(waitingUpTo wait: TimeInterval) {
-            let (taken, done) = stream.take(waitingUpTo: streamOpen ? wait : 0)
-            if done { streamOpen = false }
-            guard !taken.isEmpty else { return }
-            startOnce()
-            for batch in taken {
-                if let terminal {
-                    driver.reject(batch, terminal)
-                } else {
-                    // Newest first at the back of `ready` is popped first: the first batches leave first.
-                    for id in driver.accept(batch) { ready.insert(Job(id: id), at: 0) }
-                }
-            }
-        }
-
-        if !initial.isEmpty {
-            startOnce()
-            if let terminal {
-                for id in initial { driver.failed(id, terminal) }
-            } else {
-                enqueue(initial)
-            }
-        }
-        while streamOpen || !ready.isEmpty || !waiting.isEmpty || !active.isEmpty {
-            absorb(waitingUpTo: idleWait)
-            idleWait = 0
-            guard let multi, terminal == nil || !active.isEmpty || !ready.isEmpty || !waiting.isEmpty else {
-                if streamOpen { idleWait = 0.1 }
-                continue
-            }
-            let now = Date()
-            if let deadline = configuration.deadline, now >= deadline {
-                let expired = BatchFailure(.unverifiable, "the run's --timeout expired before the service answered")
-                for (_, entry) in active {
-                    multi.remove(entry.easy)
-                    driver.failed(entry.job.id, expired)
-                }
-                active.removeAll()
-                let rest = ready + waiting
-                ready.removeAll()
-                waiting.removeAll()
-                for job in rest { driver.failed(job.id, expired) }
-                terminal = expired
-                if streamOpen { idleWait = 0.1 }
-                continue
-            }
-            waiting.removeAll { job in
-                guard job.notBefore <= now else { return false }
-                ready.append(job)
-                return true
-            }
-            driver.tick(now: now, hasReadyWork: !ready.isEmpty)
-            while active.count < configuration.concurrency, !ready.isEmpty {
-                let limited = driver.isRateLimited(ready[ready.count - 1].id)
-                if limited && !limiter.mayStart(at: now) { break }
-                var job = ready.removeLast()
-                job.attempts += 1
-                do {
-                    let easy = try driver.makeTransfer(job.id)
-                    try multi.add(easy)
-                    if limited { limiter.record(now) }
-                    transfersStarted += 1
-                    active[easy.handle] = (job, easy, now)
-                } catch {
-                    driver.failed(job.id, BatchFailure(.unverifiable, "cannot start the request: \(error)"))
-                }
-            }
-            var waitMs = 100
-            if active.isEmpty {
-                let wake = (waiting.map(\.notBefore) + [limiter.nextStart(after: now)].compactMap { $0 }).min() ?? now.addingTimeInterval(0.1)
-                waitMs = Int(max(1, min(100, wake.timeIntervalSince(now) * 1000)))
-                if let deadline = configuration.deadline { waitMs = min(waitMs, Int(max(1, deadline.timeIntervalSince(now) * 1000))) }
-                if ready.isEmpty || !limiter.mayStart(at: now) {
-                    // Idle: the next pass waits on the stream (woken early by new batches), or sleeps out a backoff.
-                    if streamOpen {
-                        idleWait = Double(waitMs) / 1000
-                    } else {
-                        Pause.seconds(Double(waitMs) / 1000)
-                    }
-                }
-                continue
-            }
-            // While the reader is still producing, look at the stream often so new batches are not held back.
-            if streamOpen { waitMs = min(waitMs, 2) }
-            if !ready.isEmpty { waitMs = min(waitMs, 5) }
-            if let deadline = configuration.deadline { waitMs = min(waitMs, Int(max(1, deadline.timeIntervalSince(now) * 1000))) }
-            do {
-                try multi.performAndPoll(timeoutMs: waitMs, inFlight: active.count)
-            } catch {
-                for (_, entry) in active {
-                    multi.remove(entry.easy)
-                    driver.failed(entry.job.id, BatchFailure(.unverifiable, "\(error)"))
-                }
-                active.removeAll()
-                continue
-            }
-            for (handle, code) in multi.completed() {
-                guard let entry = active.removeValue(forKey: handle) else { continue }
-                multi.remove(entry.easy)
-                var job = entry.job
-                let elapsed = Int(Date().timeIntervalSince(entry.started) * 1000)
-                let outcome = Self.outcome(entry.easy, code: code)
-                switch driver.finished(job.id, easy: entry.easy, outcome: outcome, attempt: job.attempts, elapsedMs: elapsed) {
-                case .done(let then):
-                    budget.release(job.retryCost)
-                    enqueue(then)
-                case .resend(let then):
-                    ready.append(job)
-                    enqueue(then)
-                case .retry(let reason, let isTimeout, let retryAfter):
-                    if job.attempts < configuration.retry.maxAttempts, let cost = budget.acquire(timeout: isTimeout) {
-                        job.retryCost = cost
-                        let delay = retryAfter.map { min(max(0, $0), configuration.retry.maxDelay * 3) }
-                            ?? configuration.retry.delay(afterAttempt: job.attempts)
-                        job.notBefore = Date().addingTimeInterval(delay)
-                        waiting.append(job)
-                    } else {
-                        let why = job.attempts < configuration.retry.maxAttempts ? "retry budget exhausted" : "after \(job.attempts) attempt(s)"
-                        driver.failed(job.id, BatchFailure(.unverifiable, "\(reason) (\(why))"))
-                    }
-                }
-            }
-        }
-        return driver.answers()
-    }
-
-    /// Transport results the SDKs retry (refused, reset, timed out) versus ones they do not; an HTTP answer as its status.
-    static func outcome(_ easy: CurlEasy, code: CURLcode) -> TransferOutcome {
-        if easy.sink.overflowed {
-            return .transport(reason: "the service's answer exceeded \(ResponseSink.maxBodySize) bytes", retryable: false, isTimeout: false)
-        }
-        guard code == CURLE_OK else {
-            let detail = easy.errorDetail.isEmpty ? String(cString: curl_easy_strerror(code)) : easy.errorDetail
-            switch code {
-            case CURLE_OPERATION_TIMEDOUT:
-                return .transport(reason: "timed out: \(detail)", retryable: true, isTimeout: true)
-            case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_RECV_ERROR, CURLE_SEND_ERROR,
-                 CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_SSL_CONNECT_ERROR:
-                return .transport(reason: "connection failed: \(detail)", retryable: true, isTimeout: false)
-            default:
-                return .transport(reason: "request failed: \(detail)", retryable: false, isTimeout: false)
-            }
-        }
-        return .http(status: easy.statusCode)
-    }
-
-    /// `Retry-After` in seconds (the HTTP-date form is read too); nil when absent or unreadable.
-    static func retryAfter(_ headers: [String: String], now: Date = Date()) -> TimeInterval? {
-        guard let raw = headers["retry-after"]?.trimmingWhitespace(), !raw.isEmpty else { return nil }
-        if let seconds = Double(raw), seconds >= 0 { return seconds }
-        return httpDate(raw).map { max(0, $0.timeIntervalSince(now)) }
-    }
-
-    /// RFC 9110's IMF-fixdate, `Wed, 21 Oct 2015 07:28:00 GMT` (DateFormatter is outside FoundationEssentials).
-    static func httpDate(_ text: String) -> Date? {
-        let parts = text.split(separator: " ")
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        guard parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT", let day = Int(parts[1]), let year = Int(parts[3]),
-              let month = months.firstIndex(of: String(parts[2])) else { return nil }
-        let clock = parts[4].split(separator: ":").compactMap { Int($0) }
-        guard clock.count == 3, (1...31).contains(day), (0...23).contains(clock[0]), (0...59).contains(clock[1]),
-              (0...60).contains(clock[2]) else { return nil }
-        // Days from the civil date (Howard Hinnant's algorithm), so no calendar or time zone is needed.
-        let y = month < 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let shifted = (month + 10) % 12  // March = 0 (month is 0-based here)
-        let dayOfYear = (153 * shifted + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
-        return Date(timeIntervalSince1970: Double(days * 86_400 + clock[0] * 3600 + clock[1] * 60 + clock[2]))
+        let run = QueueRun(driver: driver, stream: stream, configuration: configuration, perSecond: perSecond,
+                           budget: budget, makeEngine: makeEngine)
+        let answers = run.loop(initial: initial)
+        transfersStarted += run.transfersStarted
+        return answers
     }
 }
 
 extension AttemptOutcome {
     /// A finished API transfer read the way the SDKs read it: transport failures as retryable or fatal, HTTP answers by
     /// their error code.
-    static func of(_ transfer: TransferOutcome, easy: CurlEasy) -> AttemptOutcome {
-        switch transfer {
-        case .transport(let reason, let retryable, let isTimeout):
-            return retryable ? .retryable(reason, isTimeout: isTimeout) : .fatal(reason)
-        case .http(let status):
-            return ErrorClassifier.classify(status: status, body: easy.sink.body, headers: easy.sink.headers)
+    static func of(_ result: TransferResult) -> AttemptOutcome {
+        switch result {
+        case .failure(let failure):
+            return failure.retryable ? .retryable(failure.reason, isTimeout: failure.isTimeout) : .fatal(failure.reason)
+        case .success(let response):
+            return ErrorClassifier.classify(status: response.status, body: response.body, headers: response.headers)
         }
     }
 }
