@@ -34,6 +34,9 @@ enum CurlLibrary {
     }()
 
     static var version: String { String(cString: curl_version()) }
+
+    /// Why libcurl.so.4 could not be loaded (Sources/CCurl/shim.c loads it on first use), with how to install it.
+    static var loadError: String? { vl_curl_load_error().map { String(cString: $0) } }
 }
 
 /// The libcurl found at run time (the one shared library a release binary takes from the system), for
@@ -41,7 +44,9 @@ enum CurlLibrary {
 public enum HTTPLibrary {
     /// `7.88.1 (OpenSSL/3.0.15)`: the library's own version and its TLS backend.
     public static var version: String {
-        guard let info = curl_version_info(CURLVERSION_FIRST) else { return "unknown" }
+        guard let info = curl_version_info(CURLVERSION_FIRST) else {
+            return CurlLibrary.loadError.map { "not available: " + $0 } ?? "unknown"
+        }
         let number = info.pointee.version.map { String(cString: $0) } ?? "?"
         let tls = info.pointee.ssl_version.map { " (\(String(cString: $0)))" } ?? ""
         return number + tls
@@ -100,7 +105,9 @@ final class CurlEasy {
 
     init() throws {
         _ = CurlLibrary.initialised
-        guard let handle = curl_easy_init() else { throw CurlError(code: -1, message: "curl_easy_init failed") }
+        guard let handle = curl_easy_init() else {
+            throw CurlError(code: -1, message: CurlLibrary.loadError ?? "curl_easy_init failed")
+        }
         self.handle = handle
         errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -182,7 +189,9 @@ final class CurlMulti {
 
     init(maxHostConnections: Int) throws {
         _ = CurlLibrary.initialised
-        guard let handle = curl_multi_init() else { throw CurlError(code: -1, message: "curl_multi_init failed") }
+        guard let handle = curl_multi_init() else {
+            throw CurlError(code: -1, message: CurlLibrary.loadError ?? "curl_multi_init failed")
+        }
         self.handle = handle
         try curlMultiCheck(vl_curl_multi_setopt_long(handle, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX)), "CURLMOPT_PIPELINING")
         try curlMultiCheck(vl_curl_multi_setopt_long(handle, CURLMOPT_MAX_HOST_CONNECTIONS, maxHostConnections), "CURLMOPT_MAX_HOST_CONNECTIONS")
