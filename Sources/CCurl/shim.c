@@ -46,11 +46,17 @@ static char load_error[1024];
     "`apt-get install libcurl4t64` (Debian 13, Ubuntu 24.04), `apt-get install libcurl4` (Debian 12, Ubuntu 22.04), " \
     "`dnf install libcurl` (Fedora)"
 
+#ifdef __APPLE__
+#define VL_LIBCURL "libcurl.4.dylib"
+#else
+#define VL_LIBCURL "libcurl.so.4"
+#endif
+
 static void load(void) {
-    void *library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    void *library = dlopen(VL_LIBCURL, RTLD_NOW | RTLD_LOCAL);
     if (library == NULL) {
         const char *reason = dlerror();
-        snprintf(load_error, sizeof load_error, "cannot load libcurl.so.4 (%s): " VL_INSTALL_HINT,
+        snprintf(load_error, sizeof load_error, "cannot load " VL_LIBCURL " (%s): " VL_INSTALL_HINT,
                  reason ? reason : "unknown reason");
         return;
     }
@@ -79,7 +85,7 @@ static void load(void) {
     for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++) {
         *symbols[i].slot = dlsym(library, symbols[i].name);
         if (*symbols[i].slot == NULL) {
-            snprintf(load_error, sizeof load_error, "the libcurl.so.4 found has no %s (it is older than 7.86): "
+            snprintf(load_error, sizeof load_error, "the " VL_LIBCURL " found has no %s (it is older than 7.86): "
                      VL_INSTALL_HINT, symbols[i].name);
             return; /* the library stays loaded (dlclose of a half-used library is not worth the risk); unused */
         }
@@ -97,7 +103,9 @@ VL_HIDDEN const char *vl_curl_load_error(void) { return ready() ? NULL : load_er
 
 VL_HIDDEN CURLcode curl_global_init(long flags) { return ready() ? api.global_init(flags) : CURLE_FAILED_INIT; }
 VL_HIDDEN char *curl_version(void) { return ready() ? api.version() : load_error; }
-VL_HIDDEN curl_version_info_data *curl_version_info(CURLversion stamp) { return ready() ? api.version_info(stamp) : NULL; }
+VL_HIDDEN curl_version_info_data *curl_version_info(CURLversion stamp) {
+    return ready() ? api.version_info(stamp) : NULL;
+}
 
 VL_HIDDEN CURL *curl_easy_init(void) { return ready() ? api.easy_init() : NULL; }
 VL_HIDDEN void curl_easy_cleanup(CURL *handle) { if (ready()) api.easy_cleanup(handle); }

@@ -45,7 +45,8 @@ private final class FakeLibcurl {
             let result = try scenario.run(arguments, environment)
             #expect(result.status == 0, "\(arguments): \(result.combined)")
         }
-        let prePush = try scenario.run(["pre-push", "origin", "https://example.invalid/repo.git"], environment, stdin: push)
+        let prePush = try scenario.run(["pre-push", "origin", "https://example.invalid/repo.git"], environment,
+                                       stdin: push)
         #expect(prePush.status == 0, "\(prePush.combined)")
         // The fake does abort a run that loads it: a check must.
         let check = try scenario.run(["check"], environment)
