@@ -33,10 +33,18 @@ chmod 0644 "$doc/changelog.Debian.gz" "$pkg/usr/share/man/man1/verify-layers.1.g
 
 # dpkg-shlibdeps reads package names from a debian/control beside it, and debian/shlibs.local first: libcurl's
 # symbols say 7.66, but verify-layers needs 7.86 (CURLOPT_AWS_SIGV4 as the SigV4 code uses it; SPEC §8).
+# The binary loads libcurl.so.4 on first use instead of linking it, so it is not in its NEEDED entries: a probe linked
+# with -lcurl (packaging/curl-probe.sh) goes through dpkg-shlibdeps with it and brings in libcurl's package.
 mkdir -p "$WORK/debian"
 printf 'Source: verify-layers\n\nPackage: verify-layers\nArchitecture: any\n' >"$WORK/debian/control"
 printf 'libcurl 4 libcurl4 (>= 7.86.0)\n' >"$WORK/debian/shlibs.local"
-depends=$(cd "$WORK" && dpkg-shlibdeps -O -e "$pkg/usr/bin/verify-layers" 2>"$WORK/shlibdeps.log" | sed -n 's/^shlibs:Depends=//p')
+probe=$(bash "$root/packaging/curl-probe.sh" "$WORK/probe")
+depends=$(cd "$WORK" && dpkg-shlibdeps -O -e "$pkg/usr/bin/verify-layers" -e "$probe" 2>"$WORK/shlibdeps.log" |
+  sed -n 's/^shlibs:Depends=//p')
+case $depends in
+  *libcurl4*) ;;
+  *) cat "$WORK/shlibdeps.log" >&2; echo "deb: dpkg-shlibdeps computed no libcurl4 dependency: $depends" >&2; exit 1 ;;
+esac
 [ -n "$depends" ] || { cat "$WORK/shlibdeps.log" >&2; echo "deb: dpkg-shlibdeps computed no Depends" >&2; exit 1; }
 
 installed_kb=$(du -k -s --apparent-size "$pkg/usr" | cut -f1)

@@ -49,9 +49,14 @@ step "release binary $VERSION ($COMMIT), static Swift runtime"
 # dependent executable: as PIE, the Swift metadata needs ~100,000 relative relocations at every start, which alone
 # took about half of `--version`'s time in the dynamic loader (LD_DEBUG=statistics); start-up is what a pre-push hook
 # pays on every push (BENCHMARKS.md). The shared libraries stay position independent.
-# --wrap: libgit2's mbedTLS init does not parse the CA bundle (packaging/libgit2-unused.c).
+# --wrap: libgit2's mbedTLS init does not parse the CA bundle, and git_libgit2_init leaves its TLS set-up to the first
+# TLS stream and libssh2's to the first SSH session (packaging/libgit2-unused.c). -u keeps the wrapped set-up itself
+# linked: nothing but the wrappers (in an archive after libgit2.a) refers to it any more.
 build=(swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$scratch" -Xlinker -no-pie
-  -Xlinker --wrap=mbedtls_x509_crt_parse_file -Xlinker --wrap=mbedtls_x509_crt_parse_path)
+  -Xlinker --wrap=mbedtls_x509_crt_parse_file -Xlinker --wrap=mbedtls_x509_crt_parse_path
+  -Xlinker --wrap=git_mbedtls_stream_global_init -Xlinker --wrap=git_mbedtls_stream_new
+  -Xlinker --wrap=git_mbedtls_stream_wrap -Xlinker --wrap=git_mbedtls__set_cert_location
+  -Xlinker --wrap=git_transport_ssh_global_init -Xlinker --undefined=git_mbedtls_stream_global_init)
 "${build[@]}" --product verify-layers
 built=$("${build[@]}" --show-bin-path)/verify-layers
 mkdir -p "$work/files/completions" "$work/files/man"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Assembles an OCI image layout of verify-layers itself with umoci, offline (no daemon, no base image):
-#   /usr/bin/verify-layers, the shared libraries it loads (its ldd closure: glibc, libstdc++, libcurl and what libcurl
-#   needs), /etc/ssl/certs/ca-certificates.crt, busybox-static as /bin/sh (GitLab runs job scripts through a shell),
+#   /usr/bin/verify-layers, the shared libraries it loads (its ldd closure: glibc, libstdc++; and libcurl.so.4 with what
+#   it needs: the binary loads it on first use, so ldd of a probe linked with -lcurl names them),
+#   /etc/ssl/certs/ca-certificates.crt, busybox-static as /bin/sh (GitLab runs job scripts through a shell),
 #   /etc/passwd with the non-root user it runs as, and org.opencontainers.image.* labels.
 # Reproducible: every mtime and every timestamp umoci records is SOURCE_DATE_EPOCH (the commit time), so the same
 # commit gives the same manifest digest. packaging/dist.sh sets WORK, BINARY and OUT.
@@ -23,8 +24,11 @@ mkdir -p "$WORK"
 rootfs=$WORK/stage
 mkdir -p "$rootfs/usr/bin" "$rootfs/bin" "$rootfs/etc/ssl/certs" "$rootfs/tmp"
 install -m 0755 "$BINARY" "$rootfs/usr/bin/verify-layers"
-# The dynamic loader and every library ldd resolves, each at the path the binary or its libraries ask for.
-ldd "$BINARY" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' | while read -r library; do
+# The dynamic loader and every library ldd resolves, each at the path the binary or its libraries ask for; the probe
+# (packaging/curl-probe.sh) adds libcurl.so.4 and its closure, found the way the binary's dlopen will find them.
+probe=$(bash "$root/packaging/curl-probe.sh" "$WORK/probe")
+grep -q 'libcurl\.so\.4 => /' <(ldd "$probe") || { echo "image: ldd of the libcurl probe finds no libcurl.so.4" >&2; exit 1; }
+{ ldd "$BINARY"; ldd "$probe"; } | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' | sort -u | while read -r library; do
   install -D -m 0644 "$(readlink -f "$library")" "$rootfs$library"
 done
 # The kernel executes the loader for the binary: it needs the execute bits a non-root user's exec checks.

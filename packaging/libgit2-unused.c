@@ -14,9 +14,65 @@
  * libgssapi_krb5.so.2, packaging/dist.sh links these: every call reports GSS_S_FAILURE, which libgit2 turns into
  * "Negotiate is not available". They are linked from an archive, so --exclude-libs keeps them out of the binary's
  * dynamic symbols: libcurl's own GSSAPI (loaded with libcurl.so.4) is untouched. Never part of `swift build`.
+ *
+ * 3. TLS and SSH set-up at start-up. git_libgit2_init initialises libgit2's mbedTLS stream (an entropy pool whose
+ *    HAVEGE source alone was ~1 M instructions, a CTR-DRBG, an SSL config) and libssh2 (OpenSSL's libcrypto): together
+ *    ~2.4 M instructions, a tenth of what a no-op pre-push executed (callgrind, BENCHMARKS.md). verify-layers reads
+ *    local objects only, so packaging/dist.sh wraps them: the mbedTLS set-up runs, unchanged, on first use of a TLS
+ *    stream (pthread_once), and libssh2 initialises itself when a session is made (_libssh2_init_if_needed in
+ *    libssh2_session_init_ex), as it does for any program that never calls libssh2_init.
  */
 #include <gssapi/gssapi.h>
+#include <pthread.h>
 #include <stddef.h>
+
+struct git_stream;
+
+int __real_git_mbedtls_stream_global_init(void);
+int __real_git_mbedtls_stream_new(struct git_stream **out, const char *host, const char *port);
+int __real_git_mbedtls_stream_wrap(struct git_stream **out, struct git_stream *in, const char *host);
+int __real_git_mbedtls__set_cert_location(const char *file, const char *path);
+int __wrap_git_mbedtls_stream_global_init(void);
+int __wrap_git_mbedtls_stream_new(struct git_stream **out, const char *host, const char *port);
+int __wrap_git_mbedtls_stream_wrap(struct git_stream **out, struct git_stream *in, const char *host);
+int __wrap_git_mbedtls__set_cert_location(const char *file, const char *path);
+int __wrap_git_transport_ssh_global_init(void);
+
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static int tls_status;
+/* The set-up itself loads the CA locations through the wrapped git_mbedtls__set_cert_location. */
+static __thread int in_tls_init;
+
+static void tls_init(void) {
+    in_tls_init = 1;
+    tls_status = __real_git_mbedtls_stream_global_init();
+    in_tls_init = 0;
+}
+
+/* libgit2's own mbedTLS set-up, once, before the first use of anything it sets up. */
+static int tls_ready(void) {
+    pthread_once(&tls_once, tls_init);
+    return tls_status;
+}
+
+int __wrap_git_mbedtls_stream_global_init(void) { return 0; }
+
+int __wrap_git_mbedtls_stream_new(struct git_stream **out, const char *host, const char *port) {
+    int status = tls_ready();
+    return status < 0 ? status : __real_git_mbedtls_stream_new(out, host, port);
+}
+
+int __wrap_git_mbedtls_stream_wrap(struct git_stream **out, struct git_stream *in, const char *host) {
+    int status = tls_ready();
+    return status < 0 ? status : __real_git_mbedtls_stream_wrap(out, in, host);
+}
+
+int __wrap_git_mbedtls__set_cert_location(const char *file, const char *path) {
+    int status = in_tls_init ? 0 : tls_ready();
+    return status < 0 ? status : __real_git_mbedtls__set_cert_location(file, path);
+}
+
+int __wrap_git_transport_ssh_global_init(void) { return 0; }
 
 struct mbedtls_x509_crt;
 

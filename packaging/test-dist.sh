@@ -7,7 +7,10 @@
 #   - the .deb is clean under lintian (no errors) and its Depends came from dpkg-shlibdeps (libcurl among them);
 #   - the image layout is reproducible (assembled twice from the same binary: the same manifest digest) and has its labels;
 #   - dogfood: the tool's own image layout, committed to a scratch repository outside the checkout, passes `check` with
-#     `env -i PATH=/usr/bin:/bin` against the ECR Public emulator holding its blobs, and fails when one is dropped.
+#     `env -i PATH=/usr/bin:/bin` against the ECR Public emulator holding its blobs, and fails when one is dropped;
+#   - libcurl.so.4 is loaded on first use only: with a fake one that aborts when loaded, what needs no network (a no-op
+#     pre-push, list, --version, --help, install, uninstall) works; with one that cannot be loaded, check exits 69
+#     naming libcurl.so.4 and its packages, and --version --verbose says why.
 # Prints `N passed, N failed` last.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,7 +55,7 @@ check "the tarball's binary is the release binary" cmp -s "$binary" "$work/tar/v
 check "the .deb's binary is the release binary" cmp -s "$binary" "$work/deb/usr/bin/verify-layers"
 check "the image's binary is the release binary" cmp -s "$binary" "$work/bundle/rootfs/usr/bin/verify-layers"
 check "the .deb has completions, a gzipped man page, copyright and changelog" bash -c "cd '$work/deb/usr/share' && test -s bash-completion/completions/verify-layers && test -s zsh/vendor-completions/_verify-layers && test -s fish/vendor_completions.d/verify-layers.fish && gzip -t man/man1/verify-layers.1.gz && test -s doc/verify-layers/copyright && gzip -t doc/verify-layers/changelog.Debian.gz"
-check "the .deb's Depends (dpkg-shlibdeps) has libc6 and libcurl4" bash -c "dpkg-deb -f '$deb' Depends | grep -q 'libc6' && dpkg-deb -f '$deb' Depends | grep -q 'libcurl4'"
+check "the .deb's Depends (dpkg-shlibdeps) has libc6 and libcurl4 (>= 7.86.0)" bash -c "dpkg-deb -f '$deb' Depends | grep -q 'libc6' && dpkg-deb -f '$deb' Depends | grep -qF 'libcurl4 (>= 7.86.0)'"
 check "lintian reports no errors on the .deb" lintian --fail-on error "$deb"
 
 digest=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' "$layout/index.json")
@@ -85,4 +88,42 @@ start_emulator "$work" "$(layout_state "$repo/image")"
 check "a real check with env -i from outside the checkout passes (exit 0)" run_check "$repo" 0 "$binary"
 drop_one_blob "$repo/image"
 check "the same check fails (exit 1) once the emulator lacks one blob" run_check "$repo" 1 "$binary"
+
+# libcurl.so.4 is loaded on first use, never at start-up. First on the library path: a libcurl.so.4 that aborts when
+# loaded (what needs no network must not notice it), then one that cannot be loaded (a check exits 69 saying so).
+fakes=$work/fake-curl
+mkdir -p "$fakes/aborts" "$fakes/unloadable"
+c_compiler=$(command -v clang || command -v cc)
+printf '#include <stdlib.h>\n__attribute__((constructor)) static void refuse(void) { abort(); }\n' >"$fakes/aborts.c"
+"$c_compiler" -shared -fPIC -o "$fakes/aborts/libcurl.so.4" "$fakes/aborts.c"
+printf 'int vl_absent;\n' >"$fakes/absent.c"
+"$c_compiler" -shared -fPIC -Wl,-soname,libvl-absent.so.1 -o "$fakes/libvl-absent.so.1" "$fakes/absent.c"
+"$c_compiler" -shared -fPIC -Wl,--no-as-needed -o "$fakes/unloadable/libcurl.so.4" "$fakes/absent.c" "$fakes/libvl-absent.so.1"
+rm "$fakes/libvl-absent.so.1"
+git -C "$repo" -c user.name=dist-test -c user.email=dist-test@example.com commit -q --allow-empty -m "no image change"
+printf 'refs/heads/main %s refs/heads/main %s\n' "$(git -C "$repo" rev-parse HEAD)" "$(git -C "$repo" rev-parse HEAD~1)" \
+  >"$work/no-op-push"
+with_fake() { # with_fake DIR COMMAND...: COMMAND in the dogfood repository, DIR first on the library path
+  local environment
+  mapfile -t environment < <(check_environment)
+  (cd "$repo" && env -i "${environment[@]}" LD_LIBRARY_PATH="$1" "${@:2}")
+}
+no_network() {
+  with_fake "$fakes/aborts" "$binary" --version >/dev/null && with_fake "$fakes/aborts" "$binary" --help >/dev/null &&
+    with_fake "$fakes/aborts" "$binary" list >/dev/null &&
+    with_fake "$fakes/aborts" "$binary" pre-push origin https://example.invalid/repo.git <"$work/no-op-push" &&
+    with_fake "$fakes/aborts" "$binary" install && with_fake "$fakes/aborts" "$binary" uninstall
+}
+check "--version, --help, list, a no-op pre-push, install, uninstall never load libcurl.so.4" no_network
+aborts_when_loaded() { ! with_fake "$fakes/aborts" "$binary" check; }
+check "the fake libcurl.so.4 does abort a run that loads it (check)" aborts_when_loaded
+unloadable_check() {
+  local status=0
+  with_fake "$fakes/unloadable" "$binary" check >"$work/unloadable.log" 2>&1 || status=$?
+  cat "$work/unloadable.log"
+  [ "$status" = 69 ] && grep -q 'cannot load libcurl.so.4' "$work/unloadable.log" && grep -q 'libcurl4t64' "$work/unloadable.log"
+}
+check "without a loadable libcurl.so.4, check exits 69 naming it and how to install it" unloadable_check
+says_why() { with_fake "$fakes/unloadable" "$binary" --version --verbose | grep 'libcurl not available: cannot load libcurl.so.4'; }
+check "without a loadable libcurl.so.4, --version --verbose still works and says why" says_why
 summary

@@ -31,10 +31,14 @@ enum CurlLibrary {
 
     /// Initialises libcurl on first use; throws when that failed (every later handle would be unusable).
     static func ensureInitialised() throws {
+        if let loadError { throw CurlError(code: -1, message: loadError) }
         try curlCheck(CURLcode(rawValue: initCode), "curl_global_init")
     }
 
     static var version: String { String(cString: curl_version()) }
+
+    /// Why libcurl.so.4 could not be loaded (Sources/CCurl/shim.c loads it on first use), with how to install it.
+    static var loadError: String? { vl_curl_load_error().map { String(cString: $0) } }
 }
 
 /// The libcurl found at run time (the one shared library a release binary takes from the system), for
@@ -42,7 +46,9 @@ enum CurlLibrary {
 public enum HTTPLibrary {
     /// `7.88.1 (OpenSSL/3.0.15)`: the library's own version and its TLS backend.
     public static var version: String {
-        guard let info = curl_version_info(CURLVERSION_FIRST) else { return "unknown" }
+        guard let info = curl_version_info(CURLVERSION_FIRST) else {
+            return CurlLibrary.loadError.map { "not available: " + $0 } ?? "unknown"
+        }
         let number = info.pointee.version.map { String(cString: $0) } ?? "?"
         let tls = info.pointee.ssl_version.map { " (\(String(cString: $0)))" } ?? ""
         return number + tls

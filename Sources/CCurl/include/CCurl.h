@@ -1,9 +1,14 @@
 #ifndef VERIFY_LAYERS_CCURL_H
 #define VERIFY_LAYERS_CCURL_H
-/* Non-variadic wrappers around libcurl: curl_easy_setopt/getinfo and
- * curl_multi_setopt are variadic macros/functions that Swift cannot call. */
+/* libcurl's declarations; its functions are trampolines in shim.c that load libcurl.so.4 on first use (the binary
+ * does not link it). Non-variadic wrappers below: curl_easy_setopt/getinfo and curl_multi_setopt are variadic
+ * macros/functions that Swift cannot call. */
 #include <curl/curl.h>
 #include <stddef.h>
+
+/* NULL once libcurl.so.4 is loaded with every function verify-layers calls; otherwise why not and how to install it.
+ * The first call loads it. */
+const char *vl_curl_load_error(void);
 
 typedef size_t (*vl_curl_data_callback)(char *ptr, size_t size, size_t nmemb, void *userdata);
 
