@@ -23,33 +23,34 @@ let package = Package(
         .target(name: "CMalloc"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "ImageModel", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // The flow: GitAccess (libgit2) → ImageOutputs (output sources + formats) → Verification → ECRPublic → Reporters.
+        // The flow: GitAccess (libgit2) → ImageOutputs (output sources + formats) → Checking (plan, verdicts, findings) →
+        // Registry (transfer queue, the two ways of asking, over the curl adapter) → Reports → Pipeline → verify-layers.
         .target(name: "GitAccess", dependencies: ["ImageModel", "CGit2"]),
         .target(name: "ImageOutputs", dependencies: ["ImageModel", "GitAccess", "CZlib"]),
         .target(name: "Configuration", dependencies: ["ImageModel", "CYAML"]),
-        .target(name: "ECRPublic", dependencies: ["ImageModel", "Verification", "CCurl", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Reporters", dependencies: ["ImageModel", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Verification", dependencies: ["ImageModel"]),
+        .target(name: "Registry", dependencies: ["ImageModel", "Checking", "CCurl", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Reports", dependencies: ["ImageModel", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Checking", dependencies: ["ImageModel"]),
         .target(name: "Pipeline", dependencies: [
-            "ImageModel", "GitAccess", "ImageOutputs", "Configuration", "ECRPublic", "Reporters", "Verification", "CBuildStamp", "CMalloc",
+            "ImageModel", "GitAccess", "ImageOutputs", "Configuration", "Registry", "Reports", "Checking", "CBuildStamp", "CMalloc",
         ]),
         .executableTarget(
             name: "verify-layers",
             dependencies: [
-                "ImageModel", "Pipeline", "Reporters", "Verification",
+                "ImageModel", "Pipeline", "Reports", "Checking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "TestSupport", dependencies: ["ImageModel", "ImageOutputs", "Configuration"], path: "Tests/TestSupport"),
         .testTarget(name: "ImageModelTests", dependencies: ["ImageModel", "TestSupport"]),
         .testTarget(name: "GitAccessTests", dependencies: ["GitAccess", "ImageModel", "TestSupport"]),
-        .testTarget(name: "ImageOutputsTests", dependencies: ["ImageOutputs", "GitAccess", "ImageModel", "Verification", "TestSupport"]),
+        .testTarget(name: "ImageOutputsTests", dependencies: ["ImageOutputs", "GitAccess", "ImageModel", "Checking", "TestSupport"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "ImageModel", "TestSupport"]),
-        .testTarget(name: "ECRPublicTests", dependencies: ["ECRPublic", "Verification", "ImageModel", "TestSupport"]),
-        .testTarget(name: "ReportersTests", dependencies: ["Reporters", "ImageModel", "TestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification", "ImageModel", "TestSupport"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Checking", "ImageModel", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ImageModel", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "CheckingTests", dependencies: ["Checking", "ImageModel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ImageModel", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Reporters", "ImageModel", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Reports", "ImageModel", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,5 @@
 import CBuildStamp
-import ECRPublic
+import Registry
 import GitAccess
 
 /// What this binary is: the stamped release version and commit (one value in the tarball, the .deb and the image),

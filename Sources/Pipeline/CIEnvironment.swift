@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import ImageModel
-import Reporters
+import Reports
 
 /// What a CI run asks to check, read from GitHub Actions' or GitLab CI's environment: a base..head range when the
 /// event names one, otherwise the full tree at HEAD with the reason (printed as a one-line notice).

@@ -7,7 +7,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import ImageModel
-import Reporters
+import Reports
 
 /// Writes what a GitHub Actions step leaves besides its log: the job summary and the step outputs, appended to the files
 /// the runner names (`$GITHUB_STEP_SUMMARY`, `$GITHUB_OUTPUT`). A file that cannot be written is a warning, not a failure:

@@ -1,7 +1,7 @@
 import Configuration
-import ECRPublic
+import Registry
 import ImageModel
-import Verification
+import Checking
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

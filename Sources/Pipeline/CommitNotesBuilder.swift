@@ -5,8 +5,8 @@ import Foundation
 #endif
 import GitAccess
 import ImageModel
-import Reporters
-import Verification
+import Reports
+import Checking
 
 extension RunContext {
     /// What reports say of findings from commits that are not a tip: the commit's subject, and which outputs are gone at the tips.

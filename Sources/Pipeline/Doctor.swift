@@ -1,4 +1,4 @@
-import ECRPublic
+import Registry
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -7,7 +7,7 @@ import Foundation
 import Configuration
 import GitAccess
 import ImageModel
-import Verification
+import Checking
 
 /// `doctor`: what a run would use — config, endpoint, region, credential source (never a secret) — and one live call
 /// per way of asking, so "why does CI say 77?" has an answer without reading code. Prints `key: value` lines.

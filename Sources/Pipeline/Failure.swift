@@ -1,4 +1,4 @@
-import Verification
+import Checking
 
 /// An error that ends the run with a documented exit code and one clear message.
 public struct Failure: Error {

@@ -6,8 +6,8 @@ import Foundation
 import GitAccess
 import ImageModel
 import ImageOutputs
-import Reporters
-import Verification
+import Reports
+import Checking
 
 /// The output versions a set of ranges brings, per config group, walked and diffed but not yet read.
 struct IntroducedPlan {

@@ -7,7 +7,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import ImageModel
-import Reporters
+import Reports
 
 /// The core pipeline, one entry point per command: git access → image outputs → plan → registry → findings → reports.
 /// The executable only parses options into `RunSettings` and calls one of these; each returns the exit code (SPEC §5)

@@ -4,8 +4,8 @@ import FoundationEssentials
 import Foundation
 #endif
 import ImageModel
-import Reporters
-import Verification
+import Reports
+import Checking
 
 /// The on-disk cache under `.git/verify-layers/` is what the verifier's `PositiveCache` asks.
 extension PositiveResultCache: PositiveCache {}

@@ -5,7 +5,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import ImageModel
-import Verification
+import Checking
 
 /// A one-line status on stderr that appears only when a run takes more than a moment and stderr is a terminal:
 /// a quick run stays silent, and hook logs, pipes and CI never see carriage returns.

@@ -6,8 +6,8 @@ import Foundation
 import Configuration
 import GitAccess
 import ImageModel
-import Reporters
-import Verification
+import Reports
+import Checking
 
 
 /// The commits one ref of a push (or one range) brings: reachable from `tip`, not from any of `hidden`.

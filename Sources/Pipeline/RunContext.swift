@@ -1,4 +1,4 @@
-import ECRPublic
+import Registry
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,8 +11,8 @@ import Configuration
 import GitAccess
 import ImageModel
 import ImageOutputs
-import Reporters
-import Verification
+import Reports
+import Checking
 
 /// Composes one run from flags, config and environment: the executable's wiring, kept out of the commands.
 struct RunContext {

@@ -1,6 +1,6 @@
 import ImageModel
-import Reporters
-import Verification
+import Reports
+import Checking
 
 /// `--color auto|always|never`.
 public enum ColorChoice: String, CaseIterable, Sendable {

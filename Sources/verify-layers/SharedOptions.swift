@@ -1,8 +1,8 @@
 import ArgumentParser
 import ImageModel
 import Pipeline
-import Reporters
-import Verification
+import Reports
+import Checking
 
 extension OnErrorPolicy: ExpressibleByArgument {}
 extension CheckWay: ExpressibleByArgument {}

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Pipeline
-import Reporters
+import Reports
 
 /// The command tree; each subcommand is one type in its own file.
 @main

@@ -4,7 +4,7 @@ import ImageModel
 import ImageOutputs
 import TestSupport
 import Testing
-import Verification
+import Checking
 
 /// The files of a `TestOnlyFormat` output at `dir`: `images.txt` naming each image's manifest, and every blob.
 private func imagesTxtFiles(at dir: String, images: [FixtureImage]) -> [String: Data] {

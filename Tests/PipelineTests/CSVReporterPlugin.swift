@@ -1,7 +1,7 @@
 import Foundation
 import ImageModel
 import Pipeline
-import Reporters
+import Reports
 import Testing
 import TestSupport
 

@@ -1,0 +1,124 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ImageModel
+import Checking
+
+extension ECRPublicClient: ManifestRegistry {
+    static let describeImagesTarget = "SpencerFrontendService.DescribeImages"
+
+    /// `DescribeImages` per distinct reference (by `imageDigest` or `imageTag`), through the same transfer queue as the
+    /// layer batches: `ImageNotFoundException` is unpublished; the tag's answer names the digest it points at.
+    public func checkManifests(_ queries: [ManifestQuery]) -> [ManifestQuery: ManifestAnswer] {
+        guard !queries.isEmpty else { return [:] }
+        let queue = TransferQueue(configuration: configuration, perSecond: configuration.callsPerSecond)
+        let driver = APIManifestDriver(client: self, queries: queries)
+        _ = queue.run(driver, stream: BatchStream(finished: []), initial: Array(queries.indices))
+        requestsSent += queue.transfersStarted
+        return driver.result()
+    }
+}
+
+/// The API way's manifest lookups on the shared transfer queue: one signed `DescribeImages` per query.
+final class APIManifestDriver: TransferDriver {
+    private let client: ECRPublicClient
+    private let queries: [ManifestQuery]
+    private var found: [ManifestAnswer?]
+    private var credentials: Credentials?
+
+    init(client: ECRPublicClient, queries: [ManifestQuery]) {
+        self.client = client
+        self.queries = queries
+        self.found = Array(repeating: nil, count: queries.count)
+    }
+
+    func start() -> BatchFailure? {
+        do {
+            credentials = try client.credentials.resolve()
+            return nil
+        } catch {
+            return ECRPublicClient.credentialFailure(error)
+        }
+    }
+
+    func accept(_ batch: LayerBatch) -> [Int] { [] }
+    func reject(_ batch: LayerBatch, _ failure: BatchFailure) {}
+    func tick(now: Date, hasReadyWork: Bool) {}
+    func isRateLimited(_ id: Int) -> Bool { true }
+
+    /// `{"registryId":…,"repositoryName":…,"imageIds":[{"imageDigest"|"imageTag":…}]}`. `DescribeImages` takes only a
+    /// 12-digit account id (botocore's `RegistryId` shape), not an alias: an alias is the caller's own registry (every
+    /// account has exactly one public registry, and only its owner can use the API way), so it is left out.
+    static func body(_ query: ManifestQuery) -> Data {
+        var out: [UInt8] = Array("{".utf8)
+        if let registry = query.repository.registryId, registry.count == 12, registry.allSatisfy(\.isASCII), registry.allSatisfy(\.isNumber) {
+            out += Array(#""registryId":"#.utf8)
+            RequestBody.appendQuoted(registry, to: &out)
+            out.append(UInt8(ascii: ","))
+        }
+        out += Array(#""repositoryName":"#.utf8)
+        RequestBody.appendQuoted(query.repository.repositoryName, to: &out)
+        out += Array((query.isDigest ? #","imageIds":[{"imageDigest":"# : #","imageIds":[{"imageTag":"#).utf8)
+        RequestBody.appendQuoted(query.reference, to: &out)
+        out += Array("}]}".utf8)
+        return Data(out)
+    }
+
+    func makeTransfer(_ id: Int) throws -> HTTPRequest {
+        guard let credentials else { throw TransferSetupError(message: "no credentials") }
+        return client.request(target: ECRPublicClient.describeImagesTarget, body: Self.body(queries[id]),
+                              credentials: credentials)
+    }
+
+    func finished(_ id: Int, result: TransferResult, attempt: Int, elapsedMs: Int) -> TransferStep {
+        let query = queries[id]
+        let outcome = AttemptOutcome.of(result)
+        let body = (try? result.get())?.body ?? Data()
+        client.log.exchange(method: "POST", url: client.configuration.endpoint.url,
+                            what: "DescribeImages repository=\(query.repository) reference=\(query.reference) attempt=\(attempt)",
+                            outcome: client.describe(outcome, headers: result.headers), elapsedMs: elapsedMs)
+        switch outcome {
+        case .success(let body):
+            found[id] = Self.parse(body, query: query)
+        case .retryable(let reason, let isTimeout):
+            return .retry(reason, isTimeout: isTimeout, retryAfter: TransferQueue.retryAfter(result.headers))
+        case .fatal(let reason)
+            where ErrorClassifier.errorCode(body: body, headers: result.headers).code == "ImageNotFoundException":
+            found[id] = .missing("DescribeImages: ImageNotFoundException (\(reason))")
+        case .credentials(let reason, _):
+            found[id] = .failed(BatchFailure(.credentials, "credentials from \(credentials?.source ?? "the chain") were rejected: \(reason)"))
+        case .repositoryNotFound(let reason):
+            found[id] = .failed(BatchFailure(.repositoryNotFound, reason))
+        case .fatal(let reason):
+            found[id] = .failed(BatchFailure(.unverifiable, reason))
+        }
+        return .done(then: [])
+    }
+
+    /// The one image the call names; its digest is what the reference points at.
+    static func parse(_ body: Data, query: ManifestQuery) -> ManifestAnswer {
+        guard let details = (try? JSONValue.parse(body))?["imageDetails"]?.arrayValue else {
+            return .failed(BatchFailure(.unverifiable, "malformed DescribeImages answer for \(query.reference)"))
+        }
+        guard let digest = details.first?["imageDigest"]?.stringValue else {
+            return .missing("DescribeImages returned no image for \(query.reference)")
+        }
+        return .present(digest: digest)
+    }
+
+    func failed(_ id: Int, _ failure: BatchFailure) {
+        found[id] = .failed(failure)
+    }
+
+    func answers() -> [BatchAnswer] { [] }
+
+    func result() -> [ManifestQuery: ManifestAnswer] {
+        var out: [ManifestQuery: ManifestAnswer] = [:]
+        for (index, query) in queries.enumerated() {
+            out[query] = found[index] ?? .failed(BatchFailure(.unverifiable, "the service was never asked about \(query.reference) (no answer)"))
+        }
+        return out
+    }
+}
