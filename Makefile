@@ -44,7 +44,7 @@ release:
 	$(MAKE) build CONFIG=release
 
 ## test: everything — Swift unit and integration tests, emulator tests, template checks, release artifacts
-test: deps build test-python test-templates test-swift test-dist
+test: deps build lint test-python test-templates test-swift test-dist
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -110,10 +110,11 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/verify-layers.fish
 
 format:
-	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
 
+## lint: .swift-format's rules over every Swift file; any warning fails (`make format` fixes most)
 lint:
-	$(SWIFT) format lint --recursive Sources Tests Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
 clean:
 	rm -rf $(BUILD_DIR) .build-dist dist packaging/work

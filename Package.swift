@@ -5,7 +5,7 @@ let package = Package(
     name: "verify-layers",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "verify-layers", targets: ["verify-layers"]),
+        .executable(name: "verify-layers", targets: ["verify-layers"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,12 +28,17 @@ let package = Package(
         .target(name: "GitAccess", dependencies: ["ImageModel", "CGit2"]),
         .target(name: "ImageOutputs", dependencies: ["ImageModel", "GitAccess", "CZlib"]),
         .target(name: "Configuration", dependencies: ["ImageModel", "CYAML"]),
-        .target(name: "Registry", dependencies: ["ImageModel", "Checking", "CCurl", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "Registry",
+            dependencies: ["ImageModel", "Checking", "CCurl", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Reports", dependencies: ["ImageModel", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Checking", dependencies: ["ImageModel"]),
-        .target(name: "Pipeline", dependencies: [
-            "ImageModel", "GitAccess", "ImageOutputs", "Configuration", "Registry", "Reports", "Checking", "CBuildStamp", "CMalloc",
-        ]),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "ImageModel", "GitAccess", "ImageOutputs", "Configuration", "Registry", "Reports", "Checking",
+                "CBuildStamp", "CMalloc",
+            ]),
         .executableTarget(
             name: "verify-layers",
             dependencies: [
@@ -41,10 +46,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["ImageModel", "ImageOutputs", "Configuration"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["ImageModel", "ImageOutputs", "Configuration"],
+            path: "Tests/TestSupport"),
         .testTarget(name: "ImageModelTests", dependencies: ["ImageModel", "TestSupport"]),
         .testTarget(name: "GitAccessTests", dependencies: ["GitAccess", "ImageModel", "TestSupport"]),
-        .testTarget(name: "ImageOutputsTests", dependencies: ["ImageOutputs", "GitAccess", "ImageModel", "Checking", "TestSupport"]),
+        .testTarget(
+            name: "ImageOutputsTests",
+            dependencies: ["ImageOutputs", "GitAccess", "ImageModel", "Checking", "TestSupport"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "ImageModel", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Checking", "ImageModel", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ImageModel", "TestSupport"], exclude: ["Golden"]),
@@ -58,5 +67,6 @@ let package = Package(
 // The libFuzzer target over the reading parsers exists only for `make fuzz` (fuzz/run.sh sets VERIFY_LAYERS_FUZZ and builds it
 // with -sanitize=fuzzer), so `swift build` / `make test` never see it.
 if Context.environment["VERIFY_LAYERS_FUZZ"] != nil {
-    package.targets.append(.executableTarget(name: "FuzzParsers", dependencies: ["TestSupport"], path: "fuzz/Sources/FuzzParsers"))
+    package.targets.append(
+        .executableTarget(name: "FuzzParsers", dependencies: ["TestSupport"], path: "fuzz/Sources/FuzzParsers"))
 }

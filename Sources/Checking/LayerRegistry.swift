@@ -1,3 +1,7 @@
+import Dispatch
+import ImageModel
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,9 +10,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Dispatch
-import Synchronization
-import ImageModel
 
 /// At most 100 digests of one repository: one `BatchCheckLayerAvailability` call.
 public struct LayerBatch: Sendable, Hashable {
@@ -64,8 +65,10 @@ public struct BatchAnswer: Sendable {
     /// Digests that could not be verified one by one (the registry way asks per blob), when the rest of the batch could.
     public var digestFailures: [Digest: BatchFailure] = [:]
 
-    public init(batch: LayerBatch, answers: [Digest: LayerAnswer] = [:], failure: BatchFailure? = nil,
-                digestFailures: [Digest: BatchFailure] = [:]) {
+    public init(
+        batch: LayerBatch, answers: [Digest: LayerAnswer] = [:], failure: BatchFailure? = nil,
+        digestFailures: [Digest: BatchFailure] = [:]
+    ) {
         self.batch = batch
         self.verdicts = answers.isEmpty ? [] : batch.digests.map { answers[$0] }
         self.failure = failure

@@ -27,8 +27,10 @@ public struct ManifestChecks {
             guard let colon = lastComponent.lastIndex(of: ":") else { return nil }
             candidate = lastComponent[lastComponent.index(after: colon)...]
         }
-        guard let first = candidate.first, first.isASCII, first.isLetter || first.isNumber || first == "_", candidate.count <= 128,
-              candidate.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }) else { return nil }
+        guard let first = candidate.first, first.isASCII, first.isLetter || first.isNumber || first == "_",
+            candidate.count <= 128,
+            candidate.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) })
+        else { return nil }
         return String(candidate)
     }
 
@@ -43,27 +45,39 @@ public struct ManifestChecks {
         for image in images {
             guard let repository = image.repository else { continue }
             if image.layersUncompressed {
-                if let tag = Self.tag(of: image) { add(ManifestQuery(repository: repository, reference: tag, readsConfig: true)) }
+                if let tag = Self.tag(of: image) {
+                    add(ManifestQuery(repository: repository, reference: tag, readsConfig: true))
+                }
                 continue
             }
             guard let manifest = image.manifestDigest else { continue }
-            for digest in image.indexDigests + [manifest] { add(ManifestQuery(repository: repository, reference: digest)) }
+            for digest in image.indexDigests + [manifest] {
+                add(ManifestQuery(repository: repository, reference: digest))
+            }
             if let tag = Self.tag(of: image) { add(ManifestQuery(repository: repository, reference: tag)) }
         }
         return queries
     }
 
     /// The findings for one image from the answers; failures are returned separately (they decide exit 69/77).
-    public func findings(for image: Image, answers: [ManifestQuery: ManifestAnswer]) -> (findings: [Finding], failures: [BatchFailure]) {
+    public func findings(for image: Image, answers: [ManifestQuery: ManifestAnswer]) -> (
+        findings: [Finding], failures: [BatchFailure]
+    ) {
         guard level != .off, let repository = image.repository else { return ([], []) }
         var findings: [Finding] = []
         var failures: [BatchFailure] = []
         let severity: Severity = level == .warning ? .warning : .error
         func finding(_ rule: Rule, _ message: String, digest: String?, severity: Severity? = nil) -> Finding {
-            Finding(rule: rule, severity: severity, message: message, path: image.manifestPath, line: 1, commit: image.commit,
-                    image: image.name, platform: image.platform?.description, digest: digest, repository: repository.description)
+            Finding(
+                rule: rule, severity: severity, message: message, path: image.manifestPath, line: 1,
+                commit: image.commit,
+                image: image.name, platform: image.platform?.description, digest: digest,
+                repository: repository.description)
         }
-        if image.layersUncompressed { return archiveFindings(for: image, repository: repository, answers: answers, severity: severity, finding: finding) }
+        if image.layersUncompressed {
+            return archiveFindings(
+                for: image, repository: repository, answers: answers, severity: severity, finding: finding)
+        }
         guard let manifest = image.manifestDigest else { return ([], []) }
         let committed = image.indexDigests + [manifest]
         for digest in committed {
@@ -72,12 +86,18 @@ public struct ManifestChecks {
                 break
             case .missing(let reason)?:
                 let what = digest == manifest ? "manifest" : "index"
-                findings.append(finding(.manifestUnpublished, "the committed \(what) \(digest) is not published in \(repository): \(reason)",
-                                        digest: digest, severity: severity))
+                findings.append(
+                    finding(
+                        .manifestUnpublished,
+                        "the committed \(what) \(digest) is not published in \(repository): \(reason)",
+                        digest: digest, severity: severity))
             case .failed(let failure)?:
                 failures.append(failure)
-                findings.append(finding(.verificationError, "could not check that manifest \(digest) is published in \(repository): \(failure.message)",
-                                        digest: digest))
+                findings.append(
+                    finding(
+                        .verificationError,
+                        "could not check that manifest \(digest) is published in \(repository): \(failure.message)",
+                        digest: digest))
             case nil:
                 break
             }
@@ -87,14 +107,23 @@ public struct ManifestChecks {
             switch answers[ManifestQuery(repository: repository, reference: tag)] {
             case .present(let published, _)?:
                 if let published, !committed.contains(published) {
-                    findings.append(finding(.tagMismatch, "tag \(tag) in \(repository) points at \(published), not at the committed \(expected)",
-                                            digest: expected))
+                    findings.append(
+                        finding(
+                            .tagMismatch,
+                            "tag \(tag) in \(repository) points at \(published), not at the committed \(expected)",
+                            digest: expected))
                 }
             case .missing?:
-                findings.append(finding(.tagMismatch, "tag \(tag) does not exist in \(repository) (committed \(expected))", digest: expected))
+                findings.append(
+                    finding(
+                        .tagMismatch, "tag \(tag) does not exist in \(repository) (committed \(expected))",
+                        digest: expected))
             case .failed(let failure)?:
                 failures.append(failure)
-                findings.append(finding(.verificationError, "could not check tag \(tag) in \(repository): \(failure.message)", digest: expected))
+                findings.append(
+                    finding(
+                        .verificationError, "could not check tag \(tag) in \(repository): \(failure.message)",
+                        digest: expected))
             case nil:
                 break
             }
@@ -104,20 +133,42 @@ public struct ManifestChecks {
 
     /// A docker archive is published when its tag's manifest names the committed config (its layers were compressed on
     /// push, so no manifest digest can match); without a tag there is nothing to look up.
-    private func archiveFindings(for image: Image, repository: RepositoryRef, answers: [ManifestQuery: ManifestAnswer], severity: Severity,
-                                 finding: (Rule, String, String?, Severity?) -> Finding) -> (findings: [Finding], failures: [BatchFailure]) {
-        guard let tag = Self.tag(of: image), let config = image.blobs.first(where: { $0.role == .config })?.digest.string else { return ([], []) }
+    private func archiveFindings(
+        for image: Image, repository: RepositoryRef, answers: [ManifestQuery: ManifestAnswer], severity: Severity,
+        finding: (Rule, String, String?, Severity?) -> Finding
+    ) -> (findings: [Finding], failures: [BatchFailure]) {
+        guard let tag = Self.tag(of: image),
+            let config = image.blobs.first(where: { $0.role == .config })?.digest.string
+        else { return ([], []) }
         switch answers[ManifestQuery(repository: repository, reference: tag, readsConfig: true)] {
         case .present(let published, let publishedConfig)?:
             guard publishedConfig != config else { return ([], []) }
             let what = publishedConfig.map { "config \($0)" } ?? "no readable config"
-            return ([finding(.manifestUnpublished, "the committed image (config \(config)) is not published under tag \(tag) in \(repository): "
-                             + "the tag's manifest \(published ?? "") has \(what)", config, severity)], [])
+            return (
+                [
+                    finding(
+                        .manifestUnpublished,
+                        "the committed image (config \(config)) is not published under tag \(tag) in \(repository): "
+                            + "the tag's manifest \(published ?? "") has \(what)", config, severity)
+                ], []
+            )
         case .missing(let reason)?:
-            return ([finding(.manifestUnpublished, "the committed image (config \(config)) is not published in \(repository): tag \(tag): \(reason)",
-                             config, severity)], [])
+            return (
+                [
+                    finding(
+                        .manifestUnpublished,
+                        "the committed image (config \(config)) is not published in \(repository): tag \(tag): \(reason)",
+                        config, severity)
+                ], []
+            )
         case .failed(let failure)?:
-            return ([finding(.verificationError, "could not check tag \(tag) in \(repository): \(failure.message)", config, nil)], [failure])
+            return (
+                [
+                    finding(
+                        .verificationError, "could not check tag \(tag) in \(repository): \(failure.message)", config,
+                        nil)
+                ], [failure]
+            )
         case nil:
             return ([], [])
         }

@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -30,8 +31,10 @@ public final class PositiveResultCache {
     private var loaded: [String: Double]?
 
     /// `scope` separates answers from different services (the endpoint URL): the emulator's yes is not AWS's.
-    public init(commonDir: String, ttl: TimeInterval, scope: String, now: @escaping () -> Date = Date.init,
-                log: ((String) -> Void)? = nil) {
+    public init(
+        commonDir: String, ttl: TimeInterval, scope: String, now: @escaping () -> Date = Date.init,
+        log: ((String) -> Void)? = nil
+    ) {
         directory = commonDir.appendingPath(PositiveResultCache.directoryName)
         self.ttl = ttl
         self.scope = scope
@@ -91,7 +94,8 @@ public final class PositiveResultCache {
     private func readEntries() -> [String: Double] {
         guard let data = FileManager.default.contents(atPath: filePath) else { return [:] }
         guard let file = try? JSONValue.parse(data), file["version"]?.int64Value == Int64(CacheFile.currentVersion),
-              let entries = file["entries"]?.objectValue else {
+            let entries = file["entries"]?.objectValue
+        else {
             log?("cache: ignoring unreadable \(filePath); it will be rebuilt")
             return [:]
         }
@@ -111,7 +115,8 @@ public final class PositiveResultCache {
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            try encoder.encode(CacheFile(version: CacheFile.currentVersion, entries: entries)).write(to: URL(fileURLWithPath: temporary))
+            try encoder.encode(CacheFile(version: CacheFile.currentVersion, entries: entries)).write(
+                to: URL(fileURLWithPath: temporary))
             guard rename(temporary, filePath) == 0 else {
                 unlink(temporary)
                 log?("cache: cannot replace \(filePath)")

@@ -1,4 +1,7 @@
 import Dispatch
+import ImageModel
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,8 +10,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Synchronization
-import ImageModel
 
 /// What an unverifiable result does (`--on-error`).
 public enum OnErrorPolicy: String, Sendable, CaseIterable {
@@ -23,7 +24,10 @@ public struct VerifyOptions: Sendable {
     /// Whether committed manifests and tags are checked (only when the verifier has a `ManifestRegistry`).
     public var checkManifests: ManifestCheckLevel
 
-    public init(checkConfigBlob: Bool = true, onError: OnErrorPolicy = .fail, strict: Bool = false, checkManifests: ManifestCheckLevel = .error) {
+    public init(
+        checkConfigBlob: Bool = true, onError: OnErrorPolicy = .fail, strict: Bool = false,
+        checkManifests: ManifestCheckLevel = .error
+    ) {
         self.checkConfigBlob = checkConfigBlob
         self.onError = onError
         self.strict = strict
@@ -41,8 +45,10 @@ public struct Verifier {
     /// Which way was asked (`api`, `registry`), for the summary.
     public var via: String?
 
-    public init(registry: LayerRegistry, cache: PositiveCache? = nil, options: VerifyOptions = VerifyOptions(),
-                manifests: ManifestRegistry? = nil, via: String? = nil) {
+    public init(
+        registry: LayerRegistry, cache: PositiveCache? = nil, options: VerifyOptions = VerifyOptions(),
+        manifests: ManifestRegistry? = nil, via: String? = nil
+    ) {
         self.registry = registry
         self.cache = cache
         self.options = options
@@ -60,7 +66,8 @@ public struct Verifier {
     /// Runs the check; pure apart from the registry and cache it was given.
     public func verify(_ scan: consuming ScanResult, started: Date = Date()) -> RunReport {
         let plan = Plan(images: scan.images, checkConfigBlob: options.checkConfigBlob, cache: cache)
-        let verdicts = Verdicts(plan: plan, answers: plan.batches.isEmpty ? [] : registry.check(plan.batches), cache: cache)
+        let verdicts = Verdicts(
+            plan: plan, answers: plan.batches.isEmpty ? [] : registry.check(plan.batches), cache: cache)
         plan.forgetBatches()
         let manifests = manifestAnswers(scan.images)
         return report(consume scan, plan: plan, verdicts: verdicts, manifests: manifests, started: started)
@@ -69,7 +76,9 @@ public struct Verifier {
     /// Reads and checks at once: `read` calls `emit` for each image as it is read and returns everything it read;
     /// full batches go to the registry (on another thread) while reading goes on. Errors from `read` are rethrown
     /// once the registry has stopped.
-    public func verify(reading read: (_ emit: (Image) -> Void) throws -> ScanResult, started: Date = Date()) throws -> RunReport {
+    public func verify(reading read: (_ emit: (Image) -> Void) throws -> ScanResult, started: Date = Date()) throws
+        -> RunReport
+    {
         let plan = Plan(checkConfigBlob: options.checkConfigBlob, cache: cache)
         let stream = BatchStream()
         let box = AnswerBox()
@@ -102,8 +111,10 @@ public struct Verifier {
 
     /// Builds the report, consuming `scan`: each image's blobs and findings are let go once its result is made, so the
     /// scan and the report are not both held whole at the peak of a large run.
-    private func report(_ scan: consuming ScanResult, plan: Plan, verdicts: Verdicts, manifests: [ManifestQuery: ManifestAnswer],
-                        started: Date) -> RunReport {
+    private func report(
+        _ scan: consuming ScanResult, plan: Plan, verdicts: Verdicts, manifests: [ManifestQuery: ManifestAnswer],
+        started: Date
+    ) -> RunReport {
         var findings = scan.findings
         scan.findings = []
         var owners = [[Int]](repeating: [], count: findings.count)
@@ -118,7 +129,8 @@ public struct Verifier {
             let manifestOutcome: (findings: [Finding], failures: [BatchFailure]) =
                 manifests.isEmpty ? ([], []) : manifestChecks.findings(for: image, answers: manifests)
             failures += manifestOutcome.failures
-            let (result, imageFindings) = evaluate(image, plan: plan, verdicts: verdicts, extra: manifestOutcome.findings)
+            let (result, imageFindings) = evaluate(
+                image, plan: plan, verdicts: verdicts, extra: manifestOutcome.findings)
             imageResults.append(result)
             findings.append(contentsOf: imageFindings)
             owners.append(contentsOf: repeatElement([position], count: imageFindings.count))
@@ -171,7 +183,8 @@ public struct Verifier {
     /// One failure that hit every call, so reports can say it once: nil when any call got an answer or the failures differ in kind.
     static func runWide(_ verdicts: Verdicts) -> RunWideFailure? {
         guard let first = verdicts.failures.first, first.kind != .repositoryNotFound,
-              verdicts.failures.allSatisfy({ $0.kind == first.kind && $0.noCredentials == first.noCredentials }) else { return nil }
+            verdicts.failures.allSatisfy({ $0.kind == first.kind && $0.noCredentials == first.noCredentials })
+        else { return nil }
         for verdict in verdicts.byNumber {
             switch verdict {
             case .available(_, _, let cached)? where !cached: return nil
@@ -184,12 +197,16 @@ public struct Verifier {
             kind = first.noCredentials ? .noCredentials : .accessDenied
         } else {
             let text = first.message.lowercased()
-            kind = text.contains("timed out") || text.contains("timeout") || text.contains("deadline") ? .timeout : .connection
+            kind =
+                text.contains("timed out") || text.contains("timeout") || text.contains("deadline")
+                ? .timeout : .connection
         }
         return RunWideFailure(kind: kind, cause: first.message, tried: first.tried)
     }
 
-    private func evaluate(_ image: Image, plan: Plan, verdicts: Verdicts, extra: [Finding] = []) -> (ImageResult, [Finding]) {
+    private func evaluate(_ image: Image, plan: Plan, verdicts: Verdicts, extra: [Finding] = []) -> (
+        ImageResult, [Finding]
+    ) {
         var findings = image.findings + extra
         var blobs: [BlobResult] = []
         blobs.reserveCapacity(image.blobs.count)
@@ -201,17 +218,25 @@ public struct Verifier {
         for blob in image.blobs {
             if blob.role == .config && !options.checkConfigBlob { continue }
             if MediaType.isNonDistributable(blob.mediaType) {
-                blobs.append(BlobResult(digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: .skipped))
+                blobs.append(
+                    BlobResult(
+                        digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role,
+                        status: .skipped))
                 continue
             }
             guard let repository = image.repository else {
-                blobs.append(BlobResult(digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: .unverified))
+                blobs.append(
+                    BlobResult(
+                        digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role,
+                        status: .unverified))
                 continue
             }
             let what = blob.role == .config ? "config blob" : "layer"
             func finding(_ rule: Rule, _ message: String, severity: Severity? = nil) -> Finding {
-                Finding(rule: rule, severity: severity, message: message + (blob.member.map { " (\($0))" } ?? ""), path: blob.path, line: blob.line, commit: image.commit,
-                        image: reference, platform: platform, digest: blob.digest.string, repository: repositoryText)
+                Finding(
+                    rule: rule, severity: severity, message: message + (blob.member.map { " (\($0))" } ?? ""),
+                    path: blob.path, line: blob.line, commit: image.commit,
+                    image: reference, platform: platform, digest: blob.digest.string, repository: repositoryText)
             }
             var status = BlobStatus.unverified
             var cached = false
@@ -220,17 +245,33 @@ public struct Verifier {
                 status = .available
                 cached = fromCache
                 if let size, size != blob.size {
-                    findings.append(finding(.sizeMismatch, "\(what) \(blob.digest) is \(blob.size) bytes in the descriptor but \(size) bytes in \(repository)"))
+                    findings.append(
+                        finding(
+                            .sizeMismatch,
+                            "\(what) \(blob.digest) is \(blob.size) bytes in the descriptor but \(size) bytes in \(repository)"
+                        ))
                 }
                 if let mediaType, !mediaType.isEmpty, mediaType != blob.mediaType, blob.role == .layer {
-                    findings.append(finding(.mediaTypeMismatch, "\(what) \(blob.digest) is \(blob.mediaType) in the descriptor but \(mediaType) in \(repository)"))
+                    findings.append(
+                        finding(
+                            .mediaTypeMismatch,
+                            "\(what) \(blob.digest) is \(blob.mediaType) in the descriptor but \(mediaType) in \(repository)"
+                        ))
                 }
             case .unavailable(let reason)?:
                 status = .unavailable
-                findings.append(finding(.layerUnavailable, "\(what) \(blob.digest) is not available in \(repository)\(reason.isEmpty ? "" : ": \(reason)")"))
+                findings.append(
+                    finding(
+                        .layerUnavailable,
+                        "\(what) \(blob.digest) is not available in \(repository)\(reason.isEmpty ? "" : ": \(reason)")"
+                    ))
             case .invalid(let reason)?:
                 status = .invalid
-                findings.append(finding(.layerInvalid, "\(what) \(blob.digest) was rejected by the service as invalid\(reason.isEmpty ? "" : ": \(reason)")"))
+                findings.append(
+                    finding(
+                        .layerInvalid,
+                        "\(what) \(blob.digest) was rejected by the service as invalid\(reason.isEmpty ? "" : ": \(reason)")"
+                    ))
             case .failed(let failure)?:
                 var entry = failureMessages[failure.kind] ?? (failure.message, 0)
                 entry.count += 1
@@ -238,23 +279,31 @@ public struct Verifier {
             case nil:
                 break
             }
-            blobs.append(BlobResult(digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: status, cached: cached))
+            blobs.append(
+                BlobResult(
+                    digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: status,
+                    cached: cached))
         }
         for kind in [BatchFailure.Kind.repositoryNotFound, .credentials, .unverifiable] {
             guard let entry = failureMessages[kind], let repository = image.repository else { continue }
             let rule: Rule = kind == .repositoryNotFound ? .repositoryNotFound : .verificationError
-            let message = kind == .repositoryNotFound
+            let message =
+                kind == .repositoryNotFound
                 ? "\(repository) does not exist in ECR Public: \(entry.message)"
                 : "could not verify \(entry.count) blob(s) in \(repository): \(entry.message)"
-            findings.append(Finding(rule: rule, message: message, path: image.manifestPath, line: 1, commit: image.commit,
-                                    image: reference, platform: platform, repository: repositoryText))
+            findings.append(
+                Finding(
+                    rule: rule, message: message, path: image.manifestPath, line: 1, commit: image.commit,
+                    image: reference, platform: platform, repository: repositoryText))
         }
         let result = ImageResult(
-            name: image.name, path: image.outputPath, manifestPath: image.manifestPath, manifestDigest: image.manifestDigest,
+            name: image.name, path: image.outputPath, manifestPath: image.manifestPath,
+            manifestDigest: image.manifestDigest,
             platform: platform, repository: repositoryText, commit: image.commit, blobs: blobs,
             errors: findings.filter { $0.severity == .error }.count,
             warnings: findings.filter { $0.severity == .warning }.count,
-            notices: findings.filter { $0.severity == .notice }.count, refName: image.refName, indexDigests: image.indexDigests)
+            notices: findings.filter { $0.severity == .notice }.count, refName: image.refName,
+            indexDigests: image.indexDigests)
         var described = result
         described.outputKind = image.outputKind
         return (described, findings)
@@ -289,9 +338,11 @@ struct Verdicts {
         // A batch the registry left unanswered is a verification error, never a silent pass.
         var answered = Set<LayerBatch>()
         for answer in given { answered.insert(answer.batch) }
-        let answers = given + plan.batches.filter { !answered.contains($0) }.map {
-            BatchAnswer(batch: $0, failure: BatchFailure(.unverifiable, "the service was never asked (no answer)"))
-        }
+        let answers =
+            given
+            + plan.batches.filter { !answered.contains($0) }.map {
+                BatchAnswer(batch: $0, failure: BatchFailure(.unverifiable, "the service was never asked (no answer)"))
+            }
         var confirmed: [(RepositoryRef, Digest)] = []
         for answer in answers {
             if let failure = answer.failure { failures.append(failure) }
@@ -312,7 +363,8 @@ struct Verdicts {
                         byNumber[number] = .invalid(reason)
                     }
                 } else {
-                    byNumber[number] = .failed(BatchFailure(.unverifiable, "the service's answer did not mention \(digest)"))
+                    byNumber[number] = .failed(
+                        BatchFailure(.unverifiable, "the service's answer did not mention \(digest)"))
                 }
             }
         }
@@ -327,4 +379,3 @@ enum Verdict {
     case invalid(String)
     case failed(BatchFailure)
 }
-

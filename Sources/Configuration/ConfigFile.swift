@@ -1,7 +1,8 @@
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import ImageModel
 
 /// A `.verify-layers.yml` problem: exit 78, naming the key and line.
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
@@ -15,7 +16,9 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 /// Parses `.verify-layers.yml` strictly: unknown keys and wrong types are errors that name the key and its line.
 public enum ConfigFile {
     public static let fileName = ".verify-layers.yml"
-    static let topKeys = ["registry", "images", "exclude", "check-config-blob", "strict", "cache-ttl", "via", "check-manifests"]
+    static let topKeys = [
+        "registry", "images", "exclude", "check-config-blob", "strict", "cache-ttl", "via", "check-manifests",
+    ]
     static let imageKeys = ["path", "repository", "registry"]
 
     public static func parse(_ text: String, source: String) throws -> ToolConfig {
@@ -30,14 +33,17 @@ public enum ConfigFile {
         guard let root else { return config }
         if root.isNull { return config }
         guard let mapping = root.mapping else {
-            throw ConfigError(message: "\(source):\(line(root)): the file must be a mapping of keys (\(topKeys.joined(separator: ", ")))")
+            throw ConfigError(
+                message:
+                    "\(source):\(line(root)): the file must be a mapping of keys (\(topKeys.joined(separator: ", ")))")
         }
         for pair in mapping {
             let (keyNode, value) = (pair.key, pair.value)
             let key = keyNode.scalar ?? ""
             let at = "\(source):\(line(keyNode))"
             guard topKeys.contains(key) else {
-                throw ConfigError(message: "\(at): unknown key `\(key)` (known keys: \(topKeys.joined(separator: ", ")))")
+                throw ConfigError(
+                    message: "\(at): unknown key `\(key)` (known keys: \(topKeys.joined(separator: ", ")))")
             }
             if isNull(value) { continue }  // `key:` with no value leaves the default.
             try apply(key, value, at: at, source: source, to: &config)
@@ -46,21 +52,30 @@ public enum ConfigFile {
     }
 
     /// Sets one top-level key of `config` from its (non-null) value.
-    private static func apply(_ key: String, _ value: YAMLNode, at: String, source: String, to config: inout ToolConfig) throws {
+    private static func apply(_ key: String, _ value: YAMLNode, at: String, source: String, to config: inout ToolConfig)
+        throws
+    {
         switch key {
         case "registry":
             let registry = try string(value, key: key, at: at)
             guard ImageReference.isValidAlias(registry) else {
-                throw ConfigError(message: "\(at): `registry` \(registry.debugQuoted) is neither a registry alias ([a-z][a-z0-9]+ with . _ - separators) nor a 12-digit account id")
+                throw ConfigError(
+                    message:
+                        "\(at): `registry` \(registry.debugQuoted) is neither a registry alias ([a-z][a-z0-9]+ with . _ - separators) nor a 12-digit account id"
+                )
             }
             config.registry = registry
         case "images":
-            guard let list = value.sequence else { throw ConfigError(message: "\(at): `images` must be a list of {path, repository, registry}") }
+            guard let list = value.sequence else {
+                throw ConfigError(message: "\(at): `images` must be a list of {path, repository, registry}")
+            }
             for item in list {
                 config.images.append(try imageMapping(item, source: source))
             }
         case "exclude":
-            guard let list = value.sequence else { throw ConfigError(message: "\(at): `exclude` must be a list of globs") }
+            guard let list = value.sequence else {
+                throw ConfigError(message: "\(at): `exclude` must be a list of globs")
+            }
             config.exclude = try list.map { try string($0, key: "exclude", at: "\(source):\(line($0))") }
         case "check-config-blob":
             config.checkConfigBlob = try bool(value, key: key, at: at)
@@ -68,7 +83,9 @@ public enum ConfigFile {
             config.strict = try bool(value, key: key, at: at)
         case "via":
             let text = try string(value, key: key, at: at)
-            guard let via = CheckWay(rawValue: text) else { throw ConfigError(message: "\(at): `via` must be api, registry or auto, not \(text.debugQuoted)") }
+            guard let via = CheckWay(rawValue: text) else {
+                throw ConfigError(message: "\(at): `via` must be api, registry or auto, not \(text.debugQuoted)")
+            }
             config.via = via
         case "check-manifests":
             // `off` unquoted is a YAML 1.1 bool: read it as the word the user wrote.
@@ -78,7 +95,8 @@ public enum ConfigFile {
             }
             let text = try string(value, key: key, at: at)
             guard let level = ManifestCheckLevel(rawValue: text) else {
-                throw ConfigError(message: "\(at): `check-manifests` must be error, warning or off, not \(text.debugQuoted)")
+                throw ConfigError(
+                    message: "\(at): `check-manifests` must be error, warning or off, not \(text.debugQuoted)")
             }
             config.checkManifests = level
         default:
@@ -88,7 +106,9 @@ public enum ConfigFile {
 
     private static func imageMapping(_ node: YAMLNode, source: String) throws -> ImageMapping {
         let at = "\(source):\(line(node))"
-        guard let mapping = node.mapping else { throw ConfigError(message: "\(at): each `images` entry must be a mapping with `path` and `repository`") }
+        guard let mapping = node.mapping else {
+            throw ConfigError(message: "\(at): each `images` entry must be a mapping with `path` and `repository`")
+        }
         var path: String?
         var repository: String?
         var registry: String?
@@ -99,22 +119,31 @@ public enum ConfigFile {
             switch key {
             case "path":
                 let text = try string(value, key: "images.path", at: keyAt)
-                guard !text.trimmingWhitespace().isEmpty else { throw ConfigError(message: "\(keyAt): `images.path` must not be empty") }
+                guard !text.trimmingWhitespace().isEmpty else {
+                    throw ConfigError(message: "\(keyAt): `images.path` must not be empty")
+                }
                 path = text
             case "repository":
                 let name = try string(value, key: "images.repository", at: keyAt)
                 guard ImageReference.isValidRepositoryName(name) else {
-                    throw ConfigError(message: "\(keyAt): `images.repository` \(name.debugQuoted) is not a valid ECR Public repository name")
+                    throw ConfigError(
+                        message:
+                            "\(keyAt): `images.repository` \(name.debugQuoted) is not a valid ECR Public repository name"
+                    )
                 }
                 repository = name
             case "registry":
                 let name = try string(value, key: "images.registry", at: keyAt)
                 guard ImageReference.isValidAlias(name) else {
-                    throw ConfigError(message: "\(keyAt): `images.registry` \(name.debugQuoted) is neither a registry alias nor a 12-digit account id")
+                    throw ConfigError(
+                        message:
+                            "\(keyAt): `images.registry` \(name.debugQuoted) is neither a registry alias nor a 12-digit account id"
+                    )
                 }
                 registry = name
             default:
-                throw ConfigError(message: "\(keyAt): unknown key `images.\(key)` (known keys: \(imageKeys.joined(separator: ", ")))")
+                throw ConfigError(
+                    message: "\(keyAt): unknown key `images.\(key)` (known keys: \(imageKeys.joined(separator: ", ")))")
             }
         }
         guard let path else { throw ConfigError(message: "\(at): an `images` entry needs `path`") }
@@ -137,7 +166,10 @@ public enum ConfigFile {
             throw ConfigError(message: "\(at): `\(key)` must be a string, not a \(node.kind)")
         }
         guard node.tag == .str || node.tag == .int else {
-            throw ConfigError(message: "\(at): `\(key)` must be a string, not \(scalar.debugQuoted) (a YAML \(node.tag.rawValue); quote it)")
+            throw ConfigError(
+                message:
+                    "\(at): `\(key)` must be a string, not \(scalar.debugQuoted) (a YAML \(node.tag.rawValue); quote it)"
+            )
         }
         return scalar
     }
@@ -157,7 +189,11 @@ public enum ConfigFile {
         let text = scalar.trimmingWhitespace()
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         if let value = Double(text), value >= 0, value.isFinite { return value }
-        if let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0, value.isFinite { return value * factor }
+        if let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0,
+            value.isFinite
+        {
+            return value * factor
+        }
         throw ConfigError(message: "\(at): `\(key)` must be a duration like 1h, 30m, 45s or 0, not \(text.debugQuoted)")
     }
 

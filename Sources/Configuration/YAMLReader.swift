@@ -1,7 +1,8 @@
+import CYAML
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CYAML
 
 /// Why a text is not one readable YAML document, with libyaml's line and column when it gave one.
 struct YAMLError: Error, Sendable, CustomStringConvertible {
@@ -60,10 +61,15 @@ enum YAMLReader {
             switch event.type {
             case YAML_DOCUMENT_START_EVENT:
                 documents += 1
-                guard documents == 1 else { throw YAMLError(description: "line \(line): expected a single document in the stream") }
+                guard documents == 1 else {
+                    throw YAMLError(description: "line \(line): expected a single document in the stream")
+                }
             case YAML_SCALAR_EVENT:
                 let scalar = event.data.scalar
-                let text = scalar.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: scalar.length), as: UTF8.self) } ?? ""
+                let text =
+                    scalar.value.map {
+                        String(decoding: UnsafeBufferPointer(start: $0, count: scalar.length), as: UTF8.self)
+                    } ?? ""
                 let tag: YAMLTag
                 if let explicit = string(scalar.tag) {
                     tag = YAMLTag(explicit: explicit)
@@ -75,16 +81,24 @@ enum YAMLReader {
                 try finish(YAMLNode(shape: .scalar(text), tag: tag, line: line), anchor: string(scalar.anchor))
             case YAML_ALIAS_EVENT:
                 let name = string(event.data.alias.anchor) ?? ""
-                guard let node = anchors[name] else { throw YAMLError(description: "line \(line): unknown alias `*\(name)`") }
+                guard let node = anchors[name] else {
+                    throw YAMLError(description: "line \(line): unknown alias `*\(name)`")
+                }
                 try finish(node, anchor: nil)
             case YAML_SEQUENCE_START_EVENT:
                 try open(line: line)
                 let start = event.data.sequence_start
-                stack.append(.sequence(anchor: string(start.anchor), tag: string(start.tag).map(YAMLTag.init(explicit:)) ?? .seq, line: line, items: []))
+                stack.append(
+                    .sequence(
+                        anchor: string(start.anchor), tag: string(start.tag).map(YAMLTag.init(explicit:)) ?? .seq,
+                        line: line, items: []))
             case YAML_MAPPING_START_EVENT:
                 try open(line: line)
                 let start = event.data.mapping_start
-                stack.append(.mapping(anchor: string(start.anchor), tag: string(start.tag).map(YAMLTag.init(explicit:)) ?? .map, line: line, pairs: [], key: nil))
+                stack.append(
+                    .mapping(
+                        anchor: string(start.anchor), tag: string(start.tag).map(YAMLTag.init(explicit:)) ?? .map,
+                        line: line, pairs: [], key: nil))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 switch stack.popLast() {
                 case .sequence(let anchor, let tag, let start, let items)?:

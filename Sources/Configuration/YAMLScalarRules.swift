@@ -2,7 +2,8 @@
 /// regular expressions (which pulled ICU into the binary through NSRegularExpression).
 enum YAMLScalarRules {
     private static let bools: Set<String> = [
-        "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+        "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON",
+        "off", "Off", "OFF",
     ]
 
     static func isBool(_ text: String) -> Bool { bools.contains(text) }
@@ -59,7 +60,8 @@ enum YAMLScalarRules {
         if !scanner.take(UInt8(ascii: "T")), !scanner.take(UInt8(ascii: "t")) {
             guard scanner.blanks() > 0 else { return false }
         }
-        guard scanner.digits(1, upTo: 2), scanner.take(colon), scanner.digits(2), scanner.take(colon), scanner.digits(2) else { return false }
+        guard scanner.digits(1, upTo: 2), scanner.take(colon), scanner.digits(2), scanner.take(colon), scanner.digits(2)
+        else { return false }
         if scanner.take(dot) { _ = scanner.digitRun() }
         _ = scanner.blanks()
         if scanner.atEnd { return true }
@@ -86,7 +88,8 @@ enum YAMLScalarRules {
     private static func binary(_ byte: UInt8) -> Bool { byte == z || byte == UInt8(ascii: "1") || byte == underscore }
     private static func octal(_ byte: UInt8) -> Bool { (byte >= z && byte <= UInt8(ascii: "7")) || byte == underscore }
     private static func hex(_ byte: UInt8) -> Bool {
-        decimal(byte) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F"))
+        decimal(byte) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F"))
     }
 
     private static func allOf(_ bytes: ArraySlice<UInt8>, _ test: (UInt8) -> Bool, allowEmpty: Bool = false) -> Bool {
@@ -97,7 +100,9 @@ enum YAMLScalarRules {
     private static func isSexagesimalPart(_ part: ArraySlice<UInt8>) -> Bool {
         switch part.count {
         case 1: return isDigit(part[part.startIndex])
-        case 2: return part[part.startIndex] >= z && part[part.startIndex] <= UInt8(ascii: "5") && isDigit(part[part.startIndex + 1])
+        case 2:
+            return part[part.startIndex] >= z && part[part.startIndex] <= UInt8(ascii: "5")
+                && isDigit(part[part.startIndex + 1])
         default: return false
         }
     }
@@ -109,7 +114,8 @@ enum YAMLScalarRules {
         guard index > 1 else { return false }
         if index == text.count { return true }
         guard text[index] == UInt8(ascii: "e") || text[index] == UInt8(ascii: "E"), index + 2 < text.count,
-              text[index + 1] == plus || text[index + 1] == minus else { return false }
+            text[index + 1] == plus || text[index + 1] == minus
+        else { return false }
         return text[(index + 2)...].allSatisfy(isDigit)
     }
 }

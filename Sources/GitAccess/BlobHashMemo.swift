@@ -1,3 +1,5 @@
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +8,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// Remembers, across runs, what each git blob hashes to. A blob id names its content, so an entry never goes stale; a
 /// repeated check or push then verifies local blobs without inflating them again. Kept in `<git-common-dir>/verify-layers/`;
@@ -61,7 +62,9 @@ final class BlobHashMemo {
         func flush() {
             var offset = 0
             while written && offset < text.count {
-                let count = text.withUnsafeBytes { write(descriptor, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
+                let count = text.withUnsafeBytes {
+                    write(descriptor, $0.baseAddress.map { $0 + offset }, $0.count - offset)
+                }
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 { written = false } else { offset += count }
             }
@@ -105,7 +108,8 @@ final class BlobHashMemo {
     private func parseLine(_ line: UnsafeBufferPointer<UInt8>) {
         guard line.count > 42, line[40] == 32, let secondSpace = line[41...].firstIndex(of: 32) else { return }
         guard let id = ObjectID(hexUTF8: UnsafeBufferPointer(rebasing: line[0..<40])),
-              let digest = Digest(utf8: UnsafeBufferPointer(rebasing: line[41..<secondSpace])) else { return }
+            let digest = Digest(utf8: UnsafeBufferPointer(rebasing: line[41..<secondSpace]))
+        else { return }
         var size: Int64 = 0
         var digits = 0
         for byte in line[(secondSpace + 1)...] {
@@ -114,6 +118,7 @@ final class BlobHashMemo {
             digits += 1
         }
         guard digits > 0 else { return }
-        entries[BlobHashKey(id: id, algorithm: digest.algorithm)] = BlobHash(size: size, digest: digest, streamed: false)
+        entries[BlobHashKey(id: id, algorithm: digest.algorithm)] = BlobHash(
+            size: size, digest: digest, streamed: false)
     }
 }

@@ -70,7 +70,8 @@ private struct Walk {
         }
         let header = try repository.commitHeader(id)
         let present = header.parents.filter { repository.contains($0) }
-        let commit = WalkedCommit(id: id, tree: header.tree, parents: present, isBoundary: present.count != header.parents.count)
+        let commit = WalkedCommit(
+            id: id, tree: header.tree, parents: present, isBoundary: present.count != header.parents.count)
         nodes[id] = Node(commit: commit, time: header.time, uninteresting: uninteresting, queued: true, expanded: false)
         queue.push(id, time: header.time)
         if !uninteresting { interestingQueued += 1 }
@@ -161,8 +162,9 @@ struct DateQueue {
         return top.id
     }
 
-    private func before(_ lhs: (time: Int64, order: Int, id: ObjectID), _ rhs: (time: Int64, order: Int, id: ObjectID)) -> Bool {
+    private func before(_ lhs: (time: Int64, order: Int, id: ObjectID), _ rhs: (time: Int64, order: Int, id: ObjectID))
+        -> Bool
+    {
         lhs.time != rhs.time ? lhs.time > rhs.time : lhs.order < rhs.order
     }
 }
-

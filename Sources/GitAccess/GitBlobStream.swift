@@ -1,4 +1,5 @@
 import CGit2
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -48,8 +49,9 @@ public final class GitBlobStream {
         guard let base = buffer.baseAddress, offset < length else { return 0 }
         let wanted = min(buffer.count, length - offset)
         if let stream {
-            let count = try gitCheck(git_odb_stream_read(stream, base.assumingMemoryBound(to: CChar.self), wanted),
-                                     "cannot read blob \(name)")
+            let count = try gitCheck(
+                git_odb_stream_read(stream, base.assumingMemoryBound(to: CChar.self), wanted),
+                "cannot read blob \(name)")
             guard count > 0 else {
                 throw GitError(kind: .other, message: "blob \(name) ended after \(offset) of \(length) bytes")
             }

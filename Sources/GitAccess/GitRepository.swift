@@ -1,4 +1,6 @@
 import CGit2
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +9,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// The kind of a tree entry, reduced to what the scanner cares about.
 public enum EntryKind: Sendable, Equatable {
@@ -49,7 +50,9 @@ public final class GitRepository {
         var major: Int32 = 0
         var minor: Int32 = 0
         var revision: Int32 = 0
-        guard (try? gitCheck(git_libgit2_version(&major, &minor, &revision), "version")) != nil else { return "unknown" }
+        guard (try? gitCheck(git_libgit2_version(&major, &minor, &revision), "version")) != nil else {
+            return "unknown"
+        }
         return "\(major).\(minor).\(revision)"
     }
 
@@ -59,7 +62,9 @@ public final class GitRepository {
         var repo: OpaquePointer?
         let code = git_repository_open_ext(&repo, path, 0, nil)
         if code == GIT_ENOTFOUND.rawValue {
-            throw GitError(kind: .notARepository, code: code, message: "not a git repository (or any parent up to the root): \(path)")
+            throw GitError(
+                kind: .notARepository, code: code,
+                message: "not a git repository (or any parent up to the root): \(path)")
         }
         try gitCheck(code, "cannot open the git repository at \(path)")
         guard let repo else { throw GitError(kind: .other, message: "libgit2 returned no repository for \(path)") }
@@ -97,7 +102,9 @@ public final class GitRepository {
 
     /// Whether this is a shallow clone (its history is cut at a boundary).
     public var isShallow: Bool {
-        get throws { try gitCheck(git_repository_is_shallow(handle), "cannot tell whether the repository is shallow") == 1 }
+        get throws {
+            try gitCheck(git_repository_is_shallow(handle), "cannot tell whether the repository is shallow") == 1
+        }
     }
 
     /// Resolves any revision expression to the commit it names.
@@ -107,7 +114,11 @@ public final class GitRepository {
         if found < 0 {
             // An unborn HEAD (a fresh `git init`) is not an unknown revision: say what is really going on.
             if git_repository_head_unborn(handle) == 1 || git_repository_is_empty(handle) == 1 {
-                throw GitError(kind: .notFound, code: found, message: "this repository has no commits yet; commit the image outputs first (\(revision.debugQuotedForGit) names nothing)")
+                throw GitError(
+                    kind: .notFound, code: found,
+                    message:
+                        "this repository has no commits yet; commit the image outputs first (\(revision.debugQuotedForGit) names nothing)"
+                )
             }
             try gitCheck(found, "unknown revision \(revision.debugQuotedForGit)")
         }
@@ -192,10 +203,16 @@ public final class GitRepository {
         result.reserveCapacity(count)
         for index in 0..<count {
             guard let entry = git_tree_entry_byindex(tree, index), let namePointer = git_tree_entry_name(entry),
-                  let entryID = git_tree_entry_id(entry) else { continue }
-            let raw = Array(UnsafeBufferPointer(start: UnsafeRawPointer(namePointer).assumingMemoryBound(to: UInt8.self), count: strlen(namePointer)))
-            result.append(TreeEntry(name: String(validating: raw, as: UTF8.self), rawName: raw, id: ObjectID(entryID.pointee),
-                                    kind: GitRepository.kind(of: git_tree_entry_filemode(entry))))
+                let entryID = git_tree_entry_id(entry)
+            else { continue }
+            let raw = Array(
+                UnsafeBufferPointer(
+                    start: UnsafeRawPointer(namePointer).assumingMemoryBound(to: UInt8.self), count: strlen(namePointer)
+                ))
+            result.append(
+                TreeEntry(
+                    name: String(validating: raw, as: UTF8.self), rawName: raw, id: ObjectID(entryID.pointee),
+                    kind: GitRepository.kind(of: git_tree_entry_filemode(entry))))
         }
         remember(result, as: id)
         return result
@@ -266,14 +283,20 @@ public final class GitRepository {
             defer { buffer.deallocate() }
             var total = 0
             while true {
-                let count = Int(try gitCheck(git_odb_stream_read(stream, buffer.assumingMemoryBound(to: CChar.self), chunk),
-                                             "cannot read blob \(id.short)"))
+                let count = Int(
+                    try gitCheck(
+                        git_odb_stream_read(stream, buffer.assumingMemoryBound(to: CChar.self), chunk),
+                        "cannot read blob \(id.short)"))
                 if count == 0 { break }
                 total += count
-                guard total <= length else { throw GitError(kind: .other, message: "blob \(id.short) is longer than its header says") }
+                guard total <= length else {
+                    throw GitError(kind: .other, message: "blob \(id.short) is longer than its header says")
+                }
                 hasher.update(UnsafeRawBufferPointer(start: buffer, count: count))
             }
-            guard total == length else { throw GitError(kind: .other, message: "blob \(id.short) ended after \(total) of \(length) bytes") }
+            guard total == length else {
+                throw GitError(kind: .other, message: "blob \(id.short) ended after \(total) of \(length) bytes")
+            }
             result = BlobHash(size: Int64(total), digest: hasher.finalize(), streamed: true)
         } else {
             git_error_clear()
@@ -348,7 +371,8 @@ public final class GitRepository {
     /// remote tip is never silently missing.
     public func refTips(prefix: String) throws -> [ObjectID] {
         var iterator: OpaquePointer?
-        try gitCheck(git_reference_iterator_glob_new(&iterator, handle, prefix + "*"), "cannot list the refs \(prefix)*")
+        try gitCheck(
+            git_reference_iterator_glob_new(&iterator, handle, prefix + "*"), "cannot list the refs \(prefix)*")
         defer { git_reference_iterator_free(iterator) }
         var tips: [ObjectID] = []
         while true {
@@ -399,9 +423,12 @@ final class GitTree {
     /// One entry by name: libgit2's binary search over the open tree.
     func entry(named name: String) -> TreeEntry? {
         name.withCString { cName -> TreeEntry? in
-            guard let entry = git_tree_entry_byname(handle, cName), let entryID = git_tree_entry_id(entry) else { return nil }
-            return TreeEntry(name: name, rawName: Array(name.utf8), id: ObjectID(entryID.pointee),
-                             kind: GitRepository.kind(of: git_tree_entry_filemode(entry)))
+            guard let entry = git_tree_entry_byname(handle, cName), let entryID = git_tree_entry_id(entry) else {
+                return nil
+            }
+            return TreeEntry(
+                name: name, rawName: Array(name.utf8), id: ObjectID(entryID.pointee),
+                kind: GitRepository.kind(of: git_tree_entry_filemode(entry)))
         }
     }
 }

@@ -9,7 +9,8 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
 
         static func == (lhs: Storage, rhs: Storage) -> Bool {
             switch (lhs, rhs) {
-            case let (.sha256(a0, a1, a2, a3), .sha256(b0, b1, b2, b3)): return a0 == b0 && a1 == b1 && a2 == b2 && a3 == b3
+            case let (.sha256(a0, a1, a2, a3), .sha256(b0, b1, b2, b3)):
+                return a0 == b0 && a1 == b1 && a2 == b2 && a3 == b3
             case let (.sha512(a), .sha512(b)): return a == b
             default: return false
             }
@@ -130,7 +131,8 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
         switch bytes.count {
         case 71 where bytes.starts(with: "sha256:".utf8):
             guard let w0 = hexWord(bytes, at: 7), let w1 = hexWord(bytes, at: 23), let w2 = hexWord(bytes, at: 39),
-                  let w3 = hexWord(bytes, at: 55) else { return nil }
+                let w3 = hexWord(bytes, at: 55)
+            else { return nil }
             return .sha256(w0, w1, w2, w3)
         case 135 where bytes.starts(with: "sha512:".utf8):
             var parsed: [UInt64] = []

@@ -66,22 +66,52 @@ public enum Rule: String, Codable, Sendable, CaseIterable {
     /// What the rule means and how to fix it; used as SARIF help text and in docs.
     public var help: String {
         switch self {
-        case .layerUnavailable: return "ECR Public reports that the layer or config blob is not in the repository. Push the image (or the missing blob) before pushing the commit that references it."
-        case .layerInvalid: return "The digest is not a valid sha256/sha512 digest, or the service rejected it as InvalidLayerDigest. Rebuild the image output."
-        case .sizeMismatch: return "The size in the descriptor differs from the blob's size (local blob, LFS pointer, or the size the registry reports). The output was edited or corrupted."
-        case .digestMismatch: return "The content of a blob in the tree does not hash to the digest that names it. The output was edited or corrupted."
-        case .manifestInvalid: return "A manifest or index could not be read: malformed JSON, wrong types, over the size or nesting limits, or a cycle."
-        case .repositoryNotFound: return "The registry or repository does not exist in ECR Public. Check the image name annotation or the `images` mapping in .verify-layers.yml."
-        case .lfsObjectMissing: return "The file is a Git LFS pointer and the object is not in the local LFS store. Run `git lfs fetch` (or check out with LFS) before verifying."
-        case .blobMissing: return "A manifest referenced by the layout's index is not present in the layout. The OCI spec allows this; the image cannot be checked."
-        case .imageUnmapped: return "No repository is known for this image. Add an io.containerd.image.name annotation, an `images` entry in .verify-layers.yml, or pass --repository."
-        case .layerUncompressed: return "The layer digests equal the config's rootfs.diff_ids: the layers are stored uncompressed (classic docker save, nix) and cannot match what a registry stores."
-        case .mediaTypeMismatch: return "The registry stores the blob under a different media type than the descriptor declares."
-        case .layerSkipped: return "Non-distributable or foreign layers are never pushed to a registry and are not checked."
-        case .outputSkipped: return "Something looked like an image output but was not read (a manifest.json without skopeo's `version` file, an index entry whose media type is not a manifest type while its blob is one, a docker manifest.json where a layout was expected); the message says why. Name it in `images:` of .verify-layers.yml, fix the output, or ignore the notice."
-        case .verificationError: return "The service could not confirm these layers (unreachable, throttled, timed out, malformed answer, or credentials rejected). Nothing unconfirmed counts as available."
-        case .manifestUnpublished: return "The committed image manifest (or index) is not in the repository by its digest, although its layers may be: `docker pull` by the committed digest fails. Push the image itself, not only its layers."
-        case .tagMismatch: return "The repository's tag points at a different manifest than the committed one (tags move: a warning unless strict). Push the committed image under the tag, or update the committed output."
+        case .layerUnavailable:
+            return
+                "ECR Public reports that the layer or config blob is not in the repository. Push the image (or the missing blob) before pushing the commit that references it."
+        case .layerInvalid:
+            return
+                "The digest is not a valid sha256/sha512 digest, or the service rejected it as InvalidLayerDigest. Rebuild the image output."
+        case .sizeMismatch:
+            return
+                "The size in the descriptor differs from the blob's size (local blob, LFS pointer, or the size the registry reports). The output was edited or corrupted."
+        case .digestMismatch:
+            return
+                "The content of a blob in the tree does not hash to the digest that names it. The output was edited or corrupted."
+        case .manifestInvalid:
+            return
+                "A manifest or index could not be read: malformed JSON, wrong types, over the size or nesting limits, or a cycle."
+        case .repositoryNotFound:
+            return
+                "The registry or repository does not exist in ECR Public. Check the image name annotation or the `images` mapping in .verify-layers.yml."
+        case .lfsObjectMissing:
+            return
+                "The file is a Git LFS pointer and the object is not in the local LFS store. Run `git lfs fetch` (or check out with LFS) before verifying."
+        case .blobMissing:
+            return
+                "A manifest referenced by the layout's index is not present in the layout. The OCI spec allows this; the image cannot be checked."
+        case .imageUnmapped:
+            return
+                "No repository is known for this image. Add an io.containerd.image.name annotation, an `images` entry in .verify-layers.yml, or pass --repository."
+        case .layerUncompressed:
+            return
+                "The layer digests equal the config's rootfs.diff_ids: the layers are stored uncompressed (classic docker save, nix) and cannot match what a registry stores."
+        case .mediaTypeMismatch:
+            return "The registry stores the blob under a different media type than the descriptor declares."
+        case .layerSkipped:
+            return "Non-distributable or foreign layers are never pushed to a registry and are not checked."
+        case .outputSkipped:
+            return
+                "Something looked like an image output but was not read (a manifest.json without skopeo's `version` file, an index entry whose media type is not a manifest type while its blob is one, a docker manifest.json where a layout was expected); the message says why. Name it in `images:` of .verify-layers.yml, fix the output, or ignore the notice."
+        case .verificationError:
+            return
+                "The service could not confirm these layers (unreachable, throttled, timed out, malformed answer, or credentials rejected). Nothing unconfirmed counts as available."
+        case .manifestUnpublished:
+            return
+                "The committed image manifest (or index) is not in the repository by its digest, although its layers may be: `docker pull` by the committed digest fails. Push the image itself, not only its layers."
+        case .tagMismatch:
+            return
+                "The repository's tag points at a different manifest than the committed one (tags move: a warning unless strict). Push the committed image under the tag, or update the committed output."
         }
     }
 }
@@ -101,8 +131,10 @@ public struct Finding: Codable, Sendable, Hashable {
     public var digest: String?
     public var repository: String?
 
-    public init(rule: Rule, severity: Severity? = nil, message: String, path: String, line: Int = 1, commit: String,
-                image: String? = nil, platform: String? = nil, digest: String? = nil, repository: String? = nil) {
+    public init(
+        rule: Rule, severity: Severity? = nil, message: String, path: String, line: Int = 1, commit: String,
+        image: String? = nil, platform: String? = nil, digest: String? = nil, repository: String? = nil
+    ) {
         self.rule = rule
         self.severity = severity ?? rule.defaultSeverity
         self.message = message

@@ -35,7 +35,9 @@ public struct BlobRef: Codable, Sendable, Hashable {
     /// so a finding located at the archive can still name the member.
     public var member: String?
 
-    public init(digest: Digest, size: Int64, mediaType: String, role: BlobRole, path: String, line: Int, member: String? = nil) {
+    public init(
+        digest: Digest, size: Int64, mediaType: String, role: BlobRole, path: String, line: Int, member: String? = nil
+    ) {
         self.digest = digest
         self.size = size
         self.mediaType = mediaType
@@ -74,8 +76,10 @@ public struct Image: Codable, Sendable {
     /// which skopeo transport publishes it, so a failed check can print the exact command.
     public var outputKind: String?
 
-    public init(name: String?, outputPath: String, manifestPath: String, manifestDigest: String?, platform: Platform?,
-                repository: RepositoryRef?, commit: String, blobs: [BlobRef] = [], findings: [Finding] = []) {
+    public init(
+        name: String?, outputPath: String, manifestPath: String, manifestDigest: String?, platform: Platform?,
+        repository: RepositoryRef?, commit: String, blobs: [BlobRef] = [], findings: [Finding] = []
+    ) {
         self.name = name
         self.outputPath = outputPath
         self.manifestPath = manifestPath

@@ -31,7 +31,9 @@ public enum ImageReference {
     public static func isValidRepositoryName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard bytes.count >= 2, bytes.count <= 205 else { return false }
-        return name.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { isSeparatedComponent(Array($0.utf8)) }
+        return name.split(separator: "/", omittingEmptySubsequences: false).allSatisfy {
+            isSeparatedComponent(Array($0.utf8))
+        }
     }
 
     /// `[a-z0-9]+(?:[._-][a-z0-9]+)*`

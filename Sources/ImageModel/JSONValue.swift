@@ -138,7 +138,9 @@ struct JSONReader {
         }
         while true {
             skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                throw fail("expected a member name")
+            }
             let key = try string()
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
@@ -214,7 +216,9 @@ struct JSONReader {
             switch byte {
             case UInt8(ascii: "\""):
                 position += 1
-                guard let text = String(validating: out, as: UTF8.self) else { throw fail("a string is not valid UTF-8") }
+                guard let text = String(validating: out, as: UTF8.self) else {
+                    throw fail("a string is not valid UTF-8")
+                }
                 return text
             case UInt8(ascii: "\\"):
                 position += 1
@@ -246,7 +250,9 @@ struct JSONReader {
     mutating func unicodeEscape() throws -> Unicode.Scalar {
         let high = try hex4()
         if (0xD800...0xDBFF).contains(high) {
-            if position + 6 <= bytes.count && bytes[position] == UInt8(ascii: "\\") && bytes[position + 1] == UInt8(ascii: "u") {
+            if position + 6 <= bytes.count && bytes[position] == UInt8(ascii: "\\")
+                && bytes[position + 1] == UInt8(ascii: "u")
+            {
                 let saved = position
                 position += 2
                 let low = try hex4()
@@ -301,7 +307,10 @@ struct JSONReader {
         if position < bytes.count && (bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E")) {
             integral = false
             position += 1
-            if position < bytes.count && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")) { position += 1 }
+            if position < bytes.count && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-"))
+            {
+                position += 1
+            }
             guard digits() > 0 else { throw fail("invalid number") }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)

@@ -30,7 +30,9 @@ public struct LFSPointer: Sendable, Hashable, Codable {
         guard data.count <= maxSize, data.count > 0, let text = String(data: data, encoding: .utf8) else { return nil }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last == "" { lines.removeLast() }
-        guard let first = lines.first, first.hasPrefix("version "), versions.contains(String(first.dropFirst("version ".count))) else { return nil }
+        guard let first = lines.first, first.hasPrefix("version "),
+            versions.contains(String(first.dropFirst("version ".count)))
+        else { return nil }
         var oid: Digest?
         var size: Int64?
         var previousKey = ""
@@ -45,7 +47,9 @@ public struct LFSPointer: Sendable, Hashable, Codable {
                 guard value.hasPrefix("sha256:"), let digest = Digest(String(value)) else { return nil }
                 oid = digest
             case "size":
-                guard !value.isEmpty, value.utf8.count <= 19, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = Int64(value) else { return nil }
+                guard !value.isEmpty, value.utf8.count <= 19, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+                    let number = Int64(value)
+                else { return nil }
                 size = number
             default:
                 guard !value.utf8.contains(0x0D) else { return nil }

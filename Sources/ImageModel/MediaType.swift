@@ -35,6 +35,7 @@ public enum MediaType {
 
     /// Non-distributable (OCI) and foreign (Docker) layers are never pushed to a registry.
     public static func isNonDistributable(_ type: String) -> Bool {
-        type.hasPrefix("application/vnd.oci.image.layer.nondistributable.") || type.hasPrefix("application/vnd.docker.image.rootfs.foreign.")
+        type.hasPrefix("application/vnd.oci.image.layer.nondistributable.")
+            || type.hasPrefix("application/vnd.docker.image.rootfs.foreign.")
     }
 }

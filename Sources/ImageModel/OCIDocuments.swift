@@ -16,8 +16,11 @@ public struct Descriptor: Codable, Sendable, Hashable {
     /// The content itself, base64 (OCI 1.1 `data`, e.g. the empty descriptor's `e30=`); checked against digest and size when present.
     public var data: String?
 
-    public init(mediaType: String?, digest: String, size: Int64, annotations: [String: String]? = nil, platform: DescriptorPlatform? = nil,
-                data: String? = nil) {
+    public init(
+        mediaType: String?, digest: String, size: Int64, annotations: [String: String]? = nil,
+        platform: DescriptorPlatform? = nil,
+        data: String? = nil
+    ) {
         self.mediaType = mediaType
         self.digest = digest
         self.size = size
@@ -36,7 +39,8 @@ public struct Descriptor: Codable, Sendable, Hashable {
         urls = try fields.stringList("urls")
         annotations = try fields.stringMap("annotations")
         platform = try fields.object("platform").map {
-            DescriptorPlatform(os: try $0.string("os"), architecture: try $0.string("architecture"), variant: try $0.string("variant"))
+            DescriptorPlatform(
+                os: try $0.string("os"), architecture: try $0.string("architecture"), variant: try $0.string("variant"))
         }
         artifactType = try fields.string("artifactType")
         data = try fields.string("data")
@@ -136,7 +140,9 @@ public enum DocumentParser {
         // One parsing pass over every field either kind may have: a 4 MiB document is parsed once, not twice.
         let root: [String: JSONValue]
         do {
-            guard let object = try JSONValue.parse(data).objectValue else { throw Failure("expected a JSON object at the top level") }
+            guard let object = try JSONValue.parse(data).objectValue else {
+                throw Failure("expected a JSON object at the top level")
+            }
             root = object
         } catch let error as JSONValue.SyntaxError {
             throw Failure("malformed JSON: \(error.description.prefix(200))")
@@ -154,10 +160,13 @@ public enum DocumentParser {
         }
         if envelope.nulls.contains("manifests") { throw envelope.absent("manifests", "an array of descriptors") }
         if envelope.nulls.contains("config") || envelope.nulls.contains("layers") {
-            throw envelope.nulls.contains("config") ? envelope.absent("config", "a descriptor") : envelope.absent("layers", "an array of descriptors")
+            throw envelope.nulls.contains("config")
+                ? envelope.absent("config", "a descriptor") : envelope.absent("layers", "an array of descriptors")
         }
         if envelope.fsLayers || envelope.schemaVersion == 1 {
-            throw Failure("Docker schema 1 manifests are not supported (deprecated since Docker 1.10); rebuild or convert the image to schema 2 or OCI")
+            throw Failure(
+                "Docker schema 1 manifests are not supported (deprecated since Docker 1.10); rebuild or convert the image to schema 2 or OCI"
+            )
         }
         if let mediaType {
             throw Failure("unsupported document media type \(mediaType.debugQuoted)")
@@ -194,19 +203,24 @@ public enum DocumentParser {
         }
 
         func absent(_ key: String, _ type: String) -> Failure {
-            Failure(nulls.contains(key) ? "\(key): is null, but \(type) is required" : "\(key): required field is missing")
+            Failure(
+                nulls.contains(key) ? "\(key): is null, but \(type) is required" : "\(key): required field is missing")
         }
 
         func index() throws -> ImageIndex {
             guard let manifests else { throw absent("manifests", "an array of descriptors") }
-            return ImageIndex(schemaVersion: schemaVersion, mediaType: mediaType, manifests: manifests, annotations: annotations, subject: subject)
+            return ImageIndex(
+                schemaVersion: schemaVersion, mediaType: mediaType, manifests: manifests, annotations: annotations,
+                subject: subject)
         }
 
         func manifest() throws -> ImageManifest {
             guard let config else { throw absent("config", "a descriptor") }
             guard let layers else { throw absent("layers", "an array of descriptors") }
-            return ImageManifest(schemaVersion: schemaVersion, mediaType: mediaType, config: config, layers: layers, annotations: annotations,
-                                 subject: subject, artifactType: artifactType)
+            return ImageManifest(
+                schemaVersion: schemaVersion, mediaType: mediaType, config: config, layers: layers,
+                annotations: annotations,
+                subject: subject, artifactType: artifactType)
         }
     }
 
@@ -254,7 +268,9 @@ public enum DocumentParser {
 
         func stringMap(_ key: String) throws -> [String: String]? {
             guard let value = present(key) else { return nil }
-            guard let object = value.objectValue else { throw Failure("\(at(key)): expected Dictionary<String, String>") }
+            guard let object = value.objectValue else {
+                throw Failure("\(at(key)): expected Dictionary<String, String>")
+            }
             var result: [String: String] = [:]
             result.reserveCapacity(object.count)
             for (name, item) in object {
@@ -292,7 +308,8 @@ public enum DocumentParser {
             for (index, item) in items.enumerated() {
                 let itemPath = "\(at(key))[\(index)]"
                 guard let object = item.objectValue else {
-                    throw Failure(item == .null ? "\(itemPath): missing Descriptor value" : "\(itemPath): expected Descriptor")
+                    throw Failure(
+                        item == .null ? "\(itemPath): missing Descriptor value" : "\(itemPath): expected Descriptor")
                 }
                 result.append(try Descriptor(Fields(object, path: itemPath)))
             }
@@ -305,9 +322,12 @@ public enum DocumentParser {
         guard data.count <= maxDocumentSize, let root = (try? JSONValue.parse(data))?.objectValue else { return nil }
         let fields = Fields(root, path: "")
         do {
-            let rootfs = try fields.object("rootfs").map { try ImageConfigDocument.RootFS(type: $0.string("type"), diff_ids: $0.stringList("diff_ids")) }
-            return ImageConfigDocument(rootfs: rootfs, os: try fields.string("os"), architecture: try fields.string("architecture"),
-                                       variant: try fields.string("variant"))
+            let rootfs = try fields.object("rootfs").map {
+                try ImageConfigDocument.RootFS(type: $0.string("type"), diff_ids: $0.stringList("diff_ids"))
+            }
+            return ImageConfigDocument(
+                rootfs: rootfs, os: try fields.string("os"), architecture: try fields.string("architecture"),
+                variant: try fields.string("variant"))
         } catch {
             return nil
         }

@@ -18,7 +18,10 @@ public struct RepositoryResolver: Sendable {
     public var mappings: [ImageMapping]
     public var defaultRegistry: String?
 
-    public init(forcedRepository: String? = nil, forcedRegistry: String? = nil, mappings: [ImageMapping] = [], defaultRegistry: String? = nil) {
+    public init(
+        forcedRepository: String? = nil, forcedRegistry: String? = nil, mappings: [ImageMapping] = [],
+        defaultRegistry: String? = nil
+    ) {
         self.forcedRepository = forcedRepository
         self.forcedRegistry = forcedRegistry
         self.mappings = mappings
@@ -31,7 +34,8 @@ public struct RepositoryResolver: Sendable {
             return RepositoryRef(registryId: forcedRegistry ?? defaultRegistry, repositoryName: forcedRepository)
         }
         if let mapping = mappings.first(where: { Glob.matches(pattern: $0.path, path: outputPath) }) {
-            return RepositoryRef(registryId: forcedRegistry ?? mapping.registry ?? defaultRegistry, repositoryName: mapping.repository)
+            return RepositoryRef(
+                registryId: forcedRegistry ?? mapping.registry ?? defaultRegistry, repositoryName: mapping.repository)
         }
         if let name, var repository = ImageReference.ecrPublicRepository(from: name) {
             if let forcedRegistry { repository.registryId = forcedRegistry }
@@ -63,7 +67,9 @@ public enum Glob {
     /// Segment-level matching by dynamic programming (`**` spans any number of segments): a pattern from a hostile
     /// `.verify-layers.yml` costs O(pattern × path), never exponential backtracking.
     /// With `prefix`, true when the pattern matches some leading run of the path's segments.
-    private static func match(_ pattern: ArraySlice<Substring>, _ path: ArraySlice<Substring>, prefix: Bool = false) -> Bool {
+    private static func match(_ pattern: ArraySlice<Substring>, _ path: ArraySlice<Substring>, prefix: Bool = false)
+        -> Bool
+    {
         let parts = Array(pattern)
         let segments = Array(path)
         // next[j]: does parts[i+1...] match segments[j...] (or, for `prefix`, a leading run of it)?

@@ -14,7 +14,9 @@ public struct BlobResult: Codable, Sendable, Hashable {
     /// True when the verdict came from the local positive cache rather than a call.
     public var cached: Bool
 
-    public init(digest: Digest, size: Int64, mediaType: String, role: BlobRole, status: BlobStatus, cached: Bool = false) {
+    public init(
+        digest: Digest, size: Int64, mediaType: String, role: BlobRole, status: BlobStatus, cached: Bool = false
+    ) {
         self.digest = digest
         self.size = size
         self.mediaType = mediaType
@@ -45,9 +47,12 @@ public struct ImageResult: Codable, Sendable {
     public var warnings: Int
     public var notices: Int
 
-    public init(name: String?, path: String, manifestPath: String, manifestDigest: String?, platform: String?, repository: String?,
-                commit: String, blobs: [BlobResult], errors: Int, warnings: Int, notices: Int, refName: String? = nil,
-                indexDigests: [String] = []) {
+    public init(
+        name: String?, path: String, manifestPath: String, manifestDigest: String?, platform: String?,
+        repository: String?,
+        commit: String, blobs: [BlobResult], errors: Int, warnings: Int, notices: Int, refName: String? = nil,
+        indexDigests: [String] = []
+    ) {
         self.name = name
         self.refName = refName
         self.indexDigests = indexDigests
@@ -69,7 +74,8 @@ public struct ImageResult: Codable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, refName, label, path, manifestPath, manifestDigest, indexDigests, platform, repository, commit, blobs, errors, warnings, notices
+        case name, refName, label, path, manifestPath, manifestDigest, indexDigests, platform, repository, commit,
+            blobs, errors, warnings, notices
     }
 
     /// The JSON report carries `label` too, so scripts name images exactly as the other formats do.
@@ -93,19 +99,20 @@ public struct ImageResult: Codable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(name: try container.decodeIfPresent(String.self, forKey: .name),
-                  path: try container.decode(String.self, forKey: .path),
-                  manifestPath: try container.decode(String.self, forKey: .manifestPath),
-                  manifestDigest: try container.decodeIfPresent(String.self, forKey: .manifestDigest),
-                  platform: try container.decodeIfPresent(String.self, forKey: .platform),
-                  repository: try container.decodeIfPresent(String.self, forKey: .repository),
-                  commit: try container.decode(String.self, forKey: .commit),
-                  blobs: try container.decode([BlobResult].self, forKey: .blobs),
-                  errors: try container.decode(Int.self, forKey: .errors),
-                  warnings: try container.decode(Int.self, forKey: .warnings),
-                  notices: try container.decode(Int.self, forKey: .notices),
-                  refName: try container.decodeIfPresent(String.self, forKey: .refName),
-                  indexDigests: try container.decodeIfPresent([String].self, forKey: .indexDigests) ?? [])
+        self.init(
+            name: try container.decodeIfPresent(String.self, forKey: .name),
+            path: try container.decode(String.self, forKey: .path),
+            manifestPath: try container.decode(String.self, forKey: .manifestPath),
+            manifestDigest: try container.decodeIfPresent(String.self, forKey: .manifestDigest),
+            platform: try container.decodeIfPresent(String.self, forKey: .platform),
+            repository: try container.decodeIfPresent(String.self, forKey: .repository),
+            commit: try container.decode(String.self, forKey: .commit),
+            blobs: try container.decode([BlobResult].self, forKey: .blobs),
+            errors: try container.decode(Int.self, forKey: .errors),
+            warnings: try container.decode(Int.self, forKey: .warnings),
+            notices: try container.decode(Int.self, forKey: .notices),
+            refName: try container.decodeIfPresent(String.self, forKey: .refName),
+            indexDigests: try container.decodeIfPresent([String].self, forKey: .indexDigests) ?? [])
     }
 }
 
@@ -138,8 +145,12 @@ public struct Summary: Codable, Sendable, Equatable {
 public struct RunReport: Codable, Sendable {
     public var version: Int = 1
     /// Replacing findings or images after the report is built places every finding again by its digest and path.
-    public var findings: [Finding] { didSet { imageFindings = Attribution.compute(findings: findings, images: images) } }
-    public var images: [ImageResult] { didSet { imageFindings = Attribution.compute(findings: findings, images: images) } }
+    public var findings: [Finding] {
+        didSet { imageFindings = Attribution.compute(findings: findings, images: images) }
+    }
+    public var images: [ImageResult] {
+        didSet { imageFindings = Attribution.compute(findings: findings, images: images) }
+    }
     public var summary: Summary
     /// For each image, the indexes of the findings it shows (`Attribution`); every per-image format renders from this.
     public private(set) var imageFindings: [[Int]]
@@ -154,8 +165,9 @@ public struct RunReport: Codable, Sendable {
 
     /// `owners[f]`: the images finding `f` was made for (empty when it was made for none); see `Attribution`.
     public init(findings: [Finding], images: [ImageResult], summary: Summary, owners: [[Int]] = []) {
-        self.init(findings: findings, images: images, summary: summary,
-                  imageFindings: Attribution.compute(findings: findings, images: images, owners: owners))
+        self.init(
+            findings: findings, images: images, summary: summary,
+            imageFindings: Attribution.compute(findings: findings, images: images, owners: owners))
     }
 
     /// With the attribution already computed (`Attribution.compute`): one entry per image.

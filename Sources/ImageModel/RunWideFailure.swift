@@ -28,13 +28,16 @@ public struct RunWideFailure: Sendable, Equatable {
     public var fix: String {
         switch kind {
         case .noCredentials:
-            return "run `aws configure` (access keys) or `aws sso login --profile P` (IAM Identity Center), or set AWS_PROFILE; or ask the public registry without credentials: --via registry; `verify-layers doctor` shows what is found"
+            return
+                "run `aws configure` (access keys) or `aws sso login --profile P` (IAM Identity Center), or set AWS_PROFILE; or ask the public registry without credentials: --via registry; `verify-layers doctor` shows what is found"
         case .accessDenied:
-            return "`verify-layers doctor` shows which credentials are used and makes one call; they need ecr-public:BatchCheckLayerAvailability"
+            return
+                "`verify-layers doctor` shows which credentials are used and makes one call; they need ecr-public:BatchCheckLayerAvailability"
         case .timeout:
             return "raise --timeout, or check the network; `verify-layers doctor` makes one call and times it"
         case .connection:
-            return "check the network, proxy (HTTPS_PROXY), --endpoint-url and --registry-url; `verify-layers doctor` shows the endpoints and makes one call"
+            return
+                "check the network, proxy (HTTPS_PROXY), --endpoint-url and --registry-url; `verify-layers doctor` shows the endpoints and makes one call"
         }
     }
 }

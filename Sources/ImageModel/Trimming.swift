@@ -12,7 +12,9 @@ extension StringProtocol {
     }
 
     private func trimming(_ drop: (Character) -> Bool) -> String {
-        guard let first = firstIndex(where: { !drop($0) }), let last = lastIndex(where: { !drop($0) }) else { return "" }
+        guard let first = firstIndex(where: { !drop($0) }), let last = lastIndex(where: { !drop($0) }) else {
+            return ""
+        }
         return String(self[first...last])
     }
 }

@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// The members of one archive as an output source, under the archive's own repo path (`app.tar/index.json`), so the layout
 /// readers walk an archive exactly as they walk a directory; symbolic links resolve only inside the archive.
@@ -78,7 +79,8 @@ public final class ArchiveFileSource: FileSource {
         case .success(let (member, name)):
             if member.size > limit { return .tooLarge(member.size) }
             guard let data = member.data else {
-                return .notReadable("archive member \(name.debugQuoted) was not kept: \(member.notKept ?? "it is not a JSON document")")
+                return .notReadable(
+                    "archive member \(name.debugQuoted) was not kept: \(member.notKept ?? "it is not a JSON document")")
             }
             return .file(data)
         }
@@ -90,9 +92,15 @@ public final class ArchiveFileSource: FileSource {
             if case .notReadable(let why) = failure.lookup { return .notReadable(why) }
             return .missing
         case .success(let (member, name)):
-            if let digest = member.digest, digest.algorithm == algorithm { return .content(size: member.size, digest: digest) }
-            if let data = member.data { return .content(size: member.size, digest: ContentDigest.compute(data, algorithm: algorithm)) }
-            return .notReadable("archive member \(name.debugQuoted) was hashed with \(member.digest?.algorithm ?? "nothing"), not \(algorithm)")
+            if let digest = member.digest, digest.algorithm == algorithm {
+                return .content(size: member.size, digest: digest)
+            }
+            if let data = member.data {
+                return .content(size: member.size, digest: ContentDigest.compute(data, algorithm: algorithm))
+            }
+            return .notReadable(
+                "archive member \(name.debugQuoted) was hashed with \(member.digest?.algorithm ?? "nothing"), not \(algorithm)"
+            )
         }
     }
 
@@ -102,7 +110,8 @@ public final class ArchiveFileSource: FileSource {
     }
 
     /// The member a path reaches, links followed inside `confining` (never above the archive), and its archive-relative name.
-    private func locate(_ path: String, within confining: String) -> Result<(ArchiveMember, String), FileLookupFailure> {
+    private func locate(_ path: String, within confining: String) -> Result<(ArchiveMember, String), FileLookupFailure>
+    {
         let inside = CommitSnapshot.isInside(confining, root) || confining == root ? confining : root
         let resolution: PathResolution
         if let direct = members[path], CommitSnapshot.isInside(path, inside) {

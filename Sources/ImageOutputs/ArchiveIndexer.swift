@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// Everything one pass over an archive found: its members (as an output source), what was wrong, and whether it is a tar at all.
 public struct ArchiveContents {
@@ -41,7 +42,8 @@ public struct ArchiveIndexer {
         do {
             head = try ArchiveIndexer.readPrefix(raw, count: 2)
         } catch {
-            contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: nil, message: "cannot be read: \(error)"))
+            contents.problems.append(
+                ArchiveProblem(rule: .manifestInvalid, member: nil, message: "cannot be read: \(error)"))
             contents.incomplete = true
             return contents
         }
@@ -61,7 +63,9 @@ public struct ArchiveIndexer {
                 contents.shape = .notATar("\(error)")
             } else {
                 let at = pass.current.map { " (at member \($0.debugQuoted))" } ?? ""
-                contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: nil, message: "cannot be read to its end: \(error)\(at)"))
+                contents.problems.append(
+                    ArchiveProblem(
+                        rule: .manifestInvalid, member: nil, message: "cannot be read to its end: \(error)\(at)"))
                 contents.incomplete = true
             }
         }
@@ -109,20 +113,30 @@ public struct ArchiveIndexer {
                 members += 1
                 current = header.name
                 if members > limits.maxMembers {
-                    contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: nil,
-                        message: "holds more than \(limits.maxMembers) members (limit hit: member count); the rest were not read"))
+                    contents.problems.append(
+                        ArchiveProblem(
+                            rule: .manifestInvalid, member: nil,
+                            message:
+                                "holds more than \(limits.maxMembers) members (limit hit: member count); the rest were not read"
+                        ))
                     contents.incomplete = true
                     return
                 }
                 if reader.bytesRead > limits.maxTotalBytes {
-                    contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: nil,
-                        message: "decompresses to more than \(limits.maxTotalBytes) bytes (limit hit: total size, a tar bomb?); the rest were not read"))
+                    contents.problems.append(
+                        ArchiveProblem(
+                            rule: .manifestInvalid, member: nil,
+                            message:
+                                "decompresses to more than \(limits.maxTotalBytes) bytes (limit hit: total size, a tar bomb?); the rest were not read"
+                        ))
                     contents.incomplete = true
                     return
                 }
                 guard let name = ArchiveIndexer.normalise(header.name) else {
-                    contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: header.name,
-                        message: "its name is absolute or climbs out of the archive (path traversal); ignored"))
+                    contents.problems.append(
+                        ArchiveProblem(
+                            rule: .manifestInvalid, member: header.name,
+                            message: "its name is absolute or climbs out of the archive (path traversal); ignored"))
                     continue
                 }
                 if name.isEmpty { continue }  // `./` itself
@@ -132,7 +146,9 @@ public struct ArchiveIndexer {
                     } else if !ArchiveIndexer.isImageMember(name) {
                         leadingUnknown += 1
                         if leadingUnknown > limits.maxLeadingUnknownMembers {
-                            contents.shape = .notAnImage("its first members (such as \(name.debugQuoted)) are not those of an OCI layout or docker archive")
+                            contents.shape = .notAnImage(
+                                "its first members (such as \(name.debugQuoted)) are not those of an OCI layout or docker archive"
+                            )
                             return
                         }
                     }
@@ -148,27 +164,45 @@ public struct ArchiveIndexer {
                     hardlink(header, name: name, contents: &contents)
                 case .other(let type):
                     let shown = type >= 0x20 && type < 0x7f ? String(UnicodeScalar(type)) : String(type)
-                    contents.problems.append(ArchiveProblem(rule: .outputSkipped, member: name,
-                        message: "member of tar type \(shown.debugDescription) (device, FIFO, sparse or unknown) is not a file; ignored"))
+                    contents.problems.append(
+                        ArchiveProblem(
+                            rule: .outputSkipped, member: name,
+                            message:
+                                "member of tar type \(shown.debugDescription) (device, FIFO, sparse or unknown) is not a file; ignored"
+                        ))
                 }
             }
             current = nil
             if reader.bytesRead > limits.maxTotalBytes {
-                contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: nil,
-                    message: "decompresses to more than \(limits.maxTotalBytes) bytes (limit hit: total size, a tar bomb?)"))
+                contents.problems.append(
+                    ArchiveProblem(
+                        rule: .manifestInvalid, member: nil,
+                        message:
+                            "decompresses to more than \(limits.maxTotalBytes) bytes (limit hit: total size, a tar bomb?)"
+                    ))
                 contents.incomplete = true
             }
         }
 
-        private mutating func file(_ header: TarHeader, name: String, reader: TarReader, contents: inout ArchiveContents) throws {
+        private mutating func file(
+            _ header: TarHeader, name: String, reader: TarReader, contents: inout ArchiveContents
+        ) throws {
             guard header.size <= limits.maxMemberSize else {
-                contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: name,
-                    message: "member declares \(header.size) bytes, over the \(limits.maxMemberSize)-byte limit (limit hit: member size); not read"))
+                contents.problems.append(
+                    ArchiveProblem(
+                        rule: .manifestInvalid, member: name,
+                        message:
+                            "member declares \(header.size) bytes, over the \(limits.maxMemberSize)-byte limit (limit hit: member size); not read"
+                    ))
                 throw StopReading()
             }
             guard header.size <= limits.maxTotalBytes - reader.bytesRead else {
-                contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: name,
-                    message: "member declares \(header.size) bytes, more than the archive may decompress to (\(limits.maxTotalBytes) bytes; limit hit: total size); not read"))
+                contents.problems.append(
+                    ArchiveProblem(
+                        rule: .manifestInvalid, member: name,
+                        message:
+                            "member declares \(header.size) bytes, more than the archive may decompress to (\(limits.maxTotalBytes) bytes; limit hit: total size); not read"
+                    ))
                 throw StopReading()
             }
             let algorithm = ArchiveIndexer.algorithm(for: name)
@@ -196,15 +230,18 @@ public struct ArchiveIndexer {
                 if keptBytes + Int64(data.count) > limits.maxKeptBytes {
                     data = Data()
                     kept = nil
-                    notKept = "the archive's JSON documents exceed \(limits.maxKeptBytes) bytes in total (limit hit: documents kept in memory)"
-                    contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: name, message: notKept ?? ""))
+                    notKept =
+                        "the archive's JSON documents exceed \(limits.maxKeptBytes) bytes in total (limit hit: documents kept in memory)"
+                    contents.problems.append(
+                        ArchiveProblem(rule: .manifestInvalid, member: name, message: notKept ?? ""))
                 } else {
                     keptBytes += Int64(data.count)
                 }
             } else if small && !decided {
                 kept = Data()  // Empty or all whitespace: keep it, so parsing says what is wrong.
             }
-            source.addFile(name, ArchiveMember(size: header.size, digest: hasher?.finalize(), data: kept, notKept: notKept))
+            source.addFile(
+                name, ArchiveMember(size: header.size, digest: hasher?.finalize(), data: kept, notKept: notKept))
         }
 
         private mutating func link(_ header: TarHeader, name: String, contents: inout ArchiveContents) {
@@ -217,8 +254,10 @@ public struct ArchiveIndexer {
                 if depth < 0 { escapes = true }
             }
             guard !escapes else {
-                contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: name,
-                    message: "symbolic link to \(target.debugQuoted) points outside the archive; not followed"))
+                contents.problems.append(
+                    ArchiveProblem(
+                        rule: .manifestInvalid, member: name,
+                        message: "symbolic link to \(target.debugQuoted) points outside the archive; not followed"))
                 return
             }
             source.addSymlink(name, target: target)
@@ -226,13 +265,20 @@ public struct ArchiveIndexer {
 
         private mutating func hardlink(_ header: TarHeader, name: String, contents: inout ArchiveContents) {
             guard let target = ArchiveIndexer.normalise(header.linkTarget), !target.isEmpty else {
-                contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: name,
-                    message: "hard link to \(header.linkTarget.debugQuoted) points outside the archive; not followed"))
+                contents.problems.append(
+                    ArchiveProblem(
+                        rule: .manifestInvalid, member: name,
+                        message:
+                            "hard link to \(header.linkTarget.debugQuoted) points outside the archive; not followed"))
                 return
             }
             guard let member = source.member(target) else {
-                contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: name,
-                    message: "hard link to \(target.debugQuoted), which is not an earlier file of the archive; not followed"))
+                contents.problems.append(
+                    ArchiveProblem(
+                        rule: .manifestInvalid, member: name,
+                        message:
+                            "hard link to \(target.debugQuoted), which is not an earlier file of the archive; not followed"
+                    ))
                 return
             }
             source.addFile(name, member)

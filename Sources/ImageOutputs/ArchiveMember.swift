@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// One regular member of an archive as one pass left it: its size and digest always, its bytes only when it is a small JSON
 /// document (what the format readers parse), so memory is bounded by the documents, not by the layers.

@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// Reads an image output committed as a tar archive (plain or gzip, in git or Git LFS): one streaming pass indexes it, then
 /// the OCI layout reader (`oci-archive:`, buildx `type=oci`, Docker 25+ `docker save`) or the docker archive reader walks
@@ -22,7 +23,9 @@ public struct ArchiveReader {
     /// True for names image tools give archives: `*.tar`, `*.tar.gz`, `*.tgz` (so `*.oci.tar`, `*.docker.tar` too).
     public static func hasArchiveName(_ name: String) -> Bool {
         // Every tree entry of a walk passes here: decide on the last byte before allocating anything.
-        guard let last = name.utf8.last, last | 0x20 == UInt8(ascii: "r") || last | 0x20 == UInt8(ascii: "z") else { return false }
+        guard let last = name.utf8.last, last | 0x20 == UInt8(ascii: "r") || last | 0x20 == UInt8(ascii: "z") else {
+            return false
+        }
         let lower = name.lowercased()
         return lower.hasSuffix(".tar") || lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz")
     }
@@ -41,8 +44,10 @@ public struct ArchiveReader {
         case .missing: return fail(.manifestInvalid, "\(archive) is missing")
         case .notReadable(let why): return fail(.manifestInvalid, "\(archive) cannot be read: \(why)")
         case .lfsObjectMissing(let pointer):
-            return fail(.lfsObjectMissing,
-                "\(archive) is a Git LFS pointer (oid \(pointer.oid.short), \(pointer.size) bytes) and the object is not in the local LFS store; fetch it with `git lfs fetch --include=\"\(archive)\" origin \(source.commit)` (or `git lfs pull`; in CI, check out with LFS enabled)")
+            return fail(
+                .lfsObjectMissing,
+                "\(archive) is a Git LFS pointer (oid \(pointer.oid.short), \(pointer.size) bytes) and the object is not in the local LFS store; fetch it with `git lfs fetch --include=\"\(archive)\" origin \(source.commit)` (or `git lfs pull`; in CI, check out with LFS enabled)"
+            )
         }
         let contents = ArchiveIndexer(limits: limits).index(stream, prefix: archive, commit: source.commit)
         let compression = contents.compressed ? "gzip-compressed tar" : "tar"
@@ -50,24 +55,35 @@ public struct ArchiveReader {
         case .notATar(let why):
             return fail(.outputSkipped, "\(archive) is named like a tar archive but is not one (\(why)); not read")
         case .notAnImage(let why):
-            result.candidates.append(OutputCandidate(path: archive, kind: "tar-archive", read: false, reason: "a \(compression), not an image archive: \(why)"))
+            result.candidates.append(
+                OutputCandidate(
+                    path: archive, kind: "tar-archive", read: false,
+                    reason: "a \(compression), not an image archive: \(why)"))
             return result
         case .tar:
             break
         }
         for problem in contents.problems {
-            let message = problem.member.map { "archive member \($0.debugQuoted): \(problem.message)" } ?? "\(archive) \(problem.message)"
+            let message =
+                problem.member.map { "archive member \($0.debugQuoted): \(problem.message)" }
+                ?? "\(archive) \(problem.message)"
             result.findings.append(Finding(rule: problem.rule, message: message, path: archive, commit: source.commit))
         }
         if contents.incomplete {
-            result.candidates.append(OutputCandidate(path: archive, kind: "tar-archive", read: false,
-                                                     reason: "a \(compression) that could not be read to its end; no image read from it"))
+            result.candidates.append(
+                OutputCandidate(
+                    path: archive, kind: "tar-archive", read: false,
+                    reason: "a \(compression) that could not be read to its end; no image read from it"))
             return result
         }
         let members = contents.source
-        guard let part = readMembers(members, archive: archive, compression: compression, candidates: &result.candidates) else {
-            return fail(.outputSkipped,
-                "\(archive) is a \(compression) of \(members.memberCount) member(s) that looks like an image archive but holds no oci-layout, index.json or manifest.json; not read")
+        guard
+            let part = readMembers(members, archive: archive, compression: compression, candidates: &result.candidates)
+        else {
+            return fail(
+                .outputSkipped,
+                "\(archive) is a \(compression) of \(members.memberCount) member(s) that looks like an image archive but holds no oci-layout, index.json or manifest.json; not read"
+            )
         }
         result.findings += part.findings.map { relocate($0, archive: archive) }
         result.images += part.images.map { relocate($0, archive: archive) }
@@ -76,24 +92,34 @@ public struct ArchiveReader {
 
     /// Reads the archive's members with the reader for what they hold (an OCI layout, a skopeo dir, a docker archive);
     /// nil when they hold none of these.
-    private func readMembers(_ members: ArchiveFileSource, archive: String, compression: String,
-                             candidates: inout [OutputCandidate]) -> ScanResult? {
+    private func readMembers(
+        _ members: ArchiveFileSource, archive: String, compression: String,
+        candidates: inout [OutputCandidate]
+    ) -> ScanResult? {
         var part: ScanResult
         let kind: String
         if members.contains("index.json") || members.contains("oci-layout") {
-            let docker = members.contains("manifest.json") ? " (a Docker 25+ docker save: it also holds manifest.json)" : ""
+            let docker =
+                members.contains("manifest.json") ? " (a Docker 25+ docker save: it also holds manifest.json)" : ""
             kind = "oci-archive"
-            candidates.append(OutputCandidate(path: archive, kind: kind, read: true, reason: "an OCI image layout as a \(compression)\(docker)"))
-            part = OCILayoutFormat().images(of: ImageOutput(kind: .ociLayout, path: archive), in: members, resolver: resolver)
+            candidates.append(
+                OutputCandidate(
+                    path: archive, kind: kind, read: true, reason: "an OCI image layout as a \(compression)\(docker)"))
+            part = OCILayoutFormat().images(
+                of: ImageOutput(kind: .ociLayout, path: archive), in: members, resolver: resolver)
             if !docker.isEmpty { part.images = part.images.map { askOnlyCompressed($0, in: members) } }
         } else if members.contains("manifest.json") && members.contains("version") {
             kind = "skopeo-dir-archive"
-            candidates.append(OutputCandidate(path: archive, kind: kind, read: true, reason: "a skopeo dir: as a \(compression)"))
-            part = SkopeoDirFormat().images(of: ImageOutput(kind: .skopeoDir, path: archive), in: members, resolver: resolver)
+            candidates.append(
+                OutputCandidate(path: archive, kind: kind, read: true, reason: "a skopeo dir: as a \(compression)"))
+            part = SkopeoDirFormat().images(
+                of: ImageOutput(kind: .skopeoDir, path: archive), in: members, resolver: resolver)
         } else if members.contains("manifest.json") {
             kind = "docker-archive"
-            candidates.append(OutputCandidate(path: archive, kind: kind, read: true,
-                                              reason: "a docker archive (docker save, docker-archive:) as a \(compression)"))
+            candidates.append(
+                OutputCandidate(
+                    path: archive, kind: kind, read: true,
+                    reason: "a docker archive (docker save, docker-archive:) as a \(compression)"))
             part = DockerArchiveReader(source: members, resolver: resolver).read()
         } else {
             return nil
@@ -114,9 +140,11 @@ public struct ArchiveReader {
     /// that is compressed) — and the image is marked so a manifest check can match it by its config.
     func askOnlyCompressed(_ image: Image, in members: ArchiveFileSource) -> Image {
         guard let config = image.blobs.first(where: { $0.role == .config }),
-              case .file(let data) = members.read(members.root + "/blobs/\(config.digest.algorithm)/\(config.digest.encoded)",
-                                                   limit: Int64(DocumentParser.maxDocumentSize)),
-              let diffIDs = DocumentParser.parseConfig(data)?.rootfs?.diff_ids else { return image }
+            case .file(let data) = members.read(
+                members.root + "/blobs/\(config.digest.algorithm)/\(config.digest.encoded)",
+                limit: Int64(DocumentParser.maxDocumentSize)),
+            let diffIDs = DocumentParser.parseConfig(data)?.rootfs?.diff_ids
+        else { return image }
         let uncompressed = Set(diffIDs)
         var image = image
         let before = image.blobs.count
@@ -126,7 +154,8 @@ public struct ArchiveReader {
         image.findings = image.findings.map { finding in
             guard finding.rule == .layerUncompressed else { return finding }
             var finding = finding
-            finding.message += "; this is a docker save archive, so only its config blob \(config.digest) (and any compressed layer) is checked"
+            finding.message +=
+                "; this is a docker save archive, so only its config blob \(config.digest) (and any compressed layer) is checked"
             return finding
         }
         return image

@@ -1,3 +1,5 @@
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +8,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// A forward-only source of bytes, so an archive of any size is read in one pass with a fixed-size buffer instead of in memory.
 public protocol ByteStream: AnyObject {
@@ -69,22 +70,29 @@ final class LFSObjectStream: ByteStream {
         while count < 0 {
             count = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if count < 0, errno != EINTR {
-                throw ArchiveStreamError("the local Git LFS object \(pointer.oid.short) cannot be read: \(String(cString: strerror(errno)))")
+                throw ArchiveStreamError(
+                    "the local Git LFS object \(pointer.oid.short) cannot be read: \(String(cString: strerror(errno)))")
             }
         }
         if count == 0 {
             finished = true
             guard total == pointer.size else {
-                throw ArchiveStreamError("the local Git LFS object \(pointer.oid.short) is \(total) bytes but its pointer says \(pointer.size)")
+                throw ArchiveStreamError(
+                    "the local Git LFS object \(pointer.oid.short) is \(total) bytes but its pointer says \(pointer.size)"
+                )
             }
             guard hasher?.finalize() == pointer.oid else {
-                throw ArchiveStreamError("the local Git LFS object \(pointer.oid.short) does not hash to its oid (corrupt store; run `git lfs fsck`)")
+                throw ArchiveStreamError(
+                    "the local Git LFS object \(pointer.oid.short) does not hash to its oid (corrupt store; run `git lfs fsck`)"
+                )
             }
             return 0
         }
         total += Int64(count)
         guard total <= pointer.size else {
-            throw ArchiveStreamError("the local Git LFS object \(pointer.oid.short) is longer than the \(pointer.size) bytes its pointer says")
+            throw ArchiveStreamError(
+                "the local Git LFS object \(pointer.oid.short) is longer than the \(pointer.size) bytes its pointer says"
+            )
         }
         hasher?.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         return count

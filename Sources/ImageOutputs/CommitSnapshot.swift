@@ -1,3 +1,6 @@
+import GitAccess
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,8 +9,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
-import ImageModel
 
 /// The files of one commit, read from git objects (never the working tree), with symbolic links followed inside a confining
 /// directory and Git LFS pointers resolved from the local store.
@@ -35,7 +36,9 @@ public final class CommitSnapshot: FileSource {
             return try? repository.entry(named: name, inTree: tree)
         }
         let parts = SymlinkResolver.components(path)
-        guard let name = parts.last, let parent = tree(ofDirectoryPath: parts.dropLast().joined(separator: "/")) else { return nil }
+        guard let name = parts.last, let parent = tree(ofDirectoryPath: parts.dropLast().joined(separator: "/")) else {
+            return nil
+        }
         return try? repository.entry(named: name, inTree: parent)
     }
 
@@ -47,8 +50,10 @@ public final class CommitSnapshot: FileSource {
         if dir.isEmpty { return rootTree }
         if let known = directories[dir] { return known }
         let (parent, name) = CommitSnapshot.splitLast(dir)
-        guard let parentTree = tree(ofDirectoryPath: parent), let entry = try? repository.entry(named: name, inTree: parentTree),
-              entry.kind == .tree else { return nil }
+        guard let parentTree = tree(ofDirectoryPath: parent),
+            let entry = try? repository.entry(named: name, inTree: parentTree),
+            entry.kind == .tree
+        else { return nil }
         directories[dir] = entry.id
         return entry.id
     }
@@ -122,7 +127,8 @@ public final class CommitSnapshot: FileSource {
         }
         do {
             if try repository.blobSize(entry.id) <= Int64(LFSPointer.maxSize),
-               let pointer = LFSPointer.parse(try repository.readBlob(entry.id)) {
+                let pointer = LFSPointer.parse(try repository.readBlob(entry.id))
+            {
                 return .lfsPointer(pointer)
             }
             let hash = try repository.hashBlob(entry.id, algorithm: algorithm)
@@ -147,7 +153,8 @@ public final class CommitSnapshot: FileSource {
     private func resolve(_ path: String, within root: String) -> Result<TreeEntry, FileLookupFailure> {
         // Fast path: a plain path inside the root that reaches a file directly crossed no link (a link is not a tree).
         if CommitSnapshot.isPlain(path), CommitSnapshot.isInside(path, root), let direct = entry(at: path),
-           direct.kind == .blob || direct.kind == .executable {
+            direct.kind == .blob || direct.kind == .executable
+        {
             return .success(direct)
         }
         switch SymlinkResolver.resolve(path, within: root, node: node) {
@@ -169,7 +176,8 @@ public final class CommitSnapshot: FileSource {
         case .submodule: return .other("\(path.debugQuoted) is a submodule, whose content is not in this repository")
         case .symlink:
             guard let target = try? repository.readBlob(entry.id, limit: CommitSnapshot.maxLinkTarget),
-                  let text = String(data: target, encoding: .utf8), !text.contains("\0") else {
+                let text = String(data: target, encoding: .utf8), !text.contains("\0")
+            else {
                 return .other("\(path.debugQuoted) is a symbolic link whose target cannot be read")
             }
             return .symlink(text)

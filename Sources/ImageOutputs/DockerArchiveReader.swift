@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// Reads a docker archive (`docker save`, `skopeo copy … docker-archive:`): `manifest.json` lists `Config`, `RepoTags` and
 /// `Layers` per image. The layers are stored uncompressed, so their digests are not what a registry holds: only the config
@@ -28,8 +29,12 @@ public struct DockerArchiveReader {
         var result = ScanResult()
         let archive = source.root
         let commit = source.commit
-        func problem(_ rule: Rule, _ message: String, member: String = "manifest.json", digest: String? = nil) -> Finding {
-            Finding(rule: rule, message: "\(message) (archive member \(member))", path: archive, commit: commit, digest: digest)
+        func problem(_ rule: Rule, _ message: String, member: String = "manifest.json", digest: String? = nil)
+            -> Finding
+        {
+            Finding(
+                rule: rule, message: "\(message) (archive member \(member))", path: archive, commit: commit,
+                digest: digest)
         }
         let entries: [Entry]
         switch source.read(join("manifest.json"), limit: Int64(DocumentParser.maxDocumentSize)) {
@@ -41,7 +46,8 @@ public struct DockerArchiveReader {
                 return result
             }
         case .tooLarge(let size):
-            result.findings.append(problem(.manifestInvalid, "manifest.json is \(size) bytes, over the 4 MiB limit; not read"))
+            result.findings.append(
+                problem(.manifestInvalid, "manifest.json is \(size) bytes, over the 4 MiB limit; not read"))
             return result
         case .notReadable(let why):
             result.findings.append(problem(.manifestInvalid, "manifest.json cannot be read: \(why)"))
@@ -60,7 +66,8 @@ public struct DockerArchiveReader {
     private func images(_ entry: Entry, position: Int, findings: inout [Finding]) -> [Image] {
         let at = "manifest.json[\(position)]"
         guard let (configName, configData) = readConfig(entry, at: at, findings: &findings),
-              let digest = ContentDigest.compute(configData, algorithm: "sha256") else { return [] }
+            let digest = ContentDigest.compute(configData, algorithm: "sha256")
+        else { return [] }
         let config = DocumentParser.parseConfig(configData)
         var local = configProblems(config, named: configName, digest: digest, entry: entry, at: at)
         local += layerProblems(entry, diffIDs: config?.rootfs?.diff_ids ?? [], at: at)
@@ -68,8 +75,9 @@ public struct DockerArchiveReader {
         if let os = config?.os, let architecture = config?.architecture, !os.isEmpty, !architecture.isEmpty {
             platform = Platform(os: os, architecture: architecture, variant: config?.variant)
         }
-        let configBlob = BlobRef(digest: digest, size: Int64(configData.count), mediaType: MediaType.dockerConfig, role: .config,
-                                 path: source.root, line: 1, member: "archive member \(configName), named by \(at)")
+        let configBlob = BlobRef(
+            digest: digest, size: Int64(configData.count), mediaType: MediaType.dockerConfig, role: .config,
+            path: source.root, line: 1, member: "archive member \(configName), named by \(at)")
         let tags: [String?] = entry.repoTags.isEmpty ? [nil] : entry.repoTags.map { $0 }
         return tags.map { tag in
             image(tag: tag, platform: platform, config: configBlob, layerCount: entry.layers.count, local: local)
@@ -78,25 +86,35 @@ public struct DockerArchiveReader {
 
     /// A finding about an archive member, located at the archive.
     private func problem(_ rule: Rule, _ message: String, member: String, digest: String? = nil) -> Finding {
-        Finding(rule: rule, message: "\(message) (archive member \(member))", path: source.root, commit: source.commit, digest: digest)
+        Finding(
+            rule: rule, message: "\(message) (archive member \(member))", path: source.root, commit: source.commit,
+            digest: digest)
     }
 
     /// The config member an entry names and its content; nil (with a finding) when it cannot be read.
     private func readConfig(_ entry: Entry, at: String, findings: inout [Finding]) -> (String, Data)? {
         guard let configName = ArchiveIndexer.normalise(entry.config), !configName.isEmpty else {
-            findings.append(problem(.manifestInvalid,
-                "\(at).Config \(entry.config.debugQuoted) is absolute or climbs out of the archive; not read", member: "manifest.json"))
+            findings.append(
+                problem(
+                    .manifestInvalid,
+                    "\(at).Config \(entry.config.debugQuoted) is absolute or climbs out of the archive; not read",
+                    member: "manifest.json"))
             return nil
         }
         switch source.read(join(configName), limit: Int64(DocumentParser.maxDocumentSize)) {
         case .file(let data):
             return (configName, data)
         case .missing, .lfsObjectMissing:
-            findings.append(problem(.manifestInvalid,
-                "the config \(configName.debugQuoted) named by \(at) is not in the archive; its image cannot be checked",
-                member: "manifest.json"))
+            findings.append(
+                problem(
+                    .manifestInvalid,
+                    "the config \(configName.debugQuoted) named by \(at) is not in the archive; its image cannot be checked",
+                    member: "manifest.json"))
         case .tooLarge(let size):
-            findings.append(problem(.manifestInvalid, "the config is \(size) bytes, over the 4 MiB limit; not read", member: configName))
+            findings.append(
+                problem(
+                    .manifestInvalid, "the config is \(size) bytes, over the 4 MiB limit; not read", member: configName)
+            )
         case .notReadable(let why):
             findings.append(problem(.manifestInvalid, "the config cannot be read: \(why)", member: configName))
         }
@@ -104,22 +122,31 @@ public struct DockerArchiveReader {
     }
 
     /// What is wrong with the config itself: its name's digest, its shape, its `diff_ids` count.
-    private func configProblems(_ config: ImageConfigDocument?, named configName: String, digest: Digest, entry: Entry,
-                                at: String) -> [Finding] {
+    private func configProblems(
+        _ config: ImageConfigDocument?, named configName: String, digest: Digest, entry: Entry,
+        at: String
+    ) -> [Finding] {
         var local: [Finding] = []
         if let named = DockerArchiveReader.namedDigest(configName), named != digest {
-            local.append(problem(.digestMismatch, "the config is named for \(named) but hashes to \(digest)", member: configName,
-                                 digest: digest.string))
+            local.append(
+                problem(
+                    .digestMismatch, "the config is named for \(named) but hashes to \(digest)", member: configName,
+                    digest: digest.string))
         }
         guard let config else {
-            local.append(problem(.manifestInvalid, "the config is not an image config (JSON object with rootfs, os, architecture)",
-                                 member: configName, digest: digest.string))
+            local.append(
+                problem(
+                    .manifestInvalid, "the config is not an image config (JSON object with rootfs, os, architecture)",
+                    member: configName, digest: digest.string))
             return local
         }
         let diffIDs = config.rootfs?.diff_ids ?? []
         if diffIDs.count != entry.layers.count {
-            local.append(problem(.manifestInvalid, "\(at) lists \(entry.layers.count) layers but the config's rootfs.diff_ids has \(diffIDs.count)",
-                                 member: "manifest.json", digest: digest.string))
+            local.append(
+                problem(
+                    .manifestInvalid,
+                    "\(at) lists \(entry.layers.count) layers but the config's rootfs.diff_ids has \(diffIDs.count)",
+                    member: "manifest.json", digest: digest.string))
         }
         return local
     }
@@ -129,21 +156,30 @@ public struct DockerArchiveReader {
         var local: [Finding] = []
         for (index, layer) in entry.layers.enumerated() {
             guard let name = ArchiveIndexer.normalise(layer), !name.isEmpty else {
-                local.append(problem(.manifestInvalid, "\(at).Layers[\(index)] \(layer.debugQuoted) is absolute or climbs out of the archive; not read",
-                                     member: "manifest.json"))
+                local.append(
+                    problem(
+                        .manifestInvalid,
+                        "\(at).Layers[\(index)] \(layer.debugQuoted) is absolute or climbs out of the archive; not read",
+                        member: "manifest.json"))
                 continue
             }
             switch source.probe(join(name), algorithm: "sha256", within: source.root) {
             case .missing:
-                local.append(problem(.manifestInvalid, "layer \(index + 1) \(name.debugQuoted) named by \(at) is not in the archive", member: "manifest.json"))
+                local.append(
+                    problem(
+                        .manifestInvalid, "layer \(index + 1) \(name.debugQuoted) named by \(at) is not in the archive",
+                        member: "manifest.json"))
             case .notReadable(let why):
                 local.append(problem(.manifestInvalid, "layer \(index + 1) cannot be read: \(why)", member: name))
             case .lfsPointer:
                 break  // Not produced by an archive source.
             case .content(_, let actual):
                 if index < diffIDs.count, let actual, actual.string != diffIDs[index] {
-                    local.append(problem(.digestMismatch, "layer \(index + 1) hashes to \(actual) but the config's rootfs.diff_ids[\(index)] is \(diffIDs[index])",
-                                         member: name, digest: actual.string))
+                    local.append(
+                        problem(
+                            .digestMismatch,
+                            "layer \(index + 1) hashes to \(actual) but the config's rootfs.diff_ids[\(index)] is \(diffIDs[index])",
+                            member: name, digest: actual.string))
                 }
             }
         }
@@ -155,14 +191,17 @@ public struct DockerArchiveReader {
         let archive = source.root
         let commit = source.commit
         let repository = resolver.resolve(outputPath: archive, name: tag)
-        var image = Image(name: tag, outputPath: archive, manifestPath: archive, manifestDigest: nil, platform: platform,
-                          repository: repository, commit: commit)
+        var image = Image(
+            name: tag, outputPath: archive, manifestPath: archive, manifestDigest: nil, platform: platform,
+            repository: repository, commit: commit)
         image.refName = tag.map(DockerArchiveReader.tag(of:))
         image.layersUncompressed = true
         image.blobs = [config]
         func finding(_ rule: Rule, _ message: String, digest: String? = nil) -> Finding {
-            Finding(rule: rule, message: message, path: archive, commit: commit, image: tag, platform: platform?.description, digest: digest,
-                    repository: repository?.description)
+            Finding(
+                rule: rule, message: message, path: archive, commit: commit, image: tag,
+                platform: platform?.description, digest: digest,
+                repository: repository?.description)
         }
         image.findings = local.map { found in
             var copy = found
@@ -172,13 +211,18 @@ public struct DockerArchiveReader {
             return copy
         }
         if layerCount > 0 {
-            image.findings.append(finding(.layerUncompressed,
-                "docker archive: its \(layerCount) layer(s) are stored uncompressed (named by the config's rootfs.diff_ids), so their digests cannot match a registry's compressed layers; only the config blob \(config.digest) is checked, as its digest survives a push (archive member manifest.json)",
-                digest: config.digest.string))
+            image.findings.append(
+                finding(
+                    .layerUncompressed,
+                    "docker archive: its \(layerCount) layer(s) are stored uncompressed (named by the config's rootfs.diff_ids), so their digests cannot match a registry's compressed layers; only the config blob \(config.digest) is checked, as its digest survives a push (archive member manifest.json)",
+                    digest: config.digest.string))
         }
         if repository == nil {
-            image.findings.append(finding(.imageUnmapped,
-                "no repository for image \(tag ?? archive): give it a RepoTags entry public.ecr.aws/<alias>/<repo>:<tag>, an `images` entry in .verify-layers.yml (or `exclude:` it there), or --repository; nothing of it is checked until then"))
+            image.findings.append(
+                finding(
+                    .imageUnmapped,
+                    "no repository for image \(tag ?? archive): give it a RepoTags entry public.ecr.aws/<alias>/<repo>:<tag>, an `images` entry in .verify-layers.yml (or `exclude:` it there), or --repository; nothing of it is checked until then"
+                ))
         }
         return image
     }
@@ -207,7 +251,8 @@ public struct DockerArchiveReader {
     /// True when a document is a docker archive's `manifest.json` (a JSON array of objects with `Config` and `Layers`).
     public static func isDockerManifestList(_ data: Data) -> Bool {
         guard data.drop(while: { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }).first == UInt8(ascii: "["),
-              let items = (try? JSONValue.parse(data))?.arrayValue, let first = items.first?.objectValue else { return false }
+            let items = (try? JSONValue.parse(data))?.arrayValue, let first = items.first?.objectValue
+        else { return false }
         return first["Config"] != nil && first["Layers"] != nil
     }
 
@@ -220,23 +265,34 @@ public struct DockerArchiveReader {
             throw DocumentParser.Failure("manifest.json: malformed JSON: \(String(describing: error).prefix(200))")
         }
         guard let items = root.arrayValue else {
-            throw DocumentParser.Failure("manifest.json: expected an array of {Config, RepoTags, Layers} as docker save writes")
+            throw DocumentParser.Failure(
+                "manifest.json: expected an array of {Config, RepoTags, Layers} as docker save writes")
         }
         return try items.enumerated().map { index, item in
             let at = "manifest.json[\(index)]"
             guard let object = item.objectValue else { throw DocumentParser.Failure("\(at): expected an object") }
-            guard let config = object["Config"]?.stringValue else { throw DocumentParser.Failure("\(at).Config: required String is missing") }
+            guard let config = object["Config"]?.stringValue else {
+                throw DocumentParser.Failure("\(at).Config: required String is missing")
+            }
             var tags: [String] = []
             if let value = object["RepoTags"], value != .null {
-                guard let array = value.arrayValue else { throw DocumentParser.Failure("\(at).RepoTags: expected Array<String>") }
+                guard let array = value.arrayValue else {
+                    throw DocumentParser.Failure("\(at).RepoTags: expected Array<String>")
+                }
                 tags = try array.map {
-                    guard let text = $0.stringValue else { throw DocumentParser.Failure("\(at).RepoTags: expected Array<String>") }
+                    guard let text = $0.stringValue else {
+                        throw DocumentParser.Failure("\(at).RepoTags: expected Array<String>")
+                    }
                     return text
                 }
             }
-            guard let layerValues = object["Layers"]?.arrayValue else { throw DocumentParser.Failure("\(at).Layers: required Array<String> is missing") }
+            guard let layerValues = object["Layers"]?.arrayValue else {
+                throw DocumentParser.Failure("\(at).Layers: required Array<String> is missing")
+            }
             let layers = try layerValues.map {
-                guard let text = $0.stringValue else { throw DocumentParser.Failure("\(at).Layers: expected Array<String>") }
+                guard let text = $0.stringValue else {
+                    throw DocumentParser.Failure("\(at).Layers: expected Array<String>")
+                }
                 return text
             }
             return Entry(config: config, repoTags: tags, layers: layers)

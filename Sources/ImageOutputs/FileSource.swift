@@ -1,3 +1,5 @@
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +8,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// What reading one repo-relative path in a commit gave.
 public enum FileLookup: Sendable {
@@ -58,7 +59,8 @@ extension FileSource {
 
     public func probe(_ path: String, algorithm: String, within root: String) -> BlobProbe {
         switch read(path, limit: .max, within: root) {
-        case .file(let data): return .content(size: Int64(data.count), digest: ContentDigest.compute(data, algorithm: algorithm))
+        case .file(let data):
+            return .content(size: Int64(data.count), digest: ContentDigest.compute(data, algorithm: algorithm))
         case .missing: return .missing
         case .tooLarge: return .notReadable("it is too large to read")
         case .notReadable(let why): return .notReadable(why)
@@ -76,8 +78,10 @@ public final class MemoryFileSource: FileSource {
     /// The local LFS store: oid hex → object content.
     public var lfsObjects: [String: Data]
 
-    public init(commit: String = String(repeating: "0", count: 40), files: [String: Data], symlinks: [String: String] = [:],
-                lfsObjects: [String: Data] = [:]) {
+    public init(
+        commit: String = String(repeating: "0", count: 40), files: [String: Data], symlinks: [String: String] = [:],
+        lfsObjects: [String: Data] = [:]
+    ) {
         self.commit = commit
         self.files = files
         self.symlinks = symlinks
@@ -137,24 +141,28 @@ public final class MemoryFileSource: FileSource {
 
     private func resolve(_ path: String, within root: String) -> PathResolution {
         // Without links, a plain path inside the root is a dictionary lookup (the fuzzer and the hostile tests read thousands).
-        if symlinks.isEmpty, root.isEmpty || (path.utf8.starts(with: root.utf8) && path.utf8.dropFirst(root.utf8.count).first == 47),
-           MemoryFileSource.isPlain(path) {
+        if symlinks.isEmpty,
+            root.isEmpty || (path.utf8.starts(with: root.utf8) && path.utf8.dropFirst(root.utf8.count).first == 47),
+            MemoryFileSource.isPlain(path)
+        {
             if files[path] != nil { return .file(path) }
             if directoryCache?.contains(path) != true && directoryCache != nil { return .missing }
         }
-        let directories = directoryCache ?? {
-            var set = Set<String>()
-            for key in Array(files.keys) + Array(symlinks.keys) {
-                var parts = SymlinkResolver.components(key)
-                if !parts.isEmpty { parts.removeLast() }
-                while !parts.isEmpty {
-                    set.insert(parts.joined(separator: "/"))
-                    parts.removeLast()
+        let directories =
+            directoryCache
+            ?? {
+                var set = Set<String>()
+                for key in Array(files.keys) + Array(symlinks.keys) {
+                    var parts = SymlinkResolver.components(key)
+                    if !parts.isEmpty { parts.removeLast() }
+                    while !parts.isEmpty {
+                        set.insert(parts.joined(separator: "/"))
+                        parts.removeLast()
+                    }
                 }
-            }
-            directoryCache = set
-            return set
-        }()
+                directoryCache = set
+                return set
+            }()
         return SymlinkResolver.resolve(path, within: root) { candidate in
             if let target = self.symlinks[candidate] { return .symlink(target) }
             if self.files[candidate] != nil { return .file }

@@ -1,4 +1,5 @@
 import CZlib
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -61,7 +62,9 @@ public final class GzipStream: ByteStream {
                 throw ArchiveStreamError("gzip: the compressed data ends early (truncated)")
             }
             if betweenMembers {
-                guard inflateReset(stream) == Z_OK else { throw ArchiveStreamError("gzip: cannot start the next member") }
+                guard inflateReset(stream) == Z_OK else {
+                    throw ArchiveStreamError("gzip: cannot start the next member")
+                }
                 betweenMembers = false
             }
             let status = inflate(stream, Z_NO_FLUSH)
@@ -72,7 +75,9 @@ public final class GzipStream: ByteStream {
                 betweenMembers = true
             case Z_BUF_ERROR:
                 // No progress possible: more input is needed (read above) or the data ended.
-                if sourceEnded && stream.pointee.avail_in == 0 { throw ArchiveStreamError("gzip: the compressed data ends early (truncated)") }
+                if sourceEnded && stream.pointee.avail_in == 0 {
+                    throw ArchiveStreamError("gzip: the compressed data ends early (truncated)")
+                }
             default:
                 let reason = stream.pointee.msg.map { String(cString: $0) } ?? "error \(status)"
                 throw ArchiveStreamError("gzip: bad compressed data (\(reason))")

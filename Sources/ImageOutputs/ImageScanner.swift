@@ -1,3 +1,6 @@
+import GitAccess
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,8 +9,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
-import ImageModel
 
 /// Reads every image output of a commit into images and findings: the ImageOutputs entry point for `check` and `list`.
 public struct ImageScanner {
@@ -17,8 +18,10 @@ public struct ImageScanner {
     /// The formats recognised and read; `RangeScanner` diffs with the same list.
     public let formats: OutputFormats
 
-    public init(repository: GitRepository, resolver: RepositoryResolver, exclude: [String] = [],
-                formats: OutputFormats = .builtIn) {
+    public init(
+        repository: GitRepository, resolver: RepositoryResolver, exclude: [String] = [],
+        formats: OutputFormats = .builtIn
+    ) {
         self.repository = repository
         self.resolver = resolver
         self.exclude = exclude
@@ -28,10 +31,13 @@ public struct ImageScanner {
     /// Scans the whole tree of `commit`, plus standalone manifest/index files named by config `images` paths: an exact path
     /// naming a file, or a glob matching `.json` files outside any layout.
     /// `onOutput` sees each output's part as soon as it is read (so checking can start before the scan ends).
-    public func scan(commit: ObjectID, manifestFiles: [String] = [], onOutput: ((ScanResult) -> Void)? = nil) throws -> ScanResult {
+    public func scan(commit: ObjectID, manifestFiles: [String] = [], onOutput: ((ScanResult) -> Void)? = nil) throws
+        -> ScanResult
+    {
         let snapshot = try CommitSnapshot(repository: repository, commit: commit)
         let globs = manifestFiles.filter(Glob.hasWildcards)
-        let found = try OutputFinder(repository: repository, formats: formats).find(inTree: snapshot.rootTree, filePatterns: globs, exclude: exclude)
+        let found = try OutputFinder(repository: repository, formats: formats).find(
+            inTree: snapshot.rootTree, filePatterns: globs, exclude: exclude)
         let exact = manifestFiles.filter { !Glob.hasWildcards($0) }.map(ImageScanner.normalise).filter { path in
             guard let entry = snapshot.entry(at: path) else { return false }
             return entry.kind == .blob || entry.kind == .executable || entry.kind == .symlink
@@ -39,13 +45,18 @@ public struct ImageScanner {
         let extraOutputs = (exact + found.files).map { ImageOutput(kind: configNamedKind($0, in: snapshot), path: $0) }
         var result = ScanResult()
         for skipped in found.skipped where !exact.contains(skipped.path) && !isExcluded(skipped.path) {
-            result.findings.append(Finding(rule: .outputSkipped, message: skipped.reason, path: skipped.path, commit: commit.hex))
-            result.candidates.append(OutputCandidate(path: skipped.path, kind: "manifest-file", read: false, reason: skipped.reason))
+            result.findings.append(
+                Finding(rule: .outputSkipped, message: skipped.reason, path: skipped.path, commit: commit.hex))
+            result.candidates.append(
+                OutputCandidate(path: skipped.path, kind: "manifest-file", read: false, reason: skipped.reason))
         }
         for name in found.unreadableNames {
-            result.findings.append(Finding(rule: .manifestInvalid,
-                                           message: "the image output at \(name.debugQuoted) has a path that is not valid UTF-8, so it cannot be named or checked; rename it",
-                                           path: name, commit: commit.hex))
+            result.findings.append(
+                Finding(
+                    rule: .manifestInvalid,
+                    message:
+                        "the image output at \(name.debugQuoted) has a path that is not valid UTF-8, so it cannot be named or checked; rename it",
+                    path: name, commit: commit.hex))
         }
         var seen = Set<ImageOutput>()
         for output in found.outputs + extraOutputs where seen.insert(output).inserted {

@@ -1,3 +1,6 @@
+import GitAccess
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,8 +9,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
-import ImageModel
 
 /// What the local LFS store holds for one pointer.
 public enum LFSObjectLookup: Sendable {
@@ -29,7 +30,8 @@ public struct LFSObjectStore: Sendable {
 
     /// The store git-lfs itself would use for this repository: `lfs.storage` when set (relative to the common dir), else `lfs`.
     public init(repository: GitRepository) throws {
-        let common = repository.commonDir.hasSuffix("/") ? String(repository.commonDir.dropLast()) : repository.commonDir
+        let common =
+            repository.commonDir.hasSuffix("/") ? String(repository.commonDir.dropLast()) : repository.commonDir
         var storage = common + "/lfs"
         if let configured = try repository.configString("lfs.storage"), !configured.isEmpty {
             storage = configured.hasPrefix("/") ? configured : common + "/" + configured
@@ -80,10 +82,14 @@ enum LFSContent {
     static func check(_ content: Data, against pointer: LFSPointer, limit: Int64) -> LFSObjectLookup {
         if Int64(content.count) > limit { return .tooLarge(max(pointer.size, Int64(content.count))) }
         guard Int64(content.count) == pointer.size else {
-            return .corrupt("the local Git LFS object \(pointer.oid.short) is \(content.count) bytes but its pointer says \(pointer.size)")
+            return .corrupt(
+                "the local Git LFS object \(pointer.oid.short) is \(content.count) bytes but its pointer says \(pointer.size)"
+            )
         }
         guard ContentDigest.compute(content, algorithm: "sha256") == pointer.oid else {
-            return .corrupt("the local Git LFS object \(pointer.oid.short) does not hash to its oid (corrupt store; run `git lfs fsck`)")
+            return .corrupt(
+                "the local Git LFS object \(pointer.oid.short) does not hash to its oid (corrupt store; run `git lfs fsck`)"
+            )
         }
         return .found(content)
     }

@@ -1,3 +1,5 @@
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +8,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// Follows an output's index → (nested indexes) → manifests → config + layers, turning every problem into a finding: hostile
 /// input (oversized, cyclic, deeply nested, fanned-out, malformed, path-escaping) ends as a finding, never a crash or a hang.
@@ -56,8 +57,9 @@ public struct LayoutReader {
                 context.name = imageName(from: index.annotations)
                 walkIndex(index, lines: DigestLines(data), path: indexPath, context: context, state: &state)
             case .manifest:
-                state.add(.manifestInvalid, "index.json of an OCI layout must be an image index, found an image manifest",
-                          path: indexPath)
+                state.add(
+                    .manifestInvalid, "index.json of an OCI layout must be an image index, found an image manifest",
+                    path: indexPath)
             }
         } catch {
             state.add(.manifestInvalid, "\(error)", path: indexPath)
@@ -70,7 +72,8 @@ public struct LayoutReader {
         var state = State(output: output, commit: source.commit, root: format.root(of: output))
         guard let data = readDocument(manifestPath, state: &state) else { return finish(state) }
         if DockerArchiveReader.isDockerManifestList(data) {
-            state.add(.outputSkipped,
+            state.add(
+                .outputSkipped,
                 "\(manifestPath) is a docker archive's manifest.json (an array of Config/RepoTags/Layers), not an image manifest or index; not read (commit the archive as a tar, or an OCI layout)",
                 path: manifestPath)
             return finish(state)
@@ -83,12 +86,14 @@ public struct LayoutReader {
     /// The walk's images (marked with the output's kind unless a reader set one) and findings, and the `list` candidate.
     private func finish(_ state: State) -> ScanResult {
         let kind = state.output.kind.rawValue
-        var result = ScanResult(images: state.images.map { image in
-            var image = image
-            image.outputKind = image.outputKind ?? kind
-            return image
-        }, findings: state.findings)
-        result.candidates.append(OutputCandidate(path: state.output.path, kind: kind, read: true, reason: format.reason))
+        var result = ScanResult(
+            images: state.images.map { image in
+                var image = image
+                image.outputKind = image.outputKind ?? kind
+                return image
+            }, findings: state.findings)
+        result.candidates.append(
+            OutputCandidate(path: state.output.path, kind: kind, read: true, reason: format.reason))
         return result
     }
 
@@ -109,7 +114,8 @@ public struct LayoutReader {
         static let top = Context(name: nil, refName: nil, platform: nil, depth: 1, stack: [], attestation: false)
     }
 
-    private func walkIndex(_ index: ImageIndex, lines: DigestLines, path: String, context: Context, state: inout State) {
+    private func walkIndex(_ index: ImageIndex, lines: DigestLines, path: String, context: Context, state: inout State)
+    {
         guard state.spend(index.manifests.count, at: path) else { return }
         for descriptor in index.manifests {
             if state.stopped { return }
@@ -117,19 +123,25 @@ public struct LayoutReader {
             let name = imageName(from: descriptor.annotations) ?? context.name
             let refName = nonEmpty(descriptor.annotations?[LayoutReader.refNameAnnotation]) ?? context.refName
             let attestation = descriptor.annotations?[LayoutReader.referenceTypeAnnotation] == "attestation-manifest"
-            let platform = attestation ? Platform(os: "unknown", architecture: "unknown") : (descriptor.platform?.platform ?? context.platform)
+            let platform =
+                attestation
+                ? Platform(os: "unknown", architecture: "unknown") : (descriptor.platform?.platform ?? context.platform)
             func invalid(_ message: String, digest: String? = nil) {
-                state.add(.manifestInvalid, message, path: path, line: line, name: name, platform: platform, digest: digest)
+                state.add(
+                    .manifestInvalid, message, path: path, line: line, name: name, platform: platform, digest: digest)
             }
             guard let digest = descriptor.validDigest else {
-                invalid("index entry has a digest outside the grammar (sha256:<64 hex> or sha512:<128 hex>): \(descriptor.digest.debugQuoted)")
+                invalid(
+                    "index entry has a digest outside the grammar (sha256:<64 hex> or sha512:<128 hex>): \(descriptor.digest.debugQuoted)"
+                )
                 continue
             }
             if let mediaType = descriptor.mediaType, !MediaType.isIndex(mediaType), !MediaType.isManifest(mediaType) {
                 // An entry of an unknown media type is not an error (OCI image-spec) and is not followed; but when its blob is
                 // an image manifest or index, an image is being left out, so say so.
                 if let kind = manifestShapedBlob(digest, size: descriptor.size, state: state) {
-                    state.add(.outputSkipped,
+                    state.add(
+                        .outputSkipped,
                         "index entry \(digest) has media type \(mediaType.debugQuoted), not a manifest or index type, but its blob is an image \(kind); not followed (fix the entry's mediaType to read it)",
                         path: path, line: line, name: name, platform: platform, digest: digest.string)
                 }
@@ -140,9 +152,12 @@ public struct LayoutReader {
                 continue
             }
             let key = VisitKey(digest: digest, path: "", name: name, refName: refName)
-            if state.visited.contains(key) { continue }  // Already walked this way: a DAG is walked once per name, not once per path.
-            let childContext = Context(name: name, refName: refName, platform: platform, depth: context.depth + 1, stack: context.stack + [digest],
-                                       attestation: attestation || context.attestation)
+            // Already walked this way: a DAG is walked once per name, not once per path.
+            if state.visited.contains(key) { continue }
+            let childContext = Context(
+                name: name, refName: refName, platform: platform, depth: context.depth + 1,
+                stack: context.stack + [digest],
+                attestation: attestation || context.attestation)
             if let known = state.parsed[digest] {
                 // Parsed before under another name: no need to read, verify or parse it again.
                 guard state.enter(key) else { continue }
@@ -151,13 +166,20 @@ public struct LayoutReader {
             }
             if state.unusable.contains(digest) { continue }
             let reference = Reference(path: path, line: line, name: name, platform: platform)
-            guard let (child, childPath) = readChild(digest, reference: reference, optional: attestation, state: &state) else { continue }
-            guard verifyDocument(child, descriptor: descriptor, digest: digest, blobPath: childPath, reference: reference, state: &state) else {
+            guard let (child, childPath) = readChild(digest, reference: reference, optional: attestation, state: &state)
+            else { continue }
+            guard
+                verifyDocument(
+                    child, descriptor: descriptor, digest: digest, blobPath: childPath, reference: reference,
+                    state: &state)
+            else {
                 state.unusable.insert(digest)
                 continue
             }
             guard state.enter(key) else { continue }
-            visitDocument(child, path: childPath, declaredMediaType: descriptor.mediaType, digest: digest, context: childContext, state: &state)
+            visitDocument(
+                child, path: childPath, declaredMediaType: descriptor.mediaType, digest: digest, context: childContext,
+                state: &state)
         }
     }
 
@@ -178,8 +200,12 @@ public struct LayoutReader {
     private func manifestShapedBlob(_ digest: Digest, size: Int64, state: State) -> String? {
         guard size >= 0, size <= Int64(DocumentParser.maxDocumentSize) else { return nil }
         for candidate in documentPaths(digest, in: state) {
-            guard case .file(let data) = source.read(candidate, limit: Int64(DocumentParser.maxDocumentSize), within: state.root),
-                  data.first == UInt8(ascii: "{") || data.drop(while: { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }).first == UInt8(ascii: "{")
+            guard
+                case .file(let data) = source.read(
+                    candidate, limit: Int64(DocumentParser.maxDocumentSize), within: state.root),
+                data.first == UInt8(ascii: "{")
+                    || data.drop(while: { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }).first
+                        == UInt8(ascii: "{")
             else { continue }
             switch try? DocumentParser.parse(data) {
             case .manifest?: return "manifest"
@@ -197,12 +223,16 @@ public struct LayoutReader {
         let path: String
     }
 
-    private func visitDocument(_ data: Data, path: String, declaredMediaType: String?, digest: Digest?, context: Context, state: inout State) {
+    private func visitDocument(
+        _ data: Data, path: String, declaredMediaType: String?, digest: Digest?, context: Context, state: inout State
+    ) {
         let parsed: ParsedDocument
         do {
             parsed = try DocumentParser.parse(data, declaredMediaType: declaredMediaType)
         } catch {
-            state.add(.manifestInvalid, "\(error)", path: path, name: context.name, platform: context.platform, digest: digest?.string)
+            state.add(
+                .manifestInvalid, "\(error)", path: path, name: context.name, platform: context.platform,
+                digest: digest?.string)
             if let digest { state.unusable.insert(digest) }
             return
         }
@@ -221,7 +251,8 @@ public struct LayoutReader {
         case .manifest(let manifest):
             guard state.spend(manifest.layers.count + 1, at: path) else { return }
             followSubject(of: manifest, context: context, state: &state)
-            let image = image(from: manifest, lines: document.lines, path: path, digest: digest, context: context, state: &state)
+            let image = image(
+                from: manifest, lines: document.lines, path: path, digest: digest, context: context, state: &state)
             if let digest, let platform = image.platform { state.platforms[digest] = platform }
             state.images.append(image)
         }
@@ -231,36 +262,52 @@ public struct LayoutReader {
     /// subject too, so a layout listing only a signature or SBOM still has its image checked.
     private func followSubject(of manifest: ImageManifest, context: Context, state: inout State) {
         guard let subject = manifest.subject, let digest = subject.validDigest, !state.visitedDigests.contains(digest),
-              !context.stack.contains(digest), context.depth < LayoutReader.maxDepth, subject.size >= 0,
-              subject.size <= Int64(DocumentParser.maxDocumentSize) else { return }
+            !context.stack.contains(digest), context.depth < LayoutReader.maxDepth, subject.size >= 0,
+            subject.size <= Int64(DocumentParser.maxDocumentSize)
+        else { return }
         var subjectData: Data?
         var subjectPath = ""
         for candidate in documentPaths(digest, in: state) {
-            if case .file(let data) = source.read(candidate, limit: Int64(DocumentParser.maxDocumentSize), within: state.root) {
+            if case .file(let data) = source.read(
+                candidate, limit: Int64(DocumentParser.maxDocumentSize), within: state.root)
+            {
                 subjectData = data
                 subjectPath = candidate
                 break
             }
         }
         guard let subjectData, ContentDigest.compute(subjectData, algorithm: digest.algorithm) == digest,
-              state.enter(VisitKey(digest: digest, path: "", name: context.name, refName: context.refName)) else { return }
-        let inner = Context(name: context.name, refName: context.refName, platform: nil, depth: context.depth + 1, stack: context.stack + [digest], attestation: false)
-        visitDocument(subjectData, path: subjectPath, declaredMediaType: subject.mediaType, digest: digest, context: inner, state: &state)
+            state.enter(VisitKey(digest: digest, path: "", name: context.name, refName: context.refName))
+        else { return }
+        let inner = Context(
+            name: context.name, refName: context.refName, platform: nil, depth: context.depth + 1,
+            stack: context.stack + [digest], attestation: false)
+        visitDocument(
+            subjectData, path: subjectPath, declaredMediaType: subject.mediaType, digest: digest, context: inner,
+            state: &state)
     }
 
-    private func image(from manifest: ImageManifest, lines: DigestLines, path: String, digest: Digest?, context: Context, state: inout State) -> Image {
+    private func image(
+        from manifest: ImageManifest, lines: DigestLines, path: String, digest: Digest?, context: Context,
+        state: inout State
+    ) -> Image {
         let name = context.name ?? imageName(from: manifest.annotations)
         let config = readConfig(manifest.config, state: &state)
         let platform = self.platform(context, config: config, subject: manifest.subject, state: state)
         let repository = resolver.resolve(outputPath: state.output.path, name: name)
-        var image = Image(name: name, outputPath: state.output.path, manifestPath: path, manifestDigest: digest?.string, platform: platform,
-                          repository: repository, commit: state.commit)
+        var image = Image(
+            name: name, outputPath: state.output.path, manifestPath: path, manifestDigest: digest?.string,
+            platform: platform,
+            repository: repository, commit: state.commit)
         image.refName = context.refName ?? nonEmpty(manifest.annotations?[LayoutReader.refNameAnnotation])
         image.indexDigests = context.stack.filter { $0 != digest }.map(\.string)
         let commit = state.commit
-        func finding(_ rule: Rule, _ message: String, line: Int, digest: String? = nil, severity: Severity? = nil) -> Finding {
-            Finding(rule: rule, severity: severity, message: message, path: path, line: line, commit: commit, image: name,
-                    platform: platform?.description, digest: digest, repository: repository?.description)
+        func finding(_ rule: Rule, _ message: String, line: Int, digest: String? = nil, severity: Severity? = nil)
+            -> Finding
+        {
+            Finding(
+                rule: rule, severity: severity, message: message, path: path, line: line, commit: commit, image: name,
+                platform: platform?.description, digest: digest, repository: repository?.description)
         }
         var layerDigests: [Digest] = []
         let descriptors = [(manifest.config, BlobRole.config)] + manifest.layers.map { ($0, BlobRole.layer) }
@@ -268,44 +315,68 @@ public struct LayoutReader {
             let line = lines.line(of: descriptor.digest)
             let what = role == .config ? "config blob" : "layer"
             guard let blobDigest = descriptor.validDigest else {
-                image.findings.append(finding(.layerInvalid,
-                    "\(what) has a digest outside the grammar (sha256:<64 hex> or sha512:<128 hex>): \(descriptor.digest.debugQuoted)", line: line))
+                image.findings.append(
+                    finding(
+                        .layerInvalid,
+                        "\(what) has a digest outside the grammar (sha256:<64 hex> or sha512:<128 hex>): \(descriptor.digest.debugQuoted)",
+                        line: line))
                 continue
             }
             guard descriptor.size >= 0 else {
-                image.findings.append(finding(.manifestInvalid, "\(what) \(blobDigest) has a negative size \(descriptor.size)", line: line, digest: blobDigest.string))
+                image.findings.append(
+                    finding(
+                        .manifestInvalid, "\(what) \(blobDigest) has a negative size \(descriptor.size)", line: line,
+                        digest: blobDigest.string))
                 continue
             }
             guard descriptor.size <= LayoutReader.maxBlobSize else {
-                image.findings.append(finding(.manifestInvalid, "\(what) \(blobDigest) declares an absurd size of \(descriptor.size) bytes (over 1 TiB)",
-                                              line: line, digest: blobDigest.string))
+                image.findings.append(
+                    finding(
+                        .manifestInvalid,
+                        "\(what) \(blobDigest) declares an absurd size of \(descriptor.size) bytes (over 1 TiB)",
+                        line: line, digest: blobDigest.string))
                 continue
             }
             let mediaType = descriptor.mediaType ?? ""
-            image.blobs.append(BlobRef(digest: blobDigest, size: descriptor.size, mediaType: mediaType, role: role, path: path, line: line))
+            image.blobs.append(
+                BlobRef(
+                    digest: blobDigest, size: descriptor.size, mediaType: mediaType, role: role, path: path, line: line)
+            )
             if role == .layer && MediaType.isNonDistributable(mediaType) {
-                image.findings.append(finding(.layerSkipped,
-                    "non-distributable layer \(blobDigest) (\(mediaType)) is never pushed to a registry; not checked", line: line, digest: blobDigest.string))
+                image.findings.append(
+                    finding(
+                        .layerSkipped,
+                        "non-distributable layer \(blobDigest) (\(mediaType)) is never pushed to a registry; not checked",
+                        line: line, digest: blobDigest.string))
                 continue
             }
             if role == .layer { layerDigests.append(blobDigest) }
             for problem in localProblems(descriptor, digest: blobDigest, what: what, state: &state) {
-                image.findings.append(finding(problem.rule, problem.message, line: line, digest: blobDigest.string, severity: problem.severity))
+                image.findings.append(
+                    finding(
+                        problem.rule, problem.message, line: line, digest: blobDigest.string, severity: problem.severity
+                    ))
             }
         }
-        if let diffIDs = config?.rootfs?.diff_ids, let note = uncompressedNote(layerDigests, diffIDs: diffIDs, lines: lines) {
+        if let diffIDs = config?.rootfs?.diff_ids,
+            let note = uncompressedNote(layerDigests, diffIDs: diffIDs, lines: lines)
+        {
             image.findings.append(finding(.layerUncompressed, note.message, line: note.line, digest: note.digest))
         }
         if repository == nil {
-            image.findings.append(finding(.imageUnmapped,
-                "no repository for image \(name ?? state.output.path): add an io.containerd.image.name annotation (public.ecr.aws/<alias>/<repo>), an `images` entry in .verify-layers.yml (or `exclude:` it there), or --repository; nothing of it is checked until then",
-                line: 1))
+            image.findings.append(
+                finding(
+                    .imageUnmapped,
+                    "no repository for image \(name ?? state.output.path): add an io.containerd.image.name annotation (public.ecr.aws/<alias>/<repo>), an `images` entry in .verify-layers.yml (or `exclude:` it there), or --repository; nothing of it is checked until then",
+                    line: 1))
         }
         return image
     }
 
     /// The index entry's platform, else the config's, else (for a referrer) its subject's.
-    private func platform(_ context: Context, config: ImageConfigDocument?, subject: Descriptor?, state: State) -> Platform? {
+    private func platform(_ context: Context, config: ImageConfigDocument?, subject: Descriptor?, state: State)
+        -> Platform?
+    {
         if let platform = context.platform { return platform }
         if let os = config?.os, let architecture = config?.architecture, !os.isEmpty, !architecture.isEmpty {
             return Platform(os: os, architecture: architecture, variant: config?.variant)
@@ -317,23 +388,33 @@ public struct LayoutReader {
     /// `layer-uncompressed` when layers are named by the config's `diff_ids` (stored uncompressed): its message, and the
     /// line and digest of the first such layer.
     private func uncompressedNote(_ layerDigests: [Digest], diffIDs: [String], lines: DigestLines)
-        -> (message: String, line: Int, digest: String)? {
+        -> (message: String, line: Int, digest: String)?
+    {
         let uncompressed = Set(diffIDs)
         let matching = layerDigests.filter { uncompressed.contains($0.string) }
         guard let first = matching.first else { return nil }
-        return ("\(matching.count) of \(layerDigests.count) layers are stored uncompressed (their digests equal the config's rootfs.diff_ids, as classic `docker save` and nix write them); a registry stores compressed layers, so these digests cannot match it",
-                lines.line(of: first.string), first.string)
+        return (
+            "\(matching.count) of \(layerDigests.count) layers are stored uncompressed (their digests equal the config's rootfs.diff_ids, as classic `docker save` and nix write them); a registry stores compressed layers, so these digests cannot match it",
+            lines.line(of: first.string), first.string
+        )
     }
 
     // MARK: - Local integrity
 
     /// What is wrong locally with one config/layer blob: its inline `data`, and the blob in the tree (content or LFS pointer).
-    private func localProblems(_ descriptor: Descriptor, digest: Digest, what: String, state: inout State) -> [(rule: Rule, message: String, severity: Severity?)] {
+    private func localProblems(_ descriptor: Descriptor, digest: Digest, what: String, state: inout State) -> [(
+        rule: Rule, message: String, severity: Severity?
+    )] {
         var problems: [(rule: Rule, message: String, severity: Severity?)] = []
         if let inline = descriptor.data {
             if let bytes = Data(base64Encoded: inline) {
                 if Int64(bytes.count) != descriptor.size {
-                    problems.append((.sizeMismatch, "\(what) \(digest) carries \(bytes.count) bytes of inline data but its descriptor says \(descriptor.size)", nil))
+                    problems.append(
+                        (
+                            .sizeMismatch,
+                            "\(what) \(digest) carries \(bytes.count) bytes of inline data but its descriptor says \(descriptor.size)",
+                            nil
+                        ))
                 }
                 if let actual = ContentDigest.compute(bytes, algorithm: digest.algorithm), actual != digest {
                     problems.append((.digestMismatch, "\(what) \(digest): its inline data hashes to \(actual)", nil))
@@ -352,32 +433,57 @@ public struct LayoutReader {
             problems.append((.manifestInvalid, "\(what) \(digest) at \(blobPath) cannot be read: \(why)", .warning))
         case .lfsPointer(let pointer):
             if pointer.size != descriptor.size {
-                problems.append((.sizeMismatch, "\(what) \(digest.short): \(blobPath) is a Git LFS pointer to \(pointer.size) bytes but the descriptor says \(descriptor.size)", nil))
+                problems.append(
+                    (
+                        .sizeMismatch,
+                        "\(what) \(digest.short): \(blobPath) is a Git LFS pointer to \(pointer.size) bytes but the descriptor says \(descriptor.size)",
+                        nil
+                    ))
             }
             if digest.algorithm == "sha256" && pointer.oid != digest {
-                problems.append((.digestMismatch, "\(what) \(digest.short): \(blobPath) is a Git LFS pointer to \(pointer.oid), a different content", nil))
+                problems.append(
+                    (
+                        .digestMismatch,
+                        "\(what) \(digest.short): \(blobPath) is a Git LFS pointer to \(pointer.oid), a different content",
+                        nil
+                    ))
             }
         case .content(let size, let actual):
             if size != descriptor.size {
-                problems.append((.sizeMismatch, "\(what) \(digest.short): \(blobPath) is \(size) bytes but the descriptor says \(descriptor.size)", nil))
+                problems.append(
+                    (
+                        .sizeMismatch,
+                        "\(what) \(digest.short): \(blobPath) is \(size) bytes but the descriptor says \(descriptor.size)",
+                        nil
+                    ))
             }
             if let actual, actual != digest {
-                problems.append((.digestMismatch, "\(what) \(digest.short): \(blobPath) hashes to \(actual), not to the digest that names it", nil))
+                problems.append(
+                    (
+                        .digestMismatch,
+                        "\(what) \(digest.short): \(blobPath) hashes to \(actual), not to the digest that names it", nil
+                    ))
             }
         }
         return problems
     }
 
     /// Checks a manifest/index blob against its descriptor; false when it must not be followed (its content is not what was named).
-    private func verifyDocument(_ data: Data, descriptor: Descriptor, digest: Digest, blobPath: String, reference: Reference, state: inout State) -> Bool {
+    private func verifyDocument(
+        _ data: Data, descriptor: Descriptor, digest: Digest, blobPath: String, reference: Reference, state: inout State
+    ) -> Bool {
         if state.verified.contains(digest) && Int64(data.count) == descriptor.size { return true }
         if Int64(data.count) != descriptor.size {
-            state.add(.sizeMismatch, "manifest \(digest): \(blobPath) is \(data.count) bytes but the descriptor says \(descriptor.size)",
-                      reference: reference, digest: digest.string)
+            state.add(
+                .sizeMismatch,
+                "manifest \(digest): \(blobPath) is \(data.count) bytes but the descriptor says \(descriptor.size)",
+                reference: reference, digest: digest.string)
         }
         if let actual = ContentDigest.compute(data, algorithm: digest.algorithm), actual != digest {
-            state.add(.digestMismatch, "manifest \(digest): \(blobPath) hashes to \(actual), not to the digest that names it; not followed",
-                      reference: reference, digest: digest.string)
+            state.add(
+                .digestMismatch,
+                "manifest \(digest): \(blobPath) hashes to \(actual), not to the digest that names it; not followed",
+                reference: reference, digest: digest.string)
             return false
         }
         state.verified.insert(digest)
@@ -395,7 +501,9 @@ public struct LayoutReader {
     }
 
     /// Reads a manifest/index an index entry names; nil (with a finding, unless `optional` and simply absent) when it cannot be.
-    private func readChild(_ digest: Digest, reference: Reference, optional: Bool, state: inout State) -> (Data, String)? {
+    private func readChild(_ digest: Digest, reference: Reference, optional: Bool, state: inout State) -> (
+        Data, String
+    )? {
         var lastPath = ""
         for candidate in documentPaths(digest, in: state) {
             lastPath = candidate
@@ -405,19 +513,26 @@ public struct LayoutReader {
             case .missing:
                 continue
             case .tooLarge(let size):
-                state.add(.manifestInvalid, "manifest \(digest) is \(size) bytes, over the 4 MiB limit; not read", reference: reference, digest: digest.string)
+                state.add(
+                    .manifestInvalid, "manifest \(digest) is \(size) bytes, over the 4 MiB limit; not read",
+                    reference: reference, digest: digest.string)
                 return nil
             case .notReadable(let why):
-                state.add(.manifestInvalid, "manifest \(digest) at \(candidate) cannot be read: \(why)", reference: reference, digest: digest.string)
+                state.add(
+                    .manifestInvalid, "manifest \(digest) at \(candidate) cannot be read: \(why)", reference: reference,
+                    digest: digest.string)
                 return nil
             case .lfsObjectMissing(let pointer):
-                state.lfsMissing(pointer, path: candidate, name: reference.name, platform: reference.platform, digest: digest.string)
+                state.lfsMissing(
+                    pointer, path: candidate, name: reference.name, platform: reference.platform, digest: digest.string)
                 return nil
             }
         }
         if !optional {
-            state.add(.blobMissing, "manifest \(digest) referenced here is not in the layout (\(lastPath)); its image cannot be checked",
-                      reference: reference, digest: digest.string)
+            state.add(
+                .blobMissing,
+                "manifest \(digest) referenced here is not in the layout (\(lastPath)); its image cannot be checked",
+                reference: reference, digest: digest.string)
         }
         return nil
     }
@@ -426,9 +541,11 @@ public struct LayoutReader {
         switch source.read(path, limit: Int64(DocumentParser.maxDocumentSize), within: state.root) {
         case .file(let data): return data
         case .missing: state.add(.manifestInvalid, "\(path) is missing", path: path)
-        case .tooLarge(let size): state.add(.manifestInvalid, "\(path) is \(size) bytes, over the 4 MiB limit; not read", path: path)
+        case .tooLarge(let size):
+            state.add(.manifestInvalid, "\(path) is \(size) bytes, over the 4 MiB limit; not read", path: path)
         case .notReadable(let why): state.add(.manifestInvalid, "\(path) cannot be read: \(why)", path: path)
-        case .lfsObjectMissing(let pointer): state.lfsMissing(pointer, path: path, name: nil, platform: nil, digest: nil)
+        case .lfsObjectMissing(let pointer):
+            state.lfsMissing(pointer, path: path, name: nil, platform: nil, digest: nil)
         }
         return nil
     }
@@ -436,10 +553,13 @@ public struct LayoutReader {
     /// The config document (small, at most 4 MiB), for the platform and `rootfs.diff_ids`; nil when absent or unusable.
     private func readConfig(_ descriptor: Descriptor, state: inout State) -> ImageConfigDocument? {
         guard let digest = descriptor.validDigest, !descriptor.isEmptyDescriptor, descriptor.size >= 0,
-              descriptor.size <= Int64(DocumentParser.maxDocumentSize) else { return nil }
+            descriptor.size <= Int64(DocumentParser.maxDocumentSize)
+        else { return nil }
         if let known = state.configs[digest] { return known }
         var config: ImageConfigDocument?
-        if case .file(let data) = source.read(blobPath(digest, in: state), limit: Int64(DocumentParser.maxDocumentSize), within: state.root) {
+        if case .file(let data) = source.read(
+            blobPath(digest, in: state), limit: Int64(DocumentParser.maxDocumentSize), within: state.root)
+        {
             config = DocumentParser.parseConfig(data)
         }
         state.configs[digest] = .some(config)
@@ -512,7 +632,9 @@ public struct LayoutReader {
             if let digest = key.digest { visitedDigests.insert(digest) }
             documents += 1
             if documents > LayoutReader.maxDocuments {
-                stop("the output reaches more than \(LayoutReader.maxDocuments) manifests and indexes; the rest were not read", path: key.path)
+                stop(
+                    "the output reaches more than \(LayoutReader.maxDocuments) manifests and indexes; the rest were not read",
+                    path: key.path)
                 return false
             }
             return true
@@ -523,7 +645,9 @@ public struct LayoutReader {
             guard !stopped else { return false }
             descriptors += count
             if descriptors > LayoutReader.maxDescriptors {
-                stop("the output names more than \(LayoutReader.maxDescriptors) descriptors; the rest were not read", path: path)
+                stop(
+                    "the output names more than \(LayoutReader.maxDescriptors) descriptors; the rest were not read",
+                    path: path)
                 return false
             }
             return true
@@ -534,19 +658,29 @@ public struct LayoutReader {
             add(.manifestInvalid, message, path: path)
         }
 
-        mutating func add(_ rule: Rule, _ message: String, path: String, line: Int = 1, name: String? = nil, platform: Platform? = nil,
-                          digest: String? = nil) {
-            findings.append(Finding(rule: rule, message: message, path: path, line: line, commit: commit, image: name,
-                                    platform: platform?.description, digest: digest))
+        mutating func add(
+            _ rule: Rule, _ message: String, path: String, line: Int = 1, name: String? = nil,
+            platform: Platform? = nil,
+            digest: String? = nil
+        ) {
+            findings.append(
+                Finding(
+                    rule: rule, message: message, path: path, line: line, commit: commit, image: name,
+                    platform: platform?.description, digest: digest))
         }
 
         mutating func add(_ rule: Rule, _ message: String, reference: Reference, digest: String?) {
-            add(rule, message, path: reference.path, line: reference.line, name: reference.name, platform: reference.platform, digest: digest)
+            add(
+                rule, message, path: reference.path, line: reference.line, name: reference.name,
+                platform: reference.platform, digest: digest)
         }
 
         /// `lfs-object-missing`, with the command that fetches the object.
-        mutating func lfsMissing(_ pointer: LFSPointer, path: String, name: String?, platform: Platform?, digest: String?) {
-            add(.lfsObjectMissing,
+        mutating func lfsMissing(
+            _ pointer: LFSPointer, path: String, name: String?, platform: Platform?, digest: String?
+        ) {
+            add(
+                .lfsObjectMissing,
                 "\(path) is a Git LFS pointer (oid \(pointer.oid.short), \(pointer.size) bytes) and the object is not in the local LFS store; fetch it with `git lfs fetch --include=\"\(path)\" origin \(commit)` (or `git lfs pull`; in CI, check out with LFS enabled)",
                 path: path, name: name, platform: platform, digest: digest)
         }

@@ -1,10 +1,11 @@
+import GitAccess
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
-import ImageModel
 
 /// Finds the image outputs in a commit's tree by the marker files and names of `formats`, without descending into
 /// blob directories.
@@ -35,7 +36,9 @@ public struct OutputFinder {
         return found
     }
 
-    private func walk(_ tree: ObjectID, prefix: String, readable: Bool, filePatterns: [String], exclude: [String], found: inout Found) throws {
+    private func walk(
+        _ tree: ObjectID, prefix: String, readable: Bool, filePatterns: [String], exclude: [String], found: inout Found
+    ) throws {
         let entries = try repository.entries(ofTree: tree)
         if let kind = outputFormat(entries)?.kind {
             let path = prefix.isEmpty ? "." : prefix
@@ -52,9 +55,12 @@ public struct OutputFinder {
             if exclude.contains(where: { Glob.covers(pattern: $0, path: path) }) { continue }
             switch entry.kind {
             case .tree:
-                try walk(entry.id, prefix: path, readable: readable && entry.name != nil, filePatterns: filePatterns, exclude: exclude, found: &found)
+                try walk(
+                    entry.id, prefix: path, readable: readable && entry.name != nil, filePatterns: filePatterns,
+                    exclude: exclude, found: &found)
             case .blob, .executable, .symlink:
-                if readable, entry.kind != .symlink, let name = entry.name, let format = formats.fileFormat(named: name) {
+                if readable, entry.kind != .symlink, let name = entry.name, let format = formats.fileFormat(named: name)
+                {
                     found.outputs.append(ImageOutput(kind: format.kind, path: path))
                     continue
                 }
@@ -81,14 +87,21 @@ public struct OutputFinder {
     /// A directory that is no output but holds a `manifest.json` shaped like an image manifest/index (no skopeo `version`
     /// beside it) or like a docker archive's: it is skipped, and that is said, not left silent.
     func skippedManifest(_ entries: [TreeEntry], directory: String) -> SkippedOutput? {
-        guard let manifest = entries.first(where: { $0.name == "manifest.json" && ($0.kind == .blob || $0.kind == .executable) }),
-              let data = try? repository.readBlob(manifest.id, limit: Int64(DocumentParser.maxDocumentSize)),
-              let first = data.first(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 }),
-              first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return nil }
+        guard
+            let manifest = entries.first(where: {
+                $0.name == "manifest.json" && ($0.kind == .blob || $0.kind == .executable)
+            }),
+            let data = try? repository.readBlob(manifest.id, limit: Int64(DocumentParser.maxDocumentSize)),
+            let first = data.first(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 }),
+            first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+        else { return nil }
         let path = directory.isEmpty ? "manifest.json" : directory + "/manifest.json"
         if DockerArchiveReader.isDockerManifestList(data) {
-            return SkippedOutput(path: path, reason:
-                "\(path) is the manifest.json of an unpacked docker archive (an array of Config/RepoTags/Layers); not read: commit the archive itself as a tar (or an OCI layout), whose config blob is then checked")
+            return SkippedOutput(
+                path: path,
+                reason:
+                    "\(path) is the manifest.json of an unpacked docker archive (an array of Config/RepoTags/Layers); not read: commit the archive itself as a tar (or an OCI layout), whose config blob is then checked"
+            )
         }
         guard let parsed = try? DocumentParser.parse(data) else { return nil }
         let what: String
@@ -96,9 +109,15 @@ public struct OutputFinder {
         case .manifest: what = "an image manifest"
         case .index: what = "an image index"
         }
-        let version = entries.contains { $0.name == "version" } ? "its `version` file is not skopeo's (`\(SkopeoDirFormat.versionPrefix) …`)" : "the directory has no skopeo `version` file"
-        return SkippedOutput(path: path, reason:
-            "\(path) parses as \(what) but \(version); not read (name it in `images:` of .verify-layers.yml to check it as a standalone manifest)")
+        let version =
+            entries.contains { $0.name == "version" }
+            ? "its `version` file is not skopeo's (`\(SkopeoDirFormat.versionPrefix) …`)"
+            : "the directory has no skopeo `version` file"
+        return SkippedOutput(
+            path: path,
+            reason:
+                "\(path) parses as \(what) but \(version); not read (name it in `images:` of .verify-layers.yml to check it as a standalone manifest)"
+        )
     }
 }
 

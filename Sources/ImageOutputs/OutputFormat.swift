@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// One way image tools write images to disk (an OCI layout, a skopeo `dir:`, an archive, …): how to recognise it, how
 /// to read its images over any `FileSource`, and where its blobs lie. A new format is one type conforming to this and

@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// The formats a scan recognises, in the order they are tried: `OutputFinder`, `TreeDiff` and `ImageScanner` iterate
 /// this list and nothing else, so adding a format is one new file and one entry

@@ -1,3 +1,6 @@
+import GitAccess
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,8 +9,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
-import ImageModel
 
 /// What a range brings before any output is read: the output versions to read, and findings about names.
 public struct IntroducedChanges: Sendable {
@@ -42,43 +43,60 @@ public final class RangeScanner {
 
     /// Walks `tips` minus `hidden`, diffs each new commit against its parents and reads every new output version with
     /// `scanner` (whose resolver and excludes come from the config that applies to these tips).
-    public func scan(tips: [ObjectID], hidden: [ObjectID], scanner: ImageScanner, manifestFiles: [String] = []) throws -> ScanResult {
+    public func scan(tips: [ObjectID], hidden: [ObjectID], scanner: ImageScanner, manifestFiles: [String] = []) throws
+        -> ScanResult
+    {
         let commits = try CommitRange(repository: repository).commits(from: tips, excluding: hidden)
         return try scan(commits: commits, scanner: scanner, manifestFiles: manifestFiles)
     }
 
     /// Reads the new output versions of already-walked commits (oldest first, so a version is attributed to the
     /// commit that first introduced it).
-    public func scan(commits: [WalkedCommit], scanner: ImageScanner, manifestFiles: [String] = []) throws -> ScanResult {
+    public func scan(commits: [WalkedCommit], scanner: ImageScanner, manifestFiles: [String] = []) throws -> ScanResult
+    {
         try read(try changes(commits: commits, scanner: scanner, manifestFiles: manifestFiles), scanner: scanner)
     }
 
     /// Walks `tips` minus `hidden` and diffs each new commit, without reading any output yet: callers that check what
     /// they read start asking before reading ends (`read(_:scanner:onOutput:)`), and skip all set-up when nothing changed.
-    public func changes(tips: [ObjectID], hidden: [ObjectID], scanner: ImageScanner, manifestFiles: [String] = []) throws -> IntroducedChanges {
+    public func changes(tips: [ObjectID], hidden: [ObjectID], scanner: ImageScanner, manifestFiles: [String] = [])
+        throws -> IntroducedChanges
+    {
         let commits = try CommitRange(repository: repository).commits(from: tips, excluding: hidden)
         return try changes(commits: commits, scanner: scanner, manifestFiles: manifestFiles)
     }
 
     /// The output versions `commits` introduce that no earlier call saw, and the findings of names that cannot be read.
-    public func changes(commits: [WalkedCommit], scanner: ImageScanner, manifestFiles: [String] = []) throws -> IntroducedChanges {
+    public func changes(commits: [WalkedCommit], scanner: ImageScanner, manifestFiles: [String] = []) throws
+        -> IntroducedChanges
+    {
         let diff = TreeDiff(repository: repository, formats: scanner.formats)
         var result = IntroducedChanges()
         for commit in commits where diffed.insert(commit.id).inserted {
             commitsScanned += 1
             let changes = try diff.changedOutputs(of: commit, manifestFiles: manifestFiles, exclude: scanner.exclude)
             for name in changes.unreadableNames where reportedUnreadable.insert(name).inserted {
-                result.findings.append(Finding(rule: .manifestInvalid,
-                                               message: "the image output at \(name.debugQuoted) has a path that is not valid UTF-8, so it cannot be named or checked; rename it",
-                                               path: name, commit: commit.id.hex))
+                result.findings.append(
+                    Finding(
+                        rule: .manifestInvalid,
+                        message:
+                            "the image output at \(name.debugQuoted) has a path that is not valid UTF-8, so it cannot be named or checked; rename it",
+                        path: name, commit: commit.id.hex))
             }
-            for skipped in changes.skipped where reportedSkipped.insert(skipped).inserted && !scanner.isExcluded(skipped.path)
-                && !manifestFiles.contains(skipped.path) {
-                result.findings.append(Finding(rule: .outputSkipped, message: skipped.reason, path: skipped.path, commit: commit.id.hex))
+            for skipped in changes.skipped
+            where reportedSkipped.insert(skipped).inserted && !scanner.isExcluded(skipped.path)
+                && !manifestFiles.contains(skipped.path)
+            {
+                result.findings.append(
+                    Finding(rule: .outputSkipped, message: skipped.reason, path: skipped.path, commit: commit.id.hex))
             }
             for version in changes.versions {
                 if scanner.isExcluded(version.output.path) { continue }
-                guard seen.insert(VersionKey(kind: version.output.kind, path: version.output.path, content: version.content)).inserted else { continue }
+                guard
+                    seen.insert(
+                        VersionKey(kind: version.output.kind, path: version.output.path, content: version.content)
+                    ).inserted
+                else { continue }
                 result.versions.append(version)
             }
         }
@@ -86,7 +104,9 @@ public final class RangeScanner {
     }
 
     /// Reads each version of `changes`; `onOutput` receives each version's images and findings as soon as it is read.
-    public func read(_ changes: IntroducedChanges, scanner: ImageScanner, onOutput: ((ScanResult) -> Void)? = nil) throws -> ScanResult {
+    public func read(_ changes: IntroducedChanges, scanner: ImageScanner, onOutput: ((ScanResult) -> Void)? = nil)
+        throws -> ScanResult
+    {
         var result = ScanResult()
         result.findings = changes.findings
         for version in changes.versions {

@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// A skopeo `dir:` (`version` + `manifest.json`, blobs named by their hex, child manifests as `<hex>.manifest.json`),
 /// confirmed by its `version` text so an unrelated `manifest.json` + `version` pair (a web app, a browser extension) is

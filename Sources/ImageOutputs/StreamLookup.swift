@@ -1,10 +1,11 @@
+import GitAccess
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
-import ImageModel
 
 /// What opening one repo-relative file as a stream gave: an archive is read through this, never loaded whole.
 public enum StreamLookup {
@@ -38,8 +39,11 @@ extension CommitSnapshot {
         }
         do {
             if try repository.blobSize(entry.id) <= Int64(LFSPointer.maxSize),
-               let pointer = LFSPointer.parse(try repository.readBlob(entry.id)) {
-                guard let stream = LFSObjectStream(store: lfsStore, pointer: pointer) else { return .lfsObjectMissing(pointer) }
+                let pointer = LFSPointer.parse(try repository.readBlob(entry.id))
+            {
+                guard let stream = LFSObjectStream(store: lfsStore, pointer: pointer) else {
+                    return .lfsObjectMissing(pointer)
+                }
                 return .stream(stream)
             }
             return .stream(try repository.openBlobStream(entry.id))

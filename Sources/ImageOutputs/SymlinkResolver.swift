@@ -52,9 +52,13 @@ enum SymlinkResolver {
                 resolvedPath = candidate
             case .symlink(let target):
                 links += 1
-                guard links <= maxLinks else { return .notReadable("too many levels of symbolic links at \(candidate.debugQuoted)") }
+                guard links <= maxLinks else {
+                    return .notReadable("too many levels of symbolic links at \(candidate.debugQuoted)")
+                }
                 guard !target.hasPrefix("/") else {
-                    return .notReadable("it is a symbolic link to the absolute path \(target.debugQuoted), outside \(describe(root)); not followed")
+                    return .notReadable(
+                        "it is a symbolic link to the absolute path \(target.debugQuoted), outside \(describe(root)); not followed"
+                    )
                 }
                 let targetParts = components(target)
                 // Check the climb now, so the message names the link that escapes.
@@ -62,7 +66,9 @@ enum SymlinkResolver {
                 for step in targetParts {
                     if step == ".." {
                         guard depth > rootParts.count else {
-                            return .notReadable("\(candidate.debugQuoted) is a symbolic link to \(target.debugQuoted), which leaves \(describe(root)); not followed")
+                            return .notReadable(
+                                "\(candidate.debugQuoted) is a symbolic link to \(target.debugQuoted), which leaves \(describe(root)); not followed"
+                            )
                         }
                         depth -= 1
                     } else if step != "." {

@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// An image output committed as one tar archive (plain or gzip, in git or Git LFS): `oci-archive:`, buildx `type=oci`,
 /// `docker save`, `docker-archive:`. Found by its name during a walk, or by its first bytes when the configuration

@@ -115,7 +115,8 @@ public final class TarReader {
         case UInt8(ascii: "x"), UInt8(ascii: "L"), UInt8(ascii: "K"):
             guard raw.size <= TarReader.maxMetadataSize else {
                 let what = raw.type == UInt8(ascii: "x") ? "pax" : "GNU long-name"
-                throw TarError("a \(what) record declares \(raw.size) bytes, over the \(TarReader.maxMetadataSize)-byte limit")
+                throw TarError(
+                    "a \(what) record declares \(raw.size) bytes, over the \(TarReader.maxMetadataSize)-byte limit")
             }
             let record = try readAll()
             if raw.type == UInt8(ascii: "x") {
@@ -136,12 +137,15 @@ public final class TarReader {
 
     /// The member's header with its records applied.
     private func header(_ raw: RawHeader, _ metadata: Metadata) throws -> TarHeader {
-        var header = TarHeader(name: metadata.longName ?? raw.name, kind: TarReader.kind(raw.type), size: raw.size,
-                               linkTarget: metadata.longLink ?? raw.link)
+        var header = TarHeader(
+            name: metadata.longName ?? raw.name, kind: TarReader.kind(raw.type), size: raw.size,
+            linkTarget: metadata.longLink ?? raw.link)
         if let path = metadata.pax["path"] { header.name = path }
         if let target = metadata.pax["linkpath"] { header.linkTarget = target }
         if let text = metadata.pax["size"] {
-            guard let value = Int64(text), value >= 0 else { throw TarError("pax size \(text.debugDescription) is not a non-negative number") }
+            guard let value = Int64(text), value >= 0 else {
+                throw TarError("pax size \(text.debugDescription) is not a non-negative number")
+            }
             header.size = value
             startContent(value)
         }
@@ -159,7 +163,9 @@ public final class TarReader {
     public func readContent(_ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
         while remaining > 0 {
             try fill(minimum: 1)
-            guard end > start else { throw TarError("truncated: the archive ends inside a member (\(remaining) bytes missing)") }
+            guard end > start else {
+                throw TarError("truncated: the archive ends inside a member (\(remaining) bytes missing)")
+            }
             let count = Int(min(Int64(end - start), remaining))
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[start..<(start + count)])
             start += count
@@ -173,7 +179,9 @@ public final class TarReader {
     private func skipContent() throws {
         while remaining > 0 {
             try fill(minimum: 1)
-            guard end > start else { throw TarError("truncated: the archive ends inside a member (\(remaining) bytes missing)") }
+            guard end > start else {
+                throw TarError("truncated: the archive ends inside a member (\(remaining) bytes missing)")
+            }
             let count = Int(min(Int64(end - start), remaining))
             start += count
             remaining -= Int64(count)
@@ -243,7 +251,8 @@ public final class TarReader {
             signed += Int64(Int8(bitPattern: value))
         }
         guard stored == unsigned || stored == signed else {
-            throw TarError("bad header checksum (stored \(stored), computed \(unsigned)): not a tar header, or a corrupt one")
+            throw TarError(
+                "bad header checksum (stored \(stored), computed \(unsigned)): not a tar header, or a corrupt one")
         }
     }
 
@@ -296,13 +305,15 @@ public final class TarReader {
         var rest = data[...]
         while !rest.isEmpty {
             guard let space = rest.firstIndex(of: UInt8(ascii: " ")),
-                  let length = Int(String(decoding: rest[rest.startIndex..<space], as: UTF8.self)), length > 0,
-                  length <= rest.count else { throw TarError("malformed pax record") }
+                let length = Int(String(decoding: rest[rest.startIndex..<space], as: UTF8.self)), length > 0,
+                length <= rest.count
+            else { throw TarError("malformed pax record") }
             let record = rest[rest.startIndex..<(rest.startIndex + length)]
             rest = rest[(rest.startIndex + length)...]
             let body = record[(space + 1)...].dropLast()  // the trailing newline
             guard let equals = body.firstIndex(of: UInt8(ascii: "=")) else { throw TarError("malformed pax record") }
-            records[String(decoding: body[body.startIndex..<equals], as: UTF8.self)] = String(decoding: body[(equals + 1)...], as: UTF8.self)
+            records[String(decoding: body[body.startIndex..<equals], as: UTF8.self)] = String(
+                decoding: body[(equals + 1)...], as: UTF8.self)
         }
         return records
     }

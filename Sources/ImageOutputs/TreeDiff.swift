@@ -1,10 +1,11 @@
+import GitAccess
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
-import ImageModel
 
 /// One version of an image output: where it is, what kind, and the git id that names its whole content.
 public struct OutputVersion: Sendable, Hashable {
@@ -41,7 +42,9 @@ public struct TreeDiff {
     /// boundary commit). A merge counts only what differs from all of its parents: a version taken unchanged from one
     /// side was introduced by that side's commits, already checked or already on the remote.
     /// `manifestFiles` are the config's `images` paths (exact files, or globs over `.json` files); `exclude` paths are not entered.
-    public func changedOutputs(of commit: WalkedCommit, manifestFiles: [String] = [], exclude: [String] = []) throws -> OutputChanges {
+    public func changedOutputs(of commit: WalkedCommit, manifestFiles: [String] = [], exclude: [String] = []) throws
+        -> OutputChanges
+    {
         let parentTrees = try commit.parents.map { try repository.commitInfo($0).tree }
         var changes = OutputChanges()
         let walk = Walk(diff: self, commit: commit.id, globs: manifestFiles.filter(Glob.hasWildcards), exclude: exclude)
@@ -50,7 +53,8 @@ public struct TreeDiff {
             let normalised = ImageScanner.normalise(path)
             if exclude.contains(where: { Glob.covers(pattern: $0, path: normalised) }) { continue }
             if let version = try changedManifestFile(normalised, commit: commit, parentTrees: parentTrees),
-               !changes.versions.contains(where: { $0.output == version.output }) {
+                !changes.versions.contains(where: { $0.output == version.output })
+            {
                 changes.versions.append(version)
             }
         }
@@ -68,13 +72,16 @@ public struct TreeDiff {
             exclude.contains { Glob.covers(pattern: $0, path: path) }
         }
 
-        func visit(_ tree: ObjectID, parents: [ObjectID], prefix: String, readable: Bool, into changes: inout OutputChanges) throws {
+        func visit(
+            _ tree: ObjectID, parents: [ObjectID], prefix: String, readable: Bool, into changes: inout OutputChanges
+        ) throws {
             if parents.contains(tree) { return }
             let entries = try diff.repository.entries(ofTree: tree)
             if let kind = diff.finder.outputFormat(entries)?.kind {
                 let path = prefix.isEmpty ? "." : prefix
                 if readable {
-                    changes.versions.append(OutputVersion(output: ImageOutput(kind: kind, path: path), content: tree, commit: commit))
+                    changes.versions.append(
+                        OutputVersion(output: ImageOutput(kind: kind, path: path), content: tree, commit: commit))
                 } else {
                     changes.unreadableNames.append(path)
                 }
@@ -84,14 +91,20 @@ public struct TreeDiff {
             for parent in parents {
                 var byName: [[UInt8]: ObjectID] = [:]
                 for entry in try diff.repository.entries(ofTree: parent)
-                where entry.kind == .tree || !globs.isEmpty || diff.finder.formats.fileFormat(named: entry.displayName) != nil {
+                where entry.kind == .tree || !globs.isEmpty
+                    || diff.finder.formats.fileFormat(named: entry.displayName) != nil
+                {
                     byName[entry.rawName] = entry.id
                 }
                 before.append(byName)
             }
-            if readable, let skipped = diff.finder.skippedManifest(entries, directory: prefix) { changes.skipped.append(skipped) }
+            if readable, let skipped = diff.finder.skippedManifest(entries, directory: prefix) {
+                changes.skipped.append(skipped)
+            }
             // A config-named manifest file depends on itself and on the `blobs/` beside it.
-            let blobsChanged = entries.first { $0.name == "blobs" }.map { blobs in !before.contains { $0[blobs.rawName] == blobs.id } } ?? false
+            let blobsChanged =
+                entries.first { $0.name == "blobs" }.map { blobs in !before.contains { $0[blobs.rawName] == blobs.id } }
+                ?? false
             for entry in entries {
                 // Cheap tests first: most entries of a changed directory are unchanged, or files no config names.
                 switch entry.kind {
@@ -100,9 +113,13 @@ public struct TreeDiff {
                     if previous.contains(entry.id) { continue }
                     let path = prefix.isEmpty ? entry.displayName : prefix + "/" + entry.displayName
                     if isExcluded(path) { continue }
-                    try visit(entry.id, parents: previous, prefix: path, readable: readable && entry.name != nil, into: &changes)
+                    try visit(
+                        entry.id, parents: previous, prefix: path, readable: readable && entry.name != nil,
+                        into: &changes)
                 case .blob, .executable, .symlink:
-                    if readable, entry.kind != .symlink, let name = entry.name, let format = diff.finder.formats.fileFormat(named: name) {
+                    if readable, entry.kind != .symlink, let name = entry.name,
+                        let format = diff.finder.formats.fileFormat(named: name)
+                    {
                         // An archive is one blob: a new version whenever its blob id is new.
                         let path = prefix.isEmpty ? name : prefix + "/" + name
                         if !before.contains(where: { $0[entry.rawName] == entry.id }) && !isExcluded(path) {
@@ -114,8 +131,12 @@ public struct TreeDiff {
                     guard readable, !globs.isEmpty, let name = entry.name, name.hasSuffix(".json") else { continue }
                     guard blobsChanged || !before.contains(where: { $0[entry.rawName] == entry.id }) else { continue }
                     let path = prefix.isEmpty ? name : prefix + "/" + name
-                    guard !isExcluded(path), globs.contains(where: { Glob.matches(pattern: $0, path: path) }) else { continue }
-                    changes.versions.append(OutputVersion(output: ImageOutput(kind: .manifestFile, path: path), content: tree, commit: commit))
+                    guard !isExcluded(path), globs.contains(where: { Glob.matches(pattern: $0, path: path) }) else {
+                        continue
+                    }
+                    changes.versions.append(
+                        OutputVersion(
+                            output: ImageOutput(kind: .manifestFile, path: path), content: tree, commit: commit))
                 case .submodule:
                     continue
                 }
@@ -124,8 +145,11 @@ public struct TreeDiff {
     }
 
     /// An exact config-named manifest file is a new version when the directory holding it (the file and its `blobs/`) changed.
-    private func changedManifestFile(_ path: String, commit: WalkedCommit, parentTrees: [ObjectID]) throws -> OutputVersion? {
-        guard let file = try entry(at: path, inTree: commit.tree), [.blob, .executable, .symlink].contains(file.kind) else { return nil }
+    private func changedManifestFile(_ path: String, commit: WalkedCommit, parentTrees: [ObjectID]) throws
+        -> OutputVersion?
+    {
+        guard let file = try entry(at: path, inTree: commit.tree), [.blob, .executable, .symlink].contains(file.kind)
+        else { return nil }
         if file.kind != .symlink, case let kind = configNamedKind(path, file.id), kind != .manifestFile {
             // An archive named in the config is one blob: a new version whenever its blob id is new.
             for parent in parentTrees where try entry(at: path, inTree: parent)?.id == file.id { return nil }

@@ -1,6 +1,6 @@
 import CBuildStamp
-import Registry
 import GitAccess
+import Registry
 
 /// What this binary is: the stamped release version and commit (one value in the tarball, the .deb and the image),
 /// and the C libraries it runs with.

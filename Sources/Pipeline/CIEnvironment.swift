@@ -1,10 +1,11 @@
+import ImageModel
+import Reports
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
-import Reports
 
 /// What a CI run asks to check, read from GitHub Actions' or GitLab CI's environment: a base..head range when the
 /// event names one, otherwise the full tree at HEAD with the reason (printed as a one-line notice).
@@ -36,8 +37,12 @@ enum CIEnvironment {
         guard ["push", "pull_request", "pull_request_target", "merge_group"].contains(name) else {
             return fullTree("the GitHub event \(name.isEmpty ? "(unnamed)" : "`\(name)`") names no commit range")
         }
-        guard let path = environment["GITHUB_EVENT_PATH"], !path.isEmpty else { return fullTree("GITHUB_EVENT_PATH is not set") }
-        guard let data = FileManager.default.contents(atPath: path) else { return fullTree("cannot read the event file \(path)") }
+        guard let path = environment["GITHUB_EVENT_PATH"], !path.isEmpty else {
+            return fullTree("GITHUB_EVENT_PATH is not set")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return fullTree("cannot read the event file \(path)")
+        }
         guard let event = try? JSONValue.parse(data), event.objectValue != nil else {
             return fullTree("the event file \(path) is not a GitHub event payload")
         }
@@ -63,7 +68,9 @@ enum CIEnvironment {
         let head = environment["CI_COMMIT_SHA"]
         if source == "merge_request_event" {
             guard let base = environment["CI_MERGE_REQUEST_DIFF_BASE_SHA"], !base.isEmpty else {
-                return CIPlan(provider: .gitlab, fullTreeReason: "the merge request pipeline has no CI_MERGE_REQUEST_DIFF_BASE_SHA")
+                return CIPlan(
+                    provider: .gitlab,
+                    fullTreeReason: "the merge request pipeline has no CI_MERGE_REQUEST_DIFF_BASE_SHA")
             }
             return CIPlan(provider: .gitlab, base: base, head: head)
         }
@@ -78,9 +85,13 @@ enum CIEnvironment {
 
     /// `CI_NODE_INDEX`/`CI_NODE_TOTAL` (1-based, as GitLab's `parallel:` sets them) as a shard; nil when unset.
     static func shard(_ environment: [String: String]) throws -> Shard? {
-        guard let index = environment["CI_NODE_INDEX"], let total = environment["CI_NODE_TOTAL"], !index.isEmpty, !total.isEmpty else { return nil }
+        guard let index = environment["CI_NODE_INDEX"], let total = environment["CI_NODE_TOTAL"], !index.isEmpty,
+            !total.isEmpty
+        else { return nil }
         guard let shard = try? Shard.parse("\(index)/\(total)") else {
-            throw Failure.usage("CI_NODE_INDEX=\(index.debugDescription) and CI_NODE_TOTAL=\(total.debugDescription) must be whole numbers with 1 <= CI_NODE_INDEX <= CI_NODE_TOTAL (the index is 1-based)")
+            throw Failure.usage(
+                "CI_NODE_INDEX=\(index.debugDescription) and CI_NODE_TOTAL=\(total.debugDescription) must be whole numbers with 1 <= CI_NODE_INDEX <= CI_NODE_TOTAL (the index is 1-based)"
+            )
         }
         return shard
     }

@@ -1,3 +1,6 @@
+import ImageModel
+import Reports
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,8 +9,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
-import Reports
 
 /// Writes what a GitHub Actions step leaves besides its log: the job summary and the step outputs, appended to the files
 /// the runner names (`$GITHUB_STEP_SUMMARY`, `$GITHUB_OUTPUT`). A file that cannot be written is a warning, not a failure:
@@ -19,7 +20,8 @@ enum CIOutputs {
             let existing = stat(path, &info) == 0 ? Int(info.st_size) : 0
             let markdown = GitHubStepSummary.markdown(report, byteLimit: GitHubStepSummary.byteLimit - existing)
             if markdown.isEmpty {
-                Console.err("verify-layers: warning: the step summary is already near GitHub's 1 MiB limit; nothing added")
+                Console.err(
+                    "verify-layers: warning: the step summary is already near GitHub's 1 MiB limit; nothing added")
             } else {
                 append(markdown, to: path, what: "step summary")
             }
@@ -39,7 +41,8 @@ enum CIOutputs {
         }
         let fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else {
-            Console.err("verify-layers: warning: cannot write the \(what) file \(path): \(String(cString: strerror(errno)))")
+            Console.err(
+                "verify-layers: warning: cannot write the \(what) file \(path): \(String(cString: strerror(errno)))")
             return
         }
         defer { close(fd) }
@@ -52,7 +55,9 @@ enum CIOutputs {
             let count = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
             guard count > 0 else {
-                Console.err("verify-layers: warning: cannot write the \(what) file \(path): \(String(cString: strerror(errno)))")
+                Console.err(
+                    "verify-layers: warning: cannot write the \(what) file \(path): \(String(cString: strerror(errno)))"
+                )
                 return
             }
             written += count

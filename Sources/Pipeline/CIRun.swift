@@ -1,9 +1,10 @@
+import GitAccess
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
 
 /// `ci`: what a GitHub Actions or GitLab CI run introduced, in the format that environment reads.
 extension RunContext {
@@ -13,7 +14,8 @@ extension RunContext {
         let format = options.reporters.ciDefault(environment: environment) ?? .text
         switch try ciTarget(plan) {
         case .range(let request):
-            return try verifyIntroduced(try planIntroduced([request], progress: progress), defaultFormat: format, progress: progress)
+            return try verifyIntroduced(
+                try planIntroduced([request], progress: progress), defaultFormat: format, progress: progress)
         case .fullTree(let reason):
             Console.err("verify-layers: \(reason); checking the full tree at HEAD")
             let head = try commit("HEAD")
@@ -35,10 +37,14 @@ extension RunContext {
         }
         if base.isZero { return .fullTree("the base commit is all zeros (a new branch, tag or first push)") }
         guard let baseCommit = peeledCommit(base) else {
-            return .fullTree("the base commit \(base.short) is not in this clone (a shallow checkout; fetch-depth: 0 or GIT_DEPTH: 0 fetches it)")
+            return .fullTree(
+                "the base commit \(base.short) is not in this clone (a shallow checkout; fetch-depth: 0 or GIT_DEPTH: 0 fetches it)"
+            )
         }
         var head = try commit("HEAD")
-        if let headText = plan.head, let id = ObjectID(hex: headText.lowercased()), let commit = peeledCommit(id) { head = commit }
+        if let headText = plan.head, let id = ObjectID(hex: headText.lowercased()), let commit = peeledCommit(id) {
+            head = commit
+        }
         return .range(RangeRequest(tip: head, hidden: [baseCommit]))
     }
 }

@@ -1,7 +1,8 @@
-import Configuration
-import Registry
-import ImageModel
 import Checking
+import Configuration
+import ImageModel
+import Registry
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -11,13 +12,15 @@ import Foundation
 extension RunSettings {
     /// Resolves the client's endpoint, retries, trust store and credential chain; a bad setting exits 78 before any connection.
     func clientSetup(environment: [String: String], started: Date) throws -> ClientSetup {
-        let flags = ClientSetup.Flags(endpointURL: endpointURL, region: region, profile: profile, maxAttempts: maxAttempts,
-                                      concurrency: concurrency, deadline: timeout.map { started.addingTimeInterval($0) })
+        let flags = ClientSetup.Flags(
+            endpointURL: endpointURL, region: region, profile: profile, maxAttempts: maxAttempts,
+            concurrency: concurrency, deadline: timeout.map { started.addingTimeInterval($0) })
         var sink: (@Sendable (String) -> Void)?
         if verbose { sink = { line in Console.err("verify-layers: \(line)") } }
         let log = HTTPLog(sink)
         do {
-            return try ClientSetup.resolve(flags: flags, environment: environment, userAgent: "verify-layers/\(BuildStamp.version)", log: log)
+            return try ClientSetup.resolve(
+                flags: flags, environment: environment, userAgent: "verify-layers/\(BuildStamp.version)", log: log)
         } catch let error as SetupError {
             throw Failure.config(error.message)
         }
@@ -48,7 +51,8 @@ extension RunSettings {
     /// `--via`, else the config's `via:`, else `auto`: the API when credentials resolve, otherwise the registry.
     func chooseWay(config: ToolConfig, setup: ClientSetup, environment: [String: String]) throws -> ChosenWay {
         let requested = via ?? config.via ?? .auto
-        let source = via != nil ? "--via" : (config.via != nil ? "via: in \(config.source ?? ConfigFile.fileName)" : "default")
+        let source =
+            via != nil ? "--via" : (config.via != nil ? "via: in \(config.source ?? ConfigFile.fileName)" : "default")
         var chosen = requested
         var why = "\(requested.rawValue) (\(source))"
         if requested == .auto {
@@ -74,10 +78,12 @@ extension RunSettings {
                 registry.login = { try api.authorizationToken() }
                 why += ", authenticated pulls (ecr-public:GetAuthorizationToken)"
             }
-            return ChosenWay(via: .registry, why: why, layers: registry, manifests: registry, cacheScope: "registry " + endpoint.url)
+            return ChosenWay(
+                via: .registry, why: why, layers: registry, manifests: registry, cacheScope: "registry " + endpoint.url)
         }
         let client = setup.makeClient()
-        return ChosenWay(via: .api, why: why, layers: client, manifests: ConfigReadingManifests(primary: client, reader: registry),
-                         cacheScope: setup.endpoint.url)
+        return ChosenWay(
+            via: .api, why: why, layers: client, manifests: ConfigReadingManifests(primary: client, reader: registry),
+            cacheScope: setup.endpoint.url)
     }
 }

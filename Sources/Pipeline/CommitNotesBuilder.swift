@@ -1,12 +1,13 @@
+import Checking
+import GitAccess
+import ImageModel
+import Reports
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
-import ImageModel
-import Reports
-import Checking
 
 extension RunContext {
     /// What reports say of findings from commits that are not a tip: the commit's subject, and which outputs are gone at the tips.
@@ -22,9 +23,12 @@ extension RunContext {
         for place in places {
             let commit = place[0], path = place[1]
             if notes.notes[commit] == nil, let id = ObjectID(hex: commit) {
-                notes.notes[commit] = CommitNotes.Note(short: id.short, subject: (try? repository.commitSubject(id)) ?? "")
+                notes.notes[commit] = CommitNotes.Note(
+                    short: id.short, subject: (try? repository.commitSubject(id)) ?? "")
             }
-            if !snapshots.isEmpty && snapshots.allSatisfy({ $0.entry(at: path) == nil }) { notes.gone.insert(commit + "\u{0}" + path) }
+            if !snapshots.isEmpty && snapshots.allSatisfy({ $0.entry(at: path) == nil }) {
+                notes.gone.insert(commit + "\u{0}" + path)
+            }
         }
         return notes
     }

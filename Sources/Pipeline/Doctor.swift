@@ -1,13 +1,14 @@
+import Checking
+import Configuration
+import GitAccess
+import ImageModel
 import Registry
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Configuration
-import GitAccess
-import ImageModel
-import Checking
 
 /// `doctor`: what a run would use — config, endpoint, region, credential source (never a secret) — and one live call
 /// per way of asking, so "why does CI say 77?" has an answer without reading code. Prints `key: value` lines.
@@ -42,7 +43,9 @@ struct Doctor {
             let failure = ECRPublicClient.credentialFailure(error)
             lines.append(("credentials", "none: \(failure.message)"))
             lines.append(("live call", "skipped (no credentials)"))
-            if way != .registry { code = failure.kind == .credentials ? ExitStatus.noPermission : ExitStatus.unavailable }
+            if way != .registry {
+                code = failure.kind == .credentials ? ExitStatus.noPermission : ExitStatus.unavailable
+            }
             return finish()
         }
         lines.append(("credentials", Self.describe(credentials)))
@@ -62,12 +65,17 @@ struct Doctor {
         if let context = try? RunContext(options: options, environment: environment) {
             do {
                 let commit = try context.commit("HEAD")
-                lines.append(("repository", "\(options.directory ?? FileManager.default.currentDirectoryPath) (HEAD \(commit.short))"))
+                lines.append(
+                    (
+                        "repository",
+                        "\(options.directory ?? FileManager.default.currentDirectoryPath) (HEAD \(commit.short))"
+                    ))
                 config = try context.config(at: commit)
                 lines.append(("config", try configSource(context, commit: commit)))
                 if options.repository == nil, let scan = try? context.scanTree(commit, config: config),
-                   let image = scan.images.first(where: { $0.repository != nil && !$0.blobs.isEmpty }),
-                   let repository = image.repository, let blob = image.blobs.first {
+                    let image = scan.images.first(where: { $0.repository != nil && !$0.blobs.isEmpty }),
+                    let repository = image.repository, let blob = image.blobs.first
+                {
                     target = (repository, blob.digest, "first image in HEAD: \(image.label)")
                 }
             } catch let failure as Failure {
@@ -116,9 +124,13 @@ struct Doctor {
         lines.append(("sts", "\(setup.stsEndpoint) (\(setup.stsEndpointSource))"))
         lines.append(("proxy", ProxyEnvironment.describe(url: setup.endpoint.url, environment: environment)))
         lines.append(("ca bundle", setup.caBundle.map { "\($0) (\(setup.caBundleSource ?? ""))" } ?? "system default"))
-        lines.append(("retries", "standard mode, \(setup.maxAttempts) attempt(s) (\(setup.maxAttemptsSource)); "
-                      + "timeouts \(Int(configuration.connectTimeout)) s to connect, \(Int(configuration.requestTimeout)) s per request"
-                      + (options.timeout.map { ", \($0) s for the run" } ?? "")))
+        lines.append(
+            (
+                "retries",
+                "standard mode, \(setup.maxAttempts) attempt(s) (\(setup.maxAttemptsSource)); "
+                    + "timeouts \(Int(configuration.connectTimeout)) s to connect, \(Int(configuration.requestTimeout)) s per request"
+                    + (options.timeout.map { ", \($0) s for the run" } ?? "")
+            ))
         return setup
     }
 
@@ -158,7 +170,8 @@ struct Doctor {
     /// One `BatchCheckLayerAvailability`: for a known blob, or for the probe repository (whose not-found proves the rest).
     private mutating func liveCall(_ client: ECRPublicClient, target: Target?) {
         guard let probe = Digest(Self.probeDigest) else { return }
-        let (repository, digest, why) = target
+        let (repository, digest, why) =
+            target
             ?? (RepositoryRef(registryId: options.registryId, repositoryName: Self.probeRepository), probe, "probe")
         let started = Date()
         let answer = client.check([LayerBatch(repository: repository, digests: [digest])]).first
@@ -168,10 +181,15 @@ struct Doctor {
         case nil:
             let verdict = answer?.answers[digest]
             let text = verdict.map(Self.verdictText) ?? "the answer did not mention the digest"
-            lines.append(("live call", "\(label): \(verdict != nil ? "ok" : "error"), \(text) (\(elapsed) ms, \(client.requestsSent) request(s))"))
+            lines.append(
+                (
+                    "live call",
+                    "\(label): \(verdict != nil ? "ok" : "error"), \(text) (\(elapsed) ms, \(client.requestsSent) request(s))"
+                ))
             if verdict == nil { code = max(code, ExitStatus.unavailable) }
         case let failure? where failure.kind == .repositoryNotFound && target == nil:
-            lines.append(("live call", "\(label): ok, signature and credentials accepted (\(failure.message)) (\(elapsed) ms)"))
+            lines.append(
+                ("live call", "\(label): ok, signature and credentials accepted (\(failure.message)) (\(elapsed) ms)"))
         case let failure?:
             lines.append(("live call", "\(label): \(Self.kindLabel(failure.kind)): \(failure.message) (\(elapsed) ms)"))
             if code == 0 { code = Self.exitCode(failure.kind) }
@@ -197,9 +215,13 @@ struct Doctor {
     /// One blob HEAD through the registry way when an image with an alias is known, else the `GET /v2/` challenge.
     static func probeRegistry(_ client: RegistryClient, target: Target?) -> (String, Int32) {
         let started = Date()
-        guard let (repository, digest, why) = target, repository.registryId.map(ImageReference.isValidAlias) == true else {
+        guard let (repository, digest, why) = target, repository.registryId.map(ImageReference.isValidAlias) == true
+        else {
             let (line, ok) = client.probe()
-            return ("GET /v2/: \(line) (\(Int(Date().timeIntervalSince(started) * 1000)) ms)", ok ? 0 : ExitStatus.unavailable)
+            return (
+                "GET /v2/: \(line) (\(Int(Date().timeIntervalSince(started) * 1000)) ms)",
+                ok ? 0 : ExitStatus.unavailable
+            )
         }
         let answer = client.check([LayerBatch(repository: repository, digests: [digest])]).first
         let elapsed = Int(Date().timeIntervalSince(started) * 1000)
@@ -214,7 +236,10 @@ struct Doctor {
         case .unavailable?: verdict = "blob not in the registry"
         default: verdict = "no answer"
         }
-        return ("\(label): ok, \(verdict), \(client.tokenRequests) token request(s) (\(elapsed) ms, \(client.requestsSent) request(s))", 0)
+        return (
+            "\(label): ok, \(verdict), \(client.tokenRequests) token request(s) (\(elapsed) ms, \(client.requestsSent) request(s))",
+            0
+        )
     }
 
     static func kindLabel(_ kind: BatchFailure.Kind) -> String {
@@ -236,7 +261,9 @@ struct Doctor {
 
 extension Pipeline {
     /// `doctor`: the resolved setup and one live call per way; the exit code follows the way a run would use.
-    public static func doctor(settings: RunSettings, environment: [String: String] = ProcessInfo.processInfo.environment) -> Int32 {
+    public static func doctor(
+        settings: RunSettings, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Int32 {
         var doctor = Doctor(options: settings, environment: environment)
         return doctor.run()
     }

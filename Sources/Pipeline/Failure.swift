@@ -12,6 +12,10 @@ public struct Failure: Error {
 
     public static func usage(_ message: String) -> Failure { Failure(code: ExitStatus.usage, message: message) }
     public static func config(_ message: String) -> Failure { Failure(code: ExitStatus.config, message: message) }
-    public static func unavailable(_ message: String) -> Failure { Failure(code: ExitStatus.unavailable, message: message) }
-    public static func credentials(_ message: String) -> Failure { Failure(code: ExitStatus.noPermission, message: message) }
+    public static func unavailable(_ message: String) -> Failure {
+        Failure(code: ExitStatus.unavailable, message: message)
+    }
+    public static func credentials(_ message: String) -> Failure {
+        Failure(code: ExitStatus.noPermission, message: message)
+    }
 }

@@ -1,9 +1,10 @@
+import Reports
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Reports
 
 /// write(2), named apart from the sink's own `write`.
 private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
@@ -54,7 +55,9 @@ final class FileDescriptorSink: ReportSink {
     static func writeFile(_ path: String, _ body: (FileDescriptorSink) -> Void) throws {
         let temporary = path + ".tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw Failure.config("cannot write report \(path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw Failure.config("cannot write report \(path): \(String(cString: strerror(errno)))")
+        }
         let sink = FileDescriptorSink(descriptor: descriptor)
         body(sink)
         sink.flush()

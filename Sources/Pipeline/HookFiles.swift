@@ -1,3 +1,6 @@
+import GitAccess
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,8 +9,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
-import ImageModel
 
 /// The hook files in one hooks directory and the moves install/uninstall make; every step says what it did.
 public struct HookFiles {
@@ -58,7 +59,8 @@ public struct HookFiles {
             }
             if occupied(kept) {
                 guard force else {
-                    throw Failure.config("""
+                    throw Failure.config(
+                        """
                         \(hook) is another tool's hook and \(kept) already holds a kept hook; \
                         not overwriting either. Merge them by hand, or run `verify-layers install --force` to keep \
                         the current pre-push hook in place of the old kept one.
@@ -68,7 +70,8 @@ public struct HookFiles {
                 messages.append("verify-layers: replaced the previously kept hook \(kept) (--force)")
             }
             try move(hook, to: kept)
-            messages.append("verify-layers: kept the existing pre-push hook as \(kept); it runs first, with the same input")
+            messages.append(
+                "verify-layers: kept the existing pre-push hook as \(kept); it runs first, with the same input")
         }
         try writeHook()
         messages.append("verify-layers: installed the pre-push hook in \(hook)")
@@ -103,11 +106,15 @@ public struct HookFiles {
     }
 
     private func move(_ from: String, to: String) throws {
-        guard rename(from, to) == 0 else { throw Failure.config("cannot move \(from) to \(to): \(String(cString: strerror(errno)))") }
+        guard rename(from, to) == 0 else {
+            throw Failure.config("cannot move \(from) to \(to): \(String(cString: strerror(errno)))")
+        }
     }
 
     private func remove(_ path: String) throws {
-        guard unlink(path) == 0 else { throw Failure.config("cannot remove \(path): \(String(cString: strerror(errno)))") }
+        guard unlink(path) == 0 else {
+            throw Failure.config("cannot remove \(path): \(String(cString: strerror(errno)))")
+        }
     }
 }
 

@@ -1,10 +1,11 @@
+import GitAccess
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
-import ImageModel
 
 /// The installed pre-push hook: a few lines of POSIX sh that fail loudly when the binary is gone, run a kept foreign
 /// hook first with the same stdin, then hand over to `verify-layers pre-push`. `hooks/pre-push` ships the same bytes.

@@ -1,13 +1,14 @@
+import Checking
+import GitAccess
+import ImageModel
+import ImageOutputs
+import Reports
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
-import ImageModel
-import ImageOutputs
-import Reports
-import Checking
 
 /// The output versions a set of ranges brings, per config group, walked and diffed but not yet read.
 struct IntroducedPlan {
@@ -48,7 +49,8 @@ extension RunContext {
                 groups[index].tips.append(request.tip)
                 groups[index].hidden += request.hidden
             } else {
-                groups.append(Group(key: key, config: try config(at: request.tip), tips: [request.tip], hidden: request.hidden))
+                groups.append(
+                    Group(key: key, config: try config(at: request.tip), tips: [request.tip], hidden: request.hidden))
             }
         }
         progress?.update("reading the pushed commits")
@@ -56,19 +58,22 @@ extension RunContext {
         var parts: [IntroducedPlan.Part] = []
         var earlierTips: [ObjectID] = []
         for group in groups {
-            let imageScanner = ImageScanner(repository: repository, resolver: resolver(group.config), exclude: group.config.exclude)
+            let imageScanner = ImageScanner(
+                repository: repository, resolver: resolver(group.config), exclude: group.config.exclude)
             let hidden = Array(Set(group.hidden + earlierTips)).sorted()
             do {
-                let changes = try scanner.changes(tips: group.tips, hidden: hidden, scanner: imageScanner,
-                                                  manifestFiles: group.config.manifestFileCandidates)
+                let changes = try scanner.changes(
+                    tips: group.tips, hidden: hidden, scanner: imageScanner,
+                    manifestFiles: group.config.manifestFileCandidates)
                 parts.append(IntroducedPlan.Part(scanner: imageScanner, changes: changes))
             } catch let error as GitError {
                 throw Failure.config("cannot read the commits to check: \(error.message)")
             }
             earlierTips += group.tips
         }
-        return IntroducedPlan(parts: parts, config: groups.first?.config ?? ToolConfig(), commits: scanner.commitsScanned,
-                              tips: requests.map(\.tip), reader: scanner)
+        return IntroducedPlan(
+            parts: parts, config: groups.first?.config ?? ToolConfig(), commits: scanner.commitsScanned,
+            tips: requests.map(\.tip), reader: scanner)
     }
 
     /// Reads the versions of `plan`, handing this shard's images to `emit` as each output is read.
@@ -89,27 +94,38 @@ extension RunContext {
 
     /// Reads what `plan` brings and asks about it at once (calls start while outputs are still being read), then emits
     /// the report; returns the exit code. The client is set up only here, so a push that touches no output needs none.
-    func verifyIntroduced(_ plan: IntroducedPlan, cached: Bool = false, defaultFormat: ReportFormat = .text,
-                          progress: ProgressLine? = nil) throws -> Int32 {
+    func verifyIntroduced(
+        _ plan: IntroducedPlan, cached: Bool = false, defaultFormat: ReportFormat = .text,
+        progress: ProgressLine? = nil
+    ) throws -> Int32 {
         let verifier = try makeVerifier(plan.config, cached: cached, progress: progress)
         let versions = plan.parts.reduce(0) { $0 + $1.changes.versions.count }
-        progress?.update("asking ECR Public about the blobs of \(versions) image output version\(versions == 1 ? "" : "s") as they are read")
-        var report = try verifier.verify(reading: { emit in
-            // The policy changes findings' severity only, which the report reads from the returned scan, not the plan.
-            try withoutActuallyEscaping(emit) { emit in applyUnmappedPolicy(try readIntroduced(plan, emit: emit)) }
-        }, started: started)
+        progress?.update(
+            "asking ECR Public about the blobs of \(versions) image output version\(versions == 1 ? "" : "s") as they are read"
+        )
+        var report = try verifier.verify(
+            reading: { emit in
+                // The policy changes findings' severity only, which the report reads from the returned scan, not the plan.
+                try withoutActuallyEscaping(emit) { emit in applyUnmappedPolicy(try readIntroduced(plan, emit: emit)) }
+            }, started: started)
         progress?.finish()
         if !plan.tips.isEmpty { report.commits = commitNotes(report, tips: plan.tips) }
-        return try emit(report, defaultFormat: defaultFormat, cacheTTL: verifier.cache == nil ? nil : plan.config.cacheTTL)
+        return try emit(
+            report, defaultFormat: defaultFormat, cacheTTL: verifier.cache == nil ? nil : plan.config.cacheTTL)
     }
 
     /// Reads the tree of `commit` and asks about it at once; emits the report and returns the exit code.
-    func verifyTree(_ commit: ObjectID, config: ToolConfig, defaultFormat: ReportFormat = .text, progress: ProgressLine? = nil) throws -> Int32 {
+    func verifyTree(
+        _ commit: ObjectID, config: ToolConfig, defaultFormat: ReportFormat = .text, progress: ProgressLine? = nil
+    ) throws -> Int32 {
         progress?.update("reading \(commit.short)")
         let verifier = try makeVerifier(config, progress: progress)
-        let report = try verifier.verify(reading: { emit in
-            try withoutActuallyEscaping(emit) { emit in applyUnmappedPolicy(try scanTree(commit, config: config, emit: emit)) }
-        }, started: started)
+        let report = try verifier.verify(
+            reading: { emit in
+                try withoutActuallyEscaping(emit) { emit in
+                    applyUnmappedPolicy(try scanTree(commit, config: config, emit: emit))
+                }
+            }, started: started)
         progress?.finish()
         return try emit(report, defaultFormat: defaultFormat)
     }

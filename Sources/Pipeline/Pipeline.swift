@@ -1,3 +1,6 @@
+import ImageModel
+import Reports
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,8 +9,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
-import Reports
 
 /// The core pipeline, one entry point per command: git access → image outputs → plan → registry → findings → reports.
 /// The executable only parses options into `RunSettings` and calls one of these; each returns the exit code (SPEC §5)
@@ -15,23 +16,28 @@ import Reports
 /// reports; it never exits the process.
 public enum Pipeline {
     /// `check [<rev>]`, or `check --range A..B`.
-    public static func check(revision: String?, range: String?, settings: RunSettings,
-                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int32 {
+    public static func check(
+        revision: String?, range: String?, settings: RunSettings,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Int32 {
         let context = try RunContext(options: settings, environment: environment)
         let progress = ProgressLine.make(quiet: settings.quiet, environment: environment)
         defer { progress?.finish() }
         if let range {
             let (base, head) = try RangeSyntax.parse(range)
             let request = RangeRequest(tip: try context.commit(head), hidden: [try context.commit(base)])
-            return try context.verifyIntroduced(try context.planIntroduced([request], progress: progress), progress: progress)
+            return try context.verifyIntroduced(
+                try context.planIntroduced([request], progress: progress), progress: progress)
         }
         let commit = try context.commit(revision ?? "HEAD")
         return try context.verifyTree(commit, config: try context.config(at: commit), progress: progress)
     }
 
     /// `pre-push <remote> [<url>]`, reading git's ref lines from stdin; `VERIFY_LAYERS_SKIP` skips it.
-    public static func prePush(remote: String?, url: String?, settings: RunSettings,
-                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int32 {
+    public static func prePush(
+        remote: String?, url: String?, settings: RunSettings,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Int32 {
         if PushSkip.isSet(environment["VERIFY_LAYERS_SKIP"]) {
             Console.err("verify-layers: VERIFY_LAYERS_SKIP is set; skipping the pre-push check")
             return 0
@@ -44,7 +50,9 @@ public enum Pipeline {
     }
 
     /// `ci`: the range of the GitHub Actions / GitLab CI event, sharded by `CI_NODE_*` unless `--shard` is given.
-    public static func ci(settings: RunSettings, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int32 {
+    public static func ci(settings: RunSettings, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> Int32
+    {
         var effective = settings
         if effective.shard == nil { effective.shard = try CIEnvironment.shard(environment) }
         var context = try RunContext(options: effective, environment: environment)
@@ -61,8 +69,10 @@ public enum Pipeline {
         let config = try context.config(at: commit)
         let scan = try context.scanTree(commit, config: config)
         let code = ListReporter.exitCode(scan, strict: config.strict)
-        Console.out(ListReporter.render(scan, json: settings.format == .json, quiet: settings.quiet, verbose: settings.verbose,
-                                        exitCode: code))
+        Console.out(
+            ListReporter.render(
+                scan, json: settings.format == .json, quiet: settings.quiet, verbose: settings.verbose,
+                exitCode: code))
         return code
     }
 }

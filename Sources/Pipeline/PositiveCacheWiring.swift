@@ -1,11 +1,12 @@
+import Checking
+import ImageModel
+import Reports
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
-import Reports
-import Checking
 
 /// The on-disk cache under `.git/verify-layers/` is what the verifier's `PositiveCache` asks.
 extension PositiveResultCache: PositiveCache {}
@@ -16,7 +17,8 @@ extension RunContext {
     func makeCache(_ config: ToolConfig, endpoint: String) -> PositiveCache? {
         guard !options.noCache, config.cacheTTL > 0 else { return nil }
         let verbose = options.verbose
-        return PositiveResultCache(commonDir: repository.commonDir, ttl: config.cacheTTL, scope: endpoint,
-                                   log: verbose ? { Console.err("verify-layers: \($0)") } : nil)
+        return PositiveResultCache(
+            commonDir: repository.commonDir, ttl: config.cacheTTL, scope: endpoint,
+            log: verbose ? { Console.err("verify-layers: \($0)") } : nil)
     }
 }

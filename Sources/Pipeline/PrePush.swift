@@ -1,3 +1,6 @@
+import GitAccess
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,8 +9,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import GitAccess
-import ImageModel
 
 /// git's pre-push protocol (SPEC §1.1), short like git-lfs's: honour the skip variable, read every ref line, work out
 /// what the remote lacks, hand off to the range walk and the verifier.
@@ -32,7 +33,9 @@ extension RunContext {
     /// One range per pushed ref (deletions skipped), hiding what the remote already has; or the pre-commit framework's range.
     func pushRequests(_ lines: [PushLine], remote: String?, url: String?) throws -> [RangeRequest] {
         if lines.isEmpty {
-            guard let from = nonEmpty(environment["PRE_COMMIT_FROM_REF"]), let to = nonEmpty(environment["PRE_COMMIT_TO_REF"]) else { return [] }
+            guard let from = nonEmpty(environment["PRE_COMMIT_FROM_REF"]),
+                let to = nonEmpty(environment["PRE_COMMIT_TO_REF"])
+            else { return [] }
             return [RangeRequest(tip: try commit(to), hidden: [try commit(from)])]
         }
         let remoteName = remote ?? nonEmpty(environment["PRE_COMMIT_REMOTE_NAME"])
@@ -43,7 +46,11 @@ extension RunContext {
         var requests: [RangeRequest] = []
         for line in lines where !line.localID.isZero {
             guard let tip = peeledCommit(line.localID) else {
-                if options.verbose { Console.err("verify-layers: \(line.localRef) (\(line.localID.short)) is not a commit; nothing to check for it") }
+                if options.verbose {
+                    Console.err(
+                        "verify-layers: \(line.localRef) (\(line.localID.short)) is not a commit; nothing to check for it"
+                    )
+                }
                 continue
             }
             var hidden = remoteTips
@@ -82,7 +89,9 @@ struct PushLine: Equatable {
             if text.isEmpty { continue }
             let fields = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             guard fields.count == 4, let local = ObjectID(hex: fields[1]), let remote = ObjectID(hex: fields[3]) else {
-                throw Failure.usage("pre-push: stdin line \(number + 1) is not `<local ref> <local oid> <remote ref> <remote oid>`: \(String(text.prefix(200)).debugDescription)")
+                throw Failure.usage(
+                    "pre-push: stdin line \(number + 1) is not `<local ref> <local oid> <remote ref> <remote oid>`: \(String(text.prefix(200)).debugDescription)"
+                )
             }
             lines.append(PushLine(localRef: fields[0], localID: local, remoteRef: fields[2], remoteID: remote))
         }

@@ -1,11 +1,12 @@
+import Checking
 import Dispatch
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
-import Checking
 
 /// A one-line status on stderr that appears only when a run takes more than a moment and stderr is a terminal:
 /// a quick run stays silent, and hook logs, pipes and CI never see carriage returns.
@@ -22,9 +23,13 @@ final class ProgressLine: @unchecked Sendable {
     private var counts = CallCounts()
 
     /// Nil unless stderr is a terminal, the user did not ask for quiet, and no CI system is collecting the log.
-    static func make(quiet: Bool, environment: [String: String] = ProcessInfo.processInfo.environment,
-                     delay: TimeInterval = 0.5) -> ProgressLine? {
-        guard !quiet, Console.stderrIsTTY, !ProgressPolicy.isCI(environment), environment["TERM"] != "dumb" else { return nil }
+    static func make(
+        quiet: Bool, environment: [String: String] = ProcessInfo.processInfo.environment,
+        delay: TimeInterval = 0.5
+    ) -> ProgressLine? {
+        guard !quiet, Console.stderrIsTTY, !ProgressPolicy.isCI(environment), environment["TERM"] != "dumb" else {
+            return nil
+        }
         return ProgressLine(delay: delay)
     }
 
@@ -45,8 +50,9 @@ final class ProgressLine: @unchecked Sendable {
 
     /// Counts calls as the registry queues and answers them.
     var observer: CallObserver {
-        CallObserver(queued: { [weak self] batch in self?.change { $0.queue(batch) } },
-                     answered: { [weak self] batch in self?.change { $0.answer(batch) } })
+        CallObserver(
+            queued: { [weak self] batch in self?.change { $0.queue(batch) } },
+            answered: { [weak self] batch in self?.change { $0.answer(batch) } })
     }
 
     private func change(_ body: (inout CallCounts) -> Void) {

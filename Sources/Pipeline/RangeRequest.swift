@@ -1,14 +1,14 @@
+import Checking
+import Configuration
+import GitAccess
+import ImageModel
+import Reports
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Configuration
-import GitAccess
-import ImageModel
-import Reports
-import Checking
-
 
 /// The commits one ref of a push (or one range) brings: reachable from `tip`, not from any of `hidden`.
 struct RangeRequest {

@@ -8,10 +8,12 @@ import Foundation
 enum RangeSyntax {
     static func parse(_ text: String) throws -> (base: String, head: String) {
         if text.contains("...") {
-            throw Failure.usage("--range \(text.debugDescription): symmetric ranges (A...B) are not supported; use A..B")
+            throw Failure.usage(
+                "--range \(text.debugDescription): symmetric ranges (A...B) are not supported; use A..B")
         }
         guard let separator = text.firstRange(of: "..") else {
-            throw Failure.usage("--range \(text.debugDescription) must look like A..B (commits reachable from B and not from A)")
+            throw Failure.usage(
+                "--range \(text.debugDescription) must look like A..B (commits reachable from B and not from A)")
         }
         let base = String(text[..<separator.lowerBound])
         let head = String(text[separator.upperBound...])

@@ -1,4 +1,11 @@
+import Checking
+import Configuration
+import GitAccess
+import ImageModel
+import ImageOutputs
 import Registry
+import Reports
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,12 +14,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Configuration
-import GitAccess
-import ImageModel
-import ImageOutputs
-import Reports
-import Checking
 
 /// Composes one run from flags, config and environment: the executable's wiring, kept out of the commands.
 struct RunContext {
@@ -49,7 +50,9 @@ struct RunContext {
     /// `--config PATH`, else `.verify-layers.yml` in the commit, else defaults.
     func config(at commit: ObjectID) throws -> ToolConfig {
         if let path = options.config {
-            guard let data = FileManager.default.contents(atPath: path) else { throw Failure.config("cannot read config file \(path)") }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw Failure.config("cannot read config file \(path)")
+            }
             return try parseConfig(data, source: path)
         }
         let snapshot = try snapshot(commit)
@@ -60,12 +63,17 @@ struct RunContext {
         case .missing: return ToolConfig()
         case .tooLarge: throw Failure.config("\(ConfigFile.fileName) is larger than 1 MiB")
         case .notReadable(let why): throw Failure.config("\(ConfigFile.fileName) cannot be read: \(why)")
-        case .lfsObjectMissing: throw Failure.config("\(ConfigFile.fileName) is a Git LFS pointer whose object is not in the local LFS store; run `git lfs pull`")
+        case .lfsObjectMissing:
+            throw Failure.config(
+                "\(ConfigFile.fileName) is a Git LFS pointer whose object is not in the local LFS store; run `git lfs pull`"
+            )
         }
     }
 
     private func parseConfig(_ data: Data, source: String) throws -> ToolConfig {
-        guard let text = String(data: data, encoding: .utf8) else { throw Failure.config("\(source) is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw Failure.config("\(source) is not UTF-8 text")
+        }
         do {
             return try ConfigFile.parse(text, source: source)
         } catch let error as ConfigError {
@@ -82,8 +90,9 @@ struct RunContext {
     }
 
     func resolver(_ config: ToolConfig) -> RepositoryResolver {
-        RepositoryResolver(forcedRepository: options.repository, forcedRegistry: options.registryId,
-                           mappings: config.images, defaultRegistry: config.registry)
+        RepositoryResolver(
+            forcedRepository: options.repository, forcedRegistry: options.registryId,
+            mappings: config.images, defaultRegistry: config.registry)
     }
 
     /// Reads every image output in the tree of `commit`.
@@ -93,7 +102,8 @@ struct RunContext {
         defer { repository.saveHashMemo() }
         let onOutput: ((ScanResult) -> Void)? = emit.map { emit in { part in applyShard(part).images.forEach(emit) } }
         do {
-            return applyShard(try scanner.scan(commit: commit, manifestFiles: config.manifestFileCandidates, onOutput: onOutput))
+            return applyShard(
+                try scanner.scan(commit: commit, manifestFiles: config.manifestFileCandidates, onOutput: onOutput))
         } catch {
             throw Failure.config("cannot read the tree of \(commit.short): \(error)")
         }
@@ -103,7 +113,8 @@ struct RunContext {
     func applyShard(_ scan: ScanResult) -> ScanResult {
         guard let shard = options.shard, shard.total > 1 else { return scan }
         func mine(_ path: String) -> Bool { Int(ShardHash.fnv1a(path) % UInt64(shard.total)) == shard.index - 1 }
-        var kept = ScanResult(images: scan.images.filter { mine($0.outputPath) }, findings: scan.findings.filter { mine($0.path) })
+        var kept = ScanResult(
+            images: scan.images.filter { mine($0.outputPath) }, findings: scan.findings.filter { mine($0.path) })
         kept.candidates = scan.candidates.filter { mine($0.path) }
         return kept
     }
@@ -144,14 +155,20 @@ struct RunContext {
             (way.layers as? ECRPublicClient)?.observer = observer
             (way.layers as? RegistryClient)?.observer = observer
         }
-        return Verifier(registry: way.layers, cache: cache, options: verifyOptions(config), manifests: way.manifests, via: way.via.rawValue)
+        return Verifier(
+            registry: way.layers, cache: cache, options: verifyOptions(config), manifests: way.manifests,
+            via: way.via.rawValue)
     }
 
     /// `VERIFY_LAYERS_CHECK_MANIFESTS` (error, warning, off) overrides the config's `check-manifests:` for one run or job,
     /// e.g. while manifests are published by a later pipeline stage; empty or unknown values are ignored.
     func verifyOptions(_ config: ToolConfig) -> VerifyOptions {
-        let level = environment["VERIFY_LAYERS_CHECK_MANIFESTS"].flatMap(ManifestCheckLevel.init(rawValue:)) ?? config.checkManifests
-        return VerifyOptions(checkConfigBlob: config.checkConfigBlob, onError: options.onError, strict: config.strict, checkManifests: level)
+        let level =
+            environment["VERIFY_LAYERS_CHECK_MANIFESTS"].flatMap(ManifestCheckLevel.init(rawValue:))
+            ?? config.checkManifests
+        return VerifyOptions(
+            checkConfigBlob: config.checkConfigBlob, onError: options.onError, strict: config.strict,
+            checkManifests: level)
     }
 
     /// Prints the stdout report and writes `--report` files; returns the exit code.
@@ -161,12 +178,14 @@ struct RunContext {
         switch options.color {
         case .always: color = true
         case .never: color = false
-        case .auto: color = Console.stdoutIsTTY && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+        case .auto:
+            color = Console.stdoutIsTTY && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
         }
         let format = options.format ?? defaultFormat
         let gitlabSections = format == .text && !(environment["GITLAB_CI"] ?? "").isEmpty
-        var reportOptions = ReportOptions(color: color, quiet: options.quiet, toolVersion: BuildStamp.version,
-                                          gitlabSections: gitlabSections, sectionTimestamp: Int(Date().timeIntervalSince1970))
+        var reportOptions = ReportOptions(
+            color: color, quiet: options.quiet, toolVersion: BuildStamp.version,
+            gitlabSections: gitlabSections, sectionTimestamp: Int(Date().timeIntervalSince1970))
         reportOptions.hints = HintContext(command: command)
         reportOptions.cacheTTL = cacheTTL.map(DurationText.compact)
         reportOptions.listCached = options.verbose
@@ -188,7 +207,9 @@ extension RunContext {
     /// The registered reporter of `format`; the CLI offers only registered names, so a miss is a usage error.
     func reporter(_ format: ReportFormat) throws -> any Reporter {
         guard let reporter = options.reporters.reporter(for: format) else {
-            throw Failure.usage("\(format) is not a report format; use one of \(options.reporters.formats.map(\.rawValue).joined(separator: ", "))")
+            throw Failure.usage(
+                "\(format) is not a report format; use one of \(options.reporters.formats.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         return reporter
     }

@@ -1,6 +1,6 @@
+import Checking
 import ImageModel
 import Reports
-import Checking
 
 /// `--color auto|always|never`.
 public enum ColorChoice: String, CaseIterable, Sendable {
@@ -21,7 +21,9 @@ public struct ReportSpec: Sendable {
     public static func parse(_ argument: String, reporters: ReporterRegistry = .builtIn) throws -> ReportSpec {
         let formats = reporters.formats.map(\.rawValue).joined(separator: ", ")
         guard let equals = argument.firstIndex(of: "=") else {
-            throw Failure.usage("\(argument.debugDescription) has no '=': write FORMAT=PATH, e.g. --report sarif=verify.sarif (formats: \(formats))")
+            throw Failure.usage(
+                "\(argument.debugDescription) has no '=': write FORMAT=PATH, e.g. --report sarif=verify.sarif (formats: \(formats))"
+            )
         }
         let name = String(argument[..<equals])
         guard reporters.formats.contains(ReportFormat(rawValue: name)) else {
@@ -46,13 +48,18 @@ public struct Shard: Equatable, Sendable {
     /// Parses `K/N`, saying exactly what is wrong with a bad value.
     public static func parse(_ argument: String) throws -> Shard {
         let parts = argument.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { throw Failure.usage("\(argument.debugDescription) is not K/N: write e.g. 2/4 for the second of four jobs") }
+        guard parts.count == 2 else {
+            throw Failure.usage("\(argument.debugDescription) is not K/N: write e.g. 2/4 for the second of four jobs")
+        }
         guard let index = Int(parts[0]), let total = Int(parts[1]) else {
             throw Failure.usage("\(argument.debugDescription): K and N must be whole numbers, e.g. 2/4")
         }
-        guard total >= 1 else { throw Failure.usage("\(argument.debugDescription): N (the number of jobs) must be at least 1") }
+        guard total >= 1 else {
+            throw Failure.usage("\(argument.debugDescription): N (the number of jobs) must be at least 1")
+        }
         guard index >= 1 && index <= total else {
-            throw Failure.usage("\(argument.debugDescription): K must be between 1 and \(total) (K counts from 1, like CI_NODE_INDEX)")
+            throw Failure.usage(
+                "\(argument.debugDescription): K must be between 1 and \(total) (K counts from 1, like CI_NODE_INDEX)")
         }
         return Shard(index: index, total: total)
     }

@@ -1,11 +1,12 @@
+import Configuration
+import GitAccess
+import ImageOutputs
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Configuration
-import GitAccess
-import ImageOutputs
 
 /// The config is read from the checked commit, never the working tree; when the working tree's `.verify-layers.yml`
 /// differs (or is not committed), say once which one is used, so an edit that is not committed yet cannot be ignored in silence.
@@ -13,7 +14,9 @@ enum WorkingTreeConfig {
     nonisolated(unsafe) private static var said = false
 
     static func noticeOnce(repository: GitRepository, commit: ObjectID, committed: FileLookup, quiet: Bool) {
-        guard !said, !quiet, let message = notice(repository: repository, commit: commit, committed: committed) else { return }
+        guard !said, !quiet, let message = notice(repository: repository, commit: commit, committed: committed) else {
+            return
+        }
         said = true
         Console.err("verify-layers: notice: \(message)")
     }
@@ -26,12 +29,14 @@ enum WorkingTreeConfig {
         let name = ConfigFile.fileName
         switch (committed, local) {
         case (.file(let data), let local?) where data != local:
-            return "\(name) in the working tree differs from the one in commit \(commit.short); using the committed one "
+            return
+                "\(name) in the working tree differs from the one in commit \(commit.short); using the committed one "
                 + "(commit the change, or pass --config \(name) to use the working-tree file)"
         case (.file, nil):
             return "\(name) is deleted in the working tree; using the one in commit \(commit.short)"
         case (.missing, _?):
-            return "\(name) in the working tree is not in commit \(commit.short) (untracked or not committed); using the defaults "
+            return
+                "\(name) in the working tree is not in commit \(commit.short) (untracked or not committed); using the defaults "
                 + "(commit it, or pass --config \(name) to use it)"
         default:
             return nil

@@ -1,10 +1,11 @@
+import Checking
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
-import Checking
 
 /// The API way on the shared transfer queue: one signed `BatchCheckLayerAvailability` per batch, with credentials
 /// resolved at the first batch and refreshed when they expire — the parts of a run only the API way has.
@@ -51,7 +52,9 @@ final class APIDriver: TransferDriver {
 
     func tick(now: Date, hasReadyWork: Bool) {
         // Temporary credentials nearing expiry are refreshed between calls (the chain throttles and keeps valid ones on failure).
-        guard hasReadyWork, let resolved = current, resolved.expiresSoon(now: now), now >= nextRefreshCheck else { return }
+        guard hasReadyWork, let resolved = current, resolved.expiresSoon(now: now), now >= nextRefreshCheck else {
+            return
+        }
         nextRefreshCheck = now.addingTimeInterval(1)
         if let refreshed = try? client.credentials.resolve(), !refreshed.sameKeys(as: resolved) {
             current = refreshed
@@ -75,15 +78,19 @@ final class APIDriver: TransferDriver {
     func finished(_ id: Int, result: TransferResult, attempt: Int, elapsedMs: Int) -> TransferStep {
         let batch = batches[id]
         let outcome = AttemptOutcome.of(result)
-        log.exchange(method: "POST", url: client.configuration.endpoint.url,
-                     what: "\(ECRPublicClient.target) repository=\(batch.repository) digests=\(batch.digests.count) attempt=\(attempt)",
-                     outcome: client.describe(outcome, headers: result.headers), elapsedMs: elapsedMs)
+        log.exchange(
+            method: "POST", url: client.configuration.endpoint.url,
+            what:
+                "\(ECRPublicClient.target) repository=\(batch.repository) digests=\(batch.digests.count) attempt=\(attempt)",
+            outcome: client.describe(outcome, headers: result.headers), elapsedMs: elapsedMs)
         switch outcome {
         case .success(let body):
             do {
-                results[id] = BatchAnswer(batch: batch, answers: try ResponseParser.parse(body, requested: batch.digests))
+                results[id] = BatchAnswer(
+                    batch: batch, answers: try ResponseParser.parse(body, requested: batch.digests))
             } catch {
-                results[id] = BatchAnswer(batch: batch, failure: BatchFailure(.unverifiable, "malformed answer from the service: \(error)"))
+                results[id] = BatchAnswer(
+                    batch: batch, failure: BatchFailure(.unverifiable, "malformed answer from the service: \(error)"))
             }
             return .done(then: [])
         case .retryable(let reason, let isTimeout):

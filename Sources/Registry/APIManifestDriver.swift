@@ -1,10 +1,11 @@
+import Checking
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
-import Checking
 
 extension ECRPublicClient: ManifestRegistry {
     static let describeImagesTarget = "SpencerFrontendService.DescribeImages"
@@ -53,7 +54,9 @@ final class APIManifestDriver: TransferDriver {
     /// account has exactly one public registry, and only its owner can use the API way), so it is left out.
     static func body(_ query: ManifestQuery) -> Data {
         var out: [UInt8] = Array("{".utf8)
-        if let registry = query.repository.registryId, registry.count == 12, registry.allSatisfy(\.isASCII), registry.allSatisfy(\.isNumber) {
+        if let registry = query.repository.registryId, registry.count == 12, registry.allSatisfy(\.isASCII),
+            registry.allSatisfy(\.isNumber)
+        {
             out += Array(#""registryId":"#.utf8)
             RequestBody.appendQuoted(registry, to: &out)
             out.append(UInt8(ascii: ","))
@@ -68,27 +71,31 @@ final class APIManifestDriver: TransferDriver {
 
     func makeTransfer(_ id: Int) throws -> HTTPRequest {
         guard let credentials else { throw TransferSetupError(message: "no credentials") }
-        return client.request(target: ECRPublicClient.describeImagesTarget, body: Self.body(queries[id]),
-                              credentials: credentials)
+        return client.request(
+            target: ECRPublicClient.describeImagesTarget, body: Self.body(queries[id]),
+            credentials: credentials)
     }
 
     func finished(_ id: Int, result: TransferResult, attempt: Int, elapsedMs: Int) -> TransferStep {
         let query = queries[id]
         let outcome = AttemptOutcome.of(result)
         let body = (try? result.get())?.body ?? Data()
-        client.log.exchange(method: "POST", url: client.configuration.endpoint.url,
-                            what: "DescribeImages repository=\(query.repository) reference=\(query.reference) attempt=\(attempt)",
-                            outcome: client.describe(outcome, headers: result.headers), elapsedMs: elapsedMs)
+        client.log.exchange(
+            method: "POST", url: client.configuration.endpoint.url,
+            what: "DescribeImages repository=\(query.repository) reference=\(query.reference) attempt=\(attempt)",
+            outcome: client.describe(outcome, headers: result.headers), elapsedMs: elapsedMs)
         switch outcome {
         case .success(let body):
             found[id] = Self.parse(body, query: query)
         case .retryable(let reason, let isTimeout):
             return .retry(reason, isTimeout: isTimeout, retryAfter: TransferQueue.retryAfter(result.headers))
         case .fatal(let reason)
-            where ErrorClassifier.errorCode(body: body, headers: result.headers).code == "ImageNotFoundException":
+        where ErrorClassifier.errorCode(body: body, headers: result.headers).code == "ImageNotFoundException":
             found[id] = .missing("DescribeImages: ImageNotFoundException (\(reason))")
         case .credentials(let reason, _):
-            found[id] = .failed(BatchFailure(.credentials, "credentials from \(credentials?.source ?? "the chain") were rejected: \(reason)"))
+            found[id] = .failed(
+                BatchFailure(
+                    .credentials, "credentials from \(credentials?.source ?? "the chain") were rejected: \(reason)"))
         case .repositoryNotFound(let reason):
             found[id] = .failed(BatchFailure(.repositoryNotFound, reason))
         case .fatal(let reason):
@@ -117,7 +124,10 @@ final class APIManifestDriver: TransferDriver {
     func result() -> [ManifestQuery: ManifestAnswer] {
         var out: [ManifestQuery: ManifestAnswer] = [:]
         for (index, query) in queries.enumerated() {
-            out[query] = found[index] ?? .failed(BatchFailure(.unverifiable, "the service was never asked about \(query.reference) (no answer)"))
+            out[query] =
+                found[index]
+                ?? .failed(
+                    BatchFailure(.unverifiable, "the service was never asked about \(query.reference) (no answer)"))
         }
         return out
     }

@@ -48,7 +48,10 @@ struct ChildProcess {
 
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(Int64(max(0, limit) * 1000))
-        var readers = [PipeReader(fd: outPipe[0], limit: maxOutput, keepsPrefix: false), PipeReader(fd: errPipe[0], limit: maxOutput, keepsPrefix: true)]
+        var readers = [
+            PipeReader(fd: outPipe[0], limit: maxOutput, keepsPrefix: false),
+            PipeReader(fd: errPipe[0], limit: maxOutput, keepsPrefix: true),
+        ]
         var status: Int32?
         var drainDeadline: ContinuousClock.Instant?
         while true {
@@ -73,7 +76,9 @@ struct ChildProcess {
             if let drainDeadline, clock.now >= drainDeadline { break }
             Self.poll(&readers, milliseconds: 50)
         }
-        return Outcome(status: status ?? -1, output: readers[0].bytes, errorOutput: readers[1].bytes, overflowed: readers[0].overflowed)
+        return Outcome(
+            status: status ?? -1, output: readers[0].bytes, errorOutput: readers[1].bytes,
+            overflowed: readers[0].overflowed)
     }
 
     private func spawn(stdout: Int32, stderr: Int32, closing: [Int32]) throws -> pid_t {

@@ -23,9 +23,13 @@ public struct ClientConfiguration {
     /// Verbose log; every line goes through `HTTPLog`, which redacts.
     public var log: HTTPLog
 
-    public init(endpoint: Endpoint, concurrency: Int = ClientConfiguration.defaultConcurrency, retry: RetryPolicy = RetryPolicy(),
-                connectTimeout: Double = 10, requestTimeout: Double = 30, deadline: Date? = nil, caBundle: String? = nil,
-                callsPerSecond: Int = ClientConfiguration.defaultCallsPerSecond, userAgent: String = "verify-layers", log: HTTPLog = HTTPLog(nil)) {
+    public init(
+        endpoint: Endpoint, concurrency: Int = ClientConfiguration.defaultConcurrency,
+        retry: RetryPolicy = RetryPolicy(),
+        connectTimeout: Double = 10, requestTimeout: Double = 30, deadline: Date? = nil, caBundle: String? = nil,
+        callsPerSecond: Int = ClientConfiguration.defaultCallsPerSecond, userAgent: String = "verify-layers",
+        log: HTTPLog = HTTPLog(nil)
+    ) {
         self.endpoint = endpoint
         self.concurrency = max(1, concurrency)
         self.retry = retry

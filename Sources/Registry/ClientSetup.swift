@@ -23,8 +23,10 @@ public struct ClientSetup {
         /// `--timeout` as an absolute time.
         public var deadline: Date?
 
-        public init(endpointURL: String? = nil, region: String? = nil, profile: String? = nil, maxAttempts: Int? = nil,
-                    concurrency: Int = ClientConfiguration.defaultConcurrency, deadline: Date? = nil) {
+        public init(
+            endpointURL: String? = nil, region: String? = nil, profile: String? = nil, maxAttempts: Int? = nil,
+            concurrency: Int = ClientConfiguration.defaultConcurrency, deadline: Date? = nil
+        ) {
             self.endpointURL = endpointURL
             self.region = region
             self.profile = profile
@@ -50,7 +52,9 @@ public struct ClientSetup {
     public let stsEndpoint: String
     public let stsEndpointSource: String
 
-    public static func resolve(flags: Flags, environment: [String: String], userAgent: String, log: HTTPLog = HTTPLog(nil)) throws -> ClientSetup {
+    public static func resolve(
+        flags: Flags, environment: [String: String], userAgent: String, log: HTTPLog = HTTPLog(nil)
+    ) throws -> ClientSetup {
         let shared: SharedConfig
         do {
             shared = try SharedConfig.load(environment: environment, profileFlag: flags.profile)
@@ -59,31 +63,38 @@ public struct ClientSetup {
         }
         let endpoint: Endpoint
         do {
-            endpoint = try EndpointResolver.resolve(flag: flags.endpointURL, region: flags.region, environment: environment,
-                                                    profileRegion: shared.setting("region"), profileEndpointURL: shared.setting("endpoint_url"),
-                                                    profileDualstack: EndpointResolver.isTrue(shared.setting("use_dualstack_endpoint")))
+            endpoint = try EndpointResolver.resolve(
+                flag: flags.endpointURL, region: flags.region, environment: environment,
+                profileRegion: shared.setting("region"), profileEndpointURL: shared.setting("endpoint_url"),
+                profileDualstack: EndpointResolver.isTrue(shared.setting("use_dualstack_endpoint")))
         } catch let error as EndpointError {
             throw SetupError(message: error.message)
         }
-        let (attempts, attemptsSource) = try resolveAttempts(flag: flags.maxAttempts, environment: environment, shared: shared)
+        let (attempts, attemptsSource) = try resolveAttempts(
+            flag: flags.maxAttempts, environment: environment, shared: shared)
         let (caBundle, caSource) = try resolveCABundle(environment: environment, shared: shared)
         let http = HTTPSettings(caBundle: caBundle, userAgent: userAgent, deadline: flags.deadline, log: log)
         // STS is regional in the region the user configured (not ECR Public's fallback); none known means global STS.
-        let stsRegion = SharedConfig.nonEmpty(flags.region) ?? SharedConfig.nonEmpty(environment["AWS_REGION"])
+        let stsRegion =
+            SharedConfig.nonEmpty(flags.region) ?? SharedConfig.nonEmpty(environment["AWS_REGION"])
             ?? SharedConfig.nonEmpty(environment["AWS_DEFAULT_REGION"]) ?? shared.setting("region")
         let chain: CredentialChain
         let sts: STSClient
         do {
             sts = try STSClient(environment: environment, region: stsRegion, http: http)
-            chain = try CredentialChain.standard(environment: environment, sharedConfig: shared, stsRegion: stsRegion, http: http)
+            chain = try CredentialChain.standard(
+                environment: environment, sharedConfig: shared, stsRegion: stsRegion, http: http)
         } catch let error as EndpointError {
             throw SetupError(message: error.message)
         }
-        let configuration = ClientConfiguration(endpoint: endpoint, concurrency: flags.concurrency, retry: RetryPolicy(maxAttempts: attempts),
-                                                deadline: flags.deadline, caBundle: caBundle, userAgent: userAgent, log: log)
-        return ClientSetup(shared: shared, endpoint: endpoint, maxAttempts: attempts, maxAttemptsSource: attemptsSource, caBundle: caBundle,
-                           caBundleSource: caSource, http: http, configuration: configuration, chain: chain, stsEndpoint: sts.url,
-                           stsEndpointSource: sts.source)
+        let configuration = ClientConfiguration(
+            endpoint: endpoint, concurrency: flags.concurrency, retry: RetryPolicy(maxAttempts: attempts),
+            deadline: flags.deadline, caBundle: caBundle, userAgent: userAgent, log: log)
+        return ClientSetup(
+            shared: shared, endpoint: endpoint, maxAttempts: attempts, maxAttemptsSource: attemptsSource,
+            caBundle: caBundle,
+            caBundleSource: caSource, http: http, configuration: configuration, chain: chain, stsEndpoint: sts.url,
+            stsEndpointSource: sts.source)
     }
 
     public func makeClient() -> ECRPublicClient {
@@ -91,13 +102,19 @@ public struct ClientSetup {
     }
 
     /// `--max-attempts`, else `AWS_MAX_ATTEMPTS`, else the profile's `max_attempts`, else 3; a bad value is an error, not ignored.
-    static func resolveAttempts(flag: Int?, environment: [String: String], shared: SharedConfig) throws -> (Int, String) {
+    static func resolveAttempts(flag: Int?, environment: [String: String], shared: SharedConfig) throws -> (Int, String)
+    {
         if let flag { return (flag, "--max-attempts") }
-        let candidates: [(String?, String)] = [(environment["AWS_MAX_ATTEMPTS"], "AWS_MAX_ATTEMPTS"), (shared.setting("max_attempts"), "profile max_attempts")]
+        let candidates: [(String?, String)] = [
+            (environment["AWS_MAX_ATTEMPTS"], "AWS_MAX_ATTEMPTS"),
+            (shared.setting("max_attempts"), "profile max_attempts"),
+        ]
         for (value, source) in candidates {
             guard let raw = SharedConfig.nonEmpty(value) else { continue }
             guard let number = Int(raw), number >= 1, number <= maxAttemptsLimit else {
-                throw SetupError(message: "\(source) must be a whole number from 1 to \(maxAttemptsLimit), not \(raw.debugDescription)")
+                throw SetupError(
+                    message:
+                        "\(source) must be a whole number from 1 to \(maxAttemptsLimit), not \(raw.debugDescription)")
             }
             return (number, source)
         }
@@ -107,16 +124,20 @@ public struct ClientSetup {
     /// `AWS_CA_BUNDLE`, else the profile's `ca_bundle`; it must be a readable file (curl's own error would come too late and vaguely).
     static func resolveCABundle(environment: [String: String], shared: SharedConfig) throws -> (String?, String?) {
         let home = SharedConfig.nonEmpty(environment["HOME"]) ?? FileManager.default.homeDirectoryForCurrentUser.path
-        let candidates: [(String?, String)] = [(environment["AWS_CA_BUNDLE"], "AWS_CA_BUNDLE"), (shared.setting("ca_bundle"), "profile ca_bundle")]
+        let candidates: [(String?, String)] = [
+            (environment["AWS_CA_BUNDLE"], "AWS_CA_BUNDLE"), (shared.setting("ca_bundle"), "profile ca_bundle"),
+        ]
         for (value, source) in candidates {
             guard let raw = SharedConfig.nonEmpty(value) else { continue }
             let path = SharedConfig.expand(raw, home: home)
             var isDirectory = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw SetupError(message: "\(source) \(path): no such file (it must name a PEM file of CA certificates)")
+                throw SetupError(
+                    message: "\(source) \(path): no such file (it must name a PEM file of CA certificates)")
             }
             guard !isDirectory, FileManager.default.isReadableFile(atPath: path) else {
-                throw SetupError(message: "\(source) \(path) is not a readable file (it must name a PEM file of CA certificates)")
+                throw SetupError(
+                    message: "\(source) \(path) is not a readable file (it must name a PEM file of CA certificates)")
             }
             return (path, source)
         }

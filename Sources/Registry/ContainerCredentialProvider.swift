@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// ECS task roles and EKS Pod Identity: credentials from the container agent's endpoint.
 public struct ContainerCredentialProvider: CredentialProvider {
@@ -25,12 +26,14 @@ public struct ContainerCredentialProvider: CredentialProvider {
 
     public func resolve() throws -> ProviderResult {
         guard let url = try Self.endpoint(environment) else {
-            return .notConfigured("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set")
+            return .notConfigured(
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set")
         }
         var headers = ["Accept: application/json"]
         if let token = try authorizationToken() { headers.append("Authorization: \(token)") }
-        let request = HTTPRequest(method: "GET", url: url, headers: headers, connectTimeout: Self.timeout, timeout: Self.timeout,
-                                  bypassProxy: true, what: "container credentials")
+        let request = HTTPRequest(
+            method: "GET", url: url, headers: headers, connectTimeout: Self.timeout, timeout: Self.timeout,
+            bypassProxy: true, what: "container credentials")
         let outcome = try Self.retryPolicy.run(deadline: http.deadline) { () throws -> AttemptVerdict<Credentials> in
             let response: HTTPResponse
             do {
@@ -39,12 +42,15 @@ public struct ContainerCredentialProvider: CredentialProvider {
                 return .retry(reason: error.message)
             }
             if response.status == 200 {
-                return .done(try CredentialDocument.parse(response.body, source: "container (\(Redactor.url(url)))",
-                                                          what: "the container credentials endpoint"))
+                return .done(
+                    try CredentialDocument.parse(
+                        response.body, source: "container (\(Redactor.url(url)))",
+                        what: "the container credentials endpoint"))
             }
             guard response.status >= 500 || response.status == 429 else {
-                throw CredentialError(message: "the container credentials endpoint \(Redactor.url(url)) answered "
-                                      + "HTTP \(response.status)")
+                throw CredentialError(
+                    message: "the container credentials endpoint \(Redactor.url(url)) answered "
+                        + "HTTP \(response.status)")
             }
             return .retry(reason: "HTTP \(response.status)")
         }
@@ -52,8 +58,9 @@ public struct ContainerCredentialProvider: CredentialProvider {
         case .success(let credentials):
             return .found(credentials)
         case .failure(let exhausted):
-            throw CredentialError(message: "the container credentials endpoint \(Redactor.url(url)) failed after "
-                                  + "\(exhausted.attempts) attempt(s): \(exhausted.reason)", transient: true)
+            throw CredentialError(
+                message: "the container credentials endpoint \(Redactor.url(url)) failed after "
+                    + "\(exhausted.attempts) attempt(s): \(exhausted.reason)", transient: true)
         }
     }
 
@@ -64,8 +71,10 @@ public struct ContainerCredentialProvider: CredentialProvider {
         }
         guard let full = SharedConfig.nonEmpty(environment["AWS_CONTAINER_CREDENTIALS_FULL_URI"]) else { return nil }
         guard let components = URLComponents(string: full), let scheme = components.scheme?.lowercased(),
-              let host = components.host, !host.isEmpty else {
-            throw CredentialError(message: "AWS_CONTAINER_CREDENTIALS_FULL_URI \(Redactor.url(full).debugDescription) is not a valid URL")
+            let host = components.host, !host.isEmpty
+        else {
+            throw CredentialError(
+                message: "AWS_CONTAINER_CREDENTIALS_FULL_URI \(Redactor.url(full).debugDescription) is not a valid URL")
         }
         let bare = host.trimmingBrackets().lowercased()
         switch scheme {
@@ -74,8 +83,9 @@ public struct ContainerCredentialProvider: CredentialProvider {
         case "http" where EndpointResolver.isLoopback(bare) || allowedHTTPHosts.contains(bare):
             return full
         default:
-            throw CredentialError(message: "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to loopback or the container agent "
-                                  + "(169.254.170.2, 169.254.170.23); \(host) is not allowed")
+            throw CredentialError(
+                message: "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to loopback or the container agent "
+                    + "(169.254.170.2, 169.254.170.23); \(host) is not allowed")
         }
     }
 
@@ -92,7 +102,8 @@ public struct ContainerCredentialProvider: CredentialProvider {
         }
         guard let token, !token.isEmpty else { return nil }
         guard !token.utf8.contains(0x0D), !token.utf8.contains(0x0A) else {
-            throw CredentialError(message: "the container authorization token contains a line break and cannot be sent as a header")
+            throw CredentialError(
+                message: "the container authorization token contains a line break and cannot be sent as a header")
         }
         return token
     }

@@ -35,7 +35,9 @@ public final class CredentialChain {
         if let cached, let winner {
             if !forceRefresh && !cached.expiresSoon(now: time) { return cached }
             let expired = cached.isExpired(now: time)
-            if !forceRefresh, !expired, let lastAttempt, time.timeIntervalSince(lastAttempt) < Self.minimumRefreshInterval {
+            if !forceRefresh, !expired, let lastAttempt,
+                time.timeIntervalSince(lastAttempt) < Self.minimumRefreshInterval
+            {
                 return cached
             }
             return try refresh(cached, from: providers[winner], keepOnFailure: !forceRefresh && !expired, at: time)
@@ -46,7 +48,8 @@ public final class CredentialChain {
             do {
                 result = try provider.resolve()
             } catch let error as CredentialError {
-                throw CredentialError(message: "\(provider.name): \(error.message)", tried: tried, transient: error.transient)
+                throw CredentialError(
+                    message: "\(provider.name): \(error.message)", tried: tried, transient: error.transient)
             } catch {
                 throw CredentialError(message: "\(provider.name): \(Redactor.url("\(error)"))", tried: tried)
             }
@@ -64,7 +67,9 @@ public final class CredentialChain {
         throw CredentialError(message: "no AWS credentials found", tried: tried, noneConfigured: true)
     }
 
-    private func refresh(_ old: Credentials, from provider: CredentialProvider, keepOnFailure: Bool, at time: Date) throws -> Credentials {
+    private func refresh(_ old: Credentials, from provider: CredentialProvider, keepOnFailure: Bool, at time: Date)
+        throws -> Credentials
+    {
         lastAttempt = time
         let failure: CredentialError
         do {
@@ -78,9 +83,12 @@ public final class CredentialChain {
                 failure = CredentialError(message: "\(provider.name) no longer provides credentials: \(why)")
             }
         } catch let error as CredentialError {
-            failure = CredentialError(message: "refreshing credentials from \(provider.name) failed: \(error.message)", transient: error.transient)
+            failure = CredentialError(
+                message: "refreshing credentials from \(provider.name) failed: \(error.message)",
+                transient: error.transient)
         } catch {
-            failure = CredentialError(message: "refreshing credentials from \(provider.name) failed: \(Redactor.url("\(error)"))")
+            failure = CredentialError(
+                message: "refreshing credentials from \(provider.name) failed: \(Redactor.url("\(error)"))")
         }
         if keepOnFailure {
             log.note("\(failure.message); still using the current credentials until they expire")
@@ -101,17 +109,22 @@ struct SkippedProvider: CredentialProvider {
 extension CredentialChain {
     /// The AWS SDK chain (SPEC §4): environment, web identity, shared files (profiles, role_arn, credential_process),
     /// container, EC2 IMDSv2. `--profile` skips the environment, as in botocore.
-    public static func standard(environment: [String: String], sharedConfig: SharedConfig, stsRegion: String?,
-                                http: HTTPSettings) throws -> CredentialChain {
+    public static func standard(
+        environment: [String: String], sharedConfig: SharedConfig, stsRegion: String?,
+        http: HTTPSettings
+    ) throws -> CredentialChain {
         let sts = try STSClient(environment: environment, region: stsRegion, http: http)
         var providers: [CredentialProvider] = []
         if sharedConfig.profileFromFlag {
-            providers.append(SkippedProvider(name: "environment", reason: "skipped because --profile \(sharedConfig.profileName) was given"))
+            providers.append(
+                SkippedProvider(
+                    name: "environment", reason: "skipped because --profile \(sharedConfig.profileName) was given"))
         } else {
             providers.append(EnvironmentCredentialProvider(environment: environment))
         }
         providers.append(WebIdentityCredentialProvider(environment: environment, sts: sts))
-        providers.append(SharedFilesCredentialProvider(config: sharedConfig, environment: environment, sts: sts, http: http))
+        providers.append(
+            SharedFilesCredentialProvider(config: sharedConfig, environment: environment, sts: sts, http: http))
         providers.append(ContainerCredentialProvider(environment: environment, http: http))
         providers.append(IMDSCredentialProvider(environment: environment, http: http))
         let chain = CredentialChain(providers: providers)

@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// AWS credentials; `description` never shows the secret or token.
 public struct Credentials: Sendable, Equatable, CustomStringConvertible {
@@ -14,7 +15,10 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible {
     /// Which provider produced them (`environment`, `web-identity`, `profile default`, ...), for doctor and verbose logs.
     public var source: String
 
-    public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Date? = nil, source: String) {
+    public init(
+        accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Date? = nil,
+        source: String
+    ) {
         self.accessKeyId = accessKeyId
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
@@ -44,7 +48,8 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible {
 
     /// Same key material (a refresh that handed back what we already had changes nothing).
     func sameKeys(as other: Credentials) -> Bool {
-        accessKeyId == other.accessKeyId && secretAccessKey == other.secretAccessKey && sessionToken == other.sessionToken
+        accessKeyId == other.accessKeyId && secretAccessKey == other.secretAccessKey
+            && sessionToken == other.sessionToken
     }
 }
 
@@ -96,10 +101,14 @@ public struct EnvironmentCredentialProvider: CredentialProvider {
     public func resolve() throws -> ProviderResult {
         let key = SharedConfig.nonEmpty(environment["AWS_ACCESS_KEY_ID"]) ?? ""
         let secret = SharedConfig.nonEmpty(environment["AWS_SECRET_ACCESS_KEY"]) ?? ""
-        if key.isEmpty && secret.isEmpty { return .notConfigured("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set") }
+        if key.isEmpty && secret.isEmpty {
+            return .notConfigured("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+        }
         guard !key.isEmpty, !secret.isEmpty else {
             let missing = key.isEmpty ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY"
-            throw CredentialError(message: "\(missing) is not set although \(key.isEmpty ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID") is")
+            throw CredentialError(
+                message:
+                    "\(missing) is not set although \(key.isEmpty ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID") is")
         }
         let token = SharedConfig.nonEmpty(environment["AWS_SESSION_TOKEN"])
         return .found(Credentials(accessKeyId: key, secretAccessKey: secret, sessionToken: token, source: name))
@@ -122,11 +131,14 @@ enum CredentialDocument {
         let token = root["Token"]?.stringValue ?? root["SessionToken"]?.stringValue
         var expiration: Date?
         if let raw = root["Expiration"]?.stringValue {
-            guard let date = parseDate(raw) else { throw CredentialError(message: "\(what) answered with an unreadable Expiration \(raw.debugDescription)") }
+            guard let date = parseDate(raw) else {
+                throw CredentialError(message: "\(what) answered with an unreadable Expiration \(raw.debugDescription)")
+            }
             expiration = date
         }
-        return Credentials(accessKeyId: key, secretAccessKey: secret, sessionToken: (token?.isEmpty ?? true) ? nil : token,
-                           expiration: expiration, source: source)
+        return Credentials(
+            accessKeyId: key, secretAccessKey: secret, sessionToken: (token?.isEmpty ?? true) ? nil : token,
+            expiration: expiration, source: source)
     }
 
     /// ISO 8601 with or without fractional seconds (`2026-01-01T00:00:00Z`, `…00.000Z`, `…+00:00`).

@@ -1,4 +1,5 @@
 import CCurl
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -21,7 +22,8 @@ func curlCheck(_ code: CURLcode, _ context: @autoclosure () -> String) throws {
 /// Multi-interface codes go through here.
 func curlMultiCheck(_ code: CURLMcode, _ context: @autoclosure () -> String) throws {
     guard code == CURLM_OK else {
-        throw CurlError(code: Int32(code.rawValue), message: "\(context()): \(String(cString: curl_multi_strerror(code)))")
+        throw CurlError(
+            code: Int32(code.rawValue), message: "\(context()): \(String(cString: curl_multi_strerror(code)))")
     }
 }
 

@@ -1,4 +1,5 @@
 import CCurl
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -52,8 +53,9 @@ final class CurlEasy {
     }
 
     func set(_ option: CURLoption, callback: @escaping vl_curl_data_callback) throws {
-        try curlCheck(vl_curl_easy_setopt_data_callback(handle, option, callback),
-                      "setting curl option \(option.rawValue)")
+        try curlCheck(
+            vl_curl_easy_setopt_data_callback(handle, option, callback),
+            "setting curl option \(option.rawValue)")
     }
 
     /// Sets request headers; the list lives as long as this handle.
@@ -113,8 +115,8 @@ final class CurlEasy {
         case CURLE_OPERATION_TIMEDOUT:
             return .timedOut
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_RECV_ERROR,
-             CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM,
-             CURLE_SSL_CONNECT_ERROR:
+            CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM,
+            CURLE_SSL_CONNECT_ERROR:
             return .connection
         default:
             return .other
@@ -134,10 +136,12 @@ final class CurlMulti: TransferEngine {
         try CurlLibrary.ensureInitialised()
         guard let handle = curl_multi_init() else { throw CurlError(code: -1, message: "curl_multi_init failed") }
         self.handle = handle
-        try curlMultiCheck(vl_curl_multi_setopt_long(handle, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX)),
-                           "CURLMOPT_PIPELINING")
-        try curlMultiCheck(vl_curl_multi_setopt_long(handle, CURLMOPT_MAX_HOST_CONNECTIONS, maxHostConnections),
-                           "CURLMOPT_MAX_HOST_CONNECTIONS")
+        try curlMultiCheck(
+            vl_curl_multi_setopt_long(handle, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX)),
+            "CURLMOPT_PIPELINING")
+        try curlMultiCheck(
+            vl_curl_multi_setopt_long(handle, CURLMOPT_MAX_HOST_CONNECTIONS, maxHostConnections),
+            "CURLMOPT_MAX_HOST_CONNECTIONS")
     }
 
     deinit {
@@ -177,7 +181,8 @@ final class CurlMulti: TransferEngine {
         var remaining: Int32 = 0
         while let message = curl_multi_info_read(handle, &remaining) {
             guard vl_curl_msg_is_done(message) != 0, let pointer = vl_curl_msg_easy(message),
-                  let id = idOfHandle[pointer], let easy = transfers[id] else { continue }
+                let id = idOfHandle[pointer], let easy = transfers[id]
+            else { continue }
             let result = easy.result(of: vl_curl_msg_result(message))
             do {
                 try cancel(id)

@@ -1,10 +1,11 @@
 import CCurl
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// Collects a response body and headers; a class so libcurl's callbacks can reach it through an opaque pointer.
 final class ResponseSink {

@@ -1,10 +1,11 @@
+import Checking
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
-import Checking
 
 /// `BatchCheckLayerAvailability` over libcurl's multi interface: many signed calls in flight, retried like an SDK.
 public final class ECRPublicClient: LayerRegistry {
@@ -55,11 +56,12 @@ public final class ECRPublicClient: LayerRegistry {
     /// One signed JSON 1.1 call of any operation (`target` is the full `X-Amz-Target`), with the run's timeouts, trust
     /// store and user agent.
     func request(target: String, body: Data, credentials: Credentials) -> HTTPRequest {
-        HTTPRequest(method: "POST", url: configuration.endpoint.url,
-                    headers: ["Content-Type: application/x-amz-json-1.1", "X-Amz-Target: \(target)"], body: body,
-                    connectTimeout: configuration.connectTimeout, timeout: configuration.requestTimeout,
-                    signing: (credentials, configuration.endpoint.region, "ecr-public"), what: target,
-                    caBundle: configuration.caBundle, userAgent: configuration.userAgent)
+        HTTPRequest(
+            method: "POST", url: configuration.endpoint.url,
+            headers: ["Content-Type: application/x-amz-json-1.1", "X-Amz-Target: \(target)"], body: body,
+            connectTimeout: configuration.connectTimeout, timeout: configuration.requestTimeout,
+            signing: (credentials, configuration.endpoint.region, "ecr-public"), what: target,
+            caBundle: configuration.caBundle, userAgent: configuration.userAgent)
     }
 
     func describe(_ outcome: AttemptOutcome, headers: [String: String]) -> String {

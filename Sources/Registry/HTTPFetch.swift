@@ -12,7 +12,9 @@ public struct HTTPSettings: Sendable {
     public var deadline: Date?
     public var log: HTTPLog
 
-    public init(caBundle: String? = nil, userAgent: String = "verify-layers", deadline: Date? = nil, log: HTTPLog = HTTPLog(nil)) {
+    public init(
+        caBundle: String? = nil, userAgent: String = "verify-layers", deadline: Date? = nil, log: HTTPLog = HTTPLog(nil)
+    ) {
         self.caBundle = caBundle
         self.userAgent = userAgent
         self.deadline = deadline
@@ -46,21 +48,25 @@ enum HTTPFetch {
         do {
             easy = try CurlEasy(request: request)
         } catch {
-            throw HTTPTransportError(message: "cannot prepare the request for \(request.what): \(error)", isTimeout: false)
+            throw HTTPTransportError(
+                message: "cannot prepare the request for \(request.what): \(error)", isTimeout: false)
         }
         let started = Date()
         let result = easy.perform()
         let elapsed = Int(Date().timeIntervalSince(started) * 1000)
         switch result {
         case .success(let response):
-            settings.log.exchange(method: request.method, url: request.url, what: request.what,
-                                  outcome: "HTTP \(response.status)", elapsedMs: elapsed)
+            settings.log.exchange(
+                method: request.method, url: request.url, what: request.what,
+                outcome: "HTTP \(response.status)", elapsedMs: elapsed)
             return response
         case .failure(let failure):
-            let message = failure.kind == .overflow
+            let message =
+                failure.kind == .overflow
                 ? "the answer exceeded \(TransportFailure.maxBodySize) bytes" : Redactor.url(failure.detail)
-            settings.log.exchange(method: request.method, url: request.url, what: request.what,
-                                  outcome: "failed: \(message)", elapsedMs: elapsed)
+            settings.log.exchange(
+                method: request.method, url: request.url, what: request.what,
+                outcome: "failed: \(message)", elapsedMs: elapsed)
             throw HTTPTransportError(message: message, isTimeout: failure.isTimeout)
         }
     }

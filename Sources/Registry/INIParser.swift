@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// A line of an AWS shared file that cannot be read; names the file and line so the user can fix it.
 public struct INIError: Error, Sendable, CustomStringConvertible, Equatable {

@@ -1,9 +1,10 @@
+import Checking
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Checking
 
 /// Tells a `CallObserver` (the progress line) when a batch is queued and when every transfer it started has ended, without
 /// either way of asking knowing about it. Transfers released later by another one (registry HEADs waiting for a token)

@@ -8,7 +8,8 @@ import Darwin
 enum Pause {
     static func seconds(_ interval: Double) {
         guard interval > 0, interval.isFinite else { return }
-        var request = timespec(tv_sec: Int(interval), tv_nsec: Int((interval - interval.rounded(.down)) * 1_000_000_000))
+        var request = timespec(
+            tv_sec: Int(interval), tv_nsec: Int((interval - interval.rounded(.down)) * 1_000_000_000))
         var remaining = timespec()
         while nanosleep(&request, &remaining) != 0, errno == EINTR { request = remaining }
     }

@@ -2,7 +2,8 @@
 /// `addingPercentEncoding` and `CharacterSet` are outside FoundationEssentials.
 enum PercentEncoding {
     /// Letters, digits and `-._~`: what botocore leaves unescaped in form bodies.
-    static let unreserved: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8))
+    static let unreserved: Set<UInt8> = Set(
+        Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8))
     /// Foundation's `.urlPathAllowed`: unreserved plus the sub-delimiters, `:`, `@` and `/`.
     static let pathAllowed: Set<UInt8> = unreserved.union("!$&'()*+,;=:@/".utf8)
 

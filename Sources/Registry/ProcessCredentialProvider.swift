@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// `credential_process`: runs the configured helper (no shell, as the SDKs do) and reads its JSON from stdout.
 public struct ProcessCredentialProvider: CredentialProvider {
@@ -17,8 +18,11 @@ public struct ProcessCredentialProvider: CredentialProvider {
     let timeout: TimeInterval
     let deadline: Date?
 
-    init(commandLine: String, profileName: String, environment: [String: String], timeout: TimeInterval = ProcessCredentialProvider.defaultTimeout,
-         deadline: Date? = nil) {
+    init(
+        commandLine: String, profileName: String, environment: [String: String],
+        timeout: TimeInterval = ProcessCredentialProvider.defaultTimeout,
+        deadline: Date? = nil
+    ) {
         self.commandLine = commandLine
         self.profileName = profileName
         self.environment = environment
@@ -28,35 +32,47 @@ public struct ProcessCredentialProvider: CredentialProvider {
 
     public func resolve() throws -> ProviderResult {
         let arguments = try Self.split(commandLine)
-        guard let program = arguments.first else { throw CredentialError(message: "credential_process of profile \(profileName) is empty") }
+        guard let program = arguments.first else {
+            throw CredentialError(message: "credential_process of profile \(profileName) is empty")
+        }
         guard let executable = Self.locate(program, path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin") else {
-            throw CredentialError(message: "credential_process of profile \(profileName): \(program) not found or not executable")
+            throw CredentialError(
+                message: "credential_process of profile \(profileName): \(program) not found or not executable")
         }
         var limit = timeout
         if let deadline { limit = min(limit, deadline.timeIntervalSinceNow) }
-        guard limit > 0 else { throw CredentialError(message: "the run's --timeout expired before credential_process ran", transient: true) }
-        let output = try run(executable: executable, arguments: Array(arguments.dropFirst()), limit: limit, program: program)
+        guard limit > 0 else {
+            throw CredentialError(message: "the run's --timeout expired before credential_process ran", transient: true)
+        }
+        let output = try run(
+            executable: executable, arguments: Array(arguments.dropFirst()), limit: limit, program: program)
         return .found(try Self.parse(output, profileName: profileName))
     }
 
     private func run(executable: String, arguments: [String], limit: TimeInterval, program: String) throws -> Data {
         let outcome: ChildProcess.Outcome
         do {
-            outcome = try ChildProcess(executable: executable, arguments: arguments, environment: environment).run(limit: limit, maxOutput: Self.maxOutput)
+            outcome = try ChildProcess(executable: executable, arguments: arguments, environment: environment).run(
+                limit: limit, maxOutput: Self.maxOutput)
         } catch ChildProcess.Failure.cannotStart(let why) {
-            throw CredentialError(message: "credential_process of profile \(profileName): cannot start \(program): \(why)")
+            throw CredentialError(
+                message: "credential_process of profile \(profileName): cannot start \(program): \(why)")
         } catch {
-            throw CredentialError(message: "credential_process of profile \(profileName) (\(program)) did not finish within \(Int(limit.rounded(.up))) s",
-                                  transient: true)
+            throw CredentialError(
+                message:
+                    "credential_process of profile \(profileName) (\(program)) did not finish within \(Int(limit.rounded(.up))) s",
+                transient: true)
         }
         guard outcome.status == 0 else {
             // The helper's stderr is its own diagnostics; keep it short and never echo stdout (it may hold secrets).
             let text = String(decoding: outcome.errorOutput.prefix(500), as: UTF8.self).trimmingWhitespaceAndNewlines()
-            throw CredentialError(message: "credential_process of profile \(profileName) (\(program)) exited with \(outcome.status)"
-                                  + (text.isEmpty ? "" : ": \(text)"))
+            throw CredentialError(
+                message: "credential_process of profile \(profileName) (\(program)) exited with \(outcome.status)"
+                    + (text.isEmpty ? "" : ": \(text)"))
         }
         guard !outcome.overflowed else {
-            throw CredentialError(message: "credential_process of profile \(profileName) wrote more than \(Self.maxOutput) bytes")
+            throw CredentialError(
+                message: "credential_process of profile \(profileName) wrote more than \(Self.maxOutput) bytes")
         }
         return Data(outcome.output)
     }
@@ -121,7 +137,8 @@ public struct ProcessCredentialProvider: CredentialProvider {
             let candidate = "\(directory)/\(program)"
             var isDirectory = false
             if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory,
-               FileManager.default.isExecutableFile(atPath: candidate) {
+                FileManager.default.isExecutableFile(atPath: candidate)
+            {
                 return candidate
             }
         }

@@ -1,9 +1,10 @@
+import Checking
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Checking
 
 /// One `TransferQueue.run`: the state its loop carries from pass to pass, and the parts of a pass — take batches from
 /// the stream, expire the deadline, promote jobs whose backoff is over, let the driver refresh credentials, start
@@ -35,8 +36,10 @@ final class QueueRun {
     private var idleWait: TimeInterval = 0
     private(set) var transfersStarted = 0
 
-    init(driver: TransferDriver, stream: BatchStream, configuration: ClientConfiguration, perSecond: Int,
-         budget: RetryBudget, makeEngine: @escaping (Int) throws -> TransferEngine) {
+    init(
+        driver: TransferDriver, stream: BatchStream, configuration: ClientConfiguration, perSecond: Int,
+        budget: RetryBudget, makeEngine: @escaping (Int) throws -> TransferEngine
+    ) {
         self.driver = driver
         self.stream = stream
         self.configuration = configuration

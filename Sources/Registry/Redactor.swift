@@ -1,15 +1,17 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// The one place that decides what of a request may be shown: secrets never reach any output.
 public enum Redactor {
     /// Headers whose values are never printed.
     static let secretHeaders: Set<String> = [
-        "authorization", "proxy-authorization", "x-amz-security-token", "x-amz-sso_bearer_token", "x-aws-ec2-metadata-token", "cookie", "set-cookie",
+        "authorization", "proxy-authorization", "x-amz-security-token", "x-amz-sso_bearer_token",
+        "x-aws-ec2-metadata-token", "cookie", "set-cookie",
     ]
 
     /// `AKIAIOSFODNN7EXAMPLE` → `AKIA****MPLE`.

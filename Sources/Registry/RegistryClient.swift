@@ -1,10 +1,11 @@
+import Checking
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
-import Checking
 
 /// Asks the public registry itself (OCI distribution API) instead of the signed API, so anyone can check without AWS
 /// credentials: anonymous pull tokens from the registry's challenge, then one HEAD per distinct blob or manifest,
@@ -43,7 +44,8 @@ public final class RegistryClient: LayerRegistry, ManifestRegistry {
         session.loginTried = true
         do {
             session.basic = try login()
-            configuration.log.note("registry pull tokens are asked for with ecr-public:GetAuthorizationToken (authenticated pulls)")
+            configuration.log.note(
+                "registry pull tokens are asked for with ecr-public:GetAuthorizationToken (authenticated pulls)")
         } catch {
             configuration.log.note("ecr-public:GetAuthorizationToken failed, asking anonymously: \(error)")
         }
@@ -75,13 +77,19 @@ public final class RegistryClient: LayerRegistry, ManifestRegistry {
     /// `GET /v2/` once (doctor): whether this is a registry and which token server its challenge names.
     public func probe() -> (String, Bool) {
         let request = self.request(url: url("/v2/"), method: "GET", headers: [], what: "registry challenge")
-        let settings = HTTPSettings(caBundle: configuration.caBundle, userAgent: configuration.userAgent,
-                                    deadline: configuration.deadline, log: configuration.log)
+        let settings = HTTPSettings(
+            caBundle: configuration.caBundle, userAgent: configuration.userAgent,
+            deadline: configuration.deadline, log: configuration.log)
         do {
             let response = try HTTPFetch.perform(request, settings: settings)
             if response.status == 200 { return ("ok, HTTP 200 (no pull token needed)", true) }
-            if response.status == 401, let challenge = response.headers["www-authenticate"].flatMap(BearerChallenge.parse) {
-                return ("ok, HTTP 401 with a Bearer challenge (token realm \(challenge.realm), service \(challenge.service ?? "none"))", true)
+            if response.status == 401,
+                let challenge = response.headers["www-authenticate"].flatMap(BearerChallenge.parse)
+            {
+                return (
+                    "ok, HTTP 401 with a Bearer challenge (token realm \(challenge.realm), service \(challenge.service ?? "none"))",
+                    true
+                )
             }
             return ("error, HTTP \(response.status) (not an OCI registry?)", false)
         } catch {
@@ -99,8 +107,9 @@ public final class RegistryClient: LayerRegistry, ManifestRegistry {
 
     /// A registry request with the run's timeouts, trust store and user agent.
     func request(url: String, method: String, headers: [String], what: String) -> HTTPRequest {
-        HTTPRequest(method: method, url: url, headers: headers, connectTimeout: configuration.connectTimeout,
-                    timeout: configuration.requestTimeout, what: what, caBundle: configuration.caBundle,
-                    userAgent: configuration.userAgent)
+        HTTPRequest(
+            method: method, url: url, headers: headers, connectTimeout: configuration.connectTimeout,
+            timeout: configuration.requestTimeout, what: what, caBundle: configuration.caBundle,
+            userAgent: configuration.userAgent)
     }
 }

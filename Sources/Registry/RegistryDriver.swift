@@ -1,17 +1,19 @@
+import Checking
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
-import Checking
 
 /// The registry way on the shared transfer queue: one `GET /v2/` to learn the challenge, one token request per
 /// repository, then one HEAD per blob or manifest. HEADs of a repository wait (parked) until its token is there.
 final class RegistryDriver: TransferDriver {
     static let manifestAccept = [
         "application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
     ].joined(separator: ", ")
 
     private enum Work {
@@ -64,8 +66,10 @@ final class RegistryDriver: TransferDriver {
     }
 
     static func noAlias(_ repository: RepositoryRef) -> BatchFailure {
-        BatchFailure(.unverifiable, "the registry way needs a registry alias for \(repository) (an account id has no registry URL); "
-                     + "set `registry:` in .verify-layers.yml or --registry-id, or use --via api")
+        BatchFailure(
+            .unverifiable,
+            "the registry way needs a registry alias for \(repository) (an account id has no registry URL); "
+                + "set `registry:` in .verify-layers.yml or --registry-id, or use --via api")
     }
 
     private func add(_ item: Work) -> Int {
@@ -146,11 +150,13 @@ final class RegistryDriver: TransferDriver {
             let basic = session.basic.map { ["Authorization: Basic \($0)"] } ?? []
             return client.request(url: url, method: method, headers: basic, what: what)
         case .blob(_, let digest, let path):
-            return client.request(url: client.url("/v2/\(path)/blobs/\(digest)"), method: method,
-                                  headers: authorization(id, path), what: what)
+            return client.request(
+                url: client.url("/v2/\(path)/blobs/\(digest)"), method: method,
+                headers: authorization(id, path), what: what)
         case .manifest(let query, let path):
-            return client.request(url: client.url("/v2/\(path)/manifests/\(queries[query].reference)"), method: method,
-                                  headers: authorization(id, path) + ["Accept: \(Self.manifestAccept)"], what: what)
+            return client.request(
+                url: client.url("/v2/\(path)/manifests/\(queries[query].reference)"), method: method,
+                headers: authorization(id, path) + ["Accept: \(Self.manifestAccept)"], what: what)
         }
     }
 
@@ -171,19 +177,22 @@ final class RegistryDriver: TransferDriver {
         let response: HTTPResponse
         switch result {
         case .failure(let failure):
-            log.exchange(method: method, url: client.endpoint.url, what: "\(what) attempt=\(attempt)",
-                         outcome: failure.reason, elapsedMs: elapsedMs)
+            log.exchange(
+                method: method, url: client.endpoint.url, what: "\(what) attempt=\(attempt)",
+                outcome: failure.reason, elapsedMs: elapsedMs)
             if failure.retryable { return .retry(failure.reason, isTimeout: failure.isTimeout, retryAfter: nil) }
             return conclude(id, failure: BatchFailure(.unverifiable, failure.reason))
         case .success(let answer):
             response = answer
         }
         let status = response.status
-        log.exchange(method: method, url: client.endpoint.url, what: "\(what) attempt=\(attempt)",
-                     outcome: "HTTP \(status)", elapsedMs: elapsedMs)
+        log.exchange(
+            method: method, url: client.endpoint.url, what: "\(what) attempt=\(attempt)",
+            outcome: "HTTP \(status)", elapsedMs: elapsedMs)
         if status == 429 || (500...599).contains(status) && status != 501 {
-            return .retry("HTTP \(status) from the registry for \(what)", isTimeout: false,
-                          retryAfter: TransferQueue.retryAfter(response.headers))
+            return .retry(
+                "HTTP \(status) from the registry for \(what)", isTimeout: false,
+                retryAfter: TransferQueue.retryAfter(response.headers))
         }
         switch work[id] {
         case .probe:
@@ -206,11 +215,17 @@ final class RegistryDriver: TransferDriver {
         } else if response.status == 401, let bearer = challenge.flatMap(BearerChallenge.parse) {
             session.probe = .bearer(bearer)
         } else if response.status == 401 {
-            session.probe = .failed(BatchFailure(.credentials, "the registry asks for credentials other than a Bearer "
-                                                 + "pull token (\(challenge ?? "no challenge"))"))
+            session.probe = .failed(
+                BatchFailure(
+                    .credentials,
+                    "the registry asks for credentials other than a Bearer "
+                        + "pull token (\(challenge ?? "no challenge"))"))
         } else {
-            session.probe = .failed(BatchFailure(.unverifiable, "\(client.endpoint.url) does not look like a registry: "
-                                                 + "GET /v2/ answered HTTP \(response.status)"))
+            session.probe = .failed(
+                BatchFailure(
+                    .unverifiable,
+                    "\(client.endpoint.url) does not look like a registry: "
+                        + "GET /v2/ answered HTTP \(response.status)"))
         }
         var start: [Int] = []
         for path in Array(parked.keys).sorted() { start += advance(path) }
@@ -224,20 +239,24 @@ final class RegistryDriver: TransferDriver {
         if status == 200, let token = Self.token(from: response.body) {
             session.tokens[path] = token
         } else if status == 200 {
-            session.tokenFailures[path] = BatchFailure(.unverifiable,
-                                                       "the token server's answer for \(path) held no token")
+            session.tokenFailures[path] = BatchFailure(
+                .unverifiable,
+                "the token server's answer for \(path) held no token")
         } else if status == 401 || status == 403 {
             let message = "the token server refused a pull token for \(path) (HTTP \(status))"
             session.tokenFailures[path] = BatchFailure(.credentials, message)
         } else {
-            session.tokenFailures[path] = BatchFailure(.unverifiable,
-                                                       "the token server answered HTTP \(status) for \(path)")
+            session.tokenFailures[path] = BatchFailure(
+                .unverifiable,
+                "the token server answered HTTP \(status) for \(path)")
         }
         return .done(then: advance(path))
     }
 
-    private func blobAnswered(_ id: Int, batch: Int, digest: Digest, path: String, _ response: HTTPResponse,
-                              what: String) -> TransferStep {
+    private func blobAnswered(
+        _ id: Int, batch: Int, digest: Digest, path: String, _ response: HTTPResponse,
+        what: String
+    ) -> TransferStep {
         switch response.status {
         case 200:
             let size = response.headers["content-length"].flatMap { Int64($0) }
@@ -256,8 +275,10 @@ final class RegistryDriver: TransferDriver {
         return .done(then: [])
     }
 
-    private func manifestAnswered(_ id: Int, query: Int, path: String, _ response: HTTPResponse,
-                                  what: String) -> TransferStep {
+    private func manifestAnswered(
+        _ id: Int, query: Int, path: String, _ response: HTTPResponse,
+        what: String
+    ) -> TransferStep {
         let digest = response.headers["docker-content-digest"]
         switch response.status {
         case 200 where queries[query].readsConfig:
@@ -283,13 +304,19 @@ final class RegistryDriver: TransferDriver {
             return .done(then: [])
         }
         guard !session.refreshed.contains(path) else {
-            return conclude(id, failure: BatchFailure(.credentials, "the registry refused the pull token for \(path) after a refresh"))
+            return conclude(
+                id,
+                failure: BatchFailure(.credentials, "the registry refused the pull token for \(path) after a refresh"))
         }
         session.refreshed.insert(path)
         session.tokens[path] = nil
-        if let challenge = headers["www-authenticate"].flatMap(BearerChallenge.parse) { session.probe = .bearer(challenge) }
+        if let challenge = headers["www-authenticate"].flatMap(BearerChallenge.parse) {
+            session.probe = .bearer(challenge)
+        }
         guard case .bearer = session.probe else {
-            return conclude(id, failure: BatchFailure(.credentials, "the registry answered 401 without a Bearer challenge for \(path)"))
+            return conclude(
+                id,
+                failure: BatchFailure(.credentials, "the registry answered 401 without a Bearer challenge for \(path)"))
         }
         parked[path, default: []].append(id)
         return .done(then: advance(path))
@@ -322,13 +349,16 @@ final class RegistryDriver: TransferDriver {
         case .probe: return ("GET", "/v2/ (challenge)")
         case .token(let path): return ("GET", "pull token for \(path)")
         case .blob(_, let digest, let path): return ("HEAD", "/v2/\(path)/blobs/\(digest)")
-        case .manifest(let query, let path): return (queries[query].readsConfig ? "GET" : "HEAD", "/v2/\(path)/manifests/\(queries[query].reference)")
+        case .manifest(let query, let path):
+            return (queries[query].readsConfig ? "GET" : "HEAD", "/v2/\(path)/manifests/\(queries[query].reference)")
         }
     }
 
     /// The `config.digest` of an image manifest; nil for an index or anything unreadable.
     static func configDigest(in body: Data) -> String? {
-        guard let digest = (try? JSONValue.parse(body))?["config"]?["digest"]?.stringValue, Digest(digest) != nil else { return nil }
+        guard let digest = (try? JSONValue.parse(body))?["config"]?["digest"]?.stringValue, Digest(digest) != nil else {
+            return nil
+        }
         return digest
     }
 
@@ -337,7 +367,9 @@ final class RegistryDriver: TransferDriver {
         guard let object = try? JSONValue.parse(body) else { return nil }
         for key in ["token", "access_token"] {
             // Only visible ASCII goes into a header: a token with CR/LF or spaces could inject or split headers.
-            if let value = object[key]?.stringValue, !value.isEmpty, value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) {
+            if let value = object[key]?.stringValue, !value.isEmpty,
+                value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f })
+            {
                 return value
             }
         }
@@ -349,7 +381,8 @@ final class RegistryDriver: TransferDriver {
             if let failure = batchFailures[index] { return BatchAnswer(batch: batches[index], failure: failure) }
             var failures = blobFailures[index]
             for digest in batches[index].digests where blobAnswers[index][digest] == nil && failures[digest] == nil {
-                failures[digest] = BatchFailure(.unverifiable, "the registry was never asked about \(digest) (no answer)")
+                failures[digest] = BatchFailure(
+                    .unverifiable, "the registry was never asked about \(digest) (no answer)")
             }
             return BatchAnswer(batch: batches[index], answers: blobAnswers[index], digestFailures: failures)
         }
@@ -358,7 +391,10 @@ final class RegistryDriver: TransferDriver {
     func manifestAnswers() -> [ManifestQuery: ManifestAnswer] {
         var result: [ManifestQuery: ManifestAnswer] = [:]
         for (index, query) in queries.enumerated() {
-            result[query] = manifestResults[index] ?? .failed(BatchFailure(.unverifiable, "the registry was never asked about \(query.reference) (no answer)"))
+            result[query] =
+                manifestResults[index]
+                ?? .failed(
+                    BatchFailure(.unverifiable, "the registry was never asked about \(query.reference) (no answer)"))
         }
         return result
     }

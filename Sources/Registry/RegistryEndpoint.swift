@@ -26,7 +26,9 @@ public struct RegistryEndpoint: Sendable, Equatable {
     /// `--registry-url`, else `VERIFY_LAYERS_REGISTRY_URL`, else `https://public.ecr.aws`; plain http only to loopback,
     /// the same rule as the API endpoint.
     public static func resolve(flag: String?, environment: [String: String]) throws -> RegistryEndpoint {
-        for (value, source) in [(flag, "--registry-url"), (environment["VERIFY_LAYERS_REGISTRY_URL"], "VERIFY_LAYERS_REGISTRY_URL")] {
+        for (value, source) in [
+            (flag, "--registry-url"), (environment["VERIFY_LAYERS_REGISTRY_URL"], "VERIFY_LAYERS_REGISTRY_URL"),
+        ] {
             if let url = SharedConfig.nonEmpty(value) {
                 try EndpointResolver.validate(url, source: source)
                 return RegistryEndpoint(url: url, source: source)

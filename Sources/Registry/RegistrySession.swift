@@ -1,9 +1,10 @@
+import Checking
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Checking
 
 /// What one client learns about its registry during a run and keeps for the next call: the challenge and one pull
 /// token per repository, so blob and manifest checks share tokens.

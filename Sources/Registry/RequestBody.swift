@@ -1,9 +1,10 @@
+import Checking
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Checking
 
 /// Writes the `BatchCheckLayerAvailability` JSON body directly as bytes: Foundation's JSONSerialization cost more per call
 /// than the rest of the request put together, and the shape is fixed.
@@ -41,7 +42,10 @@ enum RequestBody {
             case 0x0A: out.append(contentsOf: #"\n"#.utf8)
             case 0x0D: out.append(contentsOf: #"\r"#.utf8)
             case 0x09: out.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xf)]])
+            case 0..<0x20:
+                out.append(contentsOf: [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xf)],
+                ])
             default: out.append(byte)  // UTF-8 of a valid String passes through unchanged.
             }
         }

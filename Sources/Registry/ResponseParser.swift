@@ -1,10 +1,11 @@
+import Checking
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
-import Checking
 
 /// Reads a `BatchCheckLayerAvailability` answer strictly: wrong shapes are errors, never passes.
 enum ResponseParser {
@@ -24,13 +25,17 @@ enum ResponseParser {
                 throw Malformed(description: "`layers` is not a list of objects")
             }
             for layer in list {
-                guard let raw = layer["layerDigest"]?.stringValue else { throw Malformed(description: "a layer entry has no layerDigest") }
+                guard let raw = layer["layerDigest"]?.stringValue else {
+                    throw Malformed(description: "a layer entry has no layerDigest")
+                }
                 guard let digest = Digest(raw), wanted.contains(digest) else { continue }
                 switch layer["layerAvailability"]?.stringValue {
                 case "AVAILABLE":
                     // A digest listed twice with different verdicts never ends up available.
                     if let earlier = answers[digest], !isAvailable(earlier) { continue }
-                    answers[digest] = .available(size: layer["layerSize"]?.int64Value, mediaType: layer["mediaType"]?.stringValue.map(MediaType.interned))
+                    answers[digest] = .available(
+                        size: layer["layerSize"]?.int64Value,
+                        mediaType: layer["mediaType"]?.stringValue.map(MediaType.interned))
                 case "UNAVAILABLE":
                     answers[digest] = .unavailable(reason: "the service reports it UNAVAILABLE")
                 default:
@@ -39,17 +44,21 @@ enum ResponseParser {
             }
         }
         if let failures = root["failures"] {
-            guard let list = failures.arrayValue?.compactMap(\.objectValue), list.count == failures.arrayValue?.count else {
+            guard let list = failures.arrayValue?.compactMap(\.objectValue), list.count == failures.arrayValue?.count
+            else {
                 throw Malformed(description: "`failures` is not a list of objects")
             }
             for failure in list {
-                guard let raw = failure["layerDigest"]?.stringValue, let digest = Digest(raw), wanted.contains(digest) else { continue }
+                guard let raw = failure["layerDigest"]?.stringValue, let digest = Digest(raw), wanted.contains(digest)
+                else { continue }
                 let reason = failure["failureReason"]?.stringValue.map { String($0.prefix(300)) } ?? ""
                 switch failure["failureCode"]?.stringValue {
                 case "MissingLayerDigest":
-                    answers[digest] = .unavailable(reason: reason.isEmpty ? "MissingLayerDigest" : "MissingLayerDigest: \(reason)")
+                    answers[digest] = .unavailable(
+                        reason: reason.isEmpty ? "MissingLayerDigest" : "MissingLayerDigest: \(reason)")
                 case "InvalidLayerDigest":
-                    answers[digest] = .invalid(reason: reason.isEmpty ? "InvalidLayerDigest" : "InvalidLayerDigest: \(reason)")
+                    answers[digest] = .invalid(
+                        reason: reason.isEmpty ? "InvalidLayerDigest" : "InvalidLayerDigest: \(reason)")
                 default:
                     // Unknown failure codes must not pass; leave the digest unanswered so it becomes a verification error.
                     answers.removeValue(forKey: digest)

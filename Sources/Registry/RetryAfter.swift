@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 extension TransferQueue {
     /// `Retry-After` in seconds (the HTTP-date form is read too); nil when absent or unreadable.
@@ -18,11 +19,13 @@ extension TransferQueue {
         let parts = text.split(separator: " ")
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         guard parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT", let day = Int(parts[1]),
-              let year = Int(parts[3]),
-              let month = months.firstIndex(of: String(parts[2])) else { return nil }
+            let year = Int(parts[3]),
+            let month = months.firstIndex(of: String(parts[2]))
+        else { return nil }
         let clock = parts[4].split(separator: ":").compactMap { Int($0) }
         guard clock.count == 3, (1...31).contains(day), (0...23).contains(clock[0]), (0...59).contains(clock[1]),
-              (0...60).contains(clock[2]) else { return nil }
+            (0...60).contains(clock[2])
+        else { return nil }
         // Days from the civil date (Howard Hinnant's algorithm), so no calendar or time zone is needed.
         let y = month < 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400

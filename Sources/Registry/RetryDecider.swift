@@ -31,7 +31,8 @@ struct RetryDecider {
     func decide(attempts: Int, isTimeout: Bool, retryAfter: TimeInterval?) -> Decision {
         guard attempts < policy.maxAttempts else { return .giveUp("after \(attempts) attempt(s)") }
         guard let cost = budget.acquire(timeout: isTimeout) else { return .giveUp("retry budget exhausted") }
-        let delay = retryAfter.map { min(max(0, $0), maxRetryAfter) }
+        let delay =
+            retryAfter.map { min(max(0, $0), maxRetryAfter) }
             ?? policy.delay(afterAttempt: attempts, random: random())
         return .retry(delay: delay, cost: cost)
     }

@@ -21,8 +21,10 @@ extension RetryPolicy {
     /// The synchronous calls' retry loop (STS, container, IMDS): `attempt` until it is done or throws (not retried),
     /// at most `maxAttempts` times with this policy's backoff between, and no retry once the run's deadline is within a
     /// second. The batch paths retry in the transfer queue instead, with the same policy.
-    func run<Value>(deadline: Date?, pause: (Double) -> Void = { Pause.seconds($0) },
-                    _ attempt: () throws -> AttemptVerdict<Value>) rethrows -> Result<Value, RetriesExhausted> {
+    func run<Value>(
+        deadline: Date?, pause: (Double) -> Void = { Pause.seconds($0) },
+        _ attempt: () throws -> AttemptVerdict<Value>
+    ) rethrows -> Result<Value, RetriesExhausted> {
         var attempts = 0
         while true {
             attempts += 1

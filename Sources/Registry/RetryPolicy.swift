@@ -1,3 +1,5 @@
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +8,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// AWS SDK "standard" retry mode: attempts, full-jitter exponential backoff and a retry budget.
 public struct RetryPolicy: Sendable {
@@ -63,15 +64,20 @@ enum AttemptOutcome {
 /// Turns a finished HTTP exchange into an outcome, reading the error code where the SDKs read it.
 enum ErrorClassifier {
     static let throttlingCodes: Set<String> = [
-        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
+        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+        "TooManyRequestsException",
         "ProvisionedThroughputExceededException", "TransactionInProgressException", "RequestLimitExceeded",
         "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
         "EC2ThrottledException", "ThrottleException",
     ]
-    static let transientCodes: Set<String> = ["RequestTimeout", "RequestTimeoutException", "InternalError", "ServerException", "ServiceUnavailable"]
+    static let transientCodes: Set<String> = [
+        "RequestTimeout", "RequestTimeoutException", "InternalError", "ServerException", "ServiceUnavailable",
+    ]
     static let credentialCodes: Set<String> = [
-        "InvalidSignatureException", "UnrecognizedClientException", "MissingAuthenticationTokenException", "IncompleteSignatureException",
-        "AccessDeniedException", "AccessDenied", "InvalidClientTokenId", "SignatureDoesNotMatch", "AuthFailure", "NotAuthorized",
+        "InvalidSignatureException", "UnrecognizedClientException", "MissingAuthenticationTokenException",
+        "IncompleteSignatureException",
+        "AccessDeniedException", "AccessDenied", "InvalidClientTokenId", "SignatureDoesNotMatch", "AuthFailure",
+        "NotAuthorized",
         "ExpiredTokenException", "ExpiredToken", "RequestExpired", "InvalidAccessKeyId", "InvalidToken",
     ]
     static let expiredCodes: Set<String> = ["ExpiredTokenException", "ExpiredToken", "RequestExpired"]
@@ -103,7 +109,9 @@ enum ErrorClassifier {
         let detail = "HTTP \(status)" + (text.isEmpty ? "" : " \(String(text.prefix(300)))")
         if let code {
             if throttlingCodes.contains(code) { return .retryable(detail, isTimeout: false) }
-            if code == "RepositoryNotFoundException" || code == "RegistryNotFoundException" { return .repositoryNotFound(message ?? code) }
+            if code == "RepositoryNotFoundException" || code == "RegistryNotFoundException" {
+                return .repositoryNotFound(message ?? code)
+            }
             if credentialCodes.contains(code) { return .credentials(detail, expired: expiredCodes.contains(code)) }
             if transientCodes.contains(code) { return .retryable(detail, isTimeout: false) }
         }

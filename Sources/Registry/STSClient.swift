@@ -1,16 +1,19 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// AWS STS over its query protocol (form POST, XML answer): the web-identity and assume-role exchanges of the chain.
 struct STSClient {
     static let version = "2011-06-15"
     static let legacyGlobalRegions: Set<String> = [
-        "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global", "ca-central-1", "eu-central-1",
-        "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+        "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global", "ca-central-1",
+        "eu-central-1",
+        "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1",
+        "us-west-2",
     ]
     /// The SDK standard policy: three attempts, full-jitter backoff from 1 s.
     static let retryPolicy = RetryPolicy(maxAttempts: 3)
@@ -57,28 +60,41 @@ struct STSClient {
     }
 
     /// Unsigned `AssumeRoleWithWebIdentity`: the token is the proof.
-    func assumeRoleWithWebIdentity(roleArn: String, sessionName: String, token: String, source: String) throws -> Credentials {
+    func assumeRoleWithWebIdentity(roleArn: String, sessionName: String, token: String, source: String) throws
+        -> Credentials
+    {
         let form = [
             ("Action", "AssumeRoleWithWebIdentity"), ("Version", Self.version), ("RoleArn", roleArn),
             ("RoleSessionName", sessionName), ("WebIdentityToken", token),
         ]
-        return try call(form: form, operation: "AssumeRoleWithWebIdentity", signing: nil, secrets: [token], source: source)
+        return try call(
+            form: form, operation: "AssumeRoleWithWebIdentity", signing: nil, secrets: [token], source: source)
     }
 
     /// `AssumeRole` signed with the source profile's credentials.
-    func assumeRole(roleArn: String, sessionName: String, externalId: String?, durationSeconds: Int?, with credentials: Credentials,
-                    source: String) throws -> Credentials {
-        var form = [("Action", "AssumeRole"), ("Version", Self.version), ("RoleArn", roleArn), ("RoleSessionName", sessionName)]
+    func assumeRole(
+        roleArn: String, sessionName: String, externalId: String?, durationSeconds: Int?, with credentials: Credentials,
+        source: String
+    ) throws -> Credentials {
+        var form = [
+            ("Action", "AssumeRole"), ("Version", Self.version), ("RoleArn", roleArn), ("RoleSessionName", sessionName),
+        ]
         if let externalId { form.append(("ExternalId", externalId)) }
         if let durationSeconds { form.append(("DurationSeconds", String(durationSeconds))) }
-        return try call(form: form, operation: "AssumeRole", signing: (credentials, region, "sts"), secrets: credentials.secrets, source: source)
+        return try call(
+            form: form, operation: "AssumeRole", signing: (credentials, region, "sts"), secrets: credentials.secrets,
+            source: source)
     }
 
-    private func call(form: [(String, String)], operation: String, signing: (credentials: Credentials, region: String, service: String)?,
-                      secrets: [String], source: String) throws -> Credentials {
+    private func call(
+        form: [(String, String)], operation: String,
+        signing: (credentials: Credentials, region: String, service: String)?,
+        secrets: [String], source: String
+    ) throws -> Credentials {
         let body = Data(form.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&").utf8)
-        let request = HTTPRequest(method: "POST", url: url, headers: ["Content-Type: application/x-www-form-urlencoded; charset=utf-8"],
-                                  body: body, connectTimeout: 5, timeout: 15, signing: signing, what: "STS \(operation)")
+        let request = HTTPRequest(
+            method: "POST", url: url, headers: ["Content-Type: application/x-www-form-urlencoded; charset=utf-8"],
+            body: body, connectTimeout: 5, timeout: 15, signing: signing, what: "STS \(operation)")
         let outcome = try Self.retryPolicy.run(deadline: http.deadline) { () throws -> AttemptVerdict<Credentials> in
             let response: HTTPResponse
             do {
@@ -90,8 +106,9 @@ struct STSClient {
                 return .done(try Self.parseCredentials(response.text, operation: operation, source: source))
             }
             let (code, message) = Self.parseError(response.text)
-            let detail = Redactor.scrub("HTTP \(response.status)" + (code.map { " \($0)" } ?? "")
-                                        + (message.map { ": \(String($0.prefix(300)))" } ?? ""), secrets: secrets)
+            let detail = Redactor.scrub(
+                "HTTP \(response.status)" + (code.map { " \($0)" } ?? "")
+                    + (message.map { ": \(String($0.prefix(300)))" } ?? ""), secrets: secrets)
             let retryable = response.status >= 500 || response.status == 429 || Self.retryableCodes.contains(code ?? "")
             guard retryable else { throw CredentialError(message: "STS \(operation) at \(url) was refused: \(detail)") }
             return .retry(reason: detail)
@@ -100,8 +117,9 @@ struct STSClient {
         case .success(let credentials):
             return credentials
         case .failure(let exhausted):
-            throw CredentialError(message: "STS \(operation) at \(url) failed after \(exhausted.attempts) attempt(s): "
-                                  + exhausted.reason, transient: true)
+            throw CredentialError(
+                message: "STS \(operation) at \(url) failed after \(exhausted.attempts) attempt(s): "
+                    + exhausted.reason, transient: true)
         }
     }
 
@@ -113,15 +131,18 @@ struct STSClient {
     /// `<…Result><Credentials><AccessKeyId/>…</Credentials>` of either operation.
     static func parseCredentials(_ xml: String, operation: String, source: String) throws -> Credentials {
         guard let block = XMLText.element("Credentials", in: xml) else {
-            throw CredentialError(message: "STS \(operation) answered without Credentials (\(xml.utf8.count) bytes)", transient: true)
+            throw CredentialError(
+                message: "STS \(operation) answered without Credentials (\(xml.utf8.count) bytes)", transient: true)
         }
         guard let key = XMLText.element("AccessKeyId", in: block), !key.isEmpty,
-              let secret = XMLText.element("SecretAccessKey", in: block), !secret.isEmpty,
-              let token = XMLText.element("SessionToken", in: block), !token.isEmpty else {
+            let secret = XMLText.element("SecretAccessKey", in: block), !secret.isEmpty,
+            let token = XMLText.element("SessionToken", in: block), !token.isEmpty
+        else {
             throw CredentialError(message: "STS \(operation) answered with incomplete Credentials", transient: true)
         }
         let expiration = XMLText.element("Expiration", in: block).flatMap(CredentialDocument.parseDate)
-        return Credentials(accessKeyId: key, secretAccessKey: secret, sessionToken: token, expiration: expiration, source: source)
+        return Credentials(
+            accessKeyId: key, secretAccessKey: secret, sessionToken: token, expiration: expiration, source: source)
     }
 
     /// `<ErrorResponse><Error><Code/><Message/></Error>`.
@@ -135,12 +156,15 @@ struct STSClient {
 enum XMLText {
     static func element(_ name: String, in xml: String) -> String? {
         guard let open = xml.firstRange(of: "<\(name)>") ?? openTagWithAttributes(name, in: xml),
-              let close = xml[open.upperBound...].firstRange(of: "</\(name)>") else { return nil }
+            let close = xml[open.upperBound...].firstRange(of: "</\(name)>")
+        else { return nil }
         return decode(xml[open.upperBound..<close.lowerBound].trimmingWhitespaceAndNewlines())
     }
 
     private static func openTagWithAttributes(_ name: String, in xml: String) -> Range<String.Index>? {
-        guard let start = xml.firstRange(of: "<\(name) "), let end = xml[start.upperBound...].firstRange(of: ">") else { return nil }
+        guard let start = xml.firstRange(of: "<\(name) "), let end = xml[start.upperBound...].firstRange(of: ">") else {
+            return nil
+        }
         return start.lowerBound..<end.upperBound
     }
 

@@ -1,3 +1,5 @@
+import ImageModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +8,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// A shared AWS file that exists but cannot be used: a configuration error (exit 78) naming the file.
 public struct SharedConfigError: Error, Sendable, CustomStringConvertible {
@@ -35,9 +36,11 @@ public struct SharedConfig: Sendable {
     /// `--profile` given: botocore then skips the environment credentials.
     public var profileFromFlag: Bool { profileSource == "--profile" }
 
-    public init(configPath: String, credentialsPath: String, configExists: Bool = false, credentialsExists: Bool = false,
-                configProfiles: [String: [String: String]] = [:], credentialsProfiles: [String: [String: String]] = [:],
-                profileName: String = "default", profileSource: String = "default") {
+    public init(
+        configPath: String, credentialsPath: String, configExists: Bool = false, credentialsExists: Bool = false,
+        configProfiles: [String: [String: String]] = [:], credentialsProfiles: [String: [String: String]] = [:],
+        profileName: String = "default", profileSource: String = "default"
+    ) {
         self.configPath = configPath
         self.credentialsPath = credentialsPath
         self.configExists = configExists
@@ -52,7 +55,8 @@ public struct SharedConfig: Sendable {
     public static func load(environment: [String: String], profileFlag: String?) throws -> SharedConfig {
         let home = nonEmpty(environment["HOME"]) ?? FileManager.default.homeDirectoryForCurrentUser.path
         let configPath = expand(nonEmpty(environment["AWS_CONFIG_FILE"]) ?? "~/.aws/config", home: home)
-        let credentialsPath = expand(nonEmpty(environment["AWS_SHARED_CREDENTIALS_FILE"]) ?? "~/.aws/credentials", home: home)
+        let credentialsPath = expand(
+            nonEmpty(environment["AWS_SHARED_CREDENTIALS_FILE"]) ?? "~/.aws/credentials", home: home)
         let (configSections, configExists) = try read(configPath, variable: "AWS_CONFIG_FILE")
         let (credentialSections, credentialsExists) = try read(credentialsPath, variable: "AWS_SHARED_CREDENTIALS_FILE")
         var name = "default"
@@ -64,9 +68,10 @@ public struct SharedConfig: Sendable {
         } else if let value = nonEmpty(environment["AWS_DEFAULT_PROFILE"]) {
             (name, source) = (value, "AWS_DEFAULT_PROFILE")
         }
-        var shared = SharedConfig(configPath: configPath, credentialsPath: credentialsPath, configExists: configExists,
-                                  credentialsExists: credentialsExists, configProfiles: INIParser.configProfiles(configSections),
-                                  credentialsProfiles: credentialSections, profileName: name, profileSource: source)
+        var shared = SharedConfig(
+            configPath: configPath, credentialsPath: credentialsPath, configExists: configExists,
+            credentialsExists: credentialsExists, configProfiles: INIParser.configProfiles(configSections),
+            credentialsProfiles: credentialSections, profileName: name, profileSource: source)
         shared.ssoSessions = INIParser.sections(configSections, kind: "sso-session")
         return shared
     }
@@ -92,7 +97,9 @@ public struct SharedConfig: Sendable {
     private static func read(_ path: String, variable: String) throws -> ([String: [String: String]], Bool) {
         var isDirectory = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return ([:], false) }
-        if isDirectory { throw SharedConfigError(message: "\(path) (\(variable)) is a directory, not an AWS config file") }
+        if isDirectory {
+            throw SharedConfigError(message: "\(path) (\(variable)) is a directory, not an AWS config file")
+        }
         // `FileManager.contents` refuses character devices, and /dev/null is a common way to say "no file".
         guard let data = FileManager.default.contents(atPath: path) ?? FileDescriptorReader.readAll(path) else {
             throw SharedConfigError(message: "cannot read \(path) (\(variable)): permission denied or unreadable")

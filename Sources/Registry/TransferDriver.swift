@@ -1,9 +1,10 @@
+import Checking
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Checking
 
 /// What a way of asking (signed API batches, registry HEADs) supplies to the shared transfer queue: it turns work into
 /// HTTP transfers and finished transfers into answers, while the queue alone owns concurrency, rate, retries with their

@@ -1,9 +1,10 @@
+import Checking
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Checking
 
 /// The one transfer queue both ways of asking share (like git-lfs's `tq`): batches in, answers out. At most
 /// `concurrency` transfers in flight, starts paced by a token bucket (`RateLimiter`), SDK standard-mode retries with
@@ -31,8 +32,10 @@ final class TransferQueue {
 
     /// `makeEngine` gets the concurrency (curl's per-host connection limit) and is called once, when work first
     /// arrives.
-    init(configuration: ClientConfiguration, perSecond: Int,
-         makeEngine: @escaping (Int) throws -> TransferEngine = { try CurlMulti(maxHostConnections: $0) }) {
+    init(
+        configuration: ClientConfiguration, perSecond: Int,
+        makeEngine: @escaping (Int) throws -> TransferEngine = { try CurlMulti(maxHostConnections: $0) }
+    ) {
         self.configuration = configuration
         self.perSecond = perSecond
         self.makeEngine = makeEngine
@@ -42,8 +45,9 @@ final class TransferQueue {
     /// not come as batches, such as manifest checks).
     func run(_ driver: TransferDriver, stream: BatchStream, initial: [Int] = []) -> [BatchAnswer] {
         let driver: TransferDriver = observer.map { ObservedDriver(driver, observer: $0) } ?? driver
-        let run = QueueRun(driver: driver, stream: stream, configuration: configuration, perSecond: perSecond,
-                           budget: budget, makeEngine: makeEngine)
+        let run = QueueRun(
+            driver: driver, stream: stream, configuration: configuration, perSecond: perSecond,
+            budget: budget, makeEngine: makeEngine)
         let answers = run.loop(initial: initial)
         transfersStarted += run.transfersStarted
         return answers

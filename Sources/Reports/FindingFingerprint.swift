@@ -1,10 +1,11 @@
 import Crypto
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// Identities for findings that survive re-runs and unrelated edits, so GitLab and code scanning can tell new problems from
 /// old ones: the rule and what the finding is about, never the line, commit, timing or the service's wording.
@@ -21,8 +22,11 @@ public enum FindingFingerprint {
     }
 
     static func identity(_ finding: Finding) -> String {
-        ["verify-layers/v1", finding.rule.rawValue, finding.path, finding.image ?? "", finding.platform ?? "", finding.digest ?? "",
-         finding.repository ?? ""].joined(separator: "\u{0}")
+        [
+            "verify-layers/v1", finding.rule.rawValue, finding.path, finding.image ?? "", finding.platform ?? "",
+            finding.digest ?? "",
+            finding.repository ?? "",
+        ].joined(separator: "\u{0}")
     }
 
     static func hash(_ text: String) -> String {

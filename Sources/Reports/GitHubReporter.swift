@@ -16,7 +16,9 @@ public struct GitHubReporter: Reporter {
         let listing = TextReporter().listing(report, quiet: options.quiet, style: Style(enabled: false))
         if !listing.isEmpty {
             let title = "verify-layers: \(plural(report.images.count, "image")) checked"
-            out += WorkflowCommand("group", message: title).rendered + "\n" + listing + WorkflowCommand("endgroup", message: "").rendered + "\n"
+            out +=
+                WorkflowCommand("group", message: title).rendered + "\n" + listing
+                + WorkflowCommand("endgroup", message: "").rendered + "\n"
         }
         let groups = ImageGroups(report)
         for severity in [Severity.error, .warning, .notice] {
@@ -26,7 +28,8 @@ public struct GitHubReporter: Reporter {
             }
             let rest = findings.count - Self.annotationsPerSeverity
             if rest > 0 {
-                out += "verify-layers: \(plural(rest, "more " + severity.rawValue)) not annotated (GitHub shows \(Self.annotationsPerSeverity) per step); "
+                out +=
+                    "verify-layers: \(plural(rest, "more " + severity.rawValue)) not annotated (GitHub shows \(Self.annotationsPerSeverity) per step); "
                     + "all \(findings.count) are listed in the group above and in the job summary.\n"
             }
         }
@@ -47,9 +50,12 @@ public struct GitHubReporter: Reporter {
         }
         var message = (images ?? ImageGroups.fallbackPrefix(finding)) + finding.message
         message += "\n" + finding.rule.help
-        return WorkflowCommand(command, properties: [
-            ("file", finding.path), ("line", String(finding.line)), ("title", "\(finding.rule.title) (\(finding.rule.rawValue))"),
-        ], message: message)
+        return WorkflowCommand(
+            command,
+            properties: [
+                ("file", finding.path), ("line", String(finding.line)),
+                ("title", "\(finding.rule.title) (\(finding.rule.rawValue))"),
+            ], message: message)
     }
 
     func plural(_ count: Int, _ noun: String) -> String { count == 1 ? "1 \(noun)" : "\(count) \(noun)s" }

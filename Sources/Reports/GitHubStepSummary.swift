@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// What a GitHub Actions step leaves behind besides its log: the Markdown job summary (`$GITHUB_STEP_SUMMARY`, at most
 /// 1 MiB per step) and the step outputs (`$GITHUB_OUTPUT`) that later steps read. Pure: the executable does the appending.
@@ -19,7 +20,9 @@ public enum GitHubStepSummary {
         let summary = report.summary
         let status: String
         if summary.errors > 0 {
-            status = "❌ \(plural(summary.errors, "error"))" + (summary.warnings > 0 ? ", \(plural(summary.warnings, "warning"))" : "")
+            status =
+                "❌ \(plural(summary.errors, "error"))"
+                + (summary.warnings > 0 ? ", \(plural(summary.warnings, "warning"))" : "")
         } else if summary.exitCode != 0 {
             status = "❌ failed (exit \(summary.exitCode))"
         } else if summary.warnings > 0 {
@@ -48,11 +51,15 @@ public enum GitHubStepSummary {
             rows.append("| " + cells.map(cell).joined(separator: " | ") + " |\n")
         }
         var problemLines: [String] = []
-        let order = report.findings.indices.sorted { (report.findings[$0].severity, $1) > (report.findings[$1].severity, $0) }
+        let order = report.findings.indices.sorted {
+            (report.findings[$0].severity, $1) > (report.findings[$1].severity, $0)
+        }
         for position in order {
             let finding = report.findings[position]
             let label = groups.prefix(ofFinding: position)
-            problemLines.append("- **\(finding.severity.rawValue)** \(finding.rule.rawValue): \(cell(label + finding.message)) (\(cell(finding.path)):\(finding.line))\n")
+            problemLines.append(
+                "- **\(finding.severity.rawValue)** \(finding.rule.rawValue): \(cell(label + finding.message)) (\(cell(finding.path)):\(finding.line))\n"
+            )
         }
 
         var budget = byteLimit - reserve - out.utf8.count
@@ -67,7 +74,9 @@ public enum GitHubStepSummary {
                 out += "\n_\(plural(lines.count - shown.count, noun)) not shown: a job summary is limited to 1 MiB._\n"
             }
         }
-        appendSection("| Image | Repository | Platform | Blobs checked | Problems |\n| --- | --- | --- | --- | --- |\n", rows, noun: "more image")
+        appendSection(
+            "| Image | Repository | Platform | Blobs checked | Problems |\n| --- | --- | --- | --- | --- |\n", rows,
+            noun: "more image")
         appendSection("\n### Findings\n\n", problemLines, noun: "more finding")
         return out
     }
@@ -112,8 +121,9 @@ public enum GitHubStepSummary {
     /// ASCII punctuation that Markdown or HTML could act on: \ ` * _ [ ] < > | ~ ! & # ( ) { } + " ' $ ^ =
     static func markdownSpecial(_ byte: UInt8) -> Bool {
         switch byte {
-        case 0x5C, 0x60, 0x2A, 0x5F, 0x5B, 0x5D, 0x3C, 0x3E, 0x7C, 0x7E, 0x21, 0x26, 0x23, 0x28, 0x29, 0x7B, 0x7D, 0x2B, 0x22, 0x27,
-             0x24, 0x5E, 0x3D:
+        case 0x5C, 0x60, 0x2A, 0x5F, 0x5B, 0x5D, 0x3C, 0x3E, 0x7C, 0x7E, 0x21, 0x26, 0x23, 0x28, 0x29, 0x7B, 0x7D, 0x2B,
+            0x22, 0x27,
+            0x24, 0x5E, 0x3D:
             return true
         default:
             return false

@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// GitLab Code Quality JSON (`artifacts: reports: codequality`), so findings show in merge requests and the pipeline.
 public struct GitLabReporter: Reporter {
@@ -50,9 +51,10 @@ public struct GitLabReporter: Reporter {
             let (finding, fingerprint) = pair
             var description = finding.message
             description = groups.prefix(ofFinding: position) + description
-            return Issue(type: "issue", checkName: finding.rule.rawValue, description: description, categories: ["Bug Risk"],
-                         fingerprint: fingerprint, severity: Self.severity(finding.severity),
-                         location: .init(path: finding.path, lines: .init(begin: finding.line)))
+            return Issue(
+                type: "issue", checkName: finding.rule.rawValue, description: description, categories: ["Bug Risk"],
+                fingerprint: fingerprint, severity: Self.severity(finding.severity),
+                location: .init(path: finding.path, lines: .init(begin: finding.line)))
         }
     }
 

@@ -31,7 +31,10 @@ public struct ImageGroups: Sendable {
         groups.reserveCapacity(report.images.count)
         for (position, image) in report.images.enumerated() {
             let shown = position < report.imageFindings.count ? report.imageFindings[position] : []
-            groups.append(Group(image: image, label: image.label, path: image.path, commit: image.commit, findings: shown.map { report.findings[$0] }))
+            groups.append(
+                Group(
+                    image: image, label: image.label, path: image.path, commit: image.commit,
+                    findings: shown.map { report.findings[$0] }))
             members.append(shown)
         }
         var orphanIndex: [String: Int] = [:]
@@ -44,7 +47,8 @@ public struct ImageGroups: Sendable {
                 members[existing].append(position)
             } else {
                 orphanIndex[key] = groups.count
-                groups.append(Group(image: nil, label: label, path: finding.path, commit: finding.commit, findings: [finding]))
+                groups.append(
+                    Group(image: nil, label: label, path: finding.path, commit: finding.commit, findings: [finding]))
                 members.append([position])
             }
         }

@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// `{"version":1, "findings":[...], "images":[...], "summary":{...}}`, stable key order for diffs; streamed, since
 /// `images[].blobs` grows with the layer count and a whole encoded tree of it is many times the report's size.
@@ -41,9 +42,10 @@ public struct JSONReporter: Reporter {
         json.sink.write(String(text[..<range.lowerBound]) + "\"blobs\" : ")
         let pad = String(repeating: " ", count: indent + 4)
         json.array(image.blobs, indent: indent + 2) { blob in
-            json.sink.write("{\n\(pad)  \"cached\" : \(blob.cached),\n\(pad)  \"digest\" : \"\(blob.digest.string)\",\n"
-                + "\(pad)  \"mediaType\" : \(StreamingJSON.string(blob.mediaType)),\n\(pad)  \"role\" : \"\(blob.role.rawValue)\",\n"
-                + "\(pad)  \"size\" : \(blob.size),\n\(pad)  \"status\" : \"\(blob.status.rawValue)\"\n\(pad)}")
+            json.sink.write(
+                "{\n\(pad)  \"cached\" : \(blob.cached),\n\(pad)  \"digest\" : \"\(blob.digest.string)\",\n"
+                    + "\(pad)  \"mediaType\" : \(StreamingJSON.string(blob.mediaType)),\n\(pad)  \"role\" : \"\(blob.role.rawValue)\",\n"
+                    + "\(pad)  \"size\" : \(blob.size),\n\(pad)  \"status\" : \"\(blob.status.rawValue)\"\n\(pad)}")
         }
         json.sink.write(String(text[range.upperBound...]))
     }

@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// JUnit XML (`artifacts: reports: junit`, test-report viewers): one test case per checked image, failing with its findings.
 ///
@@ -22,7 +23,8 @@ public struct JUnitReporter: Reporter {
 
     /// Two passes over the images: the suite's counts first (they head the file), then each test case written as it is made.
     public func write(_ report: RunReport, options: ReportOptions, to sink: ReportSink) {
-        let warningsFail = report.summary.exitCode == 1
+        let warningsFail =
+            report.summary.exitCode == 1
             && !report.findings.contains { $0.severity == .error && $0.rule != .verificationError }
         let groups = ImageGroups(report).groups
         var failures = 0, errors = 0, skipped = 0
@@ -35,9 +37,11 @@ public struct JUnitReporter: Reporter {
             }
         }
         let time = Self.seconds(report.summary.durationSeconds)
-        let counts = "tests=\"\(groups.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\""
-        sink.write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + "<testsuites name=\"verify-layers\" \(counts)>\n"
-            + "  <testsuite name=\"verify-layers\" \(counts)>\n")
+        let counts =
+            "tests=\"\(groups.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\""
+        sink.write(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + "<testsuites name=\"verify-layers\" \(counts)>\n"
+                + "  <testsuite name=\"verify-layers\" \(counts)>\n")
         for group in groups { sink.write(testCase(group, report: report, warningsFail: warningsFail)) }
         sink.write("  </testsuite>\n" + "</testsuites>\n")
     }
@@ -52,8 +56,11 @@ public struct JUnitReporter: Reporter {
         let failing = failing(group, warningsFail: warningsFail)
         if failing.contains(where: { $0.rule != .verificationError }) { return .failure }
         if !failing.isEmpty { return .error }
-        let verdicts = group.image?.blobs.filter { [.available, .unavailable, .invalid].contains($0.status) }.count ?? 0
-        if group.image != nil, verdicts == 0, group.findings.contains(where: { $0.severity == .warning }) { return .skipped }
+        let verdicts =
+            group.image?.blobs.filter { [.available, .unavailable, .invalid].contains($0.status) }.count ?? 0
+        if group.image != nil, verdicts == 0, group.findings.contains(where: { $0.severity == .warning }) {
+            return .skipped
+        }
         return .passed
     }
 
@@ -69,7 +76,9 @@ public struct JUnitReporter: Reporter {
                 let message = failing.count == 1 ? first.message : "\(first.message) (and \(failing.count - 1) more)"
                 body += "      <\(element) type=\"\(first.rule.rawValue)\" message=\"\(XML.attribute(message))\">"
                 let note = report.commits.describe(commit: group.commit, path: group.path)
-                body += XML.text(([note].compactMap { $0 } + failing.map(describe)).joined(separator: "\n")) + "</\(element)>\n"
+                body +=
+                    XML.text(([note].compactMap { $0 } + failing.map(describe)).joined(separator: "\n"))
+                    + "</\(element)>\n"
             }
         case .skipped:
             if let reason = group.findings.first(where: { $0.severity == .warning }) {
@@ -118,7 +127,8 @@ enum XML {
             case "\t" where attribute: out += "&#9;"
             default:
                 let v = scalar.value
-                let allowed = v == 0x9 || v == 0xA || (v >= 0x20 && v <= 0xD7FF) || (v >= 0xE000 && v <= 0xFFFD) || v >= 0x10000
+                let allowed =
+                    v == 0x9 || v == 0xA || (v >= 0x20 && v <= 0xD7FF) || (v >= 0xE000 && v <= 0xFFFD) || v >= 0x10000
                 if allowed {
                     out.unicodeScalars.append(scalar)
                 } else {

@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// `list`'s reporter: what would be checked, text for people, JSON for scripts (the same envelope as `check --format json`:
 /// `version`, `findings`, `images`, `summary`, plus the candidates considered). It reports a scan — nothing was asked —
@@ -47,7 +48,9 @@ public enum ListReporter {
         for image in scan.images {
             for blob in image.blobs {
                 if MediaType.isNonDistributable(blob.mediaType) { summary.skipped += 1; continue }
-                if pairs.insert("\(image.repository?.description ?? "")\u{0}\(blob.digest)").inserted { summary.layers += 1 }
+                if pairs.insert("\(image.repository?.description ?? "")\u{0}\(blob.digest)").inserted {
+                    summary.layers += 1
+                }
             }
         }
         summary.unverified = summary.layers
@@ -62,16 +65,23 @@ public enum ListReporter {
         return summary
     }
 
-    public static func render(_ scan: ScanResult, json: Bool, quiet: Bool = false, verbose: Bool = false, exitCode: Int32 = 0) -> String {
+    public static func render(
+        _ scan: ScanResult, json: Bool, quiet: Bool = false, verbose: Bool = false, exitCode: Int32 = 0
+    ) -> String {
         let entries = scan.images.map {
-            Entry(image: $0.name, refName: $0.refName, path: $0.outputPath, manifest: $0.manifestPath, manifestDigest: $0.manifestDigest,
-                  platform: $0.platform?.description, repository: $0.repository?.description, blobs: $0.blobs, layersUncompressed: $0.layersUncompressed)
+            Entry(
+                image: $0.name, refName: $0.refName, path: $0.outputPath, manifest: $0.manifestPath,
+                manifestDigest: $0.manifestDigest,
+                platform: $0.platform?.description, repository: $0.repository?.description, blobs: $0.blobs,
+                layersUncompressed: $0.layersUncompressed)
         }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let findings = scan.findings + scan.images.flatMap(\.findings)
-            let listing = Listing(findings: findings, images: entries, summary: summary(scan, exitCode: exitCode), candidates: scan.candidates)
+            let listing = Listing(
+                findings: findings, images: entries, summary: summary(scan, exitCode: exitCode),
+                candidates: scan.candidates)
             guard let data = try? encoder.encode(listing) else { return "{}\n" }
             return String(decoding: data, as: UTF8.self) + "\n"
         }
@@ -79,13 +89,15 @@ public enum ListReporter {
         if verbose {
             out += "candidates considered:\n"
             for candidate in scan.candidates {
-                out += "  \(candidate.read ? "read   " : "skipped") \(TerminalText.sanitize(candidate.path)) [\(candidate.kind)]: \(TerminalText.sanitize(candidate.reason))\n"
+                out +=
+                    "  \(candidate.read ? "read   " : "skipped") \(TerminalText.sanitize(candidate.path)) [\(candidate.kind)]: \(TerminalText.sanitize(candidate.reason))\n"
             }
             if scan.candidates.isEmpty { out += "  (none)\n" }
         }
         func show(_ finding: Finding, indent: String) {
             if quiet && finding.severity == .notice { return }
-            out += "\(indent)\(finding.severity.rawValue): \(TerminalText.sanitize(finding.message)) [\(finding.rule.rawValue)]\n"
+            out +=
+                "\(indent)\(finding.severity.rawValue): \(TerminalText.sanitize(finding.message)) [\(finding.rule.rawValue)]\n"
             out += "\(indent)  at \(TerminalText.sanitize(finding.path)):\(finding.line)\n"
         }
         for (image, entry) in zip(scan.images, entries) {
@@ -93,7 +105,9 @@ public enum ListReporter {
             out += "  output:     \(TerminalText.sanitize(entry.path))\n"
             out += "  manifest:   \(TerminalText.sanitize(entry.manifest))\n"
             out += "  repository: \(TerminalText.sanitize(entry.repository ?? "(unmapped)"))\n"
-            if entry.layersUncompressed { out += "  layers:     stored uncompressed (docker archive): only the config blob is checked\n" }
+            if entry.layersUncompressed {
+                out += "  layers:     stored uncompressed (docker archive): only the config blob is checked\n"
+            }
             for blob in entry.blobs {
                 let skipped = MediaType.isNonDistributable(blob.mediaType) ? " (non-distributable, not checked)" : ""
                 out += "  \(blob.role == .config ? "config" : "layer ") \(blob.digest) \(blob.size) bytes\(skipped)\n"
@@ -107,7 +121,8 @@ public enum ListReporter {
         let all = scan.findings + scan.images.flatMap(\.findings)
         let errors = all.filter { $0.severity == .error }.count
         let warnings = all.filter { $0.severity == .warning }.count
-        out += "\(entries.count) image(s), \(entries.reduce(0) { $0 + $1.blobs.count }) blob(s), \(errors) error(s), \(warnings) warning(s)\n"
+        out +=
+            "\(entries.count) image(s), \(entries.reduce(0) { $0 + $1.blobs.count }) blob(s), \(errors) error(s), \(warnings) warning(s)\n"
         return out
     }
 }

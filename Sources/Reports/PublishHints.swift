@@ -24,11 +24,16 @@ public enum PublishHints {
         var manual: [String] = []
         var seen = Set<String>()
         for image in report.images where image.blobs.contains(where: { $0.status == .unavailable }) {
-            let multiPlatform = !image.indexDigests.isEmpty
-                && report.images.filter { $0.path == image.path && $0.refName == image.refName && $0.commit == image.commit }.count > 1
+            let multiPlatform =
+                !image.indexDigests.isEmpty
+                && report.images.filter {
+                    $0.path == image.path && $0.refName == image.refName && $0.commit == image.commit
+                }.count > 1
             guard let command = publishCommand(image, all: multiPlatform) else {
                 if seen.insert("manual\u{0}" + image.path).inserted {
-                    manual.append("push the image that \(TerminalText.sanitize(image.path)) describes to \(TerminalText.sanitize(image.repository ?? "its repository")) (no skopeo transport reads a standalone manifest)")
+                    manual.append(
+                        "push the image that \(TerminalText.sanitize(image.path)) describes to \(TerminalText.sanitize(image.repository ?? "its repository")) (no skopeo transport reads a standalone manifest)"
+                    )
                 }
                 continue
             }
@@ -36,12 +41,17 @@ public enum PublishHints {
         }
         var out: [String] = []
         if !commands.isEmpty || !manual.isEmpty {
-            out.append("publish the missing blobs from the committed output\(commands.count + manual.count == 1 ? "" : "s"), then try again:")
+            out.append(
+                "publish the missing blobs from the committed output\(commands.count + manual.count == 1 ? "" : "s"), then try again:"
+            )
             out += commands.map { "  " + $0 }
             out += manual.map { "  " + $0 }
         }
-        let commits = orderedUnique(report.images.filter { $0.errors > 0 }.map(\.commit) + report.findings.filter { $0.severity == .error }.map(\.commit))
-            .filter { !$0.isEmpty }
+        let commits = orderedUnique(
+            report.images.filter { $0.errors > 0 }.map(\.commit)
+                + report.findings.filter { $0.severity == .error }.map(\.commit)
+        )
+        .filter { !$0.isEmpty }
         if context.command == .prePush {
             out.append("to push without this check once: git push --no-verify (or VERIFY_LAYERS_SKIP=1 git push)")
         }
@@ -64,7 +74,8 @@ public enum PublishHints {
         case "skopeo-dir"?: source = "dir:" + image.path
         default: return nil
         }
-        let words = ["skopeo", "copy"] + (all ? ["--all"] : []) + [quote(source), quote("docker://\(repository):\(tag)")]
+        let words =
+            ["skopeo", "copy"] + (all ? ["--all"] : []) + [quote(source), quote("docker://\(repository):\(tag)")]
         return words.joined(separator: " ")
     }
 
@@ -74,7 +85,9 @@ public enum PublishHints {
             let tag = String(name[name.index(after: colon)...])
             if !tag.isEmpty && !tag.contains("@") { return tag }
         }
-        if let ref = image.refName, !ref.isEmpty, ref.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), ref.count <= 128 {
+        if let ref = image.refName, !ref.isEmpty, ref.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }),
+            ref.count <= 128
+        {
             return ref
         }
         return nil

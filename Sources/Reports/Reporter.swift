@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// A report format's name, as `--format` and `--report FORMAT=PATH` take it. The names that exist are the registered
 /// reporters' (`ReporterRegistry`); the constants are the built-in ones of SPEC §6.
@@ -36,8 +37,10 @@ public struct ReportOptions: Sendable {
     /// List every blob whose `available` came from the positive cache (`--verbose`).
     public var listCached = false
 
-    public init(color: Bool = false, quiet: Bool = false, toolVersion: String = "0.0.0", gitlabSections: Bool = false,
-                sectionTimestamp: Int = 0) {
+    public init(
+        color: Bool = false, quiet: Bool = false, toolVersion: String = "0.0.0", gitlabSections: Bool = false,
+        sectionTimestamp: Int = 0
+    ) {
         self.color = color
         self.quiet = quiet
         self.toolVersion = toolVersion
@@ -71,7 +74,8 @@ extension Reporter {
 public struct ReporterRegistry: Sendable {
     /// SPEC §6's formats.
     public static let builtIn = ReporterRegistry([
-        TextReporter.self, JSONReporter.self, GitHubReporter.self, GitLabReporter.self, JUnitReporter.self, SARIFReporter.self,
+        TextReporter.self, JSONReporter.self, GitHubReporter.self, GitLabReporter.self, JUnitReporter.self,
+        SARIFReporter.self,
     ])
 
     /// One registered reporter: its name, its CI marker and how to make one.

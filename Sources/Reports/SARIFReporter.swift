@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers: every rule with its help, results at repo-relative URIs,
 /// with stable `partialFingerprints` so alerts are tracked across runs.
@@ -32,8 +33,12 @@ public struct SARIFReporter: Reporter {
         let fingerprints = FindingFingerprint.all(report.findings)
         let groups = ImageGroups(report)
         StreamingJSON(sink: sink).array(report.findings.indices, indent: 6) { position in
-            sink.write(StreamingJSON.encoded(result(report.findings[position], position: position, fingerprint: fingerprints[position], groups: groups),
-                                             indent: 8))
+            sink.write(
+                StreamingJSON.encoded(
+                    result(
+                        report.findings[position], position: position, fingerprint: fingerprints[position],
+                        groups: groups),
+                    indent: 8))
         }
         sink.write(String(text[range.upperBound...]) + "\n")
     }
@@ -48,13 +53,16 @@ public struct SARIFReporter: Reporter {
         if withResults {
             let fingerprints = FindingFingerprint.all(report.findings)
             let groups = ImageGroups(report)
-            results = report.findings.indices.map { result(report.findings[$0], position: $0, fingerprint: fingerprints[$0], groups: groups) }
+            results = report.findings.indices.map {
+                result(report.findings[$0], position: $0, fingerprint: fingerprints[$0], groups: groups)
+            }
         }
         let driver = SARIF.Driver(
             name: "verify-layers", version: toolVersion,
             rules: rules.map { rule in
                 SARIF.ReportingDescriptor(
-                    id: rule.rawValue, name: Self.ruleName(rule), shortDescription: .init(text: rule.title), fullDescription: .init(text: rule.help),
+                    id: rule.rawValue, name: Self.ruleName(rule), shortDescription: .init(text: rule.title),
+                    fullDescription: .init(text: rule.help),
                     help: .init(text: rule.help), defaultConfiguration: .init(level: Self.level(rule.defaultSeverity)))
             })
         let exitCode = Int(report.summary.exitCode)
@@ -65,13 +73,20 @@ public struct SARIFReporter: Reporter {
     /// One finding as a SARIF result; `position` is its index in the report (for the image prefix of its message).
     func result(_ finding: Finding, position: Int, fingerprint: String, groups: ImageGroups) -> SARIF.Result {
         SARIF.Result(
-            ruleId: finding.rule.rawValue, ruleIndex: Rule.allCases.firstIndex(of: finding.rule) ?? 0, level: Self.level(finding.severity),
+            ruleId: finding.rule.rawValue, ruleIndex: Rule.allCases.firstIndex(of: finding.rule) ?? 0,
+            level: Self.level(finding.severity),
             message: .init(text: groups.prefix(ofFinding: position) + finding.message),
-            locations: [.init(physicalLocation: .init(
-                artifactLocation: .init(uri: Self.uri(finding.path), uriBaseId: "%SRCROOT%"), region: .init(startLine: finding.line)))],
+            locations: [
+                .init(
+                    physicalLocation: .init(
+                        artifactLocation: .init(uri: Self.uri(finding.path), uriBaseId: "%SRCROOT%"),
+                        region: .init(startLine: finding.line)))
+            ],
             partialFingerprints: [Self.fingerprintKey: fingerprint],
-            properties: .init(image: finding.image, platform: finding.platform, digest: finding.digest, repository: finding.repository,
-                              commit: finding.commit.isEmpty ? nil : finding.commit))
+            properties: .init(
+                image: finding.image, platform: finding.platform, digest: finding.digest,
+                repository: finding.repository,
+                commit: finding.commit.isEmpty ? nil : finding.commit))
     }
 
     public static func level(_ severity: Severity) -> String {
@@ -91,7 +106,8 @@ public struct SARIFReporter: Reporter {
     public static func uri(_ path: String) -> String {
         var out = ""
         for byte in path.utf8 {
-            let unreserved = (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+            let unreserved =
+                (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
                 || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E || byte == 0x2F
             if unreserved {
                 out.unicodeScalars.append(Unicode.Scalar(byte))

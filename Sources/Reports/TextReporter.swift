@@ -1,9 +1,10 @@
+import ImageModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ImageModel
 
 /// Human output: every checked image with its findings (only problems under `--quiet`), then the one-line summary of SPEC §6.
 public struct TextReporter: Reporter {
@@ -26,7 +27,8 @@ public struct TextReporter: Reporter {
             if options.gitlabSections {
                 let problems = report.summary.errors + report.summary.warnings > 0
                 let header = "verify-layers: \(count(report.images.count, "image")) checked"
-                out += GitLabSection.start(Self.sectionName, header: header, collapsed: !problems, timestamp: options.sectionTimestamp)
+                out += GitLabSection.start(
+                    Self.sectionName, header: header, collapsed: !problems, timestamp: options.sectionTimestamp)
                 out += body
                 out += GitLabSection.end(Self.sectionName, timestamp: options.sectionTimestamp)
             } else {
@@ -38,7 +40,9 @@ public struct TextReporter: Reporter {
             out += summaryLine(report.summary, style: style, cacheTTL: options.cacheTTL) + "\n"
         }
         if let context = options.hints, !options.quiet {
-            for line in PublishHints.lines(report, context: context) { out += style.yellow("hint:") + " " + line + "\n" }
+            for line in PublishHints.lines(report, context: context) {
+                out += style.yellow("hint:") + " " + line + "\n"
+            }
         }
         return out
     }
@@ -52,8 +56,11 @@ public struct TextReporter: Reporter {
         case .timeout: headline = "the run timed out before anything could be verified: \(failure.cause)"
         case .connection: headline = "ECR Public could not be reached, so nothing could be verified: \(failure.cause)"
         }
-        var out = style.severity(severity) + " " + TerminalText.sanitize(headline) + " [\(Rule.verificationError.rawValue)]\n"
-        if !failure.tried.isEmpty { out += "  tried: " + TerminalText.sanitize(failure.tried.joined(separator: ", ")) + "\n" }
+        var out =
+            style.severity(severity) + " " + TerminalText.sanitize(headline) + " [\(Rule.verificationError.rawValue)]\n"
+        if !failure.tried.isEmpty {
+            out += "  tried: " + TerminalText.sanitize(failure.tried.joined(separator: ", ")) + "\n"
+        }
         out += "  fix: " + failure.fix + "\n"
         return out
     }
@@ -79,7 +86,9 @@ public struct TextReporter: Reporter {
         let runWide = report.runWide != nil
         for group in ImageGroups(report).groups {
             // A run-wide failure was printed once above; its per-blob findings stay in the machine formats.
-            let shown = group.findings.filter { (!quiet || $0.severity != .notice) && !(runWide && $0.rule == .verificationError) }
+            let shown = group.findings.filter {
+                (!quiet || $0.severity != .notice) && !(runWide && $0.rule == .verificationError)
+            }
             let note = report.commits.describe(commit: group.commit, path: group.path)
             if shown.isEmpty, group.errors == 0, let image = group.image, let line = okLine(image, style: style) {
                 if !quiet { body += line + "\n" }
@@ -88,11 +97,14 @@ public struct TextReporter: Reporter {
             body += style.bold(TerminalText.line(group.label)) + "\n"
             if let note { body += "  " + TerminalText.sanitize(note) + "\n" }
             for finding in shown {
-                body += "  " + style.severity(finding.severity) + " " + TerminalText.sanitize(finding.message) + " [\(finding.rule.rawValue)]\n"
+                body +=
+                    "  " + style.severity(finding.severity) + " " + TerminalText.sanitize(finding.message)
+                    + " [\(finding.rule.rawValue)]\n"
                 body += "    at \(TerminalText.sanitize(finding.path)):\(finding.line)\n"
             }
             if shown.isEmpty, let image = group.image {
-                body += "  " + style.yellow("not verified:") + " \(count(unconfirmed(image), "blob")) "
+                body +=
+                    "  " + style.yellow("not verified:") + " \(count(unconfirmed(image), "blob")) "
                     + (runWide ? "(see the error above)" : "without a verdict from the service") + "\n"
             }
         }
@@ -119,14 +131,18 @@ public struct TextReporter: Reporter {
     func count(_ value: Int, _ noun: String) -> String { value == 1 ? "1 \(noun)" : "\(value) \(noun)s" }
 
     /// `3 images, 42 blobs (40 available, 9 from cache, 1 unavailable, 1 invalid) in 0.21s`
-    public func summaryLine(_ summary: Summary, style: Style = Style(enabled: false), cacheTTL: String? = nil) -> String {
+    public func summaryLine(_ summary: Summary, style: Style = Style(enabled: false), cacheTTL: String? = nil) -> String
+    {
         var parts = ["\(summary.available) available"]
-        if summary.cached > 0 { parts.append("\(summary.cached) from cache" + (cacheTTL.map { " within \($0)" } ?? "")) }
+        if summary.cached > 0 {
+            parts.append("\(summary.cached) from cache" + (cacheTTL.map { " within \($0)" } ?? ""))
+        }
         if summary.unavailable > 0 { parts.append("\(summary.unavailable) unavailable") }
         if summary.invalid > 0 { parts.append("\(summary.invalid) invalid") }
         if summary.unverified > 0 { parts.append("\(summary.unverified) unverified") }
         if summary.skipped > 0 { parts.append("\(summary.skipped) skipped") }
-        let line = "\(count(summary.images, "image")), \(count(summary.layers, "blob")) (\(parts.joined(separator: ", "))) in "
+        let line =
+            "\(count(summary.images, "image")), \(count(summary.layers, "blob")) (\(parts.joined(separator: ", "))) in "
             + Self.seconds(summary.durationSeconds) + (summary.via.map { " via \($0)" } ?? "")
         return summary.exitCode == 0 ? style.green(line) : style.red(line)
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Checking
 import ImageModel
 import Reports
-import Checking
 
 // The values ArgumentParser shows for the enum options (help, completions, error messages), given directly.
 //

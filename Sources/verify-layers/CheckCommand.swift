@@ -11,7 +11,9 @@ struct CheckCommand: ParsableCommand {
     @Argument(help: "The revision whose tree to check (default HEAD).")
     var revision: String?
 
-    @Option(help: ArgumentHelp("Check only the outputs added or changed by the commits in A..B (as git log A..B).", valueName: "A..B"))
+    @Option(
+        help: ArgumentHelp(
+            "Check only the outputs added or changed by the commits in A..B (as git log A..B).", valueName: "A..B"))
     var range: String?
 
     @OptionGroup(title: "Scan options") var scan: ScanOptions

@@ -17,8 +17,12 @@ struct DoctorCommand: ParsableCommand {
 
     /// `doctor` checks no images and keeps no cache: these options would be ignored, so they are refused.
     func validate() throws {
-        if scan.shard != nil { throw ValidationError("--shard does not apply to doctor (it checks one blob, not a share of the images)") }
-        if service.noCache { throw ValidationError("--no-cache does not apply to doctor (its live call never uses the cache)") }
+        if scan.shard != nil {
+            throw ValidationError("--shard does not apply to doctor (it checks one blob, not a share of the images)")
+        }
+        if service.noCache {
+            throw ValidationError("--no-cache does not apply to doctor (its live call never uses the cache)")
+        }
     }
 
     func run() throws {

@@ -1,10 +1,11 @@
 import ArgumentParser
+import Pipeline
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Pipeline
 
 /// `verify-layers install`: puts the pre-push hook where git will run it, keeping (and chaining) a foreign hook.
 struct InstallCommand: ParsableCommand {

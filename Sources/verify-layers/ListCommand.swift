@@ -1,17 +1,19 @@
 import ArgumentParser
+import Pipeline
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Pipeline
 
 /// `verify-layers list [<rev>]`: what would be checked, offline.
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List the images, repositories, platforms and layers that check would ask about (no network).",
-        discussion: "Problems found while reading (invalid manifests, local digest mismatches, missing LFS objects, ...) are listed too; the exit code is 1 when one of them is an error (or a warning under `strict`)."
+        discussion:
+            "Problems found while reading (invalid manifests, local digest mismatches, missing LFS objects, ...) are listed too; the exit code is 1 when one of them is an error (or a warning under `strict`)."
     )
 
     @Argument(help: "The revision whose tree to list.")

@@ -1,8 +1,8 @@
 import ArgumentParser
+import Checking
 import ImageModel
 import Pipeline
 import Reports
-import Checking
 
 extension OnErrorPolicy: ExpressibleByArgument {}
 extension CheckWay: ExpressibleByArgument {}
@@ -47,12 +47,15 @@ struct ScanOptions: ParsableArguments {
     @Option(help: "Check every image against this one repository.")
     var repository: String?
 
-    @Option(help: ArgumentHelp("Check only this share of the images, e.g. 2/4.", valueName: "k/n"), transform: { try usage(Shard.parse($0)) })
+    @Option(
+        help: ArgumentHelp("Check only this share of the images, e.g. 2/4.", valueName: "k/n"),
+        transform: { try usage(Shard.parse($0)) })
     var shard: Shard?
 
     func validate() throws {
         if let repository, !repository.isEmpty, !ImageReference.isValidRepositoryName(repository) {
-            throw ValidationError("--repository \(repository.debugDescription) is not a valid ECR Public repository name")
+            throw ValidationError(
+                "--repository \(repository.debugDescription) is not a valid ECR Public repository name")
         }
     }
 }
@@ -68,7 +71,9 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: "Use this profile from the shared AWS config files.")
     var profile: String?
 
-    @Option(help: "Ask the ECR Public API, the public registry, or the API only when AWS credentials resolve (default auto).")
+    @Option(
+        help:
+            "Ask the ECR Public API, the public registry, or the API only when AWS credentials resolve (default auto).")
     var via: CheckWay?
 
     @Option(name: .customLong("registry-url"), help: "Send registry requests to this URL (https, or http to loopback).")
@@ -80,16 +85,22 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: "Give up on the whole run after this many seconds.")
     var timeout: Double?
 
-    @Option(name: .customLong("max-attempts"), help: "Try each call at most this many times (default 3, or AWS_MAX_ATTEMPTS).")
+    @Option(
+        name: .customLong("max-attempts"),
+        help: "Try each call at most this many times (default 3, or AWS_MAX_ATTEMPTS).")
     var maxAttempts: Int?
 
     @Flag(name: .customLong("no-cache"), help: "Ask the service even about layers it confirmed recently.")
     var noCache = false
 
     func validate() throws {
-        guard concurrency >= 1 && concurrency <= 256 else { throw ValidationError("--concurrency must be between 1 and 256") }
+        guard concurrency >= 1 && concurrency <= 256 else {
+            throw ValidationError("--concurrency must be between 1 and 256")
+        }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
-        if let maxAttempts, maxAttempts < 1 || maxAttempts > 20 { throw ValidationError("--max-attempts must be between 1 and 20") }
+        if let maxAttempts, maxAttempts < 1 || maxAttempts > 20 {
+            throw ValidationError("--max-attempts must be between 1 and 20")
+        }
     }
 }
 
@@ -98,8 +109,10 @@ struct OutputOptions: ParsableArguments {
     @Option(help: "Print the result on stdout in this format.")
     var format: ReportFormat?
 
-    @Option(name: .customLong("report"), help: ArgumentHelp("Also write a report file (repeatable).", valueName: "format=path"),
-            transform: { try usage(ReportSpec.parse($0)) })
+    @Option(
+        name: .customLong("report"),
+        help: ArgumentHelp("Also write a report file (repeatable).", valueName: "format=path"),
+        transform: { try usage(ReportSpec.parse($0)) })
     var reports: [ReportSpec] = []
 
     @Option(name: .customLong("on-error"), help: "Fail (default) or only warn when layers cannot be verified.")

@@ -1,10 +1,11 @@
 import ArgumentParser
+import Pipeline
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Pipeline
 
 /// `verify-layers uninstall`: removes our hook and puts back the foreign hook install kept; leaves others' hooks alone.
 struct UninstallCommand: ParsableCommand {

@@ -41,10 +41,13 @@ enum CommandSuggestion {
     static func message(_ arguments: [String], commands: [String]) -> String? {
         guard let word = arguments.first, !word.hasPrefix("-"), !commands.contains(word) else { return nil }
         let ranked = commands.map { ($0, distance(word.lowercased(), $0)) }.sorted { $0.1 < $1.1 }
-        var text = "verify-layers: '\(TerminalText.sanitize(String(word.prefix(60))))' is not a verify-layers command. See 'verify-layers --help'."
+        var text =
+            "verify-layers: '\(TerminalText.sanitize(String(word.prefix(60))))' is not a verify-layers command. See 'verify-layers --help'."
         let close = ranked.filter { $0.1 <= max(2, $0.0.count / 3) }.map(\.0)
         if !close.isEmpty {
-            text += "\n\nThe most similar command\(close.count == 1 ? " is" : "s are")\n" + close.map { "\t\($0)" }.joined(separator: "\n")
+            text +=
+                "\n\nThe most similar command\(close.count == 1 ? " is" : "s are")\n"
+                + close.map { "\t\($0)" }.joined(separator: "\n")
         }
         return text
     }

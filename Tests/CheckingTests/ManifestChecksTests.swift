@@ -1,6 +1,7 @@
 import Foundation
 import ImageModel
 import Testing
+
 @testable import Checking
 
 /// Answers manifest lookups from a table and records what it was asked.
@@ -21,7 +22,12 @@ final class FakeManifests: ManifestRegistry, @unchecked Sendable {
 /// A registry where every blob is available.
 struct AllAvailable: LayerRegistry {
     func check(_ batches: [LayerBatch]) -> [BatchAnswer] {
-        batches.map { batch in BatchAnswer(batch: batch, answers: Dictionary(uniqueKeysWithValues: batch.digests.map { ($0, .available(size: nil, mediaType: nil)) })) }
+        batches.map { batch in
+            BatchAnswer(
+                batch: batch,
+                answers: Dictionary(
+                    uniqueKeysWithValues: batch.digests.map { ($0, .available(size: nil, mediaType: nil)) }))
+        }
     }
 }
 
@@ -31,17 +37,28 @@ struct AllAvailable: LayerRegistry {
     static let other = "sha256:" + String(repeating: "c", count: 64)
     static let layer = "sha256:" + String(repeating: "d", count: 64)
 
-    static func image(refName: String? = "v1", name: String? = nil, indexes: [String] = [], path: String = "out/app") -> Image {
-        var image = Image(name: name, outputPath: path, manifestPath: "\(path)/blobs/sha256/aaaa", manifestDigest: manifest, platform: nil,
-                          repository: RepositoryRef(registryId: "acme", repositoryName: "app"), commit: "c0ffee",
-                          blobs: [BlobRef(digest: Digest(layer)!, size: 1, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", role: .layer, path: "\(path)/blobs/sha256/aaaa", line: 3)])
+    static func image(refName: String? = "v1", name: String? = nil, indexes: [String] = [], path: String = "out/app")
+        -> Image
+    {
+        var image = Image(
+            name: name, outputPath: path, manifestPath: "\(path)/blobs/sha256/aaaa", manifestDigest: manifest,
+            platform: nil,
+            repository: RepositoryRef(registryId: "acme", repositoryName: "app"), commit: "c0ffee",
+            blobs: [
+                BlobRef(
+                    digest: Digest(layer)!, size: 1, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+                    role: .layer, path: "\(path)/blobs/sha256/aaaa", line: 3)
+            ])
         image.refName = refName
         image.indexDigests = indexes
         return image
     }
 
-    @Test(arguments: [("v1", "v1"), ("public.ecr.aws/acme/app:1.2-rc_3", "1.2-rc_3"), ("localhost:5000/app", nil), ("app@" + manifest, nil),
-                      ("-bad", nil), ("public.ecr.aws/acme/app", nil)])
+    @Test(arguments: [
+        ("v1", "v1"), ("public.ecr.aws/acme/app:1.2-rc_3", "1.2-rc_3"), ("localhost:5000/app", nil),
+        ("app@" + manifest, nil),
+        ("-bad", nil), ("public.ecr.aws/acme/app", nil),
+    ])
     func tagOfAReference(text: String, tag: String?) {
         #expect(ManifestChecks.tag(inReference: text) == tag)
     }
@@ -68,24 +85,33 @@ struct AllAvailable: LayerRegistry {
 
     @Test func movedTagIsAWarningWithBothDigests() {
         let fake = FakeManifests([Self.manifest: .present(digest: Self.manifest), "v1": .present(digest: Self.other)])
-        let report = Verifier(registry: AllAvailable(), manifests: fake).verify(ScanResult(images: [Self.image()], findings: []))
+        let report = Verifier(registry: AllAvailable(), manifests: fake).verify(
+            ScanResult(images: [Self.image()], findings: []))
         let finding = report.findings.first { $0.rule == .tagMismatch }
         #expect(finding?.severity == .warning)
         #expect(finding?.message.contains(Self.other) == true && finding?.message.contains(Self.manifest) == true)
         #expect(report.summary.exitCode == 0)
         var strict = VerifyOptions()
         strict.strict = true
-        #expect(Verifier(registry: AllAvailable(), options: strict, manifests: fake).verify(ScanResult(images: [Self.image()], findings: [])).summary.exitCode == 1)
+        #expect(
+            Verifier(registry: AllAvailable(), options: strict, manifests: fake).verify(
+                ScanResult(images: [Self.image()], findings: [])
+            ).summary.exitCode == 1)
     }
 
     @Test func warningLevelAndFailuresAreUnverifiedNotPassed() {
-        let unreachable = FakeManifests([Self.manifest: .failed(BatchFailure(.unverifiable, "HTTP 503")), "v1": .present(digest: Self.manifest)])
-        let failed = Verifier(registry: AllAvailable(), manifests: unreachable).verify(ScanResult(images: [Self.image()], findings: []))
+        let unreachable = FakeManifests([
+            Self.manifest: .failed(BatchFailure(.unverifiable, "HTTP 503")), "v1": .present(digest: Self.manifest),
+        ])
+        let failed = Verifier(registry: AllAvailable(), manifests: unreachable).verify(
+            ScanResult(images: [Self.image()], findings: []))
         #expect(failed.findings.contains { $0.rule == .verificationError })
         #expect(failed.summary.exitCode == ExitStatus.unavailable)
         let missing = FakeManifests(["v1": .present(digest: Self.manifest)])
-        let warned = Verifier(registry: AllAvailable(), options: VerifyOptions(checkManifests: .warning), manifests: missing)
-            .verify(ScanResult(images: [Self.image()], findings: []))
+        let warned = Verifier(
+            registry: AllAvailable(), options: VerifyOptions(checkManifests: .warning), manifests: missing
+        )
+        .verify(ScanResult(images: [Self.image()], findings: []))
         #expect(warned.findings.first { $0.rule == .manifestUnpublished }?.severity == .warning)
         #expect(warned.summary.exitCode == 0)
         let off = FakeManifests([:])
@@ -99,14 +125,23 @@ struct AllAvailable: LayerRegistry {
         struct Partial: LayerRegistry {
             func check(_ batches: [LayerBatch]) -> [BatchAnswer] {
                 batches.map { batch in
-                    BatchAnswer(batch: batch, digestFailures: Dictionary(uniqueKeysWithValues: batch.digests.map { ($0, BatchFailure(.unverifiable, "HTTP 500 from the registry")) }))
+                    BatchAnswer(
+                        batch: batch,
+                        digestFailures: Dictionary(
+                            uniqueKeysWithValues: batch.digests.map {
+                                ($0, BatchFailure(.unverifiable, "HTTP 500 from the registry"))
+                            }))
                 }
             }
         }
-        let report = Verifier(registry: Partial(), options: VerifyOptions(checkManifests: .off)).verify(ScanResult(images: [Self.image()], findings: []))
+        let report = Verifier(registry: Partial(), options: VerifyOptions(checkManifests: .off)).verify(
+            ScanResult(images: [Self.image()], findings: []))
         #expect(report.summary.unverified == 1)
         #expect(report.summary.exitCode == ExitStatus.unavailable)
-        #expect(report.findings.contains { $0.rule == .verificationError && $0.message.contains("HTTP 500 from the registry") })
+        #expect(
+            report.findings.contains {
+                $0.rule == .verificationError && $0.message.contains("HTTP 500 from the registry")
+            })
     }
 }
 
@@ -117,26 +152,45 @@ struct AllAvailable: LayerRegistry {
         var image = ManifestChecksTests.image(refName: tag)
         image.manifestDigest = nil  // a docker archive has no manifest of its own
         image.layersUncompressed = true
-        image.blobs.insert(BlobRef(digest: Digest(config)!, size: 10, mediaType: MediaType.dockerConfig, role: .config, path: "out/app", line: 1), at: 0)
+        image.blobs.insert(
+            BlobRef(
+                digest: Digest(config)!, size: 10, mediaType: MediaType.dockerConfig, role: .config, path: "out/app",
+                line: 1), at: 0)
         return image
     }
 
     @Test func onlyTheTagIsReadForItsConfig() {
         let queries = ManifestChecks(level: .error).queries(for: [Self.archive()])
-        #expect(queries == [ManifestQuery(repository: RepositoryRef(registryId: "acme", repositoryName: "app"), reference: "v1", readsConfig: true)])
-        #expect(ManifestChecks(level: .error).queries(for: [Self.archive(tag: nil)]).isEmpty, "no tag: nothing to look up")
+        #expect(
+            queries == [
+                ManifestQuery(
+                    repository: RepositoryRef(registryId: "acme", repositoryName: "app"), reference: "v1",
+                    readsConfig: true)
+            ])
+        #expect(
+            ManifestChecks(level: .error).queries(for: [Self.archive(tag: nil)]).isEmpty, "no tag: nothing to look up")
     }
 
     @Test func publishedWhenTheTagsManifestNamesTheSameConfig() {
         let same = FakeManifests(["v1": .present(digest: ManifestChecksTests.other, config: Self.config)])
-        #expect(Verifier(registry: AllAvailable(), manifests: same).verify(ScanResult(images: [Self.archive()], findings: [])).findings.isEmpty)
-        let other = FakeManifests(["v1": .present(digest: ManifestChecksTests.other, config: ManifestChecksTests.index)])
-        let report = Verifier(registry: AllAvailable(), manifests: other).verify(ScanResult(images: [Self.archive()], findings: []))
+        #expect(
+            Verifier(registry: AllAvailable(), manifests: same).verify(
+                ScanResult(images: [Self.archive()], findings: [])
+            ).findings.isEmpty)
+        let other = FakeManifests(["v1": .present(digest: ManifestChecksTests.other, config: ManifestChecksTests.index)]
+        )
+        let report = Verifier(registry: AllAvailable(), manifests: other).verify(
+            ScanResult(images: [Self.archive()], findings: []))
         let finding = report.findings.first { $0.rule == .manifestUnpublished }
-        #expect(finding?.message.contains(Self.config) == true && finding?.message.contains(ManifestChecksTests.index) == true)
+        #expect(
+            finding?.message.contains(Self.config) == true
+                && finding?.message.contains(ManifestChecksTests.index) == true)
         #expect(report.summary.exitCode == ExitStatus.findings)
         let missing = FakeManifests([:])
-        #expect(Verifier(registry: AllAvailable(), manifests: missing).verify(ScanResult(images: [Self.archive()], findings: []))
+        #expect(
+            Verifier(registry: AllAvailable(), manifests: missing).verify(
+                ScanResult(images: [Self.archive()], findings: [])
+            )
             .findings.contains { $0.rule == .manifestUnpublished })
     }
 

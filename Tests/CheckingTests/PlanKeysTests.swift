@@ -1,5 +1,6 @@
 import ImageModel
 import Testing
+
 @testable import Checking
 
 /// The plan's key table: one number per distinct (repository, digest), in the order first seen, across table growth.

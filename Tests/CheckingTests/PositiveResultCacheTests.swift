@@ -1,8 +1,8 @@
+import Checking
 import Foundation
 import ImageModel
 import TestSupport
 import Testing
-import Checking
 
 private let app = RepositoryRef(registryId: "demo", repositoryName: "app")
 private let other = RepositoryRef(registryId: "demo", repositoryName: "other")
@@ -30,9 +30,11 @@ private let other = RepositoryRef(registryId: "demo", repositoryName: "other")
 
 @Test func corruptCacheIsIgnoredAndRebuilt() throws {
     let directory = try TemporaryDirectory(prefix: "vl-cache")
-    try FileManager.default.createDirectory(atPath: directory.path + "/verify-layers", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+        atPath: directory.path + "/verify-layers", withIntermediateDirectories: true)
     let file = directory.path + "/verify-layers/available-layers.json"
-    for garbage in ["{not json", #"{"version":1,"entries":{"x":"not a number"}}"#, #"{"version":99,"entries":{}}"#, ""] {
+    for garbage in ["{not json", #"{"version":1,"entries":{"x":"not a number"}}"#, #"{"version":99,"entries":{}}"#, ""]
+    {
         try Data(garbage.utf8).write(to: URL(fileURLWithPath: file))
         let cache = PositiveResultCache(commonDir: directory.path, ttl: 60, scope: "s")
         #expect(!cache.isKnownAvailable(digest(1), in: app))
@@ -67,6 +69,8 @@ private let other = RepositoryRef(registryId: "demo", repositoryName: "other")
         for round in 0..<10 where !reader.isKnownAvailable(digest(writer * 100 + round), in: app) { missing += 1 }
     }
     #expect(missing == 0)
-    let leftovers = try FileManager.default.contentsOfDirectory(atPath: path + "/verify-layers").filter { $0.contains(".tmp-") }
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: path + "/verify-layers").filter {
+        $0.contains(".tmp-")
+    }
     #expect(leftovers.isEmpty)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import ImageModel
 import Testing
+
 @testable import Checking
 
 /// A registry that takes batches as they arrive and notes how many images had been read by then.
@@ -23,7 +24,10 @@ final class StreamingRegistry: LayerRegistry, @unchecked Sendable {
             }
             if !answerNothing {
                 answers += batches.map { batch in
-                    BatchAnswer(batch: batch, answers: Dictionary(uniqueKeysWithValues: batch.digests.map { ($0, .available(size: nil, mediaType: nil)) }))
+                    BatchAnswer(
+                        batch: batch,
+                        answers: Dictionary(
+                            uniqueKeysWithValues: batch.digests.map { ($0, .available(size: nil, mediaType: nil)) }))
                 }
             }
             if done { return answers }
@@ -48,7 +52,8 @@ final class StreamingRegistry: LayerRegistry, @unchecked Sendable {
         #expect(report.summary.exitCode == 0)
         #expect(report.summary.available == 306)
         #expect(report.summary.requests == 4, "ceil(306 / 100) calls, as without streaming")
-        #expect((registry.readWhenFirstBatchArrived ?? 99) < images.count, "the first call went out before reading ended")
+        #expect(
+            (registry.readWhenFirstBatchArrived ?? 99) < images.count, "the first call went out before reading ended")
     }
 
     @Test func aReadingErrorStopsTheRegistryAndIsRethrown() {

@@ -1,6 +1,7 @@
 import Foundation
 import ImageModel
 import Testing
+
 @testable import Checking
 
 /// A registry that answers from a table and records every batch it was asked.
@@ -32,8 +33,12 @@ final class FakeRegistry: LayerRegistry {
 
 final class MemoryCache: PositiveCache {
     var known: Set<String> = []
-    func isKnownAvailable(_ digest: Digest, in repository: RepositoryRef) -> Bool { known.contains("\(repository)|\(digest)") }
-    func recordAvailable(_ entries: [(RepositoryRef, Digest)]) { for (repository, digest) in entries { known.insert("\(repository)|\(digest)") } }
+    func isKnownAvailable(_ digest: Digest, in repository: RepositoryRef) -> Bool {
+        known.contains("\(repository)|\(digest)")
+    }
+    func recordAvailable(_ entries: [(RepositoryRef, Digest)]) {
+        for (repository, digest) in entries { known.insert("\(repository)|\(digest)") }
+    }
 }
 
 func digest(_ n: Int) -> Digest {
@@ -43,10 +48,20 @@ func digest(_ n: Int) -> Digest {
 }
 
 func image(_ repository: String?, layers: [Int], config: Int = 0, name: String = "public.ecr.aws/demo/app:1") -> Image {
-    var blobs = [BlobRef(digest: digest(config), size: 10, mediaType: MediaType.ociConfig, role: .config, path: "m.json", line: 3)]
-    blobs += layers.map { BlobRef(digest: digest($0), size: 100, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", role: .layer, path: "m.json", line: 5 + $0) }
-    return Image(name: name, outputPath: "out", manifestPath: "m.json", manifestDigest: nil, platform: Platform(os: "linux", architecture: "amd64"),
-                 repository: repository.map { RepositoryRef(registryId: "demo", repositoryName: $0) }, commit: "c0ffee", blobs: blobs)
+    var blobs = [
+        BlobRef(
+            digest: digest(config), size: 10, mediaType: MediaType.ociConfig, role: .config, path: "m.json", line: 3)
+    ]
+    blobs += layers.map {
+        BlobRef(
+            digest: digest($0), size: 100, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", role: .layer,
+            path: "m.json", line: 5 + $0)
+    }
+    return Image(
+        name: name, outputPath: "out", manifestPath: "m.json", manifestDigest: nil,
+        platform: Platform(os: "linux", architecture: "amd64"),
+        repository: repository.map { RepositoryRef(registryId: "demo", repositoryName: $0) }, commit: "c0ffee",
+        blobs: blobs)
 }
 
 @Suite struct VerifierTests {
@@ -116,7 +131,9 @@ func image(_ repository: String?, layers: [Int], config: Int = 0, name: String =
         #expect(report.summary.exitCode == 0)
         #expect(report.findings.allSatisfy { $0.severity == .warning })
         registry.failure = BatchFailure(.repositoryNotFound, "no repo")
-        #expect(Verifier(registry: registry, options: warn).verify(ScanResult(images: [image("app", layers: [1])])).summary.exitCode == 1)
+        #expect(
+            Verifier(registry: registry, options: warn).verify(ScanResult(images: [image("app", layers: [1])])).summary
+                .exitCode == 1)
     }
 
     @Test func aDefiniteErrorOutranksAnUnverifiableBatch() {
@@ -133,7 +150,9 @@ func image(_ repository: String?, layers: [Int], config: Int = 0, name: String =
         var withWarning = ScanResult(images: [unmapped])
         withWarning.findings.append(Finding(rule: .imageUnmapped, message: "no repo", path: "out", commit: "c0ffee"))
         #expect(Verifier(registry: registry).verify(withWarning).summary.exitCode == 0)
-        #expect(Verifier(registry: registry, options: VerifyOptions(strict: true)).verify(withWarning).summary.exitCode == 1)
+        #expect(
+            Verifier(registry: registry, options: VerifyOptions(strict: true)).verify(withWarning).summary.exitCode == 1
+        )
         #expect(registry.batches.isEmpty)
     }
 
@@ -148,7 +167,8 @@ func image(_ repository: String?, layers: [Int], config: Int = 0, name: String =
     @Test func configBlobCanBeLeftOut() {
         let registry = FakeRegistry()
         registry.available = [digest(1): 100]
-        let report = Verifier(registry: registry, options: VerifyOptions(checkConfigBlob: false)).verify(ScanResult(images: [image("app", layers: [1])]))
+        let report = Verifier(registry: registry, options: VerifyOptions(checkConfigBlob: false)).verify(
+            ScanResult(images: [image("app", layers: [1])]))
         #expect(report.summary.exitCode == 0)
         #expect(!registry.batches.flatMap(\.digests).contains(digest(0)))
     }
@@ -157,7 +177,10 @@ func image(_ repository: String?, layers: [Int], config: Int = 0, name: String =
         let registry = FakeRegistry()
         registry.available = [digest(0): 10]
         var foreign = image("app", layers: [])
-        foreign.blobs.append(BlobRef(digest: digest(9), size: 5, mediaType: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", role: .layer, path: "m.json", line: 1))
+        foreign.blobs.append(
+            BlobRef(
+                digest: digest(9), size: 5, mediaType: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+                role: .layer, path: "m.json", line: 1))
         let report = Verifier(registry: registry).verify(ScanResult(images: [foreign]))
         #expect(!registry.batches.flatMap(\.digests).contains(digest(9)))
         #expect(report.summary.skipped == 1)

@@ -1,8 +1,9 @@
-@testable import Configuration
 import Foundation
 import ImageModel
 import TestSupport
 import Testing
+
+@testable import Configuration
 
 private func parseError(_ text: String) -> String? {
     do {
@@ -15,23 +16,26 @@ private func parseError(_ text: String) -> String? {
 
 @Test func everyKeyOfTheSpecParses() throws {
     let text = """
-    # verify-layers configuration
-    registry: myalias
-    images:
-      - path: build/oci/app
-        repository: app
-        registry: otheralias
-      - path: "deploy/*.json"
-        repository: tools/deployer
-    exclude: ["testdata/**", vendor]
-    check-config-blob: false
-    strict: true
-    cache-ttl: 30m
-    """
+        # verify-layers configuration
+        registry: myalias
+        images:
+          - path: build/oci/app
+            repository: app
+            registry: otheralias
+          - path: "deploy/*.json"
+            repository: tools/deployer
+        exclude: ["testdata/**", vendor]
+        check-config-blob: false
+        strict: true
+        cache-ttl: 30m
+        """
     let config = try ConfigFile.parse(text, source: ".verify-layers.yml")
     #expect(config.registry == "myalias")
-    #expect(config.images == [ImageMapping(path: "build/oci/app", repository: "app", registry: "otheralias"),
-                              ImageMapping(path: "deploy/*.json", repository: "tools/deployer")])
+    #expect(
+        config.images == [
+            ImageMapping(path: "build/oci/app", repository: "app", registry: "otheralias"),
+            ImageMapping(path: "deploy/*.json", repository: "tools/deployer"),
+        ])
     #expect(config.exclude == ["testdata/**", "vendor"])
     #expect(config.checkConfigBlob == false)
     #expect(config.strict == true)
@@ -39,11 +43,17 @@ private func parseError(_ text: String) -> String? {
 }
 
 @Test func emptyCommentOnlyAndNullValuesKeepDefaults() throws {
-    #expect(try ConfigFile.parse("", source: "x") == { var c = ToolConfig(); c.source = "x"; return c }())
+    #expect(
+        try ConfigFile.parse("", source: "x")
+            == {
+                var c = ToolConfig(); c.source = "x"; return c
+            }())
     #expect(try ConfigFile.parse("# nothing\n", source: "x").images.isEmpty)
     let config = try ConfigFile.parse("registry:\nstrict: ~\ncache-ttl: 0\n", source: "x")
     #expect(config.registry == nil && config.strict == false && config.cacheTTL == 0)
-    #expect(try ConfigFile.parse("registry: 123456789012\n", source: "x").registry == "123456789012", "an unquoted account id is a number in YAML")
+    #expect(
+        try ConfigFile.parse("registry: 123456789012\n", source: "x").registry == "123456789012",
+        "an unquoted account id is a number in YAML")
 }
 
 @Test(arguments: [
@@ -59,7 +69,10 @@ private func parseError(_ text: String) -> String? {
     ("images:\n  - path: x\n", ".verify-layers.yml:2: an `images` entry needs `repository`"),
     ("images:\n  - repository: app\n", ".verify-layers.yml:2: an `images` entry needs `path`"),
     ("images:\n  - path: x\n    repository: yes\n", ".verify-layers.yml:3: `images.repository` must be a string"),
-    ("images:\n  - path: x\n    repository: Not_Valid!\n", ".verify-layers.yml:3: `images.repository` \"Not_Valid!\" is not a valid"),
+    (
+        "images:\n  - path: x\n    repository: Not_Valid!\n",
+        ".verify-layers.yml:3: `images.repository` \"Not_Valid!\" is not a valid"
+    ),
     ("images:\n  - path: \"\"\n    repository: app\n", ".verify-layers.yml:2: `images.path` must not be empty"),
     ("registry: [a, b]\n", ".verify-layers.yml:1: `registry` must be a string, not a list"),
     ("registry: Bad Alias\n", ".verify-layers.yml:1: `registry` \"Bad Alias\" is neither"),
@@ -79,7 +92,10 @@ func badConfigNamesTheKeyAndLine(_ text: String, _ expected: String) throws {
 @Test func hostileYAMLEndsQuickly() throws {
     // A billion-laughs document: aliases are shared nodes, and only the top level is walked.
     var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
-    for level in 1..<9 { text += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
+    for level in 1..<9 {
+        text +=
+            "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+    }
     text += "exclude: *a8\n"
     var message: String?
     let elapsed = timed { message = parseError(text) }
@@ -95,7 +111,9 @@ func badConfigNamesTheKeyAndLine(_ text: String, _ expected: String) throws {
     let config = try ConfigFile.parse("via: registry\ncheck-manifests: warning\n", source: ".verify-layers.yml")
     #expect(config.via == .registry)
     #expect(config.checkManifests == .warning)
-    #expect(try ConfigFile.parse("check-manifests: off\n", source: "c").checkManifests == .off, "unquoted off is YAML's false")
+    #expect(
+        try ConfigFile.parse("check-manifests: off\n", source: "c").checkManifests == .off,
+        "unquoted off is YAML's false")
     #expect(try ConfigFile.parse("check-manifests: \"off\"\n", source: "c").checkManifests == .off)
     #expect(try ConfigFile.parse("", source: "c").checkManifests == .error)
     #expect(try ConfigFile.parse("", source: "c").via == nil)

@@ -1,5 +1,6 @@
-@testable import Configuration
 import Testing
+
+@testable import Configuration
 
 /// The plain-scalar resolution Yams applied (YAML 1.1 core schema), now byte matchers: the config's type errors
 /// (`repository: yes` is a bool, an unquoted account id an int) depend on it.

@@ -1,8 +1,9 @@
 import Foundation
-@testable import GitAccess
 import ImageModel
 import TestSupport
 import Testing
+
+@testable import GitAccess
 
 /// The cross-run memo of blob hashes: reused when valid, harmless when missing or corrupt.
 @Suite struct BlobHashMemoTests {
@@ -38,7 +39,8 @@ import Testing
         let directory = fixture.path + "/.git/verify-layers"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let file = directory + "/" + BlobHashMemo.fileName
-        try Data("garbage\n\(id.hex) sha256:nothex 5\n\u{0}\u{1}\n\(id.hex) \(digest.string) -3\n".utf8).write(to: URL(fileURLWithPath: file))
+        try Data("garbage\n\(id.hex) sha256:nothex 5\n\u{0}\u{1}\n\(id.hex) \(digest.string) -3\n".utf8).write(
+            to: URL(fileURLWithPath: file))
         let repository = try GitRepository(discovering: fixture.path)
         repository.rememberBlobHashes()
         #expect(try repository.hashBlob(id, algorithm: "sha256").digest == digest)

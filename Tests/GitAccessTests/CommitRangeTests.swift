@@ -20,7 +20,9 @@ private final class History {
         for (path, text) in files { try fixture.write(path, Data(text.utf8)) }
         try fixture.git(["add", "-A"])
         let date = "\(tick) +0000"
-        try fixture.git(["commit", "-q", "--allow-empty", "-m", message], environment: ["GIT_COMMITTER_DATE": date, "GIT_AUTHOR_DATE": date])
+        try fixture.git(
+            ["commit", "-q", "--allow-empty", "-m", message],
+            environment: ["GIT_COMMITTER_DATE": date, "GIT_AUTHOR_DATE": date])
         return try rev("HEAD")
     }
 
@@ -29,12 +31,14 @@ private final class History {
     }
 
     func revList(_ arguments: [String]) throws -> [String] {
-        try fixture.git(["rev-list", "--reverse", "--topo-order"] + arguments).stdout.split(separator: "\n").map(String.init)
+        try fixture.git(["rev-list", "--reverse", "--topo-order"] + arguments).stdout.split(separator: "\n").map(
+            String.init)
     }
 
     func range(_ tips: [String], _ hidden: [String]) throws -> [String] {
         let repository = try GitRepository(discovering: fixture.path)
-        return try CommitRange(repository: repository).commits(from: tips.map(id), excluding: hidden.map(id)).map(\.id.hex)
+        return try CommitRange(repository: repository).commits(from: tips.map(id), excluding: hidden.map(id)).map(
+            \.id.hex)
     }
 
     func id(_ hex: String) -> ObjectID {
@@ -59,7 +63,8 @@ private final class History {
     let side2 = try history.commit("side2", files: ["s": "2"])
     try history.fixture.git(["checkout", "-q", "main"])
     let main1 = try history.commit("main1", files: ["a": "1"])
-    try history.fixture.git(["merge", "-q", "--no-edit", "side"], environment: ["GIT_COMMITTER_DATE": "1700009999 +0000"])
+    try history.fixture.git(
+        ["merge", "-q", "--no-edit", "side"], environment: ["GIT_COMMITTER_DATE": "1700009999 +0000"])
     let merge = try history.rev("HEAD")
     let after = try history.commit("after", files: ["a": "2"])
     let cases: [([String], [String])] = [
@@ -75,7 +80,8 @@ private final class History {
     // Parents come before children in the result.
     let walked = try history.range([after], [])
     for (position, hex) in walked.enumerated() {
-        let parents = try history.fixture.git(["rev-list", "--parents", "-n", "1", hex]).stdout.split(separator: " ").dropFirst()
+        let parents = try history.fixture.git(["rev-list", "--parents", "-n", "1", hex]).stdout.split(separator: " ")
+            .dropFirst()
         for parent in parents {
             let parentHex = parent.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect((walked.firstIndex(of: parentHex) ?? Int.max) < position)
@@ -90,7 +96,9 @@ private final class History {
     let root = try history.commit("root", files: ["r": "0"])
     try history.fixture.git(["checkout", "-q", "-b", "remote"])
     var remoteTip = root
-    for index in 0..<8 { remoteTip = try history.commit("remote\(index)", files: ["x": "\(index)"], offset: index == 0 ? -100_000 : 10) }
+    for index in 0..<8 {
+        remoteTip = try history.commit("remote\(index)", files: ["x": "\(index)"], offset: index == 0 ? -100_000 : 10)
+    }
     try history.fixture.git(["checkout", "-q", "-b", "local"])
     let local1 = try history.commit("local1", files: ["y": "1"], offset: 500_000)
     let local2 = try history.commit("local2", files: ["y": "2"], offset: -900_000)
@@ -112,7 +120,9 @@ private final class History {
     let history = try History()
     for index in 0..<4 { try history.commit("c\(index)", files: ["f": "\(index)"]) }
     let clone = try TemporaryDirectory(prefix: "vl-shallow")
-    try Shell.run(["git", "clone", "-q", "--depth", "2", "file://" + history.fixture.path, clone.path + "/c"], environment: GitFixture.baseEnvironment)
+    try Shell.run(
+        ["git", "clone", "-q", "--depth", "2", "file://" + history.fixture.path, clone.path + "/c"],
+        environment: GitFixture.baseEnvironment)
     let repository = try GitRepository(discovering: clone.path + "/c")
     #expect(try repository.isShallow)
     let head = try repository.resolveCommit("HEAD")

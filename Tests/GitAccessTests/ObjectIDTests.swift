@@ -1,5 +1,6 @@
-@testable import GitAccess
 import Testing
+
+@testable import GitAccess
 
 @Test func objectIDRoundTripsHexAndGitOid() throws {
     let hex = "1123456789abcdef00112233445566778899aabb"
@@ -12,8 +13,10 @@ import Testing
     #expect(try #require(ObjectID(hex: "00" + hex.dropFirst(2))) < id)
 }
 
-@Test(arguments: ["", "0123", String(repeating: "a", count: 39), String(repeating: "a", count: 41), String(repeating: "A", count: 40),
-                  String(repeating: "g", count: 40)])
+@Test(arguments: [
+    "", "0123", String(repeating: "a", count: 39), String(repeating: "a", count: 41), String(repeating: "A", count: 40),
+    String(repeating: "g", count: 40),
+])
 func objectIDRejectsAnythingButFortyLowercaseHexDigits(_ text: String) {
     #expect(ObjectID(hex: text) == nil)
 }

@@ -1,11 +1,13 @@
 import Foundation
 import Testing
+
 @testable import ImageModel
 
 @Test func digestLinesPointAtTheFirstOccurrence() {
     let a = "sha256:" + String(repeating: "a", count: 64)
     let b = "sha256:" + String(repeating: "b", count: 64)
-    let json = "{\n  \"config\": {\"digest\": \"\(a)\"},\n  \"layers\": [\n    {\"digest\": \"\(b)\"},\n    {\"digest\": \"\(a)\"}\n  ]\n}\n"
+    let json =
+        "{\n  \"config\": {\"digest\": \"\(a)\"},\n  \"layers\": [\n    {\"digest\": \"\(b)\"},\n    {\"digest\": \"\(a)\"}\n  ]\n}\n"
     let lines = DigestLines(Data(json.utf8))
     #expect(lines.line(of: a) == 2)
     #expect(lines.line(of: b) == 4)

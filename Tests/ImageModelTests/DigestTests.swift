@@ -1,9 +1,11 @@
 import Foundation
 import Testing
+
 @testable import ImageModel
 
 @Test(arguments: [
-    "sha256:abc", "sha256:../../etc/passwd", "sha256:" + String(repeating: "A", count: 64), "md5:" + String(repeating: "a", count: 32),
+    "sha256:abc", "sha256:../../etc/passwd", "sha256:" + String(repeating: "A", count: 64),
+    "md5:" + String(repeating: "a", count: 32),
     "sha256:" + String(repeating: "a", count: 65), "sha512:" + String(repeating: "a", count: 64), "", ":", "sha256",
     "sha256:" + String(repeating: "a", count: 63) + "/", "sha256:" + String(repeating: "a", count: 63) + "\u{0}",
 ])
@@ -17,9 +19,12 @@ func digestsOutsideTheGrammarAreRejected(_ text: String) {
 }
 
 @Test func digestsRoundTripTheirTextAndOrderAsTheTextDoes() {
-    let texts = ["sha256:" + String(repeating: "0", count: 63) + "1", "sha256:0f" + String(repeating: "e", count: 62),
-                 "sha256:f0" + String(repeating: "0", count: 62), "sha256:" + String(repeating: "a", count: 64),
-                 "sha512:" + String(repeating: "0", count: 127) + "9", "sha512:" + "0123456789abcdef" + String(repeating: "f", count: 112)]
+    let texts = [
+        "sha256:" + String(repeating: "0", count: 63) + "1", "sha256:0f" + String(repeating: "e", count: 62),
+        "sha256:f0" + String(repeating: "0", count: 62), "sha256:" + String(repeating: "a", count: 64),
+        "sha512:" + String(repeating: "0", count: 127) + "9",
+        "sha512:" + "0123456789abcdef" + String(repeating: "f", count: 112),
+    ]
     let digests = texts.compactMap { Digest($0) }
     #expect(digests.count == texts.count)
     #expect(digests.map(\.string) == texts)

@@ -1,24 +1,29 @@
 import Foundation
 import Testing
+
 @testable import ImageModel
 
 private let digest = "sha256:" + String(repeating: "1", count: 64)
 
 @Test func dockerManifestListParsesAsIndexWithPlatforms() throws {
     let json = """
-    {"schemaVersion":2,"mediaType":"\(MediaType.dockerList)","manifests":[
-     {"mediaType":"\(MediaType.dockerManifest)","digest":"\(digest)","size":10,"platform":{"architecture":"arm","os":"linux","variant":"v7","os.features":["x"]}}]}
-    """
-    guard case .index(let index) = try DocumentParser.parse(Data(json.utf8)) else { Issue.record("not an index"); return }
+        {"schemaVersion":2,"mediaType":"\(MediaType.dockerList)","manifests":[
+         {"mediaType":"\(MediaType.dockerManifest)","digest":"\(digest)","size":10,"platform":{"architecture":"arm","os":"linux","variant":"v7","os.features":["x"]}}]}
+        """
+    guard case .index(let index) = try DocumentParser.parse(Data(json.utf8)) else {
+        Issue.record("not an index"); return
+    }
     #expect(index.manifests.first?.platform?.platform.description == "linux/arm/v7")
 }
 
 @Test func dockerSchema2ManifestParses() throws {
     let json = """
-    {"schemaVersion":2,"mediaType":"\(MediaType.dockerManifest)","config":{"mediaType":"\(MediaType.dockerConfig)","digest":"\(digest)","size":1},
-     "layers":[{"mediaType":"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip","digest":"\(digest)","size":5,"urls":["https://example.com/l"]}]}
-    """
-    guard case .manifest(let manifest) = try DocumentParser.parse(Data(json.utf8)) else { Issue.record("not a manifest"); return }
+        {"schemaVersion":2,"mediaType":"\(MediaType.dockerManifest)","config":{"mediaType":"\(MediaType.dockerConfig)","digest":"\(digest)","size":1},
+         "layers":[{"mediaType":"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip","digest":"\(digest)","size":5,"urls":["https://example.com/l"]}]}
+        """
+    guard case .manifest(let manifest) = try DocumentParser.parse(Data(json.utf8)) else {
+        Issue.record("not a manifest"); return
+    }
     #expect(MediaType.isNonDistributable(manifest.layers[0].mediaType ?? ""))
     #expect(manifest.layers[0].urls == ["https://example.com/l"])
 }
@@ -31,12 +36,14 @@ private let digest = "sha256:" + String(repeating: "1", count: 64)
 
 @Test func emptyDescriptorIsRecognised() throws {
     let json = """
-    {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)","artifactType":"application/vnd.example+type",
-     "config":{"mediaType":"\(MediaType.ociEmpty)","digest":"\(MediaType.emptyDigest)","size":2,"data":"e30="},
-     "layers":[{"mediaType":"\(MediaType.ociEmpty)","digest":"\(MediaType.emptyDigest)","size":2}],
-     "subject":{"mediaType":"\(MediaType.ociManifest)","digest":"\(digest)","size":100}}
-    """
-    guard case .manifest(let manifest) = try DocumentParser.parse(Data(json.utf8)) else { Issue.record("not a manifest"); return }
+        {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)","artifactType":"application/vnd.example+type",
+         "config":{"mediaType":"\(MediaType.ociEmpty)","digest":"\(MediaType.emptyDigest)","size":2,"data":"e30="},
+         "layers":[{"mediaType":"\(MediaType.ociEmpty)","digest":"\(MediaType.emptyDigest)","size":2}],
+         "subject":{"mediaType":"\(MediaType.ociManifest)","digest":"\(digest)","size":100}}
+        """
+    guard case .manifest(let manifest) = try DocumentParser.parse(Data(json.utf8)) else {
+        Issue.record("not a manifest"); return
+    }
     #expect(manifest.config.isEmptyDescriptor)
     #expect(manifest.config.data == "e30=")
     #expect(manifest.subject?.digest == digest)
@@ -50,7 +57,10 @@ private let digest = "sha256:" + String(repeating: "1", count: 64)
     ("size is fractional", #"{"manifests":[{"digest":"sha256:1","size":1.5}]}"#),
     ("size beyond Int64", #"{"manifests":[{"digest":"sha256:1","size":99999999999999999999999}]}"#),
     ("manifests not a list", #"{"manifests":{"a":1}}"#),
-    ("layers missing", #"{"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"sha256:1","size":1}}"#),
+    (
+        "layers missing",
+        #"{"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"sha256:1","size":1}}"#
+    ),
     ("unknown document", #"{"hello":"world"}"#),
     ("NUL bytes", "{\"a\":\u{0}}"),
 ])
@@ -61,7 +71,9 @@ func malformedDocumentsAreFailuresNotCrashes(_ label: String, _ json: String) {
 @Test func deeplyNestedJSONIsAFailure() {
     let json = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
     #expect(throws: DocumentParser.Failure.self) { try DocumentParser.parse(Data(json.utf8)) }
-    let nested = "{\"manifests\":[], \"annotations\":" + String(repeating: "{\"a\":", count: 5000) + "1" + String(repeating: "}", count: 5000) + "}"
+    let nested =
+        "{\"manifests\":[], \"annotations\":" + String(repeating: "{\"a\":", count: 5000) + "1"
+        + String(repeating: "}", count: 5000) + "}"
     #expect(throws: DocumentParser.Failure.self) { try DocumentParser.parse(Data(nested.utf8)) }
 }
 

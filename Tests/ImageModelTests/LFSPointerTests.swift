@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ImageModel
 
 private let oid = String(repeating: "ab", count: 32)
@@ -41,7 +42,8 @@ func lfsPointerRejects(_ label: String, _ text: String) {
 }
 
 @Test func lfsPointerOver1024BytesIsContent() {
-    let text = "version https://git-lfs.github.com/spec/v1\next-0-x \(String(repeating: "y", count: 1100))\noid sha256:\(oid)\nsize 1\n"
+    let text =
+        "version https://git-lfs.github.com/spec/v1\next-0-x \(String(repeating: "y", count: 1100))\noid sha256:\(oid)\nsize 1\n"
     #expect(LFSPointer.parse(Data(text.utf8)) == nil)
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ImageModel
 
 @Suite struct DigestTests {
@@ -9,8 +10,10 @@ import Testing
     }
 
     @Test(arguments: [
-        "", "sha256:", "sha256:../../etc/passwd", "sha256:" + String(repeating: "A", count: 64), "sha256:" + String(repeating: "a", count: 63),
-        "md5:" + String(repeating: "a", count: 32), "sha512:" + String(repeating: "a", count: 64), "sha256:" + String(repeating: "g", count: 64),
+        "", "sha256:", "sha256:../../etc/passwd", "sha256:" + String(repeating: "A", count: 64),
+        "sha256:" + String(repeating: "a", count: 63),
+        "md5:" + String(repeating: "a", count: 32), "sha512:" + String(repeating: "a", count: 64),
+        "sha256:" + String(repeating: "g", count: 64),
         "sha256" + String(repeating: "a", count: 64), " sha256:" + String(repeating: "a", count: 64),
     ])
     func invalidDigests(_ text: String) {
@@ -20,8 +23,12 @@ import Testing
 
 @Suite struct ImageReferenceTests {
     @Test func parsesAliasRepositoryTagAndDigest() {
-        #expect(ImageReference.ecrPublicRepository(from: "public.ecr.aws/demo/app:1.0") == RepositoryRef(registryId: "demo", repositoryName: "app"))
-        #expect(ImageReference.ecrPublicRepository(from: "public.ecr.aws/demo/team/app") == RepositoryRef(registryId: "demo", repositoryName: "team/app"))
+        #expect(
+            ImageReference.ecrPublicRepository(from: "public.ecr.aws/demo/app:1.0")
+                == RepositoryRef(registryId: "demo", repositoryName: "app"))
+        #expect(
+            ImageReference.ecrPublicRepository(from: "public.ecr.aws/demo/team/app")
+                == RepositoryRef(registryId: "demo", repositoryName: "team/app"))
         let pinned = "public.ecr.aws/demo/app@sha256:" + String(repeating: "a", count: 64)
         #expect(ImageReference.ecrPublicRepository(from: pinned)?.repositoryName == "app")
         #expect(ImageReference.ecrPublicRepository(from: "docker.io/library/alpine:3") == nil)
@@ -60,7 +67,9 @@ import Testing
 
 @Suite struct DocumentParserTests {
     @Test func rejectsOversizedAndMalformedDocuments() {
-        #expect(throws: DocumentParser.Failure.self) { try DocumentParser.parse(Data(count: DocumentParser.maxDocumentSize + 1)) }
+        #expect(throws: DocumentParser.Failure.self) {
+            try DocumentParser.parse(Data(count: DocumentParser.maxDocumentSize + 1))
+        }
         #expect(throws: DocumentParser.Failure.self) { try DocumentParser.parse(Data("{\"manifests\": [".utf8)) }
         #expect(throws: DocumentParser.Failure.self) { try DocumentParser.parse(Data("[1,2]".utf8)) }
         #expect(throws: DocumentParser.Failure.self) { try DocumentParser.parse(Data(#"{"manifests": "x"}"#.utf8)) }

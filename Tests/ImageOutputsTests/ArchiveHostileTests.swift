@@ -1,12 +1,15 @@
 import Foundation
 import ImageModel
-@testable import ImageOutputs
 import TestSupport
 import Testing
 
+@testable import ImageOutputs
+
 /// Hostile archives (issue 11): each case ends as findings located at the archive and naming what was wrong (and the limit
 /// hit), in well under a second, with nothing extracted or written.
-private func readArchive(_ data: Data, limits: ArchiveLimits = .standard, path: String = "out/app.tar") -> (ScanResult, Duration) {
+private func readArchive(_ data: Data, limits: ArchiveLimits = .standard, path: String = "out/app.tar") -> (
+    ScanResult, Duration
+) {
     var result = ScanResult()
     let elapsed = timed {
         result = ArchiveReader(source: MemoryFileSource(files: [path: data]), resolver: appResolver, limits: limits)
@@ -18,7 +21,9 @@ private func readArchive(_ data: Data, limits: ArchiveLimits = .standard, path: 
 }
 
 /// A well-formed OCI layout (one image) as tar members, for cases that spoil one part of it.
-func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (members: [TarBuilder.Member], layer: Blob, config: Blob, manifest: Blob) {
+func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (
+    members: [TarBuilder.Member], layer: Blob, config: Blob, manifest: Blob
+) {
     let layout = MemoryLayout("img")
     let layer = layout.layer("archived")
     let config = layout.config()
@@ -38,7 +43,10 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (members: [Ta
     let image = try #require(result.images.first)
     #expect(image.blobs.map(\.digest.string) == [config.digest, layer.digest])
     #expect(image.outputPath == "out/app.tar" && image.manifestPath == "out/app.tar")
-    #expect(image.blobs.allSatisfy { $0.path == "out/app.tar" && $0.member?.contains("blobs/sha256/\(manifest.hex)") == true })
+    #expect(
+        image.blobs.allSatisfy {
+            $0.path == "out/app.tar" && $0.member?.contains("blobs/sha256/\(manifest.hex)") == true
+        })
     #expect(result.candidates.map(\.kind) == ["oci-archive"])
 }
 
@@ -83,7 +91,9 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (members: [Ta
     let (result, _) = readArchive(TarBuilder(members).build())
     #expect(result.images.first?.platform?.description == "linux/amd64")
     #expect(result.images.first?.findings.isEmpty == true)
-    #expect(result.findings.contains { $0.message.contains("hard link to \"../../etc/passwd\" points outside the archive") })
+    #expect(
+        result.findings.contains { $0.message.contains("hard link to \"../../etc/passwd\" points outside the archive") }
+    )
     #expect(result.findings.contains { $0.message.contains("not an earlier file of the archive") })
 }
 
@@ -95,7 +105,11 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (members: [Ta
     limits.maxMemberSize = 1 << 20
     let (result, _) = readArchive(TarBuilder(members).build(), limits: limits)
     #expect(result.images.isEmpty, "an archive read only in part yields no image")
-    #expect(result.findings.contains { $0.rule == .manifestInvalid && $0.message.contains("limit hit: member size") && $0.message.contains("blobs/sha256/huge") })
+    #expect(
+        result.findings.contains {
+            $0.rule == .manifestInvalid && $0.message.contains("limit hit: member size")
+                && $0.message.contains("blobs/sha256/huge")
+        })
     // GNU base-256 sizes beyond 63 bits are refused as a header problem.
     var base256 = [UInt8](repeating: 0xff, count: 12)
     base256[0] = 0x80
@@ -108,7 +122,9 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (members: [Ta
     let full = TarBuilder(members).build()
     let (midMember, _) = readArchive(full.prefix(512 + 10))
     #expect(midMember.images.isEmpty)
-    #expect(midMember.findings.contains { $0.rule == .manifestInvalid && $0.message.contains("truncated") }, "\(midMember.findings)")
+    #expect(
+        midMember.findings.contains { $0.rule == .manifestInvalid && $0.message.contains("truncated") },
+        "\(midMember.findings)")
     let (noEnd, _) = readArchive(TarBuilder(members).build(endMarker: false))
     #expect(noEnd.findings.contains { $0.message.contains("end-of-archive") }, "\(noEnd.findings)")
     let (midHeader, _) = readArchive(full.prefix(512 * 3 + 100))
@@ -122,7 +138,9 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (members: [Ta
     limits.maxMembers = 20
     let (result, _) = readArchive(TarBuilder(members).build(), limits: limits)
     #expect(result.images.isEmpty)
-    #expect(result.findings.contains { $0.message.contains("more than 20 members (limit hit: member count)") }, "\(result.findings)")
+    #expect(
+        result.findings.contains { $0.message.contains("more than 20 members (limit hit: member count)") },
+        "\(result.findings)")
 }
 
 @Test func gzipTarBombHitsTheTotalSizeLimit() throws {
@@ -145,17 +163,22 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (members: [Ta
     for index in 12..<min(compressed.count - 8, 80) { compressed[index] ^= 0x5a }
     let (corrupt, _) = readArchive(compressed, path: "a.tgz")
     #expect(corrupt.images.isEmpty)
-    #expect(corrupt.findings.contains { $0.rule == .manifestInvalid && $0.message.contains("gzip") }, "\(corrupt.findings)")
+    #expect(
+        corrupt.findings.contains { $0.rule == .manifestInvalid && $0.message.contains("gzip") }, "\(corrupt.findings)")
     let (cut, _) = readArchive(compressed.prefix(20), path: "a.tgz")
     #expect(cut.findings.contains { $0.message.contains("gzip") })
 }
 
 @Test func nonOctalHeaderFieldIsAFinding() throws {
     var (members, _, _, _) = layoutMembers()
-    members.insert(TarBuilder.Member(name: "blobs/sha256/odd", data: Data("abc".utf8), rawSize: Array("0000000x003\0".utf8)), at: 1)
+    members.insert(
+        TarBuilder.Member(name: "blobs/sha256/odd", data: Data("abc".utf8), rawSize: Array("0000000x003\0".utf8)), at: 1
+    )
     let (result, _) = readArchive(TarBuilder(members).build())
     #expect(result.images.isEmpty)
-    #expect(result.findings.contains { $0.message.contains("size field") && $0.message.contains("not an octal number") }, "\(result.findings)")
+    #expect(
+        result.findings.contains { $0.message.contains("size field") && $0.message.contains("not an octal number") },
+        "\(result.findings)")
 }
 
 @Test func badHeaderChecksumIsAFinding() throws {
@@ -163,7 +186,9 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (members: [Ta
     members[1].corruptChecksum = true
     let (result, _) = readArchive(TarBuilder(members).build())
     #expect(result.images.isEmpty)
-    #expect(result.findings.contains { $0.rule == .manifestInvalid && $0.message.contains("bad header checksum") }, "\(result.findings)")
+    #expect(
+        result.findings.contains { $0.rule == .manifestInvalid && $0.message.contains("bad header checksum") },
+        "\(result.findings)")
 }
 
 @Test func fileNamedLikeATarThatIsNotOneIsSkippedWithANotice() throws {
@@ -192,9 +217,12 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (members: [Ta
         return
     }
     #expect(size == 6 << 20)
-    #expect(source.probe("a.tar/blobs/sha256/big", algorithm: "sha256", within: "a.tar") == .content(size: 6 << 20, digest: ContentDigest.compute(big, algorithm: "sha256")))
-    #expect(source.probe("a.tar/blobs/sha256/\(layer.hex)", algorithm: "sha256", within: "a.tar")
-        == .content(size: Int64(layer.size), digest: Digest(layer.digest)))
+    #expect(
+        source.probe("a.tar/blobs/sha256/big", algorithm: "sha256", within: "a.tar")
+            == .content(size: 6 << 20, digest: ContentDigest.compute(big, algorithm: "sha256")))
+    #expect(
+        source.probe("a.tar/blobs/sha256/\(layer.hex)", algorithm: "sha256", within: "a.tar")
+            == .content(size: Int64(layer.size), digest: Digest(layer.digest)))
 }
 
 @Test func concatenatedGzipMembersReadAsOneStream() throws {

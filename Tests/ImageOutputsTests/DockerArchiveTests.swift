@@ -1,15 +1,21 @@
 import Foundation
 import ImageModel
-@testable import ImageOutputs
 import TestSupport
 import Testing
+
+@testable import ImageOutputs
 
 /// A hand-built legacy `docker save` archive: `<id>/layer.tar` members, `<hex>.json` config, `manifest.json`, `repositories`.
 private func legacyArchive(tags: [String], layerOverride: Data? = nil) -> (data: Data, config: Blob, layers: [Data]) {
     let layers = [Data("uncompressed layer one".utf8), Data("uncompressed layer two".utf8)]
     let diffIDs = layers.compactMap { ContentDigest.compute($0, algorithm: "sha256")?.string }
-    let config = Blob(json: ["architecture": "arm64", "os": "linux", "rootfs": ["type": "layers", "diff_ids": diffIDs]])
-    let ids = ["1111111111111111111111111111111111111111111111111111111111111111", "2222222222222222222222222222222222222222222222222222222222222222"]
+    let config = Blob(json: [
+        "architecture": "arm64", "os": "linux", "rootfs": ["type": "layers", "diff_ids": diffIDs],
+    ])
+    let ids = [
+        "1111111111111111111111111111111111111111111111111111111111111111",
+        "2222222222222222222222222222222222222222222222222222222222222222",
+    ]
     var members: [TarBuilder.Member] = [.file("\(config.hex).json", config.data)]
     for (index, id) in ids.enumerated() {
         members.append(.directory("\(id)/"))
@@ -17,14 +23,18 @@ private func legacyArchive(tags: [String], layerOverride: Data? = nil) -> (data:
         members.append(.file("\(id)/json", #"{"id":"\#(id)"}"#))
         members.append(.file("\(id)/layer.tar", index == 1 ? (layerOverride ?? layers[index]) : layers[index]))
     }
-    let manifest: [[String: Any]] = [["Config": "\(config.hex).json", "RepoTags": tags, "Layers": ids.map { "\($0)/layer.tar" }]]
+    let manifest: [[String: Any]] = [
+        ["Config": "\(config.hex).json", "RepoTags": tags, "Layers": ids.map { "\($0)/layer.tar" }]
+    ]
     members.append(.file("manifest.json", (try? JSONSerialization.data(withJSONObject: manifest)) ?? Data()))
-    members.append(.file("repositories", #"{"app":{"v1":"2222222222222222222222222222222222222222222222222222222222222222"}}"#))
+    members.append(
+        .file("repositories", #"{"app":{"v1":"2222222222222222222222222222222222222222222222222222222222222222"}}"#))
     return (TarBuilder(members).build(), config, layers)
 }
 
 private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolver()) -> ScanResult {
-    ArchiveReader(source: MemoryFileSource(files: ["saved/app.tar": data]), resolver: resolver).read(ImageOutput(kind: .tarArchive, path: "saved/app.tar"))
+    ArchiveReader(source: MemoryFileSource(files: ["saved/app.tar": data]), resolver: resolver).read(
+        ImageOutput(kind: .tarArchive, path: "saved/app.tar"))
 }
 
 @Test func legacyDockerSaveAsksOnlyAboutTheConfigAndWarnsOncePerImage() throws {
@@ -50,25 +60,38 @@ private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolve
     let image = try #require(read(archive.data).images.first)
     let mismatch = try #require(image.findings.first { $0.rule == .digestMismatch })
     #expect(mismatch.message.contains("layer 2") && mismatch.message.contains("rootfs.diff_ids[1]"))
-    #expect(mismatch.message.contains("2222222222222222222222222222222222222222222222222222222222222222/layer.tar"), "names the member")
+    #expect(
+        mismatch.message.contains("2222222222222222222222222222222222222222222222222222222222222222/layer.tar"),
+        "names the member")
 }
 
 @Test func dockerArchiveWithoutRepoTagsIsUnmappedUnlessConfigured() throws {
     let archive = legacyArchive(tags: [])
     let unmapped = try #require(read(archive.data).images.first)
     #expect(unmapped.name == nil && unmapped.findings.contains { $0.rule == .imageUnmapped })
-    let mapped = try #require(read(archive.data, resolver: RepositoryResolver(mappings: [ImageMapping(path: "saved/*.tar", repository: "app", registry: "demo")])).images.first)
+    let mapped = try #require(
+        read(
+            archive.data,
+            resolver: RepositoryResolver(mappings: [
+                ImageMapping(path: "saved/*.tar", repository: "app", registry: "demo")
+            ])
+        ).images.first)
     #expect(mapped.repository?.description == "public.ecr.aws/demo/app")
 }
 
 @Test func dockerArchiveManifestProblemsAreFindingsNamingTheMember() throws {
-    for (manifest, expected) in [(#"{"not":"an array"}"#, "expected an array"), (#"[{"RepoTags":[]}]"#, "Config"),
-                                 (#"[{"Config":"../../etc/passwd","Layers":[]}]"#, "climbs out"),
-                                 (#"[{"Config":"missing.json","Layers":[]}]"#, "not in the archive")] {
+    for (manifest, expected) in [
+        (#"{"not":"an array"}"#, "expected an array"), (#"[{"RepoTags":[]}]"#, "Config"),
+        (#"[{"Config":"../../etc/passwd","Layers":[]}]"#, "climbs out"),
+        (#"[{"Config":"missing.json","Layers":[]}]"#, "not in the archive"),
+    ] {
         let result = read(TarBuilder([.file("manifest.json", manifest)]).build())
         #expect(result.images.isEmpty)
-        #expect(result.findings.contains { $0.rule == .manifestInvalid && $0.message.contains(expected) && $0.message.contains("manifest.json") },
-                "\(manifest): \(result.findings)")
+        #expect(
+            result.findings.contains {
+                $0.rule == .manifestInvalid && $0.message.contains(expected) && $0.message.contains("manifest.json")
+            },
+            "\(manifest): \(result.findings)")
     }
 }
 
@@ -78,17 +101,28 @@ private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolve
     let compressed = layout.layer("gzip layer")
     let config = layout.config(diffIDs: [uncompressed.digest, "sha256:" + String(repeating: "e", count: 64)])
     let manifest = layout.manifest(config: config, layers: [uncompressed, compressed])
-    layout.top([manifest.descriptor(MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:v25"]])])
-    var members = layout.files.sorted { $0.key < $1.key }.map { TarBuilder.Member.file(String($0.key.dropFirst(4)), $0.value) }
-    let oldStyle: [[String: Any]] = [["Config": "blobs/sha256/\(config.hex)", "RepoTags": ["public.ecr.aws/demo/app:v25"],
-                                      "Layers": ["blobs/sha256/\(uncompressed.hex)", "blobs/sha256/\(compressed.hex)"]]]
+    layout.top([
+        manifest.descriptor(
+            MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:v25"]])
+    ])
+    var members = layout.files.sorted { $0.key < $1.key }.map {
+        TarBuilder.Member.file(String($0.key.dropFirst(4)), $0.value)
+    }
+    let oldStyle: [[String: Any]] = [
+        [
+            "Config": "blobs/sha256/\(config.hex)", "RepoTags": ["public.ecr.aws/demo/app:v25"],
+            "Layers": ["blobs/sha256/\(uncompressed.hex)", "blobs/sha256/\(compressed.hex)"],
+        ]
+    ]
     members.append(.file("manifest.json", try JSONSerialization.data(withJSONObject: oldStyle)))
     let result = read(TarBuilder(members).build())
     let image = try #require(result.images.first)
     #expect(result.images.count == 1, "read once, as OCI, not again as a docker archive")
     #expect(result.candidates.first?.reason.contains("Docker 25+") == true)
     #expect(image.layersUncompressed)
-    #expect(image.blobs.map(\.digest.string) == [config.digest, compressed.digest], "the uncompressed layer is not asked about")
+    #expect(
+        image.blobs.map(\.digest.string) == [config.digest, compressed.digest],
+        "the uncompressed layer is not asked about")
     #expect(image.findings.filter { $0.rule == .layerUncompressed }.count == 1)
     #expect(image.findings.first { $0.rule == .layerUncompressed }?.message.contains("only its config blob") == true)
 }

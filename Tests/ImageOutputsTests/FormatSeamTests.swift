@@ -1,10 +1,10 @@
+import Checking
 import Foundation
 import GitAccess
 import ImageModel
 import ImageOutputs
 import TestSupport
 import Testing
-import Checking
 
 /// The files of a `TestOnlyFormat` output at `dir`: `images.txt` naming each image's manifest, and every blob.
 private func imagesTxtFiles(at dir: String, images: [FixtureImage]) -> [String: Data] {
@@ -27,8 +27,11 @@ private func imagesTxtFiles(at dir: String, images: [FixtureImage]) -> [String: 
     init() throws {
         fixture = try GitFixture()
         var files = imagesTxtFiles(at: "out/custom", images: [image])
-        files.merge(LayoutBuilder.files(at: "out/layout", images: [FixtureImage(layers: [.layer("seam-oci")])],
-                                        name: "public.ecr.aws/demo/oci:v1")) { $1 }
+        files.merge(
+            LayoutBuilder.files(
+                at: "out/layout", images: [FixtureImage(layers: [.layer("seam-oci")])],
+                name: "public.ecr.aws/demo/oci:v1")
+        ) { $1 }
         try fixture.write(files)
         try fixture.commitAll()
     }
@@ -76,7 +79,8 @@ private struct AllButOne: LayerRegistry {
         batches.map { batch in
             var answers: [Digest: LayerAnswer] = [:]
             for digest in batch.digests {
-                answers[digest] = digest == missing
+                answers[digest] =
+                    digest == missing
                     ? .unavailable(reason: "MissingLayerDigest") : .available(size: nil, mediaType: nil)
             }
             return BatchAnswer(batch: batch, answers: answers)

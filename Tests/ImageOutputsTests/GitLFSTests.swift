@@ -1,9 +1,10 @@
 import Foundation
-@testable import GitAccess
 import ImageModel
-@testable import ImageOutputs
 import TestSupport
 import Testing
+
+@testable import GitAccess
+@testable import ImageOutputs
 
 /// A repository with git-lfs enabled locally (git-lfs from Debian works offline for local commits).
 func lfsFixture() throws -> GitFixture {
@@ -21,13 +22,21 @@ func lfsFixture() throws -> GitFixture {
     try fixture.git(["lfs", "track", "lfs/**"])
     try fixture.write(layout.files)
     let commit = try #require(ObjectID(hex: try fixture.commitAll()))
-    #expect(try fixture.git(["show", "HEAD:lfs/app/index.json"]).stdout.hasPrefix("version https://git-lfs.github.com/spec/v1"))
+    #expect(
+        try fixture.git(["show", "HEAD:lfs/app/index.json"]).stdout.hasPrefix(
+            "version https://git-lfs.github.com/spec/v1"))
 
     let repository = try GitRepository(discovering: fixture.path)
     let snapshot = try CommitSnapshot(repository: repository, commit: commit)
     #expect(snapshot.lfsStore.objectsDirectory.hasSuffix(".git/lfs/objects"))
-    if case .file(let data) = snapshot.read("lfs/app/index.json", limit: 1 << 20) { #expect(data == index.data) } else { Issue.record("index not resolved") }
-    #expect(snapshot.probe(layout.path(of: layer), algorithm: "sha256", within: "lfs/app") == .lfsPointer(LFSPointer(oid: try #require(Digest(layer.digest)), size: Int64(layer.size))))
+    if case .file(let data) = snapshot.read("lfs/app/index.json", limit: 1 << 20) {
+        #expect(data == index.data)
+    } else {
+        Issue.record("index not resolved")
+    }
+    #expect(
+        snapshot.probe(layout.path(of: layer), algorithm: "sha256", within: "lfs/app")
+            == .lfsPointer(LFSPointer(oid: try #require(Digest(layer.digest)), size: Int64(layer.size))))
     let result = LayoutReader(source: snapshot, resolver: appResolver).read(layout.output)
     #expect(result.allFindings.isEmpty)
     #expect(result.images.first?.blobs.count == 2)
@@ -42,7 +51,9 @@ func lfsFixture() throws -> GitFixture {
     }
     let missing = LayoutReader(source: bare, resolver: appResolver).read(layout.output)
     #expect(missing.allFindings.map(\.rule) == [.lfsObjectMissing])
-    #expect(missing.allFindings.first?.message.contains("git lfs fetch --include=\"lfs/app/index.json\" origin \(commit.hex)") == true)
+    #expect(
+        missing.allFindings.first?.message.contains(
+            "git lfs fetch --include=\"lfs/app/index.json\" origin \(commit.hex)") == true)
 }
 
 @Test func lfsStorageSettingIsHonoured() throws {
@@ -52,13 +63,25 @@ func lfsFixture() throws -> GitFixture {
     let store = try LFSObjectStore(repository: repository)
     #expect(store.objectsDirectory.hasSuffix(".git/custom-lfs/objects"))
     let content = Data("stored elsewhere".utf8)
-    let pointer = LFSPointer(oid: try #require(ContentDigest.compute(content, algorithm: "sha256")), size: Int64(content.count))
-    #expect(store.path(for: pointer).hasSuffix("/\(pointer.oid.encoded.prefix(2))/\(pointer.oid.encoded.dropFirst(2).prefix(2))/\(pointer.oid.encoded)"))
+    let pointer = LFSPointer(
+        oid: try #require(ContentDigest.compute(content, algorithm: "sha256")), size: Int64(content.count))
+    #expect(
+        store.path(for: pointer).hasSuffix(
+            "/\(pointer.oid.encoded.prefix(2))/\(pointer.oid.encoded.dropFirst(2).prefix(2))/\(pointer.oid.encoded)"))
     if case .missing = store.read(pointer, limit: 100) {} else { Issue.record("absent object found") }
-    try FileManager.default.createDirectory(atPath: (store.path(for: pointer) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+        atPath: (store.path(for: pointer) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try content.write(to: URL(fileURLWithPath: store.path(for: pointer)))
-    if case .found(let data) = store.read(pointer, limit: 100) { #expect(data == content) } else { Issue.record("object not found") }
+    if case .found(let data) = store.read(pointer, limit: 100) {
+        #expect(data == content)
+    } else {
+        Issue.record("object not found")
+    }
     if case .tooLarge = store.read(pointer, limit: 4) {} else { Issue.record("limit ignored") }
     try Data("stored elsewhexe".utf8).write(to: URL(fileURLWithPath: store.path(for: pointer)))
-    if case .corrupt(let why) = store.read(pointer, limit: 100) { #expect(why.contains("git lfs fsck")) } else { Issue.record("corrupt object trusted") }
+    if case .corrupt(let why) = store.read(pointer, limit: 100) {
+        #expect(why.contains("git lfs fsck"))
+    } else {
+        Issue.record("corrupt object trusted")
+    }
 }

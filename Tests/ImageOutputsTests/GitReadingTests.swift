@@ -1,9 +1,10 @@
 import Foundation
-@testable import GitAccess
 import ImageModel
-@testable import ImageOutputs
 import TestSupport
 import Testing
+
+@testable import GitAccess
+@testable import ImageOutputs
 
 /// A committed layout in a real repository, read back through libgit2.
 private func commitLayout(_ fixture: GitFixture, _ layout: MemoryLayout) throws -> (GitRepository, CommitSnapshot) {
@@ -24,7 +25,9 @@ private func commitLayout(_ fixture: GitFixture, _ layout: MemoryLayout) throws 
     let content = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) })
     try fixture.write("big.bin", content)
     try fixture.commitAll()
-    let blobID = try #require(ObjectID(hex: try fixture.git(["rev-parse", "HEAD:big.bin"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+    let blobID = try #require(
+        ObjectID(
+            hex: try fixture.git(["rev-parse", "HEAD:big.bin"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
     let expected256 = ContentDigest.compute(content, algorithm: "sha256")
     let expected512 = ContentDigest.compute(content, algorithm: "sha512")
 
@@ -35,7 +38,9 @@ private func commitLayout(_ fixture: GitFixture, _ layout: MemoryLayout) throws 
     try fixture.git(["gc", "-q", "--prune=now"])
     let repository = try GitRepository(discovering: fixture.path)
     let packed = try repository.hashBlob(blobID, algorithm: "sha256")
-    #expect(packed == BlobHash(size: 3_000_000, digest: expected256, streamed: false), "libgit2 cannot stream packed objects")
+    #expect(
+        packed == BlobHash(size: 3_000_000, digest: expected256, streamed: false),
+        "libgit2 cannot stream packed objects")
     #expect(try repository.hashBlob(blobID, algorithm: "sha512").digest == expected512)
     #expect(try repository.hashBlob(blobID, algorithm: "md5").digest == nil)
 }
@@ -52,7 +57,10 @@ private func commitLayout(_ fixture: GitFixture, _ layout: MemoryLayout) throws 
     let result = LayoutReader(source: snapshot, resolver: appResolver).read(layout.output)
     #expect(result.images.first?.blobs.count == 3)
     #expect(result.rules() == ["digest-mismatch", "size-mismatch"])
-    #expect(result.allFindings.allSatisfy { $0.digest == bad.digest && $0.path == layout.path(of: manifest) && $0.line == manifest.line(of: bad.digest) })
+    #expect(
+        result.allFindings.allSatisfy {
+            $0.digest == bad.digest && $0.path == layout.path(of: manifest) && $0.line == manifest.line(of: bad.digest)
+        })
     #expect(result.allFindings.allSatisfy { $0.commit == snapshot.commit })
 }
 
@@ -72,9 +80,13 @@ private func commitLayout(_ fixture: GitFixture, _ layout: MemoryLayout) throws 
     #expect(result.images.count == 1)
     let escape = try #require(result.allFindings.first)
     #expect(result.allFindings.count == 1)
-    #expect(escape.digest == layer.digest && escape.severity == .warning && escape.message.contains("leaves the output out"))
+    #expect(
+        escape.digest == layer.digest && escape.severity == .warning && escape.message.contains("leaves the output out")
+    )
     // The repository-wide default still refuses absolute targets but follows links anywhere inside the repository.
-    if case .file(let data) = snapshot.read("out/blobs/sha256/\(layer.hex)", limit: 100) { #expect(data == Data("do not read".utf8)) } else {
+    if case .file(let data) = snapshot.read("out/blobs/sha256/\(layer.hex)", limit: 100) {
+        #expect(data == Data("do not read".utf8))
+    } else {
         Issue.record("a link inside the repository was not followed by the default read")
     }
 }
@@ -108,12 +120,14 @@ private func commitLayout(_ fixture: GitFixture, _ layout: MemoryLayout) throws 
     let manifest = layout.manifest(config: layout.config(), layers: [layout.layer("x")])
     layout.top([manifest.descriptor(MediaType.ociManifest)])
     try fixture.write(layout.files)
-    let script = "import os; os.rename('PLACEHOLDER', b'caf\\xe9-image'); os.makedirs(b'docs/r\\xe9sum\\xe9'); open(b'docs/r\\xe9sum\\xe9/x.txt', 'w').write('x')"
+    let script =
+        "import os; os.rename('PLACEHOLDER', b'caf\\xe9-image'); os.makedirs(b'docs/r\\xe9sum\\xe9'); open(b'docs/r\\xe9sum\\xe9/x.txt', 'w').write('x')"
     let renamed = try Shell.run(["python3", "-c", script], cwd: fixture.path)
     #expect(renamed.status == 0, "\(renamed.stderr)")
     try fixture.commitAll()
     let repository = try GitRepository(discovering: fixture.path)
-    let scan = try ImageScanner(repository: repository, resolver: appResolver).scan(commit: try repository.resolveCommit("HEAD"))
+    let scan = try ImageScanner(repository: repository, resolver: appResolver).scan(
+        commit: try repository.resolveCommit("HEAD"))
     #expect(scan.images.isEmpty)
     let finding = try #require(scan.findings.first)
     #expect(scan.findings.count == 1, "a non-UTF-8 directory without an output is not reported")
@@ -131,7 +145,8 @@ private func commitLayout(_ fixture: GitFixture, _ layout: MemoryLayout) throws 
     try fixture.write(layout.files)
     try fixture.commitAll()
     let repository = try GitRepository(discovering: fixture.path)
-    let found = try OutputFinder(repository: repository).find(inTree: try CommitSnapshot(repository: repository, commit: try repository.resolveCommit("HEAD")).rootTree)
+    let found = try OutputFinder(repository: repository).find(
+        inTree: try CommitSnapshot(repository: repository, commit: try repository.resolveCommit("HEAD")).rootTree)
     #expect(found.outputs == [ImageOutput(kind: .skopeoDir, path: "vendor/img")])
 }
 
@@ -152,8 +167,11 @@ private func commitLayout(_ fixture: GitFixture, _ layout: MemoryLayout) throws 
     try fixture.commitAll()
     let repository = try GitRepository(discovering: fixture.path)
     let scanner = ImageScanner(repository: repository, resolver: appResolver, exclude: ["testdata/**"])
-    let scan = try scanner.scan(commit: try repository.resolveCommit("HEAD"), manifestFiles: ["deploy/*.json", "./deploy/notes.txt"])
+    let scan = try scanner.scan(
+        commit: try repository.resolveCommit("HEAD"), manifestFiles: ["deploy/*.json", "./deploy/notes.txt"])
     let expected: Set<String> = ["build/app", "deploy/api.json", "deploy/web.json"]
     #expect(Set(scan.images.map(\.outputPath)) == expected)
-    #expect(scan.findings.map(\.path) == ["deploy/notes.txt"], "an exact path is read even when it is not .json; it is malformed")
+    #expect(
+        scan.findings.map(\.path) == ["deploy/notes.txt"],
+        "an exact path is read even when it is not .json; it is malformed")
 }

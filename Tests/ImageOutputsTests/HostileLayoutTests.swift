@@ -1,8 +1,9 @@
 import Foundation
 import ImageModel
-@testable import ImageOutputs
 import TestSupport
 import Testing
+
+@testable import ImageOutputs
 
 /// Each hostile case must end as findings, in well under a second, touching no path built from an unvalidated digest.
 private func hostile(_ layout: MemoryLayout, function: String = #function, _ check: (ScanResult, [String]) -> Void) {
@@ -16,13 +17,16 @@ private func hostile(_ layout: MemoryLayout, function: String = #function, _ che
 
 @Test func manifestOver4MiBIsRefused() throws {
     let layout = MemoryLayout()
-    var big = Data(#"{"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:0","size":1},"layers":[],"pad":""#.utf8)
+    var big = Data(
+        #"{"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:0","size":1},"layers":[],"pad":""#.utf8)
     big.append(Data(repeating: 0x61, count: 4 * 1024 * 1024))
     big.append(Data(#""}"#.utf8))
     let blob = layout.put(Blob(big))
     let lying = Blob(json: ["schemaVersion": 2])
     layout.put(lying)
-    layout.top([blob.descriptor(MediaType.ociManifest), lying.descriptor(MediaType.ociManifest, ["size": 5 * 1024 * 1024])])
+    layout.top([
+        blob.descriptor(MediaType.ociManifest), lying.descriptor(MediaType.ociManifest, ["size": 5 * 1024 * 1024]),
+    ])
     hostile(layout) { result, _ in
         #expect(result.images.isEmpty)
         #expect(result.allFindings.count == 2)
@@ -41,7 +45,8 @@ private func hostile(_ layout: MemoryLayout, function: String = #function, _ che
 
 @Test func nestingDeeperThanEightIsRefused() throws {
     let layout = MemoryLayout()
-    var next = layout.manifest(config: layout.config(), layers: [layout.layer("deep")]).descriptor(MediaType.ociManifest)
+    var next = layout.manifest(config: layout.config(), layers: [layout.layer("deep")]).descriptor(
+        MediaType.ociManifest)
     for _ in 0..<12 { next = layout.index([next]).descriptor(MediaType.ociIndex) }
     layout.top([next])
     hostile(layout) { result, _ in
@@ -55,19 +60,23 @@ private func hostile(_ layout: MemoryLayout, function: String = #function, _ che
     // A blob whose content does not match its name can name itself: index.json → X, and X's content lists X again.
     let layout = MemoryLayout()
     let name = "sha256:" + String(repeating: "c", count: 64)
-    let selfReferencing = Blob(json: ["schemaVersion": 2, "mediaType": MediaType.ociIndex,
-                                      "manifests": [["mediaType": MediaType.ociIndex, "digest": name, "size": 300]]])
+    let selfReferencing = Blob(json: [
+        "schemaVersion": 2, "mediaType": MediaType.ociIndex,
+        "manifests": [["mediaType": MediaType.ociIndex, "digest": name, "size": 300]],
+    ])
     layout.files["img/blobs/sha256/" + String(repeating: "c", count: 64)] = selfReferencing.data
     layout.top([["mediaType": MediaType.ociIndex, "digest": name, "size": selfReferencing.size]])
     hostile(layout) { result, paths in
         #expect(result.allFindings.map(\.rule) == [.digestMismatch])
-        #expect(paths.filter { $0.hasSuffix(String(repeating: "c", count: 64)) }.count == 1, "read once, never followed")
+        #expect(
+            paths.filter { $0.hasSuffix(String(repeating: "c", count: 64)) }.count == 1, "read once, never followed")
     }
 }
 
 @Test func malformedAndTruncatedJSONAreFindingsAtTheRightFile() throws {
     let layout = MemoryLayout()
-    let truncated = layout.put(Blob(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"#))
+    let truncated = layout.put(
+        Blob(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"#))
     let garbage = layout.put(Blob(Data([0xff, 0xfe, 0x00, 0x7b])))
     layout.top([truncated.descriptor(MediaType.ociManifest), garbage.descriptor(MediaType.ociManifest)])
     hostile(layout) { result, _ in
@@ -85,12 +94,22 @@ private func hostile(_ layout: MemoryLayout, function: String = #function, _ che
 @Test func wrongTypesAreFindings() throws {
     let layout = MemoryLayout()
     let digest = layout.layer("x").digest
-    let stringSize = layout.put(Blob(json: ["schemaVersion": 2, "mediaType": MediaType.ociManifest,
-                                            "config": ["mediaType": MediaType.ociConfig, "digest": digest, "size": "2"], "layers": []]))
-    let objectLayers = layout.put(Blob(json: ["schemaVersion": 2, "mediaType": MediaType.ociManifest,
-                                              "config": ["mediaType": MediaType.ociConfig, "digest": digest, "size": 2], "layers": ["a": 1]]))
-    let annotations = layout.put(Blob(json: ["schemaVersion": 2, "mediaType": MediaType.ociIndex, "manifests": [], "annotations": ["a": 1]]))
-    layout.top([stringSize.descriptor(MediaType.ociManifest), objectLayers.descriptor(MediaType.ociManifest), annotations.descriptor(MediaType.ociIndex)])
+    let stringSize = layout.put(
+        Blob(json: [
+            "schemaVersion": 2, "mediaType": MediaType.ociManifest,
+            "config": ["mediaType": MediaType.ociConfig, "digest": digest, "size": "2"], "layers": [],
+        ]))
+    let objectLayers = layout.put(
+        Blob(json: [
+            "schemaVersion": 2, "mediaType": MediaType.ociManifest,
+            "config": ["mediaType": MediaType.ociConfig, "digest": digest, "size": 2], "layers": ["a": 1],
+        ]))
+    let annotations = layout.put(
+        Blob(json: ["schemaVersion": 2, "mediaType": MediaType.ociIndex, "manifests": [], "annotations": ["a": 1]]))
+    layout.top([
+        stringSize.descriptor(MediaType.ociManifest), objectLayers.descriptor(MediaType.ociManifest),
+        annotations.descriptor(MediaType.ociIndex),
+    ])
     hostile(layout) { result, _ in
         #expect(result.allFindings.map(\.rule) == [.manifestInvalid, .manifestInvalid, .manifestInvalid])
         #expect(result.allFindings[0].message.contains("config.size"))
@@ -104,11 +123,20 @@ private func hostile(_ layout: MemoryLayout, function: String = #function, _ che
 
 @Test func digestsOutsideTheGrammarNeverBecomePaths() throws {
     let layout = MemoryLayout()
-    let traversal = ["sha256:../../etc/passwd", "sha256:../../../../../../etc/shadow", "sha512:/etc/passwd", "md5:abc", "sha256:" + String(repeating: "A", count: 64)]
-    let manifest = layout.put(Blob(json: ["schemaVersion": 2, "mediaType": MediaType.ociManifest,
-                                          "config": ["mediaType": MediaType.ociConfig, "digest": traversal[0], "size": 1],
-                                          "layers": traversal.map { ["mediaType": layerType, "digest": $0, "size": 1] }]))
-    layout.top(traversal.map { ["mediaType": MediaType.ociManifest, "digest": $0, "size": 1] } + [manifest.descriptor(MediaType.ociManifest)])
+    let traversal = [
+        "sha256:../../etc/passwd", "sha256:../../../../../../etc/shadow", "sha512:/etc/passwd", "md5:abc",
+        "sha256:" + String(repeating: "A", count: 64),
+    ]
+    let manifest = layout.put(
+        Blob(json: [
+            "schemaVersion": 2, "mediaType": MediaType.ociManifest,
+            "config": ["mediaType": MediaType.ociConfig, "digest": traversal[0], "size": 1],
+            "layers": traversal.map { ["mediaType": layerType, "digest": $0, "size": 1] },
+        ]))
+    layout.top(
+        traversal.map { ["mediaType": MediaType.ociManifest, "digest": $0, "size": 1] } + [
+            manifest.descriptor(MediaType.ociManifest)
+        ])
     hostile(layout) { result, paths in
         #expect(!paths.contains { $0.contains("etc") || $0.contains("AAAA") })
         let indexFindings = result.findings.filter { $0.path == "img/index.json" }
@@ -125,12 +153,18 @@ private func hostile(_ layout: MemoryLayout, function: String = #function, _ che
     let layout = MemoryLayout()
     let a = layout.layer("a")
     let b = layout.layer("b")
-    let manifest = layout.put(Blob(json: ["schemaVersion": 2, "mediaType": MediaType.ociManifest,
-                                          "config": a.descriptor(MediaType.ociConfig, ["size": -1]),
-                                          "layers": [b.descriptor(layerType, ["size": Int64.max]), a.descriptor(layerType, ["size": Int64(1) << 50])]]))
+    let manifest = layout.put(
+        Blob(json: [
+            "schemaVersion": 2, "mediaType": MediaType.ociManifest,
+            "config": a.descriptor(MediaType.ociConfig, ["size": -1]),
+            "layers": [
+                b.descriptor(layerType, ["size": Int64.max]), a.descriptor(layerType, ["size": Int64(1) << 50]),
+            ],
+        ]))
     layout.top([manifest.descriptor(MediaType.ociManifest), b.descriptor(MediaType.ociManifest, ["size": -5])])
     hostile(layout) { result, _ in
-        #expect(result.allFindings.map(\.rule) == [.manifestInvalid, .manifestInvalid, .manifestInvalid, .manifestInvalid])
+        #expect(
+            result.allFindings.map(\.rule) == [.manifestInvalid, .manifestInvalid, .manifestInvalid, .manifestInvalid])
         #expect(result.findings.first?.message.contains("negative size -5") == true)
         #expect(result.images.first?.findings.map(\.message).filter { $0.contains("absurd") }.count == 2)
         #expect(result.images.first?.blobs.isEmpty == true)
@@ -142,8 +176,10 @@ private func hostile(_ layout: MemoryLayout, function: String = #function, _ che
     let config = layout.config()
     // One descriptor per line, compact, so 20 000 of them stay under the 4 MiB limit.
     let digests = (0..<20_000).map { "sha256:" + String(format: "%064x", $0) }
-    var text = "{\"schemaVersion\":2,\"mediaType\":\"\(MediaType.ociManifest)\",\n\"config\":{\"mediaType\":\"\(MediaType.ociConfig)\",\"digest\":\"\(config.digest)\",\"size\":\(config.size)},\n\"layers\":[\n"
-    text += digests.enumerated().map { "{\"mediaType\":\"\(layerType)\",\"digest\":\"\($1)\",\"size\":\($0)}" }.joined(separator: ",\n")
+    var text =
+        "{\"schemaVersion\":2,\"mediaType\":\"\(MediaType.ociManifest)\",\n\"config\":{\"mediaType\":\"\(MediaType.ociConfig)\",\"digest\":\"\(config.digest)\",\"size\":\(config.size)},\n\"layers\":[\n"
+    text += digests.enumerated().map { "{\"mediaType\":\"\(layerType)\",\"digest\":\"\($1)\",\"size\":\($0)}" }.joined(
+        separator: ",\n")
     text += "\n]}\n"
     let manifest = layout.put(Blob(text))
     #expect(manifest.size < DocumentParser.maxDocumentSize)
@@ -158,7 +194,10 @@ private func hostile(_ layout: MemoryLayout, function: String = #function, _ che
 @Test func tensOfThousandsOfIndexEntries() throws {
     let layout = MemoryLayout()
     let manifest = layout.manifest(config: layout.config(), layers: [layout.layer("one")])
-    var entries = (0..<20_000).map { ["mediaType": MediaType.ociManifest, "digest": "sha256:" + String(format: "%064x", $0), "size": 10] as [String: Any] }
+    var entries = (0..<20_000).map {
+        ["mediaType": MediaType.ociManifest, "digest": "sha256:" + String(format: "%064x", $0), "size": 10]
+            as [String: Any]
+    }
     entries.append(manifest.descriptor(MediaType.ociManifest))
     layout.top(entries)
     hostile(layout) { result, _ in
@@ -174,7 +213,10 @@ private func hostile(_ layout: MemoryLayout, function: String = #function, _ che
     var next = layout.manifest(config: layout.config(), layers: [layout.layer("leaf")])
     var type = MediaType.ociManifest
     for level in 0..<6 {
-        let entries = (0..<64).map { next.descriptor(type, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:l\(level)-\($0)"]]) }
+        let entries = (0..<64).map {
+            next.descriptor(
+                type, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:l\(level)-\($0)"]])
+        }
         next = layout.index(entries)
         type = MediaType.ociIndex
     }
@@ -189,7 +231,8 @@ private func hostile(_ layout: MemoryLayout, function: String = #function, _ che
     let layout = MemoryLayout()
     let manifest = layout.manifest(config: layout.config(), layers: [layout.layer("x")])
     let entries = (0..<(LayoutReader.maxDocuments + 50)).map {
-        manifest.descriptor(MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:\($0)"]])
+        manifest.descriptor(
+            MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:\($0)"]])
     }
     layout.top(entries)
     hostile(layout) { result, _ in
@@ -201,14 +244,16 @@ private func hostile(_ layout: MemoryLayout, function: String = #function, _ che
 
 @Test func deeplyNestedJSONInIndexIsAFinding() throws {
     let layout = MemoryLayout()
-    layout.files["img/index.json"] = Data((String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000)).utf8)
+    layout.files["img/index.json"] = Data(
+        (String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000)).utf8)
     hostile(layout) { result, _ in #expect(result.allFindings.map(\.rule) == [.manifestInvalid]) }
 }
 
 @Test func indexJSONThatIsAManifestOrMissingIsAFinding() throws {
     let layout = MemoryLayout()
     layout.files["img/index.json"] = layout.manifest(config: layout.config(), layers: [], store: false).data
-    hostile(layout) { result, _ in #expect(result.allFindings.first?.message.contains("must be an image index") == true) }
+    hostile(layout) { result, _ in #expect(result.allFindings.first?.message.contains("must be an image index") == true)
+    }
     let empty = MemoryLayout()
     hostile(empty) { result, _ in #expect(result.allFindings.first?.message.contains("missing") == true) }
 }

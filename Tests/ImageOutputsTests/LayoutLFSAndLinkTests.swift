@@ -1,8 +1,9 @@
 import Foundation
 import ImageModel
-@testable import ImageOutputs
 import TestSupport
 import Testing
+
+@testable import ImageOutputs
 
 private func pointer(to blob: Blob) -> Data {
     Data("version https://git-lfs.github.com/spec/v1\noid \(blob.digest)\nsize \(blob.size)\n".utf8)
@@ -13,7 +14,10 @@ private func lfsLayout() -> (MemoryLayout, manifest: Blob, layer: Blob, index: B
     let layout = MemoryLayout()
     let layer = layout.layer("lfs")
     let manifest = layout.manifest(config: layout.config(), layers: [layer])
-    let index = layout.top([manifest.descriptor(MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:lfs"]])])
+    let index = layout.top([
+        manifest.descriptor(
+            MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:lfs"]])
+    ])
     for (path, data) in layout.files where path != "img/oci-layout" {
         let blob = Blob(data)
         layout.lfsObjects[blob.hex] = data
@@ -39,10 +43,14 @@ private func lfsLayout() -> (MemoryLayout, manifest: Blob, layer: Blob, index: B
 
 @Test func lfsPointerLayerWithWrongOidOrSizeIsReported() throws {
     let (layout, manifest, layer, _) = lfsLayout()
-    layout.files[layout.path(of: layer)] = Data("version https://git-lfs.github.com/spec/v1\noid sha256:\(String(repeating: "e", count: 64))\nsize 3\n".utf8)
+    layout.files[layout.path(of: layer)] = Data(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:\(String(repeating: "e", count: 64))\nsize 3\n".utf8)
     let result = readLayout(layout)
     #expect(result.rules() == ["digest-mismatch", "size-mismatch"])
-    #expect(result.allFindings.allSatisfy { $0.path == layout.path(of: manifest) && $0.line == manifest.line(of: layer.digest) })
+    #expect(
+        result.allFindings.allSatisfy {
+            $0.path == layout.path(of: manifest) && $0.line == manifest.line(of: layer.digest)
+        })
     #expect(result.allFindings.allSatisfy { $0.message.contains("Git LFS pointer") })
 }
 
@@ -140,8 +148,10 @@ private func lfsLayout() -> (MemoryLayout, manifest: Blob, layer: Blob, index: B
 }
 
 @Test func resolverConfinesEveryRoute() {
-    let nodes: [String: PathNode] = ["a": .directory, "a/b": .directory, "a/b/up": .symlink(".."), "a/b/file": .file, "a/b/far": .symlink("../../x"),
-                                     "a/b/dot": .symlink("./file"), "a/b/sub": .other("it is a submodule")]
+    let nodes: [String: PathNode] = [
+        "a": .directory, "a/b": .directory, "a/b/up": .symlink(".."), "a/b/file": .file, "a/b/far": .symlink("../../x"),
+        "a/b/dot": .symlink("./file"), "a/b/sub": .other("it is a submodule"),
+    ]
     func resolve(_ path: String, within root: String = "a") -> PathResolution {
         SymlinkResolver.resolve(path, within: root) { nodes[$0] ?? .missing }
     }
@@ -149,7 +159,11 @@ private func lfsLayout() -> (MemoryLayout, manifest: Blob, layer: Blob, index: B
     #expect(resolve("a/b/dot") == .file("a/b/file"))
     #expect(resolve("a/b/../b/file") == .file("a/b/file"))
     #expect(resolve("a/../a/b/file") == .notReadable("\"a/../a/b/file\" climbs out of the output a"))
-    if case .notReadable(let why) = resolve("a/b/far") { #expect(why.contains("leaves the output a")) } else { Issue.record("far link followed") }
+    if case .notReadable(let why) = resolve("a/b/far") {
+        #expect(why.contains("leaves the output a"))
+    } else {
+        Issue.record("far link followed")
+    }
     if case .notReadable = resolve("x/file") {} else { Issue.record("path outside the root accepted") }
     #expect(resolve("a/b/file/more") == .missing)
     #expect(resolve("a/b/sub/x") == .notReadable("it is a submodule"))

@@ -1,14 +1,18 @@
 import Foundation
 import ImageModel
-@testable import ImageOutputs
 import Testing
+
+@testable import ImageOutputs
 
 @Test func singleImageListsConfigThenLayersWithTheirLines() throws {
     let layout = MemoryLayout()
     let layers = [layout.layer("a"), layout.layer("b")]
     let config = layout.config()
     let manifest = layout.manifest(config: config, layers: layers)
-    layout.top([manifest.descriptor(MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:1"]])])
+    layout.top([
+        manifest.descriptor(
+            MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:1"]])
+    ])
     let result = readLayout(layout, resolver: RepositoryResolver())
     let image = try #require(result.images.first)
     #expect(result.images.count == 1)
@@ -28,17 +32,20 @@ import Testing
 @Test func nestedIndexesCarryNameAndPlatformDown() throws {
     let layout = MemoryLayout()
     let amd = layout.manifest(config: layout.config(), layers: [layout.layer("amd")])
-    let arm = layout.manifest(config: layout.config(architecture: "arm64", variant: "v8"), layers: [layout.layer("arm")])
+    let arm = layout.manifest(
+        config: layout.config(architecture: "arm64", variant: "v8"), layers: [layout.layer("arm")])
     let inner = layout.index([
         amd.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "amd64"]]),
         arm.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "arm64", "variant": "v8"]]),
     ])
-    let middle = layout.index([inner.descriptor(MediaType.ociIndex)], annotations: ["io.containerd.image.name": "public.ecr.aws/demo/app:v2"])
+    let middle = layout.index(
+        [inner.descriptor(MediaType.ociIndex)], annotations: ["io.containerd.image.name": "public.ecr.aws/demo/app:v2"])
     layout.top([middle.descriptor(MediaType.ociIndex)])
     let result = readLayout(layout, resolver: RepositoryResolver())
     #expect(result.allFindings.isEmpty)
     #expect(result.images.map { $0.platform?.description ?? "-" } == ["linux/amd64", "linux/arm64/v8"])
-    #expect(result.images.allSatisfy { $0.name == "public.ecr.aws/demo/app:v2" && $0.repository?.repositoryName == "app" })
+    #expect(
+        result.images.allSatisfy { $0.name == "public.ecr.aws/demo/app:v2" && $0.repository?.repositoryName == "app" })
     #expect(result.images.map(\.manifestDigest) == [amd.digest, arm.digest])
 }
 
@@ -47,12 +54,22 @@ import Testing
     let foreign = layout.layer("foreign", store: false)
     let gz = layout.layer("gz")
     let config = layout.config(os: "windows", mediaType: MediaType.dockerConfig)
-    var json: [String: Any] = ["schemaVersion": 2, "mediaType": MediaType.dockerManifest, "config": config.descriptor(MediaType.dockerConfig)]
-    json["layers"] = [foreign.descriptor("application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", ["urls": ["https://mcr.microsoft.com/x"]]),
-                      gz.descriptor("application/vnd.docker.image.rootfs.diff.tar.gzip")]
+    var json: [String: Any] = [
+        "schemaVersion": 2, "mediaType": MediaType.dockerManifest, "config": config.descriptor(MediaType.dockerConfig),
+    ]
+    json["layers"] = [
+        foreign.descriptor(
+            "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", ["urls": ["https://mcr.microsoft.com/x"]]),
+        gz.descriptor("application/vnd.docker.image.rootfs.diff.tar.gzip"),
+    ]
     let manifest = layout.put(Blob(json: json))
-    let list = layout.index([manifest.descriptor(MediaType.dockerManifest, ["platform": ["os": "windows", "architecture": "amd64", "os.version": "10.0.17763.1"]])],
-                            mediaType: MediaType.dockerList)
+    let list = layout.index(
+        [
+            manifest.descriptor(
+                MediaType.dockerManifest,
+                ["platform": ["os": "windows", "architecture": "amd64", "os.version": "10.0.17763.1"]])
+        ],
+        mediaType: MediaType.dockerList)
     layout.top([list.descriptor(MediaType.dockerList)])
     let result = readLayout(layout)
     let image = try #require(result.images.first)
@@ -71,11 +88,16 @@ import Testing
     let layout = MemoryLayout("vendor/skopeo", skopeo: true)
     let amd = layout.manifest(config: layout.config(), layers: [layout.layer("1")])
     let arm = layout.manifest(config: layout.config(architecture: "arm64"), layers: [layout.layer("2")])
-    layout.top([amd.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "amd64"]]),
-                arm.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "arm64"]])])
+    layout.top([
+        amd.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "amd64"]]),
+        arm.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "arm64"]]),
+    ])
     let result = readLayout(layout)
     #expect(result.allFindings.isEmpty)
-    #expect(result.images.map(\.manifestPath) == ["vendor/skopeo/\(amd.hex).manifest.json", "vendor/skopeo/\(arm.hex).manifest.json"])
+    #expect(
+        result.images.map(\.manifestPath) == [
+            "vendor/skopeo/\(amd.hex).manifest.json", "vendor/skopeo/\(arm.hex).manifest.json",
+        ])
     #expect(result.images.map(\.outputPath) == ["vendor/skopeo", "vendor/skopeo"])
 }
 
@@ -112,13 +134,23 @@ import Testing
     let layout = MemoryLayout()
     let image = layout.manifest(config: layout.config(), layers: [layout.layer("app")])
     let statement = layout.layer("in-toto", mediaType: MediaType.inToto)
-    let attestation = layout.manifest(config: layout.config(os: "", architecture: ""), layers: [statement], layerType: MediaType.inToto)
-    let attestationEntry = attestation.descriptor(MediaType.ociManifest, [
-        "platform": ["os": "unknown", "architecture": "unknown"],
-        "annotations": ["vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": image.digest],
+    let attestation = layout.manifest(
+        config: layout.config(os: "", architecture: ""), layers: [statement], layerType: MediaType.inToto)
+    let attestationEntry = attestation.descriptor(
+        MediaType.ociManifest,
+        [
+            "platform": ["os": "unknown", "architecture": "unknown"],
+            "annotations": [
+                "vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": image.digest,
+            ],
+        ])
+    let list = layout.index([
+        image.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "amd64"]]),
+        attestationEntry,
     ])
-    let list = layout.index([image.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "amd64"]]), attestationEntry])
-    layout.top([list.descriptor(MediaType.ociIndex, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:1"]])])
+    layout.top([
+        list.descriptor(MediaType.ociIndex, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:1"]])
+    ])
     let result = readLayout(layout)
     #expect(result.allFindings.isEmpty)
     #expect(result.images.map { $0.platform?.description ?? "-" } == ["linux/amd64", "unknown/unknown"])
@@ -145,12 +177,18 @@ import Testing
     let image = layout.manifest(config: layout.config(architecture: "arm64"), layers: [layout.layer("app")])
     let empty = layout.put(Blob("{}"))
     let signature = layout.layer("signature", mediaType: "application/vnd.dev.cosign.simplesigning.v1+json")
-    let referrer = layout.manifest(config: empty, layers: [signature], configType: MediaType.ociEmpty,
-                                   layerType: "application/vnd.dev.cosign.simplesigning.v1+json",
-                                   extra: ["artifactType": "application/vnd.dev.cosign.artifact.sig.v1+json",
-                                           "subject": image.descriptor(MediaType.ociManifest)])
+    let referrer = layout.manifest(
+        config: empty, layers: [signature], configType: MediaType.ociEmpty,
+        layerType: "application/vnd.dev.cosign.simplesigning.v1+json",
+        extra: [
+            "artifactType": "application/vnd.dev.cosign.artifact.sig.v1+json",
+            "subject": image.descriptor(MediaType.ociManifest),
+        ])
     // The index lists only the referrer: the image is reached through `subject`.
-    layout.top([referrer.descriptor(MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:sig"]])])
+    layout.top([
+        referrer.descriptor(
+            MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:sig"]])
+    ])
     let result = readLayout(layout)
     #expect(result.allFindings.isEmpty)
     #expect(Set(result.images.map { $0.manifestDigest ?? "" }) == [image.digest, referrer.digest])
@@ -161,12 +199,20 @@ import Testing
 
 @Test func emptyDescriptorInlineDataIsChecked() throws {
     let layout = MemoryLayout()
-    let good = ["mediaType": MediaType.ociEmpty, "digest": MediaType.emptyDigest, "size": 2, "data": "e30="] as [String: Any]
-    let bad = ["mediaType": MediaType.ociEmpty, "digest": MediaType.emptyDigest, "size": 2, "data": "W10K"] as [String: Any]
-    let okManifest = layout.put(Blob(json: ["schemaVersion": 2, "mediaType": MediaType.ociManifest, "config": good, "layers": [good],
-                                            "artifactType": "application/vnd.example"]))
-    let badManifest = layout.put(Blob(json: ["schemaVersion": 2, "mediaType": MediaType.ociManifest, "config": bad, "layers": [],
-                                             "artifactType": "application/vnd.example"]))
+    let good =
+        ["mediaType": MediaType.ociEmpty, "digest": MediaType.emptyDigest, "size": 2, "data": "e30="] as [String: Any]
+    let bad =
+        ["mediaType": MediaType.ociEmpty, "digest": MediaType.emptyDigest, "size": 2, "data": "W10K"] as [String: Any]
+    let okManifest = layout.put(
+        Blob(json: [
+            "schemaVersion": 2, "mediaType": MediaType.ociManifest, "config": good, "layers": [good],
+            "artifactType": "application/vnd.example",
+        ]))
+    let badManifest = layout.put(
+        Blob(json: [
+            "schemaVersion": 2, "mediaType": MediaType.ociManifest, "config": bad, "layers": [],
+            "artifactType": "application/vnd.example",
+        ]))
     layout.top([okManifest.descriptor(MediaType.ociManifest), badManifest.descriptor(MediaType.ociManifest)])
     let result = readLayout(layout)
     #expect(result.images[0].findings.isEmpty)
@@ -176,7 +222,10 @@ import Testing
 
 @Test func uncompressedLayersGiveOneWarningPerImage() throws {
     let layout = MemoryLayout()
-    let layers = [layout.layer("tar1", mediaType: "application/vnd.oci.image.layer.v1.tar"), layout.layer("tar2", mediaType: "application/vnd.oci.image.layer.v1.tar")]
+    let layers = [
+        layout.layer("tar1", mediaType: "application/vnd.oci.image.layer.v1.tar"),
+        layout.layer("tar2", mediaType: "application/vnd.oci.image.layer.v1.tar"),
+    ]
     let config = layout.config(diffIDs: layers.map(\.digest))
     let manifest = layout.manifest(config: config, layers: layers, layerType: "application/vnd.oci.image.layer.v1.tar")
     layout.top([manifest.descriptor(MediaType.ociManifest)])

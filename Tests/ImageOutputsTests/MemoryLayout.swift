@@ -1,5 +1,6 @@
 import Foundation
 import ImageModel
+
 @testable import ImageOutputs
 
 /// Content with its digest, for building layouts byte by byte in memory.
@@ -12,7 +13,8 @@ struct Blob {
     init(_ data: Data) { self.data = data }
     init(_ text: String) { self.data = Data(text.utf8) }
     init(json: Any, pretty: Bool = true) {
-        let options: JSONSerialization.WritingOptions = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        let options: JSONSerialization.WritingOptions =
+            pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         self.data = (try? JSONSerialization.data(withJSONObject: json, options: options)) ?? Data()
     }
 
@@ -25,7 +27,8 @@ struct Blob {
     /// The 1-based line of `needle` in this blob's text.
     func line(of needle: String) -> Int {
         let text = String(decoding: data, as: UTF8.self)
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where line.contains(needle) { return index + 1 }
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where line.contains(needle) { return index + 1 }
         return 0
     }
 }
@@ -69,24 +72,36 @@ final class MemoryLayout {
         return blob
     }
 
-    func config(os: String = "linux", architecture: String = "amd64", variant: String? = nil, diffIDs: [String] = [],
-                mediaType: String = MediaType.ociConfig) -> Blob {
-        var json: [String: Any] = ["os": os, "architecture": architecture, "rootfs": ["type": "layers", "diff_ids": diffIDs]]
+    func config(
+        os: String = "linux", architecture: String = "amd64", variant: String? = nil, diffIDs: [String] = [],
+        mediaType: String = MediaType.ociConfig
+    ) -> Blob {
+        var json: [String: Any] = [
+            "os": os, "architecture": architecture, "rootfs": ["type": "layers", "diff_ids": diffIDs],
+        ]
         if let variant { json["variant"] = variant }
         return put(Blob(json: json))
     }
 
-    func manifest(config: Blob, layers: [Blob], mediaType: String = MediaType.ociManifest, configType: String = MediaType.ociConfig,
-                  layerType: String = layerType, extra: [String: Any] = [:], store: Bool = true) -> Blob {
-        var json: [String: Any] = ["schemaVersion": 2, "mediaType": mediaType, "config": config.descriptor(configType),
-                                   "layers": layers.map { $0.descriptor(layerType) }]
+    func manifest(
+        config: Blob, layers: [Blob], mediaType: String = MediaType.ociManifest,
+        configType: String = MediaType.ociConfig,
+        layerType: String = layerType, extra: [String: Any] = [:], store: Bool = true
+    ) -> Blob {
+        var json: [String: Any] = [
+            "schemaVersion": 2, "mediaType": mediaType, "config": config.descriptor(configType),
+            "layers": layers.map { $0.descriptor(layerType) },
+        ]
         for (key, value) in extra { json[key] = value }
         let blob = Blob(json: json)
         if store { put(blob, manifest: true) }
         return blob
     }
 
-    func index(_ entries: [[String: Any]], mediaType: String = MediaType.ociIndex, annotations: [String: String]? = nil, store: Bool = true) -> Blob {
+    func index(
+        _ entries: [[String: Any]], mediaType: String = MediaType.ociIndex, annotations: [String: String]? = nil,
+        store: Bool = true
+    ) -> Blob {
         var json: [String: Any] = ["schemaVersion": 2, "mediaType": mediaType, "manifests": entries]
         if let annotations { json["annotations"] = annotations }
         let blob = Blob(json: json)

@@ -1,8 +1,9 @@
 import Foundation
 import ImageModel
-@testable import ImageOutputs
 import TestSupport
 import Testing
+
+@testable import ImageOutputs
 
 /// Nothing skipped in silence (issue 11): what looks like an output but is not read is an `output-skipped` notice saying why.
 
@@ -11,29 +12,41 @@ import Testing
     let config = layout.config()
     let manifest = layout.manifest(config: config, layers: [layout.layer("a")])
     let unknown = layout.put(Blob("not a document at all"))
-    let top = layout.top([manifest.descriptor("application/vnd.example.not-a-manifest"), unknown.descriptor("application/vnd.example.blob")])
+    let top = layout.top([
+        manifest.descriptor("application/vnd.example.not-a-manifest"),
+        unknown.descriptor("application/vnd.example.blob"),
+    ])
     let result = readLayout(layout)
     #expect(result.images.isEmpty)
     let notice = try #require(result.allFindings.first)
     #expect(result.allFindings.count == 1, "the entry whose blob is no manifest is not reported: \(result.allFindings)")
     #expect(notice.rule == .outputSkipped && notice.severity == .notice)
-    #expect(notice.message.contains("application/vnd.example.not-a-manifest") && notice.message.contains("its blob is an image manifest"))
+    #expect(
+        notice.message.contains("application/vnd.example.not-a-manifest")
+            && notice.message.contains("its blob is an image manifest"))
     #expect(notice.path == "img/index.json" && notice.line == top.line(of: manifest.digest))
 }
 
 @Test func dockerManifestJSONWhereAManifestWasExpectedIsANotice() throws {
-    let source = MemoryFileSource(files: ["deploy/manifest.json": Data(#"[{"Config":"abc.json","RepoTags":["app:1"],"Layers":["x/layer.tar"]}]"#.utf8)])
-    let result = LayoutReader(source: source, resolver: appResolver).read(ImageOutput(kind: .manifestFile, path: "deploy/manifest.json"))
+    let source = MemoryFileSource(files: [
+        "deploy/manifest.json": Data(#"[{"Config":"abc.json","RepoTags":["app:1"],"Layers":["x/layer.tar"]}]"#.utf8)
+    ])
+    let result = LayoutReader(source: source, resolver: appResolver).read(
+        ImageOutput(kind: .manifestFile, path: "deploy/manifest.json"))
     #expect(result.allFindings.map(\.rule) == [.outputSkipped])
     #expect(result.allFindings.first?.message.contains("docker archive's manifest.json") == true)
 }
 
 @Test func nullManifestsSaysNullNotMissing() throws {
     let layout = MemoryLayout()
-    layout.files["img/index.json"] = Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":null}"#.utf8)
-    #expect(readLayout(layout).allFindings.map(\.message) == ["manifests: is null, but an array of descriptors is required"])
+    layout.files["img/index.json"] = Data(
+        #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":null}"#.utf8)
+    #expect(
+        readLayout(layout).allFindings.map(\.message) == ["manifests: is null, but an array of descriptors is required"]
+    )
     layout.files["img/index.json"] = Data(#"{"schemaVersion":2,"manifests":null}"#.utf8)
     #expect(readLayout(layout).allFindings.first?.message.contains("null") == true)
-    layout.files["img/index.json"] = Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json"}"#.utf8)
+    layout.files["img/index.json"] = Data(
+        #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json"}"#.utf8)
     #expect(readLayout(layout).allFindings.first?.message == "manifests: required field is missing")
 }

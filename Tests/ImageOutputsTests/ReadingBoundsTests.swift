@@ -1,9 +1,10 @@
 import Foundation
-@testable import GitAccess
 import ImageModel
-@testable import ImageOutputs
 import TestSupport
 import Testing
+
+@testable import GitAccess
+@testable import ImageOutputs
 
 /// libgit2's defaults map up to 8 GiB of pack in 1 GiB windows and keep what they map: a packed repository of large
 /// layers then holds every layer it hashed. Opening a repository bounds them.
@@ -34,7 +35,8 @@ import Testing
     _ = try fixture.commitAll("big")
     _ = try fixture.git(["gc", "-q"])
     let repository = try GitRepository(discovering: fixture.path)
-    let id = try #require(try CommitSnapshot(repository: repository, commit: repository.resolveCommit("HEAD")).entry(at: "big.bin")?.id)
+    let id = try #require(
+        try CommitSnapshot(repository: repository, commit: repository.resolveCommit("HEAD")).entry(at: "big.bin")?.id)
     let hash = try repository.hashBlob(id, algorithm: "sha256")
     #expect(hash.size == Int64(content.count))
     #expect(hash.digest == ContentDigest.compute(content, algorithm: "sha256"))
@@ -49,7 +51,8 @@ import Testing
     let start = try #require(ObjectID(hex: try fixture.commitAll("start")))
     for name in ["a", "b", "c"] {
         let image = FixtureImage(layers: [FixtureBlob.layer(name)])
-        try fixture.write(LayoutBuilder.files(at: "images/\(name)", images: [image], name: "public.ecr.aws/demo/\(name):1"))
+        try fixture.write(
+            LayoutBuilder.files(at: "images/\(name)", images: [image], name: "public.ecr.aws/demo/\(name):1"))
         _ = try fixture.commitAll("add \(name)")
     }
     try fixture.write("README.md", Data("docs".utf8))
@@ -67,7 +70,8 @@ import Testing
     }
     #expect(handed == [["images/a"], ["images/b"], ["images/c"]])
     #expect(result.images.map(\.outputPath) == ["images/a", "images/b", "images/c"])
-    let docsOnly = try RangeScanner(repository: repository).changes(tips: [tip], hidden: [try repository.resolveCommit("HEAD~1")],
-                                                                      scanner: imageScanner)
+    let docsOnly = try RangeScanner(repository: repository).changes(
+        tips: [tip], hidden: [try repository.resolveCommit("HEAD~1")],
+        scanner: imageScanner)
     #expect(docsOnly.isEmpty)
 }

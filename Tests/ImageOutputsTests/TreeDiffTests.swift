@@ -7,7 +7,9 @@ import Testing
 
 private func layout(_ dir: String, seed: String) -> (files: [String: Data], layer: String) {
     let image = FixtureImage(layers: [FixtureBlob.layer(seed)])
-    return (LayoutBuilder.files(at: dir, images: [image], name: "public.ecr.aws/demo/app:\(seed)"), image.layers[0].digest)
+    return (
+        LayoutBuilder.files(at: dir, images: [image], name: "public.ecr.aws/demo/app:\(seed)"), image.layers[0].digest
+    )
 }
 
 private func commitAll(_ fixture: GitFixture, _ message: String) throws -> ObjectID {
@@ -17,9 +19,12 @@ private func commitAll(_ fixture: GitFixture, _ message: String) throws -> Objec
 
 private func changed(_ fixture: GitFixture, _ commit: ObjectID, manifestFiles: [String] = []) throws -> [String] {
     let repository = try GitRepository(discovering: fixture.path)
-    let walked = try CommitRange(repository: repository).commits(from: [commit], excluding: try repository.commitInfo(commit).parents)
+    let walked = try CommitRange(repository: repository).commits(
+        from: [commit], excluding: try repository.commitInfo(commit).parents)
     let only = try #require(walked.first { $0.id == commit })
-    return try TreeDiff(repository: repository).changedOutputs(of: only, manifestFiles: manifestFiles).versions.map(\.output.path).sorted()
+    return try TreeDiff(repository: repository).changedOutputs(of: only, manifestFiles: manifestFiles).versions.map(
+        \.output.path
+    ).sorted()
 }
 
 @Test func commitTouchingNoOutputReportsNothing() throws {
@@ -58,7 +63,8 @@ private func changed(_ fixture: GitFixture, _ commit: ObjectID, manifestFiles: [
     try fixture.write("notes.txt", Data("x".utf8))
     _ = try commitAll(fixture, "main unrelated")
     try fixture.git(["merge", "-q", "--no-edit", "side"])
-    let merge = try #require(ObjectID(hex: try fixture.git(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+    let merge = try #require(
+        ObjectID(hex: try fixture.git(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
     #expect(try changed(fixture, merge).isEmpty, "the merge takes side's version unchanged")
     // An evil merge: the merge result is a version neither parent had.
     try fixture.git(["checkout", "-q", "-b", "other", "main~1"])
@@ -70,7 +76,8 @@ private func changed(_ fixture: GitFixture, _ commit: ObjectID, manifestFiles: [
     try fixture.write(layout("images/app", seed: "evil").files)
     try fixture.git(["add", "-A"])
     try fixture.git(["commit", "-q", "--no-edit"])
-    let evil = try #require(ObjectID(hex: try fixture.git(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+    let evil = try #require(
+        ObjectID(hex: try fixture.git(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
     #expect(try changed(fixture, evil) == ["images/app"])
 }
 
@@ -125,10 +132,13 @@ private func changed(_ fixture: GitFixture, _ commit: ObjectID, manifestFiles: [
     let root = try commitAll(fixture, "root")
     let repository = try GitRepository(discovering: fixture.path)
     func changed(_ commit: ObjectID) throws -> [String] {
-        let walked = try CommitRange(repository: repository).commits(from: [commit], excluding: try repository.commitInfo(commit).parents)
+        let walked = try CommitRange(repository: repository).commits(
+            from: [commit], excluding: try repository.commitInfo(commit).parents)
         let only = try #require(walked.first { $0.id == commit })
-        return try TreeDiff(repository: repository).changedOutputs(of: only, manifestFiles: ["manifests/*.json"], exclude: ["vendor/**"])
-            .versions.map(\.output.path).sorted()
+        return try TreeDiff(repository: repository).changedOutputs(
+            of: only, manifestFiles: ["manifests/*.json"], exclude: ["vendor/**"]
+        )
+        .versions.map(\.output.path).sorted()
     }
     #expect(try changed(root) == ["manifests/app.json"])
     try fixture.write("manifests/blobs/sha256/\(image.config.hex)", Data("changed beside it".utf8))
@@ -149,7 +159,11 @@ private func changed(_ fixture: GitFixture, _ commit: ObjectID, manifestFiles: [
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try data.write(to: url)
     }
-    try Shell.run(["sh", "-c", "mkdir -p \"$(printf 'images/caf\\351')\" && cp -R '\(staging.path)/x/.' \"$(printf 'images/caf\\351')/\""], cwd: fixture.path)
+    try Shell.run(
+        [
+            "sh", "-c",
+            "mkdir -p \"$(printf 'images/caf\\351')\" && cp -R '\(staging.path)/x/.' \"$(printf 'images/caf\\351')/\"",
+        ], cwd: fixture.path)
     let commit = try commitAll(fixture, "latin-1 name")
     let repository = try GitRepository(discovering: fixture.path)
     let walked = try CommitRange(repository: repository).commits(from: [commit], excluding: [])

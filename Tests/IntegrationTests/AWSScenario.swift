@@ -13,14 +13,18 @@ final class AWSScenario {
     private(set) var images: [String: [FixtureBlob]] = [:]
 
     /// `repositories` each get one committed OCI layout `images/<name>` of `layers` layers, all present in the emulator.
-    init(repositories: [String] = ["app"], layers: Int = 2, expiresIn: [String: Double] = [:], extraCredentials: [FakeCredential] = [],
-         assumeRoleSourceKeys: [String] = []) throws {
+    init(
+        repositories: [String] = ["app"], layers: Int = 2, expiresIn: [String: Double] = [:],
+        extraCredentials: [FakeCredential] = [],
+        assumeRoleSourceKeys: [String] = []
+    ) throws {
         repo = try GitFixture()
         home = try TemporaryDirectory(prefix: "vl-home")
         var state: [String: [String: Int64]] = [:]
         for name in repositories {
             let image = FixtureImage(layers: (0..<layers).map { FixtureBlob.layer("\(name)-\($0)") })
-            try repo.write(LayoutBuilder.files(at: "images/\(name)", images: [image], name: "public.ecr.aws/demo/\(name):1"))
+            try repo.write(
+                LayoutBuilder.files(at: "images/\(name)", images: [image], name: "public.ecr.aws/demo/\(name):1"))
             let blobs = [image.config] + image.layers
             images[name] = blobs
             state[name] = Dictionary(uniqueKeysWithValues: blobs.map { ($0.digest, $0.size) })
@@ -34,7 +38,8 @@ final class AWSScenario {
     var fakes: MetadataFakes {
         get throws {
             if let startedFakes { return startedFakes }
-            let fakes = try MetadataFakes(expiresIn: fakesOptions.expiresIn, assumeRoleSourceKeys: fakesOptions.assumeRoleSourceKeys)
+            let fakes = try MetadataFakes(
+                expiresIn: fakesOptions.expiresIn, assumeRoleSourceKeys: fakesOptions.assumeRoleSourceKeys)
             startedFakes = fakes
             return fakes
         }
@@ -65,7 +70,9 @@ final class AWSScenario {
     }
 
     /// Runs verify-layers in the repository with `base` plus `environment`.
-    func run(_ arguments: [String], _ environment: [String: String] = [:], stdin: String? = nil, timeout: TimeInterval = 60) throws -> ProcessResult {
+    func run(
+        _ arguments: [String], _ environment: [String: String] = [:], stdin: String? = nil, timeout: TimeInterval = 60
+    ) throws -> ProcessResult {
         try repo.verifyLayers(arguments, environment: base.merging(environment) { $1 }, stdin: stdin, timeout: timeout)
     }
 
@@ -75,7 +82,9 @@ final class AWSScenario {
     /// The emulator's BatchCheckLayerAvailability calls with who signed them.
     func calls() throws -> [SignedCall] {
         let data = try emulator.control("GET", "requests")
-        return try JSONDecoder().decode([SignedCall].self, from: data).filter { $0.operation == "BatchCheckLayerAvailability" }
+        return try JSONDecoder().decode([SignedCall].self, from: data).filter {
+            $0.operation == "BatchCheckLayerAvailability"
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 import ImageModel
-import Testing
 import TestSupport
+import Testing
 
 /// Tar archives end to end (issue 11): archives written by real tools (skopeo `oci-archive:` / `docker-archive:`, GNU tar over a
 /// hand-built legacy `docker save` tree, Python's tarfile for a hostile one), committed plainly and through Git LFS, read by the
@@ -10,8 +10,11 @@ import TestSupport
     static let name = "public.ecr.aws/demo/app:v1"
 
     /// A umoci image at `layout` (named), and its (config, layers, manifest) digests with sizes.
-    func umociLayout(_ repo: GitFixture, at layout: String = "work/oci") throws -> (blobs: [String: Int64], manifest: String, layers: [String], config: String) {
-        let digests = try repo.umociImage(at: layout, files: ["etc/app.conf": "port=8080\n", "bin/app": "#!/bin/sh\necho hi\n"])
+    func umociLayout(_ repo: GitFixture, at layout: String = "work/oci") throws -> (
+        blobs: [String: Int64], manifest: String, layers: [String], config: String
+    ) {
+        let digests = try repo.umociImage(
+            at: layout, files: ["etc/app.conf": "port=8080\n", "bin/app": "#!/bin/sh\necho hi\n"])
         try repo.annotateName(layout, name: ArchiveReadingTests.name)
         var blobs: [String: Int64] = [:]
         for digest in [digests.config] + digests.layers { blobs[digest] = repo.blobSize(layout, digest) }
@@ -20,12 +23,16 @@ import TestSupport
 
     func skopeo(_ repo: GitFixture, from layout: String, to destination: String) throws {
         let file = destination.split(separator: ":")[1]
-        try FileManager.default.createDirectory(atPath: (repo.path + "/" + file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let result = try Shell.run(["skopeo", "copy", "-q", "oci:\(repo.path)/\(layout):latest", destination], cwd: repo.path)
+        try FileManager.default.createDirectory(
+            atPath: (repo.path + "/" + file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let result = try Shell.run(
+            ["skopeo", "copy", "-q", "oci:\(repo.path)/\(layout):latest", destination], cwd: repo.path)
         #expect(result.status == 0, "\(result.stderr)")
     }
 
-    func check(_ repo: GitFixture, _ emulator: Emulator, _ extra: [String] = []) throws -> (ProcessResult, [[String: Any]], [String]) {
+    func check(_ repo: GitFixture, _ emulator: Emulator, _ extra: [String] = []) throws -> (
+        ProcessResult, [[String: Any]], [String]
+    ) {
         try emulator.clearRequests()
         let result = try repo.verifyLayers(["check", "--format", "json"] + extra, environment: emulator.environment)
         let asked = try emulator.batchCalls().flatMap { $0.layerDigests ?? [] }
@@ -52,17 +59,22 @@ import TestSupport
         #expect(archivedAsked.sorted() == image.blobs.keys.sorted())
 
         // A layer gone from the registry: reported at the archive, naming the member that references it.
-        try emulator.setLayer(repository: "app", digest: image.layers[0], size: image.blobs[image.layers[0]] ?? 0, present: false)
+        try emulator.setLayer(
+            repository: "app", digest: image.layers[0], size: image.blobs[image.layers[0]] ?? 0, present: false)
         let (missing, missingFindings, _) = try check(repo, emulator)
         #expect(missing.status == 1)
         let unavailable = try #require(missingFindings.first { $0["rule"] as? String == "layer-unavailable" })
         #expect(unavailable["path"] as? String == "build/app.oci.tar")
         #expect(unavailable["line"] as? Int == 1)
-        #expect((unavailable["message"] as? String)?.contains("archive member blobs/sha256/\(image.manifest.dropFirst(7))") == true, "\(unavailable)")
+        #expect(
+            (unavailable["message"] as? String)?.contains("archive member blobs/sha256/\(image.manifest.dropFirst(7))")
+                == true, "\(unavailable)")
         #expect(unavailable["image"] as? String == ArchiveReadingTests.name)
 
         // A member removed from the archive: the manifest blob the index names.
-        let delete = try Shell.run(["tar", "--delete", "-f", "build/app.oci.tar", "blobs/sha256/\(image.manifest.dropFirst(7))"], cwd: repo.path)
+        let delete = try Shell.run(
+            ["tar", "--delete", "-f", "build/app.oci.tar", "blobs/sha256/\(image.manifest.dropFirst(7))"],
+            cwd: repo.path)
         #expect(delete.status == 0, "\(delete.stderr)")
         try repo.commitAll("member removed")
         let (removed, removedFindings, _) = try check(repo, emulator)
@@ -83,20 +95,30 @@ import TestSupport
         #expect(gzip.status == 0)
         try FileManager.default.removeItem(atPath: repo.path + "/work")
         try repo.commitAll()
-        #expect(try repo.git(["show", "HEAD:images/app.tar"]).stdout.hasPrefix("version https://git-lfs.github.com/spec/v1"))
+        #expect(
+            try repo.git(["show", "HEAD:images/app.tar"]).stdout.hasPrefix("version https://git-lfs.github.com/spec/v1")
+        )
         let emulator = try Emulator(repositories: ["app": image.blobs])
         let (result, found, asked) = try check(repo, emulator)
         #expect(result.status == 0, "\(result.combined)")
         #expect(found.isEmpty, "\(result.stdout)")
         #expect(Set(asked) == Set(image.blobs.keys), "both archives name the same blobs")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        #expect(((report["images"] as? [[String: Any]]) ?? []).compactMap { $0["path"] as? String }.sorted() == ["images/app-gz.tar.gz", "images/app.tar"])
+        #expect(
+            ((report["images"] as? [[String: Any]]) ?? []).compactMap { $0["path"] as? String }.sorted() == [
+                "images/app-gz.tar.gz", "images/app.tar",
+            ])
 
-        try emulator.setLayer(repository: "app", digest: image.layers[0], size: image.blobs[image.layers[0]] ?? 0, present: false)
+        try emulator.setLayer(
+            repository: "app", digest: image.layers[0], size: image.blobs[image.layers[0]] ?? 0, present: false)
         let (missing, missingFindings, _) = try check(repo, emulator)
         #expect(missing.status == 1)
-        #expect(Set(missingFindings.filter { $0["rule"] as? String == "layer-unavailable" }.compactMap { $0["path"] as? String })
-            == ["images/app.tar", "images/app-gz.tar.gz"])
+        #expect(
+            Set(
+                missingFindings.filter { $0["rule"] as? String == "layer-unavailable" }.compactMap {
+                    $0["path"] as? String
+                })
+                == ["images/app.tar", "images/app-gz.tar.gz"])
 
         // Without the LFS objects: an error at each archive, saying how to fetch it, and nothing asked.
         try FileManager.default.removeItem(atPath: repo.path + "/.git/lfs/objects")
@@ -119,7 +141,9 @@ import TestSupport
         try skopeo(repo, from: "work/oci", to: "docker-archive:lfs/app.docker.tar:\(ArchiveReadingTests.name)")
         try FileManager.default.removeItem(atPath: repo.path + "/work")
         try repo.commitAll()
-        #expect(try repo.git(["show", "HEAD:lfs/app.docker.tar"]).stdout.hasPrefix("version https://git-lfs.github.com/spec/v1"))
+        #expect(
+            try repo.git(["show", "HEAD:lfs/app.docker.tar"]).stdout.hasPrefix(
+                "version https://git-lfs.github.com/spec/v1"))
         let configSize = image.blobs[image.config] ?? 0
         // Only the config blob is in the registry's terms: docker archives hold the layers uncompressed.
         let emulator = try Emulator(repositories: ["app": [image.config: configSize]])
@@ -134,8 +158,12 @@ import TestSupport
         let (missing, missingFindings, _) = try check(repo, emulator)
         #expect(missing.status == 1)
         let unavailable = missingFindings.filter { $0["rule"] as? String == "layer-unavailable" }
-        #expect(Set(unavailable.compactMap { $0["path"] as? String }) == ["plain/app.docker.tar", "lfs/app.docker.tar"])
-        #expect(unavailable.allSatisfy { ($0["message"] as? String)?.contains("archive member \(image.config.dropFirst(7)).json") == true }, "\(unavailable)")
+        #expect(
+            Set(unavailable.compactMap { $0["path"] as? String }) == ["plain/app.docker.tar", "lfs/app.docker.tar"])
+        #expect(
+            unavailable.allSatisfy {
+                ($0["message"] as? String)?.contains("archive member \(image.config.dropFirst(7)).json") == true
+            }, "\(unavailable)")
         #expect(unavailable.allSatisfy { $0["digest"] as? String == image.config })
     }
 
@@ -143,8 +171,11 @@ import TestSupport
         let repo = try GitFixture()
         let layer = Data("legacy uncompressed layer".utf8)
         let diffID = try #require(ContentDigest.compute(layer, algorithm: "sha256"))
-        let config = try JSONSerialization.data(withJSONObject: ["architecture": "amd64", "os": "linux", "rootfs": ["type": "layers", "diff_ids": [diffID.string]]],
-                                                options: [.sortedKeys])
+        let config = try JSONSerialization.data(
+            withJSONObject: [
+                "architecture": "amd64", "os": "linux", "rootfs": ["type": "layers", "diff_ids": [diffID.string]],
+            ],
+            options: [.sortedKeys])
         let configDigest = try #require(ContentDigest.compute(config, algorithm: "sha256"))
         let id = String(repeating: "ab", count: 32)
         try repo.write([
@@ -152,7 +183,9 @@ import TestSupport
             "saved/tree/\(id)/layer.tar": layer,
             "saved/tree/\(id)/VERSION": Data("1.0".utf8),
             "saved/tree/\(id)/json": Data(#"{"id":"\#(id)"}"#.utf8),
-            "saved/tree/manifest.json": Data(#"[{"Config":"\#(configDigest.encoded).json","RepoTags":["\#(ArchiveReadingTests.name)"],"Layers":["\#(id)/layer.tar"]}]"#.utf8),
+            "saved/tree/manifest.json": Data(
+                #"[{"Config":"\#(configDigest.encoded).json","RepoTags":["\#(ArchiveReadingTests.name)"],"Layers":["\#(id)/layer.tar"]}]"#
+                    .utf8),
             "saved/tree/repositories": Data(#"{"public.ecr.aws/demo/app":{"v1":"\#(id)"}}"#.utf8),
         ])
         // GNU tar writes `./`-prefixed names and directory members, as `tar -C dir -cf x.tar .` users do.
@@ -164,7 +197,8 @@ import TestSupport
         #expect(result.status == 0, "\(result.combined)")
         #expect(asked == [configDigest.string])
         #expect(found.filter { $0["rule"] as? String == "layer-uncompressed" }.count == 1)
-        let skipped = try #require(found.first { $0["rule"] as? String == "output-skipped" }, "the unpacked tree is not read, and says so")
+        let skipped = try #require(
+            found.first { $0["rule"] as? String == "output-skipped" }, "the unpacked tree is not read, and says so")
         #expect(skipped["path"] as? String == "saved/tree/manifest.json")
         #expect(skipped["severity"] as? String == "notice")
         #expect((skipped["message"] as? String)?.contains("unpacked docker archive") == true)
@@ -182,19 +216,24 @@ import TestSupport
         let emulator = try Emulator(repositories: ["app": image.blobs])
         try repo.commitAll("not named like an archive, not named in the config")
         let (unnamed, _, unnamedAsked) = try check(repo, emulator)
-        #expect(unnamed.status == 0 && unnamedAsked.isEmpty, "a .bin file is no candidate by itself: \(unnamed.combined)")
-        try repo.write(".verify-layers.yml", Data("images:\n  - path: deploy/image.bin\n    repository: app\n    registry: demo\n".utf8))
+        #expect(
+            unnamed.status == 0 && unnamedAsked.isEmpty, "a .bin file is no candidate by itself: \(unnamed.combined)")
+        try repo.write(
+            ".verify-layers.yml",
+            Data("images:\n  - path: deploy/image.bin\n    repository: app\n    registry: demo\n".utf8))
         try repo.commitAll("named in the config")
         let (named, found, asked) = try check(repo, emulator)
         #expect(named.status == 0, "\(named.combined)")
         #expect(found.isEmpty, "\(named.stdout)")
-        #expect(asked.sorted() == image.blobs.keys.sorted(), "sniffed as a tar (ustar magic) and read as an OCI archive")
+        #expect(
+            asked.sorted() == image.blobs.keys.sorted(), "sniffed as a tar (ustar magic) and read as an OCI archive")
     }
 
     @Test func manifestJSONWithoutSkopeoVersionIsANoticeUntilNamedInTheConfig() throws {
         let repo = try GitFixture()
         let image = try umociLayout(repo)
-        let manifest = try Data(contentsOf: URL(fileURLWithPath: repo.path + "/work/oci/blobs/sha256/" + image.manifest.dropFirst(7)))
+        let manifest = try Data(
+            contentsOf: URL(fileURLWithPath: repo.path + "/work/oci/blobs/sha256/" + image.manifest.dropFirst(7)))
         try FileManager.default.removeItem(atPath: repo.path + "/work")
         try repo.write("deploy/app/manifest.json", manifest)
         try repo.commitAll()
@@ -208,7 +247,9 @@ import TestSupport
         let verbose = try repo.verifyLayers(["list", "-v"])
         #expect(verbose.stdout.contains("skipped deploy/app/manifest.json [manifest-file]"), "\(verbose.stdout)")
 
-        try repo.write(".verify-layers.yml", Data("images:\n  - path: deploy/app/manifest.json\n    repository: app\n    registry: demo\n".utf8))
+        try repo.write(
+            ".verify-layers.yml",
+            Data("images:\n  - path: deploy/app/manifest.json\n    repository: app\n    registry: demo\n".utf8))
         try repo.commitAll("named")
         let (named, namedFindings, namedAsked) = try check(repo, emulator)
         #expect(named.status == 0, "\(named.combined)")
@@ -223,19 +264,19 @@ import TestSupport
         _ = try umociLayout(repo)
         let escape = "/tmp/vl-escape-\(UUID().uuidString)"
         let script = """
-        import sys, tarfile, io, os
-        src, out, escape = sys.argv[1], sys.argv[2], sys.argv[3]
-        with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar:
-            tar.add(src, arcname=".")
-            data = b"owned"
-            info = tarfile.TarInfo("../../../../../../../../.." + escape)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-            link = tarfile.TarInfo("blobs/sha256/evil-link")
-            link.type = tarfile.SYMTYPE
-            link.linkname = "../../../../../../../../etc/passwd"
-            tar.addfile(link)
-        """
+            import sys, tarfile, io, os
+            src, out, escape = sys.argv[1], sys.argv[2], sys.argv[3]
+            with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar:
+                tar.add(src, arcname=".")
+                data = b"owned"
+                info = tarfile.TarInfo("../../../../../../../../.." + escape)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+                link = tarfile.TarInfo("blobs/sha256/evil-link")
+                link.type = tarfile.SYMTYPE
+                link.linkname = "../../../../../../../../etc/passwd"
+                tar.addfile(link)
+            """
         let made = try Shell.run(["python3", "-c", script, repo.path + "/work/oci", repo.path + "/evil.tar", escape])
         #expect(made.status == 0, "\(made.stderr)")
         try FileManager.default.removeItem(atPath: repo.path + "/work")
@@ -244,7 +285,10 @@ import TestSupport
         let (result, found, _) = try check(repo, emulator)
         #expect(result.status == 1, "\(result.combined)")
         let invalid = found.filter { $0["rule"] as? String == "manifest-invalid" }
-        #expect(invalid.contains { ($0["message"] as? String)?.contains("path traversal") == true && $0["path"] as? String == "evil.tar" }, "\(found)")
+        #expect(
+            invalid.contains {
+                ($0["message"] as? String)?.contains("path traversal") == true && $0["path"] as? String == "evil.tar"
+            }, "\(found)")
         #expect(invalid.contains { ($0["message"] as? String)?.contains("points outside the archive") == true })
         #expect(!FileManager.default.fileExists(atPath: escape))
         let status = try repo.git(["status", "--porcelain"]).stdout
@@ -261,7 +305,9 @@ import TestSupport
         #expect(try Shell.run(["umoci", "tag", "--image", "\(layout):base", "base-alias"]).status == 0)
         // A second image on the same base layer.
         let bundle = try TemporaryDirectory(prefix: "vl-bundle")
-        #expect(try Shell.run(["umoci", "unpack", "--rootless", "--image", "\(layout):base", bundle.path + "/b"]).status == 0)
+        #expect(
+            try Shell.run(["umoci", "unpack", "--rootless", "--image", "\(layout):base", bundle.path + "/b"]).status
+                == 0)
         try Data("app".utf8).write(to: URL(fileURLWithPath: bundle.path + "/b/rootfs/app.txt"))
         let repack = try Shell.run(["umoci", "repack", "--image", "\(layout):app", bundle.path + "/b"])
         #expect(repack.status == 0, "\(repack.stderr)")
@@ -274,7 +320,8 @@ import TestSupport
         entries.append(again)
         index["manifests"] = entries
         try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys]).write(to: indexURL)
-        try repo.write(".verify-layers.yml", Data("images:\n  - path: shared\n    repository: app\n    registry: demo\n".utf8))
+        try repo.write(
+            ".verify-layers.yml", Data("images:\n  - path: shared\n    repository: app\n    registry: demo\n".utf8))
         try repo.commitAll()
 
         let list = try repo.verifyLayers(["list", "--format", "json"])
@@ -287,7 +334,9 @@ import TestSupport
         var blobs: [String: Int64] = [:]
         for image in images {
             for blob in image["blobs"] as? [[String: Any]] ?? [] {
-                if let digest = blob["digest"] as? String, let size = blob["size"] as? Int { blobs[digest] = Int64(size) }
+                if let digest = blob["digest"] as? String, let size = blob["size"] as? Int {
+                    blobs[digest] = Int64(size)
+                }
             }
         }
         #expect(blobs.keys.contains(base.config) && base.layers.allSatisfy(blobs.keys.contains))

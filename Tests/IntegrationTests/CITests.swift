@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A repository with two commits: the first adds an image whose layers are missing (only a full-tree check sees it),
 /// the second adds one whose layers are all present. A correct range check of the second commit passes.
@@ -23,7 +23,9 @@ private final class CIRepo {
 
     /// A recorded-shape GitHub webhook payload (trimmed; unknown keys kept to prove they are ignored).
     func pushEvent(before: String, after: String) throws -> String {
-        try event("push", """
+        try event(
+            "push",
+            """
             {"ref":"refs/heads/main","before":"\(before)","after":"\(after)","created":false,"deleted":false,"forced":false,
              "base_ref":null,"compare":"https://github.com/o/r/compare/\(before.prefix(12))...\(after.prefix(12))",
              "commits":[{"id":"\(after)","tree_id":"0000000000000000000000000000000000000000","distinct":true,"message":"new image",
@@ -35,7 +37,9 @@ private final class CIRepo {
     }
 
     func pullRequestEvent(base: String, head: String) throws -> String {
-        try event("pull_request", """
+        try event(
+            "pull_request",
+            """
             {"action":"synchronize","number":7,"before":"\(base)","after":"\(head)",
              "pull_request":{"url":"https://api.github.com/repos/o/r/pulls/7","id":70,"number":7,"state":"open","title":"New image",
                "head":{"label":"o:feature","ref":"feature","sha":"\(head)","repo":{"full_name":"o/r"}},
@@ -52,18 +56,23 @@ private final class CIRepo {
     }
 
     func github(_ name: String, eventPath: String?) -> [String: String] {
-        var env = push.environment.merging(["GITHUB_ACTIONS": "true", "CI": "true", "GITHUB_EVENT_NAME": name, "GITHUB_SHA": head]) { $1 }
+        var env = push.environment.merging([
+            "GITHUB_ACTIONS": "true", "CI": "true", "GITHUB_EVENT_NAME": name, "GITHUB_SHA": head,
+        ]) { $1 }
         if let eventPath { env["GITHUB_EVENT_PATH"] = eventPath }
         return env
     }
 
     func gitlab(_ variables: [String: String]) -> [String: String] {
-        push.environment.merging(["GITLAB_CI": "true", "CI": "true", "CI_COMMIT_SHA": head]) { $1 }.merging(variables) { $1 }
+        push.environment.merging(["GITLAB_CI": "true", "CI": "true", "CI_COMMIT_SHA": head]) { $1 }.merging(variables) {
+            $1
+        }
     }
 
     func ci(_ environment: [String: String], _ arguments: [String] = [], cwd: String? = nil) throws -> ProcessResult {
-        try Shell.run([PackagePaths.binary, "ci"] + arguments, cwd: cwd ?? push.repo.path,
-                      environment: GitFixture.baseEnvironment.merging(environment) { $1 }, timeout: 60)
+        try Shell.run(
+            [PackagePaths.binary, "ci"] + arguments, cwd: cwd ?? push.repo.path,
+            environment: GitFixture.baseEnvironment.merging(environment) { $1 }, timeout: 60)
     }
 
     var asked: Set<String> { get throws { Set(try push.askedDigests()) } }
@@ -74,7 +83,9 @@ private let zeros = String(repeating: "0", count: 40)
 @Suite struct CITests {
     @Test func githubPushChecksBeforeToAfter() throws {
         let repo = try CIRepo()
-        let result = try repo.ci(repo.github("push", eventPath: try repo.pushEvent(before: repo.base, after: repo.head)), ["--format", "json"])
+        let result = try repo.ci(
+            repo.github("push", eventPath: try repo.pushEvent(before: repo.base, after: repo.head)),
+            ["--format", "json"])
         #expect(result.status == 0, "\(result.combined)")
         #expect(try repo.asked == repo.new.digests)
         #expect(!result.stderr.contains("full tree"))
@@ -82,14 +93,17 @@ private let zeros = String(repeating: "0", count: 40)
 
     @Test func githubPullRequestChecksBaseToHead() throws {
         let repo = try CIRepo()
-        let result = try repo.ci(repo.github("pull_request", eventPath: try repo.pullRequestEvent(base: repo.base, head: repo.head)), ["--format", "json"])
+        let result = try repo.ci(
+            repo.github("pull_request", eventPath: try repo.pullRequestEvent(base: repo.base, head: repo.head)),
+            ["--format", "json"])
         #expect(result.status == 0, "\(result.combined)")
         #expect(try repo.asked == repo.new.digests)
     }
 
     @Test func githubNewBranchWithAllZeroBeforeChecksTheFullTree() throws {
         let repo = try CIRepo()
-        let result = try repo.ci(repo.github("push", eventPath: try repo.pushEvent(before: zeros, after: repo.head)), ["--format", "json"])
+        let result = try repo.ci(
+            repo.github("push", eventPath: try repo.pushEvent(before: zeros, after: repo.head)), ["--format", "json"])
         #expect(result.status == 1, "\(result.combined)")
         #expect(try repo.asked == repo.new.digests.union(repo.old.digests))
         let notices = result.stderr.split(separator: "\n").filter { $0.contains("full tree") }
@@ -101,44 +115,61 @@ private let zeros = String(repeating: "0", count: 40)
         let repo = try CIRepo()
         let clone = try TemporaryDirectory(prefix: "vl-ci-clone")
         let work = clone.path + "/w"
-        let cloned = try Shell.run(["git", "clone", "-q", "--depth", "1", "file://" + repo.push.repo.path, work], environment: GitFixture.baseEnvironment)
+        let cloned = try Shell.run(
+            ["git", "clone", "-q", "--depth", "1", "file://" + repo.push.repo.path, work],
+            environment: GitFixture.baseEnvironment)
         #expect(cloned.status == 0, "\(cloned.combined)")
-        #expect(try Shell.run(["git", "cat-file", "-e", repo.base], cwd: work, environment: GitFixture.baseEnvironment).status != 0, "the base is absent")
-        let result = try repo.ci(repo.github("push", eventPath: try repo.pushEvent(before: repo.base, after: repo.head)), ["--format", "json"], cwd: work)
+        #expect(
+            try Shell.run(["git", "cat-file", "-e", repo.base], cwd: work, environment: GitFixture.baseEnvironment)
+                .status != 0, "the base is absent")
+        let result = try repo.ci(
+            repo.github("push", eventPath: try repo.pushEvent(before: repo.base, after: repo.head)),
+            ["--format", "json"], cwd: work)
         #expect(result.status == 1, "the full tree includes the old image: \(result.combined)")
         #expect(result.stderr.contains("not in this clone"))
         #expect(result.stderr.contains("full tree at HEAD"))
         #expect(try repo.asked == repo.new.digests.union(repo.old.digests))
         // The same for a pull request event whose base and head are both absent.
-        let pr = try repo.ci(repo.github("pull_request", eventPath: try repo.pullRequestEvent(base: repo.base, head: repo.head)), ["--format", "json"], cwd: work)
+        let pr = try repo.ci(
+            repo.github("pull_request", eventPath: try repo.pullRequestEvent(base: repo.base, head: repo.head)),
+            ["--format", "json"], cwd: work)
         #expect(pr.status == 1)
         #expect(pr.stderr.contains("not in this clone"))
     }
 
     @Test func githubEventsWithoutARangeCheckTheFullTree() throws {
         let repo = try CIRepo()
-        let dispatch = try repo.ci(repo.github("workflow_dispatch", eventPath: try repo.pushEvent(before: repo.base, after: repo.head)), ["--format", "json"])
+        let dispatch = try repo.ci(
+            repo.github("workflow_dispatch", eventPath: try repo.pushEvent(before: repo.base, after: repo.head)),
+            ["--format", "json"])
         #expect(dispatch.status == 1)
         #expect(dispatch.stderr.contains("`workflow_dispatch`"))
-        let noFile = try repo.ci(repo.github("push", eventPath: repo.events.path + "/absent.json"), ["--format", "json"])
+        let noFile = try repo.ci(
+            repo.github("push", eventPath: repo.events.path + "/absent.json"), ["--format", "json"])
         #expect(noFile.status == 1)
         #expect(noFile.stderr.contains("cannot read the event file"))
     }
 
     @Test func gitlabPushAndMergeRequestPipelinesUseTheirBase() throws {
         let repo = try CIRepo()
-        let push = try repo.ci(repo.gitlab(["CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BEFORE_SHA": repo.base]), ["--format", "json"])
+        let push = try repo.ci(
+            repo.gitlab(["CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BEFORE_SHA": repo.base]), ["--format", "json"])
         #expect(push.status == 0, "\(push.combined)")
         #expect(try repo.asked == repo.new.digests)
         try repo.push.emulator.clearRequests()
-        let mr = try repo.ci(repo.gitlab(["CI_PIPELINE_SOURCE": "merge_request_event", "CI_COMMIT_BEFORE_SHA": zeros,
-                                          "CI_MERGE_REQUEST_DIFF_BASE_SHA": repo.base]), ["--format", "json"])
+        let mr = try repo.ci(
+            repo.gitlab([
+                "CI_PIPELINE_SOURCE": "merge_request_event", "CI_COMMIT_BEFORE_SHA": zeros,
+                "CI_MERGE_REQUEST_DIFF_BASE_SHA": repo.base,
+            ]), ["--format", "json"])
         #expect(mr.status == 0, "\(mr.combined)")
         #expect(try repo.asked == repo.new.digests)
-        let newBranch = try repo.ci(repo.gitlab(["CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BEFORE_SHA": zeros]), ["--format", "json"])
+        let newBranch = try repo.ci(
+            repo.gitlab(["CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BEFORE_SHA": zeros]), ["--format", "json"])
         #expect(newBranch.status == 1)
         #expect(newBranch.stderr.contains("all zeros"))
-        let schedule = try repo.ci(repo.gitlab(["CI_PIPELINE_SOURCE": "schedule", "CI_COMMIT_BEFORE_SHA": repo.base]), ["--format", "json"])
+        let schedule = try repo.ci(
+            repo.gitlab(["CI_PIPELINE_SOURCE": "schedule", "CI_COMMIT_BEFORE_SHA": repo.base]), ["--format", "json"])
         #expect(schedule.status == 1)
         #expect(schedule.stderr.contains("`schedule`"))
     }
@@ -169,14 +200,16 @@ private let zeros = String(repeating: "0", count: 40)
         let reportPath = repo.events.path + "/report.json"
         let first = try repo.ci(env, ["--format", "text", "--report", "json=\(reportPath)"])
         #expect(first.status == 0, "\(first.combined)")
-        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportPath))) as? [String: Any]
+        let report =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportPath))) as? [String: Any]
         #expect(report?["version"] as? Int == 1)
         let calls = try repo.push.emulator.batchCalls().count
         #expect(calls > 0)
         let second = try repo.ci(env, ["--format", "text"])
         #expect(second.status == 0)
         #expect(try repo.push.emulator.batchCalls().count == 2 * calls, "no cache under ci: asked again")
-        #expect(!FileManager.default.fileExists(atPath: repo.push.repo.path + "/.git/verify-layers/available-layers.json"))
+        #expect(
+            !FileManager.default.fileExists(atPath: repo.push.repo.path + "/.git/verify-layers/available-layers.json"))
     }
 
     @Test func ciNodeVariablesShardTheImages() throws {
@@ -191,8 +224,12 @@ private let zeros = String(repeating: "0", count: 40)
         }
         #expect(images[0].union(images[1]) == ["images/old", "images/new"])
         #expect(images[0].isDisjoint(with: images[1]))
-        let flagWins = try repo.ci(repo.gitlab(["CI_PIPELINE_SOURCE": "schedule", "CI_NODE_INDEX": "1", "CI_NODE_TOTAL": "2"]), ["--format", "json", "--shard", "1/1"])
-        let all = (try JSONSerialization.jsonObject(with: Data(flagWins.stdout.utf8)) as? [String: Any])?["images"] as? [[String: Any]]
+        let flagWins = try repo.ci(
+            repo.gitlab(["CI_PIPELINE_SOURCE": "schedule", "CI_NODE_INDEX": "1", "CI_NODE_TOTAL": "2"]),
+            ["--format", "json", "--shard", "1/1"])
+        let all =
+            (try JSONSerialization.jsonObject(with: Data(flagWins.stdout.utf8)) as? [String: Any])?["images"]
+            as? [[String: Any]]
         #expect(all?.count == 2)
         let invalid = try repo.ci(repo.gitlab(["CI_NODE_INDEX": "0", "CI_NODE_TOTAL": "2"]))
         #expect(invalid.status == 64)
@@ -201,18 +238,23 @@ private let zeros = String(repeating: "0", count: 40)
 
     @Test func checkRangeHasTheSameSemantics() throws {
         let repo = try CIRepo()
-        let ranged = try repo.push.repo.verifyLayers(["check", "--range", "\(repo.base)..\(repo.head)"], environment: repo.push.environment)
+        let ranged = try repo.push.repo.verifyLayers(
+            ["check", "--range", "\(repo.base)..\(repo.head)"], environment: repo.push.environment)
         #expect(ranged.status == 0, "\(ranged.combined)")
         #expect(try repo.asked == repo.new.digests)
         let whole = try repo.push.repo.verifyLayers(["check"], environment: repo.push.environment)
         #expect(whole.status == 1, "the full tree has the old image")
-        let headOnly = try repo.push.repo.verifyLayers(["check", "--range", "\(repo.base).."], environment: repo.push.environment)
+        let headOnly = try repo.push.repo.verifyLayers(
+            ["check", "--range", "\(repo.base).."], environment: repo.push.environment)
         #expect(headOnly.status == 0, "A.. means A..HEAD")
-        let symmetric = try repo.push.repo.verifyLayers(["check", "--range", "a...b"], environment: repo.push.environment)
+        let symmetric = try repo.push.repo.verifyLayers(
+            ["check", "--range", "a...b"], environment: repo.push.environment)
         #expect(symmetric.status == 64)
-        let unknown = try repo.push.repo.verifyLayers(["check", "--range", "nope..HEAD"], environment: repo.push.environment)
+        let unknown = try repo.push.repo.verifyLayers(
+            ["check", "--range", "nope..HEAD"], environment: repo.push.environment)
         #expect(unknown.status == 64)
-        let both = try repo.push.repo.verifyLayers(["check", "HEAD", "--range", "HEAD~1..HEAD"], environment: repo.push.environment)
+        let both = try repo.push.repo.verifyLayers(
+            ["check", "HEAD", "--range", "HEAD~1..HEAD"], environment: repo.push.environment)
         #expect(both.status == 64)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// End-to-end `verify-layers check` over real git repositories and the ECR Public emulator (issue: walking skeleton).
 @Suite struct CheckTests {
@@ -14,7 +14,8 @@ import TestSupport
 
         init() throws {
             repo = try GitFixture()
-            let digests = try repo.umociImage(at: "build/oci/app", files: ["etc/app.conf": "port=8080\n", "bin/app": "#!/bin/sh\necho hi\n"])
+            let digests = try repo.umociImage(
+                at: "build/oci/app", files: ["etc/app.conf": "port=8080\n", "bin/app": "#!/bin/sh\necho hi\n"])
             try repo.annotateName("build/oci/app", name: "public.ecr.aws/demo/app:1.0")
             config = digests.config
             layers = digests.layers
@@ -125,7 +126,8 @@ import TestSupport
             "AWS_ACCESS_KEY_ID": Emulator.accessKey, "AWS_SECRET_ACCESS_KEY": Emulator.secretKey,
             "AWS_ENDPOINT_URL_ECR_PUBLIC": "http://127.0.0.1:9", "AWS_EC2_METADATA_DISABLED": "true",
         ]
-        let result = try fixture.repo.verifyLayers(["check", "--on-error", "warn", "--max-attempts", "1"], environment: environment)
+        let result = try fixture.repo.verifyLayers(
+            ["check", "--on-error", "warn", "--max-attempts", "1"], environment: environment)
         #expect(result.status == 0, "\(result.combined)")
         #expect(result.stdout.contains("warning: ECR Public could not be reached"), "\(result.stdout)")
     }
@@ -201,7 +203,8 @@ import TestSupport
     @Test func repositoryFlagsOverrideTheAnnotation() throws {
         let fixture = try UmociRepo()
         let emulator = try Emulator(registry: "other", repositories: ["forced": fixture.sizes])
-        let result = try fixture.repo.verifyLayers(["check", "--repository", "forced", "--registry-id", "other"], environment: emulator.environment)
+        let result = try fixture.repo.verifyLayers(
+            ["check", "--repository", "forced", "--registry-id", "other"], environment: emulator.environment)
         #expect(result.status == 0, "\(result.combined)")
         #expect(try emulator.batchCalls().first?.repositoryName == "forced")
     }
@@ -219,7 +222,8 @@ import TestSupport
 
     @Test func notAGitRepositoryExits78() throws {
         let directory = try TemporaryDirectory()
-        let result = try Shell.run([PackagePaths.binary, "check"], cwd: directory.path, environment: GitFixture.baseEnvironment)
+        let result = try Shell.run(
+            [PackagePaths.binary, "check"], cwd: directory.path, environment: GitFixture.baseEnvironment)
         #expect(result.status == 78)
         #expect(result.stderr.contains("not a git repository"))
     }
@@ -235,8 +239,9 @@ import TestSupport
 
     @Test func plainHttpToANonLoopbackHostIsAConfigError() throws {
         let fixture = try UmociRepo()
-        let result = try fixture.repo.verifyLayers(["check", "--endpoint-url", "http://example.com"],
-                                                   environment: ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "x"])
+        let result = try fixture.repo.verifyLayers(
+            ["check", "--endpoint-url", "http://example.com"],
+            environment: ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "x"])
         #expect(result.status == 78)
         #expect(result.stderr.contains("only allowed to loopback"))
     }
@@ -253,10 +258,13 @@ import TestSupport
     @Test func listCannotBeMadeToPrintAWorkflowCommand() throws {
         let repo = try GitFixture()
         let image = FixtureImage(layers: [FixtureBlob.layer("x")])
-        try repo.write(LayoutBuilder.files(at: "out", images: [image], name: "::error::forged\n::warning file=x::injected"))
+        try repo.write(
+            LayoutBuilder.files(at: "out", images: [image], name: "::error::forged\n::warning file=x::injected"))
         try repo.commitAll()
         let result = try repo.verifyLayers(["list"])
-        #expect(!result.stdout.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("::") }, "\(result.stdout)")
+        #expect(
+            !result.stdout.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("::") },
+            "\(result.stdout)")
         #expect(result.stdout.contains("forged\\n"))
     }
 

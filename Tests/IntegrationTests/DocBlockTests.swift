@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Every fenced block marked ```` ```sh runnable ```` (optionally `exit=N`) in README.md and docs/*.md runs, as written,
 /// in a fresh repository with a committed image, a bare `origin`, and the ECR Public emulator holding every blob: the
@@ -53,8 +53,11 @@ import TestSupport
 
     @Test func theDocsHaveRunnableBlocksInEveryGuide() {
         let files = Set(Self.allBlocks.map(\.file))
-        for file in ["README.md", "docs/hooks.md", "docs/ci.md", "docs/configuration.md", "docs/credentials.md", "docs/troubleshooting.md",
-                     "docs/exit-codes.md"] {
+        for file in [
+            "README.md", "docs/hooks.md", "docs/ci.md", "docs/configuration.md", "docs/credentials.md",
+            "docs/troubleshooting.md",
+            "docs/exit-codes.md",
+        ] {
             #expect(files.contains(file), "\(file) has no ```sh runnable block")
         }
         #expect(Self.allBlocks.count >= 10)
@@ -71,8 +74,12 @@ import TestSupport
         let environment = GitFixture.baseEnvironment.merging(push.environment) { $1 }.merging([
             "HOME": home.path, "AWS_ACCESS_KEY_ID": Emulator.accessKey, "AWS_SECRET_ACCESS_KEY": Emulator.secretKey,
         ]) { $1 }
-        let result = try Shell.run(["bash", "-e", "-o", "pipefail", "-c", block.script], cwd: push.repo.path, environment: environment, timeout: 120)
-        #expect(result.status == block.exitCode, "\(block) exited \(result.status), documented \(block.exitCode):\n\(block.script)\n\(result.combined)")
+        let result = try Shell.run(
+            ["bash", "-e", "-o", "pipefail", "-c", block.script], cwd: push.repo.path, environment: environment,
+            timeout: 120)
+        #expect(
+            result.status == block.exitCode,
+            "\(block) exited \(result.status), documented \(block.exitCode):\n\(block.script)\n\(result.combined)")
         #expect(!result.combined.contains("command not found"), "\(block): \(result.combined)")
     }
 }

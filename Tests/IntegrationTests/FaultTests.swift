@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The fault matrix of issue 6 against the emulator, through the built binary with real (SDK standard mode) backoff:
 /// every retry test waits at most 1 + 2 s, and the suite's tests run in parallel.
@@ -29,7 +29,8 @@ import TestSupport
         #expect(try scenario.calls().count == 2)
         #expect(elapsed < 5, "one backoff of at most 1 s")
         let report = try JSONRun.parse(result)
-        #expect(report.findings.contains { $0.rule == "verification-error" && $0.message.contains("after 2 attempt(s)") })
+        #expect(
+            report.findings.contains { $0.rule == "verification-error" && $0.message.contains("after 2 attempt(s)") })
         #expect(report.summary.available == 0 && report.summary.unverified == 3)
 
         try scenario.emulator.clearRequests()
@@ -75,27 +76,35 @@ import TestSupport
         #expect(result.status == 69)
         let report = try JSONRun.parse(result)
         #expect(report.summary.available == 2 && report.summary.unverified == 1)
-        #expect(report.findings.contains { $0.rule == "verification-error" && $0.message.contains("did not mention \(dropped)") })
+        #expect(
+            report.findings.contains {
+                $0.rule == "verification-error" && $0.message.contains("did not mention \(dropped)")
+            })
         #expect(report.images.flatMap(\.blobs).first { $0.digest == dropped }?.status == "unverified")
     }
 
     @Test func aStalledServiceEndsOnTimeAndKeepsWhatFinished() throws {
-        let scenario = try scenario([["kind": "stall", "repository": "slow", "delayMs": 60000]], repositories: ["app", "slow"])
+        let scenario = try scenario(
+            [["kind": "stall", "repository": "slow", "delayMs": 60000]], repositories: ["app", "slow"])
         let started = Date()
-        let result = try scenario.run(["check", "--timeout", "5", "--format", "json"], scenario.staticKeys, timeout: 30)
+        let result = try scenario.run(
+            ["check", "--timeout", "5", "--format", "json"], scenario.staticKeys, timeout: 30)
         let elapsed = Date().timeIntervalSince(started)
         #expect(result.status == 69)
         #expect(elapsed < 8, "ended at the 5 s deadline, not after the 60 s stall (took \(elapsed) s)")
         let report = try JSONRun.parse(result)
         let byRepository = Dictionary(grouping: report.images) { $0.repository ?? "" }
-        #expect(byRepository["public.ecr.aws/demo/app"]?.flatMap(\.blobs).allSatisfy { $0.status == "available" } == true)
-        #expect(byRepository["public.ecr.aws/demo/slow"]?.flatMap(\.blobs).allSatisfy { $0.status == "unverified" } == true)
+        #expect(
+            byRepository["public.ecr.aws/demo/app"]?.flatMap(\.blobs).allSatisfy { $0.status == "available" } == true)
+        #expect(
+            byRepository["public.ecr.aws/demo/slow"]?.flatMap(\.blobs).allSatisfy { $0.status == "unverified" } == true)
         #expect(report.findings.contains { $0.rule == "verification-error" && $0.message.contains("--timeout") })
     }
 
     @Test func anUnknownRepositoryIsAFinding() throws {
         let scenario = try AWSScenario()
-        let result = try scenario.run(["check", "--repository", "does-not-exist", "--format", "json"], scenario.staticKeys)
+        let result = try scenario.run(
+            ["check", "--repository", "does-not-exist", "--format", "json"], scenario.staticKeys)
         #expect(result.status == 1)
         let report = try JSONRun.parse(result)
         #expect(report.findings.contains { $0.rule == "repository-not-found" && $0.message.contains("does-not-exist") })

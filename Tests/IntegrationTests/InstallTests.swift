@@ -1,10 +1,11 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 private func gitHooksDir(_ fixture: GitFixture, cwd: String? = nil) throws -> String {
-    let result = try Shell.run(["git", "rev-parse", "--path-format=absolute", "--git-path", "hooks"], cwd: cwd ?? fixture.path,
-                               environment: GitFixture.baseEnvironment)
+    let result = try Shell.run(
+        ["git", "rev-parse", "--path-format=absolute", "--git-path", "hooks"], cwd: cwd ?? fixture.path,
+        environment: GitFixture.baseEnvironment)
     return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
@@ -37,7 +38,9 @@ private let foreignHook = """
         #expect(second.status == 0)
         #expect(second.stdout.contains("already installed"))
         #expect(read(hook) == installed)
-        let entries = try FileManager.default.contentsOfDirectory(atPath: try gitHooksDir(fixture)).filter { $0.hasPrefix("pre-push") && !$0.hasSuffix(".sample") }
+        let entries = try FileManager.default.contentsOfDirectory(atPath: try gitHooksDir(fixture)).filter {
+            $0.hasPrefix("pre-push") && !$0.hasSuffix(".sample")
+        }
         #expect(entries == ["pre-push"], "nothing else appeared: \(entries)")
         // POSIX sh: dash parses it.
         #expect(try Shell.run(["dash", "-n", hook]).status == 0)
@@ -87,7 +90,8 @@ private let foreignHook = """
         let push = try PushFixture(layers: image.blobs, installHook: false)
         try push.repo.git(["config", "core.hooksPath", ".githooks"])
         try push.repo.write(".githooks/pre-push", Data(foreignHook.utf8))
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: push.repo.path + "/.githooks/pre-push")
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o755], ofItemAtPath: push.repo.path + "/.githooks/pre-push")
         #expect(try gitHooksDir(push.repo) == push.repo.path + "/.githooks")
         let install = try push.repo.verifyLayers(["install"])
         #expect(install.status == 0, "\(install.combined)")
@@ -130,10 +134,13 @@ private let foreignHook = """
         try fixture.commitAll("first")
         let other = try TemporaryDirectory(prefix: "vl-wt")
         try fixture.git(["worktree", "add", "-q", other.path + "/wt"])
-        let result = try Shell.run([PackagePaths.binary, "install"], cwd: other.path + "/wt", environment: GitFixture.baseEnvironment)
+        let result = try Shell.run(
+            [PackagePaths.binary, "install"], cwd: other.path + "/wt", environment: GitFixture.baseEnvironment)
         #expect(result.status == 0, "\(result.combined)")
         let expected = try gitHooksDir(fixture, cwd: other.path + "/wt") + "/pre-push"
-        #expect(expected == (fixture.path as NSString).resolvingSymlinksInPath + "/.git/hooks/pre-push" || expected == fixture.path + "/.git/hooks/pre-push")
+        #expect(
+            expected == (fixture.path as NSString).resolvingSymlinksInPath + "/.git/hooks/pre-push"
+                || expected == fixture.path + "/.git/hooks/pre-push")
         #expect(FileManager.default.fileExists(atPath: expected))
     }
 
@@ -149,8 +156,11 @@ private let foreignHook = """
 
     @Test func outsideARepositoryIsAConfigurationError() throws {
         let directory = try TemporaryDirectory(prefix: "vl-norepo")
-        let result = try Shell.run([PackagePaths.binary, "install"], cwd: directory.path,
-                                   environment: GitFixture.baseEnvironment.merging(["GIT_CEILING_DIRECTORIES": (directory.path as NSString).deletingLastPathComponent]) { $1 })
+        let result = try Shell.run(
+            [PackagePaths.binary, "install"], cwd: directory.path,
+            environment: GitFixture.baseEnvironment.merging([
+                "GIT_CEILING_DIRECTORIES": (directory.path as NSString).deletingLastPathComponent
+            ]) { $1 })
         #expect(result.status == 78)
     }
 
@@ -169,10 +179,14 @@ private let foreignHook = """
         let badCommit = try push.repo.commitAll("bad")
         let failing = try Shell.run(["make", "-s", "verify-layers"], cwd: push.repo.path, environment: env)
         #expect(failing.status != 0)
-        let ranged = try Shell.run(["make", "-s", "verify-layers", "VERIFY_LAYERS_RANGE=\(badCommit)~1..\(badCommit)"], cwd: push.repo.path, environment: env)
+        let ranged = try Shell.run(
+            ["make", "-s", "verify-layers", "VERIFY_LAYERS_RANGE=\(badCommit)~1..\(badCommit)"], cwd: push.repo.path,
+            environment: env)
         #expect(ranged.status != 0)
         #expect(ranged.stdout.contains(bad.image.layers[0].digest))
-        let missingBinary = try Shell.run(["make", "-s", "verify-layers", "VERIFY_LAYERS=/nonexistent/verify-layers"], cwd: push.repo.path, environment: env)
+        let missingBinary = try Shell.run(
+            ["make", "-s", "verify-layers", "VERIFY_LAYERS=/nonexistent/verify-layers"], cwd: push.repo.path,
+            environment: env)
         #expect(missingBinary.status != 0)
         #expect(missingBinary.stderr.contains("verify-layers"))
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Two stand-ins for libcurl.so.4, put first on the library path: one that aborts the process when it is loaded, and
 /// one that cannot be loaded (it needs a library that does not exist).
@@ -19,8 +19,10 @@ private final class FakeLibcurl {
         try Data("int vl_absent;\n".utf8).write(to: URL(fileURLWithPath: root + "/absent.c"))
         try Self.compile(["-o", aborts + "/libcurl.so.4", root + "/aborts.c"])
         try Self.compile(["-Wl,-soname,libvl-absent.so.1", "-o", root + "/libvl-absent.so.1", root + "/absent.c"])
-        try Self.compile(["-Wl,--no-as-needed", "-o", unloadable + "/libcurl.so.4", root + "/absent.c",
-                          root + "/libvl-absent.so.1"])
+        try Self.compile([
+            "-Wl,--no-as-needed", "-o", unloadable + "/libcurl.so.4", root + "/absent.c",
+            root + "/libvl-absent.so.1",
+        ])
         try FileManager.default.removeItem(atPath: root + "/libvl-absent.so.1")
     }
 
@@ -45,8 +47,9 @@ private final class FakeLibcurl {
             let result = try scenario.run(arguments, environment)
             #expect(result.status == 0, "\(arguments): \(result.combined)")
         }
-        let prePush = try scenario.run(["pre-push", "origin", "https://example.invalid/repo.git"], environment,
-                                       stdin: push)
+        let prePush = try scenario.run(
+            ["pre-push", "origin", "https://example.invalid/repo.git"], environment,
+            stdin: push)
         #expect(prePush.status == 0, "\(prePush.combined)")
         // The fake does abort a run that loads it: a check must.
         let check = try scenario.run(["check"], environment)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The messages around a check, end to end on the built binary: hints after a blocked push, a run-wide failure said
 /// once, unmapped images failing pushes, the working-tree config notice, cache hits, and what usage errors say.
@@ -19,15 +19,19 @@ import TestSupport
         let result = try push.git(["push", "origin", "main"])
         #expect(result.status != 0)
         let short = String(try push.head().prefix(7))
-        for hint in ["hint:   skopeo copy oci:images/app docker://public.ecr.aws/demo/app:bad",
-                     "hint: to push without this check once: git push --no-verify (or VERIFY_LAYERS_SKIP=1 git push)",
-                     "hint: to check again: verify-layers check \(short)"] {
+        for hint in [
+            "hint:   skopeo copy oci:images/app docker://public.ecr.aws/demo/app:bad",
+            "hint: to push without this check once: git push --no-verify (or VERIFY_LAYERS_SKIP=1 git push)",
+            "hint: to check again: verify-layers check \(short)",
+        ] {
             #expect(result.combined.contains(hint), "missing \(hint.debugDescription) in \(result.combined)")
         }
-        let quiet = try push.repo.verifyLayers(["pre-push", "origin", "-q"], environment: push.environment, stdin: try pushLine(push))
+        let quiet = try push.repo.verifyLayers(
+            ["pre-push", "origin", "-q"], environment: push.environment, stdin: try pushLine(push))
         #expect(quiet.status == 1)
         #expect(!quiet.combined.contains("hint:"), "-q leaves the hints out")
-        let json = try push.repo.verifyLayers(["pre-push", "origin", "--format", "json"], environment: push.environment, stdin: try pushLine(push))
+        let json = try push.repo.verifyLayers(
+            ["pre-push", "origin", "--format", "json"], environment: push.environment, stdin: try pushLine(push))
         #expect(!json.stdout.contains("hint:"), "hints are for the text format only")
     }
 
@@ -36,7 +40,8 @@ import TestSupport
         let image = FixtureImage(layers: [FixtureBlob.layer("nameless")])
         try push.repo.write(LayoutBuilder.files(at: "images/nameless", images: [image], name: nil))
         try push.repo.commitAll("an image with no name")
-        let hook = try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: try pushLine(push))
+        let hook = try push.repo.verifyLayers(
+            ["pre-push", "origin"], environment: push.environment, stdin: try pushLine(push))
         #expect(hook.status == 1, "\(hook.combined)")
         #expect(hook.combined.contains("error: no repository for image images/nameless"), "\(hook.combined)")
         #expect(hook.combined.contains("`exclude:`"))
@@ -55,7 +60,8 @@ import TestSupport
         let text = try scenario.run(["check", "--via", "api"])
         #expect(text.status == 77)
         #expect(text.combined.components(separatedBy: "no AWS credentials found").count == 2, "once: \(text.combined)")
-        #expect(text.combined.contains("tried: environment, web identity, shared files, container, EC2 instance metadata"))
+        #expect(
+            text.combined.contains("tried: environment, web identity, shared files, container, EC2 instance metadata"))
         #expect(text.combined.contains("fix: run `aws configure`"))
         #expect(text.combined.components(separatedBy: "not verified:").count == 4, "each image says only not verified")
         let json = try scenario.run(["check", "--via", "api", "--format", "json"])
@@ -66,9 +72,12 @@ import TestSupport
 
     @Test func unreachableEndpointIsPrintedOnce() throws {
         let scenario = try AWSScenario(repositories: ["app", "web"])
-        let result = try scenario.run(["check", "--max-attempts", "1"], scenario.staticKeys.merging(["AWS_ENDPOINT_URL_ECR_PUBLIC": "http://127.0.0.1:9"]) { $1 })
+        let result = try scenario.run(
+            ["check", "--max-attempts", "1"],
+            scenario.staticKeys.merging(["AWS_ENDPOINT_URL_ECR_PUBLIC": "http://127.0.0.1:9"]) { $1 })
         #expect(result.status == 69, "\(result.combined)")
-        #expect(result.combined.components(separatedBy: "ECR Public could not be reached").count == 2, "\(result.combined)")
+        #expect(
+            result.combined.components(separatedBy: "ECR Public could not be reached").count == 2, "\(result.combined)")
         #expect(result.combined.contains("fix: check the network"))
     }
 
@@ -86,9 +95,13 @@ import TestSupport
         #expect(!committed.stderr.contains("notice:"), "\(committed.stderr)")
         try scenario.repo.write(".verify-layers.yml", Data("registry: demo\nstrict: true\n".utf8))
         let modified = try scenario.run(["list"])
-        #expect(modified.stderr.contains(".verify-layers.yml in the working tree differs from the one in commit"), "\(modified.stderr)")
+        #expect(
+            modified.stderr.contains(".verify-layers.yml in the working tree differs from the one in commit"),
+            "\(modified.stderr)")
         #expect(modified.stderr.contains("using the committed one"))
-        #expect(!(try scenario.run(["list", "--config", ".verify-layers.yml"])).stderr.contains("notice:"), "--config names the file to use")
+        #expect(
+            !(try scenario.run(["list", "--config", ".verify-layers.yml"])).stderr.contains("notice:"),
+            "--config names the file to use")
     }
 
     @Test func verboseListsCacheHitsAndTheSummaryCountsThem() throws {
@@ -97,8 +110,10 @@ import TestSupport
         try image.write(into: push.repo)
         try push.repo.commitAll("image")
         let line = try pushLine(push)
-        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
-        let again = try push.repo.verifyLayers(["pre-push", "origin", "-v"], environment: push.environment, stdin: line)
+        #expect(
+            try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
+        let again = try push.repo.verifyLayers(
+            ["pre-push", "origin", "-v"], environment: push.environment, stdin: line)
         #expect(again.status == 0)
         #expect(again.stdout.contains("2 available, 2 from cache within 1h"), "\(again.stdout)")
         for digest in image.digests { #expect(again.stdout.contains("from cache: public.ecr.aws/demo/app \(digest)")) }
@@ -127,20 +142,30 @@ import TestSupport
         #expect(report.status == 64)
         #expect(report.stderr.contains("has no '=': write FORMAT=PATH"))
         let format = try repo.verifyLayers(["check", "--report", "xml=out.xml"])
-        #expect(format.stderr.contains("\"xml\" is not a report format; use one of text, json, github, gitlab, junit, sarif"))
-        for (arguments, what) in [(["list", "--endpoint-url", "http://127.0.0.1:1"], "--endpoint-url"), (["list", "--format", "sarif"], "sarif"),
-                                  (["list", "--report", "json=x"], "--report"), (["doctor", "--format", "json"], "--format"),
-                                  (["doctor", "--report", "json=x"], "--report"), (["check", "-v", "-q"], "contradict"),
-                                  (["check", "--color", "always", "--format", "json"], "text format only")] {
+        #expect(
+            format.stderr.contains(
+                "\"xml\" is not a report format; use one of text, json, github, gitlab, junit, sarif"))
+        for (arguments, what) in [
+            (["list", "--endpoint-url", "http://127.0.0.1:1"], "--endpoint-url"),
+            (["list", "--format", "sarif"], "sarif"),
+            (["list", "--report", "json=x"], "--report"), (["doctor", "--format", "json"], "--format"),
+            (["doctor", "--report", "json=x"], "--report"), (["check", "-v", "-q"], "contradict"),
+            (["check", "--color", "always", "--format", "json"], "text format only"),
+        ] {
             let result = try repo.verifyLayers(arguments)
             #expect(result.status == 64, "\(arguments): \(result.combined)")
             #expect(result.stderr.contains(what), "\(arguments): \(result.stderr)")
         }
         let listHelp = try repo.verifyLayers(["list", "--help"]).stdout
-        #expect(!listHelp.contains("--endpoint-url") && !listHelp.contains("--on-error") && !listHelp.contains("--profile"))
+        #expect(
+            !listHelp.contains("--endpoint-url") && !listHelp.contains("--on-error") && !listHelp.contains("--profile"))
         let doctorHelp = try repo.verifyLayers(["doctor", "--help"]).stdout
-        #expect(!doctorHelp.contains("--format") && !doctorHelp.contains("--report") && doctorHelp.contains("--endpoint-url"))
+        #expect(
+            !doctorHelp.contains("--format") && !doctorHelp.contains("--report")
+                && doctorHelp.contains("--endpoint-url"))
         let checkHelp = try repo.verifyLayers(["check", "--help"]).stdout
-        for group in ["SCAN OPTIONS", "SERVICE OPTIONS", "OUTPUT OPTIONS"] { #expect(checkHelp.contains(group), "\(checkHelp)") }
+        for group in ["SCAN OPTIONS", "SERVICE OPTIONS", "OUTPUT OPTIONS"] {
+            #expect(checkHelp.contains(group), "\(checkHelp)")
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Real `git push` to a local bare remote through the installed hook (SPEC §1.1).
 @Suite struct PrePushTests {
@@ -93,7 +93,9 @@ import TestSupport
         let result = try push.git(["push", "origin", "copy", "v2", "main:refs/heads/another"])
         #expect(result.status == 0, "\(result.combined)")
         #expect(try push.emulator.batchCalls().isEmpty)
-        #expect(result.stdout.isEmpty && !result.stderr.contains("verify-layers"), "silent when nothing to check: \(result.combined)")
+        #expect(
+            result.stdout.isEmpty && !result.stderr.contains("verify-layers"),
+            "silent when nothing to check: \(result.combined)")
     }
 
     @Test func deletionMakesNoCall() throws {
@@ -117,7 +119,8 @@ import TestSupport
         #expect(try push.git(["push", "origin", "main"]).status != 0)
         try push.emulator.clearRequests()
 
-        let skipped = try push.git(["push", "origin", "main:refs/heads/skipped"], environment: ["VERIFY_LAYERS_SKIP": "1"])
+        let skipped = try push.git(
+            ["push", "origin", "main:refs/heads/skipped"], environment: ["VERIFY_LAYERS_SKIP": "1"])
         #expect(skipped.status == 0, "\(skipped.combined)")
         #expect(skipped.stderr.contains("VERIFY_LAYERS_SKIP"))
         let noVerify = try push.git(["push", "--no-verify", "origin", "main"])
@@ -154,18 +157,22 @@ import TestSupport
         #expect(try push.git(["push", "-q", "origin", "main"]).status == 0)
         let clone = try TemporaryDirectory(prefix: "vl-shallow")
         let work = clone.path + "/w"
-        try Shell.run(["git", "clone", "-q", "--depth", "1", "file://" + push.remote.path, work], environment: GitFixture.baseEnvironment)
+        try Shell.run(
+            ["git", "clone", "-q", "--depth", "1", "file://" + push.remote.path, work],
+            environment: GitFixture.baseEnvironment)
         let env = GitFixture.baseEnvironment.merging(push.environment) { $1 }
         #expect(try Shell.run([PackagePaths.binary, "install"], cwd: work, environment: env).status == 0)
         let files = image.files
         for (name, data) in files {
             let url = URL(fileURLWithPath: work + "/" + name)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url)
         }
         try Shell.run(["git", "add", "-A"], cwd: work, environment: env)
         try Shell.run(["git", "commit", "-q", "-m", "image from a shallow clone"], cwd: work, environment: env)
-        let result = try Shell.run(["git", "push", "origin", "HEAD:refs/heads/from-shallow"], cwd: work, environment: env)
+        let result = try Shell.run(
+            ["git", "push", "origin", "HEAD:refs/heads/from-shallow"], cwd: work, environment: env)
         #expect(result.status == 0, "\(result.combined)")
         #expect(Set(try push.askedDigests()) == image.digests)
         // To a fresh remote with no tracking refs the walk runs into the shallow boundary and must stop there.
@@ -206,18 +213,22 @@ import TestSupport
         let from = try push.repo.commitAll("old (its layers are missing, but it is outside the range)")
         try new.write(into: push.repo)
         let to = try push.repo.commitAll("new")
-        let env = push.environment.merging(["PRE_COMMIT_FROM_REF": from, "PRE_COMMIT_TO_REF": to, "PRE_COMMIT_REMOTE_NAME": "origin"]) { $1 }
+        let env = push.environment.merging([
+            "PRE_COMMIT_FROM_REF": from, "PRE_COMMIT_TO_REF": to, "PRE_COMMIT_REMOTE_NAME": "origin",
+        ]) { $1 }
         let result = try push.repo.verifyLayers(["pre-push"], environment: env, stdin: "")
         #expect(result.status == 0, "\(result.combined)")
         #expect(Set(try push.askedDigests()) == new.digests)
-        let whole = try push.repo.verifyLayers(["pre-push"], environment: env.merging(["PRE_COMMIT_FROM_REF": "\(from)~1"]) { $1 }, stdin: "")
+        let whole = try push.repo.verifyLayers(
+            ["pre-push"], environment: env.merging(["PRE_COMMIT_FROM_REF": "\(from)~1"]) { $1 }, stdin: "")
         #expect(whole.status == 1, "the wider range reaches the old image: \(whole.combined)")
     }
 
     @Test func malformedStdinIsAUsageError() throws {
         let push = try PushFixture(installHook: false)
         try push.repo.commitAll("empty")
-        let result = try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: "refs/heads/main not-an-oid\n")
+        let result = try push.repo.verifyLayers(
+            ["pre-push", "origin"], environment: push.environment, stdin: "refs/heads/main not-an-oid\n")
         #expect(result.status == 64)
         #expect(result.stderr.contains("line 1"))
     }
@@ -230,30 +241,41 @@ import TestSupport
         let head = try push.head()
         let line = "refs/heads/main \(head) refs/heads/main \(String(repeating: "0", count: 40))\n"
         // Run the hook command directly (no remote-tracking refs move), so only the cache can save the call.
-        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
+        #expect(
+            try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
         #expect(!(try push.askedDigests()).isEmpty)
         let cacheFile = push.repo.path + "/.git/verify-layers/available-layers.json"
         #expect(FileManager.default.fileExists(atPath: cacheFile))
         try push.emulator.clearRequests()
-        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
+        #expect(
+            try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
         #expect(try push.emulator.batchCalls().isEmpty, "answered from the positive cache")
-        #expect(try push.repo.verifyLayers(["pre-push", "origin", "--no-cache"], environment: push.environment, stdin: line).status == 0)
+        #expect(
+            try push.repo.verifyLayers(
+                ["pre-push", "origin", "--no-cache"], environment: push.environment, stdin: line
+            ).status == 0)
         #expect(!(try push.emulator.batchCalls()).isEmpty, "--no-cache asks again")
         try push.emulator.clearRequests()
         try Data("garbage{".utf8).write(to: URL(fileURLWithPath: cacheFile))
-        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
+        #expect(
+            try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
         #expect(!(try push.emulator.batchCalls()).isEmpty, "a corrupt cache is ignored")
         try push.emulator.clearRequests()
-        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
+        #expect(
+            try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
         #expect(try push.emulator.batchCalls().isEmpty, "and rebuilt")
         // A layer removed from the service is still answered from the cache within the TTL, but a negative is never stored.
         let missing = TestImage("images/app", seed: "never")
         try missing.write(into: push.repo)
         let next = try push.repo.commitAll("missing")
         let nextLine = "refs/heads/main \(next) refs/heads/main \(head)\n"
-        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: nextLine).status == 1)
+        #expect(
+            try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: nextLine).status
+                == 1)
         try missing.publish(to: push.emulator)
-        #expect(try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: nextLine).status == 0)
+        #expect(
+            try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: nextLine).status
+                == 0)
     }
 
     @Test func progressAppearsOnlyOnATerminalWhenTheCheckIsSlow() throws {
@@ -262,14 +284,19 @@ import TestSupport
         try image.write(into: push.repo)
         let head = try push.repo.commitAll("image")
         let lineFile = push.repo.path + "/.git/push-line"
-        try Data("refs/heads/main \(head) refs/heads/main \(String(repeating: "0", count: 40))\n".utf8).write(to: URL(fileURLWithPath: lineFile))
+        try Data("refs/heads/main \(head) refs/heads/main \(String(repeating: "0", count: 40))\n".utf8).write(
+            to: URL(fileURLWithPath: lineFile))
         let env = GitFixture.baseEnvironment.merging(push.environment) { $1 }
-        let plain = try Shell.run(["sh", "-c", "'\(PackagePaths.binary)' pre-push origin < '\(lineFile)'"], cwd: push.repo.path, environment: env)
+        let plain = try Shell.run(
+            ["sh", "-c", "'\(PackagePaths.binary)' pre-push origin < '\(lineFile)'"], cwd: push.repo.path,
+            environment: env)
         #expect(plain.status == 0, "\(plain.combined)")
         #expect(!plain.stderr.contains("asking ECR Public"), "no progress when stderr is not a terminal")
         #expect(!plain.combined.contains("\r"))
         // `script` gives the command a pseudo-terminal, as git push from an interactive shell does.
-        let tty = try Shell.run(["script", "-qec", "'\(PackagePaths.binary)' pre-push origin < '\(lineFile)'", "/dev/null"], cwd: push.repo.path, environment: env)
+        let tty = try Shell.run(
+            ["script", "-qec", "'\(PackagePaths.binary)' pre-push origin < '\(lineFile)'", "/dev/null"],
+            cwd: push.repo.path, environment: env)
         #expect(tty.status == 0, "\(tty.combined)")
         #expect(tty.stdout.contains("verify-layers: checked 0/2 blobs in 0/1 repositories · "), "\(tty.stdout)")
         #expect(tty.stdout.contains("\r\u{1B}[K"), "the line is cleared before the result")
@@ -288,10 +315,16 @@ import TestSupport
         try bad.write(into: push.repo)
         try push.repo.commitAll("bad")
         let home = try TemporaryDirectory(prefix: "vl-pre-commit")
-        let env = GitFixture.baseEnvironment.merging(push.environment) { $1 }.merging(["PRE_COMMIT_HOME": home.path]) { $1 }
+        let env = GitFixture.baseEnvironment.merging(push.environment) { $1 }.merging(["PRE_COMMIT_HOME": home.path]) {
+            $1
+        }
         func tryRepo(_ from: String, _ to: String) throws -> ProcessResult {
-            try Shell.run(["pre-commit", "try-repo", PackagePaths.root, "verify-layers", "--hook-stage", "pre-push", "--from-ref", from, "--to-ref", to, "-v"],
-                          cwd: push.repo.path, environment: env, timeout: 120)
+            try Shell.run(
+                [
+                    "pre-commit", "try-repo", PackagePaths.root, "verify-layers", "--hook-stage", "pre-push",
+                    "--from-ref", from, "--to-ref", to, "-v",
+                ],
+                cwd: push.repo.path, environment: env, timeout: 120)
         }
         // One run (pre-commit is slow to start): the range holds both commits, the bad layer fails it.
         let result = try tryRepo("HEAD~2", "HEAD")

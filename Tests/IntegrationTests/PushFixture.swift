@@ -14,7 +14,9 @@ final class PushFixture {
         repo = try GitFixture()
         remote = try GitFixture(bare: true)
         emulator = try Emulator(repositories: ["app": layers, "tool": [:]], latencyMs: latencyMs)
-        path = ((PackagePaths.binary as NSString).deletingLastPathComponent) + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        path =
+            ((PackagePaths.binary as NSString).deletingLastPathComponent) + ":"
+            + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         try repo.git(["remote", "add", "origin", remote.path])
         try repo.write(".verify-layers.yml", Data("registry: demo\ncache-ttl: \(cacheTTL)\n".utf8))
         if installHook {
@@ -27,13 +29,17 @@ final class PushFixture {
 
     /// Runs git in the working repository without throwing, so a rejected push can be inspected.
     func git(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ProcessResult {
-        try Shell.run(["git"] + arguments, cwd: repo.path, environment: GitFixture.baseEnvironment.merging(environment) { $1 }.merging(extra) { $1 },
-                      timeout: 60)
+        try Shell.run(
+            ["git"] + arguments, cwd: repo.path,
+            environment: GitFixture.baseEnvironment.merging(environment) { $1 }.merging(extra) { $1 },
+            timeout: 60)
     }
 
     /// The commit a ref of the bare remote points at, nil when it does not exist.
     func remoteRef(_ name: String) throws -> String? {
-        let result = try Shell.run(["git", "--git-dir", remote.path, "rev-parse", "--verify", "--quiet", name], environment: GitFixture.baseEnvironment)
+        let result = try Shell.run(
+            ["git", "--git-dir", remote.path, "rev-parse", "--verify", "--quiet", name],
+            environment: GitFixture.baseEnvironment)
         return result.status == 0 ? result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil
     }
 
@@ -75,6 +81,8 @@ struct TestImage {
     }
 
     func publish(to emulator: Emulator, repository: String = "app") throws {
-        for (digest, size) in blobs { try emulator.setLayer(repository: repository, digest: digest, size: size, present: true) }
+        for (digest, size) in blobs {
+            try emulator.setLayer(repository: repository, digest: digest, size: size, present: true)
+        }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import ImageModel
-import Testing
 import TestSupport
+import Testing
 
 /// End-to-end reading (issue 3): every shape users commit, built by real tools where one exists (umoci, skopeo, git-lfs) and by
 /// hand otherwise, checked by the built binary against the ECR Public emulator. For each shape every config and layer blob is
@@ -15,39 +15,59 @@ import TestSupport
         try repo.annotateName("build/oci/app", name: "public.ecr.aws/demo/app:1.0")
         try repo.commitAll()
         let manifest = "build/oci/app/blobs/sha256/" + digests.manifest.dropFirst(7)
-        try checkShape(repo, blobs: sizes(repo, "build/oci/app", [digests.config] + digests.layers),
-                       removed: Removed(digest: digests.layers[0], path: manifest, repo: repo, platform: "linux/amd64", image: "public.ecr.aws/demo/app:1.0"))
+        try checkShape(
+            repo, blobs: sizes(repo, "build/oci/app", [digests.config] + digests.layers),
+            removed: Removed(
+                digest: digests.layers[0], path: manifest, repo: repo, platform: "linux/amd64",
+                image: "public.ecr.aws/demo/app:1.0"))
     }
 
     @Test func skopeoDirCopiedFromAnOCILayout() throws {
         let repo = try GitFixture()
         let digests = try repo.umociImage(at: "work/oci", files: ["hello": "world\n"])
         try FileManager.default.createDirectory(atPath: repo.path + "/vendor", withIntermediateDirectories: true)
-        let copy = try Shell.run(["skopeo", "copy", "-q", "oci:\(repo.path)/work/oci:latest", "dir:\(repo.path)/vendor/app"])
+        let copy = try Shell.run([
+            "skopeo", "copy", "-q", "oci:\(repo.path)/work/oci:latest", "dir:\(repo.path)/vendor/app",
+        ])
         #expect(copy.status == 0, "\(copy.stderr)")
-        #expect(try String(contentsOfFile: repo.path + "/vendor/app/version", encoding: .utf8).hasPrefix("Directory Transport Version"))
+        #expect(
+            try String(contentsOfFile: repo.path + "/vendor/app/version", encoding: .utf8).hasPrefix(
+                "Directory Transport Version"))
         try FileManager.default.removeItem(atPath: repo.path + "/work")
-        try repo.write(".verify-layers.yml", Data("registry: demo\nimages:\n  - path: vendor/app\n    repository: app\n".utf8))
+        try repo.write(
+            ".verify-layers.yml", Data("registry: demo\nimages:\n  - path: vendor/app\n    repository: app\n".utf8))
         try repo.commitAll()
-        try checkShape(repo, blobs: sizes(repo, "vendor/app", [digests.config] + digests.layers, skopeo: true),
-                       removed: Removed(digest: digests.layers[0], path: "vendor/app/manifest.json", repo: repo, platform: "linux/amd64", image: nil))
+        try checkShape(
+            repo, blobs: sizes(repo, "vendor/app", [digests.config] + digests.layers, skopeo: true),
+            removed: Removed(
+                digest: digests.layers[0], path: "vendor/app/manifest.json", repo: repo, platform: "linux/amd64",
+                image: nil))
     }
 
     @Test func skopeoDirOfAMultiPlatformImage() throws {
         let repo = try GitFixture()
         let amd = FixtureImage(layers: [FixtureBlob.layer("amd")], platform: ["os": "linux", "architecture": "amd64"])
-        let arm = FixtureImage(layers: [FixtureBlob.layer("arm"), FixtureBlob.layer("arm2")], platform: ["os": "linux", "architecture": "arm64", "variant": "v8"])
+        let arm = FixtureImage(
+            layers: [FixtureBlob.layer("arm"), FixtureBlob.layer("arm2")],
+            platform: ["os": "linux", "architecture": "arm64", "variant": "v8"])
         try repo.write(LayoutBuilder.files(at: "work/multi", images: [amd, arm], name: nil, multiPlatform: true))
         try FileManager.default.createDirectory(atPath: repo.path + "/vendor", withIntermediateDirectories: true)
-        let copy = try Shell.run(["skopeo", "copy", "-q", "--all", "oci:\(repo.path)/work/multi", "dir:\(repo.path)/vendor/multi"])
+        let copy = try Shell.run([
+            "skopeo", "copy", "-q", "--all", "oci:\(repo.path)/work/multi", "dir:\(repo.path)/vendor/multi",
+        ])
         #expect(copy.status == 0, "\(copy.stderr)")
         try FileManager.default.removeItem(atPath: repo.path + "/work")
-        try repo.write(".verify-layers.yml", Data("images:\n  - path: vendor/*\n    repository: app\n    registry: demo\n".utf8))
+        try repo.write(
+            ".verify-layers.yml", Data("images:\n  - path: vendor/*\n    repository: app\n    registry: demo\n".utf8))
         try repo.commitAll()
         let manifest = "vendor/multi/\(arm.manifest.hex).manifest.json"
-        #expect(FileManager.default.fileExists(atPath: repo.path + "/" + manifest), "skopeo names per-platform manifests <hex>.manifest.json")
-        try checkShape(repo, blobs: blobSizes([amd, arm]),
-                       removed: Removed(digest: arm.layers[1].digest, path: manifest, repo: repo, platform: "linux/arm64/v8", image: nil))
+        #expect(
+            FileManager.default.fileExists(atPath: repo.path + "/" + manifest),
+            "skopeo names per-platform manifests <hex>.manifest.json")
+        try checkShape(
+            repo, blobs: blobSizes([amd, arm]),
+            removed: Removed(
+                digest: arm.layers[1].digest, path: manifest, repo: repo, platform: "linux/arm64/v8", image: nil))
     }
 
     @Test func layoutCommittedThroughGitLFS() throws {
@@ -57,10 +77,15 @@ import TestSupport
         let digests = try repo.umociImage(at: "images/app", files: ["big": String(repeating: "lfs ", count: 1000)])
         try repo.annotateName("images/app", name: "public.ecr.aws/demo/app:lfs")
         try repo.commitAll()
-        #expect(try repo.git(["show", "HEAD:images/app/index.json"]).stdout.hasPrefix("version https://git-lfs.github.com/spec/v1"))
+        #expect(
+            try repo.git(["show", "HEAD:images/app/index.json"]).stdout.hasPrefix(
+                "version https://git-lfs.github.com/spec/v1"))
         let manifest = "images/app/blobs/sha256/" + digests.manifest.dropFirst(7)
-        try checkShape(repo, blobs: sizes(repo, "images/app", [digests.config] + digests.layers),
-                       removed: Removed(digest: digests.layers[0], path: manifest, repo: repo, platform: "linux/amd64", image: "public.ecr.aws/demo/app:lfs"))
+        try checkShape(
+            repo, blobs: sizes(repo, "images/app", [digests.config] + digests.layers),
+            removed: Removed(
+                digest: digests.layers[0], path: manifest, repo: repo, platform: "linux/amd64",
+                image: "public.ecr.aws/demo/app:lfs"))
 
         // The same commit in a checkout without LFS objects must fail, saying how to fetch them, and ask about nothing.
         try FileManager.default.removeItem(atPath: repo.path + "/.git/lfs/objects")
@@ -77,40 +102,59 @@ import TestSupport
 
     @Test func nestedIndexesOfAMultiPlatformImage() throws {
         let repo = try GitFixture()
-        let amd = FixtureImage(layers: [FixtureBlob.layer("n-amd")], platform: ["os": "linux", "architecture": "amd64"])
-        let arm = FixtureImage(layers: [FixtureBlob.layer("n-arm")], platform: ["os": "linux", "architecture": "arm64"])
+        let amd = FixtureImage(
+            layers: [FixtureBlob.layer("n-amd")], platform: ["os": "linux", "architecture": "amd64"])
+        let arm = FixtureImage(
+            layers: [FixtureBlob.layer("n-arm")], platform: ["os": "linux", "architecture": "arm64"])
         var files = LayoutBuilder.files(at: "oci/nested", images: [amd, arm], name: nil, includeBlobs: true)
         let inner = indexBlob([amd, arm].map { descriptor($0.manifest, platform: $0.platform) })
-        let outer = indexBlob([inner.descriptor], annotations: ["io.containerd.image.name": "public.ecr.aws/demo/app:nested"])
+        let outer = indexBlob(
+            [inner.descriptor], annotations: ["io.containerd.image.name": "public.ecr.aws/demo/app:nested"])
         for blob in [inner, outer] { files["oci/nested/blobs/sha256/\(blob.hex)"] = blob.data }
         files["oci/nested/index.json"] = indexBlob([outer.descriptor]).data
         try repo.write(files)
         try repo.commitAll()
-        try checkShape(repo, blobs: blobSizes([amd, arm]),
-                       removed: Removed(digest: arm.layers[0].digest, path: "oci/nested/blobs/sha256/\(arm.manifest.hex)", repo: repo,
-                                        platform: "linux/arm64", image: "public.ecr.aws/demo/app:nested"))
+        try checkShape(
+            repo, blobs: blobSizes([amd, arm]),
+            removed: Removed(
+                digest: arm.layers[0].digest, path: "oci/nested/blobs/sha256/\(arm.manifest.hex)", repo: repo,
+                platform: "linux/arm64", image: "public.ecr.aws/demo/app:nested"))
     }
 
     @Test func dockerManifestListWithSchema2ManifestsAndAForeignLayer() throws {
         let repo = try GitFixture()
         let gzip = "application/vnd.docker.image.rootfs.diff.tar.gzip"
-        let foreign = FixtureBlob.layer("windows-base", mediaType: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip")
-        let windows = FixtureImage(layers: [foreign, FixtureBlob.layer("win-app", mediaType: gzip)], platform: ["os": "windows", "architecture": "amd64"],
-                                   manifestMediaType: MediaType.dockerManifest, configMediaType: MediaType.dockerConfig)
-        let linux = FixtureImage(layers: [FixtureBlob.layer("lin-app", mediaType: gzip)], platform: ["os": "linux", "architecture": "amd64"],
-                                 manifestMediaType: MediaType.dockerManifest, configMediaType: MediaType.dockerConfig)
+        let foreign = FixtureBlob.layer(
+            "windows-base", mediaType: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip")
+        let windows = FixtureImage(
+            layers: [foreign, FixtureBlob.layer("win-app", mediaType: gzip)],
+            platform: ["os": "windows", "architecture": "amd64"],
+            manifestMediaType: MediaType.dockerManifest, configMediaType: MediaType.dockerConfig)
+        let linux = FixtureImage(
+            layers: [FixtureBlob.layer("lin-app", mediaType: gzip)],
+            platform: ["os": "linux", "architecture": "amd64"],
+            manifestMediaType: MediaType.dockerManifest, configMediaType: MediaType.dockerConfig)
         var files = LayoutBuilder.files(at: "docker", images: [windows, linux], name: nil)
-        files.removeValue(forKey: "docker/blobs/sha256/\(foreign.hex)")  // foreign layers are never in a layout or a registry
-        let list = indexBlob([windows, linux].map { descriptor($0.manifest, platform: $0.platform) }, mediaType: MediaType.dockerList)
+        // foreign layers are never in a layout or a registry
+        files.removeValue(forKey: "docker/blobs/sha256/\(foreign.hex)")
+        let list = indexBlob(
+            [windows, linux].map { descriptor($0.manifest, platform: $0.platform) }, mediaType: MediaType.dockerList)
         files["docker/blobs/sha256/\(list.hex)"] = list.data
-        files["docker/index.json"] = indexBlob([list.descriptor.merging(["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:win"]]) { $1 }]).data
+        files["docker/index.json"] =
+            indexBlob([
+                list.descriptor.merging(["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:win"]]) {
+                    $1
+                }
+            ]).data
         try repo.write(files)
         try repo.commitAll()
         var blobs = blobSizes([windows, linux])
         blobs.removeValue(forKey: foreign.digest)
-        let first = try checkShape(repo, blobs: blobs,
-                                   removed: Removed(digest: windows.layers[1].digest, path: "docker/blobs/sha256/\(windows.manifest.hex)", repo: repo,
-                                                    platform: "windows/amd64", image: "public.ecr.aws/demo/app:win"))
+        let first = try checkShape(
+            repo, blobs: blobs,
+            removed: Removed(
+                digest: windows.layers[1].digest, path: "docker/blobs/sha256/\(windows.manifest.hex)", repo: repo,
+                platform: "windows/amd64", image: "public.ecr.aws/demo/app:win"))
         let skipped = try #require(findings(first).first { $0["rule"] as? String == "layer-skipped" })
         #expect(skipped["digest"] as? String == foreign.digest)
         #expect(skipped["severity"] as? String == "notice")
@@ -119,49 +163,68 @@ import TestSupport
 
     @Test func buildxAttestationManifests() throws {
         let repo = try GitFixture()
-        let app = FixtureImage(layers: [FixtureBlob.layer("att-app")], platform: ["os": "linux", "architecture": "amd64"])
+        let app = FixtureImage(
+            layers: [FixtureBlob.layer("att-app")], platform: ["os": "linux", "architecture": "amd64"])
         let statement = FixtureBlob.layer("in-toto-statement", mediaType: MediaType.inToto)
         let attestation = FixtureImage(layers: [statement], platform: ["os": "unknown", "architecture": "unknown"])
         var files = LayoutBuilder.files(at: "buildx", images: [app, attestation], name: nil)
         var attestationEntry = attestation.manifest.descriptor
         attestationEntry["platform"] = ["os": "unknown", "architecture": "unknown"]
-        attestationEntry["annotations"] = ["vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": app.manifest.digest]
+        attestationEntry["annotations"] = [
+            "vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": app.manifest.digest,
+        ]
         let list = indexBlob([descriptor(app.manifest, platform: app.platform), attestationEntry])
         files["buildx/blobs/sha256/\(list.hex)"] = list.data
-        files["buildx/index.json"] = indexBlob([list.descriptor.merging(["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:att"]]) { $1 }]).data
+        files["buildx/index.json"] =
+            indexBlob([
+                list.descriptor.merging(["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:att"]]) {
+                    $1
+                }
+            ]).data
         try repo.write(files)
         try repo.commitAll()
-        try checkShape(repo, blobs: blobSizes([app, attestation]),
-                       removed: Removed(digest: statement.digest, path: "buildx/blobs/sha256/\(attestation.manifest.hex)", repo: repo,
-                                        platform: "unknown/unknown", image: "public.ecr.aws/demo/app:att"))
+        try checkShape(
+            repo, blobs: blobSizes([app, attestation]),
+            removed: Removed(
+                digest: statement.digest, path: "buildx/blobs/sha256/\(attestation.manifest.hex)", repo: repo,
+                platform: "unknown/unknown", image: "public.ecr.aws/demo/app:att"))
     }
 
     @Test func subjectReferrerWithTheEmptyDescriptor() throws {
         let repo = try GitFixture()
-        let app = FixtureImage(layers: [FixtureBlob.layer("signed-app")], platform: ["os": "linux", "architecture": "arm64"])
+        let app = FixtureImage(
+            layers: [FixtureBlob.layer("signed-app")], platform: ["os": "linux", "architecture": "arm64"])
         let empty = FixtureBlob(data: Data("{}".utf8), mediaType: MediaType.ociEmpty)
         let signature = FixtureBlob.layer("sig", mediaType: "application/vnd.dev.cosign.simplesigning.v1+json")
         var emptyDescriptor = empty.descriptor
         emptyDescriptor["data"] = "e30="
-        let referrer = FixtureBlob(data: try JSONSerialization.data(withJSONObject: [
-            "schemaVersion": 2, "mediaType": MediaType.ociManifest, "artifactType": "application/vnd.dev.cosign.artifact.sig.v1+json",
-            "config": emptyDescriptor, "layers": [signature.descriptor], "subject": app.manifest.descriptor,
-        ], options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), mediaType: MediaType.ociManifest)
+        let referrer = FixtureBlob(
+            data: try JSONSerialization.data(
+                withJSONObject: [
+                    "schemaVersion": 2, "mediaType": MediaType.ociManifest,
+                    "artifactType": "application/vnd.dev.cosign.artifact.sig.v1+json",
+                    "config": emptyDescriptor, "layers": [signature.descriptor], "subject": app.manifest.descriptor,
+                ], options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), mediaType: MediaType.ociManifest)
         var files = LayoutBuilder.files(at: "signed", images: [app], name: "public.ecr.aws/demo/app:signed")
         for blob in [empty, signature, referrer] { files["signed/blobs/sha256/\(blob.hex)"] = blob.data }
         var top = try JSONSerialization.jsonObject(with: files["signed/index.json"] ?? Data()) as? [String: Any] ?? [:]
         var entries = top["manifests"] as? [[String: Any]] ?? []
-        entries.append(referrer.descriptor.merging(["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:signed"]]) { $1 })
+        entries.append(
+            referrer.descriptor.merging(["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:signed"]])
+            { $1 })
         top["manifests"] = entries
-        files["signed/index.json"] = try JSONSerialization.data(withJSONObject: top, options: [.sortedKeys, .prettyPrinted])
+        files["signed/index.json"] = try JSONSerialization.data(
+            withJSONObject: top, options: [.sortedKeys, .prettyPrinted])
         try repo.write(files)
         try repo.commitAll()
         var blobs = blobSizes([app])
         blobs[empty.digest] = 2
         blobs[signature.digest] = signature.size
-        try checkShape(repo, blobs: blobs,
-                       removed: Removed(digest: signature.digest, path: "signed/blobs/sha256/\(referrer.hex)", repo: repo,
-                                        platform: "linux/arm64", image: "public.ecr.aws/demo/app:signed"))
+        try checkShape(
+            repo, blobs: blobs,
+            removed: Removed(
+                digest: signature.digest, path: "signed/blobs/sha256/\(referrer.hex)", repo: repo,
+                platform: "linux/arm64", image: "public.ecr.aws/demo/app:signed"))
     }
 
     @Test func uncompressedLayersWarnOncePerImage() throws {
@@ -171,9 +234,11 @@ import TestSupport
         let image = FixtureImage(layers: layers, diffIDs: layers.map(\.digest))
         try repo.write(LayoutBuilder.files(at: "saved", images: [image], name: "public.ecr.aws/demo/app:saved"))
         try repo.commitAll()
-        let first = try checkShape(repo, blobs: blobSizes([image]),
-                                   removed: Removed(digest: layers[1].digest, path: "saved/blobs/sha256/\(image.manifest.hex)", repo: repo,
-                                                    platform: "linux/amd64", image: "public.ecr.aws/demo/app:saved"))
+        let first = try checkShape(
+            repo, blobs: blobSizes([image]),
+            removed: Removed(
+                digest: layers[1].digest, path: "saved/blobs/sha256/\(image.manifest.hex)", repo: repo,
+                platform: "linux/amd64", image: "public.ecr.aws/demo/app:saved"))
         let warnings = findings(first).filter { $0["rule"] as? String == "layer-uncompressed" }
         #expect(warnings.count == 1)
         #expect((warnings.first?["message"] as? String)?.contains("docker save") == true)
@@ -183,17 +248,23 @@ import TestSupport
         let repo = try GitFixture()
         let image = FixtureImage(layers: [FixtureBlob.layer("standalone"), FixtureBlob.layer("standalone-2")])
         try repo.write("deploy/app.manifest.json", image.manifest.data)
-        try repo.write(".verify-layers.yml", Data("registry: demo\nimages:\n  - path: deploy/app.manifest.json\n    repository: app\n".utf8))
+        try repo.write(
+            ".verify-layers.yml",
+            Data("registry: demo\nimages:\n  - path: deploy/app.manifest.json\n    repository: app\n".utf8))
         try repo.commitAll()
-        try checkShape(repo, blobs: blobSizes([image]),
-                       removed: Removed(digest: image.layers[1].digest, path: "deploy/app.manifest.json", repo: repo, platform: nil, image: nil))
+        try checkShape(
+            repo, blobs: blobSizes([image]),
+            removed: Removed(
+                digest: image.layers[1].digest, path: "deploy/app.manifest.json", repo: repo, platform: nil, image: nil)
+        )
     }
 
     // MARK: - Config file and list
 
     @Test func configErrorsExit78NamingKeyAndLine() throws {
         let repo = try GitFixture()
-        try repo.write(".verify-layers.yml", Data("registry: demo\nimages:\n  - path: x\n    repository: app\n    tag: v1\n".utf8))
+        try repo.write(
+            ".verify-layers.yml", Data("registry: demo\nimages:\n  - path: x\n    repository: app\n    tag: v1\n".utf8))
         try repo.commitAll()
         let result = try repo.verifyLayers(["list"])
         #expect(result.status == 78)
@@ -210,7 +281,9 @@ import TestSupport
         let repo = try GitFixture()
         let image = FixtureImage(layers: [FixtureBlob.layer("cfg")])
         try repo.write(LayoutBuilder.files(at: "out/app", images: [image], name: nil))
-        try repo.write(".verify-layers.yml", Data("registry: demo\nimages:\n  - path: out/*\n    repository: app\nexclude: [\"old/**\"]\n".utf8))
+        try repo.write(
+            ".verify-layers.yml",
+            Data("registry: demo\nimages:\n  - path: out/*\n    repository: app\nexclude: [\"old/**\"]\n".utf8))
         try repo.write(LayoutBuilder.files(at: "old/broken", images: [image], name: nil))
         try repo.write("old/broken/index.json", Data("{not json".utf8))
         try repo.commitAll()
@@ -226,9 +299,12 @@ import TestSupport
 
     @Test func listShowsImagesLayersSizesAndFindingsOffline() throws {
         let repo = try GitFixture()
-        let amd = FixtureImage(layers: [FixtureBlob.layer("l-amd")], platform: ["os": "linux", "architecture": "amd64"])
-        let arm = FixtureImage(layers: [FixtureBlob.layer("l-arm")], platform: ["os": "linux", "architecture": "arm64"])
-        var files = LayoutBuilder.files(at: "multi", images: [amd, arm], name: "public.ecr.aws/demo/app:2", multiPlatform: true)
+        let amd = FixtureImage(
+            layers: [FixtureBlob.layer("l-amd")], platform: ["os": "linux", "architecture": "amd64"])
+        let arm = FixtureImage(
+            layers: [FixtureBlob.layer("l-arm")], platform: ["os": "linux", "architecture": "arm64"])
+        var files = LayoutBuilder.files(
+            at: "multi", images: [amd, arm], name: "public.ecr.aws/demo/app:2", multiPlatform: true)
         files["multi/blobs/sha256/\(arm.layers[0].hex)"] = Data("tampered".utf8)
         try repo.write(files)
         try repo.commitAll()
@@ -236,11 +312,16 @@ import TestSupport
         let environment = ["AWS_ENDPOINT_URL_ECR_PUBLIC": "http://127.0.0.1:9", "AWS_EC2_METADATA_DISABLED": "true"]
         let text = try repo.verifyLayers(["list"], environment: environment)
         #expect(text.status == 1, "a local digest mismatch is an error: \(text.combined)")
-        for expected in ["multi (public.ecr.aws/demo/app:2, linux/amd64)", "multi (public.ecr.aws/demo/app:2, linux/arm64)", "repository: public.ecr.aws/demo/app",
-                         "layer  \(amd.layers[0].digest) \(amd.layers[0].size) bytes", "config \(arm.config.digest) \(arm.config.size) bytes",
-                         "error: layer \(String(arm.layers[0].digest.prefix(19))): multi/blobs/sha256/\(arm.layers[0].hex) hashes to", "[digest-mismatch]",
-                         "at multi/blobs/sha256/\(arm.manifest.hex):\(lineOf(arm.layers[0].digest, in: arm.manifest.data))",
-                         "2 image(s), 4 blob(s), 2 error(s), 0 warning(s)"] {
+        for expected in [
+            "multi (public.ecr.aws/demo/app:2, linux/amd64)", "multi (public.ecr.aws/demo/app:2, linux/arm64)",
+            "repository: public.ecr.aws/demo/app",
+            "layer  \(amd.layers[0].digest) \(amd.layers[0].size) bytes",
+            "config \(arm.config.digest) \(arm.config.size) bytes",
+            "error: layer \(String(arm.layers[0].digest.prefix(19))): multi/blobs/sha256/\(arm.layers[0].hex) hashes to",
+            "[digest-mismatch]",
+            "at multi/blobs/sha256/\(arm.manifest.hex):\(lineOf(arm.layers[0].digest, in: arm.manifest.data))",
+            "2 image(s), 4 blob(s), 2 error(s), 0 warning(s)",
+        ] {
             #expect(text.stdout.contains(expected), "missing \(expected) in:\n\(text.stdout)")
         }
         let json = try repo.verifyLayers(["list", "--format", "json"], environment: environment)
@@ -265,15 +346,29 @@ import TestSupport
         let image = FixtureImage(layers: [FixtureBlob.layer("ok")])
         var files = LayoutBuilder.files(at: "evil", images: [image], name: "public.ecr.aws/demo/app:evil")
         var manifest = try JSONSerialization.jsonObject(with: image.manifest.data) as? [String: Any] ?? [:]
-        manifest["layers"] = (manifest["layers"] as? [[String: Any]] ?? []) + [["mediaType": "x", "digest": "sha256:../../../../etc/passwd", "size": 1]]
-        let evil = FixtureBlob(data: try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys]), mediaType: MediaType.ociManifest)
+        manifest["layers"] =
+            (manifest["layers"] as? [[String: Any]] ?? []) + [
+                ["mediaType": "x", "digest": "sha256:../../../../etc/passwd", "size": 1]
+            ]
+        let evil = FixtureBlob(
+            data: try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys]),
+            mediaType: MediaType.ociManifest)
         files["evil/blobs/sha256/\(evil.hex)"] = evil.data
-        files["evil/index.json"] = indexBlob([evil.descriptor.merging(["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:evil"]]) { $1 },
-                                              ["mediaType": MediaType.ociIndex, "digest": "sha256:" + String(repeating: "d", count: 64), "size": 1 << 40]]).data
+        files["evil/index.json"] =
+            indexBlob([
+                evil.descriptor.merging(["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:evil"]]) {
+                    $1
+                },
+                [
+                    "mediaType": MediaType.ociIndex, "digest": "sha256:" + String(repeating: "d", count: 64),
+                    "size": 1 << 40,
+                ],
+            ]).data
         try repo.write(files)
         try repo.commitAll()
         let emulator = try Emulator(repositories: ["app": blobSizes([image])])
-        let result = try repo.verifyLayers(["check", "--format", "json"], environment: emulator.environment, timeout: 20)
+        let result = try repo.verifyLayers(
+            ["check", "--format", "json"], environment: emulator.environment, timeout: 20)
         #expect(result.status == 1, "\(result.combined)")
         let rules = findings(result).compactMap { $0["rule"] as? String }
         #expect(rules.sorted() == ["layer-invalid", "manifest-invalid"])
@@ -294,7 +389,8 @@ import TestSupport
         init(digest: String, path: String, repo: GitFixture, platform: String?, image: String?) {
             self.digest = digest
             self.path = path
-            self.line = lineOf(digest, in: (try? Data(contentsOf: URL(fileURLWithPath: repo.path + "/" + path))) ?? Data())
+            self.line = lineOf(
+                digest, in: (try? Data(contentsOf: URL(fileURLWithPath: repo.path + "/" + path))) ?? Data())
             self.platform = platform
             self.image = image
         }
@@ -303,14 +399,19 @@ import TestSupport
     /// Checks with every blob present (each asked exactly once, exit 0), then with one layer removed (exit 1, finding where it must be).
     /// Returns the first run's JSON report.
     @discardableResult
-    func checkShape(_ repo: GitFixture, blobs: [String: Int64], removed: Removed, sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+    func checkShape(
+        _ repo: GitFixture, blobs: [String: Int64], removed: Removed, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> ProcessResult {
         let emulator = try Emulator(repositories: ["app": blobs])
         let first = try repo.verifyLayers(["check", "--format", "json"], environment: emulator.environment)
         #expect(first.status == 0, "\(first.combined)", sourceLocation: sourceLocation)
         let asked = try emulator.batchCalls().flatMap { $0.layerDigests ?? [] }
-        #expect(asked.sorted() == blobs.keys.sorted(), "every config and layer blob asked exactly once", sourceLocation: sourceLocation)
+        #expect(
+            asked.sorted() == blobs.keys.sorted(), "every config and layer blob asked exactly once",
+            sourceLocation: sourceLocation)
 
-        try emulator.setLayer(repository: "app", digest: removed.digest, size: blobs[removed.digest] ?? 0, present: false)
+        try emulator.setLayer(
+            repository: "app", digest: removed.digest, size: blobs[removed.digest] ?? 0, present: false)
         try emulator.clearRequests()
         let second = try repo.verifyLayers(["check", "--format", "json"], environment: emulator.environment)
         #expect(second.status == 1, "\(second.combined)", sourceLocation: sourceLocation)
@@ -323,7 +424,9 @@ import TestSupport
         #expect(finding["platform"] as? String == removed.platform, sourceLocation: sourceLocation)
         #expect(finding["image"] as? String == removed.image, sourceLocation: sourceLocation)
         #expect(finding["repository"] as? String == "public.ecr.aws/demo/app", sourceLocation: sourceLocation)
-        #expect(try emulator.batchCalls().flatMap { $0.layerDigests ?? [] }.sorted() == blobs.keys.sorted(), sourceLocation: sourceLocation)
+        #expect(
+            try emulator.batchCalls().flatMap { $0.layerDigests ?? [] }.sorted() == blobs.keys.sorted(),
+            sourceLocation: sourceLocation)
         return first
     }
 }
@@ -336,7 +439,8 @@ private func findings(_ result: ProcessResult) -> [[String: Any]] {
 /// The 1-based line of the first occurrence of `needle`; 1 when absent (as the tool reports an unknown line).
 private func lineOf(_ needle: String, in data: Data) -> Int {
     let text = String(decoding: data, as: UTF8.self)
-    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where line.contains(needle) { return index + 1 }
+    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+    where line.contains(needle) { return index + 1 }
     return 1
 }
 
@@ -345,7 +449,8 @@ private func sizes(_ repo: GitFixture, _ dir: String, _ digests: [String], skope
     var result: [String: Int64] = [:]
     for digest in digests {
         let path = repo.path + "/" + dir + (skopeo ? "/" : "/blobs/sha256/") + digest.dropFirst(7)
-        result[digest] = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? -1
+        result[digest] =
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? -1
     }
     return result
 }
@@ -365,9 +470,13 @@ private func descriptor(_ blob: FixtureBlob, platform: [String: String]?) -> [St
     return result
 }
 
-private func indexBlob(_ entries: [[String: Any]], mediaType: String = MediaType.ociIndex, annotations: [String: String]? = nil) -> FixtureBlob {
+private func indexBlob(
+    _ entries: [[String: Any]], mediaType: String = MediaType.ociIndex, annotations: [String: String]? = nil
+) -> FixtureBlob {
     var json: [String: Any] = ["schemaVersion": 2, "mediaType": mediaType, "manifests": entries]
     if let annotations { json["annotations"] = annotations }
-    let data = (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
+    let data =
+        (try? JSONSerialization.data(
+            withJSONObject: json, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
     return FixtureBlob(data: data, mediaType: mediaType)
 }

@@ -1,12 +1,13 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The emulator's ECR Public registry flavour: one state answers both ways (issue 13).
 @Suite struct RegistryEmulatorTests {
     /// The emulator's API credentials plus the registry override: `auto` would pick the API, `--via` decides.
     static func environment(_ emulator: Emulator) -> [String: String] {
-        emulator.environment.merging(["VERIFY_LAYERS_REGISTRY_URL": emulator.url, "VERIFY_LAYERS_CHECK_MANIFESTS": ""]) { $1 }
+        emulator.environment.merging(["VERIFY_LAYERS_REGISTRY_URL": emulator.url, "VERIFY_LAYERS_CHECK_MANIFESTS": ""])
+        { $1 }
     }
 
     static func findings(_ stdout: String) throws -> [[String: Any]] {
@@ -18,7 +19,8 @@ import TestSupport
     /// each way's own wording of the service's answer).
     static func essence(_ findings: [[String: Any]]) -> [String] {
         findings.map { finding in
-            ["rule", "severity", "digest", "path", "image"].map { "\(finding[$0] ?? "-")" }.joined(separator: " ") + " line \(finding["line"] ?? 0)"
+            ["rule", "severity", "digest", "path", "image"].map { "\(finding[$0] ?? "-")" }.joined(separator: " ")
+                + " line \(finding["line"] ?? 0)"
         }.sorted()
     }
 
@@ -39,15 +41,19 @@ import TestSupport
         for image in [published, moved, unpublished, missingLayer] { try image.write(into: repo) }
         _ = try repo.commitAll("four images")
 
-        let api = try repo.verifyLayers(["check", "--via", "api", "--format", "json"], environment: Self.environment(emulator))
-        let registry = try repo.verifyLayers(["check", "--via", "registry", "--format", "json"], environment: Self.environment(emulator))
+        let api = try repo.verifyLayers(
+            ["check", "--via", "api", "--format", "json"], environment: Self.environment(emulator))
+        let registry = try repo.verifyLayers(
+            ["check", "--via", "registry", "--format", "json"], environment: Self.environment(emulator))
         #expect(api.status == 1, "\(api.combined)")
         #expect(registry.status == api.status, "\(registry.combined)")
         let apiFindings = try Self.findings(api.stdout)
         #expect(Self.essence(try Self.findings(registry.stdout)) == Self.essence(apiFindings))
         let rules = apiFindings.map { $0["rule"] as? String ?? "" }
         #expect(rules.filter { $0 == "manifest-unpublished" }.count == 1)
-        #expect(rules.filter { $0 == "tag-mismatch" }.count == 2, "moved, and the unpublished image's tag that does not exist")
+        #expect(
+            rules.filter { $0 == "tag-mismatch" }.count == 2,
+            "moved, and the unpublished image's tag that does not exist")
         #expect(rules.filter { $0 == "layer-unavailable" }.count == 1)
         let operations = try emulator.requests().compactMap(\.operation)
         #expect(operations.contains("DescribeImages") && operations.contains("RegistryHeadManifest"))
@@ -83,10 +89,12 @@ import TestSupport
         let repo = try GitFixture()
         for image in images + [tool] { try image.write(into: repo) }
         // The same image under another path: its blobs are asked about once.
-        try repo.write(LayoutBuilder.files(at: "images/copy", images: [images[0].image], name: "public.ecr.aws/demo/app:copy"))
+        try repo.write(
+            LayoutBuilder.files(at: "images/copy", images: [images[0].image], name: "public.ecr.aws/demo/app:copy"))
         try repo.write(".verify-layers.yml", Data("check-manifests: off\n".utf8))
         _ = try repo.commitAll("images")
-        let result = try repo.verifyLayers(["check", "--via", "registry", "--concurrency", "8"], environment: Self.environment(emulator))
+        let result = try repo.verifyLayers(
+            ["check", "--via", "registry", "--concurrency", "8"], environment: Self.environment(emulator))
         #expect(result.status == 0, "\(result.combined)")
         let requests = try emulator.registryRequests()
         let tokens = requests.filter { $0.operation == "RegistryToken" }.compactMap(\.repositoryName)
@@ -106,18 +114,26 @@ import TestSupport
         let repo = try GitFixture()
         try image.write(into: repo)
         _ = try repo.commitAll("image")
-        let result = try repo.verifyLayers(["check", "--via", "registry", "--verbose"], environment: Self.environment(emulator))
+        let result = try repo.verifyLayers(
+            ["check", "--via", "registry", "--verbose"], environment: Self.environment(emulator))
         #expect(result.status == 0, "\(result.combined)")
         #expect(result.stderr.contains("authenticated pulls"), "\(result.stderr)")
         let requests = try emulator.requests()
         let login = requests.filter { $0.operation == "GetAuthorizationToken" }
         #expect(login.count == 1 && login.allSatisfy(\.signatureValid))
         let tokens = requests.filter { $0.operation == "RegistryToken" }
-        #expect(tokens.count == 1 && tokens.allSatisfy { $0.authenticated == true && $0.accessKeyId == Emulator.accessKey })
+        #expect(
+            tokens.count == 1 && tokens.allSatisfy { $0.authenticated == true && $0.accessKeyId == Emulator.accessKey })
         #expect(try emulator.batchCalls().isEmpty, "the registry way, not the API, answered the layers")
-        #expect(!result.combined.contains("Basic ") && !result.combined.contains("Bearer "), "neither the login nor a pull token shows")
+        #expect(
+            !result.combined.contains("Basic ") && !result.combined.contains("Bearer "),
+            "neither the login nor a pull token shows")
 
-        let anonymous = try repo.verifyLayers(["check", "--verbose"], environment: Self.environment(emulator).filter { !$0.key.hasPrefix("AWS_ACCESS") && !$0.key.hasPrefix("AWS_SECRET") })
+        let anonymous = try repo.verifyLayers(
+            ["check", "--verbose"],
+            environment: Self.environment(emulator).filter {
+                !$0.key.hasPrefix("AWS_ACCESS") && !$0.key.hasPrefix("AWS_SECRET")
+            })
         #expect(anonymous.status == 0, "\(anonymous.combined)")
         #expect(anonymous.stdout.contains("via registry"), "auto without credentials: \(anonymous.stdout)")
         #expect(try emulator.requests().filter { $0.operation == "RegistryToken" }.last?.authenticated == false)
@@ -130,17 +146,24 @@ import TestSupport
         let repo = try GitFixture()
         try image.write(into: repo)
         _ = try repo.commitAll("image")
-        let noCredentials = Self.environment(emulator).filter { !$0.key.hasPrefix("AWS_ACCESS") && !$0.key.hasPrefix("AWS_SECRET") }
+        let noCredentials = Self.environment(emulator).filter {
+            !$0.key.hasPrefix("AWS_ACCESS") && !$0.key.hasPrefix("AWS_SECRET")
+        }
         let anonymous = try repo.verifyLayers(["doctor"], environment: noCredentials)
         #expect(anonymous.status == 0, "no credentials is fine when auto asks the registry: \(anonymous.combined)")
-        #expect(anonymous.stdout.contains("via:         registry (auto: no AWS credentials configured"), "\(anonymous.stdout)")
-        #expect(anonymous.stdout.contains("registry:    \(emulator.url) (VERIFY_LAYERS_REGISTRY_URL); HEAD blob in public.ecr.aws/demo/app"))
+        #expect(
+            anonymous.stdout.contains("via:         registry (auto: no AWS credentials configured"),
+            "\(anonymous.stdout)")
+        #expect(
+            anonymous.stdout.contains(
+                "registry:    \(emulator.url) (VERIFY_LAYERS_REGISTRY_URL); HEAD blob in public.ecr.aws/demo/app"))
         #expect(anonymous.stdout.contains("ok, blob present, 1 token request(s)"), "\(anonymous.stdout)")
         #expect(anonymous.stdout.contains("live call:   skipped (no credentials)"))
 
         let withKeys = try repo.verifyLayers(["doctor"], environment: Self.environment(emulator))
         #expect(withKeys.status == 0, "\(withKeys.combined)")
-        #expect(withKeys.stdout.contains("via:         api (auto: AWS credentials from environment"), "\(withKeys.stdout)")
+        #expect(
+            withKeys.stdout.contains("via:         api (auto: AWS credentials from environment"), "\(withKeys.stdout)")
         #expect(withKeys.stdout.contains("ok, blob present"), "both ways are probed: \(withKeys.stdout)")
         #expect(withKeys.stdout.contains("ok, layer available"))
     }

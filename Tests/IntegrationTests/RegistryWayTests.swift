@@ -1,18 +1,23 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The registry way (`--via registry`, and `auto` without AWS credentials) against the real CNCF distribution registry,
 /// open and with token auth (issue 13).
 @Suite(.enabled(if: DistributionRegistry.isInstalled, "needs Debian's docker-registry"), .serialized)
 struct RegistryWayTests {
     /// PATH with the built verify-layers first, as a user's shell (and the installed hook) would have it.
-    static let path = ((PackagePaths.binary as NSString).deletingLastPathComponent) + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    static let path =
+        ((PackagePaths.binary as NSString).deletingLastPathComponent) + ":"
+        + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
 
     /// No AWS configuration at all: only the registry override the tests need.
     static func environment(_ registry: String) -> [String: String] {
-        ["VERIFY_LAYERS_REGISTRY_URL": registry, "PATH": path, "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-         "VERIFY_LAYERS_CHECK_MANIFESTS": ""]
+        [
+            "VERIFY_LAYERS_REGISTRY_URL": registry, "PATH": path, "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            "VERIFY_LAYERS_CHECK_MANIFESTS": "",
+        ]
     }
 
     /// Hand-built single-image layouts (one per directory), so images can share layers.
@@ -34,7 +39,10 @@ struct RegistryWayTests {
         var manifestPath: String { "\(dir)/blobs/sha256/\(image.manifest.hex)" }
 
         func write(into repo: GitFixture) throws { try repo.write(files) }
-        func push(to registry: DistributionRegistry, in repo: GitFixture, as tag: String? = nil, repository: String = "acme/app") throws {
+        func push(
+            to registry: DistributionRegistry, in repo: GitFixture, as tag: String? = nil,
+            repository: String = "acme/app"
+        ) throws {
             try registry.push("oci:\(repo.path)/\(dir)", to: "\(repository):\(tag ?? self.tag)")
         }
     }
@@ -57,7 +65,9 @@ struct RegistryWayTests {
         #expect(install.status == 0, "\(install.combined)")
         _ = try repo.commitAll("image")
 
-        let first = try Shell.run(["git", "push", "origin", "main"], cwd: repo.path, environment: GitFixture.baseEnvironment.merging(environment) { $1 })
+        let first = try Shell.run(
+            ["git", "push", "origin", "main"], cwd: repo.path,
+            environment: GitFixture.baseEnvironment.merging(environment) { $1 })
         #expect(first.status == 0, "\(first.combined)")
         #expect(first.combined.contains("via registry"), "the report says which way was used: \(first.combined)")
 
@@ -69,11 +79,15 @@ struct RegistryWayTests {
         let layer = try #require(Set(next.layers).subtracting(digests.layers).first)
         try registry.deleteBlob("acme/app", digest: layer)
         _ = try repo.commitAll("next image")
-        let second = try Shell.run(["git", "push", "origin", "main"], cwd: repo.path, environment: GitFixture.baseEnvironment.merging(environment) { $1 })
+        let second = try Shell.run(
+            ["git", "push", "origin", "main"], cwd: repo.path,
+            environment: GitFixture.baseEnvironment.merging(environment) { $1 })
         #expect(second.status != 0, "\(second.combined)")
         #expect(second.combined.contains("[layer-unavailable]"), "\(second.combined)")
         #expect(second.combined.contains(layer))
-        #expect(second.combined.contains("build/oci/next/blobs/sha256/\(next.manifest.dropFirst(7)):"), "names path and line: \(second.combined)")
+        #expect(
+            second.combined.contains("build/oci/next/blobs/sha256/\(next.manifest.dropFirst(7)):"),
+            "names path and line: \(second.combined)")
 
         let check = try repo.verifyLayers(["check"], environment: environment)
         #expect(check.status == 1, "exit 1 for a deleted layer: \(check.combined)")
@@ -96,8 +110,12 @@ struct RegistryWayTests {
         try one.push(to: open, in: repo)
         try two.push(to: open, in: repo)
         open.stop()
-        let registry = try DistributionRegistry(storage: open.storage, tokenAuth: .init(realm: tokens.url + "/token/", certificatePath: certificate))
-        let anonymous = try Shell.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-I", "\(registry.url)/v2/acme/app/blobs/\(shared.digest)"])
+        let registry = try DistributionRegistry(
+            storage: open.storage, tokenAuth: .init(realm: tokens.url + "/token/", certificatePath: certificate))
+        let anonymous = try Shell.run([
+            "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-I",
+            "\(registry.url)/v2/acme/app/blobs/\(shared.digest)",
+        ])
         #expect(anonymous.stdout == "401", "the registry really demands a token")
 
         let before = registry.requestLines().count
@@ -105,11 +123,15 @@ struct RegistryWayTests {
         #expect(result.status == 0, "\(result.combined)")
         #expect(result.stdout.contains("2 images, 5 blobs (5 available)"), "\(result.stdout)")
         let tokenRequests = try tokens.registryRequests().filter { $0.operation == "RegistryToken" }
-        #expect(tokenRequests.map(\.repositoryName) == ["acme/app"], "one token for the repository, shared by blob and manifest checks")
+        #expect(
+            tokenRequests.map(\.repositoryName) == ["acme/app"],
+            "one token for the repository, shared by blob and manifest checks")
         let lines = Array(registry.requestLines().dropFirst(before))
         let blobHeads = lines.filter { $0.hasPrefix("HEAD /v2/acme/app/blobs/") }
         #expect(blobHeads.count == 5, "one HEAD per distinct blob: \(blobHeads)")
-        #expect(Set(blobHeads.map { String($0.split(separator: " ")[1].split(separator: "/").last ?? "") }) == one.blobDigests.union(two.blobDigests))
+        #expect(
+            Set(blobHeads.map { String($0.split(separator: " ")[1].split(separator: "/").last ?? "") })
+                == one.blobDigests.union(two.blobDigests))
         let manifestHeads = lines.filter { $0.hasPrefix("HEAD /v2/acme/app/manifests/") }
         #expect(manifestHeads.count == 4, "two digests and two tags: \(manifestHeads)")
         #expect(lines.filter { $0.hasPrefix("GET /v2/ ") }.count == 1, "one challenge probe: \(lines)")
@@ -154,13 +176,19 @@ struct RegistryWayTests {
         _ = try repo.commitAll("manifests off")
         let off = try repo.verifyLayers(["check", "HEAD", "--format", "json"], environment: environment)
         #expect(off.status == 0, "check-manifests: off restores the layer-only check: \(off.combined)")
-        #expect(try Self.findings(off.stdout).allSatisfy { !["manifest-unpublished", "tag-mismatch"].contains($0["rule"] as? String ?? "") })
+        #expect(
+            try Self.findings(off.stdout).allSatisfy {
+                !["manifest-unpublished", "tag-mismatch"].contains($0["rule"] as? String ?? "")
+            })
 
         try repo.write(".verify-layers.yml", Data("check-manifests: warning\n".utf8))
         _ = try repo.commitAll("manifests warn")
         let warned = try repo.verifyLayers(["check", "HEAD", "--format", "json"], environment: environment)
         #expect(warned.status == 0, "\(warned.combined)")
-        #expect(try Self.findings(warned.stdout).contains { $0["rule"] as? String == "manifest-unpublished" && $0["severity"] as? String == "warning" })
+        #expect(
+            try Self.findings(warned.stdout).contains {
+                $0["rule"] as? String == "manifest-unpublished" && $0["severity"] as? String == "warning"
+            })
     }
 
     @Test func dockerArchiveIsPublishedWhenItsTagNamesTheSameConfigBothWays() throws {
@@ -170,7 +198,10 @@ struct RegistryWayTests {
         let other = try scratch.umociImage(at: "other", tag: "latest", files: ["etc/app.conf": "x=2\n"])
         try registry.push("oci:\(scratch.path)/oci:latest", to: "acme/app:latest")
         let repo = try GitFixture()
-        let archive = try Shell.run(["skopeo", "copy", "-q", "oci:\(scratch.path)/oci:latest", "docker-archive:\(repo.path)/app.tar:public.ecr.aws/acme/app:latest"])
+        let archive = try Shell.run([
+            "skopeo", "copy", "-q", "oci:\(scratch.path)/oci:latest",
+            "docker-archive:\(repo.path)/app.tar:public.ecr.aws/acme/app:latest",
+        ])
         #expect(archive.status == 0, "\(archive.stderr)")
         _ = try repo.commitAll("docker archive")
         let environment = Self.environment(registry.url)
@@ -181,7 +212,8 @@ struct RegistryWayTests {
         #expect(registry.requestLines().contains("GET /v2/acme/app/manifests/latest HTTP/1.1"))
 
         // The API way reads the config through the registry too (ECR Public's API cannot read a manifest).
-        let emulator = try Emulator(registry: "acme", repositories: ["app": [digests.config: scratch.blobSize("oci", digests.config)]])
+        let emulator = try Emulator(
+            registry: "acme", repositories: ["app": [digests.config: scratch.blobSize("oci", digests.config)]])
         let apiEnvironment = emulator.environment.merging(environment) { $1 }
         let viaAPI = try repo.verifyLayers(["check", "--via", "api", "--format", "json"], environment: apiEnvironment)
         #expect(viaAPI.status == 0, "\(viaAPI.combined)")
@@ -191,7 +223,8 @@ struct RegistryWayTests {
         try registry.push("oci:\(scratch.path)/other:latest", to: "acme/app:latest")
         let moved = try repo.verifyLayers(["check", "--format", "json"], environment: environment)
         #expect(moved.status == 1, "\(moved.combined)")
-        let finding = try #require(try Self.findings(moved.stdout).first { $0["rule"] as? String == "manifest-unpublished" })
+        let finding = try #require(
+            try Self.findings(moved.stdout).first { $0["rule"] as? String == "manifest-unpublished" })
         let message = finding["message"] as? String ?? ""
         #expect(message.contains(digests.config) && message.contains(other.config), "\(message)")
         #expect(finding["path"] as? String == "app.tar")
@@ -202,9 +235,12 @@ struct RegistryWayTests {
         let image = Layout("images/app", layers: [.layer("x")], tag: "one")
         try image.write(into: repo)
         _ = try repo.commitAll("image")
-        let port = try Shell.run(["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"]).stdout
+        let port = try Shell.run([
+            "python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])",
+        ]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let result = try repo.verifyLayers(["check", "--max-attempts", "2"], environment: Self.environment("http://127.0.0.1:\(port)"))
+        let result = try repo.verifyLayers(
+            ["check", "--max-attempts", "2"], environment: Self.environment("http://127.0.0.1:\(port)"))
         #expect(result.status == 69, "\(result.combined)")
         #expect(result.stdout.contains("verification-error"), "\(result.stdout)")
     }
@@ -213,7 +249,8 @@ struct RegistryWayTests {
         let repo = try GitFixture()
         try repo.write("README", Data("x\n".utf8))
         _ = try repo.commitAll("readme")
-        let result = try repo.verifyLayers(["check", "--via", "registry", "--registry-url", "http://registry.example.com"], environment: [:])
+        let result = try repo.verifyLayers(
+            ["check", "--via", "registry", "--registry-url", "http://registry.example.com"], environment: [:])
         #expect(result.status == 78, "\(result.combined)")
         #expect(result.combined.contains("plain http:// is only allowed to loopback"))
     }

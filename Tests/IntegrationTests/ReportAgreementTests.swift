@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// One run of a repository where images share blobs, written in every format: the images that fail are the same in text,
 /// json, junit, github (annotations and step summary), gitlab and sarif, and no failing image is shown as ok anywhere.
@@ -69,20 +69,26 @@ import TestSupport
 
         // The shared base layer is missing; everything else is there.
         var present: [String: Int64] = [:]
-        for digest in [base.config, app.config, app.layers[1]] { present[digest] = repo.blobSize("build/oci/app", digest) }
+        for digest in [base.config, app.config, app.layers[1]] {
+            present[digest] = repo.blobSize("build/oci/app", digest)
+        }
         var webBlobs: [String: Int64] = [:]
         for digest in [web.config] + web.layers { webBlobs[digest] = repo.blobSize("build/oci/web", digest) }
         let emulator = try Emulator(repositories: ["app": present, "web": webBlobs])
         let out = try TemporaryDirectory(prefix: "vl-agree-out")
         let files = out.path
         let text = try repo.verifyLayers(
-            ["check", "--format", "text", "--color", "never", "--report", "json=\(files)/r.json", "--report", "junit=\(files)/r.xml",
-             "--report", "gitlab=\(files)/gl.json", "--report", "sarif=\(files)/r.sarif"],
+            [
+                "check", "--format", "text", "--color", "never", "--report", "json=\(files)/r.json", "--report",
+                "junit=\(files)/r.xml",
+                "--report", "gitlab=\(files)/gl.json", "--report", "sarif=\(files)/r.sarif",
+            ],
             environment: emulator.environment)
         #expect(text.status == 1, "stderr: \(text.stderr)")
         try Data(text.stdout.utf8).write(to: URL(fileURLWithPath: files + "/r.txt"))
-        let github = try repo.verifyLayers(["check", "--format", "github"],
-                                           environment: emulator.environment.merging(["GITHUB_STEP_SUMMARY": files + "/summary.md"]) { $1 })
+        let github = try repo.verifyLayers(
+            ["check", "--format", "github"],
+            environment: emulator.environment.merging(["GITHUB_STEP_SUMMARY": files + "/summary.md"]) { $1 })
         #expect(github.status == 1)
         try Data(github.stdout.utf8).write(to: URL(fileURLWithPath: files + "/annotations.txt"))
 
@@ -92,8 +98,10 @@ import TestSupport
             "build/oci/multi (public.ecr.aws/demo/app, v2, linux/amd64)",
         ]
         #expect(try Self.failing("text", files + "/r.txt") == expected, "text:\n\(text.stdout)")
-        for (kind, file) in [("json", "r.json"), ("junit", "r.xml"), ("summary", "summary.md"), ("annotations", "annotations.txt"),
-                             ("gitlab", "gl.json"), ("sarif", "r.sarif")] {
+        for (kind, file) in [
+            ("json", "r.json"), ("junit", "r.xml"), ("summary", "summary.md"), ("annotations", "annotations.txt"),
+            ("gitlab", "gl.json"), ("sarif", "r.sarif"),
+        ] {
             #expect(try Self.failing(kind, files + "/" + file) == expected, "\(kind) disagrees with text")
         }
         #expect(text.stdout.contains("build/oci/web (public.ecr.aws/demo/web:1, linux/amd64): ok, 2 blobs available"))
@@ -112,19 +120,27 @@ import TestSupport
         try repo.commitAll("Remove it again")
         let emulator = try Emulator(repositories: ["app": [image.config: configSize]])
         let out = try TemporaryDirectory(prefix: "vl-commit-out")
-        let result = try repo.verifyLayers(["check", "--range", "\(base)..HEAD", "--report", "junit=\(out.path)/r.xml"],
-                                           environment: emulator.environment)
+        let result = try repo.verifyLayers(
+            ["check", "--range", "\(base)..HEAD", "--report", "junit=\(out.path)/r.xml"],
+            environment: emulator.environment)
         #expect(result.status == 1, "stderr: \(result.stderr)")
         let short = String(added.prefix(12))
-        let note = "from commit \(short) \"Add the old image\" (build/oci/old no longer exists at the tip); reproduce with `verify-layers check \(short)`"
-        #expect(result.stdout.contains("build/oci/old (public.ecr.aws/demo/app:1, linux/amd64)\n  " + note + "\n"), "\(result.stdout)")
+        let note =
+            "from commit \(short) \"Add the old image\" (build/oci/old no longer exists at the tip); reproduce with `verify-layers check \(short)`"
+        #expect(
+            result.stdout.contains("build/oci/old (public.ecr.aws/demo/app:1, linux/amd64)\n  " + note + "\n"),
+            "\(result.stdout)")
         let junit = try String(contentsOfFile: out.path + "/r.xml", encoding: .utf8)
         #expect(junit.contains(note.replacingOccurrences(of: "\"", with: "&quot;")) || junit.contains(note))
-        let github = try repo.verifyLayers(["check", "--range", "\(base)..HEAD", "--format", "github"],
-                                           environment: emulator.environment.merging(["GITHUB_STEP_SUMMARY": out.path + "/s.md"]) { $1 })
+        let github = try repo.verifyLayers(
+            ["check", "--range", "\(base)..HEAD", "--format", "github"],
+            environment: emulator.environment.merging(["GITHUB_STEP_SUMMARY": out.path + "/s.md"]) { $1 })
         #expect(github.status == 1)
         let summary = try String(contentsOfFile: out.path + "/s.md", encoding: .utf8)
-        #expect(summary.contains("from commit \(short) \\\"Add the old image\\\" \\(build/oci/old no longer exists at the tip\\)"), "\(summary)")
+        #expect(
+            summary.contains(
+                "from commit \(short) \\\"Add the old image\\\" \\(build/oci/old no longer exists at the tip\\)"),
+            "\(summary)")
         // The tip's own findings carry no note.
         let tip = try repo.verifyLayers(["check", added], environment: emulator.environment)
         #expect(tip.status == 1 && !tip.stdout.contains("from commit"), "\(tip.stdout)")
@@ -139,11 +155,15 @@ import TestSupport
         try repo.commitAll("images")
         let emulator = try Emulator(repositories: ["alpha": [:], "beta": [:]])
         let out = try TemporaryDirectory(prefix: "vl-wrong-registry")
-        let result = try repo.verifyLayers(["check", "--registry-id", "nosuchalias", "--report", "junit=\(out.path)/r.xml"],
-                                           environment: emulator.environment)
+        let result = try repo.verifyLayers(
+            ["check", "--registry-id", "nosuchalias", "--report", "junit=\(out.path)/r.xml"],
+            environment: emulator.environment)
         #expect(result.status == 1, "\(result.combined)")
         #expect(!result.stdout.contains(": ok"), "\(result.stdout)")
-        for image in ["build/oci/a (public.ecr.aws/demo/alpha:1, linux/amd64)", "build/oci/b (public.ecr.aws/demo/beta:1, linux/amd64)"] {
+        for image in [
+            "build/oci/a (public.ecr.aws/demo/alpha:1, linux/amd64)",
+            "build/oci/b (public.ecr.aws/demo/beta:1, linux/amd64)",
+        ] {
             #expect(result.stdout.contains(image + "\n  error: "), "\(result.stdout)")
         }
         #expect(try Self.failing("junit", out.path + "/r.xml").count == 2)

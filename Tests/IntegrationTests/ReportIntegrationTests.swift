@@ -1,14 +1,17 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Real runs of the built binary against the emulator, writing every report format at once; the files are checked with
 /// independent readers (Python's jsonschema against the SARIF 2.1.0 schema, xml.etree for JUnit).
 @Suite(.serialized) struct ReportIntegrationTests {
     /// `../shared/schemas/` beside the repository when present (CI lays it there), else the copy in Tests/schemas.
     static var sarifSchema: String {
-        let shared = URL(fileURLWithPath: PackagePaths.root).deletingLastPathComponent().appendingPathComponent("shared/schemas/sarif-schema-2.1.0.json").path
-        return FileManager.default.fileExists(atPath: shared) ? shared : PackagePaths.root + "/Tests/schemas/sarif-schema-2.1.0.json"
+        let shared = URL(fileURLWithPath: PackagePaths.root).deletingLastPathComponent().appendingPathComponent(
+            "shared/schemas/sarif-schema-2.1.0.json"
+        ).path
+        return FileManager.default.fileExists(atPath: shared)
+            ? shared : PackagePaths.root + "/Tests/schemas/sarif-schema-2.1.0.json"
     }
 
     /// Two images: `app` fully pushed, `web` missing its layer.
@@ -26,7 +29,9 @@ import TestSupport
             try repo.commitAll("images")
             var appLayers: [String: Int64] = [:]
             for digest in [app.config] + app.layers { appLayers[digest] = repo.blobSize("build/oci/app", digest) }
-            emulator = try Emulator(repositories: ["app": appLayers, "web": [web.config: repo.blobSize("build/oci/web", web.config)]])
+            emulator = try Emulator(repositories: [
+                "app": appLayers, "web": [web.config: repo.blobSize("build/oci/web", web.config)],
+            ])
             out = try TemporaryDirectory(prefix: "vl-reports")
         }
 
@@ -46,14 +51,18 @@ import TestSupport
         let outputFile = out + "/github-output"
         try Data("earlier step line".utf8).write(to: URL(fileURLWithPath: outputFile))
         let result = try setup.run(
-            ["check", "--format", "github", "--report", "sarif=\(out)/r.sarif", "--report", "gitlab=\(out)/gl.json", "--report", "junit=\(out)/junit.xml"],
+            [
+                "check", "--format", "github", "--report", "sarif=\(out)/r.sarif", "--report", "gitlab=\(out)/gl.json",
+                "--report", "junit=\(out)/junit.xml",
+            ],
             environment: ["GITHUB_STEP_SUMMARY": summaryFile, "GITHUB_OUTPUT": outputFile])
         #expect(result.status == 1, "stderr: \(result.stderr)")
         #expect(result.stdout.contains("::group::verify-layers: 2 images checked"))
         #expect(result.stdout.contains("::error file=build/oci/web/"))
 
         // SARIF: valid against the 2.1.0 schema, and every URI is a file of the repository.
-        let sarifCheck = try Self.python("""
+        let sarifCheck = try Self.python(
+            """
             import json, sys, os, jsonschema
             schema = json.load(open(sys.argv[1])); log = json.load(open(sys.argv[2]))
             jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER).validate(log)
@@ -69,18 +78,25 @@ import TestSupport
         #expect(sarifCheck.stdout.contains("['layer-unavailable']"))
 
         // JUnit: a standard reader sees one case per image, the web image failing.
-        let junitCheck = try Self.python("""
+        let junitCheck = try Self.python(
+            """
             import sys, xml.etree.ElementTree as ET
             root = ET.parse(sys.argv[1]).getroot()
             for case in root.iter("testcase"):
                 print(case.get("name"), "FAIL" if case.find("failure") is not None else "PASS")
             """, [out + "/junit.xml"])
         #expect(junitCheck.status == 0, "\(junitCheck.stderr)")
-        #expect(junitCheck.stdout == "build/oci/app (public.ecr.aws/demo/app:1.0, linux/amd64) PASS\nbuild/oci/web (public.ecr.aws/demo/web:2, linux/amd64) FAIL\n")
+        #expect(
+            junitCheck.stdout
+                == "build/oci/app (public.ecr.aws/demo/app:1.0, linux/amd64) PASS\nbuild/oci/web (public.ecr.aws/demo/web:2, linux/amd64) FAIL\n"
+        )
 
         // GitHub step summary and outputs were appended.
         let summary = try String(contentsOfFile: summaryFile, encoding: .utf8)
-        #expect(summary.contains("| build/oci/web \\(public.ecr.aws/demo/web:2, linux/amd64\\) | public.ecr.aws/demo/web | linux/amd64 | 2 | 1 error |"))
+        #expect(
+            summary.contains(
+                "| build/oci/web \\(public.ecr.aws/demo/web:2, linux/amd64\\) | public.ecr.aws/demo/web | linux/amd64 | 2 | 1 error |"
+            ))
         #expect(result.stderr.isEmpty, "stderr: \(result.stderr)")
         let outputs = try String(contentsOfFile: outputFile, encoding: .utf8)
         #expect(outputs.hasPrefix("earlier step line\nchecked="))
@@ -108,22 +124,29 @@ import TestSupport
     @Test func hostileNamesAndPathsInjectNoWorkflowCommand() throws {
         let repo = try GitFixture()
         let dir = "build/100%,a:b/app"
-        _ = try repo.umociImage(at: "staging/app", files: ["a.txt": "a"])  // umoci reads ':' in a path as a tag separator
+        // umoci reads ':' in a path as a tag separator
+        _ = try repo.umociImage(at: "staging/app", files: ["a.txt": "a"])
         try repo.annotateName("staging/app", name: "public.ecr.aws/demo/app:1.0\n::warning::x")
-        try FileManager.default.createDirectory(atPath: repo.path + "/build/100%,a:b", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: repo.path + "/build/100%,a:b", withIntermediateDirectories: true)
         try FileManager.default.moveItem(atPath: repo.path + "/staging/app", toPath: repo.path + "/" + dir)
         try repo.commitAll("hostile")
         let emulator = try Emulator(repositories: ["app": [:]])
-        let result = try repo.verifyLayers(["check", "--format", "github", "--repository", "app", "--registry-id", "demo"],
-                                           environment: emulator.environment)
+        let result = try repo.verifyLayers(
+            ["check", "--format", "github", "--repository", "app", "--registry-id", "demo"],
+            environment: emulator.environment)
         #expect(result.status == 1, "stderr: \(result.stderr)")
-        let commands = result.stdout.split(separator: "\n").map { $0.drop { $0 == " " || $0 == "\t" } }.filter { $0.hasPrefix("::") }
+        let commands = result.stdout.split(separator: "\n").map { $0.drop { $0 == " " || $0 == "\t" } }.filter {
+            $0.hasPrefix("::")
+        }
         let names = commands.map { $0.dropFirst(2).prefix { $0 != " " && $0 != ":" } }
         #expect(Set(names) == ["group", "endgroup", "error"], "stdout:\n\(result.stdout)")
         #expect(names.filter { $0 == "error" }.count == 2)  // config blob and layer
-        #expect(commands.filter { $0.hasPrefix("::error") }.allSatisfy {
-            $0.hasPrefix("::error file=build/100%25%2Ca%3Ab/app/") && $0.contains("::build/100%25,a:b/app (public.ecr.aws/demo/app:1.0%0A::warning::x, linux/amd64): ")
-        }, "stdout:\n\(result.stdout)")
+        #expect(
+            commands.filter { $0.hasPrefix("::error") }.allSatisfy {
+                $0.hasPrefix("::error file=build/100%25%2Ca%3Ab/app/")
+                    && $0.contains("::build/100%25,a:b/app (public.ecr.aws/demo/app:1.0%0A::warning::x, linux/amd64): ")
+            }, "stdout:\n\(result.stdout)")
     }
 
     @Test func gitlabFingerprintsAreIdenticalAcrossRuns() throws {
@@ -131,13 +154,17 @@ import TestSupport
         let out = setup.out.path
         var runs: [[String]] = []
         for index in 0..<2 {
-            let result = try setup.run(["check", "--report", "gitlab=\(out)/gl\(index).json"], environment: ["GITLAB_CI": "true"])
+            let result = try setup.run(
+                ["check", "--report", "gitlab=\(out)/gl\(index).json"], environment: ["GITLAB_CI": "true"])
             #expect(result.status == 1, "stderr: \(result.stderr)")
             #expect(result.stdout.contains("section_start:"))
             #expect(result.stdout.contains("section_end:"))
             let data = try Data(contentsOf: URL(fileURLWithPath: "\(out)/gl\(index).json"))
             let issues = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
-            #expect(issues.allSatisfy { ["info", "minor", "major", "critical", "blocker"].contains($0["severity"] as? String ?? "") })
+            #expect(
+                issues.allSatisfy {
+                    ["info", "minor", "major", "critical", "blocker"].contains($0["severity"] as? String ?? "")
+                })
             runs.append(issues.compactMap { $0["fingerprint"] as? String })
         }
         #expect(!runs[0].isEmpty)
@@ -152,7 +179,8 @@ import TestSupport
         let plain = try setup.run(["check"], environment: environment)
         #expect(plain.status == 1)
         #expect(!plain.stdout.contains("\u{1B}"))
-        #expect(plain.stdout.contains("build/oci/app (public.ecr.aws/demo/app:1.0, linux/amd64): ok, 2 blobs available\n"))
+        #expect(
+            plain.stdout.contains("build/oci/app (public.ecr.aws/demo/app:1.0, linux/amd64): ok, 2 blobs available\n"))
         let quiet = try setup.run(["check", "--quiet"])
         #expect(!quiet.stdout.contains(": ok"))
         #expect(quiet.stdout.hasPrefix("build/oci/web (public.ecr.aws/demo/web:2, linux/amd64)\n  error: layer"))

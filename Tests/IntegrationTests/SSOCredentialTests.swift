@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// IAM Identity Center profiles end to end: the AWS CLI's token cache (named by the SHA-1 of the session name or start
 /// URL), `GetRoleCredentials` on a fake portal, then a call the emulator verifies as signed with the role's credentials.
@@ -8,8 +8,11 @@ import TestSupport
     static let startURL = "https://vl-tests.awsapps.com/start"
 
     /// `~/.aws/sso/cache/<sha1(key)>.json` as `aws sso login` writes it.
-    private func writeToken(_ scenario: AWSScenario, key: String, expiresIn: TimeInterval = 3600, token: String = MetadataFakes.ssoToken) throws {
-        let name = try Shell.run(["sh", "-c", "printf %s \"$0\" | sha1sum | cut -d' ' -f1", key]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    private func writeToken(
+        _ scenario: AWSScenario, key: String, expiresIn: TimeInterval = 3600, token: String = MetadataFakes.ssoToken
+    ) throws {
+        let name = try Shell.run(["sh", "-c", "printf %s \"$0\" | sha1sum | cut -d' ' -f1", key]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         let formatter = ISO8601DateFormatter()
         let json = """
             {"startUrl": "\(Self.startURL)", "region": "us-east-1", "accessToken": "\(token)", \
@@ -24,7 +27,9 @@ import TestSupport
 
     @Test func ssoSessionProfileFromTheTokenCacheToASignedCall() throws {
         let scenario = try AWSScenario()
-        try scenario.writeHome(".aws/config", """
+        try scenario.writeHome(
+            ".aws/config",
+            """
             [profile dev]
             sso_session = corp
             sso_account_id = \(MetadataFakes.ssoAccount)
@@ -38,7 +43,8 @@ import TestSupport
 
             """)
         try writeToken(scenario, key: "corp")
-        let result = try scenario.run(["check", "--format", "json"], try portal(scenario).merging(["AWS_PROFILE": "dev"]) { $1 })
+        let result = try scenario.run(
+            ["check", "--format", "json"], try portal(scenario).merging(["AWS_PROFILE": "dev"]) { $1 })
         #expect(result.status == 0, "\(result.combined)")
         let calls = try scenario.calls()
         #expect(!calls.isEmpty)
@@ -57,7 +63,9 @@ import TestSupport
 
     @Test func legacyStartURLProfileUsesTheStartURLAsCacheKey() throws {
         let scenario = try AWSScenario()
-        try scenario.writeHome(".aws/config", """
+        try scenario.writeHome(
+            ".aws/config",
+            """
             [profile legacy]
             sso_start_url = \(Self.startURL)
             sso_region = us-east-1
@@ -73,7 +81,9 @@ import TestSupport
 
     @Test func expiredOrMissingLoginSaysWhichLoginToRun() throws {
         let scenario = try AWSScenario()
-        try scenario.writeHome(".aws/config", """
+        try scenario.writeHome(
+            ".aws/config",
+            """
             [profile dev]
             sso_session = corp
             sso_account_id = \(MetadataFakes.ssoAccount)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Every command with `--verbose`, under every credential source, passing and failing: no secret key, session token,
 /// web identity token, container token, Authorization header or signature in stdout, stderr or any report file.
@@ -10,11 +10,15 @@ import TestSupport
         var description: String { rawValue }
     }
 
-    static let process = FakeCredential("ASIAVLFAKEPROCESS002", "fakeSecret/process/2/K7MDENGbPxRfiCY", "FakeSessionToken-process-2-IQoJb3JpZ2lu")
+    static let process = FakeCredential(
+        "ASIAVLFAKEPROCESS002", "fakeSecret/process/2/K7MDENGbPxRfiCY", "FakeSessionToken-process-2-IQoJb3JpZ2lu")
 
     /// Everything that must never be printed.
     static var secrets: [String] {
-        MetadataFakes.secrets + [Emulator.secretKey, Emulator.sessionSecretKey, Emulator.sessionToken, process.secretAccessKey, process.sessionToken]
+        MetadataFakes.secrets + [
+            Emulator.secretKey, Emulator.sessionSecretKey, Emulator.sessionToken, process.secretAccessKey,
+            process.sessionToken,
+        ]
     }
 
     /// The environment (and HOME files) that make `source` the winning credential source.
@@ -22,33 +26,48 @@ import TestSupport
         let fakes = try scenario.fakes.url
         switch source {
         case .environment:
-            return ["AWS_ACCESS_KEY_ID": Emulator.sessionAccessKey, "AWS_SECRET_ACCESS_KEY": Emulator.sessionSecretKey,
-                    "AWS_SESSION_TOKEN": Emulator.sessionToken]
+            return [
+                "AWS_ACCESS_KEY_ID": Emulator.sessionAccessKey, "AWS_SECRET_ACCESS_KEY": Emulator.sessionSecretKey,
+                "AWS_SESSION_TOKEN": Emulator.sessionToken,
+            ]
         case .webIdentity:
             let token = try scenario.writeHome("oidc/token", MetadataFakes.webIdentityToken)
-            return ["AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_ROLE_ARN": MetadataFakes.roleArn, "AWS_ENDPOINT_URL_STS": fakes]
+            return [
+                "AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_ROLE_ARN": MetadataFakes.roleArn,
+                "AWS_ENDPOINT_URL_STS": fakes,
+            ]
         case .profile:
-            try scenario.writeHome(".aws/credentials", """
-            [default]
-            aws_access_key_id = \(Emulator.sessionAccessKey)
-            aws_secret_access_key = \(Emulator.sessionSecretKey)
-            aws_session_token = \(Emulator.sessionToken)
-            """)
+            try scenario.writeHome(
+                ".aws/credentials",
+                """
+                [default]
+                aws_access_key_id = \(Emulator.sessionAccessKey)
+                aws_secret_access_key = \(Emulator.sessionSecretKey)
+                aws_session_token = \(Emulator.sessionToken)
+                """)
             return [:]
         case .credentialProcess:
-            let helper = try scenario.writeHome("bin/helper", """
-            #!/bin/sh
-            echo "helper diagnostics on stderr" >&2
-            printf '{"Version":1,"AccessKeyId":"%s","SecretAccessKey":"%s","SessionToken":"%s"}' '\(Self.process.accessKeyId)' '\(Self.process.secretAccessKey)' '\(Self.process.sessionToken)'
-            """, executable: true)
+            let helper = try scenario.writeHome(
+                "bin/helper",
+                """
+                #!/bin/sh
+                echo "helper diagnostics on stderr" >&2
+                printf '{"Version":1,"AccessKeyId":"%s","SecretAccessKey":"%s","SessionToken":"%s"}' '\(Self.process.accessKeyId)' '\(Self.process.secretAccessKey)' '\(Self.process.sessionToken)'
+                """, executable: true)
             try scenario.writeHome(".aws/config", "[default]\ncredential_process = \(helper)\n")
             return [:]
         case .assumeRole:
-            try scenario.writeHome(".aws/credentials", "[base]\naws_access_key_id = \(Emulator.accessKey)\naws_secret_access_key = \(Emulator.secretKey)\n")
-            try scenario.writeHome(".aws/config", "[default]\nrole_arn = \(MetadataFakes.roleArn)\nsource_profile = base\n")
+            try scenario.writeHome(
+                ".aws/credentials",
+                "[base]\naws_access_key_id = \(Emulator.accessKey)\naws_secret_access_key = \(Emulator.secretKey)\n")
+            try scenario.writeHome(
+                ".aws/config", "[default]\nrole_arn = \(MetadataFakes.roleArn)\nsource_profile = base\n")
             return ["AWS_ENDPOINT_URL_STS": fakes]
         case .container:
-            return ["AWS_CONTAINER_CREDENTIALS_FULL_URI": fakes + "/container/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": MetadataFakes.containerToken]
+            return [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": fakes + "/container/creds",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": MetadataFakes.containerToken,
+            ]
         case .imds:
             return ["AWS_EC2_METADATA_DISABLED": "", "AWS_EC2_METADATA_SERVICE_ENDPOINT": fakes]
         }
@@ -73,20 +92,27 @@ import TestSupport
 
     /// The commands users run, with `--verbose` and every report format written to files; returns the first run (`check`
     /// with reports), the number of report files and of verbose lines. `offline` adds `list`, which makes no calls.
-    private func runEverything(_ scenario: AWSScenario, _ environment: [String: String], label: String,
-                               offline: Bool = true) throws -> (check: ProcessResult?, outputs: Int, verboseLines: Int) {
+    private func runEverything(
+        _ scenario: AWSScenario, _ environment: [String: String], label: String,
+        offline: Bool = true
+    ) throws -> (check: ProcessResult?, outputs: Int, verboseLines: Int) {
         let reports = try TemporaryDirectory(prefix: "vl-reports")
         var env = environment
         env["GITHUB_STEP_SUMMARY"] = reports.path + "/step-summary.md"
         env["GITHUB_OUTPUT"] = reports.path + "/github-output"
         let head = try scenario.repo.git(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let zero = String(repeating: "0", count: 40)
-        let reportFlags = ["json", "sarif", "junit", "gitlab", "github"].flatMap { ["--report", "\($0)=\(reports.path)/report.\($0)"] }
+        let reportFlags = ["json", "sarif", "junit", "gitlab", "github"].flatMap {
+            ["--report", "\($0)=\(reports.path)/report.\($0)"]
+        }
         var runs: [([String], String?)] = [
             (["check", "--verbose", "--format", "json"] + reportFlags, nil),
             (["doctor", "--verbose"], nil),
             (["ci", "--verbose"] + reportFlags, nil),
-            (["pre-push", "--verbose", "origin", "https://example.com/repo.git"], "refs/heads/main \(head) refs/heads/main \(zero)\n"),
+            (
+                ["pre-push", "--verbose", "origin", "https://example.com/repo.git"],
+                "refs/heads/main \(head) refs/heads/main \(zero)\n"
+            ),
         ]
         if offline { runs.append((["list", "--verbose"], nil)) }
         var verboseLines = 0
@@ -116,15 +142,20 @@ import TestSupport
         let passing = try runEverything(scenario, environment, label: "\(source) passing")
         let check = try #require(passing.check)
         #expect(check.status == 0, "\(source): \(check.combined)")
-        #expect(check.stderr.contains("X-Amz-Security-Token: <redacted>"), "the verbose log shows the redacted token header")
+        #expect(
+            check.stderr.contains("X-Amz-Security-Token: <redacted>"), "the verbose log shows the redacted token header"
+        )
         #expect(try scenario.calls().allSatisfy { $0.signatureValid && $0.sessionTokenSigned == true })
         #expect(passing.outputs >= 5, "the report files were written")
         #expect(passing.verboseLines > 3)
 
         // Failing runs print error paths: rejected keys, an expired token that cannot be renewed, an outage.
-        try scenario.emulator.addFaults([["kind": "access-denied", "count": 2], ["kind": "expired-token", "count": 4],
-                                         ["kind": "http500", "count": 6]])
-        let failing = try runEverything(scenario, environment.merging(["AWS_MAX_ATTEMPTS": "1"]) { $1 }, label: "\(source) failing", offline: false)
+        try scenario.emulator.addFaults([
+            ["kind": "access-denied", "count": 2], ["kind": "expired-token", "count": 4],
+            ["kind": "http500", "count": 6],
+        ])
+        let failing = try runEverything(
+            scenario, environment.merging(["AWS_MAX_ATTEMPTS": "1"]) { $1 }, label: "\(source) failing", offline: false)
         #expect(failing.check?.status != 0)
     }
 
@@ -135,20 +166,31 @@ import TestSupport
             ["target": "container", "kind": "malformed", "count": -1],
         ])
         let token = try scenario.writeHome("oidc/token", MetadataFakes.webIdentityToken)
-        let leakyHelper = try scenario.writeHome("bin/leaky", """
-        #!/bin/sh
-        echo '{"Version":1,"AccessKeyId":"ASIALEAK","SecretAccessKey":"\(MetadataFakes.sts[1].secretAccessKey)"' 
-        exit 1
-        """, executable: true)
+        let leakyHelper = try scenario.writeHome(
+            "bin/leaky",
+            """
+            #!/bin/sh
+            echo '{"Version":1,"AccessKeyId":"ASIALEAK","SecretAccessKey":"\(MetadataFakes.sts[1].secretAccessKey)"' 
+            exit 1
+            """, executable: true)
         try scenario.writeHome(".aws/config", "[profile leaky]\ncredential_process = \(leakyHelper)\n")
         let fakes = try scenario.fakes.url
         for environment in [
-            ["AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_ROLE_ARN": MetadataFakes.roleArn, "AWS_ENDPOINT_URL_STS": fakes],
-            ["AWS_CONTAINER_CREDENTIALS_FULL_URI": fakes + "/container/x", "AWS_CONTAINER_AUTHORIZATION_TOKEN": MetadataFakes.containerToken],
+            [
+                "AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_ROLE_ARN": MetadataFakes.roleArn,
+                "AWS_ENDPOINT_URL_STS": fakes,
+            ],
+            [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": fakes + "/container/x",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": MetadataFakes.containerToken,
+            ],
             ["AWS_PROFILE": "leaky"],
             // A proxy whose URL carries a password, and that refuses connections.
-            ["http_proxy": "http://user:\(MetadataFakes.containerToken.dropFirst(7))@127.0.0.1:9", "AWS_ACCESS_KEY_ID": Emulator.accessKey,
-             "AWS_SECRET_ACCESS_KEY": Emulator.secretKey],
+            [
+                "http_proxy": "http://user:\(MetadataFakes.containerToken.dropFirst(7))@127.0.0.1:9",
+                "AWS_ACCESS_KEY_ID": Emulator.accessKey,
+                "AWS_SECRET_ACCESS_KEY": Emulator.secretKey,
+            ],
         ] {
             for command in [["check", "--verbose"], ["doctor", "--verbose"]] {
                 let result = try scenario.run(command, environment.merging(["AWS_MAX_ATTEMPTS": "1"]) { $1 })

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Terminal sessions recorded with tmux (send-keys, capture-pane): what a person sees at the moment of failure on a real
 /// terminal — colours, hints, one run-wide error, progress on a slow service — and the same commands piped, with no
@@ -23,9 +23,13 @@ struct TerminalSessionTests {
             environment["TERM"] = "xterm-256color"
             // The server outlives the client: started through Python (close_fds) so it holds none of our descriptors,
             // or Foundation's Process would wait for it to exit.
-            let launcher = "import subprocess, sys; d = subprocess.DEVNULL; sys.exit(subprocess.run(sys.argv[1:], stdin=d, stdout=d, stderr=d).returncode)"
-            let started = try Shell.run(["python3", "-c", launcher, "tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", name,
-                                         "-x", "160", "-y", "60", "-c", directory, "bash --norc --noprofile"], environment: environment, timeout: 30)
+            let launcher =
+                "import subprocess, sys; d = subprocess.DEVNULL; sys.exit(subprocess.run(sys.argv[1:], stdin=d, stdout=d, stderr=d).returncode)"
+            let started = try Shell.run(
+                [
+                    "python3", "-c", launcher, "tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", name,
+                    "-x", "160", "-y", "60", "-c", directory, "bash --norc --noprofile",
+                ], environment: environment, timeout: 30)
             guard started.status == 0 else { throw ShellError("tmux did not start: \(started.combined)") }
             // A plain prompt, then a clean screen and history: the capture starts at the first command.
             try type("PS1='$ '; clear; echo READY\\=1")
@@ -51,8 +55,10 @@ struct TerminalSessionTests {
             var arguments = ["tmux", "-L", socket, "capture-pane", "-p", "-J", "-S", "-", "-t", name]
             if escapes { arguments.insert("-e", at: 4) }
             let text = try Shell.run(arguments).stdout
-            return text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
-                .joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
+            return text.split(separator: "\n", omittingEmptySubsequences: false).map {
+                String($0).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }
+            .joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
         }
 
         /// Waits until the screen shows `marker` (or times out), returning the capture.
@@ -109,7 +115,9 @@ struct TerminalSessionTests {
     private func fixture(latencyMs: Int = 0, publish: Bool, via: String? = nil) throws -> (PushFixture, TestImage) {
         let image = TestImage("images/app", seed: "term", layers: 2)
         let push = try PushFixture(layers: publish ? image.blobs : [:], latencyMs: latencyMs)
-        if let via { try push.repo.write(".verify-layers.yml", Data("registry: demo\ncache-ttl: 0\nvia: \(via)\n".utf8)) }
+        if let via {
+            try push.repo.write(".verify-layers.yml", Data("registry: demo\ncache-ttl: 0\nvia: \(via)\n".utf8))
+        }
         try image.write(into: push.repo)
         try push.repo.commitAll("add the app image")
         return (push, image)
@@ -165,7 +173,9 @@ struct TerminalSessionTests {
         try session.type("verify-layers check; echo EXIT\\=$?")
         let during = try session.wait(for: "verify-layers: checked ")
         #expect(during.contains("checked 0/3 blobs in 0/1 repositories · "), "\(during)")
-        let frame = during.split(separator: "\n").filter { $0.contains("verify-layers: checked") }.map(String.init).joined(separator: "\n") + "\n"
+        let frame =
+            during.split(separator: "\n").filter { $0.contains("verify-layers: checked") }.map(String.init).joined(
+                separator: "\n") + "\n"
         try Self.golden(Self.normalise(frame, repo: push.repo.path), "progress.frame.txt")
         let after = try session.wait(for: "EXIT=")
         #expect(!after.contains("verify-layers: checked"), "the progress line is cleared:\n\(after)")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Endpoints, TLS trust, proxies and doctor, through the built binary.
 @Suite struct TransportTests {
@@ -8,9 +8,11 @@ import TestSupport
     private func certificate(in directory: TemporaryDirectory) throws -> (cert: String, key: String) {
         let cert = directory.path + "/cert.pem"
         let key = directory.path + "/key.pem"
-        let result = try Shell.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                                    "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
-                                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        let result = try Shell.run([
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ])
         guard result.status == 0 else { throw ShellError("openssl failed: \(result.stderr)") }
         return (cert, key)
     }
@@ -20,7 +22,10 @@ import TestSupport
         for (arguments, environment, source) in [
             (["check", "--endpoint-url", "http://api.ecr-public.us-east-1.amazonaws.com"], [:], "--endpoint-url"),
             (["check"], ["AWS_ENDPOINT_URL_ECR_PUBLIC": "http://10.1.2.3:8080"], "AWS_ENDPOINT_URL_ECR_PUBLIC"),
-            (["check"], ["AWS_ENDPOINT_URL_ECR_PUBLIC": "", "AWS_ENDPOINT_URL": "http://proxy.corp:80"], "AWS_ENDPOINT_URL"),
+            (
+                ["check"], ["AWS_ENDPOINT_URL_ECR_PUBLIC": "", "AWS_ENDPOINT_URL": "http://proxy.corp:80"],
+                "AWS_ENDPOINT_URL"
+            ),
             (["doctor"], ["AWS_ENDPOINT_URL_STS": "http://sts.example.com"], "AWS_ENDPOINT_URL_STS"),
         ] as [([String], [String: String], String)] {
             let started = Date()
@@ -71,7 +76,9 @@ import TestSupport
         let result = try scenario.run(["check", "--verbose"], environment)
         #expect(result.status == 0, "\(result.combined)")
         #expect(try proxy.requests("proxy-connect").map(\.path) == ["localhost:\(tlsPort)"])
-        #expect(try proxy.requests("proxy-connect").first?.headers["proxy-authorization"] != nil, "curl sent the proxy's credentials")
+        #expect(
+            try proxy.requests("proxy-connect").first?.headers["proxy-authorization"] != nil,
+            "curl sent the proxy's credentials")
         #expect(!result.combined.contains("proxypass"))
 
         let bypassed = try scenario.run(["check"], environment.merging(["NO_PROXY": "localhost"]) { $1 })
@@ -81,7 +88,8 @@ import TestSupport
 
     @Test func plainHTTPProxyForLoopbackEndpoints() throws {
         let scenario = try AWSScenario()
-        let result = try scenario.run(["check"], scenario.staticKeys.merging(["http_proxy": "http://127.0.0.1:\(scenario.fakes.port)"]) { $1 })
+        let result = try scenario.run(
+            ["check"], scenario.staticKeys.merging(["http_proxy": "http://127.0.0.1:\(scenario.fakes.port)"]) { $1 })
         #expect(result.status == 0, "\(result.combined)")
         #expect(try scenario.fakes.requests("proxy").count == 1)
         #expect(try scenario.calls().allSatisfy(\.signatureValid), "the signature survives the proxy")
@@ -91,9 +99,12 @@ import TestSupport
         let scenario = try AWSScenario()
         let tokenFile = try scenario.writeHome("oidc/token", MetadataFakes.webIdentityToken)
         try scenario.writeHome(".aws/config", "[default]\nregion = us-west-2\n")
-        let result = try scenario.run(["doctor"], [
-            "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": MetadataFakes.roleArn, "AWS_ENDPOINT_URL_STS": scenario.fakes.url,
-        ])
+        let result = try scenario.run(
+            ["doctor"],
+            [
+                "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": MetadataFakes.roleArn,
+                "AWS_ENDPOINT_URL_STS": scenario.fakes.url,
+            ])
         #expect(result.status == 0, "\(result.combined)")
         for line in [
             "endpoint:    \(scenario.emulator.url) (AWS_ENDPOINT_URL_ECR_PUBLIC)",
@@ -126,9 +137,12 @@ import TestSupport
         #expect(probe.stdout.contains("repository-not-found"))
 
         let outside = try TemporaryDirectory(prefix: "vl-nogit")
-        let elsewhere = try Shell.run([PackagePaths.binary, "doctor"], cwd: outside.path,
-                                      environment: GitFixture.baseEnvironment.merging(scenario.base) { $1 }.merging(scenario.staticKeys) { $1 })
-        #expect(elsewhere.status == 0, "outside a repository doctor probes with a made-up repository: \(elsewhere.combined)")
+        let elsewhere = try Shell.run(
+            [PackagePaths.binary, "doctor"], cwd: outside.path,
+            environment: GitFixture.baseEnvironment.merging(scenario.base) { $1 }.merging(scenario.staticKeys) { $1 })
+        #expect(
+            elsewhere.status == 0, "outside a repository doctor probes with a made-up repository: \(elsewhere.combined)"
+        )
         #expect(elsewhere.stdout.contains("signature and credentials accepted"))
 
         let badEndpoint = try scenario.run(["doctor", "--endpoint-url", "http://example.com"], scenario.staticKeys)

@@ -2,8 +2,8 @@ import Foundation
 import ImageModel
 import Pipeline
 import Reports
-import Testing
 import TestSupport
+import Testing
 
 /// A report format that exists only in this test target, added by this one file: proof that a reporter plugs in
 /// through `ReporterRegistry` alone (no enum case, no switch, no CLI change).
@@ -13,7 +13,11 @@ struct CSVReporter: Reporter {
     func render(_ report: RunReport, options: ReportOptions) -> String {
         var out = "severity,rule,digest,path,line\n"
         for finding in report.findings {
-            out += [finding.severity.rawValue, finding.rule.rawValue, finding.digest ?? "", finding.path, String(finding.line)]
+            out +=
+                [
+                    finding.severity.rawValue, finding.rule.rawValue, finding.digest ?? "", finding.path,
+                    String(finding.line),
+                ]
                 .joined(separator: ",") + "\n"
         }
         return out
@@ -47,14 +51,19 @@ struct CSVReporter: Reporter {
         settings.reporters = registry
         settings.quiet = true
         settings.format = CSVReporter.format  // stdout too: `--format` resolves through the same registry
-        settings.reports = [ReportSpec(format: CSVReporter.format, path: output.path + "/report.csv"),
-                            ReportSpec(format: .json, path: output.path + "/report.json")]
-        let code = try Pipeline.check(revision: nil, range: nil, settings: settings,
-                                      environment: GitFixture.baseEnvironment.merging(emulator.environment) { $1 })
+        settings.reports = [
+            ReportSpec(format: CSVReporter.format, path: output.path + "/report.csv"),
+            ReportSpec(format: .json, path: output.path + "/report.json"),
+        ]
+        let code = try Pipeline.check(
+            revision: nil, range: nil, settings: settings,
+            environment: GitFixture.baseEnvironment.merging(emulator.environment) { $1 })
         #expect(code == 1)
 
         let csv = try String(contentsOfFile: output.path + "/report.csv", encoding: .utf8)
-        let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let rows = csv.split(separator: "\n").dropFirst().map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
         let json = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: output.path + "/report.json")))
         let findings = json["findings"]?.arrayValue ?? []
         #expect(rows.count == findings.count)

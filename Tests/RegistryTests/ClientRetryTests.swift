@@ -1,8 +1,9 @@
+import Checking
 import Foundation
 import ImageModel
-import Testing
 import TestSupport
-import Checking
+import Testing
+
 @testable import Registry
 
 /// The client against the emulator with millisecond backoff (a library knob, not a product flag), so the retry
@@ -12,19 +13,26 @@ import Checking
         Digest(sha256Hex: String(format: "%064x", seed)) ?? Digest(sha256Hex: String(repeating: "a", count: 64))!
     }
 
-    static func client(_ emulator: Emulator, attempts: Int = 3, concurrency: Int = 8, deadline: Date? = nil, requestTimeout: Double = 30,
-                       providers: [CredentialProvider]? = nil) -> ECRPublicClient {
-        let configuration = ClientConfiguration(endpoint: Endpoint(url: emulator.url, region: "us-east-1", source: "test"), concurrency: concurrency,
-                                                retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.002, maxDelay: 0.01),
-                                                requestTimeout: requestTimeout, deadline: deadline)
-        let chain = CredentialChain(providers: providers ?? [EnvironmentCredentialProvider(environment: emulator.environment)])
+    static func client(
+        _ emulator: Emulator, attempts: Int = 3, concurrency: Int = 8, deadline: Date? = nil,
+        requestTimeout: Double = 30,
+        providers: [CredentialProvider]? = nil
+    ) -> ECRPublicClient {
+        let configuration = ClientConfiguration(
+            endpoint: Endpoint(url: emulator.url, region: "us-east-1", source: "test"), concurrency: concurrency,
+            retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.002, maxDelay: 0.01),
+            requestTimeout: requestTimeout, deadline: deadline)
+        let chain = CredentialChain(
+            providers: providers ?? [EnvironmentCredentialProvider(environment: emulator.environment)])
         return ECRPublicClient(configuration: configuration, credentials: chain)
     }
 
     @Test func anOutageDrainsTheRetryBudgetInsteadOfMultiplyingTraffic() throws {
         let emulator = try Emulator(repositories: ["app": [:]])
         try emulator.addFaults([["kind": "http500", "count": -1]])
-        let batches = (0..<150).map { LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [Self.digest($0)]) }
+        let batches = (0..<150).map {
+            LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [Self.digest($0)])
+        }
         let client = Self.client(emulator)
         let answers = client.check(batches)
         #expect(answers.count == 150)
@@ -41,9 +49,12 @@ import Checking
         let emulator = try Emulator(repositories: ["app": [digest.string: 10]])
         try emulator.addFaults([["kind": "throttle"], ["kind": "throttle429"], ["kind": "http500", "status": 503]])
         let client = Self.client(emulator, attempts: 4)
-        let answer = client.check([LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [digest])])[0]
+        let answer = client.check([
+            LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [digest])
+        ])[0]
         #expect(answer.failure == nil)
-        #expect(answer.answers[digest] == .available(size: 10, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip"))
+        #expect(
+            answer.answers[digest] == .available(size: 10, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip"))
         #expect(client.requestsSent == 4)
     }
 
@@ -53,7 +64,9 @@ import Checking
         try emulator.addFaults([["kind": "slow", "delayMs": 3000]])
         let client = Self.client(emulator, requestTimeout: 0.5)
         let started = Date()
-        let answer = client.check([LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [digest])])[0]
+        let answer = client.check([
+            LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [digest])
+        ])[0]
         #expect(answer.failure == nil, "\(answer.failure?.message ?? "")")
         #expect(client.requestsSent == 2)
         #expect(Date().timeIntervalSince(started) < 2.5, "the per-request timeout cut the slow attempt short")
@@ -63,10 +76,14 @@ import Checking
         let emulator = try Emulator(repositories: ["app": [:]])
         try emulator.addFaults([["kind": "access-denied"]])
         let client = Self.client(emulator)
-        let answer = client.check([LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [Self.digest(2)])])[0]
+        let answer = client.check([
+            LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [Self.digest(2)])
+        ])[0]
         #expect(answer.failure?.kind == .credentials)
         #expect(client.requestsSent == 1)
-        let notFound = client.check([LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "nope"), digests: [Self.digest(2)])])[0]
+        let notFound = client.check([
+            LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "nope"), digests: [Self.digest(2)])
+        ])[0]
         #expect(notFound.failure?.kind == .repositoryNotFound)
         #expect(client.requestsSent == 2)
     }
@@ -75,13 +92,25 @@ import Checking
         let digest = Self.digest(3)
         let emulator = try Emulator(repositories: ["app": [digest.string: 10]])
         try emulator.addFaults([["kind": "expired-token"]])
-        let staleThenFresh = ScriptedProvider("container", [
-            { .found(Credentials(accessKeyId: Emulator.accessKey, secretAccessKey: Emulator.secretKey, source: "container")) },
-            { .found(Credentials(accessKeyId: Emulator.sessionAccessKey, secretAccessKey: Emulator.sessionSecretKey,
-                                 sessionToken: Emulator.sessionToken, source: "container")) },
-        ])
+        let staleThenFresh = ScriptedProvider(
+            "container",
+            [
+                {
+                    .found(
+                        Credentials(
+                            accessKeyId: Emulator.accessKey, secretAccessKey: Emulator.secretKey, source: "container"))
+                },
+                {
+                    .found(
+                        Credentials(
+                            accessKeyId: Emulator.sessionAccessKey, secretAccessKey: Emulator.sessionSecretKey,
+                            sessionToken: Emulator.sessionToken, source: "container"))
+                },
+            ])
         let client = Self.client(emulator, providers: [staleThenFresh])
-        let answer = client.check([LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [digest])])[0]
+        let answer = client.check([
+            LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [digest])
+        ])[0]
         #expect(answer.failure == nil)
         #expect(staleThenFresh.calls == 2)
         let calls = try emulator.batchCalls()
@@ -89,20 +118,36 @@ import Checking
 
         // The same keys handed back again: no endless loop, a clear credentials failure.
         try emulator.addFaults([["kind": "expired-token", "count": -1]])
-        let stuck = ScriptedProvider("environment", [{ .found(Credentials(accessKeyId: Emulator.accessKey, secretAccessKey: Emulator.secretKey, source: "environment")) }])
-        let failed = Self.client(emulator, providers: [stuck]).check([LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [digest])])[0]
+        let stuck = ScriptedProvider(
+            "environment",
+            [
+                {
+                    .found(
+                        Credentials(
+                            accessKeyId: Emulator.accessKey, secretAccessKey: Emulator.secretKey, source: "environment")
+                    )
+                }
+            ])
+        let failed = Self.client(emulator, providers: [stuck]).check([
+            LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [digest])
+        ])[0]
         #expect(failed.failure?.kind == .credentials)
         #expect(failed.failure?.message.contains("handed out the same credentials again") == true)
     }
 
     @Test func credentialSourcesThatCannotBeReachedAreUnverifiableNotRejected() {
-        let unreachable = ScriptedProvider("web identity", [{ throw CredentialError(message: "STS timed out", transient: true) }])
+        let unreachable = ScriptedProvider(
+            "web identity", [{ throw CredentialError(message: "STS timed out", transient: true) }])
         let refused = ScriptedProvider("web identity", [{ throw CredentialError(message: "InvalidIdentityToken") }])
         let none = ScriptedProvider("environment", [{ .notConfigured("unset") }])
-        let batch = LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [Self.digest(4)])
+        let batch = LayerBatch(
+            repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: [Self.digest(4)])
         let endpoint = Endpoint(url: "http://127.0.0.1:9", region: "us-east-1", source: "test")
         func check(_ provider: ScriptedProvider) -> BatchFailure? {
-            ECRPublicClient(configuration: ClientConfiguration(endpoint: endpoint), credentials: CredentialChain(providers: [provider])).check([batch])[0].failure
+            ECRPublicClient(
+                configuration: ClientConfiguration(endpoint: endpoint),
+                credentials: CredentialChain(providers: [provider])
+            ).check([batch])[0].failure
         }
         #expect(check(unreachable)?.kind == .unverifiable)
         #expect(check(refused)?.kind == .credentials)
@@ -128,7 +173,9 @@ import Checking
 
     @Test func malformedAndIncompleteAnswersNeverPass() throws {
         let digests = [Self.digest(6), Self.digest(7)]
-        let emulator = try Emulator(repositories: ["app": Dictionary(uniqueKeysWithValues: digests.map { ($0.string, Int64(10)) })])
+        let emulator = try Emulator(repositories: [
+            "app": Dictionary(uniqueKeysWithValues: digests.map { ($0.string, Int64(10)) })
+        ])
         let batch = LayerBatch(repository: RepositoryRef(registryId: "demo", repositoryName: "app"), digests: digests)
         for kind in ["malformed", "wrong-shape", "truncated"] {
             try emulator.addFaults([["kind": kind, "count": -1]])
@@ -141,6 +188,8 @@ import Checking
         let dropped = Self.client(emulator).check([batch])[0]
         #expect(dropped.failure == nil)
         #expect(dropped.answers[digests[0]] != nil)
-        #expect(dropped.answers[digests[1]] == nil, "an unmentioned digest has no verdict; the Verifier makes it a verification error")
+        #expect(
+            dropped.answers[digests[1]] == nil,
+            "an unmentioned digest has no verdict; the Verifier makes it a verification error")
     }
 }

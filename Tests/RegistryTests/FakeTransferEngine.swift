@@ -1,6 +1,7 @@
+import Checking
 import Foundation
 import ImageModel
-import Checking
+
 @testable import Registry
 
 /// A `TransferEngine` without a network: each started request is answered by `answer` (given the request and how many

@@ -1,21 +1,22 @@
 import Foundation
 import Testing
+
 @testable import Registry
 
 @Suite struct INIParserTests {
     @Test func readsSectionsKeysAndComments() throws {
         let text = """
-        # a comment
-        ; another
-        [default]
-        aws_access_key_id = AKIDDEFAULT
-        AWS_Secret_Access_Key=secret=with=equals
-        region: us-west-2
+            # a comment
+            ; another
+            [default]
+            aws_access_key_id = AKIDDEFAULT
+            AWS_Secret_Access_Key=secret=with=equals
+            region: us-west-2
 
-        [profile ci]
-          output = json
-        credential_process = /usr/bin/helper --flag "a b"
-        """
+            [profile ci]
+              output = json
+            credential_process = /usr/bin/helper --flag "a b"
+            """
         let sections = try INIParser.parse(text, file: "config")
         #expect(sections["default"]?["aws_access_key_id"] == "AKIDDEFAULT")
         #expect(sections["default"]?["aws_secret_access_key"] == "secret=with=equals")
@@ -60,20 +61,21 @@ import Testing
     }
 
     @Test func configProfilesMapProfilePrefixAndDefault() throws {
-        let sections = try INIParser.parse("""
-        [default]
-        region = us-east-1
-        [profile default]
-        output = json
-        [profile   spaced]
-        region = us-west-2
-        [profile "quoted name"]
-        region = eu-west-1
-        [sso-session corp]
-        sso_region = us-east-1
-        [plain]
-        region = ignored
-        """)
+        let sections = try INIParser.parse(
+            """
+            [default]
+            region = us-east-1
+            [profile default]
+            output = json
+            [profile   spaced]
+            region = us-west-2
+            [profile "quoted name"]
+            region = eu-west-1
+            [sso-session corp]
+            sso_region = us-east-1
+            [plain]
+            region = ignored
+            """)
         let profiles = INIParser.configProfiles(sections)
         #expect(profiles["default"] == ["region": "us-east-1", "output": "json"])
         #expect(profiles["spaced"]?["region"] == "us-west-2")
@@ -85,17 +87,22 @@ import Testing
 
     @Test func sharedConfigMergesFilesCredentialsWin() throws {
         let directory = try TemporaryDirectoryForTests()
-        let config = directory.write("config", "[profile dev]\nregion = us-west-2\naws_access_key_id = FROMCONFIG\n[default]\nregion = us-east-1\n")
-        let credentials = directory.write("credentials", "[dev]\naws_access_key_id = FROMCREDENTIALS\naws_secret_access_key = s\n")
-        let shared = try SharedConfig.load(environment: ["AWS_CONFIG_FILE": config, "AWS_SHARED_CREDENTIALS_FILE": credentials, "AWS_PROFILE": "dev"],
-                                           profileFlag: nil)
+        let config = directory.write(
+            "config",
+            "[profile dev]\nregion = us-west-2\naws_access_key_id = FROMCONFIG\n[default]\nregion = us-east-1\n")
+        let credentials = directory.write(
+            "credentials", "[dev]\naws_access_key_id = FROMCREDENTIALS\naws_secret_access_key = s\n")
+        let shared = try SharedConfig.load(
+            environment: ["AWS_CONFIG_FILE": config, "AWS_SHARED_CREDENTIALS_FILE": credentials, "AWS_PROFILE": "dev"],
+            profileFlag: nil)
         #expect(shared.profileName == "dev")
         #expect(shared.profileSource == "AWS_PROFILE")
         #expect(shared.profileIsExplicit)
         #expect(!shared.profileFromFlag)
         #expect(shared.setting("region") == "us-west-2")
         #expect(shared.profile("dev")?["aws_access_key_id"] == "FROMCREDENTIALS")
-        let flagged = try SharedConfig.load(environment: ["AWS_CONFIG_FILE": config, "AWS_PROFILE": "dev"], profileFlag: "default")
+        let flagged = try SharedConfig.load(
+            environment: ["AWS_CONFIG_FILE": config, "AWS_PROFILE": "dev"], profileFlag: "default")
         #expect(flagged.profileName == "default" && flagged.profileFromFlag)
         #expect(flagged.setting("region") == "us-east-1")
     }
@@ -138,7 +145,8 @@ final class TemporaryDirectoryForTests {
     @discardableResult
     func write(_ name: String, _ text: String, executable: Bool = false) -> String {
         let file = path + "/" + name
-        FileManager.default.createFile(atPath: file, contents: Data(text.utf8), attributes: executable ? [.posixPermissions: 0o755] : nil)
+        FileManager.default.createFile(
+            atPath: file, contents: Data(text.utf8), attributes: executable ? [.posixPermissions: 0o755] : nil)
         return file
     }
 }

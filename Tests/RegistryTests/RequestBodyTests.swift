@@ -1,7 +1,8 @@
+import Checking
 import Foundation
 import ImageModel
 import Testing
-import Checking
+
 @testable import Registry
 
 @Test func requestBodyIsTheJSONTheServiceModelExpects() throws {
@@ -13,14 +14,16 @@ import Checking
     #expect(object["repositoryName"] as? String == "team/app")
     #expect(object["layerDigests"] as? [String] == digests.map(\.string))
     #expect(object.count == 3)
-    let noRegistry = RequestBody.batchCheckLayerAvailability(LayerBatch(repository: RepositoryRef(registryId: nil, repositoryName: "app"), digests: digests))
+    let noRegistry = RequestBody.batchCheckLayerAvailability(
+        LayerBatch(repository: RepositoryRef(registryId: nil, repositoryName: "app"), digests: digests))
     #expect((try JSONSerialization.jsonObject(with: noRegistry) as? [String: Any])?["registryId"] == nil)
 }
 
 @Test func requestBodyEscapesAnythingAStringCanHold() throws {
     let nasty = "a\"b\\c\nd\u{1}e"
     let batch = LayerBatch(repository: RepositoryRef(registryId: nasty, repositoryName: nasty), digests: [])
-    let object = try #require(try JSONSerialization.jsonObject(with: RequestBody.batchCheckLayerAvailability(batch)) as? [String: Any])
+    let object = try #require(
+        try JSONSerialization.jsonObject(with: RequestBody.batchCheckLayerAvailability(batch)) as? [String: Any])
     #expect(object["registryId"] as? String == nasty)
     #expect(object["repositoryName"] as? String == nasty)
 }

@@ -1,7 +1,8 @@
+import Checking
 import Foundation
 import ImageModel
 import Testing
-import Checking
+
 @testable import Registry
 
 @Suite struct ResponseParserTests {
@@ -14,11 +15,12 @@ import Checking
     }
 
     @Test func bothMissingShapesMeanUnavailableAndInvalidIsInvalid() throws {
-        let answers = try parse("""
-        {"layers": [{"layerDigest": "\(Self.a)", "layerAvailability": "AVAILABLE", "layerSize": 12, "mediaType": "m"},
-                    {"layerDigest": "\(Self.b)", "layerAvailability": "UNAVAILABLE"}],
-         "failures": [{"layerDigest": "\(Self.c)", "failureCode": "MissingLayerDigest", "failureReason": "gone"}]}
-        """)
+        let answers = try parse(
+            """
+            {"layers": [{"layerDigest": "\(Self.a)", "layerAvailability": "AVAILABLE", "layerSize": 12, "mediaType": "m"},
+                        {"layerDigest": "\(Self.b)", "layerAvailability": "UNAVAILABLE"}],
+             "failures": [{"layerDigest": "\(Self.c)", "failureCode": "MissingLayerDigest", "failureReason": "gone"}]}
+            """)
         #expect(answers[Self.a] == .available(size: 12, mediaType: "m"))
         #expect(answers[Self.b] == .unavailable(reason: "the service reports it UNAVAILABLE"))
         #expect(answers[Self.c] == .unavailable(reason: "MissingLayerDigest: gone"))
@@ -28,26 +30,33 @@ import Checking
 
     @Test func nothingUnconfirmedPasses() throws {
         #expect(try parse("{}").isEmpty, "a digest in neither list has no verdict (a verification error later)")
-        let unknownCode = try parse("""
-        {"layers": [{"layerDigest": "\(Self.a)", "layerAvailability": "AVAILABLE"}],
-         "failures": [{"layerDigest": "\(Self.a)", "failureCode": "SomethingNew"}]}
-        """)
+        let unknownCode = try parse(
+            """
+            {"layers": [{"layerDigest": "\(Self.a)", "layerAvailability": "AVAILABLE"}],
+             "failures": [{"layerDigest": "\(Self.a)", "failureCode": "SomethingNew"}]}
+            """)
         #expect(unknownCode[Self.a] == nil, "an unknown failure code withdraws even an AVAILABLE")
-        let conflicting = try parse("""
-        {"layers": [{"layerDigest": "\(Self.a)", "layerAvailability": "UNAVAILABLE"},
-                    {"layerDigest": "\(Self.a)", "layerAvailability": "AVAILABLE"}]}
-        """)
+        let conflicting = try parse(
+            """
+            {"layers": [{"layerDigest": "\(Self.a)", "layerAvailability": "UNAVAILABLE"},
+                        {"layerDigest": "\(Self.a)", "layerAvailability": "AVAILABLE"}]}
+            """)
         #expect(conflicting[Self.a] == .unavailable(reason: "the service reports it UNAVAILABLE"))
-        let unrequested = try parse(#"{"layers": [{"layerDigest": "\#(Self.c)", "layerAvailability": "AVAILABLE"}]}"#, [Self.a])
+        let unrequested = try parse(
+            #"{"layers": [{"layerDigest": "\#(Self.c)", "layerAvailability": "AVAILABLE"}]}"#, [Self.a])
         #expect(unrequested.isEmpty, "an answer about a digest we did not ask for is ignored")
     }
 
     @Test(arguments: [
-        "not json", "[]", #"{"layers": "x"}"#, #"{"failures": 42}"#, #"{"layers": [{"layerAvailability": "AVAILABLE"}]}"#,
+        "not json", "[]", #"{"layers": "x"}"#, #"{"failures": 42}"#,
+        #"{"layers": [{"layerAvailability": "AVAILABLE"}]}"#,
         #"{"layers": [{"layerDigest": "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "layerAvailability": "MAYBE"}]}"#,
-        #"{"layers": [{"layerDigest": "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}]}"#, "",
+        #"{"layers": [{"layerDigest": "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}]}"#,
+        "",
     ])
     func wrongShapesAreErrors(body: String) {
-        #expect(throws: ResponseParser.Malformed.self) { try ResponseParser.parse(Data(body.utf8), requested: [Self.a]) }
+        #expect(throws: ResponseParser.Malformed.self) {
+            try ResponseParser.parse(Data(body.utf8), requested: [Self.a])
+        }
     }
 }

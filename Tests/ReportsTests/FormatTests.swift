@@ -1,6 +1,7 @@
 import Foundation
 import ImageModel
 import Testing
+
 @testable import Reports
 
 #if canImport(FoundationXML)
@@ -53,7 +54,9 @@ import FoundationXML
         otherDigest.digest = Fixtures.digest("7")
         var otherPlatform = finding
         otherPlatform.platform = "linux/s390x"
-        let prints = FindingFingerprint.all([finding]) + FindingFingerprint.all([otherDigest]) + FindingFingerprint.all([otherPlatform])
+        let prints =
+            FindingFingerprint.all([finding]) + FindingFingerprint.all([otherDigest])
+            + FindingFingerprint.all([otherPlatform])
         #expect(Set(prints).count == 3)
     }
 
@@ -82,7 +85,9 @@ import FoundationXML
     }
 
     @Test func fingerprintsMatchGitLabs() {
-        let sarif = SARIFReporter().log(Fixtures.mixed, toolVersion: "1").runs[0].results.compactMap { $0.partialFingerprints[SARIFReporter.fingerprintKey] }
+        let sarif = SARIFReporter().log(Fixtures.mixed, toolVersion: "1").runs[0].results.compactMap {
+            $0.partialFingerprints[SARIFReporter.fingerprintKey]
+        }
         #expect(sarif == GitLabReporter().issues(Fixtures.mixed).map(\.fingerprint))
     }
 
@@ -119,8 +124,11 @@ import FoundationXML
 
     @Test func verificationErrorsAreErrorsNotFailures() {
         var report = Fixtures.clean
-        report.findings = [Finding(rule: .verificationError, message: "could not verify 1 blob(s): throttled", path: "build/web.json",
-                                   commit: Fixtures.commit, image: "public.ecr.aws/demo/web:2", repository: "public.ecr.aws/demo/web")]
+        report.findings = [
+            Finding(
+                rule: .verificationError, message: "could not verify 1 blob(s): throttled", path: "build/web.json",
+                commit: Fixtures.commit, image: "public.ecr.aws/demo/web:2", repository: "public.ecr.aws/demo/web")
+        ]
         report.summary.exitCode = 69
         let text = JUnitReporter().render(report, options: ReportOptions())
         #expect(text.contains("failures=\"0\" errors=\"1\""))
@@ -129,8 +137,12 @@ import FoundationXML
 
     @Test func warningsFailOnlyWhenTheyFailedTheRun() {
         var report = Fixtures.clean
-        report.findings = [Finding(rule: .mediaTypeMismatch, message: "media type differs", path: "build/web.json", commit: Fixtures.commit,
-                                   image: "public.ecr.aws/demo/web:2")]
+        report.findings = [
+            Finding(
+                rule: .mediaTypeMismatch, message: "media type differs", path: "build/web.json",
+                commit: Fixtures.commit,
+                image: "public.ecr.aws/demo/web:2")
+        ]
         #expect(JUnitReporter().render(report, options: ReportOptions()).contains("failures=\"0\""))
         report.summary.exitCode = 1
         #expect(JUnitReporter().render(report, options: ReportOptions()).contains("failures=\"1\""))
@@ -169,11 +181,15 @@ import FoundationXML
         let text = TextReporter().render(report, options: ReportOptions(gitlabSections: true, sectionTimestamp: 5))
         #expect(text.components(separatedBy: "section_end:").count == 3)
         #expect(text.contains("build/web.json (evil\\u{1B}[0Ksection_end:1:verify_layers_images\\r\\u{1B}[0K): ok"))
-        #expect(text.hasPrefix("\u{1B}[0Ksection_start:5:verify_layers_images[collapsed=true]\r\u{1B}[0Kverify-layers: 1 image checked\n"))
+        #expect(
+            text.hasPrefix(
+                "\u{1B}[0Ksection_start:5:verify_layers_images[collapsed=true]\r\u{1B}[0Kverify-layers: 1 image checked\n"
+            ))
     }
 
     @Test func sectionIsOpenWhenThereAreProblems() {
-        let text = TextReporter().render(Fixtures.mixed, options: ReportOptions(gitlabSections: true, sectionTimestamp: 5))
+        let text = TextReporter().render(
+            Fixtures.mixed, options: ReportOptions(gitlabSections: true, sectionTimestamp: 5))
         #expect(text.hasPrefix("\u{1B}[0Ksection_start:5:verify_layers_images\r"))
     }
 }
@@ -181,18 +197,23 @@ import FoundationXML
 @Suite struct ImageGroupsTests {
     @Test func findingsGoToTheirImage() {
         let groups = ImageGroups(Fixtures.mixed).groups
-        #expect(groups.map(\.label) == [
-            "build/oci/app (public.ecr.aws/demo/app:1.0, linux/amd64)", "build/oci/app (public.ecr.aws/demo/app:1.0, linux/arm64/v8)",
-            "images/tool", "build/web.json (public.ecr.aws/demo/web:2)", "build/oci/broken/index.json",
-        ])
+        #expect(
+            groups.map(\.label) == [
+                "build/oci/app (public.ecr.aws/demo/app:1.0, linux/amd64)",
+                "build/oci/app (public.ecr.aws/demo/app:1.0, linux/arm64/v8)",
+                "images/tool", "build/web.json (public.ecr.aws/demo/web:2)", "build/oci/broken/index.json",
+            ])
         #expect(groups.map(\.findings.count) == [1, 1, 1, 0, 1])
         #expect(groups[4].image == nil)
     }
 
     @Test func aFindingOfASharedBlobBelongsToEveryImageHoldingIt() {
         var report = Fixtures.mixed
-        report.findings = [Finding(rule: .sizeMismatch, message: "size differs", path: "build/oci/app/index.json", commit: Fixtures.commit,
-                                   image: "public.ecr.aws/demo/app:1.0", digest: Fixtures.digest("d"))]
+        report.findings = [
+            Finding(
+                rule: .sizeMismatch, message: "size differs", path: "build/oci/app/index.json", commit: Fixtures.commit,
+                image: "public.ecr.aws/demo/app:1.0", digest: Fixtures.digest("d"))
+        ]
         #expect(ImageGroups(report).groups.map(\.findings.count) == [0, 1, 0, 0])
         report.findings[0].digest = Fixtures.digest("b")  // shared by both platforms: each of them shows it
         let groups = ImageGroups(report)
@@ -206,7 +227,8 @@ import FoundationXML
         var report = Fixtures.clean
         report.images.append(report.images[0])
         let labels = ImageGroups(report).groups.map(\.label)
-        #expect(labels == ["build/web.json (public.ecr.aws/demo/web:2)", "build/web.json (public.ecr.aws/demo/web:2) #2"])
+        #expect(
+            labels == ["build/web.json (public.ecr.aws/demo/web:2)", "build/web.json (public.ecr.aws/demo/web:2) #2"])
     }
 
     @Test func placingFindingsScalesWithTheirNumber() {
@@ -218,8 +240,11 @@ import FoundationXML
             image.path = "build/oci/app\(index)"
             image.manifestPath = image.path + "/blobs/sha256/m"
             images.append(image)
-            findings.append(Finding(rule: .layerUnavailable, message: "gone", path: "build/oci/app\(index)/blobs/sha256/x", commit: Fixtures.commit,
-                                    image: template.name, platform: template.platform))
+            findings.append(
+                Finding(
+                    rule: .layerUnavailable, message: "gone", path: "build/oci/app\(index)/blobs/sha256/x",
+                    commit: Fixtures.commit,
+                    image: template.name, platform: template.platform))
         }
         // CPU time of this thread, not wall-clock time: other tests and builds sharing the cores do not count.
         func cpu() -> Double {

@@ -1,6 +1,7 @@
 import Foundation
 import ImageModel
 import Testing
+
 @testable import Reports
 
 /// The workflow commands a GitHub runner would see in `text`, parsed the way the runner parses them
@@ -34,12 +35,14 @@ struct RunnerCommand {
     }
 
     static func unescapeData(_ text: String) -> String {
-        text.replacingOccurrences(of: "%0D", with: "\r").replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%25", with: "%")
+        text.replacingOccurrences(of: "%0D", with: "\r").replacingOccurrences(of: "%0A", with: "\n")
+            .replacingOccurrences(of: "%25", with: "%")
     }
 
     static func unescapeProperty(_ text: String) -> String {
         text.replacingOccurrences(of: "%0D", with: "\r").replacingOccurrences(of: "%0A", with: "\n")
-            .replacingOccurrences(of: "%3A", with: ":").replacingOccurrences(of: "%2C", with: ",").replacingOccurrences(of: "%25", with: "%")
+            .replacingOccurrences(of: "%3A", with: ":").replacingOccurrences(of: "%2C", with: ",").replacingOccurrences(
+                of: "%25", with: "%")
     }
 }
 
@@ -48,10 +51,14 @@ struct RunnerCommand {
     static let hostilePath = "build/100%,a:b/index.json"
 
     static var hostile: RunReport {
-        let image = ImageResult(name: hostileName, path: "build/100%,a:b", manifestPath: hostilePath, manifestDigest: nil, platform: "linux/amd64",
-                                repository: "public.ecr.aws/demo/app", commit: Fixtures.commit, blobs: [], errors: 1, warnings: 0, notices: 0)
-        let finding = Finding(rule: .layerUnavailable, message: "layer gone\r\n::error file=x::forged %0A", path: hostilePath, line: 4,
-                              commit: Fixtures.commit, image: hostileName, platform: "linux/amd64")
+        let image = ImageResult(
+            name: hostileName, path: "build/100%,a:b", manifestPath: hostilePath, manifestDigest: nil,
+            platform: "linux/amd64",
+            repository: "public.ecr.aws/demo/app", commit: Fixtures.commit, blobs: [], errors: 1, warnings: 0,
+            notices: 0)
+        let finding = Finding(
+            rule: .layerUnavailable, message: "layer gone\r\n::error file=x::forged %0A", path: hostilePath, line: 4,
+            commit: Fixtures.commit, image: hostileName, platform: "linux/amd64")
         var summary = Summary()
         summary.images = 1
         summary.errors = 1
@@ -62,7 +69,9 @@ struct RunnerCommand {
     @Test func escapingMatchesTheToolkit() {
         #expect(WorkflowCommand.escapeData("100% \r\n:,") == "100%25 %0D%0A:,")
         #expect(WorkflowCommand.escapeProperty("100% \r\n:,") == "100%25 %0D%0A%3A%2C")
-        #expect(WorkflowCommand("error", properties: [("file", "a,b:c"), ("line", "3")], message: "m\nx").rendered == "::error file=a%2Cb%3Ac,line=3::m%0Ax")
+        #expect(
+            WorkflowCommand("error", properties: [("file", "a,b:c"), ("line", "3")], message: "m\nx").rendered
+                == "::error file=a%2Cb%3Ac,line=3::m%0Ax")
         #expect(WorkflowCommand.escapeData("%0A") == "%250A")
     }
 
@@ -73,7 +82,10 @@ struct RunnerCommand {
         let error = commands.first { $0.name == "error" }
         #expect(error?.properties["file"] == Self.hostilePath)
         #expect(error?.properties["line"] == "4")
-        #expect(error?.data.hasPrefix("build/100%,a:b (" + Self.hostileName + ", linux/amd64): layer gone\r\n::error file=x::forged %0A\n") == true)
+        #expect(
+            error?.data.hasPrefix(
+                "build/100%,a:b (" + Self.hostileName + ", linux/amd64): layer gone\r\n::error file=x::forged %0A\n")
+                == true)
         #expect(output.contains("file=build/100%25%2Ca%3Ab/index.json,line=4,"))
     }
 
@@ -105,7 +117,8 @@ struct RunnerCommand {
     }
 
     @Test func oneMoreIsSingular() {
-        let output = GitHubReporter().render(Fixtures.many(errors: 11, warnings: 0, notices: 0), options: ReportOptions())
+        let output = GitHubReporter().render(
+            Fixtures.many(errors: 11, warnings: 0, notices: 0), options: ReportOptions())
         #expect(output.contains("verify-layers: 1 more error not annotated"))
     }
 
@@ -143,7 +156,8 @@ struct RunnerCommand {
         report.images[0].name = "a|b\n| x | <script>`y`"
         let markdown = GitHubStepSummary.markdown(report)
         let row = markdown.split(separator: "\n").first { $0.hasPrefix("| build/web.json") }
-        #expect(row == #"| build/web.json \(a\|b\\n\| x \| \<script\>\`y\`\) | public.ecr.aws/demo/web | — | 1 | none |"#)
+        #expect(
+            row == #"| build/web.json \(a\|b\\n\| x \| \<script\>\`y\`\) | public.ecr.aws/demo/web | — | 1 | none |"#)
     }
 
     @Test func outputsAreNameValueLines() {

@@ -6,7 +6,9 @@ import Testing
 enum Golden {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
 
-    static func check(_ actual: String, _ name: String, json: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func check(
+        _ actual: String, _ name: String, json: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let url = directory.appendingPathComponent(name)
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
             try Data(actual.utf8).write(to: url)
@@ -14,8 +16,10 @@ enum Golden {
         }
         let expected = try String(contentsOf: url, encoding: .utf8)
         if json {
-            #expect(try canonical(actual) == canonical(expected), "\(name) differs from the golden file (compared as parsed JSON)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                try canonical(actual) == canonical(expected),
+                "\(name) differs from the golden file (compared as parsed JSON)",
+                sourceLocation: sourceLocation)
         } else {
             #expect(actual == expected, "\(name) differs from the golden file", sourceLocation: sourceLocation)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Reports
 
 /// Every reporter against its golden file, on the same fixed run.
@@ -15,7 +16,9 @@ import Testing
         (.sarif, "mixed.sarif", true),
     ])
     func mixedRun(format: ReportFormat, file: String, json: Bool) throws {
-        try Golden.check(try #require(ReporterRegistry.builtIn.reporter(for: format)).render(Fixtures.mixed, options: Self.plain), file, json: json)
+        try Golden.check(
+            try #require(ReporterRegistry.builtIn.reporter(for: format)).render(Fixtures.mixed, options: Self.plain),
+            file, json: json)
     }
 
     @Test(arguments: [
@@ -26,7 +29,9 @@ import Testing
         (.sarif, "clean.sarif", true),
     ])
     func cleanRun(format: ReportFormat, file: String, json: Bool) throws {
-        try Golden.check(try #require(ReporterRegistry.builtIn.reporter(for: format)).render(Fixtures.clean, options: Self.plain), file, json: json)
+        try Golden.check(
+            try #require(ReporterRegistry.builtIn.reporter(for: format)).render(Fixtures.clean, options: Self.plain),
+            file, json: json)
     }
 
     @Test func textQuiet() throws {

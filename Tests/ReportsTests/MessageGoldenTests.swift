@@ -1,6 +1,7 @@
 import Foundation
 import ImageModel
 import Testing
+
 @testable import Reports
 
 /// The moment of failure, for people: hint lines after a failed check, a run-wide failure said once with its fix, and
@@ -38,7 +39,9 @@ import Testing
     }
 
     @Test func blockedPushInColour() throws {
-        try Golden.check(TextReporter().render(Self.failedPush, options: Self.options(.prePush, color: true)), "hints.pre-push.color.txt")
+        try Golden.check(
+            TextReporter().render(Self.failedPush, options: Self.options(.prePush, color: true)),
+            "hints.pre-push.color.txt")
     }
 
     @Test func failedCheckOffersNoPushBypass() throws {
@@ -51,25 +54,39 @@ import Testing
     @Test func quietAndPassingRunsPrintNoHints() {
         #expect(!TextReporter().render(Self.failedPush, options: Self.options(.prePush, quiet: true)).contains("hint:"))
         #expect(!TextReporter().render(Fixtures.clean, options: Self.options(.prePush)).contains("hint:"))
-        #expect(!TextReporter().render(Self.failedPush, options: ReportOptions()).contains("hint:"), "no context, no hints")
+        #expect(
+            !TextReporter().render(Self.failedPush, options: ReportOptions()).contains("hint:"), "no context, no hints")
     }
 
     /// One image per kind of committed output: the transport skopeo reads it with, `--all` only for a multi-platform index,
     /// quoting for a path with a space, and a manual line where no transport exists.
     @Test func publishCommandPerOutputKind() throws {
-        func image(_ path: String, kind: String?, name: String?, refName: String? = nil, platform: String? = nil, index: Bool = false) -> ImageResult {
-            var result = ImageResult(name: name, path: path, manifestPath: path + "/manifest.json", manifestDigest: nil, platform: platform,
-                                     repository: "public.ecr.aws/demo/" + (path.split(separator: "/").last.map(String.init) ?? "x").replacingOccurrences(of: " ", with: "-")
-                                        .replacingOccurrences(of: ".tar", with: "").replacingOccurrences(of: ".json", with: ""),
-                                     commit: Fixtures.commit,
-                                     blobs: [BlobResult(digest: Fixtures.blobDigest("c"), size: 1, mediaType: MediaType.ociConfig, role: .config, status: .unavailable)],
-                                     errors: 1, warnings: 0, notices: 0, refName: refName, indexDigests: index ? [Fixtures.digest("0")] : [])
+        func image(
+            _ path: String, kind: String?, name: String?, refName: String? = nil, platform: String? = nil,
+            index: Bool = false
+        ) -> ImageResult {
+            var result = ImageResult(
+                name: name, path: path, manifestPath: path + "/manifest.json", manifestDigest: nil, platform: platform,
+                repository: "public.ecr.aws/demo/"
+                    + (path.split(separator: "/").last.map(String.init) ?? "x").replacingOccurrences(of: " ", with: "-")
+                    .replacingOccurrences(of: ".tar", with: "").replacingOccurrences(of: ".json", with: ""),
+                commit: Fixtures.commit,
+                blobs: [
+                    BlobResult(
+                        digest: Fixtures.blobDigest("c"), size: 1, mediaType: MediaType.ociConfig, role: .config,
+                        status: .unavailable)
+                ],
+                errors: 1, warnings: 0, notices: 0, refName: refName, indexDigests: index ? [Fixtures.digest("0")] : [])
             result.outputKind = kind
             return result
         }
         let images = [
-            image("out/oci-archive.tar", kind: "oci-archive", name: "public.ecr.aws/demo/oci-archive:2.1", refName: "2.1", platform: "linux/amd64", index: true),
-            image("out/oci-archive.tar", kind: "oci-archive", name: "public.ecr.aws/demo/oci-archive:2.1", refName: "2.1", platform: "linux/arm64", index: true),
+            image(
+                "out/oci-archive.tar", kind: "oci-archive", name: "public.ecr.aws/demo/oci-archive:2.1", refName: "2.1",
+                platform: "linux/amd64", index: true),
+            image(
+                "out/oci-archive.tar", kind: "oci-archive", name: "public.ecr.aws/demo/oci-archive:2.1", refName: "2.1",
+                platform: "linux/arm64", index: true),
             image("out/docker.tar", kind: "docker-archive", name: "public.ecr.aws/demo/docker:3", refName: "3"),
             image("out/skopeo dir", kind: "skopeo-dir", name: nil),
             image("out/single", kind: "oci-layout", name: "public.ecr.aws/demo/single:v1", refName: "v1"),
@@ -86,7 +103,8 @@ import Testing
     /// finding per image as before.
     static var noCredentials: RunReport {
         var report = Fixtures.clean
-        let cause = "no AWS credentials found (tried: environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set; shared files: no [default] profile)"
+        let cause =
+            "no AWS credentials found (tried: environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set; shared files: no [default] profile)"
         report.images = report.images.map { image in
             var image = image
             image.blobs = image.blobs.map { blob in
@@ -98,15 +116,18 @@ import Testing
             return image
         }
         report.findings = report.images.map { image in
-            Finding(rule: .verificationError, message: "could not verify \(image.blobs.count) blob(s) in \(image.repository ?? ""): \(cause)",
-                    path: image.manifestPath, commit: image.commit, image: image.name, repository: image.repository)
+            Finding(
+                rule: .verificationError,
+                message: "could not verify \(image.blobs.count) blob(s) in \(image.repository ?? ""): \(cause)",
+                path: image.manifestPath, commit: image.commit, image: image.name, repository: image.repository)
         }
         report.summary.available = 0
         report.summary.unverified = 1
         report.summary.errors = 1
         report.summary.exitCode = 77
-        report.runWide = RunWideFailure(kind: .noCredentials, cause: cause,
-                                        tried: ["environment", "web identity", "shared files", "container", "EC2 instance metadata"])
+        report.runWide = RunWideFailure(
+            kind: .noCredentials, cause: cause,
+            tried: ["environment", "web identity", "shared files", "container", "EC2 instance metadata"])
         return report
     }
 
@@ -124,7 +145,8 @@ import Testing
 
     @Test func unreachableEndpointIsSaidOnceWithItsFix() throws {
         var report = Self.noCredentials
-        report.runWide = RunWideFailure(kind: .connection, cause: "could not connect to 127.0.0.1:9 (Couldn't connect to server) after 3 attempts")
+        report.runWide = RunWideFailure(
+            kind: .connection, cause: "could not connect to 127.0.0.1:9 (Couldn't connect to server) after 3 attempts")
         report.summary.exitCode = 69
         try Golden.check(TextReporter().render(report, options: Self.options(.check)), "run-wide.connection.txt")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import ImageModel
 import Testing
+
 @testable import Reports
 
 /// Records every piece a reporter hands over, so a test sees whether the report was streamed or built whole.
@@ -33,16 +34,24 @@ private final class RecordingSink: ReportSink {
                 bytes[1] = UInt8(layer & 0xff)
                 bytes[2] = UInt8(layer >> 8)
                 guard let digest = Digest(sha256Bytes: bytes) else { continue }
-                blobs.append(BlobResult(digest: digest, size: Int64(layer * 1000 + 1), mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
-                                        role: layer == 0 ? .config : .layer, status: layer % 7 == 0 ? .unavailable : .available, cached: layer % 3 == 0))
+                blobs.append(
+                    BlobResult(
+                        digest: digest, size: Int64(layer * 1000 + 1),
+                        mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+                        role: layer == 0 ? .config : .layer, status: layer % 7 == 0 ? .unavailable : .available,
+                        cached: layer % 3 == 0))
             }
-            results.append(ImageResult(name: "public.ecr.aws/demo/app\(image):1", path: "images/app\(image)", manifestPath: "images/app\(image)/index.json",
-                                       manifestDigest: nil, platform: "linux/amd64", repository: "public.ecr.aws/demo/app\(image)",
-                                       commit: Fixtures.commit, blobs: blobs, errors: 0, warnings: 0, notices: 0))
+            results.append(
+                ImageResult(
+                    name: "public.ecr.aws/demo/app\(image):1", path: "images/app\(image)",
+                    manifestPath: "images/app\(image)/index.json",
+                    manifestDigest: nil, platform: "linux/amd64", repository: "public.ecr.aws/demo/app\(image)",
+                    commit: Fixtures.commit, blobs: blobs, errors: 0, warnings: 0, notices: 0))
         }
-        let finding = Finding(rule: .layerUnavailable, message: "quote \" backslash \\ tab \t newline \n bell \u{07} slash / é",
-                              path: "images/app0/index.json", line: 3, commit: Fixtures.commit, image: "public.ecr.aws/demo/app0:1",
-                              digest: Fixtures.digest("a"), repository: "public.ecr.aws/demo/app0")
+        let finding = Finding(
+            rule: .layerUnavailable, message: "quote \" backslash \\ tab \t newline \n bell \u{07} slash / é",
+            path: "images/app0/index.json", line: 3, commit: Fixtures.commit, image: "public.ecr.aws/demo/app0:1",
+            digest: Fixtures.digest("a"), repository: "public.ecr.aws/demo/app0")
         var summary = Summary()
         summary.images = images
         summary.layers = images * layers
@@ -52,13 +61,17 @@ private final class RecordingSink: ReportSink {
 
     @Test(arguments: ["mixed", "clean", "large"])
     func jsonIsByteIdenticalToTheEncoder(fixture: String) throws {
-        let report = fixture == "mixed" ? Fixtures.mixed : fixture == "clean" ? Fixtures.clean : Self.large(images: 3, layers: 20)
+        let report =
+            fixture == "mixed"
+            ? Fixtures.mixed : fixture == "clean" ? Fixtures.clean : Self.large(images: 3, layers: 20)
         #expect(JSONReporter().render(report, options: Self.options) == (try Self.encoded(report)))
     }
 
     @Test(arguments: ["mixed", "clean", "large"])
     func sarifIsByteIdenticalToTheEncoder(fixture: String) throws {
-        let report = fixture == "mixed" ? Fixtures.mixed : fixture == "clean" ? Fixtures.clean : Self.large(images: 3, layers: 20)
+        let report =
+            fixture == "mixed"
+            ? Fixtures.mixed : fixture == "clean" ? Fixtures.clean : Self.large(images: 3, layers: 20)
         let whole = try Self.encoded(SARIFReporter().log(report, toolVersion: Self.options.toolVersion))
         #expect(SARIFReporter().render(report, options: Self.options) == whole)
     }
@@ -77,13 +90,17 @@ private final class RecordingSink: ReportSink {
     }
 
     @Test func sarifIsHandedOverPerResultAndJUnitPerImage() throws {
-        let cases: [(Reporter, RunReport)] = [(SARIFReporter(), Fixtures.many(errors: 300, warnings: 0, notices: 0)),
-                                              (JUnitReporter(), Self.large(images: 50, layers: 10))]
+        let cases: [(Reporter, RunReport)] = [
+            (SARIFReporter(), Fixtures.many(errors: 300, warnings: 0, notices: 0)),
+            (JUnitReporter(), Self.large(images: 50, layers: 10)),
+        ]
         for (reporter, report) in cases {
             let sink = RecordingSink()
             reporter.write(report, options: Self.options, to: sink)
             #expect(sink.text == reporter.render(report, options: Self.options))
-            #expect(sink.largest < sink.text.utf8.count / 10, "\(type(of: reporter)) wrote a piece of \(sink.largest) of \(sink.text.utf8.count) bytes")
+            #expect(
+                sink.largest < sink.text.utf8.count / 10,
+                "\(type(of: reporter)) wrote a piece of \(sink.largest) of \(sink.text.utf8.count) bytes")
         }
     }
 

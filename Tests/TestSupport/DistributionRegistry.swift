@@ -13,7 +13,10 @@ public final class DistributionRegistry {
         public var issuer: String
         public var certificatePath: String
 
-        public init(realm: String, service: String = "public.ecr.aws", issuer: String = "verify-layers-emulator", certificatePath: String) {
+        public init(
+            realm: String, service: String = "public.ecr.aws", issuer: String = "verify-layers-emulator",
+            certificatePath: String
+        ) {
             self.realm = realm
             self.service = service
             self.issuer = issuer
@@ -76,13 +79,15 @@ public final class DistributionRegistry {
         self.process = process
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            let probe = try Shell.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "\(url)/v2/"], timeout: 5)
+            let probe = try Shell.run(
+                ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "\(url)/v2/"], timeout: 5)
             if ["200", "401"].contains(probe.stdout) { return }
             if !process.isRunning { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
         Emulator.stop(process)
-        throw ShellError("docker-registry did not start: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
+        throw ShellError(
+            "docker-registry did not start: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
     }
 
     deinit {
@@ -97,7 +102,9 @@ public final class DistributionRegistry {
 
     /// Pushes an image with skopeo: `source` is `oci:<layout>[:<ref name>]`, `destination` is `<alias>/<repo>:<tag>`.
     public func push(_ source: String, to destination: String) throws {
-        let result = try Shell.run(["skopeo", "copy", "-q", "--dest-tls-verify=false", source, "docker://\(host)/\(destination)"], timeout: 120)
+        let result = try Shell.run(
+            ["skopeo", "copy", "-q", "--dest-tls-verify=false", source, "docker://\(host)/\(destination)"], timeout: 120
+        )
         guard result.status == 0 else { throw ShellError("skopeo copy \(source) failed: \(result.stderr)") }
     }
 
@@ -111,7 +118,8 @@ public final class DistributionRegistry {
     }
 
     private func delete(_ target: String) throws {
-        let result = try Shell.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE", target], timeout: 30)
+        let result = try Shell.run(
+            ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE", target], timeout: 30)
         guard result.stdout == "202" else { throw ShellError("DELETE \(target) answered \(result.stdout)") }
     }
 
@@ -120,15 +128,20 @@ public final class DistributionRegistry {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line -> String? in
             guard line.hasPrefix("127.0.0.1 - "), let open = line.firstIndex(of: "\""),
-                  let close = line[line.index(after: open)...].firstIndex(of: "\"") else { return nil }
+                let close = line[line.index(after: open)...].firstIndex(of: "\"")
+            else { return nil }
             return String(line[line.index(after: open)..<close])
         }
     }
 
     /// A port nobody listens on right now (bound and released; the registry takes it a moment later).
     static func freePort() throws -> Int {
-        let result = try Shell.run(["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
-        guard let port = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw ShellError("no free port") }
+        let result = try Shell.run([
+            "python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])",
+        ])
+        guard let port = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ShellError("no free port")
+        }
         return port
     }
 
@@ -136,8 +149,10 @@ public final class DistributionRegistry {
     public static func makeTokenKeyPair(in directory: String) throws -> (key: String, certificate: String) {
         let key = directory + "/token-key.pem"
         let certificate = directory + "/token-cert.pem"
-        let result = try Shell.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
-                                    "-days", "1", "-subj", "/CN=verify-layers test token issuer"])
+        let result = try Shell.run([
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
+            "-days", "1", "-subj", "/CN=verify-layers test token issuer",
+        ])
         guard result.status == 0 else { throw ShellError("openssl failed: \(result.stderr)") }
         return (key, certificate)
     }

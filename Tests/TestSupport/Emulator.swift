@@ -47,8 +47,10 @@ public final class Emulator {
     }
 
     /// Starts the emulator with `repositories[registry][repository] = [digest: size]`.
-    public convenience init(registry: String = "demo", registryId: String = "123456789012", repositories: [String: [String: Int64]] = [:],
-                            missingStyle: String = "failure", latencyMs: Int = 0) throws {
+    public convenience init(
+        registry: String = "demo", registryId: String = "123456789012", repositories: [String: [String: Int64]] = [:],
+        missingStyle: String = "failure", latencyMs: Int = 0
+    ) throws {
         var repos: [String: Any] = [:]
         for (name, layers) in repositories {
             repos[name] = ["layers": layers.mapValues { ["size": $0] }]
@@ -56,10 +58,15 @@ public final class Emulator {
         let state: [String: Any] = [
             "credentials": [
                 ["accessKeyId": Emulator.accessKey, "secretAccessKey": Emulator.secretKey],
-                ["accessKeyId": Emulator.sessionAccessKey, "secretAccessKey": Emulator.sessionSecretKey, "sessionToken": Emulator.sessionToken],
+                [
+                    "accessKeyId": Emulator.sessionAccessKey, "secretAccessKey": Emulator.sessionSecretKey,
+                    "sessionToken": Emulator.sessionToken,
+                ],
             ],
             "defaultRegistry": registryId,
-            "registries": [["registryId": registryId, "aliases": [registry], "missingStyle": missingStyle, "repositories": repos]],
+            "registries": [
+                ["registryId": registryId, "aliases": [registry], "missingStyle": missingStyle, "repositories": repos]
+            ],
         ]
         try self.init(state: try JSONSerialization.data(withJSONObject: state), latencyMs: latencyMs)
     }
@@ -71,15 +78,20 @@ public final class Emulator {
         try state.write(to: URL(fileURLWithPath: statePath))
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", PackagePaths.emulatorScript, "--state", statePath, "--port", "0", "--port-file", portFile,
-                             "--latency-ms", String(latencyMs), "--quiet"] + extra
+        process.arguments =
+            [
+                "python3", PackagePaths.emulatorScript, "--state", statePath, "--port", "0", "--port-file", portFile,
+                "--latency-ms", String(latencyMs), "--quiet",
+            ] + extra
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         let deadline = Date().addingTimeInterval(20)
         var found: Int?
         while Date() < deadline {
-            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8),
+                let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
                 found = value
                 break
             }
@@ -133,14 +145,23 @@ public final class Emulator {
     }
 
     /// Adds or removes one layer.
-    public func setLayer(repository: String, digest: String, size: Int64, present: Bool, registry: String = "demo") throws {
-        let body: [String: Any] = ["registry": registry, "repository": repository, "digest": digest, "size": size, "present": present]
+    public func setLayer(repository: String, digest: String, size: Int64, present: Bool, registry: String = "demo")
+        throws
+    {
+        let body: [String: Any] = [
+            "registry": registry, "repository": repository, "digest": digest, "size": size, "present": present,
+        ]
         _ = try control("POST", "layers", body: try JSONSerialization.data(withJSONObject: body))
     }
 
     /// Adds (or removes) a published image: a manifest digest with its tags (tags move to it from other images).
-    public func setImage(repository: String, digest: String, tags: [String] = [], present: Bool = true, registry: String = "demo") throws {
-        let body: [String: Any] = ["registry": registry, "repository": repository, "imageDigest": digest, "imageTags": tags, "present": present]
+    public func setImage(
+        repository: String, digest: String, tags: [String] = [], present: Bool = true, registry: String = "demo"
+    ) throws {
+        let body: [String: Any] = [
+            "registry": registry, "repository": repository, "imageDigest": digest, "imageTags": tags,
+            "present": present,
+        ]
         _ = try control("POST", "images", body: try JSONSerialization.data(withJSONObject: body))
     }
 
@@ -158,7 +179,9 @@ public final class Emulator {
             input = String(decoding: body, as: UTF8.self)
         }
         let result = try Shell.run(arguments, stdin: input, timeout: 30)
-        guard result.status == 0 else { throw ShellError("emulator control \(method) \(path) failed: \(result.stderr)") }
+        guard result.status == 0 else {
+            throw ShellError("emulator control \(method) \(path) failed: \(result.stderr)")
+        }
         return Data(result.stdout.utf8)
     }
 }

@@ -13,8 +13,10 @@ public final class GitFixture {
     /// Environment for git and the tool: no user config, deterministic identity.
     public static var baseEnvironment: [String: String] {
         var env = ProcessInfo.processInfo.environment
-        for key in env.keys where key.hasPrefix("AWS_") || key.hasPrefix("GIT_") || key.hasPrefix("GITHUB_") || key.hasPrefix("GITLAB_")
-            || key.hasPrefix("CI_") || key == "CI" || key.hasPrefix("VERIFY_LAYERS_") || key.hasPrefix("PRE_COMMIT_") {
+        for key in env.keys
+        where key.hasPrefix("AWS_") || key.hasPrefix("GIT_") || key.hasPrefix("GITHUB_") || key.hasPrefix("GITLAB_")
+            || key.hasPrefix("CI_") || key == "CI" || key.hasPrefix("VERIFY_LAYERS_") || key.hasPrefix("PRE_COMMIT_")
+        {
             env.removeValue(forKey: key)
         }
         // Never ask a real instance metadata service from a test (tests that want IMDS point it at a loopback fake).
@@ -33,9 +35,15 @@ public final class GitFixture {
     }
 
     @discardableResult
-    public func git(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> ProcessResult {
-        let result = try Shell.run(["git"] + arguments, cwd: path, environment: GitFixture.baseEnvironment.merging(environment) { $1 }, stdin: stdin)
-        guard result.status == 0 else { throw ShellError("git \(arguments.joined(separator: " ")) failed: \(result.stderr)") }
+    public func git(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws
+        -> ProcessResult
+    {
+        let result = try Shell.run(
+            ["git"] + arguments, cwd: path, environment: GitFixture.baseEnvironment.merging(environment) { $1 },
+            stdin: stdin)
+        guard result.status == 0 else {
+            throw ShellError("git \(arguments.joined(separator: " ")) failed: \(result.stderr)")
+        }
         return result
     }
 
@@ -62,14 +70,20 @@ public final class GitFixture {
     }
 
     /// Runs the built verify-layers binary in this repository.
-    public func verifyLayers(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil, timeout: TimeInterval = 60) throws -> ProcessResult {
-        try Shell.run([PackagePaths.binary] + arguments, cwd: path, environment: GitFixture.baseEnvironment.merging(environment) { $1 },
-                      stdin: stdin, timeout: timeout)
+    public func verifyLayers(
+        _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil, timeout: TimeInterval = 60
+    ) throws -> ProcessResult {
+        try Shell.run(
+            [PackagePaths.binary] + arguments, cwd: path,
+            environment: GitFixture.baseEnvironment.merging(environment) { $1 },
+            stdin: stdin, timeout: timeout)
     }
 
     /// Builds an image with umoci (a real tool) at `dir` with the given files in one layer; returns the layout's blob digests
     /// as (config, layers). Requires the `umoci` Debian package.
-    public func umociImage(at dir: String, tag: String = "latest", files: [String: String]) throws -> (config: String, layers: [String], manifest: String) {
+    public func umociImage(at dir: String, tag: String = "latest", files: [String: String]) throws -> (
+        config: String, layers: [String], manifest: String
+    ) {
         let layout = path + "/" + dir
         try Shell.run(["umoci", "init", "--layout", layout])
         try Shell.run(["umoci", "new", "--image", "\(layout):\(tag)"])
@@ -78,7 +92,8 @@ public final class GitFixture {
         try Shell.run(["umoci", "unpack", "--rootless", "--image", "\(layout):\(tag)", bundlePath])
         for (name, content) in files {
             let url = URL(fileURLWithPath: bundlePath + "/rootfs/" + name)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(content.utf8).write(to: url)
         }
         let repack = try Shell.run(["umoci", "repack", "--image", "\(layout):\(tag)", bundlePath])
@@ -89,11 +104,16 @@ public final class GitFixture {
     /// Reads (config, layers, manifest) of the first image in a layout on disk.
     public func layoutDigests(_ dir: String) throws -> (config: String, layers: [String], manifest: String) {
         let layout = path + "/" + dir
-        let index = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: layout + "/index.json"))) as? [String: Any]
-        guard let manifests = index?["manifests"] as? [[String: Any]], let manifestDigest = manifests.last?["digest"] as? String else {
+        let index =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: layout + "/index.json")))
+            as? [String: Any]
+        guard let manifests = index?["manifests"] as? [[String: Any]],
+            let manifestDigest = manifests.last?["digest"] as? String
+        else {
             throw ShellError("no manifest in \(dir)/index.json")
         }
-        let manifestData = try Data(contentsOf: URL(fileURLWithPath: layout + "/blobs/sha256/" + manifestDigest.dropFirst(7)))
+        let manifestData = try Data(
+            contentsOf: URL(fileURLWithPath: layout + "/blobs/sha256/" + manifestDigest.dropFirst(7)))
         let manifest = try JSONSerialization.jsonObject(with: manifestData) as? [String: Any]
         let config = (manifest?["config"] as? [String: Any])?["digest"] as? String ?? ""
         let layers = (manifest?["layers"] as? [[String: Any]])?.compactMap { $0["digest"] as? String } ?? []
@@ -104,7 +124,8 @@ public final class GitFixture {
     public func annotateName(_ dir: String, name: String) throws {
         let url = URL(fileURLWithPath: path + "/" + dir + "/index.json")
         guard var index = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any],
-              var manifests = index["manifests"] as? [[String: Any]] else { throw ShellError("bad index.json in \(dir)") }
+            var manifests = index["manifests"] as? [[String: Any]]
+        else { throw ShellError("bad index.json in \(dir)") }
         for position in manifests.indices {
             var annotations = manifests[position]["annotations"] as? [String: String] ?? [:]
             annotations["io.containerd.image.name"] = name
@@ -116,7 +137,8 @@ public final class GitFixture {
 
     /// The size in bytes of a blob in a layout on disk.
     public func blobSize(_ dir: String, _ digest: String) -> Int64 {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + dir + "/blobs/sha256/" + digest.dropFirst(7))
+        let attributes = try? FileManager.default.attributesOfItem(
+            atPath: path + "/" + dir + "/blobs/sha256/" + digest.dropFirst(7))
         return (attributes?[.size] as? NSNumber)?.int64Value ?? 0
     }
 }

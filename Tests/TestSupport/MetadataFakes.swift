@@ -12,14 +12,17 @@ public struct FakeCredential: Sendable {
         self.sessionToken = sessionToken
     }
 
-    var json: [String: Any] { ["accessKeyId": accessKeyId, "secretAccessKey": secretAccessKey, "sessionToken": sessionToken] }
+    var json: [String: Any] {
+        ["accessKeyId": accessKeyId, "secretAccessKey": secretAccessKey, "sessionToken": sessionToken]
+    }
 
     /// The two generations a source hands out (first fetch, then every refresh), distinct and recognisable in output.
     static func generations(_ tag: String) -> [FakeCredential] {
         (1...2).map { generation in
             let padded = tag.uppercased().padding(toLength: 8, withPad: "X", startingAt: 0)
-            return FakeCredential("ASIAVLFAKE\(padded)0\(generation)", "fakeSecret/\(tag)/\(generation)/K7MDENGbPxRfiCY",
-                                  "FakeSessionToken-\(tag)-\(generation)-IQoJb3JpZ2luX2VjEXAMPLE//////////")
+            return FakeCredential(
+                "ASIAVLFAKE\(padded)0\(generation)", "fakeSecret/\(tag)/\(generation)/K7MDENGbPxRfiCY",
+                "FakeSessionToken-\(tag)-\(generation)-IQoJb3JpZ2luX2VjEXAMPLE//////////")
         }
     }
 }
@@ -54,7 +57,9 @@ public final class MetadataFakes {
 
     /// Every secret the fakes can hand out or require: none may ever appear in the tool's output.
     public static var secrets: [String] {
-        (sts + assumeRole + container + imds + sso).flatMap { [$0.secretAccessKey, $0.sessionToken] } + [webIdentityToken, containerToken, ssoToken]
+        (sts + assumeRole + container + imds + sso).flatMap { [$0.secretAccessKey, $0.sessionToken] } + [
+            webIdentityToken, containerToken, ssoToken,
+        ]
     }
 
     private let process: Process
@@ -66,15 +71,21 @@ public final class MetadataFakes {
 
     /// Starts the fakes; `expiresIn` seconds until the handed-out credentials expire (per source keys allowed:
     /// `sts`, `assumeRole`, `container`, `imds`). With `tls`, a TLS listener relays to `tls.upstream`.
-    public init(expiresIn: [String: Double] = [:], assumeRoleSourceKeys: [String] = [], tls: (cert: String, key: String, upstream: String)? = nil) throws {
+    public init(
+        expiresIn: [String: Double] = [:], assumeRoleSourceKeys: [String] = [],
+        tls: (cert: String, key: String, upstream: String)? = nil
+    ) throws {
         directory = try TemporaryDirectory(prefix: "vl-fakes")
         var expires: [String: Double] = ["sts": 3600, "assumeRole": 3600, "container": 3600, "imds": 3600, "sso": 3600]
         expires.merge(expiresIn) { $1 }
         let config: [String: Any] = [
-            "sts": Self.sts.map(\.json), "assumeRole": Self.assumeRole.map(\.json), "container": Self.container.map(\.json),
-            "imds": Self.imds.map(\.json), "sso": Self.sso.map(\.json), "ssoToken": Self.ssoToken, "ssoAccount": Self.ssoAccount,
+            "sts": Self.sts.map(\.json), "assumeRole": Self.assumeRole.map(\.json),
+            "container": Self.container.map(\.json),
+            "imds": Self.imds.map(\.json), "sso": Self.sso.map(\.json), "ssoToken": Self.ssoToken,
+            "ssoAccount": Self.ssoAccount,
             "ssoRole": Self.ssoRole, "expiresIn": expires, "webIdentityToken": Self.webIdentityToken,
-            "containerToken": Self.containerToken, "imdsRole": Self.imdsRole, "assumeRoleSourceKeys": assumeRoleSourceKeys,
+            "containerToken": Self.containerToken, "imdsRole": Self.imdsRole,
+            "assumeRoleSourceKeys": assumeRoleSourceKeys,
         ]
         let configPath = directory.path + "/config.json"
         let portFile = directory.path + "/port"
@@ -82,14 +93,24 @@ public final class MetadataFakes {
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = ["python3", PackagePaths.root + "/Tests/fakes/aws_metadata_fakes.py", "--config", configPath, "--port-file", portFile]
-        if let tls { arguments += ["--tls-cert", tls.cert, "--tls-key", tls.key, "--tls-upstream", tls.upstream, "--tls-port-file", tlsPortFile] }
+        var arguments = [
+            "python3", PackagePaths.root + "/Tests/fakes/aws_metadata_fakes.py", "--config", configPath, "--port-file",
+            portFile,
+        ]
+        if let tls {
+            arguments += [
+                "--tls-cert", tls.cert, "--tls-key", tls.key, "--tls-upstream", tls.upstream, "--tls-port-file",
+                tlsPortFile,
+            ]
+        }
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         func readPort(_ path: String) -> Int? {
-            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap {
+                Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
         }
         let deadline = Date().addingTimeInterval(20)
         var found: Int?
@@ -136,18 +157,25 @@ public final class MetadataFakes {
 
     /// An emulator state holding `repositories` and every credential the tests use: the emulator's own static and session
     /// keys plus everything the fakes hand out, so a call signed with any of them verifies (session tokens included).
-    public static func emulatorState(registry: String = "demo", registryId: String = "123456789012", repositories: [String: [String: Int64]],
-                                     extra: [FakeCredential] = []) throws -> Data {
+    public static func emulatorState(
+        registry: String = "demo", registryId: String = "123456789012", repositories: [String: [String: Int64]],
+        extra: [FakeCredential] = []
+    ) throws -> Data {
         var repos: [String: Any] = [:]
         for (name, layers) in repositories { repos[name] = ["layers": layers.mapValues { ["size": $0] }] }
         let fake = (sts + assumeRole + container + imds + sso + extra).map(\.json)
         let state: [String: Any] = [
             "credentials": [
                 ["accessKeyId": Emulator.accessKey, "secretAccessKey": Emulator.secretKey],
-                ["accessKeyId": Emulator.sessionAccessKey, "secretAccessKey": Emulator.sessionSecretKey, "sessionToken": Emulator.sessionToken],
+                [
+                    "accessKeyId": Emulator.sessionAccessKey, "secretAccessKey": Emulator.sessionSecretKey,
+                    "sessionToken": Emulator.sessionToken,
+                ],
             ] + fake,
             "defaultRegistry": registryId,
-            "registries": [["registryId": registryId, "aliases": [registry], "missingStyle": "failure", "repositories": repos]],
+            "registries": [
+                ["registryId": registryId, "aliases": [registry], "missingStyle": "failure", "repositories": repos]
+            ],
         ]
         return try JSONSerialization.data(withJSONObject: state)
     }

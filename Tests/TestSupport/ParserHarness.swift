@@ -60,12 +60,20 @@ public enum ParserHarness {
         let resolver = RepositoryResolver(mappings: [ImageMapping(path: "dir", repository: "app", registry: "demo")])
         let reader = LayoutReader(source: source, resolver: resolver)
         var images = 0
-        for output in [ImageOutput(kind: .ociLayout, path: "img"), ImageOutput(kind: .skopeoDir, path: "dir"), ImageOutput(kind: .manifestFile, path: "standalone.json")] {
+        for output in [
+            ImageOutput(kind: .ociLayout, path: "img"), ImageOutput(kind: .skopeoDir, path: "dir"),
+            ImageOutput(kind: .manifestFile, path: "standalone.json"),
+        ] {
             let result = reader.read(output)
             for image in result.images {
-                precondition(image.blobs.allSatisfy { Digest($0.digest.string) != nil && $0.size >= 0 }, "an invalid blob reached the plan")
+                precondition(
+                    image.blobs.allSatisfy { Digest($0.digest.string) != nil && $0.size >= 0 },
+                    "an invalid blob reached the plan")
             }
-            precondition((result.findings + result.images.flatMap(\.findings)).allSatisfy { $0.line >= 1 && !$0.path.contains("..") })
+            precondition(
+                (result.findings + result.images.flatMap(\.findings)).allSatisfy {
+                    $0.line >= 1 && !$0.path.contains("..")
+                })
             images += result.images.count
         }
         images += exerciseArchive(data)
@@ -81,12 +89,17 @@ public enum ParserHarness {
         limits.maxTotalBytes = 64 << 20
         limits.maxMemberSize = 32 << 20
         let source = MemoryFileSource(files: ["in.tar": data])
-        let result = ArchiveReader(source: source, resolver: RepositoryResolver(forcedRepository: "app"), limits: limits)
-            .read(ImageOutput(kind: .tarArchive, path: "in.tar"))
+        let result = ArchiveReader(
+            source: source, resolver: RepositoryResolver(forcedRepository: "app"), limits: limits
+        )
+        .read(ImageOutput(kind: .tarArchive, path: "in.tar"))
         for image in result.images {
-            precondition(image.blobs.allSatisfy { Digest($0.digest.string) != nil && $0.size >= 0 && $0.path == "in.tar" }, "an invalid blob reached the plan")
+            precondition(
+                image.blobs.allSatisfy { Digest($0.digest.string) != nil && $0.size >= 0 && $0.path == "in.tar" },
+                "an invalid blob reached the plan")
         }
-        precondition((result.findings + result.images.flatMap(\.findings)).allSatisfy { $0.path == "in.tar" && $0.line >= 1 })
+        precondition(
+            (result.findings + result.images.flatMap(\.findings)).allSatisfy { $0.path == "in.tar" && $0.line >= 1 })
         return result.images.count
     }
 

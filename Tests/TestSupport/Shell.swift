@@ -12,8 +12,10 @@ public struct ProcessResult: Sendable {
 public enum Shell {
     /// Runs `arguments[0]` (looked up in PATH) with a timeout; never hangs a test run.
     @discardableResult
-    public static func run(_ arguments: [String], cwd: String? = nil, environment: [String: String]? = nil, stdin: String? = nil,
-                           timeout: TimeInterval = 120) throws -> ProcessResult {
+    public static func run(
+        _ arguments: [String], cwd: String? = nil, environment: [String: String]? = nil, stdin: String? = nil,
+        timeout: TimeInterval = 120
+    ) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
@@ -67,7 +69,9 @@ public enum PackagePaths {
 
     /// The built executable (`VERIFY_LAYERS_BIN` overrides; `swift build` must have run, as `make test` does).
     public static var binary: String {
-        if let override = ProcessInfo.processInfo.environment["VERIFY_LAYERS_BIN"], !override.isEmpty { return override }
+        if let override = ProcessInfo.processInfo.environment["VERIFY_LAYERS_BIN"], !override.isEmpty {
+            return override
+        }
         return root + "/.build/debug/verify-layers"
     }
 

@@ -12,7 +12,10 @@ public struct TarBuilder {
         public var rawSize: [UInt8]?
         public var corruptChecksum: Bool
 
-        public init(name: String, data: Data = Data(), type: Character = "0", link: String = "", rawSize: [UInt8]? = nil, corruptChecksum: Bool = false) {
+        public init(
+            name: String, data: Data = Data(), type: Character = "0", link: String = "", rawSize: [UInt8]? = nil,
+            corruptChecksum: Bool = false
+        ) {
             self.name = name
             self.data = data
             self.type = type.asciiValue ?? UInt8(ascii: "0")
@@ -24,8 +27,12 @@ public struct TarBuilder {
         public static func file(_ name: String, _ data: Data) -> Member { Member(name: name, data: data) }
         public static func file(_ name: String, _ text: String) -> Member { Member(name: name, data: Data(text.utf8)) }
         public static func directory(_ name: String) -> Member { Member(name: name, type: "5") }
-        public static func symlink(_ name: String, to target: String) -> Member { Member(name: name, type: "2", link: target) }
-        public static func hardlink(_ name: String, to target: String) -> Member { Member(name: name, type: "1", link: target) }
+        public static func symlink(_ name: String, to target: String) -> Member {
+            Member(name: name, type: "2", link: target)
+        }
+        public static func hardlink(_ name: String, to target: String) -> Member {
+            Member(name: name, type: "1", link: target)
+        }
     }
 
     public var members: [Member]
