@@ -36,6 +36,8 @@ public struct VerifyOptions: Sendable {
 }
 
 /// The pipeline stage between reading and reporting: plan the calls, ask the registry, turn answers into findings.
+/// The `Checking` module owns the plan, verdicts, manifest checks, findings from answers, the exit status and the
+/// positive cache; it must not read git, talk to the network (the registry comes in as `LayerRegistry`) or print.
 public struct Verifier {
     public var registry: LayerRegistry
     public var cache: PositiveCache?

@@ -13,7 +13,7 @@ import Foundation
 /// The core pipeline, one entry point per command: git access → image outputs → plan → registry → findings → reports.
 /// The executable only parses options into `RunSettings` and calls one of these; each returns the exit code (SPEC §5)
 /// or throws a `Failure` with its code and message. The pipeline owns the run's wiring (`RunContext`) and writes the
-/// reports; it never exits the process.
+/// reports; it must not parse the command line or exit the process.
 public enum Pipeline {
     /// `check [<rev>]`, or `check --range A..B`.
     public static func check(

@@ -8,6 +8,8 @@ import Foundation
 #endif
 
 /// `BatchCheckLayerAvailability` over libcurl's multi interface: many signed calls in flight, retried like an SDK.
+/// The `Registry` module owns asking (the transfer queue, the API and registry ways, credentials, retries, the curl
+/// adapter in `Curl*.swift`, the only code naming libcurl); it must not know about git, image formats or reports.
 public final class ECRPublicClient: LayerRegistry {
     public static let target = "SpencerFrontendService.BatchCheckLayerAvailability"
     let configuration: ClientConfiguration

@@ -51,6 +51,7 @@ public struct ReportOptions: Sendable {
 
 /// One output format: results in, bytes out, no I/O. A format is one file holding one `Reporter`, listed once in
 /// `ReporterRegistry.builtIn`; the `--format` values, `--help` and the `ci` default all derive from that list.
+/// The `Reports` module owns every format and the streaming writers; it must not read anything but the report.
 public protocol Reporter {
     /// The name `--format` / `--report` take.
     static var format: ReportFormat { get }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checking
 import ImageModel
+import Pipeline
 import Reports
 
 // The values ArgumentParser shows for the enum options (help, completions, error messages), given directly.
@@ -13,7 +14,7 @@ import Reports
 // requirements of a public protocol.)
 
 extension ReportFormat {
-    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+    // allValueStrings: the registered reporters' names (SharedOptions.swift).
     public static var allValueDescriptions: [String: String] { [:] }
     public var defaultValueDescription: String { rawValue }
 }
