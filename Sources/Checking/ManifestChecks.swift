@@ -103,30 +103,44 @@ public struct ManifestChecks {
             }
         }
         if let tag = Self.tag(of: image) {
-            let expected = committed.first ?? manifest
-            switch answers[ManifestQuery(repository: repository, reference: tag)] {
-            case .present(let published, _)?:
-                if let published, !committed.contains(published) {
-                    findings.append(
-                        finding(
-                            .tagMismatch,
-                            "tag \(tag) in \(repository) points at \(published), not at the committed \(expected)",
-                            digest: expected))
-                }
-            case .missing?:
+            let tagged = tagFindings(
+                tag, expected: committed.first ?? manifest, committed: committed, repository: repository,
+                answers: answers, finding: finding)
+            findings += tagged.findings
+            failures += tagged.failures
+        }
+        return (findings, failures)
+    }
+
+    /// Whether the committed tag names the committed manifest (or one of its indexes) in the repository.
+    private func tagFindings(
+        _ tag: String, expected: String, committed: [String], repository: RepositoryRef,
+        answers: [ManifestQuery: ManifestAnswer], finding: (Rule, String, String?, Severity?) -> Finding
+    ) -> (findings: [Finding], failures: [BatchFailure]) {
+        var findings: [Finding] = []
+        var failures: [BatchFailure] = []
+        switch answers[ManifestQuery(repository: repository, reference: tag)] {
+        case .present(let published, _)?:
+            if let published, !committed.contains(published) {
                 findings.append(
                     finding(
-                        .tagMismatch, "tag \(tag) does not exist in \(repository) (committed \(expected))",
-                        digest: expected))
-            case .failed(let failure)?:
-                failures.append(failure)
-                findings.append(
-                    finding(
-                        .verificationError, "could not check tag \(tag) in \(repository): \(failure.message)",
-                        digest: expected))
-            case nil:
-                break
+                        .tagMismatch,
+                        "tag \(tag) in \(repository) points at \(published), not at the committed \(expected)",
+                        expected, nil))
             }
+        case .missing?:
+            findings.append(
+                finding(
+                    .tagMismatch, "tag \(tag) does not exist in \(repository) (committed \(expected))",
+                    expected, nil))
+        case .failed(let failure)?:
+            failures.append(failure)
+            findings.append(
+                finding(
+                    .verificationError, "could not check tag \(tag) in \(repository): \(failure.message)",
+                    expected, nil))
+        case nil:
+            break
         }
         return (findings, failures)
     }

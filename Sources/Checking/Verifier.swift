@@ -131,8 +131,9 @@ public struct Verifier {
             let manifestOutcome: (findings: [Finding], failures: [BatchFailure]) =
                 manifests.isEmpty ? ([], []) : manifestChecks.findings(for: image, answers: manifests)
             failures += manifestOutcome.failures
-            let (result, imageFindings) = evaluate(
-                image, plan: plan, verdicts: verdicts, extra: manifestOutcome.findings)
+            var evaluation = ImageEvaluation(image, findings: image.findings + manifestOutcome.findings)
+            evaluation.addBlobs(plan: plan, verdicts: verdicts, checkConfigBlob: options.checkConfigBlob)
+            let (result, imageFindings) = evaluation.finish()
             imageResults.append(result)
             findings.append(contentsOf: imageFindings)
             owners.append(contentsOf: repeatElement([position], count: imageFindings.count))
@@ -144,29 +145,8 @@ public struct Verifier {
                 return demoted
             }
         }
-        var summary = Summary()
+        var summary = Summary.of(verdicts: verdicts, plan: plan, findings: findings)
         summary.images = scan.images.count
-        summary.requests = plan.requestCount
-        for verdict in verdicts.byNumber {
-            summary.layers += 1
-            switch verdict {
-            case .available(_, _, let cached)?:
-                summary.available += 1
-                if cached { summary.cached += 1 }
-            case .unavailable?: summary.unavailable += 1
-            case .invalid?: summary.invalid += 1
-            case .failed?, nil: summary.unverified += 1
-            }
-        }
-        summary.skipped = plan.skippedCount
-        summary.invalid += plan.locallyInvalidCount
-        for finding in findings {
-            switch finding.severity {
-            case .error: summary.errors += 1
-            case .warning: summary.warnings += 1
-            case .notice: summary.notices += 1
-            }
-        }
         summary.durationSeconds = Date().timeIntervalSince(started)
         summary.via = summary.layers > 0 || !manifests.isEmpty ? via : nil
         // An image's counts are those of every finding it shows, its own and those of the output its graph shares.
@@ -205,111 +185,6 @@ public struct Verifier {
         }
         return RunWideFailure(kind: kind, cause: first.message, tried: first.tried)
     }
-
-    private func evaluate(_ image: Image, plan: Plan, verdicts: Verdicts, extra: [Finding] = []) -> (
-        ImageResult, [Finding]
-    ) {
-        var findings = image.findings + extra
-        var blobs: [BlobResult] = []
-        blobs.reserveCapacity(image.blobs.count)
-        var failureMessages: [BatchFailure.Kind: (message: String, count: Int)] = [:]
-        let reference = image.name
-        let platform = image.platform?.description
-        let repositoryText = image.repository?.description
-        let numberOf = image.repository.map { plan.numbers(in: $0) }
-        for blob in image.blobs {
-            if blob.role == .config && !options.checkConfigBlob { continue }
-            if MediaType.isNonDistributable(blob.mediaType) {
-                blobs.append(
-                    BlobResult(
-                        digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role,
-                        status: .skipped))
-                continue
-            }
-            guard let repository = image.repository else {
-                blobs.append(
-                    BlobResult(
-                        digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role,
-                        status: .unverified))
-                continue
-            }
-            let what = blob.role == .config ? "config blob" : "layer"
-            func finding(_ rule: Rule, _ message: String, severity: Severity? = nil) -> Finding {
-                Finding(
-                    rule: rule, severity: severity, message: message + (blob.member.map { " (\($0))" } ?? ""),
-                    path: blob.path, line: blob.line, commit: image.commit,
-                    image: reference, platform: platform, digest: blob.digest.string, repository: repositoryText)
-            }
-            var status = BlobStatus.unverified
-            var cached = false
-            switch numberOf?(blob.digest).flatMap({ verdicts.byNumber[$0] }) {
-            case .available(let size, let mediaType, let fromCache)?:
-                status = .available
-                cached = fromCache
-                if let size, size != blob.size {
-                    findings.append(
-                        finding(
-                            .sizeMismatch,
-                            "\(what) \(blob.digest) is \(blob.size) bytes in the descriptor but \(size) bytes in \(repository)"
-                        ))
-                }
-                if let mediaType, !mediaType.isEmpty, mediaType != blob.mediaType, blob.role == .layer {
-                    findings.append(
-                        finding(
-                            .mediaTypeMismatch,
-                            "\(what) \(blob.digest) is \(blob.mediaType) in the descriptor but \(mediaType) in \(repository)"
-                        ))
-                }
-            case .unavailable(let reason)?:
-                status = .unavailable
-                findings.append(
-                    finding(
-                        .layerUnavailable,
-                        "\(what) \(blob.digest) is not available in \(repository)\(reason.isEmpty ? "" : ": \(reason)")"
-                    ))
-            case .invalid(let reason)?:
-                status = .invalid
-                findings.append(
-                    finding(
-                        .layerInvalid,
-                        "\(what) \(blob.digest) was rejected by the service as invalid\(reason.isEmpty ? "" : ": \(reason)")"
-                    ))
-            case .failed(let failure)?:
-                var entry = failureMessages[failure.kind] ?? (failure.message, 0)
-                entry.count += 1
-                failureMessages[failure.kind] = entry
-            case nil:
-                break
-            }
-            blobs.append(
-                BlobResult(
-                    digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: status,
-                    cached: cached))
-        }
-        for kind in [BatchFailure.Kind.repositoryNotFound, .credentials, .unverifiable] {
-            guard let entry = failureMessages[kind], let repository = image.repository else { continue }
-            let rule: Rule = kind == .repositoryNotFound ? .repositoryNotFound : .verificationError
-            let message =
-                kind == .repositoryNotFound
-                ? "\(repository) does not exist in ECR Public: \(entry.message)"
-                : "could not verify \(entry.count) blob(s) in \(repository): \(entry.message)"
-            findings.append(
-                Finding(
-                    rule: rule, message: message, path: image.manifestPath, line: 1, commit: image.commit,
-                    image: reference, platform: platform, repository: repositoryText))
-        }
-        let result = ImageResult(
-            name: image.name, path: image.outputPath, manifestPath: image.manifestPath,
-            manifestDigest: image.manifestDigest,
-            platform: platform, repository: repositoryText, commit: image.commit, blobs: blobs,
-            errors: findings.filter { $0.severity == .error }.count,
-            warnings: findings.filter { $0.severity == .warning }.count,
-            notices: findings.filter { $0.severity == .notice }.count, refName: image.refName,
-            indexDigests: image.indexDigests)
-        var described = result
-        described.outputKind = image.outputKind
-        return (described, findings)
-    }
 }
 
 /// Carries the registry's answers back from the worker thread.
@@ -327,57 +202,4 @@ final class AnswerBox: Sendable {
             return answers
         }
     }
-}
-
-/// Every planned (repository, digest)'s verdict, by the plan's key number, plus the batch failures that decide the exit code.
-struct Verdicts {
-    var byNumber: [Verdict?]
-    var failures: [BatchFailure] = []
-
-    init(plan: Plan, answers given: [BatchAnswer], cache: PositiveCache?) {
-        byNumber = [Verdict?](repeating: nil, count: plan.keyCount)
-        for number in plan.cachedKeys { byNumber[number] = .available(size: nil, mediaType: nil, cached: true) }
-        // A batch the registry left unanswered is a verification error, never a silent pass.
-        var answered = Set<LayerBatch>()
-        for answer in given { answered.insert(answer.batch) }
-        let answers =
-            given
-            + plan.batches.filter { !answered.contains($0) }.map {
-                BatchAnswer(batch: $0, failure: BatchFailure(.unverifiable, "the service was never asked (no answer)"))
-            }
-        var confirmed: [(RepositoryRef, Digest)] = []
-        for answer in answers {
-            if let failure = answer.failure { failures.append(failure) }
-            failures += answer.digestFailures.values
-            let numberOf = plan.numbers(in: answer.batch.repository)
-            for (index, digest) in answer.batch.digests.enumerated() {
-                guard let number = numberOf(digest) else { continue }
-                if let failure = answer.failure ?? answer.digestFailures[digest] {
-                    byNumber[number] = .failed(failure)
-                } else if let layer = answer.verdict(at: index) {
-                    switch layer {
-                    case .available(let size, let mediaType):
-                        byNumber[number] = .available(size: size, mediaType: mediaType, cached: false)
-                        if cache != nil { confirmed.append((answer.batch.repository, digest)) }
-                    case .unavailable(let reason):
-                        byNumber[number] = .unavailable(reason)
-                    case .invalid(let reason):
-                        byNumber[number] = .invalid(reason)
-                    }
-                } else {
-                    byNumber[number] = .failed(
-                        BatchFailure(.unverifiable, "the service's answer did not mention \(digest)"))
-                }
-            }
-        }
-        if let cache, !confirmed.isEmpty { cache.recordAvailable(confirmed) }
-    }
-}
-
-/// The service's or the cache's verdict on one (repository, digest).
-enum Verdict {
-    case available(size: Int64?, mediaType: String?, cached: Bool)
-    case unavailable(String)
-    case invalid(String)
-    case failed(BatchFailure)
 }

@@ -17,39 +17,11 @@ public enum GitHubStepSummary {
     /// The Markdown summary, never more than `byteLimit` UTF-8 bytes (rows that do not fit are counted instead); empty
     /// when even the heading does not fit.
     public static func markdown(_ report: RunReport, byteLimit: Int = byteLimit) -> String {
-        let summary = report.summary
-        let status: String
-        if summary.errors > 0 {
-            status =
-                "❌ \(plural(summary.errors, "error"))"
-                + (summary.warnings > 0 ? ", \(plural(summary.warnings, "warning"))" : "")
-        } else if summary.exitCode != 0 {
-            status = "❌ failed (exit \(summary.exitCode))"
-        } else if summary.warnings > 0 {
-            status = "⚠️ \(plural(summary.warnings, "warning"))"
-        } else {
-            status = "✅ all blobs available"
-        }
-        var out = "## verify-layers\n\n\(status): \(TextReporter().summaryLine(summary))\n\n"
+        var out = "## verify-layers\n\n\(status(report.summary)): \(TextReporter().summaryLine(report.summary))\n\n"
         guard out.utf8.count + reserve <= byteLimit else { return "" }
 
         let groups = ImageGroups(report)
-        var rows: [String] = []
-        for group in groups.groups {
-            let image = group.image
-            let checked = image?.blobs.filter { [.available, .unavailable, .invalid].contains($0.status) }.count ?? 0
-            var problems: [String] = []
-            if group.errors > 0 { problems.append(plural(group.errors, "error")) }
-            if group.warnings > 0 { problems.append(plural(group.warnings, "warning")) }
-            if group.notices > 0 { problems.append(plural(group.notices, "notice")) }
-            var name = group.label
-            if let note = report.commits.describe(commit: group.commit, path: group.path) { name += " — " + note }
-            let cells = [
-                name, image?.repository ?? "—", image?.platform ?? "—",
-                String(checked), problems.isEmpty ? "none" : problems.joined(separator: ", "),
-            ]
-            rows.append("| " + cells.map(cell).joined(separator: " | ") + " |\n")
-        }
+        let rows = groups.groups.map { imageRow($0, report: report) }
         var problemLines: [String] = []
         let order = report.findings.indices.sorted {
             (report.findings[$0].severity, $1) > (report.findings[$1].severity, $0)
@@ -79,6 +51,36 @@ public enum GitHubStepSummary {
             noun: "more image")
         appendSection("\n### Findings\n\n", problemLines, noun: "more finding")
         return out
+    }
+
+    /// The one-line verdict above the table.
+    static func status(_ summary: Summary) -> String {
+        if summary.errors > 0 {
+            return "❌ \(plural(summary.errors, "error"))"
+                + (summary.warnings > 0 ? ", \(plural(summary.warnings, "warning"))" : "")
+        } else if summary.exitCode != 0 {
+            return "❌ failed (exit \(summary.exitCode))"
+        } else if summary.warnings > 0 {
+            return "⚠️ \(plural(summary.warnings, "warning"))"
+        }
+        return "✅ all blobs available"
+    }
+
+    /// One table row: the image as every format names it, where it goes, what was asked and what was found.
+    static func imageRow(_ group: ImageGroups.Group, report: RunReport) -> String {
+        let image = group.image
+        let checked = image?.blobs.filter { [.available, .unavailable, .invalid].contains($0.status) }.count ?? 0
+        var problems: [String] = []
+        if group.errors > 0 { problems.append(plural(group.errors, "error")) }
+        if group.warnings > 0 { problems.append(plural(group.warnings, "warning")) }
+        if group.notices > 0 { problems.append(plural(group.notices, "notice")) }
+        var name = group.label
+        if let note = report.commits.describe(commit: group.commit, path: group.path) { name += " — " + note }
+        let cells = [
+            name, image?.repository ?? "—", image?.platform ?? "—",
+            String(checked), problems.isEmpty ? "none" : problems.joined(separator: ", "),
+        ]
+        return "| " + cells.map(cell).joined(separator: " | ") + " |\n"
     }
 
     /// `name=value` lines for `$GITHUB_OUTPUT`: `checked` (blobs asked about: layers and config blobs), `unavailable`, `invalid`, and more.

@@ -5,12 +5,13 @@ import Testing
 
 @testable import ImageOutputs
 
-/// Each hostile case must end as findings, in well under a second, touching no path built from an unvalidated digest.
+/// Each hostile case must end as findings, touching no path built from an unvalidated digest, and never hang: the CPU
+/// bound is a hang guard (an exponential walk takes minutes), not a speed target, which lives in `make bench`.
 private func hostile(_ layout: MemoryLayout, function: String = #function, _ check: (ScanResult, [String]) -> Void) {
     let spy = SpySource(layout.source())
     var result = ScanResult()
     let elapsed = timed { result = LayoutReader(source: spy, resolver: appResolver).read(layout.output) }
-    #expect(elapsed < .milliseconds(900), "took \(elapsed)")
+    #expect(elapsed < .seconds(5), "took \(elapsed)")
     #expect(!spy.paths.contains { $0.contains("..") || $0.contains("//") })
     check(result, spy.paths)
 }

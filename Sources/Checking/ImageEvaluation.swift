@@ -1,0 +1,109 @@
+import ImageModel
+
+/// One image's blobs judged against the run's verdicts: its result row for the reports and the findings it gets
+/// (size and media-type mismatches, unavailable or invalid blobs, one finding per kind of failed call).
+struct ImageEvaluation {
+    private let image: Image
+    private var findings: [Finding]
+    private var blobs: [BlobResult] = []
+    private var failureMessages: [BatchFailure.Kind: (message: String, count: Int)] = [:]
+
+    init(_ image: Image, findings: [Finding]) {
+        self.image = image
+        self.findings = findings
+        blobs.reserveCapacity(image.blobs.count)
+    }
+
+    /// Every blob of the image, in order: skipped (non-distributable, or a config blob not checked), unverified (no
+    /// repository, no verdict), or as the service said.
+    mutating func addBlobs(plan: Plan, verdicts: Verdicts, checkConfigBlob: Bool) {
+        let numberOf = image.repository.map { plan.numbers(in: $0) }
+        for blob in image.blobs {
+            if blob.role == .config && !checkConfigBlob { continue }
+            if MediaType.isNonDistributable(blob.mediaType) {
+                blobs.append(result(blob, .skipped))
+                continue
+            }
+            guard let repository = image.repository else {
+                blobs.append(result(blob, .unverified))
+                continue
+            }
+            let verdict = numberOf?(blob.digest).flatMap { verdicts.byNumber[$0] }
+            add(blob, verdict: verdict, repository: repository)
+        }
+    }
+
+    private mutating func add(_ blob: BlobRef, verdict: Verdict?, repository: RepositoryRef) {
+        let what = blob.role == .config ? "config blob" : "layer"
+        switch verdict {
+        case .available(let size, let mediaType, let cached)?:
+            blobs.append(result(blob, .available, cached: cached))
+            if let size, size != blob.size {
+                let text =
+                    "\(what) \(blob.digest) is \(blob.size) bytes in the descriptor but \(size) bytes in \(repository)"
+                findings.append(finding(.sizeMismatch, text, blob))
+            }
+            if let mediaType, !mediaType.isEmpty, mediaType != blob.mediaType, blob.role == .layer {
+                let text =
+                    "\(what) \(blob.digest) is \(blob.mediaType) in the descriptor but \(mediaType) in \(repository)"
+                findings.append(finding(.mediaTypeMismatch, text, blob))
+            }
+        case .unavailable(let reason)?:
+            blobs.append(result(blob, .unavailable))
+            let text = "\(what) \(blob.digest) is not available in \(repository)\(reason.isEmpty ? "" : ": \(reason)")"
+            findings.append(finding(.layerUnavailable, text, blob))
+        case .invalid(let reason)?:
+            blobs.append(result(blob, .invalid))
+            let detail = reason.isEmpty ? "" : ": \(reason)"
+            findings.append(
+                finding(.layerInvalid, "\(what) \(blob.digest) was rejected by the service as invalid\(detail)", blob))
+        case .failed(let failure)?:
+            blobs.append(result(blob, .unverified))
+            var entry = failureMessages[failure.kind] ?? (failure.message, 0)
+            entry.count += 1
+            failureMessages[failure.kind] = entry
+        case nil:
+            blobs.append(result(blob, .unverified))
+        }
+    }
+
+    private func result(_ blob: BlobRef, _ status: BlobStatus, cached: Bool = false) -> BlobResult {
+        BlobResult(
+            digest: blob.digest, size: blob.size, mediaType: blob.mediaType, role: blob.role, status: status,
+            cached: cached)
+    }
+
+    private func finding(_ rule: Rule, _ message: String, _ blob: BlobRef) -> Finding {
+        Finding(
+            rule: rule, message: message + (blob.member.map { " (\($0))" } ?? ""), path: blob.path, line: blob.line,
+            commit: image.commit, image: image.name, platform: image.platform?.description,
+            digest: blob.digest.string, repository: image.repository?.description)
+    }
+
+    /// The result row and every finding of the image, failed calls summed up per kind at its manifest.
+    mutating func finish() -> (ImageResult, [Finding]) {
+        let platform = image.platform?.description
+        let repositoryText = image.repository?.description
+        for kind in [BatchFailure.Kind.repositoryNotFound, .credentials, .unverifiable] {
+            guard let entry = failureMessages[kind], let repository = image.repository else { continue }
+            let rule: Rule = kind == .repositoryNotFound ? .repositoryNotFound : .verificationError
+            let message =
+                kind == .repositoryNotFound
+                ? "\(repository) does not exist in ECR Public: \(entry.message)"
+                : "could not verify \(entry.count) blob(s) in \(repository): \(entry.message)"
+            findings.append(
+                Finding(
+                    rule: rule, message: message, path: image.manifestPath, line: 1, commit: image.commit,
+                    image: image.name, platform: platform, repository: repositoryText))
+        }
+        var result = ImageResult(
+            name: image.name, path: image.outputPath, manifestPath: image.manifestPath,
+            manifestDigest: image.manifestDigest, platform: platform, repository: repositoryText, commit: image.commit,
+            blobs: blobs, errors: findings.filter { $0.severity == .error }.count,
+            warnings: findings.filter { $0.severity == .warning }.count,
+            notices: findings.filter { $0.severity == .notice }.count, refName: image.refName,
+            indexDigests: image.indexDigests)
+        result.outputKind = image.outputKind
+        return (result, findings)
+    }
+}

@@ -1,0 +1,30 @@
+import ImageModel
+
+extension Summary {
+    /// The run's totals from the verdicts (every planned blob once) and the findings (by severity).
+    static func of(verdicts: Verdicts, plan: Plan, findings: [Finding]) -> Summary {
+        var summary = Summary()
+        summary.requests = plan.requestCount
+        for verdict in verdicts.byNumber {
+            summary.layers += 1
+            switch verdict {
+            case .available(_, _, let cached)?:
+                summary.available += 1
+                if cached { summary.cached += 1 }
+            case .unavailable?: summary.unavailable += 1
+            case .invalid?: summary.invalid += 1
+            case .failed?, nil: summary.unverified += 1
+            }
+        }
+        summary.skipped = plan.skippedCount
+        summary.invalid += plan.locallyInvalidCount
+        for finding in findings {
+            switch finding.severity {
+            case .error: summary.errors += 1
+            case .warning: summary.warnings += 1
+            case .notice: summary.notices += 1
+            }
+        }
+        return summary
+    }
+}
