@@ -109,8 +109,7 @@ public struct TreeDiff {
                 case .blob, .executable, .symlink:
                     guard readable,
                         let version = changedFile(
-                            entry, in: tree, prefix: prefix, before: before,
-                            blobsChanged: blobsChanged)
+                            entry, in: tree, prefix: prefix, before: before, blobsChanged: blobsChanged)
                     else { continue }
                     changes.versions.append(version)
                 case .submodule:
@@ -141,16 +140,16 @@ public struct TreeDiff {
         private func changedFile(
             _ entry: TreeEntry, in tree: ObjectID, prefix: String, before: [[[UInt8]: ObjectID]], blobsChanged: Bool
         ) -> OutputVersion? {
-            let unchanged = before.contains(where: { $0[entry.rawName] == entry.id })
+            func unchanged() -> Bool { before.contains(where: { $0[entry.rawName] == entry.id }) }
             if entry.kind != .symlink, let name = entry.name, let format = diff.finder.formats.fileFormat(named: name) {
                 // An archive is one blob: a new version whenever its blob id is new.
                 let path = prefix.isEmpty ? name : prefix + "/" + name
-                guard !unchanged && !isExcluded(path) else { return nil }
+                guard !unchanged() && !isExcluded(path) else { return nil }
                 return OutputVersion(
                     output: ImageOutput(kind: format.kind, path: path), content: entry.id, commit: commit)
             }
             guard !globs.isEmpty, let name = entry.name, name.hasSuffix(".json") else { return nil }
-            guard blobsChanged || !unchanged else { return nil }
+            guard blobsChanged || !unchanged() else { return nil }
             let path = prefix.isEmpty ? name : prefix + "/" + name
             guard !isExcluded(path), globs.contains(where: { Glob.matches(pattern: $0, path: path) }) else {
                 return nil
