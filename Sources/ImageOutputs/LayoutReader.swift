@@ -114,6 +114,7 @@ public struct LayoutReader {
         static let top = Context(name: nil, refName: nil, platform: nil, depth: 1, stack: [], attestation: false)
     }
 
+    /// Walks an index's entries in order, until the walk's budgets are spent.
     private func walkIndex(_ index: ImageIndex, lines: DigestLines, path: String, context: Context, state: inout State)
     {
         guard state.spend(index.manifests.count, at: path) else { return }
@@ -167,8 +168,7 @@ public struct LayoutReader {
         }
         if state.unusable.contains(digest) { return }
         guard
-            let (child, childPath) = readChild(
-                digest, reference: reference, optional: entry.attestation, state: &state)
+            let (child, childPath) = readChild(digest, reference: reference, optional: entry.attestation, state: &state)
         else { return }
         guard
             verifyDocument(
