@@ -112,26 +112,7 @@ public struct ArchiveIndexer {
             while let header = try reader.next() {
                 members += 1
                 current = header.name
-                if members > limits.maxMembers {
-                    contents.problems.append(
-                        ArchiveProblem(
-                            rule: .manifestInvalid, member: nil,
-                            message:
-                                "holds more than \(limits.maxMembers) members (limit hit: member count); the rest were not read"
-                        ))
-                    contents.incomplete = true
-                    return
-                }
-                if reader.bytesRead > limits.maxTotalBytes {
-                    contents.problems.append(
-                        ArchiveProblem(
-                            rule: .manifestInvalid, member: nil,
-                            message:
-                                "decompresses to more than \(limits.maxTotalBytes) bytes (limit hit: total size, a tar bomb?); the rest were not read"
-                        ))
-                    contents.incomplete = true
-                    return
-                }
+                if limitHit(reader, contents: &contents) { return }
                 guard let name = ArchiveIndexer.normalise(header.name) else {
                     contents.problems.append(
                         ArchiveProblem(
@@ -140,37 +121,8 @@ public struct ArchiveIndexer {
                     continue
                 }
                 if name.isEmpty { continue }  // `./` itself
-                if !sawMarker {
-                    if ArchiveIndexer.isMarker(name) {
-                        sawMarker = true
-                    } else if !ArchiveIndexer.isImageMember(name) {
-                        leadingUnknown += 1
-                        if leadingUnknown > limits.maxLeadingUnknownMembers {
-                            contents.shape = .notAnImage(
-                                "its first members (such as \(name.debugQuoted)) are not those of an OCI layout or docker archive"
-                            )
-                            return
-                        }
-                    }
-                }
-                switch header.kind {
-                case .file:
-                    try file(header, name: name, reader: reader, contents: &contents)
-                case .directory:
-                    source.addDirectory(name)
-                case .symlink:
-                    link(header, name: name, contents: &contents)
-                case .hardlink:
-                    hardlink(header, name: name, contents: &contents)
-                case .other(let type):
-                    let shown = type >= 0x20 && type < 0x7f ? String(UnicodeScalar(type)) : String(type)
-                    contents.problems.append(
-                        ArchiveProblem(
-                            rule: .outputSkipped, member: name,
-                            message:
-                                "member of tar type \(shown.debugDescription) (device, FIFO, sparse or unknown) is not a file; ignored"
-                        ))
-                }
+                if decidesNotAnImage(name, contents: &contents) { return }
+                try add(header, name: name, reader: reader, contents: &contents)
             }
             current = nil
             if reader.bytesRead > limits.maxTotalBytes {
@@ -181,6 +133,74 @@ public struct ArchiveIndexer {
                             "decompresses to more than \(limits.maxTotalBytes) bytes (limit hit: total size, a tar bomb?)"
                     ))
                 contents.incomplete = true
+            }
+        }
+
+        /// True (with a problem, the contents marked incomplete) once the archive holds too many members or has
+        /// decompressed to too many bytes.
+        private func limitHit(_ reader: TarReader, contents: inout ArchiveContents) -> Bool {
+            if members > limits.maxMembers {
+                contents.problems.append(
+                    ArchiveProblem(
+                        rule: .manifestInvalid, member: nil,
+                        message:
+                            "holds more than \(limits.maxMembers) members (limit hit: member count); the rest were not read"
+                    ))
+                contents.incomplete = true
+                return true
+            }
+            if reader.bytesRead > limits.maxTotalBytes {
+                contents.problems.append(
+                    ArchiveProblem(
+                        rule: .manifestInvalid, member: nil,
+                        message:
+                            "decompresses to more than \(limits.maxTotalBytes) bytes (limit hit: total size, a tar bomb?); the rest were not read"
+                    ))
+                contents.incomplete = true
+                return true
+            }
+            return false
+        }
+
+        /// True (with the shape set to `notAnImage`) when too many members come before an image archive's marker
+        /// file without being an image archive's members.
+        private mutating func decidesNotAnImage(_ name: String, contents: inout ArchiveContents) -> Bool {
+            guard !sawMarker else { return false }
+            if ArchiveIndexer.isMarker(name) {
+                sawMarker = true
+            } else if !ArchiveIndexer.isImageMember(name) {
+                leadingUnknown += 1
+                if leadingUnknown > limits.maxLeadingUnknownMembers {
+                    contents.shape = .notAnImage(
+                        "its first members (such as \(name.debugQuoted)) are not those of an OCI layout or docker archive"
+                    )
+                    return true
+                }
+            }
+            return false
+        }
+
+        /// Records one member by its tar type: a file (hashed, kept when a small JSON document), a directory, a link.
+        private mutating func add(
+            _ header: TarHeader, name: String, reader: TarReader, contents: inout ArchiveContents
+        ) throws {
+            switch header.kind {
+            case .file:
+                try file(header, name: name, reader: reader, contents: &contents)
+            case .directory:
+                source.addDirectory(name)
+            case .symlink:
+                link(header, name: name, contents: &contents)
+            case .hardlink:
+                hardlink(header, name: name, contents: &contents)
+            case .other(let type):
+                let shown = type >= 0x20 && type < 0x7f ? String(UnicodeScalar(type)) : String(type)
+                contents.problems.append(
+                    ArchiveProblem(
+                        rule: .outputSkipped, member: name,
+                        message:
+                            "member of tar type \(shown.debugDescription) (device, FIFO, sparse or unknown) is not a file; ignored"
+                    ))
             }
         }
 
@@ -226,22 +246,29 @@ public struct ArchiveIndexer {
                 kept?.append(contentsOf: chunk)
                 return true
             }
-            if var data = kept {
-                if keptBytes + Int64(data.count) > limits.maxKeptBytes {
-                    data = Data()
-                    kept = nil
-                    notKept =
-                        "the archive's JSON documents exceed \(limits.maxKeptBytes) bytes in total (limit hit: documents kept in memory)"
-                    contents.problems.append(
-                        ArchiveProblem(rule: .manifestInvalid, member: name, message: notKept ?? ""))
-                } else {
-                    keptBytes += Int64(data.count)
-                }
+            if let data = kept {
+                kept = withinBudget(data, name: name, notKept: &notKept, contents: &contents)
             } else if small && !decided {
                 kept = Data()  // Empty or all whitespace: keep it, so parsing says what is wrong.
             }
             source.addFile(
                 name, ArchiveMember(size: header.size, digest: hasher?.finalize(), data: kept, notKept: notKept))
+        }
+
+        /// A JSON document to keep, counted against the kept-bytes budget; nil (with a problem, and the reason in
+        /// `notKept`) once the archive's documents would exceed it.
+        private mutating func withinBudget(
+            _ data: Data, name: String, notKept: inout String?, contents: inout ArchiveContents
+        ) -> Data? {
+            guard keptBytes + Int64(data.count) <= limits.maxKeptBytes else {
+                let reason =
+                    "the archive's JSON documents exceed \(limits.maxKeptBytes) bytes in total (limit hit: documents kept in memory)"
+                notKept = reason
+                contents.problems.append(ArchiveProblem(rule: .manifestInvalid, member: name, message: reason))
+                return nil
+            }
+            keptBytes += Int64(data.count)
+            return data
         }
 
         private mutating func link(_ header: TarHeader, name: String, contents: inout ArchiveContents) {

@@ -63,12 +63,7 @@ public struct ArchiveReader {
         case .tar:
             break
         }
-        for problem in contents.problems {
-            let message =
-                problem.member.map { "archive member \($0.debugQuoted): \(problem.message)" }
-                ?? "\(archive) \(problem.message)"
-            result.findings.append(Finding(rule: problem.rule, message: message, path: archive, commit: source.commit))
-        }
+        result.findings += findings(of: contents.problems, archive: archive)
         if contents.incomplete {
             result.candidates.append(
                 OutputCandidate(
@@ -88,6 +83,16 @@ public struct ArchiveReader {
         result.findings += part.findings.map { relocate($0, archive: archive) }
         result.images += part.images.map { relocate($0, archive: archive) }
         return result
+    }
+
+    /// The problems met reading the archive, as findings at the archive (naming the member when there is one).
+    private func findings(of problems: [ArchiveProblem], archive: String) -> [Finding] {
+        problems.map { problem in
+            let message =
+                problem.member.map { "archive member \($0.debugQuoted): \(problem.message)" }
+                ?? "\(archive) \(problem.message)"
+            return Finding(rule: problem.rule, message: message, path: archive, commit: source.commit)
+        }
     }
 
     /// Reads the archive's members with the reader for what they hold (an OCI layout, a skopeo dir, a docker archive);

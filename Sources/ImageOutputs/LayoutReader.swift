@@ -114,73 +114,104 @@ public struct LayoutReader {
         static let top = Context(name: nil, refName: nil, platform: nil, depth: 1, stack: [], attestation: false)
     }
 
+    /// Walks an index's entries in order, until the walk's budgets are spent.
     private func walkIndex(_ index: ImageIndex, lines: DigestLines, path: String, context: Context, state: inout State)
     {
         guard state.spend(index.manifests.count, at: path) else { return }
         for descriptor in index.manifests {
             if state.stopped { return }
-            let line = lines.line(of: descriptor.digest)
-            let name = imageName(from: descriptor.annotations) ?? context.name
-            let refName = nonEmpty(descriptor.annotations?[LayoutReader.refNameAnnotation]) ?? context.refName
-            let attestation = descriptor.annotations?[LayoutReader.referenceTypeAnnotation] == "attestation-manifest"
-            let platform =
+            let entry = Entry(descriptor, line: lines.line(of: descriptor.digest), parent: context, reader: self)
+            walkEntry(entry, path: path, context: context, state: &state)
+        }
+    }
+
+    /// One index entry as the walk sees it: where its digest is, and the name, tag and platform it passes on.
+    struct Entry {
+        let descriptor: Descriptor
+        let line: Int
+        let name: String?
+        let refName: String?
+        let platform: Platform?
+        /// buildx's attestation manifest: it may be absent from the layout, and its platform is `unknown/unknown`.
+        let attestation: Bool
+
+        init(_ descriptor: Descriptor, line: Int, parent context: Context, reader: LayoutReader) {
+            self.descriptor = descriptor
+            self.line = line
+            name = reader.imageName(from: descriptor.annotations) ?? context.name
+            refName = reader.nonEmpty(descriptor.annotations?[LayoutReader.refNameAnnotation]) ?? context.refName
+            attestation = descriptor.annotations?[LayoutReader.referenceTypeAnnotation] == "attestation-manifest"
+            platform =
                 attestation
                 ? Platform(os: "unknown", architecture: "unknown") : (descriptor.platform?.platform ?? context.platform)
-            func invalid(_ message: String, digest: String? = nil) {
-                state.add(
-                    .manifestInvalid, message, path: path, line: line, name: name, platform: platform, digest: digest)
-            }
-            guard let digest = descriptor.validDigest else {
-                invalid(
-                    "index entry has a digest outside the grammar (sha256:<64 hex> or sha512:<128 hex>): \(descriptor.digest.debugQuoted)"
-                )
-                continue
-            }
-            if let mediaType = descriptor.mediaType, !MediaType.isIndex(mediaType), !MediaType.isManifest(mediaType) {
-                // An entry of an unknown media type is not an error (OCI image-spec) and is not followed; but when its blob is
-                // an image manifest or index, an image is being left out, so say so.
-                if let kind = manifestShapedBlob(digest, size: descriptor.size, state: state) {
-                    state.add(
-                        .outputSkipped,
-                        "index entry \(digest) has media type \(mediaType.debugQuoted), not a manifest or index type, but its blob is an image \(kind); not followed (fix the entry's mediaType to read it)",
-                        path: path, line: line, name: name, platform: platform, digest: digest.string)
-                }
-                continue
-            }
-            if let why = refusal(of: descriptor, digest, context: context) {
-                invalid(why, digest: digest.string)
-                continue
-            }
-            let key = VisitKey(digest: digest, path: "", name: name, refName: refName)
-            // Already walked this way: a DAG is walked once per name, not once per path.
-            if state.visited.contains(key) { continue }
-            let childContext = Context(
-                name: name, refName: refName, platform: platform, depth: context.depth + 1,
-                stack: context.stack + [digest],
-                attestation: attestation || context.attestation)
-            if let known = state.parsed[digest] {
-                // Parsed before under another name: no need to read, verify or parse it again.
-                guard state.enter(key) else { continue }
-                visit(known, digest: digest, context: childContext, state: &state)
-                continue
-            }
-            if state.unusable.contains(digest) { continue }
-            let reference = Reference(path: path, line: line, name: name, platform: platform)
-            guard let (child, childPath) = readChild(digest, reference: reference, optional: attestation, state: &state)
-            else { continue }
-            guard
-                verifyDocument(
-                    child, descriptor: descriptor, digest: digest, blobPath: childPath, reference: reference,
-                    state: &state)
-            else {
-                state.unusable.insert(digest)
-                continue
-            }
-            guard state.enter(key) else { continue }
-            visitDocument(
-                child, path: childPath, declaredMediaType: descriptor.mediaType, digest: digest, context: childContext,
-                state: &state)
         }
+    }
+
+    /// Follows one index entry to the document it names, unless it is refused, already walked or unreadable.
+    private func walkEntry(_ entry: Entry, path: String, context: Context, state: inout State) {
+        let descriptor = entry.descriptor
+        let reference = Reference(path: path, line: entry.line, name: entry.name, platform: entry.platform)
+        guard let digest = followedDigest(of: descriptor, reference: reference, context: context, state: &state)
+        else { return }
+        let key = VisitKey(digest: digest, path: "", name: entry.name, refName: entry.refName)
+        // Already walked this way: a DAG is walked once per name, not once per path.
+        if state.visited.contains(key) { return }
+        let childContext = Context(
+            name: entry.name, refName: entry.refName, platform: entry.platform, depth: context.depth + 1,
+            stack: context.stack + [digest],
+            attestation: entry.attestation || context.attestation)
+        if let known = state.parsed[digest] {
+            // Parsed before under another name: no need to read, verify or parse it again.
+            guard state.enter(key) else { return }
+            visit(known, digest: digest, context: childContext, state: &state)
+            return
+        }
+        if state.unusable.contains(digest) { return }
+        guard
+            let (child, childPath) = readChild(digest, reference: reference, optional: entry.attestation, state: &state)
+        else { return }
+        guard
+            verifyDocument(
+                child, descriptor: descriptor, digest: digest, blobPath: childPath, reference: reference,
+                state: &state)
+        else {
+            state.unusable.insert(digest)
+            return
+        }
+        guard state.enter(key) else { return }
+        visitDocument(
+            child, path: childPath, declaredMediaType: descriptor.mediaType, digest: digest, context: childContext,
+            state: &state)
+    }
+
+    /// The digest of an index entry the walk follows; nil (with a finding when something is wrong) when its digest is
+    /// invalid, its media type is neither a manifest's nor an index's, or it is refused.
+    private func followedDigest(
+        of descriptor: Descriptor, reference: Reference, context: Context, state: inout State
+    ) -> Digest? {
+        guard let digest = descriptor.validDigest else {
+            state.add(
+                .manifestInvalid,
+                "index entry has a digest outside the grammar (sha256:<64 hex> or sha512:<128 hex>): \(descriptor.digest.debugQuoted)",
+                reference: reference, digest: nil)
+            return nil
+        }
+        if let mediaType = descriptor.mediaType, !MediaType.isIndex(mediaType), !MediaType.isManifest(mediaType) {
+            // An entry of an unknown media type is not an error (OCI image-spec) and is not followed; but when its blob is
+            // an image manifest or index, an image is being left out, so say so.
+            if let kind = manifestShapedBlob(digest, size: descriptor.size, state: state) {
+                state.add(
+                    .outputSkipped,
+                    "index entry \(digest) has media type \(mediaType.debugQuoted), not a manifest or index type, but its blob is an image \(kind); not followed (fix the entry's mediaType to read it)",
+                    reference: reference, digest: digest.string)
+            }
+            return nil
+        }
+        if let why = refusal(of: descriptor, digest, context: context) {
+            state.add(.manifestInvalid, why, reference: reference, digest: digest.string)
+            return nil
+        }
+        return digest
     }
 
     /// Why an index entry is not followed (its size, a cycle, the nesting depth), or nil.
@@ -301,76 +332,71 @@ public struct LayoutReader {
             repository: repository, commit: state.commit)
         image.refName = context.refName ?? nonEmpty(manifest.annotations?[LayoutReader.refNameAnnotation])
         image.indexDigests = context.stack.filter { $0 != digest }.map(\.string)
-        let commit = state.commit
-        func finding(_ rule: Rule, _ message: String, line: Int, digest: String? = nil, severity: Severity? = nil)
-            -> Finding
-        {
-            Finding(
-                rule: rule, severity: severity, message: message, path: path, line: line, commit: commit, image: name,
-                platform: platform?.description, digest: digest, repository: repository?.description)
-        }
         var layerDigests: [Digest] = []
         let descriptors = [(manifest.config, BlobRole.config)] + manifest.layers.map { ($0, BlobRole.layer) }
         for (descriptor, role) in descriptors {
             let line = lines.line(of: descriptor.digest)
-            let what = role == .config ? "config blob" : "layer"
-            guard let blobDigest = descriptor.validDigest else {
-                image.findings.append(
-                    finding(
-                        .layerInvalid,
-                        "\(what) has a digest outside the grammar (sha256:<64 hex> or sha512:<128 hex>): \(descriptor.digest.debugQuoted)",
-                        line: line))
-                continue
-            }
-            guard descriptor.size >= 0 else {
-                image.findings.append(
-                    finding(
-                        .manifestInvalid, "\(what) \(blobDigest) has a negative size \(descriptor.size)", line: line,
-                        digest: blobDigest.string))
-                continue
-            }
-            guard descriptor.size <= LayoutReader.maxBlobSize else {
-                image.findings.append(
-                    finding(
-                        .manifestInvalid,
-                        "\(what) \(blobDigest) declares an absurd size of \(descriptor.size) bytes (over 1 TiB)",
-                        line: line, digest: blobDigest.string))
-                continue
-            }
-            let mediaType = descriptor.mediaType ?? ""
-            image.blobs.append(
-                BlobRef(
-                    digest: blobDigest, size: descriptor.size, mediaType: mediaType, role: role, path: path, line: line)
-            )
-            if role == .layer && MediaType.isNonDistributable(mediaType) {
-                image.findings.append(
-                    finding(
-                        .layerSkipped,
-                        "non-distributable layer \(blobDigest) (\(mediaType)) is never pushed to a registry; not checked",
-                        line: line, digest: blobDigest.string))
-                continue
-            }
-            if role == .layer { layerDigests.append(blobDigest) }
-            for problem in localProblems(descriptor, digest: blobDigest, what: what, state: &state) {
-                image.findings.append(
-                    finding(
-                        problem.rule, problem.message, line: line, digest: blobDigest.string, severity: problem.severity
-                    ))
+            if let layer = addBlob(descriptor, role: role, line: line, to: &image, state: &state) {
+                layerDigests.append(layer)
             }
         }
         if let diffIDs = config?.rootfs?.diff_ids,
             let note = uncompressedNote(layerDigests, diffIDs: diffIDs, lines: lines)
         {
-            image.findings.append(finding(.layerUncompressed, note.message, line: note.line, digest: note.digest))
+            image.addFinding(.layerUncompressed, note.message, line: note.line, digest: note.digest)
         }
         if repository == nil {
-            image.findings.append(
-                finding(
-                    .imageUnmapped,
-                    "no repository for image \(name ?? state.output.path): add an io.containerd.image.name annotation (public.ecr.aws/<alias>/<repo>), an `images` entry in .verify-layers.yml (or `exclude:` it there), or --repository; nothing of it is checked until then",
-                    line: 1))
+            image.addFinding(
+                .imageUnmapped,
+                "no repository for image \(name ?? state.output.path): add an io.containerd.image.name annotation (public.ecr.aws/<alias>/<repo>), an `images` entry in .verify-layers.yml (or `exclude:` it there), or --repository; nothing of it is checked until then",
+                line: 1)
         }
         return image
+    }
+
+    /// Records a manifest's config or layer descriptor on its image, with what is wrong with it; its digest when it is a
+    /// layer that will be checked (not a config, not non-distributable, not refused).
+    private func addBlob(
+        _ descriptor: Descriptor, role: BlobRole, line: Int, to image: inout Image, state: inout State
+    ) -> Digest? {
+        let what = role == .config ? "config blob" : "layer"
+        guard let blobDigest = descriptor.validDigest else {
+            image.addFinding(
+                .layerInvalid,
+                "\(what) has a digest outside the grammar (sha256:<64 hex> or sha512:<128 hex>): \(descriptor.digest.debugQuoted)",
+                line: line)
+            return nil
+        }
+        guard descriptor.size >= 0 else {
+            image.addFinding(
+                .manifestInvalid, "\(what) \(blobDigest) has a negative size \(descriptor.size)", line: line,
+                digest: blobDigest.string)
+            return nil
+        }
+        guard descriptor.size <= LayoutReader.maxBlobSize else {
+            image.addFinding(
+                .manifestInvalid,
+                "\(what) \(blobDigest) declares an absurd size of \(descriptor.size) bytes (over 1 TiB)",
+                line: line, digest: blobDigest.string)
+            return nil
+        }
+        let mediaType = descriptor.mediaType ?? ""
+        image.blobs.append(
+            BlobRef(
+                digest: blobDigest, size: descriptor.size, mediaType: mediaType, role: role, path: image.manifestPath,
+                line: line))
+        if role == .layer && MediaType.isNonDistributable(mediaType) {
+            image.addFinding(
+                .layerSkipped,
+                "non-distributable layer \(blobDigest) (\(mediaType)) is never pushed to a registry; not checked",
+                line: line, digest: blobDigest.string)
+            return nil
+        }
+        for problem in localProblems(descriptor, digest: blobDigest, what: what, state: &state) {
+            image.addFinding(
+                problem.rule, problem.message, line: line, digest: blobDigest.string, severity: problem.severity)
+        }
+        return role == .layer ? blobDigest : nil
     }
 
     /// The index entry's platform, else the config's, else (for a referrer) its subject's.
@@ -401,31 +427,48 @@ public struct LayoutReader {
 
     // MARK: - Local integrity
 
+    /// Something wrong with a config/layer blob, found without asking the registry; `severity` nil for the rule's own.
+    typealias LocalProblem = (rule: Rule, message: String, severity: Severity?)
+
     /// What is wrong locally with one config/layer blob: its inline `data`, and the blob in the tree (content or LFS pointer).
-    private func localProblems(_ descriptor: Descriptor, digest: Digest, what: String, state: inout State) -> [(
-        rule: Rule, message: String, severity: Severity?
-    )] {
-        var problems: [(rule: Rule, message: String, severity: Severity?)] = []
-        if let inline = descriptor.data {
-            if let bytes = Data(base64Encoded: inline) {
-                if Int64(bytes.count) != descriptor.size {
-                    problems.append(
-                        (
-                            .sizeMismatch,
-                            "\(what) \(digest) carries \(bytes.count) bytes of inline data but its descriptor says \(descriptor.size)",
-                            nil
-                        ))
-                }
-                if let actual = ContentDigest.compute(bytes, algorithm: digest.algorithm), actual != digest {
-                    problems.append((.digestMismatch, "\(what) \(digest): its inline data hashes to \(actual)", nil))
-                }
-            } else {
-                problems.append((.manifestInvalid, "\(what) \(digest) has inline data that is not base64", nil))
-            }
-        }
+    private func localProblems(_ descriptor: Descriptor, digest: Digest, what: String, state: inout State)
+        -> [LocalProblem]
+    {
+        var problems = inlineDataProblems(descriptor, digest: digest, what: what)
         let blobPath = self.blobPath(digest, in: state)
         let probe = state.probes[blobPath] ?? source.probe(blobPath, algorithm: digest.algorithm, within: state.root)
         state.probes[blobPath] = probe
+        problems += blobProblems(probe, at: blobPath, descriptor: descriptor, digest: digest, what: what)
+        return problems
+    }
+
+    /// What is wrong with a descriptor's inline `data`: not base64, or not the size and digest the descriptor names.
+    private func inlineDataProblems(_ descriptor: Descriptor, digest: Digest, what: String) -> [LocalProblem] {
+        guard let inline = descriptor.data else { return [] }
+        guard let bytes = Data(base64Encoded: inline) else {
+            return [(.manifestInvalid, "\(what) \(digest) has inline data that is not base64", nil)]
+        }
+        var problems: [LocalProblem] = []
+        if Int64(bytes.count) != descriptor.size {
+            problems.append(
+                (
+                    .sizeMismatch,
+                    "\(what) \(digest) carries \(bytes.count) bytes of inline data but its descriptor says \(descriptor.size)",
+                    nil
+                ))
+        }
+        if let actual = ContentDigest.compute(bytes, algorithm: digest.algorithm), actual != digest {
+            problems.append((.digestMismatch, "\(what) \(digest): its inline data hashes to \(actual)", nil))
+        }
+        return problems
+    }
+
+    /// What is wrong with the blob in the tree, as probed: unreadable, or an LFS pointer or content of another size or
+    /// digest than the descriptor's. Nothing when it is absent (the registry is asked for it instead).
+    private func blobProblems(
+        _ probe: BlobProbe, at blobPath: String, descriptor: Descriptor, digest: Digest, what: String
+    ) -> [LocalProblem] {
+        var problems: [LocalProblem] = []
         switch probe {
         case .missing:
             break
@@ -684,5 +727,17 @@ public struct LayoutReader {
                 "\(path) is a Git LFS pointer (oid \(pointer.oid.short), \(pointer.size) bytes) and the object is not in the local LFS store; fetch it with `git lfs fetch --include=\"\(path)\" origin \(commit)` (or `git lfs pull`; in CI, check out with LFS enabled)",
                 path: path, name: name, platform: platform, digest: digest)
         }
+    }
+}
+
+extension Image {
+    /// Adds a finding about this image, at its manifest.
+    fileprivate mutating func addFinding(
+        _ rule: Rule, _ message: String, line: Int, digest: String? = nil, severity: Severity? = nil
+    ) {
+        findings.append(
+            Finding(
+                rule: rule, severity: severity, message: message, path: manifestPath, line: line, commit: commit,
+                image: name, platform: platform?.description, digest: digest, repository: repository?.description))
     }
 }

@@ -55,27 +55,10 @@ enum SymlinkResolver {
                 guard links <= maxLinks else {
                     return .notReadable("too many levels of symbolic links at \(candidate.debugQuoted)")
                 }
-                guard !target.hasPrefix("/") else {
-                    return .notReadable(
-                        "it is a symbolic link to the absolute path \(target.debugQuoted), outside \(describe(root)); not followed"
-                    )
-                }
                 let targetParts = components(target)
-                // Check the climb now, so the message names the link that escapes.
-                var depth = resolved.count
-                for step in targetParts {
-                    if step == ".." {
-                        guard depth > rootParts.count else {
-                            return .notReadable(
-                                "\(candidate.debugQuoted) is a symbolic link to \(target.debugQuoted), which leaves \(describe(root)); not followed"
-                            )
-                        }
-                        depth -= 1
-                    } else if step != "." {
-                        depth += 1
-                    }
+                if let end = refusal(of: target, parts: targetParts, at: candidate, depth: resolved.count, root: root) {
+                    return end
                 }
-                if targetParts.isEmpty { return .missing }
                 pending.append(contentsOf: targetParts.reversed())
             case .missing:
                 return .missing
@@ -84,6 +67,34 @@ enum SymlinkResolver {
             }
         }
         return .notReadable("it is a directory")
+    }
+
+    /// Where resolving ends at a symbolic link that is not followed: its target is absolute or climbs above `root`
+    /// (checked now, so the message names the link that escapes), or is empty. `depth` counts the link's directory's
+    /// components. Nil when the target is to be resolved next.
+    private static func refusal(
+        of target: String, parts targetParts: [String], at candidate: String, depth: Int, root: String
+    ) -> PathResolution? {
+        guard !target.hasPrefix("/") else {
+            return .notReadable(
+                "it is a symbolic link to the absolute path \(target.debugQuoted), outside \(describe(root)); not followed"
+            )
+        }
+        let rootDepth = components(root).count
+        var depth = depth
+        for step in targetParts {
+            if step == ".." {
+                guard depth > rootDepth else {
+                    return .notReadable(
+                        "\(candidate.debugQuoted) is a symbolic link to \(target.debugQuoted), which leaves \(describe(root)); not followed"
+                    )
+                }
+                depth -= 1
+            } else if step != "." {
+                depth += 1
+            }
+        }
+        return targetParts.isEmpty ? .missing : nil
     }
 
     static func components(_ path: String) -> [String] {

@@ -87,17 +87,7 @@ public struct TreeDiff {
                 }
                 return
             }
-            var before: [[[UInt8]: ObjectID]] = []
-            for parent in parents {
-                var byName: [[UInt8]: ObjectID] = [:]
-                for entry in try diff.repository.entries(ofTree: parent)
-                where entry.kind == .tree || !globs.isEmpty
-                    || diff.finder.formats.fileFormat(named: entry.displayName) != nil
-                {
-                    byName[entry.rawName] = entry.id
-                }
-                before.append(byName)
-            }
+            let before = try parentEntries(parents)
             if readable, let skipped = diff.finder.skippedManifest(entries, directory: prefix) {
                 changes.skipped.append(skipped)
             }
@@ -117,30 +107,54 @@ public struct TreeDiff {
                         entry.id, parents: previous, prefix: path, readable: readable && entry.name != nil,
                         into: &changes)
                 case .blob, .executable, .symlink:
-                    if readable, entry.kind != .symlink, let name = entry.name,
-                        let format = diff.finder.formats.fileFormat(named: name)
-                    {
-                        // An archive is one blob: a new version whenever its blob id is new.
-                        let path = prefix.isEmpty ? name : prefix + "/" + name
-                        if !before.contains(where: { $0[entry.rawName] == entry.id }) && !isExcluded(path) {
-                            let output = ImageOutput(kind: format.kind, path: path)
-                            changes.versions.append(OutputVersion(output: output, content: entry.id, commit: commit))
-                        }
-                        continue
-                    }
-                    guard readable, !globs.isEmpty, let name = entry.name, name.hasSuffix(".json") else { continue }
-                    guard blobsChanged || !before.contains(where: { $0[entry.rawName] == entry.id }) else { continue }
-                    let path = prefix.isEmpty ? name : prefix + "/" + name
-                    guard !isExcluded(path), globs.contains(where: { Glob.matches(pattern: $0, path: path) }) else {
-                        continue
-                    }
-                    changes.versions.append(
-                        OutputVersion(
-                            output: ImageOutput(kind: .manifestFile, path: path), content: tree, commit: commit))
+                    guard readable,
+                        let version = changedFile(
+                            entry, in: tree, prefix: prefix, before: before, blobsChanged: blobsChanged)
+                    else { continue }
+                    changes.versions.append(version)
                 case .submodule:
                     continue
                 }
             }
+        }
+
+        /// The entries of each parent's tree at this directory that can make an output (subtrees, files a format
+        /// names, and any file when the config has globs), by raw name.
+        private func parentEntries(_ parents: [ObjectID]) throws -> [[[UInt8]: ObjectID]] {
+            var before: [[[UInt8]: ObjectID]] = []
+            for parent in parents {
+                var byName: [[UInt8]: ObjectID] = [:]
+                for entry in try diff.repository.entries(ofTree: parent)
+                where entry.kind == .tree || !globs.isEmpty
+                    || diff.finder.formats.fileFormat(named: entry.displayName) != nil
+                {
+                    byName[entry.rawName] = entry.id
+                }
+                before.append(byName)
+            }
+            return before
+        }
+
+        /// The new version a changed file of a readable directory makes: an archive (its blob), or a `.json` file the
+        /// config's globs name (the directory holding it); nil when it is unchanged, excluded or neither.
+        private func changedFile(
+            _ entry: TreeEntry, in tree: ObjectID, prefix: String, before: [[[UInt8]: ObjectID]], blobsChanged: Bool
+        ) -> OutputVersion? {
+            func unchanged() -> Bool { before.contains(where: { $0[entry.rawName] == entry.id }) }
+            if entry.kind != .symlink, let name = entry.name, let format = diff.finder.formats.fileFormat(named: name) {
+                // An archive is one blob: a new version whenever its blob id is new.
+                let path = prefix.isEmpty ? name : prefix + "/" + name
+                guard !unchanged() && !isExcluded(path) else { return nil }
+                return OutputVersion(
+                    output: ImageOutput(kind: format.kind, path: path), content: entry.id, commit: commit)
+            }
+            guard !globs.isEmpty, let name = entry.name, name.hasSuffix(".json") else { return nil }
+            guard blobsChanged || !unchanged() else { return nil }
+            let path = prefix.isEmpty ? name : prefix + "/" + name
+            guard !isExcluded(path), globs.contains(where: { Glob.matches(pattern: $0, path: path) }) else {
+                return nil
+            }
+            return OutputVersion(output: ImageOutput(kind: .manifestFile, path: path), content: tree, commit: commit)
         }
     }
 
