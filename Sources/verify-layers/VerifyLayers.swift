@@ -18,10 +18,21 @@ struct VerifyLayers: ParsableCommand {
         ]
     )
 
-    /// `--version --verbose` (or `-v`) also names the libgit2 and libcurl in use; a mistyped subcommand gets git's
+    /// The hook's own `pre-push <remote> <url>` skips the parser (`HookFastPath`); `--version --verbose` (or `-v`) also
+    /// names the libgit2 and libcurl in use; a mistyped subcommand gets git's
     /// "did you mean" (exit 64) before the parser's generic "unexpected argument"; everything else is ArgumentParser's.
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if let hook = HookFastPath.prePushArguments(arguments) {
+            do {
+                try runReportingFailures {
+                    try Pipeline.prePush(remote: hook.remote, url: hook.url, settings: RunSettings())
+                }
+            } catch {
+                Self.exit(withError: error)
+            }
+            return
+        }
         if arguments.contains("--version"), arguments.contains("--verbose") || arguments.contains("-v") {
             Console.out(BuildStamp.versionLine + "\n" + BuildStamp.libraries.map { "  \($0.0) \($0.1)\n" }.joined())
             return

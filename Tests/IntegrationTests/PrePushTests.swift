@@ -224,6 +224,35 @@ import Testing
         #expect(whole.status == 1, "the wider range reaches the old image: \(whole.combined)")
     }
 
+    /// The hook's bare `pre-push <remote> <url>` skips the argument parser; with an option the parser runs. Both must
+    /// answer the same push the same way (RunSettings() is every option's default).
+    @Test func hookFormAndParsedFormAgree() throws {
+        let good = TestImage("images/app", seed: "agree-good")
+        let bad = TestImage("images/app", seed: "agree-bad", layers: 2)
+        let push = try PushFixture(layers: good.blobs, installHook: false)
+        try bad.write(into: push.repo)
+        let tip = try push.repo.commitAll("image with layers nobody pushed")
+        let line = "refs/heads/main \(tip) refs/heads/main \(String(repeating: "0", count: 40))\n"
+        func run(_ arguments: [String]) throws -> (Int32, [String], String) {
+            let result = try push.repo.verifyLayers(arguments, environment: push.environment, stdin: line)
+            // Durations differ between two runs; everything else must not.
+            let stdout = result.stdout.replacingOccurrences(
+                of: #"[0-9]+(\.[0-9]+)? ?m?s\b"#, with: "T", options: .regularExpression)
+            return (result.status, stdout.split(separator: "\n").map(String.init), result.stderr)
+        }
+        let hook = try run(["pre-push", "origin", push.remote.path])
+        let parsed = try run(["pre-push", "--on-error", "fail", "--color", "auto", "origin", push.remote.path])
+        #expect(hook.0 == 1)
+        #expect(hook.0 == parsed.0)
+        #expect(hook.1 == parsed.1)
+        #expect(hook.2 == parsed.2)
+        #expect(hook.1.contains { $0.contains("layer-unavailable") && $0.contains(bad.image.layers[0].digest) })
+        let missingOptionValue = try push.repo.verifyLayers(
+            ["pre-push", "--concurrency"], environment: push.environment, stdin: line)
+        #expect(
+            missingOptionValue.status == 64, "an option still goes through the parser: \(missingOptionValue.combined)")
+    }
+
     @Test func malformedStdinIsAUsageError() throws {
         let push = try PushFixture(installHook: false)
         try push.repo.commitAll("empty")
