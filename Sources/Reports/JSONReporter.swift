@@ -8,15 +8,9 @@ import Foundation
 
 /// `{"version":1, "findings":[...], "images":[...], "summary":{...}}`, stable key order for diffs; streamed, since
 /// `images[].blobs` grows with the layer count and a whole encoded tree of it is many times the report's size.
-public struct JSONReporter: Reporter {
+public struct JSONReporter: StreamingReporter {
     public static let format = ReportFormat.json
     public init() {}
-
-    public func render(_ report: RunReport, options: ReportOptions) -> String {
-        let sink = StringSink()
-        write(report, options: options, to: sink)
-        return sink.text
-    }
 
     public func write(_ report: RunReport, options: ReportOptions, to sink: ReportSink) {
         let json = StreamingJSON(sink: sink)

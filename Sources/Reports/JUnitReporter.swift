@@ -11,15 +11,9 @@ import Foundation
 /// A test case fails on an error finding, errors (could not run) when its only errors are `verification-error`, and is
 /// skipped when the service gave no verdict on any of its blobs (an unmapped image). Warnings fail only when they failed
 /// the run (`strict`). Findings that belong to no single image get a test case of their own.
-public struct JUnitReporter: Reporter {
+public struct JUnitReporter: StreamingReporter {
     public static let format = ReportFormat.junit
     public init() {}
-
-    public func render(_ report: RunReport, options: ReportOptions) -> String {
-        let sink = StringSink()
-        write(report, options: options, to: sink)
-        return sink.text
-    }
 
     /// Two passes over the images: the suite's counts first (they head the file), then each test case written as it is made.
     public func write(_ report: RunReport, options: ReportOptions, to sink: ReportSink) {

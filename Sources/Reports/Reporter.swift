@@ -63,6 +63,18 @@ public protocol Reporter {
     func write(_ report: RunReport, options: ReportOptions, to sink: ReportSink)
 }
 
+/// A reporter whose output grows with the run (JSON, SARIF, JUnit): it writes piece by piece, and `render` is those
+/// pieces collected (for tests and small runs).
+public protocol StreamingReporter: Reporter {}
+
+extension StreamingReporter {
+    public func render(_ report: RunReport, options: ReportOptions) -> String {
+        let sink = StringSink()
+        write(report, options: options, to: sink)
+        return sink.text
+    }
+}
+
 extension Reporter {
     public static var ciVariable: String? { nil }
 

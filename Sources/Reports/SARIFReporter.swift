@@ -8,15 +8,9 @@ import Foundation
 
 /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers: every rule with its help, results at repo-relative URIs,
 /// with stable `partialFingerprints` so alerts are tracked across runs.
-public struct SARIFReporter: Reporter {
+public struct SARIFReporter: StreamingReporter {
     public static let format = ReportFormat.sarif
     public init() {}
-
-    public func render(_ report: RunReport, options: ReportOptions) -> String {
-        let sink = StringSink()
-        write(report, options: options, to: sink)
-        return sink.text
-    }
 
     /// The log without its results through `JSONEncoder`, then each result as it is made where the encoder put an
     /// empty list: a run with many findings never holds them all encoded.
