@@ -244,8 +244,18 @@ def main():
     targets = parse_targets(open(args.targets).read())
     values = metrics(results)
     if args.markdown:
+        text = render(results, targets, values)
+        # The start-up section is bench/startup.sh's (the release binary's figures): kept as that run wrote it.
+        try:
+            old = open(args.markdown).read()
+        except OSError:
+            old = ""
+        begin, end = "<!-- startup:begin -->", "<!-- startup:end -->"
+        if begin in old and end in old and begin not in text:
+            section = old[old.index(begin):old.index(end) + len(end)]
+            text = text.rstrip("\n") + "\n\n" + section + "\n"
         with open(args.markdown, "w") as f:
-            f.write(render(results, targets, values))
+            f.write(text)
     missed = []
     for t in targets:
         value = values.get(t.metric)
