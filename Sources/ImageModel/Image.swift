@@ -49,6 +49,9 @@ public struct BlobRef: Codable, Sendable, Hashable {
 }
 
 /// One platform image discovered in an image output at a commit: what to check and what was already wrong locally.
+/// The `ImageModel` module is the vocabulary every stage shares (digests, descriptors, manifests, media types,
+/// findings, the run report and its attribution, the JSON reader): pure values, no I/O; it must not read files, git
+/// or the network.
 public struct Image: Codable, Sendable {
     /// The full reference when known (`public.ecr.aws/alias/repo:tag`), else nil.
     public var name: String?
