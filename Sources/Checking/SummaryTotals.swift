@@ -18,13 +18,7 @@ extension Summary {
         }
         summary.skipped = plan.skippedCount
         summary.invalid += plan.locallyInvalidCount
-        for finding in findings {
-            switch finding.severity {
-            case .error: summary.errors += 1
-            case .warning: summary.warnings += 1
-            case .notice: summary.notices += 1
-            }
-        }
+        summary.count(findings)
         return summary
     }
 }

@@ -224,3 +224,16 @@ public struct CommitNotes: Sendable {
         return text + "; reproduce with `verify-layers check \(note.short)`"
     }
 }
+
+extension Summary {
+    /// Adds each finding to the error, warning or notice count (`check`'s and `list`'s summaries count alike).
+    public mutating func count(_ findings: some Sequence<Finding>) {
+        for finding in findings {
+            switch finding.severity {
+            case .error: errors += 1
+            case .warning: warnings += 1
+            case .notice: notices += 1
+            }
+        }
+    }
+}

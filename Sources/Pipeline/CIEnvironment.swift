@@ -10,11 +10,6 @@ import Foundation
 /// What a CI run asks to check, read from GitHub Actions' or GitLab CI's environment: a base..head range when the
 /// event names one, otherwise the full tree at HEAD with the reason (printed as a one-line notice).
 struct CIPlan: Equatable {
-    enum Provider: String {
-        case github, gitlab, none
-    }
-
-    var provider: Provider
     /// The event's base commit text (may be all zeros or absent from a shallow clone: the caller decides).
     var base: String?
     /// The event's head commit text; HEAD when nil or not in the clone.
@@ -28,12 +23,12 @@ enum CIEnvironment {
     static func plan(_ environment: [String: String]) -> CIPlan {
         if environment["GITHUB_ACTIONS"] == "true" { return github(environment) }
         if environment["GITLAB_CI"] == "true" { return gitlab(environment) }
-        return CIPlan(provider: .none, fullTreeReason: "no GitHub Actions or GitLab CI environment found")
+        return CIPlan(fullTreeReason: "no GitHub Actions or GitLab CI environment found")
     }
 
     private static func github(_ environment: [String: String]) -> CIPlan {
         let name = environment["GITHUB_EVENT_NAME"] ?? ""
-        func fullTree(_ reason: String) -> CIPlan { CIPlan(provider: .github, fullTreeReason: reason) }
+        func fullTree(_ reason: String) -> CIPlan { CIPlan(fullTreeReason: reason) }
         guard ["push", "pull_request", "pull_request_target", "merge_group"].contains(name) else {
             return fullTree("the GitHub event \(name.isEmpty ? "(unnamed)" : "`\(name)`") names no commit range")
         }
@@ -60,7 +55,7 @@ enum CIEnvironment {
             head = event["pull_request"]?["head"]?["sha"]?.stringValue
         }
         guard let base, !base.isEmpty else { return fullTree("the `\(name)` event has no base commit") }
-        return CIPlan(provider: .github, base: base, head: head)
+        return CIPlan(base: base, head: head)
     }
 
     private static func gitlab(_ environment: [String: String]) -> CIPlan {
@@ -68,19 +63,17 @@ enum CIEnvironment {
         let head = environment["CI_COMMIT_SHA"]
         if source == "merge_request_event" {
             guard let base = environment["CI_MERGE_REQUEST_DIFF_BASE_SHA"], !base.isEmpty else {
-                return CIPlan(
-                    provider: .gitlab,
-                    fullTreeReason: "the merge request pipeline has no CI_MERGE_REQUEST_DIFF_BASE_SHA")
+                return CIPlan(fullTreeReason: "the merge request pipeline has no CI_MERGE_REQUEST_DIFF_BASE_SHA")
             }
-            return CIPlan(provider: .gitlab, base: base, head: head)
+            return CIPlan(base: base, head: head)
         }
         guard source.isEmpty || source == "push" else {
-            return CIPlan(provider: .gitlab, fullTreeReason: "a `\(source)` pipeline names no commit range")
+            return CIPlan(fullTreeReason: "a `\(source)` pipeline names no commit range")
         }
         guard let base = environment["CI_COMMIT_BEFORE_SHA"], !base.isEmpty else {
-            return CIPlan(provider: .gitlab, fullTreeReason: "CI_COMMIT_BEFORE_SHA is not set")
+            return CIPlan(fullTreeReason: "CI_COMMIT_BEFORE_SHA is not set")
         }
-        return CIPlan(provider: .gitlab, base: base, head: head)
+        return CIPlan(base: base, head: head)
     }
 
     /// `CI_NODE_INDEX`/`CI_NODE_TOTAL` (1-based, as GitLab's `parallel:` sets them) as a shard; nil when unset.

@@ -58,6 +58,14 @@ struct Doctor {
         return code
     }
 
+    /// A step that could not be resolved: its line says why, and its exit code (78 unless the failure names another)
+    /// becomes the run's.
+    private mutating func record(_ error: Error, as key: String) {
+        let failure = error as? Failure ?? Failure.config("\(error)")
+        lines.append((key, "error: \(failure.message)"))
+        code = failure.code
+    }
+
     /// The repository and its config: optional for doctor, which also helps outside a checkout.
     private mutating func readRepository() -> (Target?, ToolConfig) {
         var target: Target?
@@ -78,12 +86,8 @@ struct Doctor {
                 {
                     target = (repository, blob.digest, "first image in HEAD: \(image.label)")
                 }
-            } catch let failure as Failure {
-                lines.append(("config", "error: \(failure.message)"))
-                code = failure.code
             } catch {
-                lines.append(("config", "error: \(error)"))
-                code = ExitStatus.config
+                record(error, as: "config")
             }
         } else {
             lines.append(("repository", "not in a git repository (config and images skipped)"))
@@ -107,13 +111,8 @@ struct Doctor {
         let setup: ClientSetup
         do {
             setup = try options.clientSetup(environment: environment, started: started)
-        } catch let failure as Failure {
-            lines.append(("setup", "error: \(failure.message)"))
-            code = failure.code
-            return nil
         } catch {
-            lines.append(("setup", "error: \(error)"))
-            code = ExitStatus.config
+            record(error, as: "setup")
             return nil
         }
         let configuration = setup.configuration
@@ -141,13 +140,8 @@ struct Doctor {
         do {
             way = try options.chooseWay(config: config, setup: setup, environment: environment)
             endpoint = try options.registryEndpoint(environment: environment)
-        } catch let failure as Failure {
-            lines.append(("via", "error: \(failure.message)"))
-            code = failure.code
-            return nil
         } catch {
-            lines.append(("via", "error: \(error)"))
-            code = ExitStatus.config
+            record(error, as: "via")
             return nil
         }
         lines.append(("via", "\(way.via.rawValue) (\(way.why))"))

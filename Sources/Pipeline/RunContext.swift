@@ -207,9 +207,7 @@ extension RunContext {
     /// The registered reporter of `format`; the CLI offers only registered names, so a miss is a usage error.
     func reporter(_ format: ReportFormat) throws -> any Reporter {
         guard let reporter = options.reporters.reporter(for: format) else {
-            throw Failure.usage(
-                "\(format) is not a report format; use one of \(options.reporters.formats.map(\.rawValue).joined(separator: ", "))"
-            )
+            throw Failure.usage(options.reporters.unknownFormat(format.rawValue))
         }
         return reporter
     }

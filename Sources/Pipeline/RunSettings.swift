@@ -27,7 +27,7 @@ public struct ReportSpec: Sendable {
         }
         let name = String(argument[..<equals])
         guard reporters.formats.contains(ReportFormat(rawValue: name)) else {
-            throw Failure.usage("\(name.debugDescription) is not a report format; use one of \(formats)")
+            throw Failure.usage(reporters.unknownFormat(name))
         }
         let path = String(argument[argument.index(after: equals)...])
         guard !path.isEmpty else { throw Failure.usage("the path after '\(name)=' is empty: write \(name)=PATH") }

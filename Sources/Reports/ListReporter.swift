@@ -54,13 +54,7 @@ public enum ListReporter {
             }
         }
         summary.unverified = summary.layers
-        for finding in scan.findings + scan.images.flatMap(\.findings) {
-            switch finding.severity {
-            case .error: summary.errors += 1
-            case .warning: summary.warnings += 1
-            case .notice: summary.notices += 1
-            }
-        }
+        summary.count(scan.findings + scan.images.flatMap(\.findings))
         summary.exitCode = exitCode
         return summary
     }

@@ -124,6 +124,11 @@ public struct ReporterRegistry: Sendable {
     /// Every registered format, in registration order.
     public var formats: [ReportFormat] { entries.map(\.format) }
 
+    /// What to say of a format name no reporter is registered under, naming the ones that are.
+    public func unknownFormat(_ name: String) -> String {
+        "\(name.debugDescription) is not a report format; use one of \(formats.map(\.rawValue).joined(separator: ", "))"
+    }
+
     /// A new reporter for `format`; nil when no reporter of that name is registered.
     public func reporter(for format: ReportFormat) -> (any Reporter)? {
         entries.first { $0.format == format }?.make()

@@ -15,7 +15,6 @@ extension ReportFormat: ExpressibleByArgument {
         self.init(rawValue: argument)
     }
 
-    public static var allValueStrings: [String] { ReporterRegistry.builtIn.formats.map(\.rawValue) }
 }
 
 extension ReportSpec: ExpressibleByArgument {
