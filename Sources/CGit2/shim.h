@@ -10,6 +10,10 @@ static inline int cgit2_set_cache_max_size(ssize_t bytes) { return git_libgit2_o
 static inline int cgit2_set_cache_object_limit(git_object_t type, size_t bytes) {
     return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, type, bytes);
 }
+/* 0 turns off libgit2's re-hash of every object it reads (git itself does not re-hash on read either). */
+static inline int cgit2_set_strict_hash_verification(int enabled) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
+}
 static inline size_t cgit2_get_mwindow_size(void) {
     size_t bytes = 0;
     git_libgit2_opts(GIT_OPT_GET_MWINDOW_SIZE, &bytes);

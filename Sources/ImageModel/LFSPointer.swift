@@ -27,7 +27,8 @@ public struct LFSPointer: Sendable, Hashable, Codable {
     /// Parses pointer text strictly: `version` first, then `key value` lines with `oid sha256:<64 hex>` and a decimal `size`;
     /// nil for anything else (which is then ordinary content).
     public static func parse(_ data: Data) -> LFSPointer? {
-        guard data.count <= maxSize, data.count > 0, let text = String(data: data, encoding: .utf8) else { return nil }
+        guard data.count <= maxSize, data.starts(with: "version ".utf8), let text = String(data: data, encoding: .utf8)
+        else { return nil }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last == "" { lines.removeLast() }
         guard let first = lines.first, first.hasPrefix("version "),

@@ -126,12 +126,16 @@ public final class CommitSnapshot: FileSource {
             return .content(size: known.size, digest: known.digest)
         }
         do {
-            if try repository.blobSize(entry.id) <= Int64(LFSPointer.maxSize),
-                let pointer = LFSPointer.parse(try repository.readBlob(entry.id))
-            {
-                return .lfsPointer(pointer)
+            // A blob small enough to be an LFS pointer is read once: parsed as a pointer, else hashed from that copy.
+            let size = try repository.blobSize(entry.id)
+            let hash: BlobHash
+            if size <= Int64(LFSPointer.maxSize) {
+                let content = try repository.readBlob(entry.id)
+                if let pointer = LFSPointer.parse(content) { return .lfsPointer(pointer) }
+                hash = repository.hashBlob(entry.id, algorithm: algorithm, content: content)
+            } else {
+                hash = try repository.hashBlob(entry.id, algorithm: algorithm, size: size)
             }
-            let hash = try repository.hashBlob(entry.id, algorithm: algorithm)
             return .content(size: hash.size, digest: hash.digest)
         } catch {
             return .notReadable("\(error)")

@@ -13,59 +13,137 @@ enum ResponseParser {
         let description: String
     }
 
+    /// One entry of `layers` or `failures`, as written (a member that is not a string reads as absent).
+    struct Entry {
+        var layerDigest: String?
+        var layerAvailability: String?
+        var layerSize: Int64?
+        var mediaType: String?
+        var failureCode: String?
+        var failureReason: String?
+    }
+
+    /// One list of an answer, and whether it was something else than a list of objects.
+    struct List {
+        var entries: [Entry] = []
+        var wrongShape = false
+    }
+
+    /// The two lists of an answer (empty when absent), or that the answer is not an object. A member given twice counts
+    /// as its last value, as in any JSON object reader.
+    struct Lists {
+        var notAnObject = false
+        var layers = List()
+        var failures = List()
+    }
+
     static func parse(_ body: Data, requested: [Digest]) throws -> [Digest: LayerAnswer] {
-        guard let object = try? JSONValue.parse(body) else {
+        let lists: Lists
+        do {
+            lists = try JSONPull.read(body) { pull in try readLists(&pull) }
+        } catch let error as Malformed {
+            throw error
+        } catch {
             throw Malformed(description: "the body is not JSON (\(body.count) bytes)")
         }
-        guard let root = object.objectValue else { throw Malformed(description: "expected a JSON object") }
+        if lists.notAnObject { throw Malformed(description: "expected a JSON object") }
         let wanted = Set(requested)
         var answers: [Digest: LayerAnswer] = [:]
-        if let layers = root["layers"] {
-            guard let list = layers.arrayValue?.compactMap(\.objectValue), list.count == layers.arrayValue?.count else {
-                throw Malformed(description: "`layers` is not a list of objects")
-            }
-            for layer in list {
-                guard let raw = layer["layerDigest"]?.stringValue else {
-                    throw Malformed(description: "a layer entry has no layerDigest")
-                }
-                guard let digest = Digest(raw), wanted.contains(digest) else { continue }
-                switch layer["layerAvailability"]?.stringValue {
-                case "AVAILABLE":
-                    // A digest listed twice with different verdicts never ends up available.
-                    if let earlier = answers[digest], !isAvailable(earlier) { continue }
-                    answers[digest] = .available(
-                        size: layer["layerSize"]?.int64Value,
-                        mediaType: layer["mediaType"]?.stringValue.map(MediaType.interned))
-                case "UNAVAILABLE":
-                    answers[digest] = .unavailable(reason: "the service reports it UNAVAILABLE")
-                default:
-                    throw Malformed(description: "unexpected layerAvailability for \(digest)")
-                }
-            }
+        if lists.layers.wrongShape { throw Malformed(description: "`layers` is not a list of objects") }
+        for layer in lists.layers.entries {
+            try record(layer, wanted: wanted, into: &answers)
         }
-        if let failures = root["failures"] {
-            guard let list = failures.arrayValue?.compactMap(\.objectValue), list.count == failures.arrayValue?.count
-            else {
-                throw Malformed(description: "`failures` is not a list of objects")
-            }
-            for failure in list {
-                guard let raw = failure["layerDigest"]?.stringValue, let digest = Digest(raw), wanted.contains(digest)
-                else { continue }
-                let reason = failure["failureReason"]?.stringValue.map { String($0.prefix(300)) } ?? ""
-                switch failure["failureCode"]?.stringValue {
-                case "MissingLayerDigest":
-                    answers[digest] = .unavailable(
-                        reason: reason.isEmpty ? "MissingLayerDigest" : "MissingLayerDigest: \(reason)")
-                case "InvalidLayerDigest":
-                    answers[digest] = .invalid(
-                        reason: reason.isEmpty ? "InvalidLayerDigest" : "InvalidLayerDigest: \(reason)")
-                default:
-                    // Unknown failure codes must not pass; leave the digest unanswered so it becomes a verification error.
-                    answers.removeValue(forKey: digest)
-                }
-            }
+        if lists.failures.wrongShape { throw Malformed(description: "`failures` is not a list of objects") }
+        for failure in lists.failures.entries {
+            recordFailure(failure, wanted: wanted, into: &answers)
         }
         return answers
+    }
+
+    /// Reads the whole answer, keeping only the members of `layers` and `failures` entries a verdict needs (no tree).
+    private static func readLists(_ pull: inout JSONPull) throws -> Lists {
+        var lists = Lists()
+        guard pull.atObject else {
+            _ = try pull.value()
+            lists.notAnObject = true
+            return lists
+        }
+        try pull.members { pull, key in
+            switch key {
+            case "layers": lists.layers = try list(&pull)
+            case "failures": lists.failures = try list(&pull)
+            default: _ = try pull.value()
+            }
+        }
+        return lists
+    }
+
+    /// A list of entry objects; anything else is consumed and marked (reported once the whole body proved JSON).
+    private static func list(_ pull: inout JSONPull) throws -> List {
+        var found = List()
+        guard pull.atArray else {
+            _ = try pull.value()
+            found.wrongShape = true
+            return found
+        }
+        try pull.elements { pull in
+            guard pull.atObject else {
+                _ = try pull.value()
+                found.wrongShape = true
+                return
+            }
+            found.entries.append(try entry(&pull))
+        }
+        return found
+    }
+
+    private static func entry(_ pull: inout JSONPull) throws -> Entry {
+        var entry = Entry()
+        try pull.members { pull, key in
+            switch key {
+            case "layerDigest": entry.layerDigest = try pull.string()
+            case "layerAvailability": entry.layerAvailability = try pull.string()
+            case "layerSize": entry.layerSize = try pull.value().int64Value
+            case "mediaType": entry.mediaType = try pull.string()
+            case "failureCode": entry.failureCode = try pull.string()
+            case "failureReason": entry.failureReason = try pull.string()
+            default: _ = try pull.value()
+            }
+        }
+        return entry
+    }
+
+    private static func record(_ layer: Entry, wanted: Set<Digest>, into answers: inout [Digest: LayerAnswer]) throws {
+        guard let raw = layer.layerDigest else {
+            throw Malformed(description: "a layer entry has no layerDigest")
+        }
+        guard let digest = Digest(raw), wanted.contains(digest) else { return }
+        switch layer.layerAvailability {
+        case "AVAILABLE":
+            // A digest listed twice with different verdicts never ends up available.
+            if let earlier = answers[digest], !isAvailable(earlier) { return }
+            answers[digest] = .available(size: layer.layerSize, mediaType: layer.mediaType.map(MediaType.interned))
+        case "UNAVAILABLE":
+            answers[digest] = .unavailable(reason: "the service reports it UNAVAILABLE")
+        default:
+            throw Malformed(description: "unexpected layerAvailability for \(digest)")
+        }
+    }
+
+    private static func recordFailure(_ failure: Entry, wanted: Set<Digest>, into answers: inout [Digest: LayerAnswer])
+    {
+        guard let raw = failure.layerDigest, let digest = Digest(raw), wanted.contains(digest) else { return }
+        let reason = failure.failureReason.map { String($0.prefix(300)) } ?? ""
+        switch failure.failureCode {
+        case "MissingLayerDigest":
+            answers[digest] = .unavailable(
+                reason: reason.isEmpty ? "MissingLayerDigest" : "MissingLayerDigest: \(reason)")
+        case "InvalidLayerDigest":
+            answers[digest] = .invalid(reason: reason.isEmpty ? "InvalidLayerDigest" : "InvalidLayerDigest: \(reason)")
+        default:
+            // Unknown failure codes must not pass; leave the digest unanswered so it becomes a verification error.
+            answers.removeValue(forKey: digest)
+        }
     }
 
     private static func isAvailable(_ answer: LayerAnswer) -> Bool {
