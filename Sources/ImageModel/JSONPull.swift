@@ -55,9 +55,21 @@ public struct JSONPull {
         return nil
     }
 
+    /// The string here as UTF-8 bytes handed to `body` (valid only inside it), without making a `String`; nil (the value
+    /// consumed all the same) when it is another kind of value.
+    public mutating func utf8String<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) throws -> T? {
+        guard peek == UInt8(ascii: "\"") else {
+            _ = try reader.value()
+            return nil
+        }
+        if let raw = try reader.plainString() { return try body(raw) }
+        var text = try reader.string()
+        return try text.withUTF8(body)
+    }
+
     /// Calls `body` with each member name of the object here, positioned at the member's value, in document order
-    /// (a name given twice is seen twice).
-    public mutating func members(_ body: (inout JSONPull, String) throws -> Void) throws {
+    /// (a name given twice is seen twice). The name is valid only inside `body`.
+    public mutating func members(_ body: (inout JSONPull, JSONName) throws -> Void) throws {
         guard atObject else { throw reader.fail("expected an object") }
         try reader.enter()
         defer { reader.depth -= 1 }
@@ -70,7 +82,7 @@ public struct JSONPull {
         while true {
             reader.skipWhitespace()
             guard peek == UInt8(ascii: "\"") else { throw reader.fail("expected a member name") }
-            let key = try reader.string()
+            let key = try name()
             reader.skipWhitespace()
             guard peek == UInt8(ascii: ":") else { throw reader.fail("expected ':'") }
             reader.position += 1
@@ -114,5 +126,28 @@ public struct JSONPull {
             }
             return
         }
+    }
+
+    /// The member name at the reader: its bytes in the document, or decoded when it has escapes.
+    private mutating func name() throws -> JSONName {
+        if let raw = try reader.plainString() { return JSONName(raw: raw, decoded: nil) }
+        return JSONName(raw: nil, decoded: try reader.string())
+    }
+}
+
+/// A member name as `JSONPull.members` sees it; compare it with a literal (`name == "layers"`) without making a `String`.
+public struct JSONName {
+    let raw: UnsafeBufferPointer<UInt8>?
+    let decoded: String?
+
+    public static func == (name: JSONName, literal: StaticString) -> Bool {
+        let expected = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+        if let raw = name.raw { return raw.elementsEqual(expected) }
+        return name.decoded.map { $0.utf8.elementsEqual(expected) } ?? false
+    }
+
+    /// The name as a `String`.
+    public var string: String {
+        decoded ?? String(decoding: raw ?? UnsafeBufferPointer(start: nil, count: 0), as: UTF8.self)
     }
 }

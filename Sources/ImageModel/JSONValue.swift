@@ -202,6 +202,36 @@ struct JSONReader {
         throw fail("unterminated string")
     }
 
+    /// A string literal at the opening quote that has no escapes: its bytes in the document (validated as UTF-8), the
+    /// reader moved past it; nil, the reader not moved, when it has escapes (read it with `string()` then).
+    mutating func plainString() throws -> UnsafeBufferPointer<UInt8>? {
+        let start = position + 1
+        var end = start
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") { break }
+            if byte == UInt8(ascii: "\\") { return nil }
+            guard byte >= 0x20 else {
+                position = end
+                throw fail("control character in a string")
+            }
+            end += 1
+        }
+        guard end < bytes.count else {
+            position = end
+            throw fail("unterminated string")
+        }
+        let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        if !raw.allSatisfy({ $0 < 0x80 }) {
+            guard String(validating: raw, as: UTF8.self) != nil else {
+                position = start
+                throw fail("a string is not valid UTF-8")
+            }
+        }
+        position = end + 1
+        return raw
+    }
+
     func validated(_ range: Range<Int>) throws -> String {
         guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) else {
             throw fail("a string is not valid UTF-8")

@@ -13,10 +13,16 @@ enum ResponseParser {
         let description: String
     }
 
+    /// What a `layerAvailability` says.
+    enum Availability {
+        case available, unavailable, other
+    }
+
     /// One entry of `layers` or `failures`, as written (a member that is not a string reads as absent).
     struct Entry {
-        var layerDigest: String?
-        var layerAvailability: String?
+        /// nil when absent (or not a string); `.some(nil)` when a string that is not a valid digest.
+        var layerDigest: Digest??
+        var layerAvailability: Availability?
         var layerSize: Int64?
         var mediaType: String?
         var failureCode: String?
@@ -69,10 +75,12 @@ enum ResponseParser {
             return lists
         }
         try pull.members { pull, key in
-            switch key {
-            case "layers": lists.layers = try list(&pull)
-            case "failures": lists.failures = try list(&pull)
-            default: _ = try pull.value()
+            if key == "layers" {
+                lists.layers = try list(&pull)
+            } else if key == "failures" {
+                lists.failures = try list(&pull)
+            } else {
+                _ = try pull.value()
             }
         }
         return lists
@@ -100,30 +108,42 @@ enum ResponseParser {
     private static func entry(_ pull: inout JSONPull) throws -> Entry {
         var entry = Entry()
         try pull.members { pull, key in
-            switch key {
-            case "layerDigest": entry.layerDigest = try pull.string()
-            case "layerAvailability": entry.layerAvailability = try pull.string()
-            case "layerSize": entry.layerSize = try pull.value().int64Value
-            case "mediaType": entry.mediaType = try pull.string()
-            case "failureCode": entry.failureCode = try pull.string()
-            case "failureReason": entry.failureReason = try pull.string()
-            default: _ = try pull.value()
+            if key == "layerDigest" {
+                entry.layerDigest = try pull.utf8String { Digest(utf8: $0) }
+            } else if key == "layerAvailability" {
+                entry.layerAvailability = try pull.utf8String(availability)
+            } else if key == "layerSize" {
+                entry.layerSize = try pull.value().int64Value
+            } else if key == "mediaType" {
+                entry.mediaType = try pull.string()
+            } else if key == "failureCode" {
+                entry.failureCode = try pull.string()
+            } else if key == "failureReason" {
+                entry.failureReason = try pull.string()
+            } else {
+                _ = try pull.value()
             }
         }
         return entry
     }
 
+    private static func availability(_ text: UnsafeBufferPointer<UInt8>) -> Availability {
+        if text.elementsEqual("AVAILABLE".utf8) { return .available }
+        if text.elementsEqual("UNAVAILABLE".utf8) { return .unavailable }
+        return .other
+    }
+
     private static func record(_ layer: Entry, wanted: Set<Digest>, into answers: inout [Digest: LayerAnswer]) throws {
-        guard let raw = layer.layerDigest else {
+        guard let parsed = layer.layerDigest else {
             throw Malformed(description: "a layer entry has no layerDigest")
         }
-        guard let digest = Digest(raw), wanted.contains(digest) else { return }
+        guard let digest = parsed, wanted.contains(digest) else { return }
         switch layer.layerAvailability {
-        case "AVAILABLE":
+        case .available?:
             // A digest listed twice with different verdicts never ends up available.
             if let earlier = answers[digest], !isAvailable(earlier) { return }
             answers[digest] = .available(size: layer.layerSize, mediaType: layer.mediaType.map(MediaType.interned))
-        case "UNAVAILABLE":
+        case .unavailable?:
             answers[digest] = .unavailable(reason: "the service reports it UNAVAILABLE")
         default:
             throw Malformed(description: "unexpected layerAvailability for \(digest)")
@@ -132,7 +152,7 @@ enum ResponseParser {
 
     private static func recordFailure(_ failure: Entry, wanted: Set<Digest>, into answers: inout [Digest: LayerAnswer])
     {
-        guard let raw = failure.layerDigest, let digest = Digest(raw), wanted.contains(digest) else { return }
+        guard let parsed = failure.layerDigest, let digest = parsed, wanted.contains(digest) else { return }
         let reason = failure.failureReason.map { String($0.prefix(300)) } ?? ""
         switch failure.failureCode {
         case "MissingLayerDigest":
