@@ -72,7 +72,7 @@ final class BlobHashMemo {
         }
         for (key, hash) in entries {
             guard let digest = hash.digest else { continue }
-            text.append(contentsOf: key.id.hex.utf8)
+            key.id.appendHex(to: &text)
             text.append(UInt8(ascii: " "))
             digest.appendUTF8(to: &text)
             text.append(UInt8(ascii: " "))

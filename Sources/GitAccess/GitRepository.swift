@@ -234,6 +234,20 @@ public final class GitRepository {
         return tree.entry(named: name)
     }
 
+    /// The id and kind of entry `name` (UTF-8 bytes, no NUL) in tree `id`, copying nothing out but the id: the lookup a
+    /// scan makes once per config and layer blob.
+    public func entryIDAndKind(named name: UnsafeBufferPointer<UInt8>, inTree id: ObjectID) throws -> (
+        id: ObjectID, kind: EntryKind
+    )? {
+        guard !name.isEmpty, !name.contains(0) else { return nil }
+        let tree = try openTree(id)
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: name.count + 1) { cName in
+            for (index, byte) in name.enumerated() { cName[index] = CChar(bitPattern: byte) }
+            cName[name.count] = 0
+            return tree.idAndKind(named: cName.baseAddress!)
+        }
+    }
+
     private func openTree(_ id: ObjectID) throws -> GitTree {
         if let open = openTrees[id] { return open }
         var tree: OpaquePointer?
@@ -456,6 +470,14 @@ final class GitTree {
 
     deinit {
         git_tree_free(handle)
+    }
+
+    /// The id and kind of one entry by NUL-terminated name.
+    func idAndKind(named cName: UnsafePointer<CChar>) -> (id: ObjectID, kind: EntryKind)? {
+        guard let entry = git_tree_entry_byname(handle, cName), let entryID = git_tree_entry_id(entry) else {
+            return nil
+        }
+        return (ObjectID(entryID.pointee), GitRepository.kind(of: git_tree_entry_filemode(entry)))
     }
 
     /// One entry by name: libgit2's binary search over the open tree.

@@ -75,14 +75,23 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
 
     /// The 40-character lowercase hex form git prints.
     public var hex: String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(40)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
+        appendHex(to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the 40 lowercase hex digits as UTF-8 (the blob-hash memo writes one per line).
+    public func appendHex(to out: inout [UInt8]) {
+        func append(_ word: UInt64, digits: Int) {
+            for index in stride(from: digits - 1, through: 0, by: -1) {
+                let nibble = UInt8(truncatingIfNeeded: word >> UInt64(index * 4)) & 0xF
+                out.append(nibble < 10 ? 48 + nibble : 87 + nibble)
+            }
+        }
+        append(high, digits: 16)
+        append(middle, digits: 16)
+        append(UInt64(low), digits: 8)
     }
 
     /// True for git's all-zero id (a deletion or a new ref in pre-push).

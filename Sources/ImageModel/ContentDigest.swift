@@ -47,8 +47,9 @@ public struct ContentHasher {
 
     public func finalize() -> Digest? {
         switch state {
-        case .sha256(let hasher): return Digest(sha256Bytes: Array(hasher.finalize()))
-        case .sha512(let hasher): return Digest(sha512Bytes: Array(hasher.finalize()))
+        // From the hash's own bytes: copying them into an Array first cost more than hashing a small blob.
+        case .sha256(let hasher): return hasher.finalize().withUnsafeBytes { Digest(sha256Bytes: $0) }
+        case .sha512(let hasher): return hasher.finalize().withUnsafeBytes { Digest(sha512Bytes: $0) }
         }
     }
 }

@@ -39,9 +39,33 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
     /// The lowercase hex after the colon.
     public var encoded: String {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(135)
-        appendUTF8(to: &bytes)
-        return String(decoding: bytes.dropFirst(7), as: UTF8.self)  // "sha256:" and "sha512:" are both 7 bytes
+        bytes.reserveCapacity(128)
+        appendHex(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `prefix` + `algorithm/hex`: the path of a blob in a layout, built in one buffer (a scan builds one per blob).
+    public func blobPath(under prefix: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(prefix.utf8.count + 136)
+        bytes.append(contentsOf: prefix.utf8)
+        bytes.append(contentsOf: algorithm.utf8)
+        bytes.append(UInt8(ascii: "/"))
+        appendHex(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the hex after the colon as UTF-8.
+    private func appendHex(to bytes: inout [UInt8]) {
+        switch storage {
+        case let .sha256(w0, w1, w2, w3):
+            Digest.appendHex(w0, to: &bytes)
+            Digest.appendHex(w1, to: &bytes)
+            Digest.appendHex(w2, to: &bytes)
+            Digest.appendHex(w3, to: &bytes)
+        case let .sha512(words):
+            for word in words { Digest.appendHex(word, to: &bytes) }
+        }
     }
 
     /// Validates `sha256:<64 lowercase hex>` or `sha512:<128 lowercase hex>`; anything else is rejected.
@@ -63,6 +87,22 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
         guard bytes.count == 32 else { return nil }
         let w = Digest.words(fromBytes: bytes)
         storage = .sha256(w[0], w[1], w[2], w[3])
+    }
+
+    /// A sha256 digest from the 32 bytes of a hash in memory, without an intermediate array.
+    public init?(sha256Bytes raw: UnsafeRawBufferPointer) {
+        guard raw.count == 32 else { return nil }
+        func word(_ index: Int) -> UInt64 {
+            UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+        }
+        storage = .sha256(word(0), word(1), word(2), word(3))
+    }
+
+    /// A sha512 digest from the 64 bytes of a hash in memory.
+    public init?(sha512Bytes raw: UnsafeRawBufferPointer) {
+        guard raw.count == 64 else { return nil }
+        storage = .sha512(
+            (0..<8).map { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) })
     }
 
     /// A sha512 digest from the 64 bytes of a hash.
@@ -89,15 +129,7 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
     public func appendUTF8(to bytes: inout [UInt8]) {
         bytes.append(contentsOf: algorithm.utf8)
         bytes.append(UInt8(ascii: ":"))
-        switch storage {
-        case let .sha256(w0, w1, w2, w3):
-            Digest.appendHex(w0, to: &bytes)
-            Digest.appendHex(w1, to: &bytes)
-            Digest.appendHex(w2, to: &bytes)
-            Digest.appendHex(w3, to: &bytes)
-        case let .sha512(words):
-            for word in words { Digest.appendHex(word, to: &bytes) }
-        }
+        appendHex(to: &bytes)
     }
 
     /// The short form people recognise in logs (`sha256:0123456789ab`).
@@ -186,13 +218,15 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
         return result
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     private static func appendHex(_ word: UInt64, to bytes: inout [UInt8]) {
-        var shift: UInt64 = 60
-        for _ in 0..<16 {
-            bytes.append(hexDigits[Int((word >> shift) & 0xf)])
-            shift &-= 4
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { hex in
+            var value = word
+            for index in stride(from: 15, through: 0, by: -1) {
+                let nibble = UInt8(truncatingIfNeeded: value & 0xF)
+                hex[index] = nibble < 10 ? 48 + nibble : 87 + nibble
+                value >>= 4
+            }
+            bytes.append(contentsOf: hex)
         }
     }
 }

@@ -4,15 +4,46 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The first line of every short JSON string literal in a document, built in one pass: a manifest with tens of thousands of
-/// descriptors must not be rescanned once per digest.
+/// The first line of every string value in a document that a finding may point at, built in one pass: a manifest with
+/// tens of thousands of descriptors must not be rescanned once per digest. Valid digests (what is looked up for every
+/// blob) are indexed as `Digest`s, without building a `String` per literal; any other literal (a digest outside the
+/// grammar, looked up only for its finding) is found by one scan of the document when asked for.
 public struct DigestLines: Sendable {
     /// Literals longer than this are not digests (sha512 is 135 bytes) and are not indexed.
     static let maxLiteral = 160
-    private var lines: [String: Int] = [:]
+    private var lines: [Digest: Int] = [:]
+    private let data: Data
 
     public init(_ data: Data) {
-        var lines: [String: Int] = [:]
+        self.data = data
+        var lines: [Digest: Int] = [:]
+        DigestLines.scan(data) { literal, line in
+            if literal.count == 71 || literal.count == 135, let digest = Digest(utf8: literal), lines[digest] == nil {
+                lines[digest] = line
+            }
+            return false
+        }
+        self.lines = lines
+    }
+
+    /// The 1-based line of the literal, or 1 when it is not in the document as written (escaped, or too long).
+    public func line(of literal: String) -> Int {
+        if let digest = Digest(literal) { return lines[digest] ?? 1 }
+        var found = 1
+        var wanted = literal
+        wanted.withUTF8 { wanted in
+            DigestLines.scan(data) { candidate, line in
+                guard candidate.elementsEqual(wanted) else { return false }
+                found = line
+                return true
+            }
+        }
+        return found
+    }
+
+    /// Calls `visit` with every unescaped string value of at most `maxLiteral` bytes and its line, in order, until it
+    /// returns true. Member names (a literal followed by `:`) are not values and are skipped.
+    static func scan(_ data: Data, _ visit: (UnsafeBufferPointer<UInt8>, Int) -> Bool) {
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
             var line = 1
@@ -27,16 +58,19 @@ public struct DigestLines: Sendable {
                     var escaped = false
                     while end < bytes.count {
                         let current = bytes[end]
-                        if current == 92 { escaped = true; end += 2; continue }
+                        if current == 92 {
+                            escaped = true
+                            end += 2
+                            continue
+                        }
                         if current == 34 || current == 10 { break }
                         end += 1
                     }
                     end = min(end, bytes.count)
-                    if !escaped, end - start <= DigestLines.maxLiteral,
-                        !DigestLines.isMemberName(bytes, closingQuote: end)
+                    if !escaped, end - start <= maxLiteral, !isMemberName(bytes, closingQuote: end),
+                        visit(UnsafeBufferPointer(rebasing: bytes[start..<end]), line)
                     {
-                        let literal = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-                        if lines[literal] == nil { lines[literal] = line }
+                        return
                     }
                     // Resume at the closing quote's successor (or at a stray newline, which is then counted).
                     index = end < bytes.count && bytes[end] == 34 ? end + 1 : end
@@ -45,19 +79,12 @@ public struct DigestLines: Sendable {
                 index += 1
             }
         }
-        self.lines = lines
     }
 
-    /// A literal followed by `:` is a member name, never a value looked up (a digest is always a value): not indexed, which
-    /// halves the work on a manifest.
+    /// A literal followed by `:` is a member name, never a value looked up (a digest is always a value).
     static func isMemberName(_ bytes: UnsafeBufferPointer<UInt8>, closingQuote: Int) -> Bool {
         var next = closingQuote + 1
         while next < bytes.count, bytes[next] == 0x20 || bytes[next] == 0x09 || bytes[next] == 0x0D { next += 1 }
         return next < bytes.count && bytes[next] == UInt8(ascii: ":")
-    }
-
-    /// The 1-based line of the literal, or 1 when it is not in the document as written (escaped, or too long).
-    public func line(of literal: String) -> Int {
-        lines[literal] ?? 1
     }
 }

@@ -233,7 +233,11 @@ struct JSONReader {
     }
 
     func validated(_ range: Range<Int>) throws -> String {
-        guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) else {
+        let raw = UnsafeBufferPointer(rebasing: bytes[range])
+        // ASCII is valid UTF-8 as it is; `String(validating:as:)` is generic over the encoding and, unspecialised,
+        // instantiated type metadata on every call (7 % of a cold scan).
+        if raw.allSatisfy({ $0 < 0x80 }) { return String(decoding: raw, as: UTF8.self) }
+        guard let text = String(validating: raw, as: UTF8.self) else {
             throw fail("a string is not valid UTF-8")
         }
         return text

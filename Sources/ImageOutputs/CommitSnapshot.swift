@@ -60,10 +60,15 @@ public final class CommitSnapshot: FileSource {
 
     /// A path with no empty, `.` or `..` components: it can be looked up segment by segment as it is.
     static func isPlain(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8 { isPlain(bytes: $0) }
+    }
+
+    private static func isPlain(bytes path: UnsafeBufferPointer<UInt8>) -> Bool {
         var componentLength = 0
         var dots = 0
         var sawAny = false
-        for byte in path.utf8 {
+        for byte in path {
             sawAny = true
             if byte == UInt8(ascii: "/") {
                 // Empty, `.` or `..` component (or a leading slash).
@@ -81,10 +86,14 @@ public final class CommitSnapshot: FileSource {
     /// `path` lies below the directory `root` ("" = the repository root).
     static func isInside(_ path: String, _ root: String) -> Bool {
         if root.isEmpty { return true }
-        let pathBytes = path.utf8
-        let rootBytes = root.utf8
-        guard pathBytes.count > rootBytes.count, pathBytes.starts(with: rootBytes) else { return false }
-        return pathBytes[pathBytes.index(pathBytes.startIndex, offsetBy: rootBytes.count)] == UInt8(ascii: "/")
+        var path = path
+        var root = root
+        return path.withUTF8 { pathBytes in
+            root.withUTF8 { rootBytes in
+                pathBytes.count > rootBytes.count && pathBytes.starts(with: rootBytes)
+                    && pathBytes[rootBytes.count] == UInt8(ascii: "/")
+            }
+        }
     }
 
     /// `a/b/c` → (`a/b`, `c`); `c` → (``, `c`).
@@ -115,12 +124,16 @@ public final class CommitSnapshot: FileSource {
     }
 
     public func probe(_ path: String, algorithm: String, within root: String) -> BlobProbe {
-        let entry: TreeEntry
-        switch resolve(path, within: root) {
-        case .success(let found): entry = found
-        case .failure(let failure):
-            if case .notReadable(let why) = failure.lookup { return .notReadable(why) }
-            return .missing
+        let entry: (id: ObjectID, kind: EntryKind)
+        if let direct = directFile(path, within: root) {
+            entry = direct
+        } else {
+            switch resolve(path, within: root) {
+            case .success(let found): entry = (found.id, found.kind)
+            case .failure(let failure):
+                if case .notReadable(let why) = failure.lookup { return .notReadable(why) }
+                return .missing
+            }
         }
         if let known = repository.knownHash(entry.id, algorithm: algorithm) {
             return .content(size: known.size, digest: known.digest)
@@ -151,6 +164,34 @@ public final class CommitSnapshot: FileSource {
     func resolvedEntry(_ path: String) -> TreeEntry? {
         if case .success(let entry) = resolve(path, within: "") { return entry }
         return nil
+    }
+
+    /// The directory of the last `directFile` lookup: a layout's blobs are looked up one after another in one directory.
+    private var lastDirectory: (path: String, tree: ObjectID)?
+
+    /// The file a plain path inside `root` names directly (no link crossed), found without copying its name; nil when the
+    /// path needs the general resolution (not plain, outside the root, a link, missing or unreadable on the way).
+    private func directFile(_ path: String, within root: String) -> (id: ObjectID, kind: EntryKind)? {
+        guard CommitSnapshot.isPlain(path), CommitSnapshot.isInside(path, root) else { return nil }
+        var path = path
+        return path.withUTF8 { bytes -> (id: ObjectID, kind: EntryKind)? in
+            guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+            let parentBytes = UnsafeBufferPointer(rebasing: bytes[..<slash])
+            let tree: ObjectID
+            if var last = lastDirectory, last.path.withUTF8({ $0.elementsEqual(parentBytes) }) {
+                tree = last.tree
+            } else {
+                let parent = String(decoding: parentBytes, as: UTF8.self)
+                guard let found = self.tree(ofDirectoryPath: parent) else { return nil }
+                lastDirectory = (parent, found)
+                tree = found
+            }
+            let name = UnsafeBufferPointer(rebasing: bytes[(slash + 1)...])
+            guard let found = try? repository.entryIDAndKind(named: name, inTree: tree),
+                found.kind == .blob || found.kind == .executable
+            else { return nil }
+            return found
+        }
     }
 
     /// Follows `path` to a file entry, links confined to `root`.

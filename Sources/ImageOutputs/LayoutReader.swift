@@ -416,8 +416,8 @@ public struct LayoutReader {
     private func uncompressedNote(_ layerDigests: [Digest], diffIDs: [String], lines: DigestLines)
         -> (message: String, line: Int, digest: String)?
     {
-        let uncompressed = Set(diffIDs)
-        let matching = layerDigests.filter { uncompressed.contains($0.string) }
+        let uncompressed = Set(diffIDs.compactMap { Digest($0) })
+        let matching = layerDigests.filter { uncompressed.contains($0) }
         guard let first = matching.first else { return nil }
         return (
             "\(matching.count) of \(layerDigests.count) layers are stored uncompressed (their digests equal the config's rootfs.diff_ids, as classic `docker save` and nix write them); a registry stores compressed layers, so these digests cannot match it",
@@ -436,8 +436,14 @@ public struct LayoutReader {
     {
         var problems = inlineDataProblems(descriptor, digest: digest, what: what)
         let blobPath = self.blobPath(digest, in: state)
-        let probe = state.probes[blobPath] ?? source.probe(blobPath, algorithm: digest.algorithm, within: state.root)
-        state.probes[blobPath] = probe
+        // One output's blob path is a function of the digest: keyed by the digest, not the longer path.
+        let probe: BlobProbe
+        if let known = state.probes[digest] {
+            probe = known
+        } else {
+            probe = source.probe(blobPath, algorithm: digest.algorithm, within: state.root)
+            state.probes[digest] = probe
+        }
         problems += blobProblems(probe, at: blobPath, descriptor: descriptor, digest: digest, what: what)
         return problems
     }
@@ -658,7 +664,7 @@ public struct LayoutReader {
         /// Documents that failed verification or parsing: reported once, not again under every name that reaches them.
         var unusable = Set<Digest>()
         var configs: [Digest: ImageConfigDocument?] = [:]
-        var probes: [String: BlobProbe] = [:]
+        var probes: [Digest: BlobProbe] = [:]
         var documents = 0
         var descriptors = 0
         var stopped = false
