@@ -75,8 +75,8 @@ demo: deps build
 	@bash demo/run.sh $(BIN)
 
 bench: deps
-	$(SWIFT) build -c release
-	@bash bench/run.sh $(BUILD_DIR)/release/verify-layers
+	bash packaging/release-binary.sh $(BUILD_DIR)/bench/verify-layers
+	@bash bench/run.sh $(BUILD_DIR)/bench/verify-layers
 
 ## bench-startup: start-up of the release binary (dist/verify-layers) vs git lfs pre-push; writes its BENCHMARKS.md section
 bench-startup: deps

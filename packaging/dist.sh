@@ -27,42 +27,12 @@ mkdir -p "$out" "$work"
 # What this build is stamped with, for the tests of its artifacts (packaging/test-dist.sh, dist-check.sh).
 packaging/version.sh >"$work/version.env"
 
-# The version every artifact reports: a git-ignored header read by Sources/CBuildStamp (a plain `swift build` has none).
-stamp=Sources/CBuildStamp/release-stamp.h
-unstamp() { rm -f "$root/$stamp"; touch "$root/Sources/CBuildStamp/stamp.c"; }
-trap unstamp EXIT
-printf '#define VL_STAMP_VERSION "%s"\n#define VL_STAMP_COMMIT "%s"\n' "$VERSION" "$COMMIT" >"$stamp"
-touch Sources/CBuildStamp/stamp.c
-
-# libgit2, its dependencies and libyaml from their static archives (packaging/pkgconfig/*.pc), and stand-ins for what
-# libgit2 would otherwise load or need and verify-layers never uses (packaging/libgit2-unused.c).
-mkdir -p "$work/lib" "$work/pkgconfig"
-# The Swift toolchain's clang (the swift:*-bookworm images have no gcc), else the system's cc.
-c_compiler=$(command -v clang || command -v cc)
-"$c_compiler" -O2 -Wall -Wextra -Werror -fPIC -c packaging/libgit2-unused.c -o "$work/lib/libgit2-unused.o"
-ar rcsD "$work/lib/libverify_layers_libgit2_unused.a" "$work/lib/libgit2-unused.o"
-for pc in packaging/pkgconfig/*.pc; do sed "s|@STUBDIR@|$work/lib|g" "$pc" >"$work/pkgconfig/$(basename "$pc")"; done
-export PKG_CONFIG_PATH=$work/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
-
 step "release binary $VERSION ($COMMIT), static Swift runtime"
-# No $ORIGIN RUNPATH: the binary must not pick up libraries from wherever it is copied to. Linked as a position-
-# dependent executable: as PIE, the Swift metadata needs ~100,000 relative relocations at every start, which alone
-# took about half of `--version`'s time in the dynamic loader (LD_DEBUG=statistics); start-up is what a pre-push hook
-# pays on every push (BENCHMARKS.md). The shared libraries stay position independent.
-# --wrap: libgit2's mbedTLS init does not parse the CA bundle, and git_libgit2_init leaves its TLS set-up to the first
-# TLS stream and libssh2's to the first SSH session (packaging/libgit2-unused.c). -u keeps the wrapped set-up itself
-# linked: nothing but the wrappers (in an archive after libgit2.a) refers to it any more.
-build=(swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$scratch" -Xlinker -no-pie
-  -Xlinker --wrap=mbedtls_x509_crt_parse_file -Xlinker --wrap=mbedtls_x509_crt_parse_path
-  -Xlinker --wrap=git_mbedtls_stream_global_init -Xlinker --wrap=git_mbedtls_stream_new
-  -Xlinker --wrap=git_mbedtls_stream_wrap -Xlinker --wrap=git_mbedtls__set_cert_location
-  -Xlinker --wrap=git_transport_ssh_global_init -Xlinker --undefined=git_mbedtls_stream_global_init)
-"${build[@]}" --product verify-layers
-built=$("${build[@]}" --show-bin-path)/verify-layers
-mkdir -p "$work/files/completions" "$work/files/man"
-strip --strip-all -o "$out/verify-layers" "$built"
+# shellcheck source=packaging/release-build.sh
+source packaging/release-build.sh
 binary=$out/verify-layers
-bash packaging/check-binary.sh "$binary"
+build_release_binary "$binary"
+mkdir -p "$work/files/completions" "$work/files/man"
 
 step "completions and man page"
 # The man page: swift-argument-parser's generate-manual (the tool behind its `swift package plugin generate-manual`,

@@ -333,6 +333,9 @@ public struct LayoutReader {
         image.refName = context.refName ?? nonEmpty(manifest.annotations?[LayoutReader.refNameAnnotation])
         image.indexDigests = context.stack.filter { $0 != digest }.map(\.string)
         var layerDigests: [Digest] = []
+        layerDigests.reserveCapacity(manifest.layers.count)
+        // Exactly the image's blobs: kept for the whole run, so no growth slack.
+        image.blobs.reserveCapacity(manifest.layers.count + 1)
         let descriptors = [(manifest.config, BlobRole.config)] + manifest.layers.map { ($0, BlobRole.layer) }
         for (descriptor, role) in descriptors {
             let line = lines.line(of: descriptor.digest)
