@@ -300,16 +300,14 @@ public final class GitRepository {
     }
 
     /// Hashes the content of blob `id` the caller has read already (a small blob read to see whether it is an LFS
-    /// pointer), and remembers it like `hashBlob`.
+    /// pointer). Not remembered: hashing a blob this small again costs less than keeping, saving and loading its hash
+    /// (the memo is for blobs whose reading and hashing is what a cold run pays for).
     public func hashBlob(_ id: ObjectID, algorithm: String, content: Data) -> BlobHash {
-        if let known = knownHash(id, algorithm: algorithm) { return known }
         guard var hasher = ContentHasher(algorithm: algorithm) else {
             return BlobHash(size: Int64(content.count), digest: nil, streamed: false)
         }
         content.withUnsafeBytes { hasher.update($0) }
-        let result = BlobHash(size: Int64(content.count), digest: hasher.finalize(), streamed: false)
-        remember(result, for: BlobHashKey(id: id, algorithm: algorithm))
-        return result
+        return BlobHash(size: Int64(content.count), digest: hasher.finalize(), streamed: false)
     }
 
     /// The memo, when there is one, is this run's cache too: one copy of each hash, not two.

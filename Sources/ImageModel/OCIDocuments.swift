@@ -228,14 +228,23 @@ public enum DocumentParser {
     /// `null` optional fields are nil; a present field of the wrong type is an error, never silently dropped.
     struct Fields {
         let members: [String: JSONValue]
-        let path: String
+        /// Where this object is (`layers[3]`), for error messages only: the element index is kept apart and joined only
+        /// when a message needs it (a manifest of a hundred layers used to build a hundred paths nobody read).
+        let parentPath: String
+        let index: Int?
 
-        init(_ members: [String: JSONValue], path: String) {
+        init(_ members: [String: JSONValue], path: String, index: Int? = nil) {
             self.members = members
-            self.path = path
+            self.parentPath = path
+            self.index = index
         }
 
-        func at(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+        var path: String { index.map { "\(parentPath)[\($0)]" } ?? parentPath }
+
+        func at(_ key: String) -> String {
+            let path = self.path
+            return path.isEmpty ? key : "\(path).\(key)"
+        }
 
         func present(_ key: String) -> JSONValue? {
             guard let value = members[key], value != .null else { return nil }
@@ -305,13 +314,14 @@ public enum DocumentParser {
             guard let items = value.arrayValue else { throw Failure("\(at(key)): expected Array<Descriptor>") }
             var result: [Descriptor] = []
             result.reserveCapacity(items.count)
+            let listPath = at(key)
             for (index, item) in items.enumerated() {
-                let itemPath = "\(at(key))[\(index)]"
                 guard let object = item.objectValue else {
+                    let itemPath = "\(listPath)[\(index)]"
                     throw Failure(
                         item == .null ? "\(itemPath): missing Descriptor value" : "\(itemPath): expected Descriptor")
                 }
-                result.append(try Descriptor(Fields(object, path: itemPath)))
+                result.append(try Descriptor(Fields(object, path: listPath, index: index)))
             }
             return result
         }
