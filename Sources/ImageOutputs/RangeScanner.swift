@@ -72,9 +72,15 @@ public final class RangeScanner {
     {
         let diff = TreeDiff(repository: repository, formats: scanner.formats)
         var result = IntroducedChanges()
+        // The walk already read every commit's tree: a parent in the range is not read again.
+        var trees: [ObjectID: ObjectID] = [:]
+        trees.reserveCapacity(commits.count)
+        for commit in commits { trees[commit.id] = commit.tree }
         for commit in commits where diffed.insert(commit.id).inserted {
             commitsScanned += 1
-            let changes = try diff.changedOutputs(of: commit, manifestFiles: manifestFiles, exclude: scanner.exclude)
+            let parentTrees = try commit.parents.map { try trees[$0] ?? repository.commitInfo($0).tree }
+            let changes = try diff.changedOutputs(
+                of: commit, parentTrees: parentTrees, manifestFiles: manifestFiles, exclude: scanner.exclude)
             for name in changes.unreadableNames where reportedUnreadable.insert(name).inserted {
                 result.findings.append(
                     Finding(
