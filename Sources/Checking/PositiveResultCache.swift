@@ -113,9 +113,7 @@ public final class PositiveResultCache {
     private func write(_ entries: [String: Double]) {
         let temporary = filePath + ".tmp-\(getpid())-\(UUID().uuidString.prefix(8))"
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            try encoder.encode(CacheFile(version: CacheFile.currentVersion, entries: entries)).write(
+            try Data(CacheFileJSON.encode(version: CacheFile.currentVersion, entries: entries)).write(
                 to: URL(fileURLWithPath: temporary))
             guard rename(temporary, filePath) == 0 else {
                 unlink(temporary)
@@ -128,10 +126,9 @@ public final class PositiveResultCache {
         }
     }
 
-    /// The file's shape: entry key → when the service last said AVAILABLE (seconds since 1970).
-    struct CacheFile: Encodable {
+    /// The file's shape (written by `CacheFileJSON`): entry key → when the service last said AVAILABLE (seconds
+    /// since 1970).
+    enum CacheFile {
         static let currentVersion = 1
-        var version: Int
-        var entries: [String: Double]
     }
 }

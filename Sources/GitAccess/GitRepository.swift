@@ -38,11 +38,14 @@ public final class GitRepository {
     private var treeCache: [ObjectID: [TreeEntry]] = [:]
     private var olderTrees: [ObjectID: [TreeEntry]] = [:]
     static let treeGeneration = 128
-    /// Trees kept open for name lookups: a layout's `blobs/sha256` is searched once per descriptor. Bounded, since a
-    /// libgit2 tree holds its raw object.
+    /// Trees kept open for name lookups: a layout's `blobs/sha256` is searched once per descriptor. Bounded (two
+    /// generations of `maxOpenTrees`, so at most 32 open), since a libgit2 tree holds its raw object.
     private var openTrees: [ObjectID: GitTree] = [:]
-    static let maxOpenTrees = 32
+    private var olderOpenTrees: [ObjectID: GitTree] = [:]
+    static let maxOpenTrees = 16
     private var hashCache: [BlobHashKey: BlobHash] = [:]
+    /// git configuration values read so far (nil: not set); the configuration does not change during a run.
+    private var configValues: [String: String?] = [:]
     private var hashMemo: BlobHashMemo?
 
     /// The libgit2 this binary runs with (`1.5.1`): statically linked in a release, so `--version --verbose` tells.
@@ -248,14 +251,24 @@ public final class GitRepository {
         }
     }
 
-    private func openTree(_ id: ObjectID) throws -> GitTree {
+    /// A tree kept open, in two generations like `entries(ofTree:)`: a commit walk's parents are still open when their
+    /// children are compared with them.
+    func openTree(_ id: ObjectID) throws -> GitTree {
         if let open = openTrees[id] { return open }
-        var tree: OpaquePointer?
-        var oid = id.raw
-        try gitCheck(git_tree_lookup(&tree, handle, &oid), "cannot read tree \(id.short)")
-        guard let tree else { throw GitError(kind: .other, message: "libgit2 returned no tree for \(id.short)") }
-        let owned = GitTree(handle: tree)
-        if openTrees.count >= GitRepository.maxOpenTrees { openTrees.removeAll(keepingCapacity: true) }
+        let owned: GitTree
+        if let older = olderOpenTrees[id] {
+            owned = older
+        } else {
+            var tree: OpaquePointer?
+            var oid = id.raw
+            try gitCheck(git_tree_lookup(&tree, handle, &oid), "cannot read tree \(id.short)")
+            guard let tree else { throw GitError(kind: .other, message: "libgit2 returned no tree for \(id.short)") }
+            owned = GitTree(handle: tree)
+        }
+        if openTrees.count >= GitRepository.maxOpenTrees {
+            olderOpenTrees = openTrees
+            openTrees = [:]
+        }
         openTrees[id] = owned
         return owned
     }
@@ -403,6 +416,14 @@ public final class GitRepository {
     /// A string value from git's configuration (e.g. `core.hooksPath`), nil when unset; any other failure (an unreadable
     /// or malformed config file) is thrown, not taken for "unset".
     public func configString(_ name: String) throws -> String? {
+        // Read once per run: every commit snapshot asks for `lfs.storage`, and parsing git's config files is not free.
+        if let known = configValues[name] { return known }
+        let value = try readConfigString(name)
+        configValues[name] = .some(value)
+        return value
+    }
+
+    private func readConfigString(_ name: String) throws -> String? {
         var config: OpaquePointer?
         try gitCheck(git_repository_config_snapshot(&config, handle), "cannot read git's configuration")
         defer { git_config_free(config) }
@@ -460,7 +481,7 @@ public final class GitRepository {
 
 /// Owns one `git_tree*` kept open for name lookups.
 final class GitTree {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
 
     init(handle: OpaquePointer) {
         self.handle = handle

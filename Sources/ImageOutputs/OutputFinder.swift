@@ -75,13 +75,34 @@ public struct OutputFinder {
     /// The format of the output a directory is: the first whose marker files are all there and that confirms it.
     func outputFormat(_ entries: [TreeEntry]) -> (any OutputFormat)? {
         let files = entries.lazy.filter { $0.kind != .tree && $0.kind != .submodule }.map { $0.name ?? "" }
-        let marked = formats.markedFormats(fileNames: files)
+        return outputFormat(fileNames: files) { name in entries.first(where: { $0.name == name }) }
+    }
+
+    /// `outputFormat(_:)` for a directory looked into by name only (`TreeDiff`): its marker files, then whatever a
+    /// format reads to confirm, found by libgit2's search, so a large changed directory is not copied out to match.
+    func outputFormat(inTree tree: ObjectID) -> (any OutputFormat)? {
+        let markers = (try? repository.entries(named: formats.markerFiles, inTree: tree)) ?? []
+        let files = markers.filter { $0.kind != .tree && $0.kind != .submodule }.map { $0.name ?? "" }
+        guard !files.isEmpty else { return nil }  // No format without marker files is a directory format.
+        return outputFormat(fileNames: files) { try? repository.entry(named: $0, inTree: tree) }
+    }
+
+    private func outputFormat<S: Sequence>(fileNames: S, entry: (String) -> TreeEntry?) -> (any OutputFormat)?
+    where S.Element == String {
+        let marked = formats.markedFormats(fileNames: fileNames)
         return marked.first { format in
             format.confirms { name, limit in
-                guard let entry = entries.first(where: { $0.name == name }) else { return nil }
+                guard let entry = entry(name) else { return nil }
                 return try? repository.readBlob(entry.id, limit: limit)
             }
         }
+    }
+
+    /// `skippedManifest(_:directory:)` for a directory looked into by name only: the notice reads nothing but its
+    /// `manifest.json` and `version`.
+    func skippedManifest(inTree tree: ObjectID, directory: String) -> SkippedOutput? {
+        let named = (try? repository.entries(named: ["manifest.json", "version"], inTree: tree)) ?? []
+        return skippedManifest(named, directory: directory)
     }
 
     /// A directory that is no output but holds a `manifest.json` shaped like an image manifest/index (no skopeo `version`

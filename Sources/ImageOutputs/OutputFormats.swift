@@ -16,6 +16,9 @@ public struct OutputFormats: Sendable {
     private let markers: [String]
     private let masks: [UInt64]
 
+    /// Every marker file of every format, once each: the names a directory is looked up by.
+    public var markerFiles: [String] { markers }
+
     public init(_ formats: [any OutputFormat]) {
         all = formats
         var markers: [String] = []

@@ -34,6 +34,8 @@ public final class RangeScanner {
     /// Distinct output versions read so far.
     public private(set) var versionsRead = 0
     private var diffed = Set<ObjectID>()
+    /// Ranges longer than this are diffed in two halves at once (`RangeDiff`); tests lower it to cover the split.
+    var splitAbove = RangeDiff.defaultSplitAbove
     private var reportedUnreadable = Set<String>()
     private var reportedSkipped = Set<SkippedOutput>()
 
@@ -70,11 +72,17 @@ public final class RangeScanner {
     public func changes(commits: [WalkedCommit], scanner: ImageScanner, manifestFiles: [String] = []) throws
         -> IntroducedChanges
     {
-        let diff = TreeDiff(repository: repository, formats: scanner.formats)
+        // The walk already read every commit's tree: a parent in the range is not read again.
+        var trees: [ObjectID: ObjectID] = [:]
+        trees.reserveCapacity(commits.count)
+        for commit in commits { trees[commit.id] = commit.tree }
+        let fresh = commits.filter { diffed.insert($0.id).inserted }
+        let diff = RangeDiff(
+            repository: repository, formats: scanner.formats, manifestFiles: manifestFiles, exclude: scanner.exclude,
+            splitAbove: splitAbove)
         var result = IntroducedChanges()
-        for commit in commits where diffed.insert(commit.id).inserted {
+        for (commit, changes) in zip(fresh, try diff.changes(of: fresh, trees: trees)) {
             commitsScanned += 1
-            let changes = try diff.changedOutputs(of: commit, manifestFiles: manifestFiles, exclude: scanner.exclude)
             for name in changes.unreadableNames where reportedUnreadable.insert(name).inserted {
                 result.findings.append(
                     Finding(

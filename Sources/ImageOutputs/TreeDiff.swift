@@ -42,10 +42,12 @@ public struct TreeDiff {
     /// boundary commit). A merge counts only what differs from all of its parents: a version taken unchanged from one
     /// side was introduced by that side's commits, already checked or already on the remote.
     /// `manifestFiles` are the config's `images` paths (exact files, or globs over `.json` files); `exclude` paths are not entered.
-    public func changedOutputs(of commit: WalkedCommit, manifestFiles: [String] = [], exclude: [String] = []) throws
-        -> OutputChanges
-    {
-        let parentTrees = try commit.parents.map { try repository.commitInfo($0).tree }
+    /// `parentTrees`, when the caller knows them (from its walk), are the trees of `commit.parents` in the same order.
+    public func changedOutputs(
+        of commit: WalkedCommit, parentTrees known: [ObjectID]? = nil, manifestFiles: [String] = [],
+        exclude: [String] = []
+    ) throws -> OutputChanges {
+        let parentTrees = try known ?? commit.parents.map { try repository.commitInfo($0).tree }
         var changes = OutputChanges()
         let walk = Walk(diff: self, commit: commit.id, globs: manifestFiles.filter(Glob.hasWildcards), exclude: exclude)
         try walk.visit(commit.tree, parents: parentTrees, prefix: "", readable: true, into: &changes)
@@ -76,8 +78,7 @@ public struct TreeDiff {
             _ tree: ObjectID, parents: [ObjectID], prefix: String, readable: Bool, into changes: inout OutputChanges
         ) throws {
             if parents.contains(tree) { return }
-            let entries = try diff.repository.entries(ofTree: tree)
-            if let kind = diff.finder.outputFormat(entries)?.kind {
+            if let kind = diff.finder.outputFormat(inTree: tree)?.kind {
                 let path = prefix.isEmpty ? "." : prefix
                 if readable {
                     changes.versions.append(
@@ -87,29 +88,30 @@ public struct TreeDiff {
                 }
                 return
             }
-            let before = try parentEntries(parents)
-            if readable, let skipped = diff.finder.skippedManifest(entries, directory: prefix) {
+            if readable, let skipped = diff.finder.skippedManifest(inTree: tree, directory: prefix) {
                 changes.skipped.append(skipped)
             }
-            // A config-named manifest file depends on itself and on the `blobs/` beside it.
-            let blobsChanged =
-                entries.first { $0.name == "blobs" }.map { blobs in !before.contains { $0[blobs.rawName] == blobs.id } }
-                ?? false
-            for entry in entries {
-                // Cheap tests first: most entries of a changed directory are unchanged, or files no config names.
+            // A config-named manifest file depends on itself and on the `blobs/` beside it: when `blobs/` changed, an
+            // unchanged `.json` file is a new version too, so every entry is looked at; else only the changed ones.
+            let blobsChanged = try !globs.isEmpty && blobsChanged(tree, parents: parents)
+            let compared = try diff.repository.comparedEntries(
+                ofTree: tree, parents: parents, includingUnchanged: blobsChanged)
+            for item in compared {
+                let entry = item.entry
                 switch entry.kind {
                 case .tree:
-                    let previous = before.compactMap { $0[entry.rawName] }
-                    if previous.contains(entry.id) { continue }
+                    if item.isUnchanged { continue }
                     let path = prefix.isEmpty ? entry.displayName : prefix + "/" + entry.displayName
                     if isExcluded(path) { continue }
+                    // Only a directory the parent had at this name can share subtrees with it (a file replaced by a
+                    // directory is all new).
+                    let previous = item.before.filter { $0.kind == .tree }.map(\.id)
                     try visit(
                         entry.id, parents: previous, prefix: path, readable: readable && entry.name != nil,
                         into: &changes)
                 case .blob, .executable, .symlink:
                     guard readable,
-                        let version = changedFile(
-                            entry, in: tree, prefix: prefix, before: before, blobsChanged: blobsChanged)
+                        let version = changedFile(item, in: tree, prefix: prefix, blobsChanged: blobsChanged)
                     else { continue }
                     changes.versions.append(version)
                 case .submodule:
@@ -118,38 +120,27 @@ public struct TreeDiff {
             }
         }
 
-        /// The entries of each parent's tree at this directory that can make an output (subtrees, files a format
-        /// names, and any file when the config has globs), by raw name.
-        private func parentEntries(_ parents: [ObjectID]) throws -> [[[UInt8]: ObjectID]] {
-            var before: [[[UInt8]: ObjectID]] = []
-            for parent in parents {
-                var byName: [[UInt8]: ObjectID] = [:]
-                for entry in try diff.repository.entries(ofTree: parent)
-                where entry.kind == .tree || !globs.isEmpty
-                    || diff.finder.formats.fileFormat(named: entry.displayName) != nil
-                {
-                    byName[entry.rawName] = entry.id
-                }
-                before.append(byName)
-            }
-            return before
+        /// Whether the directory's `blobs` entry differs from every parent's (true when a parent has none).
+        private func blobsChanged(_ tree: ObjectID, parents: [ObjectID]) throws -> Bool {
+            guard let blobs = try diff.repository.entry(named: "blobs", inTree: tree) else { return false }
+            return try !parents.contains { try diff.repository.entry(named: "blobs", inTree: $0)?.id == blobs.id }
         }
 
         /// The new version a changed file of a readable directory makes: an archive (its blob), or a `.json` file the
         /// config's globs name (the directory holding it); nil when it is unchanged, excluded or neither.
-        private func changedFile(
-            _ entry: TreeEntry, in tree: ObjectID, prefix: String, before: [[[UInt8]: ObjectID]], blobsChanged: Bool
-        ) -> OutputVersion? {
-            func unchanged() -> Bool { before.contains(where: { $0[entry.rawName] == entry.id }) }
+        private func changedFile(_ item: ComparedEntry, in tree: ObjectID, prefix: String, blobsChanged: Bool)
+            -> OutputVersion?
+        {
+            let entry = item.entry
             if entry.kind != .symlink, let name = entry.name, let format = diff.finder.formats.fileFormat(named: name) {
                 // An archive is one blob: a new version whenever its blob id is new.
                 let path = prefix.isEmpty ? name : prefix + "/" + name
-                guard !unchanged() && !isExcluded(path) else { return nil }
+                guard !item.isUnchanged && !isExcluded(path) else { return nil }
                 return OutputVersion(
                     output: ImageOutput(kind: format.kind, path: path), content: entry.id, commit: commit)
             }
             guard !globs.isEmpty, let name = entry.name, name.hasSuffix(".json") else { return nil }
-            guard blobsChanged || !unchanged() else { return nil }
+            guard blobsChanged || !item.isUnchanged else { return nil }
             let path = prefix.isEmpty ? name : prefix + "/" + name
             guard !isExcluded(path), globs.contains(where: { Glob.matches(pattern: $0, path: path) }) else {
                 return nil
@@ -200,7 +191,7 @@ public struct TreeDiff {
         var tree = root
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         for (index, part) in parts.enumerated() {
-            guard let entry = try repository.entries(ofTree: tree).first(where: { $0.name == part }) else { return nil }
+            guard let entry = try repository.entry(named: part, inTree: tree) else { return nil }
             if index == parts.count - 1 { return entry }
             guard entry.kind == .tree else { return nil }
             tree = entry.id
