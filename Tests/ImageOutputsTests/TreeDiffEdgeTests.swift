@@ -13,56 +13,42 @@ private func layoutFiles(_ dir: String, seed: String) -> [String: Data] {
         at: dir, images: [FixtureImage(layers: [FixtureBlob.layer(seed)])], name: "public.ecr.aws/demo/app:\(seed)")
 }
 
-private func head(_ fixture: GitFixture, _ message: String) throws -> ObjectID {
-    try #require(ObjectID(hex: try fixture.commitAll(message)))
-}
-
-private func changedPaths(_ fixture: GitFixture, _ commit: ObjectID, manifestFiles: [String] = []) throws -> [String] {
-    let repository = try GitRepository(discovering: fixture.path)
-    let walked = try CommitRange(repository: repository).commits(
-        from: [commit], excluding: try repository.commitInfo(commit).parents)
-    let only = try #require(walked.first { $0.id == commit })
-    return try TreeDiff(repository: repository).changedOutputs(of: only, manifestFiles: manifestFiles).versions.map(
-        \.output.path
-    ).sorted()
-}
-
 @Test func shiftedEntriesOfALargeDirectoryAreComparedByName() throws {
     let fixture = try GitFixture()
     for number in 0..<150 { try fixture.write("src/file\(number).txt", Data("\(number)".utf8)) }
     try fixture.write("src/zz.tar", Data("not really a tar".utf8))
     try fixture.write(layoutFiles("src/zimage", seed: "z"))
-    #expect(try changedPaths(fixture, try head(fixture, "root")) == ["src/zimage", "src/zz.tar"])
+    #expect(try changed(fixture, try commitAll(fixture, "root")) == ["src/zimage", "src/zz.tar"])
     try fixture.write("src/file7.txt", Data("edited".utf8))
-    #expect(try changedPaths(fixture, try head(fixture, "one edit")).isEmpty)
+    #expect(try changed(fixture, try commitAll(fixture, "one edit")).isEmpty)
     // Removing and adding files moves every later entry to another index: still the same entries.
     try fixture.remove("src/file0.txt")
     try fixture.remove("src/file1.txt")
     try fixture.write("src/aaa.txt", Data("new".utf8))
-    #expect(try changedPaths(fixture, try head(fixture, "entries shift")).isEmpty)
+    #expect(try changed(fixture, try commitAll(fixture, "entries shift")).isEmpty)
     try fixture.write("src/zz.tar", Data("another archive".utf8))
     try fixture.remove("src/file2.txt")
-    #expect(try changedPaths(fixture, try head(fixture, "archive changes")) == ["src/zz.tar"])
+    #expect(try changed(fixture, try commitAll(fixture, "archive changes")) == ["src/zz.tar"])
 }
 
 @Test func fileReplacedByADirectoryIsReadAsAllNew() throws {
     let fixture = try GitFixture()
     try fixture.write("images/app.tar", Data("an archive at first".utf8))
     try fixture.write("images/thing", Data("a plain file".utf8))
-    #expect(try changedPaths(fixture, try head(fixture, "files")) == ["images/app.tar"])
+    #expect(try changed(fixture, try commitAll(fixture, "files")) == ["images/app.tar"])
     try fixture.remove("images/app.tar")
     try fixture.write(layoutFiles("images/app.tar", seed: "dir"))
-    #expect(try changedPaths(fixture, try head(fixture, "archive name now a layout")) == ["images/app.tar"])
+    #expect(try changed(fixture, try commitAll(fixture, "archive name now a layout")) == ["images/app.tar"])
     try fixture.remove("images/thing")
     try fixture.write(layoutFiles("images/thing", seed: "thing"))
-    let globbed = try changedPaths(fixture, try head(fixture, "file now a layout"), manifestFiles: ["m/*.json"])
+    let globbed = try changed(fixture, try commitAll(fixture, "file now a layout"), manifestFiles: ["m/*.json"])
     #expect(globbed == ["images/thing"])
 }
 
 @Test func rangeOfManyCommitsFindsEveryIntroducedVersionOnce() throws {
     let fixture = try GitFixture()
     try fixture.write("README.md", Data("start".utf8))
-    let start = try head(fixture, "start")
+    let start = try commitAll(fixture, "start")
     // The very files of commit 1, written again at commit 10.
     let first = layoutFiles("images/app1", seed: "s1")
     for number in 0..<12 {
@@ -77,7 +63,7 @@ private func changedPaths(_ fixture: GitFixture, _ commit: ObjectID, manifestFil
             try fixture.remove("images/app1")
             try fixture.write(first)
         }
-        _ = try head(fixture, "commit \(number)")
+        _ = try commitAll(fixture, "commit \(number)")
     }
     let tip = try #require(
         ObjectID(hex: try fixture.git(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))

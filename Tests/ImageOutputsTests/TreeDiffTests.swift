@@ -12,12 +12,14 @@ private func layout(_ dir: String, seed: String) -> (files: [String: Data], laye
     )
 }
 
-private func commitAll(_ fixture: GitFixture, _ message: String) throws -> ObjectID {
+/// Commits everything and returns the commit (shared with TreeDiffEdgeTests).
+func commitAll(_ fixture: GitFixture, _ message: String) throws -> ObjectID {
     let hex = try fixture.commitAll(message)
     return try #require(ObjectID(hex: hex))
 }
 
-private func changed(_ fixture: GitFixture, _ commit: ObjectID, manifestFiles: [String] = []) throws -> [String] {
+/// The sorted paths of the outputs `commit` changed against its parents (shared with TreeDiffEdgeTests).
+func changed(_ fixture: GitFixture, _ commit: ObjectID, manifestFiles: [String] = []) throws -> [String] {
     let repository = try GitRepository(discovering: fixture.path)
     let walked = try CommitRange(repository: repository).commits(
         from: [commit], excluding: try repository.commitInfo(commit).parents)
