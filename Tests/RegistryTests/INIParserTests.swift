@@ -143,10 +143,18 @@ final class TemporaryDirectoryForTests {
     }
 
     @discardableResult
+    /// Writes through a close-on-exec descriptor: a process another test forks meanwhile must not inherit it, or running
+    /// the file (a credential helper) fails with ETXTBSY ("Text file busy") for as long as that process lives.
     func write(_ name: String, _ text: String, executable: Bool = false) -> String {
         let file = path + "/" + name
-        FileManager.default.createFile(
-            atPath: file, contents: Data(text.utf8), attributes: executable ? [.posixPermissions: 0o755] : nil)
+        let mode: mode_t = executable ? 0o755 : 0o644
+        let descriptor = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        precondition(descriptor >= 0, "cannot write \(file)")
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+        precondition(written == bytes.count, "short write to \(file)")
+        fchmod(descriptor, mode)
+        close(descriptor)
         return file
     }
 }
