@@ -64,8 +64,15 @@ final class AWSScenario {
     func writeHome(_ relativePath: String, _ text: String, executable: Bool = false) throws -> String {
         let url = URL(fileURLWithPath: home.path).appendingPathComponent(relativePath)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url)
-        if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path) }
+        // Through a close-on-exec descriptor: a process another test forks meanwhile must not inherit it, or running
+        // the file (a credential helper) fails with ETXTBSY for as long as that process lives.
+        let mode: mode_t = executable ? 0o755 : 0o644
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fchmod(descriptor, mode) == 0 else { throw CocoaError(.fileWriteUnknown) }
         return url.path
     }
 
