@@ -84,9 +84,14 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
 
     /// A sha256 digest from the 32 bytes of a hash.
     public init?<Bytes: Collection>(sha256Bytes bytes: Bytes) where Bytes.Element == UInt8 {
-        guard bytes.count == 32 else { return nil }
-        let w = Digest.words(fromBytes: bytes)
-        storage = .sha256(w[0], w[1], w[2], w[3])
+        guard let digest = Array(bytes).withUnsafeBytes({ Digest(sha256Bytes: $0) }) else { return nil }
+        self = digest
+    }
+
+    /// A sha512 digest from the 64 bytes of a hash.
+    public init?<Bytes: Collection>(sha512Bytes bytes: Bytes) where Bytes.Element == UInt8 {
+        guard let digest = Array(bytes).withUnsafeBytes({ Digest(sha512Bytes: $0) }) else { return nil }
+        self = digest
     }
 
     /// A sha256 digest from the 32 bytes of a hash in memory, without an intermediate array.
@@ -103,12 +108,6 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
         guard raw.count == 64 else { return nil }
         storage = .sha512(
             (0..<8).map { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) })
-    }
-
-    /// A sha512 digest from the 64 bytes of a hash.
-    public init?<Bytes: Collection>(sha512Bytes bytes: Bytes) where Bytes.Element == UInt8 {
-        guard bytes.count == 64 else { return nil }
-        storage = .sha512(Digest.words(fromBytes: bytes))
     }
 
     /// Builds a sha256 digest from a bare hex string (skopeo `dir:` blob names, LFS oids).
@@ -199,23 +198,6 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
             // Any 0xFF entry sets the high bits; valid nibbles never do.
             return invalid & 0xF0 == 0 ? word : nil
         }
-    }
-
-    private static func words<Bytes: Collection>(fromBytes bytes: Bytes) -> [UInt64] where Bytes.Element == UInt8 {
-        var result: [UInt64] = []
-        result.reserveCapacity(bytes.count / 8)
-        var word: UInt64 = 0
-        var filled = 0
-        for byte in bytes {
-            word = word << 8 | UInt64(byte)
-            filled += 1
-            if filled == 8 {
-                result.append(word)
-                word = 0
-                filled = 0
-            }
-        }
-        return result
     }
 
     private static func appendHex(_ word: UInt64, to bytes: inout [UInt8]) {

@@ -71,58 +71,48 @@ public struct JSONPull {
     /// (a name given twice is seen twice). The name is valid only inside `body`.
     public mutating func members(_ body: (inout JSONPull, JSONName) throws -> Void) throws {
         guard atObject else { throw reader.fail("expected an object") }
-        try reader.enter()
-        defer { reader.depth -= 1 }
-        reader.position += 1
-        reader.skipWhitespace()
-        if peek == UInt8(ascii: "}") {
-            reader.position += 1
-            return
-        }
-        while true {
-            reader.skipWhitespace()
-            guard peek == UInt8(ascii: "\"") else { throw reader.fail("expected a member name") }
-            let key = try name()
-            reader.skipWhitespace()
-            guard peek == UInt8(ascii: ":") else { throw reader.fail("expected ':'") }
-            reader.position += 1
-            reader.skipWhitespace()
-            guard peek != nil else { throw reader.fail("unexpected end of input") }
-            try body(&self, key)
-            reader.skipWhitespace()
-            guard let next = peek else { throw reader.fail("unexpected end of input") }
-            reader.position += 1
-            if next == UInt8(ascii: ",") { continue }
-            guard next == UInt8(ascii: "}") else {
-                reader.position -= 1
-                throw reader.fail("expected ',' or '}'")
-            }
-            return
+        try items(closedBy: "}") { pull in
+            guard pull.peek == UInt8(ascii: "\"") else { throw pull.reader.fail("expected a member name") }
+            let key = try pull.name()
+            pull.reader.skipWhitespace()
+            guard pull.peek == UInt8(ascii: ":") else { throw pull.reader.fail("expected ':'") }
+            pull.reader.position += 1
+            pull.reader.skipWhitespace()
+            guard pull.peek != nil else { throw pull.reader.fail("unexpected end of input") }
+            try body(&pull, key)
         }
     }
 
     /// Calls `body` positioned at each element of the array here, in order.
     public mutating func elements(_ body: (inout JSONPull) throws -> Void) throws {
         guard atArray else { throw reader.fail("expected an array") }
+        try items(closedBy: "]") { pull in
+            guard pull.peek != nil else { throw pull.reader.fail("unexpected end of input") }
+            try body(&pull)
+        }
+    }
+
+    /// The comma-separated items of the object or array opening here, up to `close`; `item` reads one item.
+    private mutating func items(closedBy close: Unicode.Scalar, _ item: (inout JSONPull) throws -> Void) throws {
+        let closing = UInt8(ascii: close)
         try reader.enter()
         defer { reader.depth -= 1 }
         reader.position += 1
         reader.skipWhitespace()
-        if peek == UInt8(ascii: "]") {
+        if peek == closing {
             reader.position += 1
             return
         }
         while true {
             reader.skipWhitespace()
-            guard peek != nil else { throw reader.fail("unexpected end of input") }
-            try body(&self)
+            try item(&self)
             reader.skipWhitespace()
             guard let next = peek else { throw reader.fail("unexpected end of input") }
             reader.position += 1
             if next == UInt8(ascii: ",") { continue }
-            guard next == UInt8(ascii: "]") else {
+            guard next == closing else {
                 reader.position -= 1
-                throw reader.fail("expected ',' or ']'")
+                throw reader.fail("expected ',' or '\(close)'")
             }
             return
         }

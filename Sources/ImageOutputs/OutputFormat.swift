@@ -42,7 +42,7 @@ extension OutputFormat {
     public func root(of output: ImageOutput) -> String { output.path == "." ? "" : output.path }
     /// OCI layout addressing: `blobs/<algorithm>/<hex>` under the root.
     public func blobPath(of digest: Digest, root: String) -> String {
-        digest.blobPath(under: root.isEmpty || root == "." ? "blobs/" : root + "/blobs/")
+        digest.blobPath(under: OutputPath.join(root, "blobs/"))
     }
     public func documentPaths(of digest: Digest, root: String) -> [String] { [blobPath(of: digest, root: root)] }
 }
