@@ -28,7 +28,7 @@ struct ImageEvaluation {
                 blobs.append(result(blob, .unverified))
                 continue
             }
-            let verdict = numberOf?(blob.digest).flatMap { verdicts.byNumber[$0] }
+            let verdict = numberOf?(blob.digest).flatMap { verdicts.verdict($0) }
             add(blob, verdict: verdict, repository: repository)
         }
     }

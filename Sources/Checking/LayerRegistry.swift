@@ -108,6 +108,9 @@ public protocol LayerRegistry {
     func check(_ batches: [LayerBatch]) -> [BatchAnswer]
     /// The same, for batches that keep arriving until the stream finishes.
     func check(stream: BatchStream) -> [BatchAnswer]
+    /// The same, handing each answer to `deliver` (on the calling thread) as soon as it is final instead of returning
+    /// them all at the end, so a large run need not hold every answer at once.
+    func check(stream: BatchStream, delivering deliver: @escaping (BatchAnswer) -> Void)
 }
 
 /// Remembers digests the service confirmed, so repeated pushes skip the call (SPEC §7); never holds a negative.
@@ -175,5 +178,10 @@ extension LayerRegistry {
     /// Registries that cannot overlap with reading answer once everything has been read.
     public func check(stream: BatchStream) -> [BatchAnswer] {
         check(stream.all())
+    }
+
+    /// Registries that answer everything at the end deliver it then.
+    public func check(stream: BatchStream, delivering deliver: @escaping (BatchAnswer) -> Void) {
+        check(stream: stream).forEach(deliver)
     }
 }

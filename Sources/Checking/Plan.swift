@@ -4,10 +4,12 @@ import ImageModel
 /// be added as they are read: a repository's batch is released as soon as it holds 100 new digests, and the partial
 /// remainders at `finish()`, so the number of calls is still ceil(distinct digests / 100) per repository.
 final class Plan {
+    /// Every batch released, kept only when asked for (`keepingBatches`): a streaming run hands each batch to the
+    /// registry and lets it go.
     private(set) var batches: [LayerBatch] = []
-    /// Calls planned (batches), kept when the batches themselves are let go.
-    var requestCount: Int { max(forgottenBatches, batches.count) }
-    private var forgottenBatches = 0
+    /// Calls planned (batches released).
+    private(set) var requestCount = 0
+    private let keepsBatches: Bool
     /// Numbers of the keys the positive cache already vouches for.
     private(set) var cachedKeys: [Int] = []
     private(set) var locallyInvalidCount = 0
@@ -31,14 +33,15 @@ final class Plan {
     private var order: [RepositoryRef] = []
     private var skipped = Set<Digest>()
 
-    init(checkConfigBlob: Bool, cache: PositiveCache?) {
+    init(checkConfigBlob: Bool, cache: PositiveCache?, keepingBatches: Bool = false) {
         self.checkConfigBlob = checkConfigBlob
         self.cache = cache
+        self.keepsBatches = keepingBatches
     }
 
-    /// Everything at once.
+    /// Everything at once; the batches are kept for the caller to send.
     convenience init(images: [Image], checkConfigBlob: Bool, cache: PositiveCache?) {
-        self.init(checkConfigBlob: checkConfigBlob, cache: cache)
+        self.init(checkConfigBlob: checkConfigBlob, cache: cache, keepingBatches: true)
         for image in images { _ = add(image) }
         _ = finish()
     }
@@ -74,13 +77,17 @@ final class Plan {
                 pending[repository] = []
             }
         }
-        batches += released
+        note(released)
         return released
+    }
+
+    private func note(_ released: [LayerBatch]) {
+        requestCount += released.count
+        if keepsBatches { batches += released }
     }
 
     /// Lets the batches go once the verdicts are made (they hold every distinct digest again); `requestCount` stays.
     func forgetBatches() {
-        forgottenBatches = batches.count
         batches = []
     }
 
@@ -92,7 +99,7 @@ final class Plan {
             released.append(LayerBatch(repository: repository, digests: digests))
             pending[repository] = []
         }
-        batches += released
+        note(released)
         return released
     }
 }

@@ -5,9 +5,9 @@ extension Summary {
     static func of(verdicts: Verdicts, plan: Plan, findings: [Finding]) -> Summary {
         var summary = Summary()
         summary.requests = plan.requestCount
-        for verdict in verdicts.byNumber {
+        for number in 0..<verdicts.count {
             summary.layers += 1
-            switch verdict {
+            switch verdicts.verdict(number) {
             case .available(_, _, let cached)?:
                 summary.available += 1
                 if cached { summary.cached += 1 }

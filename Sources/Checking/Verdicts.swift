@@ -1,47 +1,140 @@
 import ImageModel
 
-/// Every planned (repository, digest)'s verdict, by the plan's key number, plus the batch failures that decide the exit code.
+/// Every planned (repository, digest)'s verdict, by the plan's key number, plus the batch failures that decide the exit
+/// code. Answers are folded in as they arrive and let go, so a run never holds them all; a verdict takes 13 bytes (a
+/// state, the service's size, an interned media type), reasons and failures are kept aside for the few keys that have them.
 struct Verdicts {
-    var byNumber: [Verdict?]
-    var failures: [BatchFailure] = []
+    private enum State: UInt8 {
+        case none, available, cached, unavailable, invalid, failed
+    }
 
-    init(plan: Plan, answers given: [BatchAnswer], cache: PositiveCache?) {
-        byNumber = [Verdict?](repeating: nil, count: plan.keyCount)
-        for number in plan.cachedKeys { byNumber[number] = .available(size: nil, mediaType: nil, cached: true) }
-        // A batch the registry left unanswered is a verification error, never a silent pass.
-        var answered = Set<LayerBatch>()
-        for answer in given { answered.insert(answer.batch) }
-        let answers =
-            given
-            + plan.batches.filter { !answered.contains($0) }.map {
-                BatchAnswer(batch: $0, failure: BatchFailure(.unverifiable, "the service was never asked (no answer)"))
-            }
-        var confirmed: [(RepositoryRef, Digest)] = []
-        for answer in answers {
-            if let failure = answer.failure { failures.append(failure) }
-            failures += answer.digestFailures.values
-            let numberOf = plan.numbers(in: answer.batch.repository)
-            for (index, digest) in answer.batch.digests.enumerated() {
-                guard let number = numberOf(digest) else { continue }
-                if let failure = answer.failure ?? answer.digestFailures[digest] {
-                    byNumber[number] = .failed(failure)
-                } else if let layer = answer.verdict(at: index) {
-                    switch layer {
-                    case .available(let size, let mediaType):
-                        byNumber[number] = .available(size: size, mediaType: mediaType, cached: false)
-                        if cache != nil { confirmed.append((answer.batch.repository, digest)) }
-                    case .unavailable(let reason):
-                        byNumber[number] = .unavailable(reason)
-                    case .invalid(let reason):
-                        byNumber[number] = .invalid(reason)
-                    }
-                } else {
-                    byNumber[number] = .failed(
-                        BatchFailure(.unverifiable, "the service's answer did not mention \(digest)"))
-                }
+    private var states: [State] = []
+    private var sizes: [Int64] = []
+    /// Index into `mediaTypeNames` + 1; 0 when the service gave none.
+    private var mediaTypes: [UInt32] = []
+    private var mediaTypeNames: [String] = []
+    private var mediaTypeIndex: [String: UInt32] = [:]
+    /// The reason of an unavailable or invalid key, when the service gave one.
+    private var reasons: [Int32: String] = [:]
+    /// The failure of a failed key, as an index into `failures`.
+    private var failureOf: [Int32: Int32] = [:]
+    /// Every batch failure once (a failure repeated by consecutive answers is kept once): what the exit code and the
+    /// run-wide failure are decided from.
+    private(set) var failures: [BatchFailure] = []
+    /// Keys the service confirmed in this run, for the positive cache (only collected when there is one).
+    private var confirmed: [(RepositoryRef, Digest)] = []
+    private let collectsConfirmed: Bool
+
+    init(collectingConfirmed: Bool) {
+        collectsConfirmed = collectingConfirmed
+    }
+
+    /// Folds every answer at once, then settles (the path that reads everything before asking).
+    init(plan: Plan, answers: [BatchAnswer], cache: PositiveCache?) {
+        self.init(collectingConfirmed: cache != nil)
+        for answer in answers { fold(answer, plan: plan) }
+        settle(plan: plan, cache: cache)
+    }
+
+    /// How many keys have a place (the plan's key count once settled).
+    var count: Int { states.count }
+
+    /// The verdict on key `number`, nil when there is none.
+    func verdict(_ number: Int) -> Verdict? {
+        guard number < states.count else { return nil }
+        switch states[number] {
+        case .none: return nil
+        case .available, .cached:
+            let type = mediaTypes[number]
+            return .available(
+                size: sizes[number] < 0 ? nil : sizes[number],
+                mediaType: type == 0 ? nil : mediaTypeNames[Int(type) - 1],
+                cached: states[number] == .cached)
+        case .unavailable: return .unavailable(reasons[Int32(number)] ?? "")
+        case .invalid: return .invalid(reasons[Int32(number)] ?? "")
+        case .failed: return .failed(failures[Int(failureOf[Int32(number)] ?? 0)])
+        }
+    }
+
+    /// Records one batch's answer: a verdict for every digest of the batch the plan numbered.
+    mutating func fold(_ answer: BatchAnswer, plan: Plan) {
+        grow(to: plan.keyCount)
+        var batchFailure: Int32?
+        if let failure = answer.failure { batchFailure = record(failure) }
+        var digestFailures: [Digest: Int32] = [:]
+        for (digest, failure) in answer.digestFailures { digestFailures[digest] = record(failure) }
+        let numberOf = plan.numbers(in: answer.batch.repository)
+        for (index, digest) in answer.batch.digests.enumerated() {
+            guard let number = numberOf(digest) else { continue }
+            if let failure = batchFailure ?? digestFailures[digest] {
+                set(number, .failed, failure: failure)
+            } else if let layer = answer.verdict(at: index) {
+                set(number, layer)
+                if collectsConfirmed, case .available = layer { confirmed.append((answer.batch.repository, digest)) }
+            } else {
+                let failure = record(BatchFailure(.unverifiable, "the service's answer did not mention \(digest)"))
+                set(number, .failed, failure: failure)
             }
         }
+    }
+
+    /// Once every answer is in: keys the positive cache vouches for are available, and a key nobody answered is a
+    /// verification error, never a silent pass. Tells the cache what the service confirmed.
+    mutating func settle(plan: Plan, cache: PositiveCache?) {
+        grow(to: plan.keyCount)
+        for number in plan.cachedKeys { states[number] = .cached }
+        var neverAsked: Int32?
+        for number in states.indices where states[number] == .none {
+            let failure =
+                neverAsked ?? record(BatchFailure(.unverifiable, "the service was never asked (no answer)"))
+            neverAsked = failure
+            set(number, .failed, failure: failure)
+        }
         if let cache, !confirmed.isEmpty { cache.recordAvailable(confirmed) }
+        confirmed = []
+    }
+
+    private mutating func grow(to count: Int) {
+        guard count > states.count else { return }
+        let added = count - states.count
+        states += repeatElement(.none, count: added)
+        sizes += repeatElement(-1, count: added)
+        mediaTypes += repeatElement(0, count: added)
+    }
+
+    private mutating func record(_ failure: BatchFailure) -> Int32 {
+        if let last = failures.last, last == failure { return Int32(failures.count - 1) }
+        failures.append(failure)
+        return Int32(failures.count - 1)
+    }
+
+    private mutating func set(_ number: Int, _ state: State, failure: Int32) {
+        states[number] = state
+        failureOf[Int32(number)] = failure
+    }
+
+    private mutating func set(_ number: Int, _ layer: LayerAnswer) {
+        switch layer {
+        case .available(let size, let mediaType):
+            states[number] = .available
+            sizes[number] = size ?? -1
+            mediaTypes[number] = mediaType.map { typeIndex($0) } ?? 0
+        case .unavailable(let reason):
+            states[number] = .unavailable
+            if !reason.isEmpty { reasons[Int32(number)] = reason }
+        case .invalid(let reason):
+            states[number] = .invalid
+            if !reason.isEmpty { reasons[Int32(number)] = reason }
+        }
+    }
+
+    /// The media type's place in the table + 1 (a run sees a handful of distinct types).
+    private mutating func typeIndex(_ type: String) -> UInt32 {
+        if let known = mediaTypeIndex[type] { return known }
+        mediaTypeNames.append(type)
+        let index = UInt32(mediaTypeNames.count)
+        mediaTypeIndex[type] = index
+        return index
     }
 }
 

@@ -76,26 +76,32 @@ public struct Verifier {
     }
 
     /// Reads and checks at once: `read` calls `emit` for each image as it is read and returns everything it read;
-    /// full batches go to the registry (on another thread) while reading goes on. Errors from `read` are rethrown
-    /// once the registry has stopped.
+    /// full batches go to the registry (on another thread) while reading goes on, and its answers are folded into the
+    /// verdicts as they come back (on the reading thread, between images), so they are never all held. Errors from
+    /// `read` are rethrown once the registry has stopped.
     public func verify(reading read: (_ emit: (Image) -> Void) throws -> ScanResult, started: Date = Date()) throws
         -> RunReport
     {
         let plan = Plan(checkConfigBlob: options.checkConfigBlob, cache: cache)
         let stream = BatchStream()
-        let box = AnswerBox()
+        let inbox = AnswerInbox()
         let done = DispatchSemaphore(value: 0)
         // Handed over, not shared: from here on only the worker thread uses the registry (the reading thread touches only
-        // the stream, which is locked), and `done.wait()` orders the worker's last use before anything after it.
+        // the stream and the inbox, which are locked), and `done.wait()` orders the worker's last use before anything
+        // after it.
         nonisolated(unsafe) let registry = self.registry
         let work = {
-            box.put(registry.check(stream: stream))
+            registry.check(stream: stream, delivering: inbox.put)
             done.signal()
         }
         if !WorkerThread.start(stackSize: 8 << 20, work) { work() }
+        var verdicts = Verdicts(collectingConfirmed: cache != nil)
         let scan: ScanResult
         do {
-            scan = try read { image in stream.push(plan.add(image)) }
+            scan = try read { image in
+                stream.push(plan.add(image))
+                for answer in inbox.take() { verdicts.fold(answer, plan: plan) }
+            }
         } catch {
             stream.finish()
             done.wait()
@@ -104,9 +110,8 @@ public struct Verifier {
         stream.push(plan.finish())
         stream.finish()
         done.wait()
-        // The answers are folded into verdicts and let go before the report is built: they are the largest thing a run holds.
-        let verdicts = Verdicts(plan: plan, answers: box.take(), cache: cache)
-        plan.forgetBatches()
+        for answer in inbox.take() { verdicts.fold(answer, plan: plan) }
+        verdicts.settle(plan: plan, cache: cache)
         let manifests = manifestAnswers(scan.images)
         return report(consume scan, plan: plan, verdicts: verdicts, manifests: manifests, started: started)
     }
@@ -167,8 +172,8 @@ public struct Verifier {
         guard let first = verdicts.failures.first, first.kind != .repositoryNotFound,
             verdicts.failures.allSatisfy({ $0.kind == first.kind && $0.noCredentials == first.noCredentials })
         else { return nil }
-        for verdict in verdicts.byNumber {
-            switch verdict {
+        for number in 0..<verdicts.count {
+            switch verdicts.verdict(number) {
             case .available(_, _, let cached)? where !cached: return nil
             case .unavailable?, .invalid?: return nil
             default: continue
@@ -187,15 +192,15 @@ public struct Verifier {
     }
 }
 
-/// Carries the registry's answers back from the worker thread.
-final class AnswerBox: Sendable {
+/// Carries the registry's answers from the worker thread to the reading thread as they come.
+final class AnswerInbox: Sendable {
     private let answers = Mutex<[BatchAnswer]>([])
 
-    func put(_ given: [BatchAnswer]) {
-        answers.withLock { $0 = given }
+    func put(_ answer: BatchAnswer) {
+        answers.withLock { $0.append(answer) }
     }
 
-    /// Hands the answers over and forgets them, so they can be freed once read.
+    /// Hands over what arrived since the last call.
     func take() -> [BatchAnswer] {
         answers.withLock { answers in
             defer { answers = [] }

@@ -13,6 +13,10 @@ final class APIDriver: TransferDriver {
     private let client: ECRPublicClient
     private var batches: [LayerBatch] = []
     private var results: [BatchAnswer?] = []
+    /// Batches whose answer went to `deliver` (their digests are let go then).
+    private var delivered: [Bool] = []
+    /// Takes each answer as soon as it is final; nil keeps them all for `answers()`.
+    var deliver: ((BatchAnswer) -> Void)?
     private var current: Credentials?
     /// Bumped whenever the key material changes, so a batch rejected with the old keys is simply resent.
     private var generation = 0
@@ -42,12 +46,26 @@ final class APIDriver: TransferDriver {
     func accept(_ batch: LayerBatch) -> [Int] {
         batches.append(batch)
         results.append(nil)
+        delivered.append(false)
         return [batches.count - 1]
     }
 
     func reject(_ batch: LayerBatch, _ failure: BatchFailure) {
         batches.append(batch)
-        results.append(BatchAnswer(batch: batch, failure: failure))
+        results.append(nil)
+        delivered.append(false)
+        settle(batches.count - 1, BatchAnswer(batch: batch, failure: failure))
+    }
+
+    /// A batch's final answer: handed over at once when someone takes answers as they come, else kept.
+    private func settle(_ id: Int, _ answer: BatchAnswer) {
+        guard let deliver else {
+            results[id] = answer
+            return
+        }
+        deliver(answer)
+        delivered[id] = true
+        batches[id].digests = []
     }
 
     func tick(now: Date, hasReadyWork: Bool) {
@@ -86,11 +104,13 @@ final class APIDriver: TransferDriver {
         switch outcome {
         case .success(let body):
             do {
-                results[id] = BatchAnswer(
-                    batch: batch, answers: try ResponseParser.parse(body, requested: batch.digests))
+                settle(id, BatchAnswer(batch: batch, answers: try ResponseParser.parse(body, requested: batch.digests)))
             } catch {
-                results[id] = BatchAnswer(
-                    batch: batch, failure: BatchFailure(.unverifiable, "malformed answer from the service: \(error)"))
+                settle(
+                    id,
+                    BatchAnswer(
+                        batch: batch,
+                        failure: BatchFailure(.unverifiable, "malformed answer from the service: \(error)")))
             }
             return .done(then: [])
         case .retryable(let reason, let isTimeout):
@@ -143,12 +163,15 @@ final class APIDriver: TransferDriver {
     }
 
     func failed(_ id: Int, _ failure: BatchFailure) {
-        results[id] = BatchAnswer(batch: batches[id], failure: failure)
+        settle(id, BatchAnswer(batch: batches[id], failure: failure))
     }
 
+    /// Every batch's answer not delivered yet (a batch nothing answered is a failure, never a pass).
     func answers() -> [BatchAnswer] {
-        results.enumerated().map { index, answer in
-            answer ?? BatchAnswer(batch: batches[index], failure: BatchFailure(.unverifiable, "no answer"))
+        results.indices.compactMap { index in
+            if delivered[index] { return nil }
+            return results[index]
+                ?? BatchAnswer(batch: batches[index], failure: BatchFailure(.unverifiable, "no answer"))
         }
     }
 }

@@ -31,9 +31,20 @@ public final class ECRPublicClient: LayerRegistry {
 
     /// Sends batches as they arrive; credentials are resolved only once there is something to ask.
     public func check(stream: BatchStream) -> [BatchAnswer] {
+        run(stream, delivering: nil)
+    }
+
+    /// Sends batches as they arrive and hands each answer over as soon as it is final.
+    public func check(stream: BatchStream, delivering deliver: @escaping (BatchAnswer) -> Void) {
+        run(stream, delivering: deliver).forEach(deliver)
+    }
+
+    /// One run of the transfer queue; returns the answers not delivered on the way.
+    private func run(_ stream: BatchStream, delivering deliver: ((BatchAnswer) -> Void)?) -> [BatchAnswer] {
         let queue = TransferQueue(configuration: configuration, perSecond: configuration.callsPerSecond)
         queue.observer = observer
         let driver = APIDriver(client: self)
+        driver.deliver = deliver
         let answers = queue.run(driver, stream: stream)
         requestsSent += queue.transfersStarted
         return answers
