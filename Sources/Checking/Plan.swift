@@ -19,6 +19,9 @@ final class Plan {
     private var repositoryNumbers: [RepositoryRef: Int32] = [:]
     var keyCount: Int { numbers.count }
 
+    /// The digest of key `number`.
+    func digest(ofKey number: Int) -> Digest { numbers[number].digest }
+
     /// A lookup for many digests of one repository (one image, one batch).
     func numbers(in repository: RepositoryRef) -> (Digest) -> Int? {
         guard let repositoryNumber = repositoryNumbers[repository] else { return { _ in nil } }

@@ -17,6 +17,9 @@ struct PlanKeys {
 
     var count: Int { keys.count }
 
+    /// The key numbered `number`.
+    subscript(number: Int) -> PlanKey { keys[number] }
+
     /// The number of `key`, nil when it was never inserted.
     func number(of key: PlanKey) -> Int? {
         guard !slots.isEmpty else { return nil }

@@ -72,11 +72,26 @@ public struct Verifier {
             plan: plan, answers: plan.batches.isEmpty ? [] : registry.check(plan.batches), cache: cache)
         plan.forgetBatches()
         let manifests = manifestAnswers(scan.images)
-        return report(consume scan, plan: plan, verdicts: verdicts, manifests: manifests, started: started)
+        var images = consume scan
+        let findings = images.findings
+        images.findings = []
+        return report(
+            findings: findings, imageCount: images.images.count, plan: plan, verdicts: verdicts, manifests: manifests,
+            started: started
+        ) { position in
+            // Each image's blobs and findings are let go once its result is made, so the scan and the report are not
+            // both held whole at the peak of a large run.
+            defer {
+                images.images[position].blobs = []
+                images.images[position].findings = []
+            }
+            return images.images[position]
+        }
     }
 
-    /// Reads and checks at once: `read` calls `emit` for each image as it is read and returns everything it read;
-    /// full batches go to the registry (on another thread) while reading goes on, and its answers are folded into the
+    /// Reads and checks at once: `read` calls `emit` for each image as it is read (the report's images are those, in
+    /// that order, kept packed until the report is built) and returns the run-wide findings it made (the images it
+    /// returns are not used, so it need not keep their blobs); full batches go to the registry (on another thread) while reading goes on, and its answers are folded into the
     /// verdicts as they come back (on the reading thread, between images), so they are never all held. Errors from
     /// `read` are rethrown once the registry has stopped.
     public func verify(reading read: (_ emit: (Image) -> Void) throws -> ScanResult, started: Date = Date()) throws
@@ -96,10 +111,12 @@ public struct Verifier {
         }
         if !WorkerThread.start(stackSize: 8 << 20, work) { work() }
         var verdicts = Verdicts(collectingConfirmed: cache != nil)
+        var held = HeldImages()
         let scan: ScanResult
         do {
             scan = try read { image in
                 stream.push(plan.add(image))
+                held.keep(image, plan: plan)
                 for answer in inbox.take() { verdicts.fold(answer, plan: plan) }
             }
         } catch {
@@ -112,27 +129,27 @@ public struct Verifier {
         done.wait()
         for answer in inbox.take() { verdicts.fold(answer, plan: plan) }
         verdicts.settle(plan: plan, cache: cache)
-        let manifests = manifestAnswers(scan.images)
-        return report(consume scan, plan: plan, verdicts: verdicts, manifests: manifests, started: started)
+        let manifests = manifestAnswers(held.images)
+        // The images come from `emit` (packed since), the run-wide findings from what `read` returned.
+        return report(
+            findings: scan.findings, imageCount: held.count, plan: plan, verdicts: verdicts, manifests: manifests,
+            started: started
+        ) { held.take($0, plan: plan) }
     }
 
-    /// Builds the report, consuming `scan`: each image's blobs and findings are let go once its result is made, so the
-    /// scan and the report are not both held whole at the peak of a large run.
+    /// Builds the report from the run-wide `findings` and `imageCount` images, each asked of `image` once, in order.
     private func report(
-        _ scan: consuming ScanResult, plan: Plan, verdicts: Verdicts, manifests: [ManifestQuery: ManifestAnswer],
-        started: Date
+        findings runFindings: [Finding], imageCount: Int, plan: Plan, verdicts: Verdicts,
+        manifests: [ManifestQuery: ManifestAnswer], started: Date, image: (Int) -> Image
     ) -> RunReport {
-        var findings = scan.findings
-        scan.findings = []
+        var findings = runFindings
         var owners = [[Int]](repeating: [], count: findings.count)
         var imageResults: [ImageResult] = []
-        imageResults.reserveCapacity(scan.images.count)
+        imageResults.reserveCapacity(imageCount)
         let manifestChecks = ManifestChecks(level: options.checkManifests)
         var failures = verdicts.failures
-        for position in scan.images.indices {
-            let image = scan.images[position]
-            scan.images[position].blobs = []
-            scan.images[position].findings = []
+        for position in 0..<imageCount {
+            let image = image(position)
             let manifestOutcome: (findings: [Finding], failures: [BatchFailure]) =
                 manifests.isEmpty ? ([], []) : manifestChecks.findings(for: image, answers: manifests)
             failures += manifestOutcome.failures
@@ -151,7 +168,7 @@ public struct Verifier {
             }
         }
         var summary = Summary.of(verdicts: verdicts, plan: plan, findings: findings)
-        summary.images = scan.images.count
+        summary.images = imageCount
         summary.durationSeconds = Date().timeIntervalSince(started)
         summary.via = summary.layers > 0 || !manifests.isEmpty ? via : nil
         // An image's counts are those of every finding it shows, its own and those of the output its graph shares.

@@ -30,7 +30,8 @@ public struct ImageScanner {
 
     /// Scans the whole tree of `commit`, plus standalone manifest/index files named by config `images` paths: an exact path
     /// naming a file, or a glob matching `.json` files outside any layout.
-    /// `onOutput` sees each output's part as soon as it is read (so checking can start before the scan ends).
+    /// `onOutput` sees each output's part as soon as it is read (so checking can start before the scan ends) and takes
+    /// its blobs: the images returned then carry none, so a large run does not hold every blob list twice.
     public func scan(commit: ObjectID, manifestFiles: [String] = [], onOutput: ((ScanResult) -> Void)? = nil) throws
         -> ScanResult
     {
@@ -63,7 +64,7 @@ public struct ImageScanner {
             if isExcluded(output.path) { continue }
             let part = read(output, in: snapshot)
             onOutput?(part)
-            result.images += part.images
+            result.images += onOutput == nil ? part.images : part.images.map(\.withoutBlobs)
             result.findings += part.findings
             result.candidates += part.candidates
         }
@@ -104,5 +105,14 @@ extension ToolConfig {
     /// Every `images` path: exact ones may name a standalone manifest/index file, globs may match `.json` files.
     public var manifestFileCandidates: [String] {
         images.map(\.path)
+    }
+}
+
+extension Image {
+    /// The image without its blob list (what a scanner keeps once a consumer took the blobs).
+    var withoutBlobs: Image {
+        var image = self
+        image.blobs = []
+        return image
     }
 }

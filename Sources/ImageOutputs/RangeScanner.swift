@@ -111,7 +111,8 @@ public final class RangeScanner {
         return result
     }
 
-    /// Reads each version of `changes`; `onOutput` receives each version's images and findings as soon as it is read.
+    /// Reads each version of `changes`; `onOutput` receives each version's images and findings as soon as it is read,
+    /// and takes their blobs (the images returned then carry none, as with `ImageScanner.scan`).
     public func read(_ changes: IntroducedChanges, scanner: ImageScanner, onOutput: ((ScanResult) -> Void)? = nil)
         throws -> ScanResult
     {
@@ -121,7 +122,7 @@ public final class RangeScanner {
             versionsRead += 1
             let part = scanner.read(version.output, in: try snapshot(version.commit))
             onOutput?(part)
-            result.images += part.images
+            result.images += onOutput == nil ? part.images : part.images.map(\.withoutBlobs)
             result.findings += part.findings
             result.candidates += part.candidates
         }

@@ -79,7 +79,9 @@ extension RunContext {
     /// Reads the versions of `plan`, handing this shard's images to `emit` as each output is read.
     func readIntroduced(_ plan: IntroducedPlan, emit: ((Image) -> Void)? = nil) throws -> ScanResult {
         var result = ScanResult()
-        let onOutput: ((ScanResult) -> Void)? = emit.map { emit in { part in applyShard(part).images.forEach(emit) } }
+        let onOutput: ((ScanResult) -> Void)? = emit.map { emit in
+            { part in applyUnmappedPolicy(applyShard(part)).images.forEach(emit) }
+        }
         for part in plan.parts {
             do {
                 let read = try plan.reader.read(part.changes, scanner: part.scanner, onOutput: onOutput)

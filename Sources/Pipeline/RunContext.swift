@@ -100,7 +100,9 @@ struct RunContext {
     func scanTree(_ commit: ObjectID, config: ToolConfig, emit: ((Image) -> Void)? = nil) throws -> ScanResult {
         let scanner = ImageScanner(repository: repository, resolver: resolver(config), exclude: config.exclude)
         defer { repository.saveHashMemo() }
-        let onOutput: ((ScanResult) -> Void)? = emit.map { emit in { part in applyShard(part).images.forEach(emit) } }
+        let onOutput: ((ScanResult) -> Void)? = emit.map { emit in
+            { part in applyUnmappedPolicy(applyShard(part)).images.forEach(emit) }
+        }
         do {
             return applyShard(
                 try scanner.scan(commit: commit, manifestFiles: config.manifestFileCandidates, onOutput: onOutput))
