@@ -1,6 +1,7 @@
 #ifndef VERIFY_LAYERS_CGIT2_SHIM_H
 #define VERIFY_LAYERS_CGIT2_SHIM_H
 #include <git2.h>
+#include <git2/sys/repository.h>
 #include <stddef.h>
 
 /* git_libgit2_opts is variadic, which Swift cannot call: one non-variadic wrapper per setting used. */

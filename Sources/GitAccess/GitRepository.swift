@@ -29,10 +29,16 @@ public struct TreeEntry: Sendable {
 /// walks, trees and blob reads, and copies everything out into Swift values so no libgit2 lifetime escapes. Every libgit2
 /// status goes through `gitCheck`. It knows nothing of image outputs, formats, configuration or the network.
 ///
-/// Owns one `git_repository*` (and its object database); both are freed in `deinit`.
+/// Owns one `git_repository*`, freed in `deinit`; its object database is borrowed per call (`withDatabase`), so that
+/// `releaseCachesIfDue` can let libgit2 free it with its pack caches.
 public final class GitRepository {
     private let handle: OpaquePointer
-    private let odb: OpaquePointer
+    /// Objects read since libgit2's caches were last let go.
+    private var readsSinceRelease = 0
+    /// libgit2 keeps a cache of delta bases per pack (up to 16 MiB in 1.5, not settable) and the pack windows for as
+    /// long as the object database lives: it is let go after this many object reads, so a long scan holds at most what
+    /// that many reads cached (libgit2 reopens the database, mapping the pack index again, at the next read).
+    static let readsBetweenReleases = 1024
     /// Trees read recently, in two generations: a walk over thousands of commits finds its parents' trees here without
     /// every tree it ever read staying in memory (at most twice `treeGeneration` trees are kept).
     private var treeCache: [ObjectID: [TreeEntry]] = [:]
@@ -78,17 +84,31 @@ public final class GitRepository {
             git_repository_free(repo)
             throw error
         }
-        guard let database else {
-            git_repository_free(repo)
-            throw GitError(kind: .other, message: "libgit2 returned no object database for \(path)")
-        }
+        git_odb_free(database)
         handle = repo
-        odb = database
     }
 
     deinit {
-        git_odb_free(odb)
         git_repository_free(handle)
+    }
+
+    /// Runs `body` with the repository's object database (opened again by libgit2 if it was let go).
+    private func withDatabase<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
+        var database: OpaquePointer?
+        try gitCheck(git_repository_odb(&database, handle), "cannot open the object database")
+        guard let database else { throw GitError(kind: .other, message: "libgit2 returned no object database") }
+        defer { git_odb_free(database) }
+        return try body(database)
+    }
+
+    /// Counts one object read; every `readsBetweenReleases` reads, lets libgit2 free its object cache, its object
+    /// database and with it the pack caches (`git_repository__cleanup`: trees and blobs already handed out stay valid,
+    /// each holds its own reference to its data; the configuration, index and refs are read again when next needed).
+    private func releaseCachesIfDue() {
+        readsSinceRelease += 1
+        guard readsSinceRelease >= Self.readsBetweenReleases else { return }
+        readsSinceRelease = 0
+        git_repository__cleanup(handle)
     }
 
     /// The `.git` directory of this worktree.
@@ -155,7 +175,7 @@ public final class GitRepository {
     /// True when the object is in the object database (shallow boundaries and grafts leave parents missing).
     public func contains(_ id: ObjectID) -> Bool {
         var oid = id.raw
-        return git_odb_exists(odb, &oid) == 1
+        return (try? withDatabase { git_odb_exists($0, &oid) == 1 }) ?? false
     }
 
     /// The tree and parent ids of a commit.
@@ -332,6 +352,12 @@ public final class GitRepository {
     private func hashStreamed(_ id: ObjectID, _ start: ContentHasher) throws -> BlobHash? {
         var hasher = start
         var oid = id.raw
+        var database: OpaquePointer?
+        guard git_repository_odb(&database, handle) == 0, let odb = database else {
+            git_error_clear()
+            return nil
+        }
+        defer { git_odb_free(odb) }
         var stream: UnsafeMutablePointer<git_odb_stream>?
         var length = 0
         var type = GIT_OBJECT_ANY
@@ -369,7 +395,10 @@ public final class GitRepository {
         var oid = id.raw
         var blob: OpaquePointer?
         try gitCheck(git_blob_lookup(&blob, handle, &oid), "cannot read blob \(id.short)")
-        defer { git_blob_free(blob) }
+        defer {
+            git_blob_free(blob)
+            releaseCachesIfDue()
+        }
         let size = Int(git_blob_rawsize(blob))
         if size > 0, let content = git_blob_rawcontent(blob) {
             hasher.update(UnsafeRawBufferPointer(start: content, count: size))
@@ -394,7 +423,9 @@ public final class GitRepository {
         var length = 0
         var type = GIT_OBJECT_ANY
         var oid = id.raw
-        try gitCheck(git_odb_read_header(&length, &type, odb, &oid), "cannot read object \(id.short)")
+        try withDatabase { odb in
+            try gitCheck(git_odb_read_header(&length, &type, odb, &oid), "cannot read object \(id.short)")
+        }
         return Int64(length)
     }
 
@@ -407,7 +438,10 @@ public final class GitRepository {
         var blob: OpaquePointer?
         var oid = id.raw
         try gitCheck(git_blob_lookup(&blob, handle, &oid), "cannot read blob \(id.short)")
-        defer { git_blob_free(blob) }
+        defer {
+            git_blob_free(blob)
+            releaseCachesIfDue()
+        }
         let size = Int(git_blob_rawsize(blob))
         guard size > 0, let content = git_blob_rawcontent(blob) else { return Data() }
         return Data(bytes: content, count: size)
