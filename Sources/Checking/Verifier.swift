@@ -76,9 +76,10 @@ public struct Verifier {
     }
 
     /// Reads and checks at once: `read` calls `emit` for each image as it is read and returns everything it read;
-    /// full batches go to the registry (on another thread) while reading goes on. Errors from `read` are rethrown
-    /// once the registry has stopped.
-    public func verify(reading read: (_ emit: (Image) -> Void) throws -> ScanResult, started: Date = Date()) throws
+    /// full batches go to the registry (on another thread) while reading goes on, and each repository's partial one
+    /// once `emit` knows no unread output can add to it (`ImageSink`). Errors from `read` are rethrown once the
+    /// registry has stopped.
+    public func verify(reading read: (_ emit: ImageSink) throws -> ScanResult, started: Date = Date()) throws
         -> RunReport
     {
         let plan = Plan(checkConfigBlob: options.checkConfigBlob, cache: cache)
@@ -95,7 +96,7 @@ public struct Verifier {
         if !WorkerThread.start(stackSize: 8 << 20, work) { work() }
         let scan: ScanResult
         do {
-            scan = try read { image in stream.push(plan.add(image)) }
+            scan = try read(ImageSink(plan: plan, stream: stream))
         } catch {
             stream.finish()
             done.wait()
