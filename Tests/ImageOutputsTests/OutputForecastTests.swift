@@ -88,6 +88,25 @@ func forecastArchive(at path: String, _ repository: String, layers: Int) -> [Str
         #expect(outputs.allSatisfy { $0.read == [Self.repository("forced")] })
     }
 
+    @Test func aRangesVersionsAreForecastInTheOrderTheyAreRead() throws {
+        let fixture = try GitFixture()
+        try fixture.write(forecastLayout(at: "a/app", "app", layers: 1))
+        try fixture.commitAll("app")
+        try fixture.write(forecastArchive(at: "b/tool.tar", "tool", layers: 1))
+        try fixture.write(forecastLayout(at: "c/web", "web", layers: 1))
+        try fixture.commitAll("tool and web")
+        let repository = try GitRepository(discovering: fixture.path)
+        let scanner = ImageScanner(repository: repository, resolver: RepositoryResolver())
+        let reader = RangeScanner(repository: repository)
+        let changes = try reader.changes(tips: [try repository.resolveCommit("HEAD")], hidden: [], scanner: scanner)
+        let forecasts = try reader.forecast(changes, scanner: scanner)
+        var read: [Set<RepositoryRef>] = []
+        _ = try reader.read(changes, scanner: scanner) { read.append(Set($0.images.compactMap(\.repository))) }
+        #expect(
+            forecasts == [.repositories([Self.repository("app")]), .unknown, .repositories([Self.repository("web")])])
+        #expect(read == [[Self.repository("app")], [Self.repository("tool")], [Self.repository("web")]])
+    }
+
     /// Reads HEAD of `fixture` into a plan as a streaming check does; each output read ("read <path>") and each batch
     /// that left, as "<outputs read by then>:repository:count" (outputs + 1: at the end of reading).
     static func releases(_ fixture: GitFixture) throws -> [String] {
