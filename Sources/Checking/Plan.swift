@@ -94,6 +94,21 @@ final class Plan {
         batches = []
     }
 
+    /// Repositories holding a partial batch, in the order first seen.
+    var partialRepositories: [RepositoryRef] { order.filter { pending[$0]?.isEmpty == false } }
+
+    /// The partial batches of `repositories` (those no output still to be read can add to), in the order the
+    /// repositories were first seen; a digest added to one of them later starts a new batch.
+    func release(_ repositories: some Sequence<RepositoryRef>) -> [LayerBatch] {
+        let due = Set(repositories.filter { pending[$0]?.isEmpty == false })
+        let released = due.sorted { (repositoryNumbers[$0] ?? 0) < (repositoryNumbers[$1] ?? 0) }.map { repository in
+            LayerBatch(repository: repository, digests: pending[repository] ?? [])
+        }
+        for batch in released { pending[batch.repository] = [] }
+        note(released)
+        return released
+    }
+
     /// The partial batches left once every image was added.
     func finish() -> [LayerBatch] {
         var released: [LayerBatch] = []

@@ -89,12 +89,13 @@ public struct Verifier {
         }
     }
 
-    /// Reads and checks at once: `read` calls `emit` for each image as it is read (the report's images are those, in
+    /// Reads and checks at once: `read` puts each image into the sink as it is read (the report's images are those, in
     /// that order, kept packed until the report is built) and returns the run-wide findings it made (the images it
-    /// returns are not used, so it need not keep their blobs); full batches go to the registry (on another thread) while reading goes on, and its answers are folded into the
-    /// verdicts as they come back (on the reading thread, between images), so they are never all held. Errors from
-    /// `read` are rethrown once the registry has stopped.
-    public func verify(reading read: (_ emit: (Image) -> Void) throws -> ScanResult, started: Date = Date()) throws
+    /// returns are not used, so it need not keep their blobs). Full batches go to the registry (on another thread)
+    /// while reading goes on, and each repository's partial one once the sink knows no unread output can add to it;
+    /// answers are folded into the verdicts as they come back (on the reading thread, between images), so they are
+    /// never all held. Errors from `read` are rethrown once the registry has stopped.
+    public func verify(reading read: (_ emit: ImageSink) throws -> ScanResult, started: Date = Date()) throws
         -> RunReport
     {
         let plan = Plan(checkConfigBlob: options.checkConfigBlob, cache: cache)
@@ -110,15 +111,11 @@ public struct Verifier {
             done.signal()
         }
         if !WorkerThread.start(stackSize: 8 << 20, work) { work() }
-        var verdicts = Verdicts(collectingConfirmed: cache != nil)
-        var held = HeldImages()
+        let sink = ImageSink(
+            plan: plan, stream: stream, inbox: inbox, verdicts: Verdicts(collectingConfirmed: cache != nil))
         let scan: ScanResult
         do {
-            scan = try read { image in
-                stream.push(plan.add(image))
-                held.keep(image, plan: plan)
-                for answer in inbox.take() { verdicts.fold(answer, plan: plan) }
-            }
+            scan = try read(sink)
         } catch {
             stream.finish()
             done.wait()
@@ -127,14 +124,16 @@ public struct Verifier {
         stream.push(plan.finish())
         stream.finish()
         done.wait()
-        for answer in inbox.take() { verdicts.fold(answer, plan: plan) }
+        sink.foldAnswers()
+        var verdicts = sink.verdicts
+        sink.verdicts = Verdicts(collectingConfirmed: false)
         verdicts.settle(plan: plan, cache: cache)
-        let manifests = manifestAnswers(held.images)
-        // The images come from `emit` (packed since), the run-wide findings from what `read` returned.
+        let manifests = manifestAnswers(sink.held.images)
+        // The images come from the sink (packed since), the run-wide findings from what `read` returned.
         return report(
-            findings: scan.findings, imageCount: held.count, plan: plan, verdicts: verdicts, manifests: manifests,
+            findings: scan.findings, imageCount: sink.held.count, plan: plan, verdicts: verdicts, manifests: manifests,
             started: started
-        ) { held.take($0, plan: plan) }
+        ) { sink.held.take($0, plan: plan) }
     }
 
     /// Builds the report from the run-wide `findings` and `imageCount` images, each asked of `image` once, in order.

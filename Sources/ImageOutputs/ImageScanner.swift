@@ -32,9 +32,11 @@ public struct ImageScanner {
     /// naming a file, or a glob matching `.json` files outside any layout.
     /// `onOutput` sees each output's part as soon as it is read (so checking can start before the scan ends) and takes
     /// its blobs: the images returned then carry none, so a large run does not hold every blob list twice.
-    public func scan(commit: ObjectID, manifestFiles: [String] = [], onOutput: ((ScanResult) -> Void)? = nil) throws
-        -> ScanResult
-    {
+    /// `forecast` sees, before the first is read, what each of them (in the order `onOutput` will see them) can map to.
+    public func scan(
+        commit: ObjectID, manifestFiles: [String] = [], forecast: (([RepositoryForecast]) -> Void)? = nil,
+        onOutput: ((ScanResult) -> Void)? = nil
+    ) throws -> ScanResult {
         let snapshot = try CommitSnapshot(repository: repository, commit: commit)
         let globs = manifestFiles.filter(Glob.hasWildcards)
         let found = try OutputFinder(repository: repository, formats: formats).find(
@@ -60,8 +62,9 @@ public struct ImageScanner {
                     path: name, commit: commit.hex))
         }
         var seen = Set<ImageOutput>()
-        for output in found.outputs + extraOutputs where seen.insert(output).inserted {
-            if isExcluded(output.path) { continue }
+        let outputs = (found.outputs + extraOutputs).filter { seen.insert($0).inserted && !isExcluded($0.path) }
+        forecast?(outputs.map { self.forecast($0, in: snapshot) })
+        for output in outputs {
             let part = read(output, in: snapshot)
             onOutput?(part)
             result.images += onOutput == nil ? part.images : part.images.map(\.withoutBlobs)
@@ -78,6 +81,11 @@ public struct ImageScanner {
             guard case .stream(let stream) = source.openStream(path) else { return nil }
             return try? ArchiveIndexer.readPrefix(stream, count: 512)
         }
+    }
+
+    /// What one output at one commit can map to, predicted without reading it (`OutputFormats.forecast`).
+    public func forecast(_ output: ImageOutput, in snapshot: FileSource) -> RepositoryForecast {
+        formats.forecast(output, in: snapshot, resolver: resolver)
     }
 
     /// Reads one output at one commit, with the format of its kind.

@@ -623,7 +623,7 @@ public struct LayoutReader {
         return text
     }
 
-    private func imageName(from annotations: [String: String]?) -> String? {
+    func imageName(from annotations: [String: String]?) -> String? {
         guard let annotations else { return nil }
         if let name = annotations[LayoutReader.nameAnnotation], !name.isEmpty { return name }
         if let ref = annotations[LayoutReader.refNameAnnotation], ref.contains("/") { return ref }

@@ -32,6 +32,9 @@ public protocol OutputFormat: Sendable {
     func blobPath(of digest: Digest, root: String) -> String
     /// Where a manifest or index named by digest may lie, in the order tried.
     func documentPaths(of digest: Digest, root: String) -> [String]
+    /// The repositories this output's images can map to, found cheaply before it is read (`.unknown` when only reading
+    /// it tells); asked only when the output's path does not decide (`--repository`, a config `images` entry).
+    func forecast(of output: ImageOutput, in source: FileSource, resolver: RepositoryResolver) -> RepositoryForecast
 }
 
 extension OutputFormat {
@@ -45,6 +48,9 @@ extension OutputFormat {
         digest.blobPath(under: OutputPath.join(root, "blobs/"))
     }
     public func documentPaths(of digest: Digest, root: String) -> [String] { [blobPath(of: digest, root: root)] }
+    public func forecast(of output: ImageOutput, in source: FileSource, resolver: RepositoryResolver)
+        -> RepositoryForecast
+    { .unknown }
 }
 
 /// Repo-relative path building shared by the formats.

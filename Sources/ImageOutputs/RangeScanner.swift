@@ -111,6 +111,11 @@ public final class RangeScanner {
         return result
     }
 
+    /// What each version of `changes` can map to, in the order `read` reads them, predicted without reading them.
+    public func forecast(_ changes: IntroducedChanges, scanner: ImageScanner) throws -> [RepositoryForecast] {
+        try changes.versions.map { scanner.forecast($0.output, in: try snapshot($0.commit)) }
+    }
+
     /// Reads each version of `changes`; `onOutput` receives each version's images and findings as soon as it is read,
     /// and takes their blobs (the images returned then carry none, as with `ImageScanner.scan`).
     public func read(_ changes: IntroducedChanges, scanner: ImageScanner, onOutput: ((ScanResult) -> Void)? = nil)

@@ -76,15 +76,20 @@ extension RunContext {
             tips: requests.map(\.tip), reader: scanner)
     }
 
-    /// Reads the versions of `plan`, handing this shard's images to `emit` as each output is read.
-    func readIntroduced(_ plan: IntroducedPlan, emit: ((Image) -> Void)? = nil) throws -> ScanResult {
+    /// Reads the versions of `plan`, handing this shard's images to `emit` as each output is read (after telling it
+    /// what every version of every part can map to).
+    func readIntroduced(_ plan: IntroducedPlan, emit: ImageSink? = nil) throws -> ScanResult {
         var result = ScanResult()
-        let onOutput: ((ScanResult) -> Void)? = emit.map { emit in
-            { part in applyUnmappedPolicy(applyShard(part)).images.forEach(emit) }
+        do {
+            for part in plan.parts {
+                try emit?.expect(plan.reader.forecast(part.changes, scanner: part.scanner))
+            }
+        } catch let error as GitError {
+            throw Failure.config("cannot read the commits to check: \(error.message)")
         }
         for part in plan.parts {
             do {
-                let read = try plan.reader.read(part.changes, scanner: part.scanner, onOutput: onOutput)
+                let read = try plan.reader.read(part.changes, scanner: part.scanner, onOutput: emit.map(onOutput))
                 result.images += read.images
                 result.findings += read.findings
             } catch let error as GitError {
@@ -108,7 +113,7 @@ extension RunContext {
         var report = try verifier.verify(
             reading: { emit in
                 // The policy changes findings' severity only, which the report reads from the returned scan, not the plan.
-                try withoutActuallyEscaping(emit) { emit in applyUnmappedPolicy(try readIntroduced(plan, emit: emit)) }
+                applyUnmappedPolicy(try readIntroduced(plan, emit: emit))
             }, started: started)
         progress?.finish()
         if !plan.tips.isEmpty { report.commits = commitNotes(report, tips: plan.tips) }
@@ -124,9 +129,7 @@ extension RunContext {
         let verifier = try makeVerifier(config, progress: progress)
         let report = try verifier.verify(
             reading: { emit in
-                try withoutActuallyEscaping(emit) { emit in
-                    applyUnmappedPolicy(try scanTree(commit, config: config, emit: emit))
-                }
+                applyUnmappedPolicy(try scanTree(commit, config: config, emit: emit))
             }, started: started)
         progress?.finish()
         return try emit(report, defaultFormat: defaultFormat)

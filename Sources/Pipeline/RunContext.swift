@@ -96,18 +96,27 @@ struct RunContext {
     }
 
     /// Reads every image output in the tree of `commit`.
-    /// `emit` receives this shard's images as they are read, so checking can overlap reading.
-    func scanTree(_ commit: ObjectID, config: ToolConfig, emit: ((Image) -> Void)? = nil) throws -> ScanResult {
+    /// `emit` receives this shard's images as they are read, so checking can overlap reading; it is told first what
+    /// each output can map to and then when each is read, so a repository's last batch leaves once no output can add
+    /// to it.
+    func scanTree(_ commit: ObjectID, config: ToolConfig, emit: ImageSink? = nil) throws -> ScanResult {
         let scanner = ImageScanner(repository: repository, resolver: resolver(config), exclude: config.exclude)
         defer { repository.saveHashMemo() }
-        let onOutput: ((ScanResult) -> Void)? = emit.map { emit in
-            { part in applyUnmappedPolicy(applyShard(part)).images.forEach(emit) }
-        }
         do {
             return applyShard(
-                try scanner.scan(commit: commit, manifestFiles: config.manifestFileCandidates, onOutput: onOutput))
+                try scanner.scan(
+                    commit: commit, manifestFiles: config.manifestFileCandidates, forecast: emit.map { $0.expect },
+                    onOutput: emit.map(onOutput)))
         } catch {
             throw Failure.config("cannot read the tree of \(commit.short): \(error)")
+        }
+    }
+
+    /// Hands each read output's images of this shard to `emit`, then says the output was read.
+    func onOutput(_ emit: ImageSink) -> (ScanResult) -> Void {
+        { part in
+            for image in applyUnmappedPolicy(applyShard(part)).images { emit(image) }
+            emit.outputRead()
         }
     }
 

@@ -1,0 +1,57 @@
+import ImageModel
+
+/// Counts down, per repository, the outputs still to be read whose images can map to it (as forecast before reading),
+/// so a repository's last, partial batch can leave once no unread output can add to it. An output forecast as
+/// `.unknown` may add to any repository: while one is unread, no repository is settled.
+struct OutputCountdown {
+    /// The forecast of every expected output, in reading order; those read are let go.
+    private var forecasts: [RepositoryForecast] = []
+    private var next = 0
+    private var unread: [RepositoryRef: Int] = [:]
+    private var unknownUnread = 0
+
+    /// What reading one more output settled.
+    struct Step {
+        /// Repositories whose last forecast output this was.
+        var reachedZero: [RepositoryRef] = []
+        /// The last unknown output was read: every repository at zero is settled now.
+        var unknownCleared = false
+    }
+
+    /// Adds outputs to be read after those already expected.
+    mutating func expect(_ more: [RepositoryForecast]) {
+        for forecast in more {
+            switch forecast {
+            case .unknown: unknownUnread += 1
+            case .repositories(let repositories): for repository in repositories { unread[repository, default: 0] += 1 }
+            }
+        }
+        forecasts += more
+    }
+
+    /// No expected output still unread can add to `repository`.
+    func isSettled(_ repository: RepositoryRef) -> Bool {
+        unknownUnread == 0 && unread[repository, default: 0] == 0
+    }
+
+    /// Marks the next expected output read; nil when every expected output was already read (nothing is settled by
+    /// an output nobody forecast).
+    mutating func outputRead() -> Step? {
+        guard next < forecasts.count else { return nil }
+        var step = Step()
+        switch forecasts[next] {
+        case .unknown:
+            unknownUnread -= 1
+            step.unknownCleared = unknownUnread == 0
+        case .repositories(let repositories):
+            for repository in repositories {
+                let left = unread[repository, default: 0] - 1
+                unread[repository] = left == 0 ? nil : left
+                if left == 0 { step.reachedZero.append(repository) }
+            }
+        }
+        forecasts[next] = .repositories([])
+        next += 1
+        return step
+    }
+}
