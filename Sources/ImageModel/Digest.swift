@@ -235,12 +235,22 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
     }
 
     private static func writeHex(_ word: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
-        var value = word
-        for index in stride(from: start + 15, through: start, by: -1) {
-            let nibble = UInt8(truncatingIfNeeded: value & 0xF)
-            buffer[index] = nibble < 10 ? 48 + nibble : 87 + nibble
-            value >>= 4
-        }
+        let raw = UnsafeMutableRawBufferPointer(buffer)
+        raw.storeBytes(
+            of: hexDigits(UInt32(truncatingIfNeeded: word >> 32)).bigEndian, toByteOffset: start, as: UInt64.self)
+        raw.storeBytes(
+            of: hexDigits(UInt32(truncatingIfNeeded: word)).bigEndian, toByteOffset: start + 8, as: UInt64.self)
+    }
+
+    /// The 8 lowercase hex digits of `half` as the bytes of one word, the first digit in the most significant byte:
+    /// every nibble spread to its own byte, then '0' added, and 39 more where the nibble is over 9 (no byte carries).
+    private static func hexDigits(_ half: UInt32) -> UInt64 {
+        var spread = UInt64(half)
+        spread = (spread & 0xFFFF_0000) << 16 | (spread & 0x0000_FFFF)
+        spread = (spread & 0x0000_FF00_0000_FF00) << 8 | (spread & 0x0000_00FF_0000_00FF)
+        spread = (spread & 0x00F0_00F0_00F0_00F0) << 4 | (spread & 0x000F_000F_000F_000F)
+        let letters = ((spread &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+        return spread &+ 0x3030_3030_3030_3030 &+ letters &* 39
     }
 }
 

@@ -119,6 +119,14 @@ extension DocumentParser {
             return try pull.reader.string()
         }
 
+        /// A media type: one of `MediaType`'s shared constants when it is one (no `String` made), else as `string`.
+        func mediaType(_ key: StaticString) throws -> String? {
+            if let found = find(key), let raw = members[found].plain, let known = MediaType.interned(utf8: raw) {
+                return known
+            }
+            return try string(key).map(MediaType.interned)
+        }
+
         func requiredString(_ key: StaticString) throws -> String {
             guard has(key) else { throw Failure("\(at(key)): required field is missing") }
             guard let text = try string(key) else { throw Failure("\(at(key)): missing String value") }

@@ -33,7 +33,7 @@ public struct Descriptor: Codable, Sendable, Hashable {
     public var validDigest: Digest? { Digest(digest) }
 
     init(_ fields: DocumentParser.Fields) throws {
-        mediaType = try fields.string("mediaType").map(MediaType.interned)
+        mediaType = try fields.mediaType("mediaType")
         digest = try fields.requiredString("digest")
         size = try fields.requiredInteger("size")
         urls = try fields.stringList("urls")
