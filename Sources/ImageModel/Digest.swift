@@ -37,34 +37,64 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
     }
 
     /// The lowercase hex after the colon.
-    public var encoded: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(128)
-        appendHex(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+    public var encoded: String { rendered(after: "", separator: nil) }
+
+    /// `prefix` + `algorithm/hex`: the path of a blob in a layout, written straight into the string's storage (a scan
+    /// builds one per blob).
+    public func blobPath(under prefix: String) -> String { rendered(after: prefix, separator: UInt8(ascii: "/")) }
+
+    /// How many hex digits follow the colon.
+    private var hexCount: Int {
+        switch storage {
+        case .sha256: return 64
+        case .sha512: return 128
+        }
     }
 
-    /// `prefix` + `algorithm/hex`: the path of a blob in a layout, built in one buffer (a scan builds one per blob).
-    public func blobPath(under prefix: String) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(prefix.utf8.count + 136)
-        bytes.append(contentsOf: prefix.utf8)
-        bytes.append(contentsOf: algorithm.utf8)
-        bytes.append(UInt8(ascii: "/"))
-        appendHex(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+    /// `prefix`, then (with a separator) the algorithm and the separator, then the hex: one allocation, no array.
+    private func rendered(after prefix: String, separator: UInt8?) -> String {
+        let algorithm: StaticString = hexCount == 64 ? "sha256" : "sha512"
+        var prefix = prefix
+        return prefix.withUTF8 { head in
+            let count = head.count + (separator == nil ? 0 : algorithm.utf8CodeUnitCount + 1) + hexCount
+            return String(unsafeUninitializedCapacity: count) { buffer in
+                var at = 0
+                for byte in head {
+                    buffer[at] = byte
+                    at += 1
+                }
+                if let separator {
+                    let name = UnsafeBufferPointer(start: algorithm.utf8Start, count: algorithm.utf8CodeUnitCount)
+                    for byte in name {
+                        buffer[at] = byte
+                        at += 1
+                    }
+                    buffer[at] = separator
+                    at += 1
+                }
+                writeHex(into: buffer, at: at)
+                return count
+            }
+        }
     }
 
     /// Appends the hex after the colon as UTF-8.
     private func appendHex(to bytes: inout [UInt8]) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: hexCount))
+        bytes.withUnsafeMutableBufferPointer { writeHex(into: $0, at: start) }
+    }
+
+    /// Writes the hex after the colon at `start` (16 digits per word).
+    private func writeHex(into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
         switch storage {
         case let .sha256(w0, w1, w2, w3):
-            Digest.appendHex(w0, to: &bytes)
-            Digest.appendHex(w1, to: &bytes)
-            Digest.appendHex(w2, to: &bytes)
-            Digest.appendHex(w3, to: &bytes)
+            Digest.writeHex(w0, into: buffer, at: start)
+            Digest.writeHex(w1, into: buffer, at: start + 16)
+            Digest.writeHex(w2, into: buffer, at: start + 32)
+            Digest.writeHex(w3, into: buffer, at: start + 48)
         case let .sha512(words):
-            for word in words { Digest.appendHex(word, to: &bytes) }
+            for (index, word) in words.enumerated() { Digest.writeHex(word, into: buffer, at: start + 16 * index) }
         }
     }
 
@@ -115,12 +145,7 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
         self.init("sha256:" + hex)
     }
 
-    public var string: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(135)
-        appendUTF8(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    public var string: String { rendered(after: "", separator: UInt8(ascii: ":")) }
 
     public var description: String { string }
 
@@ -158,14 +183,23 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
         try container.encode(string)
     }
 
+    /// `bytes` start with `prefix` (a byte loop: the generic `starts(with:)` over a `String.UTF8View` cost ~300
+    /// instructions per digest).
+    private static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard bytes.count >= count else { return false }
+        for index in 0..<count where bytes[index] != prefix.utf8Start[index] { return false }
+        return true
+    }
+
     private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Storage? {
         switch bytes.count {
-        case 71 where bytes.starts(with: "sha256:".utf8):
+        case 71 where hasPrefix(bytes, "sha256:"):
             guard let w0 = hexWord(bytes, at: 7), let w1 = hexWord(bytes, at: 23), let w2 = hexWord(bytes, at: 39),
                 let w3 = hexWord(bytes, at: 55)
             else { return nil }
             return .sha256(w0, w1, w2, w3)
-        case 135 where bytes.starts(with: "sha512:".utf8):
+        case 135 where hasPrefix(bytes, "sha512:"):
             var parsed: [UInt64] = []
             parsed.reserveCapacity(8)
             for index in 0..<8 {
@@ -200,16 +234,23 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
         }
     }
 
-    private static func appendHex(_ word: UInt64, to bytes: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { hex in
-            var value = word
-            for index in stride(from: 15, through: 0, by: -1) {
-                let nibble = UInt8(truncatingIfNeeded: value & 0xF)
-                hex[index] = nibble < 10 ? 48 + nibble : 87 + nibble
-                value >>= 4
-            }
-            bytes.append(contentsOf: hex)
-        }
+    private static func writeHex(_ word: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+        let raw = UnsafeMutableRawBufferPointer(buffer)
+        raw.storeBytes(
+            of: hexDigits(UInt32(truncatingIfNeeded: word >> 32)).bigEndian, toByteOffset: start, as: UInt64.self)
+        raw.storeBytes(
+            of: hexDigits(UInt32(truncatingIfNeeded: word)).bigEndian, toByteOffset: start + 8, as: UInt64.self)
+    }
+
+    /// The 8 lowercase hex digits of `half` as the bytes of one word, the first digit in the most significant byte:
+    /// every nibble spread to its own byte, then '0' added, and 39 more where the nibble is over 9 (no byte carries).
+    private static func hexDigits(_ half: UInt32) -> UInt64 {
+        var spread = UInt64(half)
+        spread = (spread & 0xFFFF_0000) << 16 | (spread & 0x0000_FFFF)
+        spread = (spread & 0x0000_FF00_0000_FF00) << 8 | (spread & 0x0000_00FF_0000_00FF)
+        spread = (spread & 0x00F0_00F0_00F0_00F0) << 4 | (spread & 0x000F_000F_000F_000F)
+        let letters = ((spread &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+        return spread &+ 0x3030_3030_3030_3030 &+ letters &* 39
     }
 }
 

@@ -26,6 +26,10 @@ public struct DigestLines: Sendable {
         self.lines = lines
     }
 
+    /// The 1-based line of a valid digest's literal, or 1 when it is not in the document as written (escaped): what
+    /// `line(of: digest.string)` says, without parsing the text again.
+    public func line(of digest: Digest) -> Int { lines[digest] ?? 1 }
+
     /// The 1-based line of the literal, or 1 when it is not in the document as written (escaped, or too long).
     public func line(of literal: String) -> Int {
         if let digest = Digest(literal) { return lines[digest] ?? 1 }

@@ -39,6 +39,12 @@ public struct JSONPull {
     /// The value here is an array.
     public var atArray: Bool { peek == UInt8(ascii: "[") }
 
+    /// The value here is a string.
+    public var atString: Bool { peek == UInt8(ascii: "\"") }
+
+    /// The value here is `null` (or, in a document not yet checked, something starting like it).
+    public var atNull: Bool { peek == UInt8(ascii: "n") }
+
     private var peek: UInt8? {
         reader.position < reader.bytes.count ? reader.bytes[reader.position] : nil
     }
@@ -132,7 +138,12 @@ public struct JSONName {
 
     public static func == (name: JSONName, literal: StaticString) -> Bool {
         let expected = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
-        if let raw = name.raw { return raw.elementsEqual(expected) }
+        if let raw = name.raw {
+            // Lengths first: most names compared are not the one looked for.
+            guard raw.count == expected.count else { return false }
+            for index in 0..<raw.count where raw[index] != expected[index] { return false }
+            return true
+        }
         return name.decoded.map { $0.utf8.elementsEqual(expected) } ?? false
     }
 

@@ -207,6 +207,8 @@ struct JSONReader {
     mutating func plainString() throws -> UnsafeBufferPointer<UInt8>? {
         let start = position + 1
         var end = start
+        // The bytes seen, or-ed: no high bit means ASCII, valid UTF-8 as it is (one pass, not a second one to ask).
+        var seen: UInt8 = 0
         while end < bytes.count {
             let byte = bytes[end]
             if byte == UInt8(ascii: "\"") { break }
@@ -215,6 +217,7 @@ struct JSONReader {
                 position = end
                 throw fail("control character in a string")
             }
+            seen |= byte
             end += 1
         }
         guard end < bytes.count else {
@@ -222,9 +225,10 @@ struct JSONReader {
             throw fail("unterminated string")
         }
         let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
-        if !raw.allSatisfy({ $0 < 0x80 }) {
+        if seen >= 0x80 {
             guard String(validating: raw, as: UTF8.self) != nil else {
-                position = start
+                // At the closing quote, where `string()` reports it: the offset is part of a user-visible message.
+                position = end
                 throw fail("a string is not valid UTF-8")
             }
         }

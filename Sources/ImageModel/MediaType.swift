@@ -20,6 +20,23 @@ public enum MediaType {
         ociConfig, dockerConfig, ociManifest, dockerManifest, ociIndex, dockerList, ociEmpty, inToto,
     ]
 
+    /// The shared constant whose UTF-8 is `bytes`, or nil: a descriptor's media type interned before any `String` is
+    /// made for it.
+    static func interned(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        for known in common {
+            let same = known.utf8.withContiguousStorageIfAvailable { stored in
+                stored.count == bytes.count && sameBytes(stored, bytes)
+            }
+            if same == true { return known }
+        }
+        return nil
+    }
+
+    private static func sameBytes(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+        for index in 0..<lhs.count where lhs[index] != rhs[index] { return false }
+        return true
+    }
+
     public static func interned(_ type: String) -> String {
         for known in common where known == type { return known }
         return type

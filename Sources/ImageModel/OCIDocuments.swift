@@ -33,7 +33,7 @@ public struct Descriptor: Codable, Sendable, Hashable {
     public var validDigest: Digest? { Digest(digest) }
 
     init(_ fields: DocumentParser.Fields) throws {
-        mediaType = try fields.string("mediaType").map(MediaType.interned)
+        mediaType = try fields.mediaType("mediaType")
         digest = try fields.requiredString("digest")
         size = try fields.requiredInteger("size")
         urls = try fields.stringList("urls")
@@ -137,17 +137,35 @@ public enum DocumentParser {
         guard data.count <= maxDocumentSize else {
             throw Failure("document is \(data.count) bytes, over the 4 MiB limit")
         }
-        // One parsing pass over every field either kind may have: a 4 MiB document is parsed once, not twice.
-        let root: [String: JSONValue]
+        // One pass over every field either kind may have: a 4 MiB document is read once, not twice.
+        return try data.withUnsafeBytes { raw in
+            let envelope = try Envelope(try topObject(raw.bindMemory(to: UInt8.self), lists: ["manifests", "layers"]))
+            return try classify(envelope, declaredMediaType: declaredMediaType)
+        }
+    }
+
+    /// The top object's members, once the whole document is known to be JSON: a syntax error anywhere comes before any
+    /// field's error, as when the document was parsed into a tree first.
+    static func topObject(_ bytes: UnsafeBufferPointer<UInt8>, lists: [StaticString] = []) throws -> Fields {
+        var pull = JSONPull(reader: JSONReader(bytes))
+        let fields: Fields?
         do {
-            guard let object = try JSONValue.parse(data).objectValue else {
-                throw Failure("expected a JSON object at the top level")
+            fields = try pull.document { pull in
+                guard pull.atObject else {
+                    try pull.reader.skip()
+                    return nil
+                }
+                return try Fields(&pull, path: "", lists: lists)
             }
-            root = object
         } catch let error as JSONValue.SyntaxError {
             throw Failure("malformed JSON: \(error.description.prefix(200))")
         }
-        let envelope = try Envelope(root)
+        guard let fields else { throw Failure("expected a JSON object at the top level") }
+        return fields
+    }
+
+    /// Index or manifest, from the media type (declared, else from the descriptor) or from the shape.
+    private static func classify(_ envelope: Envelope, declaredMediaType: String?) throws -> ParsedDocument {
         let mediaType = envelope.mediaType ?? declaredMediaType
         if MediaType.isIndex(mediaType) || (mediaType == nil && envelope.manifests != nil) {
             return .index(try envelope.index())
@@ -188,8 +206,7 @@ public enum DocumentParser {
         /// Required fields written as `null`, so the message says null rather than missing.
         var nulls: Set<String> = []
 
-        init(_ root: [String: JSONValue]) throws {
-            let fields = Fields(root, path: "")
+        init(_ fields: Fields) throws {
             schemaVersion = try fields.integer("schemaVersion").map { Int(clamping: $0) }
             mediaType = try fields.string("mediaType")
             manifests = try fields.descriptors("manifests")
@@ -198,8 +215,9 @@ public enum DocumentParser {
             annotations = try fields.stringMap("annotations")
             subject = try fields.descriptor("subject")
             artifactType = try fields.string("artifactType")
-            fsLayers = root["fsLayers"] != nil
-            for key in ["manifests", "config", "layers"] where root[key] == .null { nulls.insert(key) }
+            fsLayers = fields.has("fsLayers")
+            let required: [StaticString] = ["manifests", "config", "layers"]
+            for key in required where fields.isNull(key) { nulls.insert("\(key)") }
         }
 
         func absent(_ key: String, _ type: String) -> Failure {
@@ -224,122 +242,21 @@ public enum DocumentParser {
         }
     }
 
-    /// Typed access to an object's members, failing as `path.field: what was wrong` — the way a user can act on it. Absent and
-    /// `null` optional fields are nil; a present field of the wrong type is an error, never silently dropped.
-    struct Fields {
-        let members: [String: JSONValue]
-        /// Where this object is (`layers[3]`), for error messages only: the element index is kept apart and joined only
-        /// when a message needs it (a manifest of a hundred layers used to build a hundred paths nobody read).
-        let parentPath: String
-        let index: Int?
-
-        init(_ members: [String: JSONValue], path: String, index: Int? = nil) {
-            self.members = members
-            self.parentPath = path
-            self.index = index
-        }
-
-        var path: String { index.map { "\(parentPath)[\($0)]" } ?? parentPath }
-
-        func at(_ key: String) -> String {
-            let path = self.path
-            return path.isEmpty ? key : "\(path).\(key)"
-        }
-
-        func present(_ key: String) -> JSONValue? {
-            guard let value = members[key], value != .null else { return nil }
-            return value
-        }
-
-        func string(_ key: String) throws -> String? {
-            guard let value = present(key) else { return nil }
-            guard let text = value.stringValue else { throw Failure("\(at(key)): expected String") }
-            return text
-        }
-
-        func requiredString(_ key: String) throws -> String {
-            guard members[key] != nil else { throw Failure("\(at(key)): required field is missing") }
-            guard let text = try string(key) else { throw Failure("\(at(key)): missing String value") }
-            return text
-        }
-
-        func integer(_ key: String) throws -> Int64? {
-            guard let value = present(key) else { return nil }
-            guard case .integer(let number) = value else { throw Failure("\(at(key)): expected Int64") }
-            return number
-        }
-
-        func requiredInteger(_ key: String) throws -> Int64 {
-            guard members[key] != nil else { throw Failure("\(at(key)): required field is missing") }
-            guard let number = try integer(key) else { throw Failure("\(at(key)): missing Int64 value") }
-            return number
-        }
-
-        func stringMap(_ key: String) throws -> [String: String]? {
-            guard let value = present(key) else { return nil }
-            guard let object = value.objectValue else {
-                throw Failure("\(at(key)): expected Dictionary<String, String>")
-            }
-            var result: [String: String] = [:]
-            result.reserveCapacity(object.count)
-            for (name, item) in object {
-                guard let text = item.stringValue else { throw Failure("\(at(key)).\(name): expected String") }
-                result[name] = text
-            }
-            return result
-        }
-
-        func stringList(_ key: String) throws -> [String]? {
-            guard let value = present(key) else { return nil }
-            guard let items = value.arrayValue else { throw Failure("\(at(key)): expected Array<String>") }
-            return try items.enumerated().map { index, item in
-                guard let text = item.stringValue else { throw Failure("\(at(key))[\(index)]: expected String") }
-                return text
-            }
-        }
-
-        func object(_ key: String) throws -> Fields? {
-            guard let value = present(key) else { return nil }
-            guard let object = value.objectValue else { throw Failure("\(at(key)): expected an object") }
-            return Fields(object, path: at(key))
-        }
-
-        func descriptor(_ key: String) throws -> Descriptor? {
-            guard let fields = try object(key) else { return nil }
-            return try Descriptor(fields)
-        }
-
-        func descriptors(_ key: String) throws -> [Descriptor]? {
-            guard let value = present(key) else { return nil }
-            guard let items = value.arrayValue else { throw Failure("\(at(key)): expected Array<Descriptor>") }
-            var result: [Descriptor] = []
-            result.reserveCapacity(items.count)
-            let listPath = at(key)
-            for (index, item) in items.enumerated() {
-                guard let object = item.objectValue else {
-                    let itemPath = "\(listPath)[\(index)]"
-                    throw Failure(
-                        item == .null ? "\(itemPath): missing Descriptor value" : "\(itemPath): expected Descriptor")
-                }
-                result.append(try Descriptor(Fields(object, path: listPath, index: index)))
-            }
-            return result
-        }
-    }
-
     /// Parses an image config for `rootfs.diff_ids`; nil when it is not a usable config (never fatal).
     public static func parseConfig(_ data: Data) -> ImageConfigDocument? {
-        guard data.count <= maxDocumentSize, let root = (try? JSONValue.parse(data))?.objectValue else { return nil }
-        let fields = Fields(root, path: "")
-        do {
-            let rootfs = try fields.object("rootfs").map {
-                try ImageConfigDocument.RootFS(type: $0.string("type"), diff_ids: $0.stringList("diff_ids"))
+        guard data.count <= maxDocumentSize else { return nil }
+        return data.withUnsafeBytes { raw in
+            guard let fields = try? topObject(raw.bindMemory(to: UInt8.self)) else { return nil }
+            do {
+                let rootfs = try fields.object("rootfs").map {
+                    try ImageConfigDocument.RootFS(type: $0.string("type"), diff_ids: $0.stringList("diff_ids"))
+                }
+                return ImageConfigDocument(
+                    rootfs: rootfs, os: try fields.string("os"), architecture: try fields.string("architecture"),
+                    variant: try fields.string("variant"))
+            } catch {
+                return nil
             }
-            return ImageConfigDocument(
-                rootfs: rootfs, os: try fields.string("os"), architecture: try fields.string("architecture"),
-                variant: try fields.string("variant"))
-        } catch {
-            return nil
         }
     }
 }

@@ -338,8 +338,10 @@ public struct LayoutReader {
         image.blobs.reserveCapacity(manifest.layers.count + 1)
         let descriptors = [(manifest.config, BlobRole.config)] + manifest.layers.map { ($0, BlobRole.layer) }
         for (descriptor, role) in descriptors {
-            let line = lines.line(of: descriptor.digest)
-            if let layer = addBlob(descriptor, role: role, line: line, to: &image, state: &state) {
+            // Validated once: the line lookup and the blob share it (each parse of a digest's hex counts, 20,000 times).
+            let valid = descriptor.validDigest
+            let line = valid.map { lines.line(of: $0) } ?? lines.line(of: descriptor.digest)
+            if let layer = addBlob(descriptor, valid, role: role, line: line, to: &image, state: &state) {
                 layerDigests.append(layer)
             }
         }
@@ -360,10 +362,11 @@ public struct LayoutReader {
     /// Records a manifest's config or layer descriptor on its image, with what is wrong with it; its digest when it is a
     /// layer that will be checked (not a config, not non-distributable, not refused).
     private func addBlob(
-        _ descriptor: Descriptor, role: BlobRole, line: Int, to image: inout Image, state: inout State
+        _ descriptor: Descriptor, _ validDigest: Digest?, role: BlobRole, line: Int, to image: inout Image,
+        state: inout State
     ) -> Digest? {
         let what = role == .config ? "config blob" : "layer"
-        guard let blobDigest = descriptor.validDigest else {
+        guard let blobDigest = validDigest else {
             image.addFinding(
                 .layerInvalid,
                 "\(what) has a digest outside the grammar (sha256:<64 hex> or sha512:<128 hex>): \(descriptor.digest.debugQuoted)",
