@@ -33,12 +33,12 @@ public struct TreeEntry: Sendable {
 /// `releaseCachesIfDue` can let libgit2 free it with its pack caches.
 public final class GitRepository {
     private let handle: OpaquePointer
-    /// Objects read since libgit2's caches were last let go.
+    /// Blobs and trees read since libgit2's caches were last let go.
     private var readsSinceRelease = 0
     /// libgit2 keeps a cache of delta bases per pack (up to 16 MiB in 1.5, not settable) and the pack windows for as
     /// long as the object database lives: it is let go after this many object reads, so a long scan holds at most what
     /// that many reads cached (libgit2 reopens the database, mapping the pack index again, at the next read).
-    static let readsBetweenReleases = 1024
+    static let readsBetweenReleases = 512
     /// Trees read recently, in two generations: a walk over thousands of commits finds its parents' trees here without
     /// every tree it ever read staying in memory (at most twice `treeGeneration` trees are kept).
     private var treeCache: [ObjectID: [TreeEntry]] = [:]
@@ -220,7 +220,10 @@ public final class GitRepository {
         var tree: OpaquePointer?
         var oid = id.raw
         try gitCheck(git_tree_lookup(&tree, handle, &oid), "cannot read tree \(id.short)")
-        defer { git_tree_free(tree) }
+        defer {
+            git_tree_free(tree)
+            releaseCachesIfDue()
+        }
         var result: [TreeEntry] = []
         let count = git_tree_entrycount(tree)
         result.reserveCapacity(count)
@@ -284,6 +287,7 @@ public final class GitRepository {
             try gitCheck(git_tree_lookup(&tree, handle, &oid), "cannot read tree \(id.short)")
             guard let tree else { throw GitError(kind: .other, message: "libgit2 returned no tree for \(id.short)") }
             owned = GitTree(handle: tree)
+            releaseCachesIfDue()
         }
         if openTrees.count >= GitRepository.maxOpenTrees {
             olderOpenTrees = openTrees
