@@ -16,12 +16,7 @@ final class RecordingStreamRegistry: LayerRegistry, Sendable {
         while true {
             let (batches, done) = stream.take(waitingUpTo: 0.05)
             asked.withLock { $0 += batches }
-            answers += batches.map { batch in
-                BatchAnswer(
-                    batch: batch,
-                    answers: Dictionary(
-                        uniqueKeysWithValues: batch.digests.map { ($0, .available(size: nil, mediaType: nil)) }))
-            }
+            answers += batches.map(BatchAnswer.allAvailable)
             if done { return answers }
         }
     }

@@ -22,16 +22,19 @@ final class StreamingRegistry: LayerRegistry, @unchecked Sendable {
                 readWhenFirstBatchArrived = imagesReadSoFar
                 lock.unlock()
             }
-            if !answerNothing {
-                answers += batches.map { batch in
-                    BatchAnswer(
-                        batch: batch,
-                        answers: Dictionary(
-                            uniqueKeysWithValues: batch.digests.map { ($0, .available(size: nil, mediaType: nil)) }))
-                }
-            }
+            if !answerNothing { answers += batches.map(BatchAnswer.allAvailable) }
             if done { return answers }
         }
+    }
+}
+
+extension BatchAnswer {
+    /// The service's answer when every digest of `batch` is there.
+    static func allAvailable(_ batch: LayerBatch) -> BatchAnswer {
+        BatchAnswer(
+            batch: batch,
+            answers: Dictionary(uniqueKeysWithValues: batch.digests.map { ($0, .available(size: nil, mediaType: nil)) })
+        )
     }
 }
 
