@@ -37,18 +37,15 @@ struct HeldImages {
     /// Every image, without blobs (what manifest lookups are planned from).
     var images: [Image] { held.map(\.image) }
 
-    /// Keeps `image`, which `plan` has already numbered.
-    mutating func keep(_ image: Image, plan: Plan) {
-        let numberOf = image.repository.map { plan.numbers(in: $0) }
+    /// Keeps `image`, whose blobs the plan numbered `keys` (`Plan.add(_:keys:)`: -1 for a blob not planned).
+    mutating func keep(_ image: Image, keys: [Int32]) {
         var entry = Held(image: image, blobs: [], places: [], whole: [])
         entry.image.blobs = []
         entry.blobs.reserveCapacity(image.blobs.count)
-        for blob in image.blobs {
+        for (blob, key) in zip(image.blobs, keys) {
             let place = Place(path: blob.path, member: blob.member)
             let placeIndex = entry.places.firstIndex(of: place) ?? entry.places.count
-            guard let number = numberOf?(blob.digest), number < Int32.max, placeIndex < Int(UInt16.max),
-                let line = Int32(exactly: blob.line)
-            else {
+            guard key >= 0, placeIndex < Int(UInt16.max), let line = Int32(exactly: blob.line) else {
                 entry.whole.append(blob)
                 entry.blobs.append(
                     Packed(size: 0, key: -Int32(entry.whole.count), mediaType: 0, line: 0, place: 0, role: blob.role))
@@ -57,7 +54,7 @@ struct HeldImages {
             if placeIndex == entry.places.count { entry.places.append(place) }
             entry.blobs.append(
                 Packed(
-                    size: blob.size, key: Int32(number), mediaType: typeIndex(blob.mediaType), line: line,
+                    size: blob.size, key: key, mediaType: typeIndex(blob.mediaType), line: line,
                     place: UInt16(placeIndex), role: blob.role))
         }
         held.append(entry)

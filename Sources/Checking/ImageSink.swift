@@ -31,8 +31,9 @@ public final class ImageSink {
     /// Plans one image and keeps it; folds the answers that arrived meanwhile.
     public func callAsFunction(_ image: Image) {
         if let repository = image.repository { touched.insert(repository) }
-        stream.push(plan.add(image))
-        held.keep(image, plan: plan)
+        var keys: [Int32] = []
+        stream.push(plan.add(image, keys: &keys))
+        held.keep(image, keys: keys)
         foldAnswers()
     }
 

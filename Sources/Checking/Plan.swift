@@ -51,6 +51,14 @@ final class Plan {
 
     /// Plans one image; returns the batches that became full.
     func add(_ image: Image) -> [LayerBatch] {
+        var keys: [Int32] = []
+        return add(image, keys: &keys)
+    }
+
+    /// Plans one image and says which key each of its blobs got (`keys[i]` for `image.blobs[i]`, -1 for a blob not
+    /// planned); returns the batches that became full.
+    func add(_ image: Image, keys: inout [Int32]) -> [LayerBatch] {
+        keys = [Int32](repeating: -1, count: image.blobs.count)
         locallyInvalidCount += image.findings.filter { $0.rule == .layerInvalid }.count
         guard let repository = image.repository else { return [] }
         var released: [LayerBatch] = []
@@ -61,13 +69,14 @@ final class Plan {
             repositoryNumber = Int32(repositoryNumbers.count)
             repositoryNumbers[repository] = repositoryNumber
         }
-        for blob in image.blobs {
+        for (index, blob) in image.blobs.enumerated() {
             if blob.role == .config && !checkConfigBlob { continue }
             if MediaType.isNonDistributable(blob.mediaType) {
                 skipped.insert(blob.digest)
                 continue
             }
             let (number, inserted) = numbers.insert(PlanKey(digest: blob.digest, repository: repositoryNumber))
+            keys[index] = Int32(number)
             guard inserted else { continue }
             if let cache, cache.isKnownAvailable(blob.digest, in: repository) {
                 cachedKeys.append(number)

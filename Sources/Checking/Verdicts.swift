@@ -67,13 +67,13 @@ struct Verdicts {
         for (index, digest) in answer.batch.digests.enumerated() {
             guard let number = numberOf(digest) else { continue }
             if let failure = batchFailure ?? digestFailures[digest] {
-                set(number, .failed, failure: failure)
+                fail(number, failure)
             } else if let layer = answer.verdict(at: index) {
                 set(number, layer)
                 if collectsConfirmed, case .available = layer { confirmed.append((answer.batch.repository, digest)) }
             } else {
                 let failure = record(BatchFailure(.unverifiable, "the service's answer did not mention \(digest)"))
-                set(number, .failed, failure: failure)
+                fail(number, failure)
             }
         }
     }
@@ -88,7 +88,7 @@ struct Verdicts {
             let failure =
                 neverAsked ?? record(BatchFailure(.unverifiable, "the service was never asked (no answer)"))
             neverAsked = failure
-            set(number, .failed, failure: failure)
+            fail(number, failure)
         }
         if let cache, !confirmed.isEmpty { cache.recordAvailable(confirmed) }
         confirmed = []
@@ -108,8 +108,8 @@ struct Verdicts {
         return Int32(failures.count - 1)
     }
 
-    private mutating func set(_ number: Int, _ state: State, failure: Int32) {
-        states[number] = state
+    private mutating func fail(_ number: Int, _ failure: Int32) {
+        states[number] = .failed
         failureOf[Int32(number)] = failure
     }
 

@@ -125,13 +125,12 @@ public struct Verifier {
         stream.finish()
         done.wait()
         sink.foldAnswers()
-        var verdicts = sink.verdicts
-        sink.verdicts = Verdicts(collectingConfirmed: false)
-        verdicts.settle(plan: plan, cache: cache)
+        sink.verdicts.settle(plan: plan, cache: cache)
         let manifests = manifestAnswers(sink.held.images)
         // The images come from the sink (packed since), the run-wide findings from what `read` returned.
         return report(
-            findings: scan.findings, imageCount: sink.held.count, plan: plan, verdicts: verdicts, manifests: manifests,
+            findings: scan.findings, imageCount: sink.held.count, plan: plan, verdicts: sink.verdicts,
+            manifests: manifests,
             started: started
         ) { sink.held.take($0, plan: plan) }
     }
