@@ -43,9 +43,13 @@ public final class ImageSink {
     }
 
     /// What the outputs to be read next can map to, one forecast each, in the order they will be read (before the
-    /// first of them is).
-    public func expect(_ forecasts: [RepositoryForecast]) {
-        countdown.expect(forecasts)
+    /// first of them is); `more`: further outputs will be forecast later, so until then no repository is settled.
+    /// The forecast that ends such a run lets go every partial batch nothing unread can add to.
+    public func expect(_ forecasts: [RepositoryForecast], more: Bool = false) {
+        let wasAwaiting = countdown.awaitingMore
+        countdown.expect(forecasts, more: more)
+        guard wasAwaiting, !more else { return }
+        stream.push(plan.release(plan.partialRepositories.filter { countdown.isSettled($0) }))
     }
 
     /// The next expected output was read and all its images put: the partial batches no unread output can add to leave.

@@ -2,13 +2,16 @@ import ImageModel
 
 /// Counts down, per repository, the outputs still to be read whose images can map to it (as forecast before reading),
 /// so a repository's last, partial batch can leave once no unread output can add to it. An output forecast as
-/// `.unknown` may add to any repository: while one is unread, no repository is settled.
+/// `.unknown` may add to any repository: while one is unread, no repository is settled. Nor is any while more outputs
+/// are still to be forecast (`expect(_:more:)`).
 struct OutputCountdown {
     /// The forecast of every expected output, in reading order; those read are let go.
     private var forecasts: [RepositoryForecast] = []
     private var next = 0
     private var unread: [RepositoryRef: Int] = [:]
     private var unknownUnread = 0
+    /// More outputs will be expected: an output not yet forecast may add to any repository.
+    private(set) var awaitingMore = false
 
     /// What reading one more output settled.
     struct Step {
@@ -18,20 +21,21 @@ struct OutputCountdown {
         var unknownCleared = false
     }
 
-    /// Adds outputs to be read after those already expected.
-    mutating func expect(_ more: [RepositoryForecast]) {
-        for forecast in more {
+    /// Adds outputs to be read after those already expected; `more`: others will be expected after these.
+    mutating func expect(_ next: [RepositoryForecast], more: Bool = false) {
+        awaitingMore = more
+        for forecast in next {
             switch forecast {
             case .unknown: unknownUnread += 1
             case .repositories(let repositories): for repository in repositories { unread[repository, default: 0] += 1 }
             }
         }
-        forecasts += more
+        forecasts += next
     }
 
     /// No expected output still unread can add to `repository`.
     func isSettled(_ repository: RepositoryRef) -> Bool {
-        unknownUnread == 0 && unread[repository, default: 0] == 0
+        !awaitingMore && unknownUnread == 0 && unread[repository, default: 0] == 0
     }
 
     /// Marks the next expected output read; nil when every expected output was already read (nothing is settled by

@@ -32,9 +32,11 @@ public struct ImageScanner {
     /// naming a file, or a glob matching `.json` files outside any layout.
     /// `onOutput` sees each output's part as soon as it is read (so checking can start before the scan ends) and takes
     /// its blobs: the images returned then carry none, so a large run does not hold every blob list twice.
-    /// `forecast` sees, before the first is read, what each of them (in the order `onOutput` will see them) can map to.
+    /// `forecast` sees what each output (in the order `onOutput` will see them) can map to, before that output is read:
+    /// in runs that keep ahead of reading (`forecastHorizon`), the last with `more` false.
     public func scan(
-        commit: ObjectID, manifestFiles: [String] = [], forecast: (([RepositoryForecast]) -> Void)? = nil,
+        commit: ObjectID, manifestFiles: [String] = [],
+        forecast: ((_ next: [RepositoryForecast], _ more: Bool) -> Void)? = nil,
         onOutput: ((ScanResult) -> Void)? = nil
     ) throws -> ScanResult {
         let snapshot = try CommitSnapshot(repository: repository, commit: commit)
@@ -63,8 +65,14 @@ public struct ImageScanner {
         }
         var seen = Set<ImageOutput>()
         let outputs = (found.outputs + extraOutputs).filter { seen.insert($0).inserted && !isExcluded($0.path) }
-        forecast?(outputs.map { self.forecast($0, in: snapshot) })
-        for output in outputs {
+        var forecastCount = 0
+        for (position, output) in outputs.enumerated() {
+            let horizon = ImageScanner.forecastHorizon(before: position, of: outputs.count)
+            if let forecast, horizon > forecastCount {
+                forecast(
+                    outputs[forecastCount..<horizon].map { self.forecast($0, in: snapshot) }, horizon < outputs.count)
+                forecastCount = horizon
+            }
             let part = read(output, in: snapshot)
             onOutput?(part)
             result.images += onOutput == nil ? part.images : part.images.map(\.withoutBlobs)
@@ -81,6 +89,14 @@ public struct ImageScanner {
             guard case .stream(let stream) = source.openStream(path) else { return nil }
             return try? ArchiveIndexer.readPrefix(stream, count: 512)
         }
+    }
+
+    /// How many of `count` outputs are forecast before the one at `position` is read. Forecasting keeps ahead of reading
+    /// at twice its pace instead of going first: it reads every layout's `index.json`, which often has to be rebuilt
+    /// from a delta against a whole manifest, so forecasting all outputs first held the first call back by tens of
+    /// milliseconds. Every output is forecast once half of them are read; a partial batch waits for that, not longer.
+    static func forecastHorizon(before position: Int, of count: Int) -> Int {
+        min(count, max(1, 2 * position))
     }
 
     /// What one output at one commit can map to, predicted without reading it (`OutputFormats.forecast`).

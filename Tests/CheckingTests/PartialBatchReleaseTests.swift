@@ -73,6 +73,21 @@ final class RecordingStreamRegistry: LayerRegistry, Sendable {
         #expect(run.finish() == [])
     }
 
+    /// Forecasts that come in runs ahead of reading settle nothing until the last run: an output not yet forecast may
+    /// add to any repository. The last run lets go every remainder nothing unread can add to.
+    @Test func forecastsInRunsSettleNothingUntilTheLastRun() {
+        let run = Run()
+        run.sink.expect([Self.expecting("app")], more: true)
+        #expect(run.read([image("app", layers: [1, 2])]) == [], "an output not yet forecast may add to app")
+        run.sink.expect([Self.expecting("web")], more: true)
+        #expect(run.read([image("web", layers: [1001], config: 1000)]) == [])
+        run.sink.expect([Self.expecting("web")], more: false)
+        #expect(run.left() == ["app:3"], "the last run shows nothing unread can add to app; web has one more output")
+        #expect(run.read([image("web", layers: [1002], config: 1000)]) == ["web:3"])
+        #expect(run.finish() == [])
+        #expect(run.plan.requestCount == 2)
+    }
+
     @Test func withoutForecastsTheRemaindersLeaveWhenReadingEnds() {
         let run = Run()
         #expect(run.read([image("app", layers: [1, 2])]) == [])

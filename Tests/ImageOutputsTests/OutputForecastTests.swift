@@ -1,11 +1,11 @@
 import Foundation
 import GitAccess
 import ImageModel
-import ImageOutputs
 import TestSupport
 import Testing
 
 @testable import Checking
+@testable import ImageOutputs
 
 /// An OCI layout of one image of `layers` fresh layers, named `public.ecr.aws/demo/<repository>` (unnamed when nil).
 func forecastLayout(at dir: String, _ repository: String?, layers: Int, multiPlatform: Bool = false) -> [String: Data] {
@@ -22,6 +22,36 @@ func forecastArchive(at path: String, _ repository: String, layers: Int) -> [Str
     return [path: TarBuilder(members).build()]
 }
 
+/// A layout whose one image sits `depth` indexes below `index.json`, as buildx nests a multi-platform image: names
+/// (`public.ecr.aws/demo/<repository>:1`) on the top entry, on the innermost index itself and on the manifest's entry;
+/// `dropInner` leaves the nested indexes' blobs out of the layout.
+func nestedLayout(
+    at dir: String, top: String? = nil, inner: String? = nil, entry: String? = nil, depth: Int = 1,
+    dropInner: Bool = false
+) -> [String: Data] {
+    func named(_ repository: String?) -> [String: String]? {
+        repository.map { ["io.containerd.image.name": "public.ecr.aws/demo/\($0):1"] }
+    }
+    func json(_ object: [String: Any]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+    }
+    let image = FixtureImage(layers: [FixtureBlob.layer("\(dir)-0")])
+    var files: [String: Data] = ["\(dir)/oci-layout": Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8)]
+    for blob in [image.config, image.manifest] + image.layers { files["\(dir)/blobs/sha256/\(blob.hex)"] = blob.data }
+    var descriptor = image.manifest.descriptor
+    descriptor["annotations"] = named(entry)
+    for level in 0..<depth {
+        var index: [String: Any] = ["schemaVersion": 2, "mediaType": MediaType.ociIndex, "manifests": [descriptor]]
+        if level == 0 { index["annotations"] = named(inner) }
+        let blob = FixtureBlob(data: json(index), mediaType: MediaType.ociIndex)
+        if !dropInner { files["\(dir)/blobs/sha256/\(blob.hex)"] = blob.data }
+        descriptor = blob.descriptor
+    }
+    descriptor["annotations"] = named(top)
+    files["\(dir)/index.json"] = json(["schemaVersion": 2, "mediaType": MediaType.ociIndex, "manifests": [descriptor]])
+    return files
+}
+
 /// Which repositories an output can map to is predicted before it is read (issue #16), and the prediction lets each
 /// repository's last batch leave as soon as no unread output can add to it.
 @Suite struct OutputForecastTests {
@@ -34,12 +64,63 @@ func forecastArchive(at path: String, _ repository: String, layers: Int) -> [Str
         let repository = try GitRepository(discovering: fixture.path)
         var forecasts: [RepositoryForecast] = []
         var parts: [ScanResult] = []
+        var finalRun = false
         _ = try ImageScanner(repository: repository, resolver: resolver).scan(
-            commit: try repository.resolveCommit("HEAD"), forecast: { forecasts += $0 }, onOutput: { parts.append($0) })
+            commit: try repository.resolveCommit("HEAD"),
+            forecast: { next, more in
+                #expect(!finalRun, "nothing is forecast after the run that said no more would come")
+                forecasts += next
+                finalRun = !more
+            },
+            onOutput: { part in
+                #expect(forecasts.count > parts.count, "each output is forecast before it is read")
+                parts.append(part)
+            })
         #expect(forecasts.count == parts.count, "one forecast per output read")
+        #expect(finalRun || parts.isEmpty, "the last run of forecasts says so")
         return zip(forecasts, parts).map { forecast, part in
             (part.candidates.first?.path ?? "", forecast, Set(part.images.compactMap(\.repository)))
         }
+    }
+
+    @Test func forecastHorizonKeepsAheadOfReadingAndCoversEveryOutputByTheMiddle() {
+        for count in [0, 1, 2, 3, 10, 200, 201] {
+            var forecast = 0
+            for position in 0..<count {
+                let horizon = ImageScanner.forecastHorizon(before: position, of: count)
+                #expect(horizon > position && horizon <= count && horizon >= forecast)
+                forecast = horizon
+                if position >= (count + 1) / 2 { #expect(horizon == count, "all forecast once half are read") }
+            }
+        }
+        #expect(ImageScanner.forecastHorizon(before: 0, of: 200) == 1, "the first output waits for one forecast only")
+    }
+
+    /// A multi-platform image as buildx writes it (a named entry over a nested index) is foreseen by reading that index.
+    @Test func aNestedIndexIsReadToForeseeItsImages() throws {
+        let fixture = try GitFixture()
+        var files = nestedLayout(at: "a/buildx", top: "web")
+        files.merge(nestedLayout(at: "b/renamed", top: "web", inner: "api")) { $1 }
+        files.merge(nestedLayout(at: "c/entries", entry: "app")) { $1 }
+        files.merge(nestedLayout(at: "d/deep", top: "web", depth: 2)) { $1 }
+        files.merge(nestedLayout(at: "e/missing", top: "web", dropInner: true)) { $1 }
+        files.merge(nestedLayout(at: "f/unnamed")) { $1 }
+        try fixture.write(files)
+        try fixture.commitAll()
+        let outputs = try Self.forecasts(fixture)
+        let byPath = Dictionary(uniqueKeysWithValues: outputs.map { ($0.path, $0.forecast) })
+        #expect(byPath["a/buildx"] == .repositories([Self.repository("web")]), "named on the entry above")
+        #expect(byPath["b/renamed"] == .repositories([Self.repository("api")]), "the nested index's own name wins")
+        #expect(byPath["c/entries"] == .repositories([Self.repository("app")]), "named on the manifest's entry")
+        #expect(byPath["d/deep"] == .unknown, "an index nested deeper may name its images itself")
+        #expect(byPath["e/missing"] == .repositories([]), "a nested index not in the layout yields no image")
+        #expect(byPath["f/unnamed"] == .unknown, "no name above the manifest: it may carry one itself")
+        for output in outputs {
+            if case .repositories(let foreseen) = output.forecast {
+                #expect(output.read.isSubset(of: foreseen), "\(output.path): read \(output.read), foreseen \(foreseen)")
+            }
+        }
+        #expect(Set(outputs.map(\.path)) == ["a/buildx", "b/renamed", "c/entries", "d/deep", "e/missing", "f/unnamed"])
     }
 
     @Test func eachOutputIsForecastFromItsPathOrItsIndex() throws {
@@ -62,7 +143,7 @@ func forecastArchive(at path: String, _ repository: String, layers: Int) -> [Str
         let outputs = try Self.forecasts(fixture, resolver: resolver)
         let byPath = Dictionary(uniqueKeysWithValues: outputs.map { ($0.path, $0.forecast) })
         #expect(byPath["a/app"] == .repositories([Self.repository("app")]), "named in index.json")
-        #expect(byPath["b/multi"] == .unknown, "a nested index may name its images itself")
+        #expect(byPath["b/multi"] == .repositories([Self.repository("web")]), "named above a nested index (buildx)")
         #expect(byPath["c/unnamed"] == .unknown, "the manifest may carry the name")
         #expect(byPath["d/tool.tar"] == .unknown, "an archive is known only once read")
         #expect(byPath["e/mapped"] == .repositories([Self.repository("mapped")]), "a config mapping decides alone")
@@ -139,13 +220,17 @@ func forecastArchive(at path: String, _ repository: String, layers: Int) -> [Str
     @Test func aRepositorysLastBatchLeavesAfterItsLastOutputNotAtTheEnd() throws {
         let fixture = try GitFixture()
         var files = forecastLayout(at: "a/app1", "app", layers: 60)
+        files.merge(forecastLayout(at: "b/api", "api", layers: 5)) { $1 }
         files.merge(forecastLayout(at: "m/web", "web", layers: 10)) { $1 }
         files.merge(forecastLayout(at: "z/app2", "app", layers: 60)) { $1 }
         try fixture.write(files)
         try fixture.commitAll()
+        // Forecasting keeps ahead of reading and is complete before the third output is read: api's batch leaves then
+        // (noted after that read), web's right after its own output, app's after its last.
         #expect(
             try Self.releases(fixture) == [
-                "read a/app1", "read m/web", "2:web:11", "read z/app2", "3:app:100", "3:app:22",
+                "read a/app1", "read b/api", "read m/web", "3:api:6", "3:web:11", "read z/app2", "4:app:100",
+                "4:app:22",
             ])
     }
 
