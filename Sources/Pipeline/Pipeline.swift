@@ -1,4 +1,5 @@
 import ImageModel
+import Registry
 import Reports
 
 #if canImport(Glibc)
@@ -20,6 +21,8 @@ public enum Pipeline {
         revision: String?, range: String?, settings: RunSettings,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> Int32 {
+        HTTPLibrary.loadInBackground()
+        defer { HTTPLibrary.finishLoading() }
         let context = try RunContext(options: settings, environment: environment)
         let progress = ProgressLine.make(quiet: settings.quiet, environment: environment)
         defer { progress?.finish() }
@@ -53,6 +56,8 @@ public enum Pipeline {
     public static func ci(settings: RunSettings, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> Int32
     {
+        HTTPLibrary.loadInBackground()
+        defer { HTTPLibrary.finishLoading() }
         var effective = settings
         if effective.shard == nil { effective.shard = try CIEnvironment.shard(environment) }
         var context = try RunContext(options: effective, environment: environment)

@@ -1,4 +1,5 @@
 import CCurl
+import Dispatch
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -46,6 +47,27 @@ enum CurlLibrary {
 /// The libcurl found at run time (the one shared library a release binary takes from the system), for
 /// `--version --verbose` and `doctor`.
 public enum HTTPLibrary {
+    private static let backgroundLoad = DispatchGroup()
+
+    /// Starts loading libcurl on another thread: `dlopen` of it and the ~30 libraries it needs, then
+    /// `curl_global_init`, about 10 ms that a check would otherwise spend before its first call (the reading thread
+    /// needs only a few ms for its first batch). The first handle waits for it if it has not finished; a load that
+    /// fails is reported there, as without this. Pair it with `finishLoading()` before the process may exit.
+    public static func loadInBackground() {
+        backgroundLoad.enter()
+        DispatchQueue.global(qos: .userInitiated).async {
+            _ = try? CurlLibrary.ensureInitialised()
+            backgroundLoad.leave()
+        }
+    }
+
+    /// Waits for `loadInBackground` to end. A process must not exit while another thread is still initialising
+    /// libcurl: OpenSSL's exit handler would free the locks that thread is taking (a crash seen on a run that failed
+    /// on its options within a millisecond).
+    public static func finishLoading() {
+        backgroundLoad.wait()
+    }
+
     /// `7.88.1 (OpenSSL/3.0.15)`: the library's own version and its TLS backend.
     public static var version: String {
         guard let info = curl_version_info(CURLVERSION_FIRST) else {

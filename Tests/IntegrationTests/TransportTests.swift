@@ -37,6 +37,19 @@ import Testing
         #expect(try scenario.calls().isEmpty)
     }
 
+    /// `check` starts loading libcurl on another thread as it starts; a run that fails on its options a millisecond
+    /// later must still exit cleanly with its error (exiting while OpenSSL initialises crashed), every time.
+    @Test func aRunThatFailsAtOnceExitsCleanlyWhileLibcurlLoads() throws {
+        let scenario = try AWSScenario()
+        let environment = scenario.staticKeys.merging(["AWS_ENDPOINT_URL_ECR_PUBLIC": "http://10.1.2.3:8080"]) { $1 }
+        for attempt in 1...30 {
+            let result = try scenario.run(["check"], environment)
+            #expect(result.status == 78, "attempt \(attempt): \(result.combined)")
+            #expect(!result.combined.contains("crashed"), "attempt \(attempt): \(result.combined)")
+            if result.status != 78 { break }
+        }
+    }
+
     @Test func caBundleIsUsedAndABadOneIsAClearError() throws {
         let directory = try TemporaryDirectory(prefix: "vl-tls")
         let pem = try certificate(in: directory)
