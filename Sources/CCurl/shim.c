@@ -101,6 +101,8 @@ static int ready(void) {
 
 VL_HIDDEN const char *vl_curl_load_error(void) { return ready() ? NULL : load_error; }
 
+VL_HIDDEN void vl_curl_preload(void) { (void)ready(); }
+
 VL_HIDDEN CURLcode curl_global_init(long flags) { return ready() ? api.global_init(flags) : CURLE_FAILED_INIT; }
 VL_HIDDEN char *curl_version(void) { return ready() ? api.version() : load_error; }
 VL_HIDDEN curl_version_info_data *curl_version_info(CURLversion stamp) {

@@ -16,13 +16,18 @@ import Foundation
 /// or throws a `Failure` with its code and message. The pipeline owns the run's wiring (`RunContext`) and writes the
 /// reports; it must not parse the command line or exit the process.
 public enum Pipeline {
+    /// Starts what the command `arguments` name will need, before they are parsed: `check` and `ci` ask the service,
+    /// so libcurl is loaded on another thread meanwhile (`HTTPLibrary.preloadInBackground`).
+    public static func prepare(arguments: [String]) {
+        guard let command = arguments.first, command == "check" || command == "ci" else { return }
+        HTTPLibrary.preloadInBackground()
+    }
+
     /// `check [<rev>]`, or `check --range A..B`.
     public static func check(
         revision: String?, range: String?, settings: RunSettings,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> Int32 {
-        HTTPLibrary.loadInBackground()
-        defer { HTTPLibrary.finishLoading() }
         let context = try RunContext(options: settings, environment: environment)
         let progress = ProgressLine.make(quiet: settings.quiet, environment: environment)
         defer { progress?.finish() }
@@ -56,8 +61,6 @@ public enum Pipeline {
     public static func ci(settings: RunSettings, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> Int32
     {
-        HTTPLibrary.loadInBackground()
-        defer { HTTPLibrary.finishLoading() }
         var effective = settings
         if effective.shard == nil { effective.shard = try CIEnvironment.shard(environment) }
         var context = try RunContext(options: effective, environment: environment)

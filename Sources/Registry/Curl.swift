@@ -47,25 +47,13 @@ enum CurlLibrary {
 /// The libcurl found at run time (the one shared library a release binary takes from the system), for
 /// `--version --verbose` and `doctor`.
 public enum HTTPLibrary {
-    private static let backgroundLoad = DispatchGroup()
-
-    /// Starts loading libcurl on another thread: `dlopen` of it and the ~30 libraries it needs, then
-    /// `curl_global_init`, about 10 ms that a check would otherwise spend before its first call (the reading thread
-    /// needs only a few ms for its first batch). The first handle waits for it if it has not finished; a load that
-    /// fails is reported there, as without this. Pair it with `finishLoading()` before the process may exit.
-    public static func loadInBackground() {
-        backgroundLoad.enter()
-        DispatchQueue.global(qos: .userInitiated).async {
-            _ = try? CurlLibrary.ensureInitialised()
-            backgroundLoad.leave()
-        }
-    }
-
-    /// Waits for `loadInBackground` to end. A process must not exit while another thread is still initialising
-    /// libcurl: OpenSSL's exit handler would free the locks that thread is taking (a crash seen on a run that failed
-    /// on its options within a millisecond).
-    public static func finishLoading() {
-        backgroundLoad.wait()
+    /// Starts loading libcurl on another thread: the `dlopen` of it and the ~30 libraries it needs, about 8 ms that a
+    /// check would otherwise spend on its transfer thread before its first call. Only the loading (no
+    /// `curl_global_init`, which initialises OpenSSL): a process may exit while it runs, since glibc's exit waits for a
+    /// `dlopen` in progress, whereas exiting while OpenSSL initialises on another thread crashes. The first handle
+    /// waits for it if it has not finished; a load that fails is reported there, as without this.
+    public static func preloadInBackground() {
+        DispatchQueue.global(qos: .userInitiated).async { vl_curl_preload() }
     }
 
     /// `7.88.1 (OpenSSL/3.0.15)`: the library's own version and its TLS backend.

@@ -23,6 +23,7 @@ struct VerifyLayers: ParsableCommand {
     /// "did you mean" (exit 64) before the parser's generic "unexpected argument"; everything else is ArgumentParser's.
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        Pipeline.prepare(arguments: arguments)
         if let hook = HookFastPath.prePushArguments(arguments) {
             do {
                 try runReportingFailures {

@@ -9,6 +9,8 @@
 /* NULL once libcurl.so.4 is loaded with every function verify-layers calls; otherwise why not and how to install it.
  * The first call loads it. */
 const char *vl_curl_load_error(void);
+/* Loads libcurl.so.4 and its libraries now (dlopen and dlsym only, no curl_global_init); safe on any thread. */
+void vl_curl_preload(void);
 
 typedef size_t (*vl_curl_data_callback)(char *ptr, size_t size, size_t nmemb, void *userdata);
 
