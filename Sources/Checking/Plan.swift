@@ -69,6 +69,11 @@ final class Plan {
             repositoryNumber = Int32(repositoryNumbers.count)
             repositoryNumbers[repository] = repositoryNumber
         }
+        // The repository's partial batch is taken out for the image and put back after: looked up once, not three
+        // times a blob (each hashing the repository's two strings).
+        let taken = pending.removeValue(forKey: repository)
+        let seen = taken != nil
+        var batch = (consume taken) ?? []
         for (index, blob) in image.blobs.enumerated() {
             if blob.role == .config && !checkConfigBlob { continue }
             if MediaType.isNonDistributable(blob.mediaType) {
@@ -82,12 +87,15 @@ final class Plan {
                 cachedKeys.append(number)
                 continue
             }
-            if pending[repository] == nil { order.append(repository) }
-            pending[repository, default: []].append(blob.digest)
-            if pending[repository]?.count == LayerBatch.maxDigests {
-                released.append(LayerBatch(repository: repository, digests: pending[repository] ?? []))
-                pending[repository] = []
+            batch.append(blob.digest)
+            if batch.count == LayerBatch.maxDigests {
+                released.append(LayerBatch(repository: repository, digests: batch))
+                batch = []
             }
+        }
+        if seen || !batch.isEmpty || !released.isEmpty {
+            if !seen { order.append(repository) }
+            pending[repository] = batch
         }
         note(released)
         return released

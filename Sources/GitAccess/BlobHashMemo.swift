@@ -28,7 +28,7 @@ final class BlobHashMemo {
 
     func lookup(_ key: BlobHashKey) -> BlobHash? {
         if !loaded { load() }
-        return entries[key]
+        return entries.isEmpty ? nil : entries[key]
     }
 
     func record(_ key: BlobHashKey, _ hash: BlobHash) {

@@ -310,7 +310,9 @@ public final class GitRepository {
     /// A blob's hash when this run or an earlier one already computed it (only content that is not an LFS pointer is hashed).
     public func knownHash(_ id: ObjectID, algorithm: String) -> BlobHash? {
         let key = BlobHashKey(id: id, algorithm: algorithm)
-        return hashCache[key] ?? hashMemo?.lookup(key)
+        // Asked once per blob: an empty table (every cold run) is not hashed into.
+        if !hashCache.isEmpty, let known = hashCache[key] { return known }
+        return hashMemo?.lookup(key)
     }
 
     /// Blobs up to this size are hashed from one inflated buffer: trying a stream first costs a loose-object lookup (a

@@ -17,9 +17,14 @@ public struct DigestLines: Sendable {
     public init(_ data: Data) {
         self.data = data
         var lines: [Digest: Int] = [:]
+        // A descriptor takes well over 128 bytes: room for every digest at once, instead of doubling and rehashing.
+        lines.reserveCapacity(data.count / 128)
         DigestLines.scan(data) { literal, line in
-            if literal.count == 71 || literal.count == 135, let digest = Digest(utf8: literal), lines[digest] == nil {
-                lines[digest] = line
+            // One hash per digest: the first line stays (a digest repeated later is put back, which is rare).
+            if literal.count == 71 || literal.count == 135, let digest = Digest(utf8: literal),
+                let first = lines.updateValue(line, forKey: digest)
+            {
+                lines[digest] = first
             }
             return false
         }

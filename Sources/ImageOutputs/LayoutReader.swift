@@ -323,6 +323,8 @@ public struct LayoutReader {
         state: inout State
     ) -> Image {
         let name = context.name ?? imageName(from: manifest.annotations)
+        // Grown once, not doubled and rehashed six times on the way to a hundred layers.
+        state.probes.reserveCapacity(state.probes.count + manifest.layers.count + 1)
         let config = readConfig(manifest.config, state: &state)
         let platform = self.platform(context, config: config, subject: manifest.subject, state: state)
         let repository = resolver.resolve(outputPath: state.output.path, name: name)
