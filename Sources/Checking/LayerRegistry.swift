@@ -75,6 +75,12 @@ public struct BatchAnswer: Sendable {
         self.digestFailures = digestFailures
     }
 
+    /// With the verdicts already in `batch.digests` order.
+    public init(batch: LayerBatch, verdicts: [LayerAnswer?]) {
+        self.batch = batch
+        self.verdicts = verdicts.allSatisfy { $0 == nil } ? [] : verdicts
+    }
+
     /// The verdict on the `index`th digest of the batch.
     public func verdict(at index: Int) -> LayerAnswer? {
         index < verdicts.count ? verdicts[index] : nil

@@ -22,7 +22,7 @@ public enum MediaType {
 
     /// The shared constant whose UTF-8 is `bytes`, or nil: a descriptor's media type interned before any `String` is
     /// made for it.
-    static func interned(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    public static func interned(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String? {
         for known in common {
             let same = known.utf8.withContiguousStorageIfAvailable { stored in
                 stored.count == bytes.count && sameBytes(stored, bytes)

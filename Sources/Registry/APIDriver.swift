@@ -104,7 +104,8 @@ final class APIDriver: TransferDriver {
         switch outcome {
         case .success(let body):
             do {
-                settle(id, BatchAnswer(batch: batch, answers: try ResponseParser.parse(body, requested: batch.digests)))
+                settle(
+                    id, BatchAnswer(batch: batch, verdicts: try ResponseParser.parse(body, requested: batch.digests)))
             } catch {
                 settle(
                     id,

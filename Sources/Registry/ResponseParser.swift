@@ -43,7 +43,8 @@ enum ResponseParser {
         var failures = List()
     }
 
-    static func parse(_ body: Data, requested: [Digest]) throws -> [Digest: LayerAnswer] {
+    /// The verdict on each of `requested`, in its order (nil where the answer says nothing about it).
+    static func parse(_ body: Data, requested: [Digest]) throws -> [LayerAnswer?] {
         let lists: Lists
         do {
             lists = try JSONPull.read(body) { pull in try readLists(&pull) }
@@ -53,17 +54,50 @@ enum ResponseParser {
             throw Malformed(description: "the body is not JSON (\(body.count) bytes)")
         }
         if lists.notAnObject { throw Malformed(description: "expected a JSON object") }
-        let wanted = Set(requested)
-        var answers: [Digest: LayerAnswer] = [:]
+        var answers = Answers(requested)
         if lists.layers.wrongShape { throw Malformed(description: "`layers` is not a list of objects") }
         for layer in lists.layers.entries {
-            try record(layer, wanted: wanted, into: &answers)
+            try record(layer, into: &answers)
         }
         if lists.failures.wrongShape { throw Malformed(description: "`failures` is not a list of objects") }
         for failure in lists.failures.entries {
-            recordFailure(failure, wanted: wanted, into: &answers)
+            recordFailure(failure, into: &answers)
         }
-        return answers
+        return answers.inRequestedOrder()
+    }
+
+    /// Verdicts by the position of each requested digest: one hash a requested digest and one an answered one, where a
+    /// set of the requested, a table of answers and a lookup per digest to order them took five.
+    struct Answers {
+        private let requested: [Digest]
+        /// The first position of each requested digest.
+        private var positions: [Digest: Int] = [:]
+        private var repeated = false
+        private var verdicts: [LayerAnswer?]
+
+        init(_ requested: [Digest]) {
+            self.requested = requested
+            verdicts = Array(repeating: nil, count: requested.count)
+            positions.reserveCapacity(requested.count)
+            for (position, digest) in requested.enumerated() where positions[digest] == nil {
+                positions[digest] = position
+            }
+            repeated = positions.count != requested.count
+        }
+
+        /// Where `digest`'s verdict goes; nil for a digest that was not asked about.
+        func position(of digest: Digest) -> Int? { positions[digest] }
+
+        subscript(position: Int) -> LayerAnswer? {
+            get { verdicts[position] }
+            set { verdicts[position] = newValue }
+        }
+
+        /// A digest asked about twice gets the one verdict at both places.
+        func inRequestedOrder() -> [LayerAnswer?] {
+            guard repeated else { return verdicts }
+            return requested.map { digest in positions[digest].flatMap { verdicts[$0] } }
+        }
     }
 
     /// Reads the whole answer, keeping only the members of `layers` and `failures` entries a verdict needs (no tree).
@@ -115,7 +149,10 @@ enum ResponseParser {
             } else if key == "layerSize" {
                 entry.layerSize = try pull.value().int64Value
             } else if key == "mediaType" {
-                entry.mediaType = try pull.string()
+                // The common types are shared strings, not one new string an entry.
+                entry.mediaType = try pull.utf8String {
+                    MediaType.interned(utf8: $0) ?? String(decoding: $0, as: UTF8.self)
+                }
             } else if key == "failureCode" {
                 entry.failureCode = try pull.string()
             } else if key == "failureReason" {
@@ -133,36 +170,38 @@ enum ResponseParser {
         return .other
     }
 
-    private static func record(_ layer: Entry, wanted: Set<Digest>, into answers: inout [Digest: LayerAnswer]) throws {
+    private static func record(_ layer: Entry, into answers: inout Answers) throws {
         guard let parsed = layer.layerDigest else {
             throw Malformed(description: "a layer entry has no layerDigest")
         }
-        guard let digest = parsed, wanted.contains(digest) else { return }
+        guard let digest = parsed, let position = answers.position(of: digest) else { return }
         switch layer.layerAvailability {
         case .available?:
             // A digest listed twice with different verdicts never ends up available.
-            if let earlier = answers[digest], !isAvailable(earlier) { return }
-            answers[digest] = .available(size: layer.layerSize, mediaType: layer.mediaType.map(MediaType.interned))
+            if let earlier = answers[position], !isAvailable(earlier) { return }
+            answers[position] = .available(size: layer.layerSize, mediaType: layer.mediaType)
         case .unavailable?:
-            answers[digest] = .unavailable(reason: "the service reports it UNAVAILABLE")
+            answers[position] = .unavailable(reason: "the service reports it UNAVAILABLE")
         default:
             throw Malformed(description: "unexpected layerAvailability for \(digest)")
         }
     }
 
-    private static func recordFailure(_ failure: Entry, wanted: Set<Digest>, into answers: inout [Digest: LayerAnswer])
-    {
-        guard let parsed = failure.layerDigest, let digest = parsed, wanted.contains(digest) else { return }
+    private static func recordFailure(_ failure: Entry, into answers: inout Answers) {
+        guard let parsed = failure.layerDigest, let digest = parsed, let position = answers.position(of: digest) else {
+            return
+        }
         let reason = failure.failureReason.map { String($0.prefix(300)) } ?? ""
         switch failure.failureCode {
         case "MissingLayerDigest":
-            answers[digest] = .unavailable(
+            answers[position] = .unavailable(
                 reason: reason.isEmpty ? "MissingLayerDigest" : "MissingLayerDigest: \(reason)")
         case "InvalidLayerDigest":
-            answers[digest] = .invalid(reason: reason.isEmpty ? "InvalidLayerDigest" : "InvalidLayerDigest: \(reason)")
+            answers[position] = .invalid(
+                reason: reason.isEmpty ? "InvalidLayerDigest" : "InvalidLayerDigest: \(reason)")
         default:
             // Unknown failure codes must not pass; leave the digest unanswered so it becomes a verification error.
-            answers.removeValue(forKey: digest)
+            answers[position] = nil
         }
     }
 

@@ -10,8 +10,32 @@ import Testing
     static let b = Digest(sha256Hex: String(repeating: "b", count: 64))!
     static let c = Digest(sha256Hex: String(repeating: "c", count: 64))!
 
+    /// The verdicts by digest (the parser gives them in the order asked).
     private func parse(_ json: String, _ requested: [Digest] = [a, b, c]) throws -> [Digest: LayerAnswer] {
-        try ResponseParser.parse(Data(json.utf8), requested: requested)
+        let verdicts = try ResponseParser.parse(Data(json.utf8), requested: requested)
+        #expect(verdicts.count == requested.count, "one place per digest asked about")
+        var byDigest: [Digest: LayerAnswer] = [:]
+        for (digest, verdict) in zip(requested, verdicts) {
+            if let verdict {
+                #expect(byDigest[digest] == nil || byDigest[digest] == verdict, "a digest asked twice gets one verdict")
+                byDigest[digest] = verdict
+            }
+        }
+        return byDigest
+    }
+
+    @Test func verdictsComeInTheOrderAskedWhateverTheAnswersOrder() throws {
+        let verdicts = try ResponseParser.parse(
+            Data(
+                """
+                {"layers": [{"layerDigest": "\(Self.c)", "layerAvailability": "AVAILABLE", "layerSize": 3},
+                            {"layerDigest": "\(Self.a)", "layerAvailability": "UNAVAILABLE"}]}
+                """.utf8), requested: [Self.a, Self.b, Self.c, Self.a])
+        #expect(
+            verdicts == [
+                .unavailable(reason: "the service reports it UNAVAILABLE"), nil, .available(size: 3, mediaType: nil),
+                .unavailable(reason: "the service reports it UNAVAILABLE"),
+            ])
     }
 
     @Test func bothMissingShapesMeanUnavailableAndInvalidIsInvalid() throws {
