@@ -118,10 +118,17 @@ public struct TextReporter: Reporter {
 
     /// `build/app (public.ecr.aws/demo/app:1.0, linux/amd64): ok, 3 blobs available`, or nil when a blob is unconfirmed.
     func okLine(_ image: ImageResult, style: Style) -> String? {
-        guard unconfirmed(image) == 0 else { return nil }
-        let available = image.blobs.filter { $0.status == .available }.count
-        let cached = image.blobs.filter { $0.status == .available && $0.cached }.count
-        let skipped = image.blobs.filter { $0.status == .skipped }.count
+        // One pass, counting in place: a line per image, each over its hundreds of blobs.
+        var (available, cached, skipped) = (0, 0, 0)
+        for blob in image.blobs {
+            switch blob.status {
+            case .available:
+                available += 1
+                if blob.cached { cached += 1 }
+            case .skipped: skipped += 1
+            case .unavailable, .invalid, .unverified: return nil
+            }
+        }
         var detail = "\(count(available, "blob")) available"
         if cached > 0 { detail += " (\(cached) from cache)" }
         if skipped > 0 { detail += ", \(skipped) skipped" }
