@@ -39,6 +39,14 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
     /// The lowercase hex after the colon.
     public var encoded: String { rendered(after: "", separator: nil) }
 
+    /// Calls `body` with the hex after the colon as UTF-8, written on the stack (no `String`).
+    public func withHex<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: hexCount) { buffer in
+            writeHex(into: buffer, at: 0)
+            return try body(UnsafeBufferPointer(buffer))
+        }
+    }
+
     /// `prefix` + `algorithm/hex`: the path of a blob in a layout, written straight into the string's storage (a scan
     /// builds one per blob).
     public func blobPath(under prefix: String) -> String { rendered(after: prefix, separator: UInt8(ascii: "/")) }

@@ -142,6 +142,35 @@ public final class CommitSnapshot: FileSource {
                 return .missing
             }
         }
+        return probe(entry, algorithm: algorithm)
+    }
+
+    /// A layout's blobs are looked up by their hex in the blob directory's tree, found once for the directory: no path is
+    /// built, scanned or split per blob. Anything else (a link on the way, an entry that is not a plain file, nothing
+    /// there) takes the general path.
+    public func probe(_ digest: Digest, inDirectory directory: String, within root: String) -> BlobProbe {
+        if let tree = blobDirectoryTree(directory, within: root),
+            let entry = digest.withHex({ try? repository.entryIDAndKind(named: $0, inTree: tree) }),
+            entry.kind == .blob || entry.kind == .executable
+        {
+            return probe(entry, algorithm: digest.algorithm)
+        }
+        return probe(OutputPath.join(directory, digest.encoded), algorithm: digest.algorithm, within: root)
+    }
+
+    /// The last blob directory looked up, and its tree when it is a plain directory inside the root reached without a link.
+    private var lastBlobDirectory: (path: String, root: String, tree: ObjectID?)?
+
+    private func blobDirectoryTree(_ directory: String, within root: String) -> ObjectID? {
+        if let last = lastBlobDirectory, last.path == directory, last.root == root { return last.tree }
+        let plain = CommitSnapshot.isPlain(directory) && CommitSnapshot.isInside(directory + "/", root)
+        let tree = plain ? self.tree(ofDirectoryPath: directory) : nil
+        lastBlobDirectory = (directory, root, tree)
+        return tree
+    }
+
+    /// Reads a file entry's size and content as `probe` reports them: an LFS pointer, or the content's size and digest.
+    private func probe(_ entry: (id: ObjectID, kind: EntryKind), algorithm: String) -> BlobProbe {
         if let known = repository.knownHash(entry.id, algorithm: algorithm) {
             return .content(size: known.size, digest: known.digest)
         }

@@ -48,6 +48,9 @@ public protocol FileSource: AnyObject {
     func read(_ path: String, limit: Int64, within root: String) -> FileLookup
     /// Checks a blob without keeping it: an LFS pointer is returned as such, other content is hashed with `algorithm`.
     func probe(_ path: String, algorithm: String, within root: String) -> BlobProbe
+    /// What `probe(_:algorithm:within:)` says of the file named by `digest`'s hex in `directory` (a format's blob
+    /// directory), which a source may find without building the path.
+    func probe(_ digest: Digest, inDirectory directory: String, within root: String) -> BlobProbe
     /// Opens a file as a stream (archives are read in one pass, never loaded whole); links followed inside the repository.
     func openStream(_ path: String) -> StreamLookup
 }
@@ -55,6 +58,10 @@ public protocol FileSource: AnyObject {
 extension FileSource {
     public func read(_ path: String, limit: Int64, within root: String) -> FileLookup {
         read(path, limit: limit)
+    }
+
+    public func probe(_ digest: Digest, inDirectory directory: String, within root: String) -> BlobProbe {
+        probe(OutputPath.join(directory, digest.encoded), algorithm: digest.algorithm, within: root)
     }
 
     public func probe(_ path: String, algorithm: String, within root: String) -> BlobProbe {

@@ -443,17 +443,31 @@ public struct LayoutReader {
         -> [LocalProblem]
     {
         var problems = inlineDataProblems(descriptor, digest: digest, what: what)
-        let blobPath = self.blobPath(digest, in: state)
         // One output's blob path is a function of the digest: keyed by the digest, not the longer path.
         let probe: BlobProbe
         if let known = state.probes[digest] {
             probe = known
+        } else if let directory = blobDirectory(digest, state: &state) {
+            probe = source.probe(digest, inDirectory: directory, within: state.root)
+            state.probes[digest] = probe
         } else {
-            probe = source.probe(blobPath, algorithm: digest.algorithm, within: state.root)
+            probe = source.probe(blobPath(digest, in: state), algorithm: digest.algorithm, within: state.root)
             state.probes[digest] = probe
         }
-        problems += blobProblems(probe, at: blobPath, descriptor: descriptor, digest: digest, what: what)
+        problems += blobProblems(
+            probe, at: self.blobPath(digest, in: state), descriptor: descriptor, digest: digest, what: what)
         return problems
+    }
+
+    /// The directory this output's format keeps blobs of `digest`'s algorithm in, when a blob's path is that directory
+    /// and its hex (nil otherwise); worked out once per output and algorithm from one blob's path.
+    private func blobDirectory(_ digest: Digest, state: inout State) -> String? {
+        if let known = state.blobDirectories[digest.algorithm] { return known }
+        let path = blobPath(digest, in: state)
+        let name = "/" + digest.encoded
+        let directory = path.hasSuffix(name) ? String(path.dropLast(name.count)) : nil
+        state.blobDirectories[digest.algorithm] = .some(directory)
+        return directory
     }
 
     /// What is wrong with a descriptor's inline `data`: not base64, or not the size and digest the descriptor names.
@@ -480,20 +494,21 @@ public struct LayoutReader {
     /// What is wrong with the blob in the tree, as probed: unreadable, or an LFS pointer or content of another size or
     /// digest than the descriptor's. Nothing when it is absent (the registry is asked for it instead).
     private func blobProblems(
-        _ probe: BlobProbe, at blobPath: String, descriptor: Descriptor, digest: Digest, what: String
+        _ probe: BlobProbe, at blobPath: @autoclosure () -> String, descriptor: Descriptor, digest: Digest,
+        what: String
     ) -> [LocalProblem] {
         var problems: [LocalProblem] = []
         switch probe {
         case .missing:
             break
         case .notReadable(let why):
-            problems.append((.manifestInvalid, "\(what) \(digest) at \(blobPath) cannot be read: \(why)", .warning))
+            problems.append((.manifestInvalid, "\(what) \(digest) at \(blobPath()) cannot be read: \(why)", .warning))
         case .lfsPointer(let pointer):
             if pointer.size != descriptor.size {
                 problems.append(
                     (
                         .sizeMismatch,
-                        "\(what) \(digest.short): \(blobPath) is a Git LFS pointer to \(pointer.size) bytes but the descriptor says \(descriptor.size)",
+                        "\(what) \(digest.short): \(blobPath()) is a Git LFS pointer to \(pointer.size) bytes but the descriptor says \(descriptor.size)",
                         nil
                     ))
             }
@@ -501,7 +516,7 @@ public struct LayoutReader {
                 problems.append(
                     (
                         .digestMismatch,
-                        "\(what) \(digest.short): \(blobPath) is a Git LFS pointer to \(pointer.oid), a different content",
+                        "\(what) \(digest.short): \(blobPath()) is a Git LFS pointer to \(pointer.oid), a different content",
                         nil
                     ))
             }
@@ -510,7 +525,7 @@ public struct LayoutReader {
                 problems.append(
                     (
                         .sizeMismatch,
-                        "\(what) \(digest.short): \(blobPath) is \(size) bytes but the descriptor says \(descriptor.size)",
+                        "\(what) \(digest.short): \(blobPath()) is \(size) bytes but the descriptor says \(descriptor.size)",
                         nil
                     ))
             }
@@ -518,7 +533,8 @@ public struct LayoutReader {
                 problems.append(
                     (
                         .digestMismatch,
-                        "\(what) \(digest.short): \(blobPath) hashes to \(actual), not to the digest that names it", nil
+                        "\(what) \(digest.short): \(blobPath()) hashes to \(actual), not to the digest that names it",
+                        nil
                     ))
             }
         }
@@ -673,6 +689,8 @@ public struct LayoutReader {
         var unusable = Set<Digest>()
         var configs: [Digest: ImageConfigDocument?] = [:]
         var probes: [Digest: BlobProbe] = [:]
+        /// `blobDirectory`'s answer per digest algorithm (the inner nil: blob paths are not a directory and the hex).
+        var blobDirectories: [String: String?] = [:]
         var documents = 0
         var descriptors = 0
         var stopped = false

@@ -175,3 +175,46 @@ private func commitLayout(_ fixture: GitFixture, _ layout: MemoryLayout) throws 
         scan.findings.map(\.path) == ["deploy/notes.txt"],
         "an exact path is read even when it is not .json; it is malformed")
 }
+
+/// A blob found by its hex in its directory's tree is probed exactly as the blob at the joined path: present, missing, an
+/// LFS pointer, content of another digest, a link to a blob inside the output, a link leaving it, and a blob directory
+/// that is itself a link.
+@Test func probingByDirectoryAndHexAgreesWithProbingThePath() throws {
+    let fixture = try GitFixture()
+    let present = FixtureBlob.layer("present")
+    let linked = FixtureBlob.layer("linked")
+    let outside = FixtureBlob.layer("outside")
+    let pointer = FixtureBlob.layer("pointer")
+    let wrong = FixtureBlob.layer("wrong")
+    let lfs = "version https://git-lfs.github.com/spec/v1\noid sha256:\(pointer.hex)\nsize 12\n"
+    let layout = MemoryLayout()
+    layout.files["out/blobs/sha256/\(present.hex)"] = present.data
+    layout.files["out/blobs/sha256/\(pointer.hex)"] = Data(lfs.utf8)
+    layout.files["out/blobs/sha256/\(wrong.hex)"] = Data("not what the digest names".utf8)
+    layout.files["out/store/\(linked.hex)"] = linked.data
+    layout.files["elsewhere/\(outside.hex)"] = outside.data
+    layout.files["linkedout/store/sha256/\(present.hex)"] = present.data
+    layout.symlinks["out/blobs/sha256/\(linked.hex)"] = "../../store/\(linked.hex)"
+    layout.symlinks["out/blobs/sha256/\(outside.hex)"] = "../../../elsewhere/\(outside.hex)"
+    layout.symlinks["linkedout/blobs"] = "store"
+    let (_, snapshot) = try commitLayout(fixture, layout)
+    let missing = FixtureBlob.layer("missing")
+    for root in ["out", "linkedout"] {
+        for blob in [present, linked, outside, pointer, wrong, missing] {
+            let digest = try #require(Digest(blob.digest))
+            let directory = root + "/blobs/sha256"
+            let byPath = snapshot.probe(directory + "/" + blob.hex, algorithm: "sha256", within: root)
+            let byName = snapshot.probe(digest, inDirectory: directory, within: root)
+            #expect("\(byName)" == "\(byPath)", "\(root): \(blob.hex.prefix(8))")
+        }
+    }
+    func kind(_ blob: FixtureBlob, _ root: String = "out") throws -> String {
+        let probe = snapshot.probe(try #require(Digest(blob.digest)), inDirectory: root + "/blobs/sha256", within: root)
+        return String("\(probe)".prefix { $0 != "(" })
+    }
+    #expect(try kind(present) == "content" && kind(linked) == "content" && kind(wrong) == "content")
+    #expect(try kind(pointer) == "lfsPointer")
+    #expect(try kind(missing) == "missing")
+    #expect(try kind(outside) == "notReadable", "a link out of the output is not followed")
+    #expect(try kind(present, "linkedout") == "content", "a blob directory linked inside the output is followed")
+}
