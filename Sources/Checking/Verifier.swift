@@ -156,7 +156,8 @@ public struct Verifier {
             let manifestOutcome: (findings: [Finding], failures: [BatchFailure]) =
                 manifests.isEmpty ? ([], []) : manifestChecks.findings(for: image, answers: manifests)
             failures += manifestOutcome.failures
-            var evaluation = ImageEvaluation(image, findings: image.findings + manifestOutcome.findings)
+            var evaluation = ImageEvaluation(
+                image, findings: image.findings + manifestOutcome.findings, digests: plan.digests)
             evaluation.addBlobs(plan: plan, verdicts: verdicts, checkConfigBlob: options.checkConfigBlob)
             let (result, imageFindings) = evaluation.finish()
             imageResults.append(result)
