@@ -1,4 +1,4 @@
-/// An append-only array kept in chunks of 4,096 elements: growing never copies what is already there (an `Array` that
+/// An array that grows only at the end, kept in chunks of 4,096 elements: growing never copies what is already there (an `Array` that
 /// doubles holds the old and the new buffer at once), and a copy shares every chunk (copy-on-write per chunk), so a run
 /// can hand the digests its plan numbered to the report without copying them.
 public struct ChunkedArray<Element>: RandomAccessCollection {
@@ -14,7 +14,8 @@ public struct ChunkedArray<Element>: RandomAccessCollection {
     @inlinable public var endIndex: Int { total }
 
     @inlinable public subscript(position: Int) -> Element {
-        chunks[position &>> Self.chunkShift][position & Self.chunkMask]
+        get { chunks[position &>> Self.chunkShift][position & Self.chunkMask] }
+        set { chunks[position &>> Self.chunkShift][position & Self.chunkMask] = newValue }
     }
 
     /// Adds `element` at the end; returns its position.
@@ -28,9 +29,11 @@ public struct ChunkedArray<Element>: RandomAccessCollection {
         total += 1
         return total - 1
     }
+
+    /// Adds `count` copies of `element` at the end.
+    @inlinable public mutating func append(repeating element: Element, count: Int) {
+        for _ in 0..<Swift.max(0, count) { append(element) }
+    }
 }
 
 extension ChunkedArray: Sendable where Element: Sendable {}
-
-/// The digests a run's plan numbered, by number: reports name a blob's digest by its place here.
-public typealias DigestTable = ChunkedArray<Digest>

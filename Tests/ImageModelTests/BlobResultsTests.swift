@@ -65,3 +65,17 @@ import Testing
         #expect(Array(try JSONDecoder().decode(BlobResults.self, from: packed)) == Self.plain)
     }
 }
+
+extension BlobResultsTests {
+    /// The table the blobs name digests in: sha256 packed, sha512 aside, an all-zero sha256 digest told apart from the
+    /// sha512 placeholder, across chunk boundaries.
+    @Test func theDigestTableGivesBackEveryDigestByNumber() {
+        let zero = Digest(sha256Bytes: [UInt8](repeating: 0, count: 32))!
+        let all = (0..<9_000).map { n in n == 4_100 ? Self.sha512 : n == 4_101 ? zero : Self.digest(n % 7_919) }
+        var table = DigestTable()
+        for (number, digest) in all.enumerated() { #expect(table.append(digest) == number) }
+        #expect(table.count == 9_000)
+        #expect(Array(table) == all)
+        #expect(table[4_100].algorithm == "sha512" && table[4_101] == zero)
+    }
+}
