@@ -1,10 +1,5 @@
-import Dispatch
 import ImageModel
-import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
