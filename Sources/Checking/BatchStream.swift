@@ -12,9 +12,10 @@ import Foundation
 /// rest of the scan. One producer pushes and finishes, one consumer takes; the queue lives in a `Mutex` and a semaphore
 /// wakes the consumer (a wake-up with nothing new is harmless: `take` looks again).
 ///
-/// With a `bound`, the producer waits in `push` while more than `bound` batches are queued and not yet taken, so a scan
-/// cannot run arbitrarily far ahead of a rate-limited registry. Only the producer ever waits on the consumer, never the
-/// other way round: every `take` that removes batches (and `finish`) wakes a waiting producer.
+/// With a `bound`, the producer waits in `push` while more than `bound` batches are queued and not yet taken, until the
+/// consumer has taken them down to half the bound (so it reads in runs, not a batch at a time): a scan cannot run
+/// arbitrarily far ahead of a rate-limited registry. Only the producer ever waits on the consumer, never the other way
+/// round: a `take` that brings the queue down to half the bound (and `finish`) wakes a waiting producer.
 public final class BatchStream: Sendable {
     private struct State {
         var queue: [LayerBatch] = []
@@ -89,7 +90,7 @@ public final class BatchStream: Sendable {
                 taken = Array(state.queue.prefix(count))
                 state.queue.removeFirst(count)
             }
-            let wake = count > 0 && state.producerWaits
+            let wake = count > 0 && state.producerWaits && state.queue.count <= (bound ?? 0) / 2
             if wake { state.producerWaits = false }
             return (taken, state.finished && state.queue.isEmpty, wake)
         }
