@@ -1,21 +1,25 @@
 import ImageModel
 
-/// The images of a streaming run, from when they are planned until the report is built. Each blob is packed into 24
-/// bytes instead of a 104-byte `BlobRef`: its digest is the plan's key number, its media type an index into a table
-/// kept once per run, its descriptor's file (and archive member) an index into a table kept once per image. A blob
-/// the plan did not number (no repository, non-distributable, a config blob not checked) is kept whole.
+/// The images of a streaming run, from when they are planned until the report is built. Each blob is packed into 16
+/// bytes instead of a 104-byte `BlobRef`: its size, its digest as the plan's key number, and its line with the index
+/// of its style (media type, role, descriptor file and archive member, kept once per image; the media type an index
+/// into a table kept once per run) in the top bits. A blob the plan did not number (no repository, non-distributable, a
+/// config blob not checked), or whose line or style does not fit, is kept whole.
 struct HeldImages {
     private struct Packed {
         var size: Int64
         /// The plan's key number, or `-1 - i` for the `i`th blob kept whole.
         var key: Int32
-        var mediaType: UInt32
-        var line: Int32
-        var place: UInt16
-        var role: BlobRole
+        /// The line in the low `lineBits` bits, the style's index above.
+        var lineAndStyle: UInt32
     }
 
-    private struct Place: Equatable {
+    /// Lines below 4,194,304 (a manifest is at most 4 MiB) and 1,024 styles an image fit.
+    private static let lineBits: UInt32 = 22
+
+    private struct Style: Equatable {
+        var mediaType: UInt32
+        var role: BlobRole
         var path: String
         var member: String?
     }
@@ -24,7 +28,7 @@ struct HeldImages {
         /// The image without its blob list.
         var image: Image
         var blobs: [Packed]
-        var places: [Place]
+        var styles: [Style]
         var whole: [BlobRef]
     }
 
@@ -39,23 +43,23 @@ struct HeldImages {
 
     /// Keeps `image`, whose blobs the plan numbered `keys` (`Plan.add(_:keys:)`: -1 for a blob not planned).
     mutating func keep(_ image: Image, keys: [Int32]) {
-        var entry = Held(image: image, blobs: [], places: [], whole: [])
+        var entry = Held(image: image, blobs: [], styles: [], whole: [])
         entry.image.blobs = []
         entry.blobs.reserveCapacity(image.blobs.count)
         for (blob, key) in zip(image.blobs, keys) {
-            let place = Place(path: blob.path, member: blob.member)
-            let placeIndex = entry.places.firstIndex(of: place) ?? entry.places.count
-            guard key >= 0, placeIndex < Int(UInt16.max), let line = Int32(exactly: blob.line) else {
+            let style = Style(
+                mediaType: typeIndex(blob.mediaType), role: blob.role, path: blob.path, member: blob.member)
+            let styleIndex = entry.styles.firstIndex(of: style) ?? entry.styles.count
+            guard key >= 0, styleIndex < 1 << (32 - Self.lineBits), blob.line >= 0, blob.line < 1 << Self.lineBits
+            else {
                 entry.whole.append(blob)
-                entry.blobs.append(
-                    Packed(size: 0, key: -Int32(entry.whole.count), mediaType: 0, line: 0, place: 0, role: blob.role))
+                entry.blobs.append(Packed(size: 0, key: -Int32(entry.whole.count), lineAndStyle: 0))
                 continue
             }
-            if placeIndex == entry.places.count { entry.places.append(place) }
+            if styleIndex == entry.styles.count { entry.styles.append(style) }
             entry.blobs.append(
                 Packed(
-                    size: blob.size, key: key, mediaType: typeIndex(blob.mediaType), line: line,
-                    place: UInt16(placeIndex), role: blob.role))
+                    size: blob.size, key: key, lineAndStyle: UInt32(styleIndex) << Self.lineBits | UInt32(blob.line)))
         }
         held.append(entry)
     }
@@ -66,13 +70,14 @@ struct HeldImages {
         let entry = held[position]
         held[position].blobs = []
         held[position].whole = []
+        held[position].styles = []
         image.blobs = entry.blobs.map { packed in
             if packed.key < 0 { return entry.whole[Int(-packed.key) - 1] }
-            let place = entry.places[Int(packed.place)]
+            let style = entry.styles[Int(packed.lineAndStyle >> Self.lineBits)]
             return BlobRef(
                 digest: plan.digest(ofKey: Int(packed.key)), size: packed.size,
-                mediaType: mediaTypeNames[Int(packed.mediaType)], role: packed.role, path: place.path,
-                line: Int(packed.line), member: place.member)
+                mediaType: mediaTypeNames[Int(style.mediaType)], role: style.role, path: style.path,
+                line: Int(packed.lineAndStyle & (1 << Self.lineBits - 1)), member: style.member)
         }
         return image
     }

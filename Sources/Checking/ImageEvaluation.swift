@@ -5,12 +5,14 @@ import ImageModel
 struct ImageEvaluation {
     private let image: Image
     private var findings: [Finding]
-    private var blobs: [BlobResult] = []
+    private var blobs: BlobResults
     private var failureMessages: [BatchFailure.Kind: (message: String, count: Int)] = [:]
 
-    init(_ image: Image, findings: [Finding]) {
+    /// `digests`: the plan's, which the result's blobs name their digests in.
+    init(_ image: Image, findings: [Finding], digests: DigestTable) {
         self.image = image
         self.findings = findings
+        blobs = BlobResults(sharing: digests)
         blobs.reserveCapacity(image.blobs.count)
     }
 
@@ -28,16 +30,17 @@ struct ImageEvaluation {
                 blobs.append(result(blob, .unverified))
                 continue
             }
-            let verdict = numberOf?(blob.digest).flatMap { verdicts.verdict($0) }
-            add(blob, verdict: verdict, repository: repository)
+            let number = numberOf?(blob.digest)
+            add(blob, number: number, verdict: number.flatMap { verdicts.verdict($0) }, repository: repository)
         }
     }
 
-    private mutating func add(_ blob: BlobRef, verdict: Verdict?, repository: RepositoryRef) {
+    /// `number`: the blob's key in the plan, whose digest the result names.
+    private mutating func add(_ blob: BlobRef, number: Int?, verdict: Verdict?, repository: RepositoryRef) {
         let what = blob.role == .config ? "config blob" : "layer"
         switch verdict {
         case .available(let size, let mediaType, let cached)?:
-            blobs.append(result(blob, .available, cached: cached))
+            append(result(blob, .available, cached: cached), number)
             if let size, size != blob.size {
                 let text =
                     "\(what) \(blob.digest) is \(blob.size) bytes in the descriptor but \(size) bytes in \(repository)"
@@ -49,22 +52,26 @@ struct ImageEvaluation {
                 findings.append(finding(.mediaTypeMismatch, text, blob))
             }
         case .unavailable(let reason)?:
-            blobs.append(result(blob, .unavailable))
+            append(result(blob, .unavailable), number)
             let text = "\(what) \(blob.digest) is not available in \(repository)\(reason.isEmpty ? "" : ": \(reason)")"
             findings.append(finding(.layerUnavailable, text, blob))
         case .invalid(let reason)?:
-            blobs.append(result(blob, .invalid))
+            append(result(blob, .invalid), number)
             let detail = reason.isEmpty ? "" : ": \(reason)"
             findings.append(
                 finding(.layerInvalid, "\(what) \(blob.digest) was rejected by the service as invalid\(detail)", blob))
         case .failed(let failure)?:
-            blobs.append(result(blob, .unverified))
+            append(result(blob, .unverified), number)
             var entry = failureMessages[failure.kind] ?? (failure.message, 0)
             entry.count += 1
             failureMessages[failure.kind] = entry
         case nil:
-            blobs.append(result(blob, .unverified))
+            append(result(blob, .unverified), number)
         }
+    }
+
+    private mutating func append(_ result: BlobResult, _ number: Int?) {
+        if let number { blobs.append(result, digestNumber: number) } else { blobs.append(result) }
     }
 
     private func result(_ blob: BlobRef, _ status: BlobStatus, cached: Bool = false) -> BlobResult {

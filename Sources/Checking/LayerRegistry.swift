@@ -1,10 +1,5 @@
-import Dispatch
 import ImageModel
-import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -123,61 +118,6 @@ public protocol LayerRegistry {
 public protocol PositiveCache {
     func isKnownAvailable(_ digest: Digest, in repository: RepositoryRef) -> Bool
     func recordAvailable(_ entries: [(RepositoryRef, Digest)])
-}
-
-/// Batches handed from the reader to the registry while reading is still going on, so the first calls overlap the
-/// rest of the scan. One producer pushes and finishes, one consumer takes; the queue lives in a `Mutex` and a semaphore
-/// wakes the consumer (a wake-up with nothing new is harmless: `take` looks again).
-public final class BatchStream: Sendable {
-    private struct State {
-        var queue: [LayerBatch] = []
-        var finished = false
-    }
-
-    private let state = Mutex(State())
-    private let arrived = DispatchSemaphore(value: 0)
-
-    public init() {}
-
-    /// A stream that already holds every batch.
-    public convenience init(finished batches: [LayerBatch]) {
-        self.init()
-        push(batches)
-        finish()
-    }
-
-    public func push(_ batches: [LayerBatch]) {
-        guard !batches.isEmpty else { return }
-        state.withLock { $0.queue.append(contentsOf: batches) }
-        arrived.signal()
-    }
-
-    /// No more batches will come.
-    public func finish() {
-        state.withLock { $0.finished = true }
-        arrived.signal()
-    }
-
-    /// Whatever is queued now; when nothing is and the stream is open, waits up to `timeout` seconds for more.
-    public func take(waitingUpTo timeout: TimeInterval) -> (batches: [LayerBatch], finished: Bool) {
-        let idle = state.withLock { $0.queue.isEmpty && !$0.finished }
-        if idle && timeout > 0 { _ = arrived.wait(timeout: .now() + timeout) }
-        return state.withLock { state in
-            let taken = state.queue
-            state.queue.removeAll()
-            return (taken, state.finished)
-        }
-    }
-
-    /// Every batch, once the producer has finished.
-    public func all() -> [LayerBatch] {
-        var batches: [LayerBatch] = []
-        while true {
-            let (taken, done) = take(waitingUpTo: 1)
-            batches += taken
-            if done { return batches }
-        }
-    }
 }
 
 extension LayerRegistry {

@@ -20,7 +20,9 @@ final class Plan {
     var keyCount: Int { numbers.count }
 
     /// The digest of key `number`.
-    func digest(ofKey number: Int) -> Digest { numbers[number].digest }
+    func digest(ofKey number: Int) -> Digest { numbers.digests[number] }
+    /// Every key's digest, by key number (shared, not copied: reports name digests by their place in it).
+    var digests: DigestTable { numbers.digests }
 
     /// A lookup for many digests of one repository (one image, one batch).
     func numbers(in repository: RepositoryRef) -> (Digest) -> Int? {

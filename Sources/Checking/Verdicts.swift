@@ -8,10 +8,11 @@ struct Verdicts {
         case none, available, cached, unavailable, invalid, failed
     }
 
-    private var states: [State] = []
-    private var sizes: [Int64] = []
+    // In chunks, so growing with the plan never holds an old and a new copy at once.
+    private var states = ChunkedArray<State>()
+    private var sizes = ChunkedArray<Int64>()
     /// Index into `mediaTypeNames` + 1; 0 when the service gave none.
-    private var mediaTypes: [UInt32] = []
+    private var mediaTypes = ChunkedArray<UInt32>()
     private var mediaTypeNames: [String] = []
     private var mediaTypeIndex: [String: UInt32] = [:]
     /// The reason of an unavailable or invalid key, when the service gave one.
@@ -97,9 +98,9 @@ struct Verdicts {
     private mutating func grow(to count: Int) {
         guard count > states.count else { return }
         let added = count - states.count
-        states += repeatElement(.none, count: added)
-        sizes += repeatElement(-1, count: added)
-        mediaTypes += repeatElement(0, count: added)
+        states.append(repeating: .none, count: added)
+        sizes.append(repeating: -1, count: added)
+        mediaTypes.append(repeating: 0, count: added)
     }
 
     private mutating func record(_ failure: BatchFailure) -> Int32 {

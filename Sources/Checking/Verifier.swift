@@ -65,6 +65,10 @@ public struct Verifier {
         return queries.isEmpty ? [:] : manifests.checkManifests(queries)
     }
 
+    /// How many batches reading may run ahead of the registry taking them before the reading thread waits: a scan
+    /// faster than the rate limit would otherwise queue every batch of the run.
+    static let readAhead = 64
+
     /// Runs the check; pure apart from the registry and cache it was given.
     public func verify(_ scan: consuming ScanResult, started: Date = Date()) -> RunReport {
         let plan = Plan(images: scan.images, checkConfigBlob: options.checkConfigBlob, cache: cache)
@@ -99,7 +103,7 @@ public struct Verifier {
         -> RunReport
     {
         let plan = Plan(checkConfigBlob: options.checkConfigBlob, cache: cache)
-        let stream = BatchStream()
+        let stream = BatchStream(bound: Self.readAhead)
         let inbox = AnswerInbox()
         let done = DispatchSemaphore(value: 0)
         // Handed over, not shared: from here on only the worker thread uses the registry (the reading thread touches only
@@ -152,7 +156,8 @@ public struct Verifier {
             let manifestOutcome: (findings: [Finding], failures: [BatchFailure]) =
                 manifests.isEmpty ? ([], []) : manifestChecks.findings(for: image, answers: manifests)
             failures += manifestOutcome.failures
-            var evaluation = ImageEvaluation(image, findings: image.findings + manifestOutcome.findings)
+            var evaluation = ImageEvaluation(
+                image, findings: image.findings + manifestOutcome.findings, digests: plan.digests)
             evaluation.addBlobs(plan: plan, verdicts: verdicts, checkConfigBlob: options.checkConfigBlob)
             let (result, imageFindings) = evaluation.finish()
             imageResults.append(result)

@@ -148,6 +148,17 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
             (0..<8).map { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) })
     }
 
+    /// The four words of a sha256 digest (nil for sha512), for a table that stores digests packed (`DigestTable`).
+    @usableFromInline var sha256Words: SIMD4<UInt64>? {
+        guard case .sha256(let w0, let w1, let w2, let w3) = storage else { return nil }
+        return SIMD4(w0, w1, w2, w3)
+    }
+
+    /// The sha256 digest whose words are `words` (`sha256Words`).
+    @usableFromInline init(sha256Words words: SIMD4<UInt64>) {
+        storage = .sha256(words[0], words[1], words[2], words[3])
+    }
+
     /// Builds a sha256 digest from a bare hex string (skopeo `dir:` blob names, LFS oids).
     public init?(sha256Hex hex: String) {
         self.init("sha256:" + hex)

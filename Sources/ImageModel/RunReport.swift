@@ -41,7 +41,8 @@ public struct ImageResult: Codable, Sendable {
     public var platform: String?
     public var repository: String?
     public var commit: String
-    public var blobs: [BlobResult]
+    /// Every blob of the image with its verdict, packed (`BlobResults`).
+    public var blobs: BlobResults
     /// Counts of findings for this image by severity.
     public var errors: Int
     public var warnings: Int
@@ -50,8 +51,8 @@ public struct ImageResult: Codable, Sendable {
     public init(
         name: String?, path: String, manifestPath: String, manifestDigest: String?, platform: String?,
         repository: String?,
-        commit: String, blobs: [BlobResult], errors: Int, warnings: Int, notices: Int, refName: String? = nil,
-        indexDigests: [String] = []
+        commit: String, blobs: some Sequence<BlobResult>, errors: Int, warnings: Int, notices: Int,
+        refName: String? = nil, indexDigests: [String] = []
     ) {
         self.name = name
         self.refName = refName
@@ -62,7 +63,7 @@ public struct ImageResult: Codable, Sendable {
         self.platform = platform
         self.repository = repository
         self.commit = commit
-        self.blobs = blobs
+        self.blobs = BlobResults(blobs)
         self.errors = errors
         self.warnings = warnings
         self.notices = notices
@@ -107,7 +108,7 @@ public struct ImageResult: Codable, Sendable {
             platform: try container.decodeIfPresent(String.self, forKey: .platform),
             repository: try container.decodeIfPresent(String.self, forKey: .repository),
             commit: try container.decode(String.self, forKey: .commit),
-            blobs: try container.decode([BlobResult].self, forKey: .blobs),
+            blobs: try container.decode(BlobResults.self, forKey: .blobs),
             errors: try container.decode(Int.self, forKey: .errors),
             warnings: try container.decode(Int.self, forKey: .warnings),
             notices: try container.decode(Int.self, forKey: .notices),

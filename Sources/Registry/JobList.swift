@@ -21,6 +21,8 @@ struct JobList {
 
     var isEmpty: Bool { ready.isEmpty && waiting.isEmpty }
     var hasReady: Bool { !ready.isEmpty }
+    /// Jobs ready or waiting out a backoff.
+    var count: Int { ready.count + waiting.count }
     /// The job that starts next.
     var next: QueueJob? { ready.last }
     /// When each waiting job may start.

@@ -12,6 +12,8 @@ import Foundation
 final class QueueRun {
     /// The run's `--timeout` message for everything it cuts off.
     static let deadlineMessage = "the run's --timeout expired before the service answered"
+    /// How many rounds of `concurrency` jobs may wait here for their turn before no more batches are taken in.
+    static let intakeRounds = 4
 
     /// A job in flight.
     private struct Active {
@@ -100,9 +102,16 @@ final class QueueRun {
         }
     }
 
-    /// Takes the batches that arrived (waiting up to `wait` for some while the stream is open).
+    /// Takes the batches that arrived (waiting up to `wait` for some while the stream is open), only as many as leave
+    /// at most `intakeRounds` rounds of the concurrency waiting here: the rest stay in the stream, whose bound holds
+    /// the reader back, so a scan that outruns the rate limit does not pile its batches up in memory.
     private func absorb(waitingUpTo wait: TimeInterval) {
-        let (taken, done) = stream.take(waitingUpTo: streamOpen ? wait : 0)
+        let room = intakeRoom
+        if room == 0 && streamOpen && wait > 0 {
+            // Batches may be queued that there is no room for: sleep rather than spin on a stream that does not wait.
+            Pause.seconds(wait)
+        }
+        let (taken, done) = stream.take(waitingUpTo: streamOpen && room > 0 ? wait : 0, atMost: room)
         if done { streamOpen = false }
         guard !taken.isEmpty else { return }
         startOnce()
@@ -113,6 +122,11 @@ final class QueueRun {
                 jobs.pushLater(ids: driver.accept(batch))
             }
         }
+    }
+
+    /// How many more batches may be taken in now.
+    private var intakeRoom: Int {
+        terminal == nil ? max(0, Self.intakeRounds * configuration.concurrency - jobs.count) : .max
     }
 
     /// The deadline passed: everything in flight and queued fails, and so does every batch that arrives later.
@@ -170,8 +184,9 @@ final class QueueRun {
     /// Lets the engine run, then acts on every transfer that finished.
     private func poll(_ engine: TransferEngine, now: Date) {
         var waitMs = 100
-        // While the reader is still producing, look at the stream often so new batches are not held back.
-        if streamOpen { waitMs = min(waitMs, 2) }
+        // While the reader is still producing, look at the stream often so new batches are not held back (unless there
+        // is no room for them yet).
+        if streamOpen && intakeRoom > 0 { waitMs = min(waitMs, 2) }
         if jobs.hasReady { waitMs = min(waitMs, 5) }
         do {
             try engine.poll(timeoutMs: clampToDeadline(waitMs, now: now))

@@ -45,3 +45,18 @@ import Testing
         #expect(keys.number(of: PlanKey(digest: Self.digest(1), repository: 0)) == 0)
     }
 }
+
+extension PlanKeysTests {
+    /// The digests by number, across chunk boundaries; a copy taken earlier (what a report holds) keeps what it had.
+    @Test func theDigestTableNamesEveryKeyAndACopyIsNotDisturbedByLaterKeys() {
+        var keys = PlanKeys()
+        for value in 0..<4_096 { _ = keys.insert(PlanKey(digest: Self.digest(value), repository: 0)) }
+        let early = keys.digests
+        for value in 4_096..<10_000 { _ = keys.insert(PlanKey(digest: Self.digest(value), repository: 1)) }
+        #expect(early.count == 4_096 && early[4_095] == Self.digest(4_095))
+        #expect(keys.digests.count == 10_000)
+        #expect(Array(keys.digests) == (0..<10_000).map(Self.digest))
+        #expect(keys[4_096] == PlanKey(digest: Self.digest(4_096), repository: 1))
+        #expect(keys[4_095] == PlanKey(digest: Self.digest(4_095), repository: 0))
+    }
+}

@@ -107,11 +107,7 @@ import Testing
             "no AWS credentials found (tried: environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set; shared files: no [default] profile)"
         report.images = report.images.map { image in
             var image = image
-            image.blobs = image.blobs.map { blob in
-                var blob = blob
-                blob.status = .unverified
-                return blob
-            }
+            for position in image.blobs.indices { image.blobs[position].status = .unverified }
             image.errors = 1
             return image
         }
