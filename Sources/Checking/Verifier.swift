@@ -46,6 +46,8 @@ public struct Verifier {
     public var manifests: ManifestRegistry?
     /// Which way was asked (`api`, `registry`), for the summary.
     public var via: String?
+    /// Starts the registry's side of a streaming run on its own thread; false when no thread could be started.
+    var startWorker: (_ body: @escaping () -> Void) -> Bool = { WorkerThread.start(stackSize: 8 << 20, $0) }
 
     public init(
         registry: LayerRegistry, cache: PositiveCache? = nil, options: VerifyOptions = VerifyOptions(),
@@ -103,18 +105,20 @@ public struct Verifier {
         -> RunReport
     {
         let plan = Plan(checkConfigBlob: options.checkConfigBlob, cache: cache)
-        let stream = BatchStream(bound: Self.readAhead)
         let inbox = AnswerInbox()
         let done = DispatchSemaphore(value: 0)
         // Handed over, not shared: from here on only the worker thread uses the registry (the reading thread touches only
         // the stream and the inbox, which are locked), and `done.wait()` orders the worker's last use before anything
         // after it.
         nonisolated(unsafe) let registry = self.registry
-        let work = {
+        let work = { (stream: BatchStream) in
             registry.check(stream: stream, delivering: inbox.put)
             done.signal()
         }
-        if !WorkerThread.start(stackSize: 8 << 20, work) { work() }
+        let bounded = BatchStream(bound: Self.readAhead)
+        let threaded = startWorker { work(bounded) }
+        // Without a worker thread, reading comes first, into a stream that never makes it wait, and the calls after it.
+        let stream = threaded ? bounded : BatchStream()
         let sink = ImageSink(
             plan: plan, stream: stream, inbox: inbox, verdicts: Verdicts(collectingConfirmed: cache != nil))
         let scan: ScanResult
@@ -122,11 +126,12 @@ public struct Verifier {
             scan = try read(sink)
         } catch {
             stream.finish()
-            done.wait()
+            if threaded { done.wait() }
             throw error
         }
         stream.push(plan.finish())
         stream.finish()
+        if !threaded { work(stream) }
         // The last calls are still out: fold the answers already back meanwhile, so few are left once they all are.
         while done.wait(timeout: .now() + .milliseconds(2)) == .timedOut { sink.foldAnswers() }
         sink.foldAnswers()

@@ -114,4 +114,22 @@ final class SlowDeliveringRegistry: LayerRegistry, Sendable {
                 == [digest(4321).string, digest(29_999).string])
         #expect(report.images.count == 300 && report.images.allSatisfy { $0.blobs.count == 101 })
     }
+
+    /// When no thread can be started for the registry, reading goes first (never waiting on a bound nobody drains) and
+    /// the calls follow on the same thread: the run ends, with every verdict right.
+    @Test(.timeLimit(.minutes(1))) func withoutAWorkerThreadReadingGoesFirstAndTheRunEnds() throws {
+        let registry = SlowDeliveringRegistry(missing: [digest(7)])
+        let images = (0..<(Verifier.readAhead + 20)).map { n in
+            image("app", layers: Array((n * 100 + 1)...(n * 100 + 100)))
+        }
+        var verifier = Verifier(registry: registry)
+        verifier.startWorker = { _ in false }
+        let report = try verifier.verify(reading: { emit in
+            images.forEach { emit($0) }
+            return ScanResult(images: images)
+        })
+        #expect(report.summary.requests == images.count + 1)
+        #expect(report.summary.unavailable == 1)
+        #expect(report.summary.available == images.count * 100 + 1 - 1)
+    }
 }
