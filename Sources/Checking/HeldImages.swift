@@ -65,6 +65,12 @@ struct HeldImages {
     }
 
     /// The `position`th image with its blobs as they were read; its packed blobs are let go.
+    /// The plan's key for each blob of the `position`th image, -1 for one kept whole: the report finds each blob's verdict
+    /// by it instead of looking the digest up again. Ask before `take`, which lets the blobs go.
+    func keys(_ position: Int) -> [Int32] {
+        held[position].blobs.map { max($0.key, -1) }
+    }
+
     mutating func take(_ position: Int, plan: Plan) -> Image {
         var image = held[position].image
         let entry = held[position]

@@ -18,9 +18,10 @@ struct ImageEvaluation {
 
     /// Every blob of the image, in order: skipped (non-distributable, or a config blob not checked), unverified (no
     /// repository, no verdict), or as the service said.
-    mutating func addBlobs(plan: Plan, verdicts: Verdicts, checkConfigBlob: Bool) {
+    /// `keys`: the plan's key of each blob when the caller kept them (-1 where it did not), else each is looked up.
+    mutating func addBlobs(plan: Plan, verdicts: Verdicts, checkConfigBlob: Bool, keys: [Int32]? = nil) {
         let numberOf = image.repository.map { plan.numbers(in: $0) }
-        for blob in image.blobs {
+        for (index, blob) in image.blobs.enumerated() {
             if blob.role == .config && !checkConfigBlob { continue }
             if MediaType.isNonDistributable(blob.mediaType) {
                 blobs.append(result(blob, .skipped))
@@ -30,7 +31,8 @@ struct ImageEvaluation {
                 blobs.append(result(blob, .unverified))
                 continue
             }
-            let number = numberOf?(blob.digest)
+            let kept = keys.map { index < $0.count ? Int($0[index]) : -1 } ?? -1
+            let number = kept >= 0 ? kept : numberOf?(blob.digest)
             add(blob, number: number, verdict: number.flatMap { verdicts.verdict($0) }, repository: repository)
         }
     }

@@ -91,7 +91,7 @@ public struct Verifier {
                 images.images[position].blobs = []
                 images.images[position].findings = []
             }
-            return images.images[position]
+            return (images.images[position], nil)
         }
     }
 
@@ -142,13 +142,16 @@ public struct Verifier {
             findings: scan.findings, imageCount: sink.held.count, plan: plan, verdicts: sink.verdicts,
             manifests: manifests,
             started: started
-        ) { sink.held.take($0, plan: plan) }
+        ) { position in
+            let keys = sink.held.keys(position)
+            return (sink.held.take(position, plan: plan), keys)
+        }
     }
 
     /// Builds the report from the run-wide `findings` and `imageCount` images, each asked of `image` once, in order.
     private func report(
         findings runFindings: [Finding], imageCount: Int, plan: Plan, verdicts: Verdicts,
-        manifests: [ManifestQuery: ManifestAnswer], started: Date, image: (Int) -> Image
+        manifests: [ManifestQuery: ManifestAnswer], started: Date, image: (Int) -> (image: Image, keys: [Int32]?)
     ) -> RunReport {
         var findings = runFindings
         var owners = [[Int]](repeating: [], count: findings.count)
@@ -157,13 +160,13 @@ public struct Verifier {
         let manifestChecks = ManifestChecks(level: options.checkManifests)
         var failures = verdicts.failures
         for position in 0..<imageCount {
-            let image = image(position)
+            let (image, keys) = image(position)
             let manifestOutcome: (findings: [Finding], failures: [BatchFailure]) =
                 manifests.isEmpty ? ([], []) : manifestChecks.findings(for: image, answers: manifests)
             failures += manifestOutcome.failures
             var evaluation = ImageEvaluation(
                 image, findings: image.findings + manifestOutcome.findings, digests: plan.digests)
-            evaluation.addBlobs(plan: plan, verdicts: verdicts, checkConfigBlob: options.checkConfigBlob)
+            evaluation.addBlobs(plan: plan, verdicts: verdicts, checkConfigBlob: options.checkConfigBlob, keys: keys)
             let (result, imageFindings) = evaluation.finish()
             imageResults.append(result)
             findings.append(contentsOf: imageFindings)

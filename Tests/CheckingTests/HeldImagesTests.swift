@@ -26,9 +26,14 @@ import Testing
         var keys: [Int32] = []
         _ = plan.add(image, keys: &keys)
         held.keep(image, keys: keys)
+        let planned = keys
         _ = plan.add(unplanned, keys: &keys)
         held.keep(unplanned, keys: keys)
         #expect(held.count == 2)
+        // The report finds each verdict by the key the plan gave; a blob kept whole (-1) is looked up by its digest.
+        #expect(zip(held.keys(0), planned).allSatisfy { kept, given in kept == given || kept == -1 })
+        #expect(held.keys(0).filter { $0 >= 0 }.count > 1_000)
+        #expect(held.keys(1).allSatisfy { $0 == -1 })
         #expect(held.take(0, plan: plan).blobs == blobs)
         unplanned.findings = []
         #expect(held.take(1, plan: plan).blobs == unplanned.blobs)
