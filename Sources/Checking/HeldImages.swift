@@ -64,16 +64,13 @@ struct HeldImages {
         held.append(entry)
     }
 
-    /// The `position`th image with its blobs as they were read; its packed blobs are let go.
-    /// The plan's key for each blob of the `position`th image, -1 for one kept whole: the report finds each blob's verdict
-    /// by it instead of looking the digest up again. Ask before `take`, which lets the blobs go.
-    func keys(_ position: Int) -> [Int32] {
-        held[position].blobs.map { max($0.key, -1) }
-    }
-
-    mutating func take(_ position: Int, plan: Plan) -> Image {
+    /// The `position`th image with its blobs as they were read, and the plan's key for each blob (-1 for one kept
+    /// whole), by which the report finds each verdict instead of looking the digest up again; its packed blobs are let
+    /// go.
+    mutating func take(_ position: Int, plan: Plan) -> (image: Image, keys: [Int32]) {
         var image = held[position].image
         let entry = held[position]
+        let keys = entry.blobs.map { max($0.key, -1) }
         held[position].blobs = []
         held[position].whole = []
         held[position].styles = []
@@ -85,7 +82,7 @@ struct HeldImages {
                 mediaType: mediaTypeNames[Int(style.mediaType)], role: style.role, path: style.path,
                 line: Int(packed.lineAndStyle & (1 << Self.lineBits - 1)), member: style.member)
         }
-        return image
+        return (image, keys)
     }
 
     private mutating func typeIndex(_ type: String) -> UInt32 {

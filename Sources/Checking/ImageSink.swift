@@ -49,7 +49,7 @@ public final class ImageSink {
         let wasAwaiting = countdown.awaitingMore
         countdown.expect(forecasts, more: more)
         guard wasAwaiting, !more else { return }
-        stream.push(plan.release(plan.partialRepositories.filter { countdown.isSettled($0) }))
+        releaseSettled(plan.partialRepositories)
     }
 
     /// The next expected output was read and all its images put: the partial batches no unread output can add to leave.
@@ -57,6 +57,11 @@ public final class ImageSink {
         defer { touched = [] }
         guard let step = countdown.outputRead() else { return }
         let candidates = step.unknownCleared ? plan.partialRepositories : step.reachedZero + touched
+        releaseSettled(candidates)
+    }
+
+    /// Sends the partial batches of those of `candidates` no unread output can add to.
+    private func releaseSettled(_ candidates: [RepositoryRef]) {
         stream.push(plan.release(candidates.filter { countdown.isSettled($0) }))
     }
 }

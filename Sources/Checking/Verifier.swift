@@ -142,10 +142,7 @@ public struct Verifier {
             findings: scan.findings, imageCount: sink.held.count, plan: plan, verdicts: sink.verdicts,
             manifests: manifests,
             started: started
-        ) { position in
-            let keys = sink.held.keys(position)
-            return (sink.held.take(position, plan: plan), keys)
-        }
+        ) { sink.held.take($0, plan: plan) }
     }
 
     /// Builds the report from the run-wide `findings` and `imageCount` images, each asked of `image` once, in order.

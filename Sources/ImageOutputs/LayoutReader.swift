@@ -459,13 +459,11 @@ public struct LayoutReader {
         return problems
     }
 
-    /// The directory this output's format keeps blobs of `digest`'s algorithm in, when a blob's path is that directory
-    /// and its hex (nil otherwise); worked out once per output and algorithm from one blob's path.
+    /// The format's directory for blobs of `digest`'s algorithm (`OutputFormat.blobDirectory`), asked once per output
+    /// and algorithm.
     private func blobDirectory(_ digest: Digest, state: inout State) -> String? {
         if let known = state.blobDirectories[digest.algorithm] { return known }
-        let path = blobPath(digest, in: state)
-        let name = "/" + digest.encoded
-        let directory = path.hasSuffix(name) ? String(path.dropLast(name.count)) : nil
+        let directory = format.blobDirectory(of: digest, root: state.root)
         state.blobDirectories[digest.algorithm] = .some(directory)
         return directory
     }

@@ -35,10 +35,10 @@ extension LayoutReader {
         guard case .index(let index)? = forecastDocument(at: path, declared: MediaType.ociIndex, of: output) else {
             return .repositories([])
         }
+        let indexName = imageName(from: index.annotations)
         var repositories = Set<RepositoryRef>()
         for descriptor in index.manifests {
-            guard let names = forecastNames(of: descriptor, above: imageName(from: index.annotations), of: output)
-            else { return .unknown }
+            guard let names = forecastNames(of: descriptor, above: indexName, of: output) else { return .unknown }
             for name in names {
                 if let repository = resolver.resolve(outputPath: output.path, name: name) {
                     repositories.insert(repository)

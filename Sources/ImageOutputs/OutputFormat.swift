@@ -30,6 +30,9 @@ public protocol OutputFormat: Sendable {
     func images(of output: ImageOutput, in source: FileSource, resolver: RepositoryResolver) -> ScanResult
     /// Where a config or layer blob of an output rooted at `root` lies; built only from a validated digest.
     func blobPath(of digest: Digest, root: String) -> String
+    /// The directory whose entry named by `digest`'s hex is its blob (what `blobPath` joins the hex to), nil when a blob
+    /// is not named so; sources look blobs up there by name, without a path per blob.
+    func blobDirectory(of digest: Digest, root: String) -> String?
     /// Where a manifest or index named by digest may lie, in the order tried.
     func documentPaths(of digest: Digest, root: String) -> [String]
     /// The repositories this output's images can map to, found cheaply before it is read (`.unknown` when only reading
@@ -48,6 +51,12 @@ extension OutputFormat {
         digest.blobPath(under: OutputPath.join(root, "blobs/"))
     }
     public func documentPaths(of digest: Digest, root: String) -> [String] { [blobPath(of: digest, root: root)] }
+    /// From `blobPath`, so it always agrees with it: the path without `/` and the hex.
+    public func blobDirectory(of digest: Digest, root: String) -> String? {
+        let path = blobPath(of: digest, root: root)
+        let name = "/" + digest.encoded
+        return path.hasSuffix(name) ? String(path.dropLast(name.count)) : nil
+    }
     public func forecast(of output: ImageOutput, in source: FileSource, resolver: RepositoryResolver)
         -> RepositoryForecast
     { .unknown }

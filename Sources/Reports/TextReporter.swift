@@ -104,34 +104,39 @@ public struct TextReporter: Reporter {
             }
             if shown.isEmpty, let image = group.image {
                 body +=
-                    "  " + style.yellow("not verified:") + " \(count(unconfirmed(image), "blob")) "
+                    "  " + style.yellow("not verified:") + " \(count(BlobCounts(image).unconfirmed, "blob")) "
                     + (runWide ? "(see the error above)" : "without a verdict from the service") + "\n"
             }
         }
         return body
     }
 
-    /// Blobs the service was asked about and did not confirm.
-    func unconfirmed(_ image: ImageResult) -> Int {
-        image.blobs.filter { $0.status != .available && $0.status != .skipped }.count
+    /// An image's blobs by what the service said, counted in one pass (a line per image, each over hundreds of blobs).
+    struct BlobCounts {
+        var available = 0, cached = 0, skipped = 0
+        /// Asked about and not confirmed: unavailable, invalid or without a verdict.
+        var unconfirmed = 0
+
+        init(_ image: ImageResult) {
+            for blob in image.blobs {
+                switch blob.status {
+                case .available:
+                    available += 1
+                    if blob.cached { cached += 1 }
+                case .skipped: skipped += 1
+                case .unavailable, .invalid, .unverified: unconfirmed += 1
+                }
+            }
+        }
     }
 
     /// `build/app (public.ecr.aws/demo/app:1.0, linux/amd64): ok, 3 blobs available`, or nil when a blob is unconfirmed.
     func okLine(_ image: ImageResult, style: Style) -> String? {
-        // One pass, counting in place: a line per image, each over its hundreds of blobs.
-        var (available, cached, skipped) = (0, 0, 0)
-        for blob in image.blobs {
-            switch blob.status {
-            case .available:
-                available += 1
-                if blob.cached { cached += 1 }
-            case .skipped: skipped += 1
-            case .unavailable, .invalid, .unverified: return nil
-            }
-        }
-        var detail = "\(count(available, "blob")) available"
-        if cached > 0 { detail += " (\(cached) from cache)" }
-        if skipped > 0 { detail += ", \(skipped) skipped" }
+        let counts = BlobCounts(image)
+        guard counts.unconfirmed == 0 else { return nil }
+        var detail = "\(count(counts.available, "blob")) available"
+        if counts.cached > 0 { detail += " (\(counts.cached) from cache)" }
+        if counts.skipped > 0 { detail += ", \(counts.skipped) skipped" }
         return TerminalText.line(image.label) + ": " + style.green("ok") + ", " + detail
     }
 

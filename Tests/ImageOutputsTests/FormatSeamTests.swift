@@ -42,6 +42,28 @@ private func imagesTxtFiles(at dir: String, images: [FixtureImage]) -> [String: 
         return try scanner.scan(commit: try repository.resolveCommit("HEAD"))
     }
 
+    /// A source looks a blob up by its hex in the format's blob directory: that must be exactly where `blobPath` puts it,
+    /// for every format, built in or added, sha256 and sha512.
+    @Test func eachFormatsBlobDirectoryAgreesWithItsBlobPaths() throws {
+        let digests = [
+            try #require(Digest("sha256:" + String(repeating: "a1", count: 32))),
+            try #require(Digest("sha512:" + String(repeating: "b2", count: 64))),
+        ]
+        for format in (OutputFormats.builtIn + [TestOnlyFormat()]).all {
+            for root in ["out/app", ""] {
+                for digest in digests {
+                    let path = format.blobPath(of: digest, root: root)
+                    if let directory = format.blobDirectory(of: digest, root: root) {
+                        #expect(directory + "/" + digest.encoded == path, "\(format.kind) \(root)")
+                    } else {
+                        #expect(!path.hasSuffix("/" + digest.encoded), "\(format.kind) \(root): \(path)")
+                    }
+                }
+            }
+        }
+        #expect(OCILayoutFormat().blobDirectory(of: digests[0], root: "out/app") == "out/app/blobs/sha256")
+    }
+
     @Test func builtInFormatsDoNotSeeTheNewOutput() throws {
         let result = try scan(.builtIn)
         #expect(result.images.map(\.outputPath) == ["out/layout"])
