@@ -122,13 +122,6 @@ final class APIManifestDriver: TransferDriver {
     func answers() -> [BatchAnswer] { [] }
 
     func result() -> [ManifestQuery: ManifestAnswer] {
-        var out: [ManifestQuery: ManifestAnswer] = [:]
-        for (index, query) in queries.enumerated() {
-            out[query] =
-                found[index]
-                ?? .failed(
-                    BatchFailure(.unverifiable, "the service was never asked about \(query.reference) (no answer)"))
-        }
-        return out
+        ManifestAnswer.byQuery(queries, found, asked: "the service")
     }
 }
