@@ -47,7 +47,9 @@ public struct Verifier {
     /// Which way was asked (`api`, `registry`), for the summary.
     public var via: String?
     /// Starts the registry's side of a streaming run on its own thread; false when no thread could be started.
-    var startWorker: (_ body: @escaping () -> Void) -> Bool = { WorkerThread.start(stackSize: 8 << 20, $0) }
+    var startWorker: (_ body: @escaping () -> Void) -> Bool = {
+        WorkerThread.start(stackSize: WorkerThread.defaultStackSize, $0)
+    }
 
     public init(
         registry: LayerRegistry, cache: PositiveCache? = nil, options: VerifyOptions = VerifyOptions(),

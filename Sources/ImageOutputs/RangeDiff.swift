@@ -1,5 +1,6 @@
 import Dispatch
 import GitAccess
+import ImageModel
 import Synchronization
 
 /// Diffs the commits of a range against their parents, one `OutputChanges` per commit in commit order. A long range
@@ -27,7 +28,7 @@ struct RangeDiff {
         let settings = self.settings
         let olderResult = ResultSlot()
         let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
+        let diffOlder = {
             olderResult.set(
                 Result {
                     try Self.diff(
@@ -35,6 +36,8 @@ struct RangeDiff {
                 })
             done.signal()
         }
+        // No second thread: the older half first, on this one, as a single pass would.
+        if !WorkerThread.start(stackSize: WorkerThread.defaultStackSize, diffOlder) { diffOlder() }
         let newer = Result {
             try Self.diff(commits[middle...], trees: trees, repository: repository, settings: settings)
         }

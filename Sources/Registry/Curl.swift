@@ -1,5 +1,5 @@
 import CCurl
-import Dispatch
+import ImageModel
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -51,9 +51,10 @@ public enum HTTPLibrary {
     /// check would otherwise spend on its transfer thread before its first call. Only the loading (no
     /// `curl_global_init`, which initialises OpenSSL): a process may exit while it runs, since glibc's exit waits for a
     /// `dlopen` in progress, whereas exiting while OpenSSL initialises on another thread crashes. The first handle
-    /// waits for it if it has not finished; a load that fails is reported there, as without this.
+    /// waits for it if it has not finished; a load that fails is reported there, as without this (and when no thread
+    /// can be started, the first handle loads it).
     public static func preloadInBackground() {
-        DispatchQueue.global(qos: .userInitiated).async { vl_curl_preload() }
+        _ = WorkerThread.start(stackSize: WorkerThread.defaultStackSize) { vl_curl_preload() }
     }
 
     /// `7.88.1 (OpenSSL/3.0.15)`: the library's own version and its TLS backend.

@@ -4,16 +4,21 @@ import Glibc
 import Darwin
 #endif
 
-/// Starts a detached POSIX thread with its own stack size (Foundation's `Thread` is outside FoundationEssentials):
-/// the registry side of a run gets a real thread, not a slot in Dispatch's pool that blocking work could starve.
-enum WorkerThread {
+/// Starts a detached POSIX thread with its own stack size (Foundation's `Thread` is outside FoundationEssentials): the
+/// one way this program starts a thread. The registry side of a run (`Verifier`), the older half of a long range's diff
+/// (`RangeDiff`) and libcurl's preload (`HTTPLibrary.preloadInBackground`) each get a real thread, not a slot in
+/// Dispatch's pool that blocking work could starve. In ImageModel, which every module that starts one imports.
+public enum WorkerThread {
+    /// 8 MiB, glibc's usual default for a new thread (`ulimit -s`): ample for any of the three.
+    public static let defaultStackSize = 8 << 20
+
     private final class Body {
         let run: () -> Void
         init(_ run: @escaping () -> Void) { self.run = run }
     }
 
     /// Returns false when no thread could be started (the caller then runs `body` itself).
-    static func start(stackSize: Int, _ body: @escaping () -> Void) -> Bool {
+    public static func start(stackSize: Int, _ body: @escaping () -> Void) -> Bool {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
