@@ -95,6 +95,8 @@ struct ImageEvaluation {
         let repositoryText = image.repository?.description
         for kind in [BatchFailure.Kind.repositoryNotFound, .credentials, .unverifiable] {
             guard let entry = failureMessages[kind], let repository = image.repository else { continue }
+            // The manifest checks may have found the repository missing already: one finding says it.
+            if kind == .repositoryNotFound, findings.contains(where: { $0.rule == .repositoryNotFound }) { continue }
             let rule: Rule = kind == .repositoryNotFound ? .repositoryNotFound : .verificationError
             let message =
                 kind == .repositoryNotFound
