@@ -196,6 +196,13 @@ public struct LayoutReader {
                 reference: reference, digest: nil)
             return nil
         }
+        if descriptor.mediaType == MediaType.ociArtifactManifest {
+            state.add(
+                .outputSkipped,
+                "index entry \(digest) is an OCI artifact manifest (\(MediaType.ociArtifactManifest)), withdrawn from OCI 1.1 before its release and not accepted by registries; not read, its blobs are not checked (rewrite it as an image manifest with artifactType)",
+                reference: reference, digest: digest.string)
+            return nil
+        }
         if let mediaType = descriptor.mediaType, !MediaType.isIndex(mediaType), !MediaType.isManifest(mediaType) {
             // An entry of an unknown media type is not an error (OCI image-spec) and is not followed; but when its blob is
             // an image manifest or index, an image is being left out, so say so.
