@@ -118,9 +118,10 @@ public struct LayoutReader {
     private func walkIndex(_ index: ImageIndex, lines: DigestLines, path: String, context: Context, state: inout State)
     {
         guard state.spend(index.manifests.count, at: path) else { return }
+        var occurrences = DigestOccurrences(lines)
         for descriptor in index.manifests {
             if state.stopped { return }
-            let entry = Entry(descriptor, line: lines.line(of: descriptor.digest), parent: context, reader: self)
+            let entry = Entry(descriptor, line: occurrences.line(of: descriptor), parent: context, reader: self)
             walkEntry(entry, path: path, context: context, state: &state)
         }
     }
@@ -346,10 +347,11 @@ public struct LayoutReader {
         // Exactly the image's blobs: kept for the whole run, so no growth slack.
         image.blobs.reserveCapacity(manifest.layers.count + 1)
         let descriptors = [(manifest.config, BlobRole.config)] + manifest.layers.map { ($0, BlobRole.layer) }
+        var occurrences = DigestOccurrences(lines)
         for (descriptor, role) in descriptors {
             // Validated once: the line lookup and the blob share it (each parse of a digest's hex counts, 20,000 times).
             let valid = descriptor.validDigest
-            let line = valid.map { lines.line(of: $0) } ?? lines.line(of: descriptor.digest)
+            let line = valid.map { occurrences.line(of: $0) } ?? lines.line(of: descriptor.digest)
             if let layer = addBlob(descriptor, valid, role: role, line: line, to: &image, state: &state) {
                 layerDigests.append(layer)
             }
