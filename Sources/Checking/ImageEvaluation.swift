@@ -48,7 +48,9 @@ struct ImageEvaluation {
                     "\(what) \(blob.digest) is \(blob.size) bytes in the descriptor but \(size) bytes in \(repository)"
                 findings.append(finding(.sizeMismatch, text, blob))
             }
-            if let mediaType, !mediaType.isEmpty, mediaType != blob.mediaType, blob.role == .layer {
+            if let mediaType, !mediaType.isEmpty, !blob.mediaType.isEmpty, mediaType != blob.mediaType,
+                blob.role == .layer
+            {
                 let text =
                     "\(what) \(blob.digest) is \(blob.mediaType) in the descriptor but \(mediaType) in \(repository)"
                 findings.append(finding(.mediaTypeMismatch, text, blob))

@@ -44,7 +44,7 @@ public struct ManifestChecks {
         }
         for image in images {
             guard let repository = image.repository else { continue }
-            if image.layersUncompressed {
+            if image.layersUncompressed || image.manifestDigest == nil {
                 if let tag = Self.tag(of: image) {
                     add(ManifestQuery(repository: repository, reference: tag, readsConfig: true))
                 }
@@ -74,7 +74,7 @@ public struct ManifestChecks {
                 image: image.name, platform: image.platform?.description, digest: digest,
                 repository: repository.description)
         }
-        if image.layersUncompressed {
+        if image.layersUncompressed || image.manifestDigest == nil {
             return archiveFindings(
                 for: image, repository: repository, answers: answers, severity: severity, finding: finding)
         }
