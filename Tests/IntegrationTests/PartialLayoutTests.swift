@@ -37,7 +37,8 @@ import Testing
             #expect(result.status == 0, "notices only, nothing to ask: \(result.combined)")
             let notices = try findings(result).filter { $0["rule"] as? String == "output-skipped" }
             let byPath = Dictionary(
-                notices.map { (($0["path"] as? String) ?? "", ($0["message"] as? String) ?? "") }) { $1 }
+                notices.map { (($0["path"] as? String) ?? "", ($0["message"] as? String) ?? "") }
+            ) { $1 }
             #expect(byPath.keys.sorted() == ["build/a/index.json", "build/b/oci-layout"], "\(arguments): \(notices)")
             #expect(byPath["build/a/index.json"]?.contains("no `oci-layout` file") == true)
             #expect(byPath["build/b/oci-layout"]?.contains("no `index.json`") == true)
