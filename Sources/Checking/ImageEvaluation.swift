@@ -48,7 +48,9 @@ struct ImageEvaluation {
                     "\(what) \(blob.digest) is \(blob.size) bytes in the descriptor but \(size) bytes in \(repository)"
                 findings.append(finding(.sizeMismatch, text, blob))
             }
-            if let mediaType, !mediaType.isEmpty, mediaType != blob.mediaType, blob.role == .layer {
+            if let mediaType, !mediaType.isEmpty, !blob.mediaType.isEmpty, mediaType != blob.mediaType,
+                blob.role == .layer
+            {
                 let text =
                     "\(what) \(blob.digest) is \(blob.mediaType) in the descriptor but \(mediaType) in \(repository)"
                 findings.append(finding(.mediaTypeMismatch, text, blob))
@@ -95,6 +97,8 @@ struct ImageEvaluation {
         let repositoryText = image.repository?.description
         for kind in [BatchFailure.Kind.repositoryNotFound, .credentials, .unverifiable] {
             guard let entry = failureMessages[kind], let repository = image.repository else { continue }
+            // The manifest checks may have found the repository missing already: one finding says it.
+            if kind == .repositoryNotFound, findings.contains(where: { $0.rule == .repositoryNotFound }) { continue }
             let rule: Rule = kind == .repositoryNotFound ? .repositoryNotFound : .verificationError
             let message =
                 kind == .repositoryNotFound

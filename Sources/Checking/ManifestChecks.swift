@@ -44,7 +44,7 @@ public struct ManifestChecks {
         }
         for image in images {
             guard let repository = image.repository else { continue }
-            if image.layersUncompressed {
+            if image.layersUncompressed || image.manifestDigest == nil {
                 if let tag = Self.tag(of: image) {
                     add(ManifestQuery(repository: repository, reference: tag, readsConfig: true))
                 }
@@ -74,7 +74,7 @@ public struct ManifestChecks {
                 image: image.name, platform: image.platform?.description, digest: digest,
                 repository: repository.description)
         }
-        if image.layersUncompressed {
+        if image.layersUncompressed || image.manifestDigest == nil {
             return archiveFindings(
                 for: image, repository: repository, answers: answers, severity: severity, finding: finding)
         }
@@ -91,6 +91,9 @@ public struct ManifestChecks {
                         .manifestUnpublished,
                         "the committed \(what) \(digest) is not published in \(repository): \(reason)",
                         digest: digest, severity: severity))
+            case .failed(let failure)? where failure.kind == .repositoryNotFound:
+                failures.append(failure)
+                findings.append(finding(.repositoryNotFound, Self.notFound(repository, failure), digest: nil))
             case .failed(let failure)?:
                 failures.append(failure)
                 findings.append(
@@ -109,7 +112,18 @@ public struct ManifestChecks {
             findings += tagged.findings
             failures += tagged.failures
         }
+        // A repository that does not exist is one finding for the image, however many lookups it failed.
+        if let first = findings.firstIndex(where: { $0.rule == .repositoryNotFound }) {
+            findings = findings.indices.filter { $0 == first || findings[$0].rule != .repositoryNotFound }.map {
+                findings[$0]
+            }
+        }
         return (findings, failures)
+    }
+
+    /// The message of a `repository-not-found` finding, as the layer check words it.
+    static func notFound(_ repository: RepositoryRef, _ failure: BatchFailure) -> String {
+        "\(repository) does not exist in ECR Public: \(failure.message)"
     }
 
     /// Whether the committed tag names the committed manifest (or one of its indexes) in the repository.
@@ -133,6 +147,9 @@ public struct ManifestChecks {
                 finding(
                     .tagMismatch, "tag \(tag) does not exist in \(repository) (committed \(expected))",
                     expected, nil))
+        case .failed(let failure)? where failure.kind == .repositoryNotFound:
+            failures.append(failure)
+            findings.append(finding(.repositoryNotFound, Self.notFound(repository, failure), nil, nil))
         case .failed(let failure)?:
             failures.append(failure)
             findings.append(
@@ -175,6 +192,8 @@ public struct ManifestChecks {
                         config, severity)
                 ], []
             )
+        case .failed(let failure)? where failure.kind == .repositoryNotFound:
+            return ([finding(.repositoryNotFound, Self.notFound(repository, failure), nil, nil)], [failure])
         case .failed(let failure)?:
             return (
                 [

@@ -12,11 +12,15 @@ public struct DigestLines: Sendable {
     /// Literals longer than this are not digests (sha512 is 135 bytes) and are not indexed.
     static let maxLiteral = 160
     private var lines: [Digest: Int] = [:]
+    /// The lines of the second and later literals of a digest written more than once (a layer listed twice, an index
+    /// naming one manifest under two tags); empty, and never allocated, for most documents.
+    private var repeated: [Digest: [Int]] = [:]
     private let data: Data
 
     public init(_ data: Data) {
         self.data = data
         var lines: [Digest: Int] = [:]
+        var repeated: [Digest: [Int]] = [:]
         // A descriptor takes well over 128 bytes: room for every digest at once, instead of doubling and rehashing.
         lines.reserveCapacity(data.count / 128)
         DigestLines.scan(data) { literal, line in
@@ -25,10 +29,22 @@ public struct DigestLines: Sendable {
                 let first = lines.updateValue(line, forKey: digest)
             {
                 lines[digest] = first
+                repeated[digest, default: []].append(line)
             }
             return false
         }
         self.lines = lines
+        self.repeated = repeated
+    }
+
+    /// Whether some digest is written more than once: only then do callers count occurrences.
+    public var hasRepeats: Bool { !repeated.isEmpty }
+
+    /// The 1-based line of the `occurrence`th (0-based) literal of a valid digest, so each of two descriptors naming one
+    /// blob points at its own line; the last known one when there are fewer, 1 when it is not in the document as written.
+    public func line(of digest: Digest, occurrence: Int) -> Int {
+        guard occurrence > 0, let later = repeated[digest] else { return line(of: digest) }
+        return later[min(occurrence, later.count) - 1]
     }
 
     /// The 1-based line of a valid digest's literal, or 1 when it is not in the document as written (escaped): what

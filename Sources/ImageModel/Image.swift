@@ -72,8 +72,9 @@ public struct Image: Codable, Sendable {
     public var blobs: [BlobRef]
     /// Problems found while reading, before any network call.
     public var findings: [Finding]
-    /// True for a docker archive's image: its layers are stored uncompressed, so only the config blob can match a registry
-    /// (a manifest check may accept the image when its tag's published manifest names the same config).
+    /// True for a docker archive's image with layers stored uncompressed: those cannot match a registry, only its config
+    /// blob (and any layer stored compressed) can (a manifest check may accept the image when its tag's published manifest
+    /// names the same config, as for any image without a manifest digest).
     public var layersUncompressed: Bool = false
     /// What the output is on disk (`oci-layout`, `skopeo-dir`, `oci-archive`, `docker-archive`, `manifest-file`): decides
     /// which skopeo transport publishes it, so a failed check can print the exact command.

@@ -8,6 +8,9 @@ public enum MediaType {
     public static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
     public static let dockerConfig = "application/vnd.docker.container.image.v1+json"
     public static let inToto = "application/vnd.in-toto+json"
+    /// The artifact manifest of the OCI 1.1 release candidates (`blobs`, no `config`), withdrawn before 1.1 was released:
+    /// oras 1.0 and early oras-go v2 wrote it, registries no longer accept it.
+    public static let ociArtifactManifest = "application/vnd.oci.artifact.manifest.v1+json"
 
     /// The digest of the OCI empty descriptor `{}`.
     public static let emptyDigest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"

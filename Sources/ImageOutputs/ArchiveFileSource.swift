@@ -63,6 +63,20 @@ public final class ArchiveFileSource: FileSource {
 
     public var memberCount: Int { members.count + symlinks.count }
 
+    /// The one directory every member lies under (`tar -cf app.tar app/` writes `app/index.json`, …), or nil when
+    /// members lie at the top or under several directories.
+    public func singleTopDirectory() -> String? {
+        var top: Substring?
+        for path in Array(members.keys) + Array(symlinks.keys) {
+            let name = root.isEmpty ? Substring(path) : path.dropFirst(root.count + 1)
+            guard let slash = name.firstIndex(of: "/") else { return nil }
+            let first = name[..<slash]
+            if let top, top != first { return nil }
+            top = first
+        }
+        return top.map(String.init)
+    }
+
     private func full(_ name: String) -> String {
         root.isEmpty ? name : root + "/" + name
     }

@@ -126,6 +126,18 @@ public struct ArchiveReader {
                     path: archive, kind: kind, read: true,
                     reason: "a docker archive (docker save, docker-archive:) as a \(compression)"))
             part = DockerArchiveReader(source: members, resolver: resolver).read()
+        } else if let top = members.singleTopDirectory(),
+            members.contains(top + "/index.json") && members.contains(top + "/oci-layout")
+        {
+            // `tar -cf app.tar app/`: the layout one directory down, as oras reads it. skopeo's oci-archive: reads
+            // only a layout at the top, so no publish command is offered for it.
+            kind = OutputKind.tarArchive.rawValue
+            candidates.append(
+                OutputCandidate(
+                    path: archive, kind: "oci-archive", read: true,
+                    reason: "an OCI image layout as a \(compression), in its directory \(top)/"))
+            part = OCILayoutFormat().images(
+                of: ImageOutput(kind: .ociLayout, path: archive + "/" + top), in: members, resolver: resolver)
         } else {
             return nil
         }
@@ -182,6 +194,8 @@ public struct ArchiveReader {
         var image = image
         image.findings = image.findings.map { relocate($0, archive: archive) }
         if image.manifestPath.hasPrefix(archive + "/") { image.manifestPath = archive }
+        // A layout one directory down in the archive is still the archive's output.
+        if image.outputPath.hasPrefix(archive + "/") { image.outputPath = archive }
         image.blobs = image.blobs.map { blob in
             guard blob.path.hasPrefix(archive + "/") else { return blob }
             var blob = blob

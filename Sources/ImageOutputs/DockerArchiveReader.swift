@@ -7,8 +7,10 @@ import Foundation
 #endif
 
 /// Reads a docker archive (`docker save`, `skopeo copy … docker-archive:`): `manifest.json` lists `Config`, `RepoTags` and
-/// `Layers` per image. The layers are stored uncompressed, so their digests are not what a registry holds: only the config
-/// blob (whose digest survives a push) is asked about, and `layer-uncompressed` is said once per image.
+/// `Layers` per image. Layers stored uncompressed (hashing to the config's `diff_ids`) are not what a registry holds: only
+/// the config blob (whose digest survives a push) is asked about for them, and `layer-uncompressed` is said once per image.
+/// Layers stored compressed and named by their digest (`<hex>.tar.gz`, as go-containerregistry's `tarball.Write` for
+/// crane, ko and kaniko writes them) are the registry's blobs, and are asked about like any layer.
 public struct DockerArchiveReader {
     let source: ArchiveFileSource
     let resolver: RepositoryResolver
@@ -70,7 +72,8 @@ public struct DockerArchiveReader {
         else { return [] }
         let config = DocumentParser.parseConfig(configData)
         var local = configProblems(config, named: configName, digest: digest, entry: entry, at: at)
-        local += layerProblems(entry, diffIDs: config?.rootfs?.diff_ids ?? [], at: at)
+        let layers = readLayers(entry, diffIDs: config?.rootfs?.diff_ids ?? [], at: at)
+        local += layers.findings
         var platform: Platform?
         if let os = config?.os, let architecture = config?.architecture, !os.isEmpty, !architecture.isEmpty {
             platform = Platform(os: os, architecture: architecture, variant: config?.variant)
@@ -80,7 +83,9 @@ public struct DockerArchiveReader {
             path: source.root, line: 1, member: "archive member \(configName), named by \(at)")
         let tags: [String?] = entry.repoTags.isEmpty ? [nil] : entry.repoTags.map { $0 }
         return tags.map { tag in
-            image(tag: tag, platform: platform, config: configBlob, layerCount: entry.layers.count, local: local)
+            image(
+                tag: tag, platform: platform, blobs: [configBlob] + layers.compressed,
+                uncompressed: entry.layers.count - layers.compressed.count, local: local)
         }
     }
 
@@ -151,9 +156,13 @@ public struct DockerArchiveReader {
         return local
     }
 
-    /// Each layer member: present, readable, and hashing to its `diff_ids` entry.
-    private func layerProblems(_ entry: Entry, diffIDs: [String], at: String) -> [Finding] {
+    /// Each layer member: present, readable, and hashing to its `diff_ids` entry (stored uncompressed) or to the digest
+    /// its name gives (stored compressed: a blob to ask about, returned in `compressed`).
+    private func readLayers(_ entry: Entry, diffIDs: [String], at: String) -> (
+        findings: [Finding], compressed: [BlobRef]
+    ) {
         var local: [Finding] = []
+        var compressed: [BlobRef] = []
         for (index, layer) in entry.layers.enumerated() {
             guard let name = ArchiveIndexer.normalise(layer), !name.isEmpty else {
                 local.append(
@@ -173,21 +182,38 @@ public struct DockerArchiveReader {
                 local.append(problem(.manifestInvalid, "layer \(index + 1) cannot be read: \(why)", member: name))
             case .lfsPointer:
                 break  // Not produced by an archive source.
-            case .content(_, let actual):
-                if index < diffIDs.count, let actual, actual.string != diffIDs[index] {
-                    local.append(
-                        problem(
-                            .digestMismatch,
-                            "layer \(index + 1) hashes to \(actual) but the config's rootfs.diff_ids[\(index)] is \(diffIDs[index])",
-                            member: name, digest: actual.string))
+            case .content(let size, let actual):
+                guard index < diffIDs.count, let actual, actual.string != diffIDs[index] else { continue }
+                if DockerArchiveReader.layerNamedDigest(name) == actual {
+                    compressed.append(
+                        BlobRef(
+                            digest: actual, size: size, mediaType: "", role: .layer, path: source.root, line: 1,
+                            member: "archive member \(name), named by \(at)"))
+                    continue
                 }
+                local.append(
+                    problem(
+                        .digestMismatch,
+                        "layer \(index + 1) hashes to \(actual) but the config's rootfs.diff_ids[\(index)] is \(diffIDs[index])",
+                        member: name, digest: actual.string))
             }
         }
-        return local
+        return (local, compressed)
     }
 
-    /// One image of an entry, under one of its tags: only its config blob is asked about.
-    private func image(tag: String?, platform: Platform?, config: BlobRef, layerCount: Int, local: [Finding]) -> Image {
+    /// The digest a layer member's name claims: `<hex>.tar.gz` (go-containerregistry), `<hex>.tar`, `blobs/sha256/<hex>`,
+    /// `sha256:<hex>`; nil when the name is no digest.
+    static func layerNamedDigest(_ name: String) -> Digest? {
+        var last = Substring(name.split(separator: "/").last ?? Substring(name))
+        if last.hasPrefix("sha256:") { last = last.dropFirst(7) }
+        return Digest("sha256:" + (last.split(separator: ".", maxSplits: 1).first ?? last))
+    }
+
+    /// One image of an entry, under one of its tags: its config blob and its compressed layers are asked about.
+    private func image(tag: String?, platform: Platform?, blobs: [BlobRef], uncompressed: Int, local: [Finding])
+        -> Image
+    {
+        let config = blobs[0]
         let archive = source.root
         let commit = source.commit
         let repository = resolver.resolve(outputPath: archive, name: tag)
@@ -195,8 +221,8 @@ public struct DockerArchiveReader {
             name: tag, outputPath: archive, manifestPath: archive, manifestDigest: nil, platform: platform,
             repository: repository, commit: commit)
         image.refName = tag.map(DockerArchiveReader.tag(of:))
-        image.layersUncompressed = true
-        image.blobs = [config]
+        image.layersUncompressed = uncompressed > 0
+        image.blobs = blobs
         func finding(_ rule: Rule, _ message: String, digest: String? = nil) -> Finding {
             Finding(
                 rule: rule, message: message, path: archive, commit: commit, image: tag,
@@ -210,11 +236,12 @@ public struct DockerArchiveReader {
             copy.repository = repository?.description
             return copy
         }
-        if layerCount > 0 {
+        if uncompressed > 0 {
+            let alsoCompressed = blobs.count > 1 ? " (and its \(blobs.count - 1) compressed layer(s))" : ""
             image.findings.append(
                 finding(
                     .layerUncompressed,
-                    "docker archive: its \(layerCount) layer(s) are stored uncompressed (named by the config's rootfs.diff_ids), so their digests cannot match a registry's compressed layers; only the config blob \(config.digest) is checked, as its digest survives a push (archive member manifest.json)",
+                    "docker archive: its \(uncompressed) layer(s) are stored uncompressed (named by the config's rootfs.diff_ids), so their digests cannot match a registry's compressed layers; only the config blob \(config.digest)\(alsoCompressed) is checked, as its digest survives a push (archive member manifest.json)",
                     digest: config.digest.string))
         }
         if repository == nil {

@@ -53,7 +53,7 @@ public struct ImageScanner {
             result.findings.append(
                 Finding(rule: .outputSkipped, message: skipped.reason, path: skipped.path, commit: commit.hex))
             result.candidates.append(
-                OutputCandidate(path: skipped.path, kind: "manifest-file", read: false, reason: skipped.reason))
+                OutputCandidate(path: skipped.path, kind: skipped.kind, read: false, reason: skipped.reason))
         }
         for name in found.unreadableNames {
             result.findings.append(

@@ -27,9 +27,10 @@ extension LayoutReader {
     /// Walks an index's entries in order, until the walk's budgets are spent.
     func walkIndex(_ index: ImageIndex, lines: DigestLines, path: String, context: Context, state: inout State) {
         guard state.spend(index.manifests.count, at: path) else { return }
+        var occurrences = DigestOccurrences(lines)
         for descriptor in index.manifests {
             if state.stopped { return }
-            let entry = Entry(descriptor, line: lines.line(of: descriptor.digest), parent: context, reader: self)
+            let entry = Entry(descriptor, line: occurrences.line(of: descriptor), parent: context, reader: self)
             walkEntry(entry, path: path, context: context, state: &state)
         }
     }
@@ -103,6 +104,13 @@ extension LayoutReader {
                 .manifestInvalid,
                 "index entry has a digest outside the grammar (sha256:<64 hex> or sha512:<128 hex>): \(descriptor.digest.debugQuoted)",
                 reference: reference, digest: nil)
+            return nil
+        }
+        if descriptor.mediaType == MediaType.ociArtifactManifest {
+            state.add(
+                .outputSkipped,
+                "index entry \(digest) is an OCI artifact manifest (\(MediaType.ociArtifactManifest)), withdrawn from OCI 1.1 before its release and not accepted by registries; not read, its blobs are not checked (rewrite it as an image manifest with artifactType)",
+                reference: reference, digest: digest.string)
             return nil
         }
         if let mediaType = descriptor.mediaType, !MediaType.isIndex(mediaType), !MediaType.isManifest(mediaType) {

@@ -24,10 +24,11 @@ extension LayoutReader {
         // Exactly the image's blobs: kept for the whole run, so no growth slack.
         image.blobs.reserveCapacity(manifest.layers.count + 1)
         let descriptors = [(manifest.config, BlobRole.config)] + manifest.layers.map { ($0, BlobRole.layer) }
+        var occurrences = DigestOccurrences(lines)
         for (descriptor, role) in descriptors {
             // Validated once: the line lookup and the blob share it (each parse of a digest's hex counts, 20,000 times).
             let valid = descriptor.validDigest
-            let line = valid.map { lines.line(of: $0) } ?? lines.line(of: descriptor.digest)
+            let line = valid.map { occurrences.line(of: $0) } ?? lines.line(of: descriptor.digest)
             if let layer = addBlob(descriptor, valid, role: role, line: line, to: &image, state: &state) {
                 layerDigests.append(layer)
             }

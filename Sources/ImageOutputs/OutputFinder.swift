@@ -49,7 +49,7 @@ public struct OutputFinder {
             }
             return
         }
-        if readable, let skipped = skippedManifest(entries, directory: prefix) { found.skipped.append(skipped) }
+        if readable { found.skipped += skippedOutputs(entries, directory: prefix) }
         for entry in entries {
             let path = prefix.isEmpty ? entry.displayName : prefix + "/" + entry.displayName
             if exclude.contains(where: { Glob.covers(pattern: $0, path: path) }) { continue }
@@ -98,11 +98,44 @@ public struct OutputFinder {
         }
     }
 
-    /// `skippedManifest(_:directory:)` for a directory looked into by name only: the notice reads nothing but its
-    /// `manifest.json` and `version`.
-    func skippedManifest(inTree tree: ObjectID, directory: String) -> SkippedOutput? {
-        let named = (try? repository.entries(named: ["manifest.json", "version"], inTree: tree)) ?? []
-        return skippedManifest(named, directory: directory)
+    /// `skippedOutputs(_:directory:)` for a directory looked into by name only: the notices read nothing but its
+    /// `manifest.json`, `version`, `index.json` and `oci-layout`.
+    func skippedOutputs(inTree tree: ObjectID, directory: String) -> [SkippedOutput] {
+        let names = ["manifest.json", "version", "index.json", "oci-layout"]
+        let named = (try? repository.entries(named: names, inTree: tree)) ?? []
+        return skippedOutputs(named, directory: directory)
+    }
+
+    /// Every notice for a directory that is no output but holds what one would: a manifest-shaped `manifest.json`,
+    /// half an OCI layout.
+    func skippedOutputs(_ entries: [TreeEntry], directory: String) -> [SkippedOutput] {
+        [skippedManifest(entries, directory: directory), skippedLayout(entries, directory: directory)].compactMap { $0 }
+    }
+
+    /// A directory that is no output but holds half an OCI layout: an `index.json` that parses as an image index with
+    /// no `oci-layout` beside it, or an `oci-layout` with no `index.json` (a layout committed in part, or a `.gitignore`
+    /// that kept a file out): nothing of it is checked, and that is said, not left silent.
+    func skippedLayout(_ entries: [TreeEntry], directory: String) -> SkippedOutput? {
+        func file(_ name: String) -> TreeEntry? {
+            entries.first { $0.name == name && ($0.kind == .blob || $0.kind == .executable) }
+        }
+        func path(_ name: String) -> String { directory.isEmpty ? name : directory + "/" + name }
+        if file("oci-layout") != nil, !entries.contains(where: { $0.name == "index.json" }) {
+            return SkippedOutput(
+                path: path("oci-layout"), kind: OutputKind.ociLayout.rawValue,
+                reason:
+                    "\(path("oci-layout")) marks an OCI image layout but the directory has no `index.json`; not read (commit the layout's `index.json` too)"
+            )
+        }
+        guard file("oci-layout") == nil, let index = file("index.json"),
+            let data = try? repository.readBlob(index.id, limit: Int64(DocumentParser.maxDocumentSize)),
+            case .index = try? DocumentParser.parse(data)
+        else { return nil }
+        return SkippedOutput(
+            path: path("index.json"), kind: OutputKind.ociLayout.rawValue,
+            reason:
+                "\(path("index.json")) parses as an image index but the directory has no `oci-layout` file; not read (commit the layout's `oci-layout` too, or name the file in `images:` of .verify-layers.yml to check it as a standalone index)"
+        )
     }
 
     /// A directory that is no output but holds a `manifest.json` shaped like an image manifest/index (no skopeo `version`
@@ -145,5 +178,7 @@ public struct OutputFinder {
 /// A file that looks like an image output but is not read, and why (an `output-skipped` notice).
 public struct SkippedOutput: Sendable, Hashable {
     public var path: String
+    /// The kind of output it looked like, as `list` names candidates.
+    public var kind: String = "manifest-file"
     public var reason: String
 }

@@ -88,9 +88,7 @@ public struct TreeDiff {
                 }
                 return
             }
-            if readable, let skipped = diff.finder.skippedManifest(inTree: tree, directory: prefix) {
-                changes.skipped.append(skipped)
-            }
+            if readable { changes.skipped += diff.finder.skippedOutputs(inTree: tree, directory: prefix) }
             // A config-named manifest file depends on itself and on the `blobs/` beside it: when `blobs/` changed, an
             // unchanged `.json` file is a new version too, so every entry is looked at; else only the changed ones.
             let blobsChanged = try !globs.isEmpty && blobsChanged(tree, parents: parents)

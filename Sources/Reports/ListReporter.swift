@@ -100,7 +100,12 @@ public enum ListReporter {
             out += "  manifest:   \(TerminalText.sanitize(entry.manifest))\n"
             out += "  repository: \(TerminalText.sanitize(entry.repository ?? "(unmapped)"))\n"
             if entry.layersUncompressed {
-                out += "  layers:     stored uncompressed (docker archive): only the config blob is checked\n"
+                // A docker archive may hold compressed layers too (listed below, and checked).
+                let checked =
+                    entry.blobs.contains { $0.role == .layer }
+                    ? "only the config blob and the compressed layers listed are checked"
+                    : "only the config blob is checked"
+                out += "  layers:     stored uncompressed (docker archive): \(checked)\n"
             }
             for blob in entry.blobs {
                 let skipped = MediaType.isNonDistributable(blob.mediaType) ? " (non-distributable, not checked)" : ""

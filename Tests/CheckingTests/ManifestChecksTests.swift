@@ -121,6 +121,25 @@ struct AllAvailable: LayerRegistry {
         #expect(skipped.findings.isEmpty)
     }
 
+    /// DescribeImages answers RepositoryNotFoundException for a repository that does not exist, as the layer batch
+    /// does: that is one `repository-not-found` finding for the image (exit 1), not a `verification-error` per lookup.
+    @Test func aMissingRepositoryIsOneRepositoryNotFoundFindingNotVerificationErrors() {
+        struct NoRepository: LayerRegistry {
+            func check(_ batches: [LayerBatch]) -> [BatchAnswer] {
+                batches.map { BatchAnswer(batch: $0, failure: BatchFailure(.repositoryNotFound, "no such repository")) }
+            }
+        }
+        let failure = ManifestAnswer.failed(BatchFailure(.repositoryNotFound, "no such repository"))
+        for registry in [NoRepository() as LayerRegistry, AllAvailable()] {
+            let fake = FakeManifests([Self.manifest: failure, Self.index: failure, "v1": failure])
+            let report = Verifier(registry: registry, manifests: fake).verify(
+                ScanResult(images: [Self.image(indexes: [Self.index])], findings: []))
+            #expect(report.findings.map(\.rule) == [.repositoryNotFound], "\(report.findings)")
+            #expect(report.findings.first?.message.contains("app does not exist in ECR Public") == true)
+            #expect(report.summary.exitCode == ExitStatus.findings)
+        }
+    }
+
     @Test func perDigestFailuresOfABatchAreUnverifiedOnlyForThoseDigests() {
         struct Partial: LayerRegistry {
             func check(_ batches: [LayerBatch]) -> [BatchAnswer] {

@@ -50,3 +50,42 @@ import Testing
         #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json"}"#.utf8)
     #expect(readLayout(layout).allFindings.first?.message == "manifests: required field is missing")
 }
+
+/// An OCI 1.1-rc artifact manifest (`blobs`, no `config`) beside an image, as oras 1.0 wrote them; the document is the
+/// fixture `manifest/ociartifact/fixtures/manifest.json` of distribution/distribution (Apache-2.0), its subject pointed
+/// at the image. It is not read (no registry accepts it since OCI 1.1 dropped it), and that is said; the image is read.
+@Test func ociArtifactManifestEntryIsANoticeAndTheImageIsStillRead() throws {
+    let layout = MemoryLayout()
+    let manifest = layout.manifest(config: layout.config(), layers: [layout.layer("a")])
+    let artifact = layout.put(
+        Blob(
+            """
+            {
+              "mediaType": "application/vnd.oci.artifact.manifest.v1+json",
+              "artifactType": "application/vnd.example.sbom.v1",
+              "blobs": [
+                {
+                  "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                  "digest": "sha256:b093528a5eabd2ce6c954c0ecad0509f95536744c176f181c2640a8b126cdbcf",
+                  "size": 29876998
+                }
+              ],
+              "subject": {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "size": \(manifest.data.count),
+                "digest": "\(manifest.digest)"
+              }
+            }
+
+            """))
+    let top = layout.top([
+        manifest.descriptor(MediaType.ociManifest), artifact.descriptor(MediaType.ociArtifactManifest),
+    ])
+    let result = readLayout(layout)
+    #expect(result.images.map(\.manifestDigest) == [manifest.digest])
+    let notices = result.allFindings
+    #expect(notices.map(\.rule) == [.outputSkipped], "\(notices)")
+    #expect(notices.first?.message.contains("OCI artifact manifest") == true)
+    #expect(notices.first?.path == "img/index.json" && notices.first?.line == top.line(of: artifact.digest))
+    #expect(notices.first?.digest == artifact.digest)
+}

@@ -1,0 +1,65 @@
+import Foundation
+import ImageModel
+import TestSupport
+import Testing
+
+/// Half an OCI layout committed (SPEC §3: what looks like an output but is not read is an `output-skipped` notice): a
+/// umoci layout whose `oci-layout` was left out (a `.gitignore`, a copy of `index.json` and `blobs/` only), or whose
+/// `index.json` was. Neither is an output, and neither may pass in silence: the whole-tree scan and the range scan both
+/// say so, and naming the `index.json` in the config reads it as a standalone index.
+@Suite struct PartialLayoutTests {
+    func findings(_ result: ProcessResult) throws -> [[String: Any]] {
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        return report["findings"] as? [[String: Any]] ?? []
+    }
+
+    /// Two umoci layouts: `a` without its `oci-layout`, `b` without its `index.json`; plus one random `index.json`.
+    func partialLayouts() throws -> (GitFixture, config: String) {
+        let repo = try GitFixture()
+        try repo.write("README", Data("before\n".utf8))
+        try repo.commitAll("before")
+        let image = try repo.umociImage(at: "build/a", files: ["a.txt": "a\n"])
+        try repo.annotateName("build/a", name: "public.ecr.aws/demo/app:a")
+        _ = try repo.umociImage(at: "build/b", files: ["b.txt": "b\n"])
+        try FileManager.default.removeItem(atPath: repo.path + "/build/a/oci-layout")
+        try FileManager.default.removeItem(atPath: repo.path + "/build/b/index.json")
+        // Not an image index: a web app's index.json is no output and says nothing.
+        try repo.write("site/index.json", Data(#"{"title":"home","manifests":"none"}"#.utf8))
+        try repo.commitAll("base")
+        return (repo, image.config)
+    }
+
+    @Test func halfALayoutIsANoticeInTheTreeAndInARange() throws {
+        let (repo, _) = try partialLayouts()
+        let emulator = try Emulator()
+        for arguments in [["list", "--format", "json"], ["check", "--range", "HEAD~1..HEAD", "--format", "json"]] {
+            let result = try repo.verifyLayers(arguments, environment: emulator.environment)
+            #expect(result.status == 0, "notices only, nothing to ask: \(result.combined)")
+            let notices = try findings(result).filter { $0["rule"] as? String == "output-skipped" }
+            let byPath = Dictionary(
+                notices.map { (($0["path"] as? String) ?? "", ($0["message"] as? String) ?? "") }
+            ) { $1 }
+            #expect(byPath.keys.sorted() == ["build/a/index.json", "build/b/oci-layout"], "\(arguments): \(notices)")
+            #expect(byPath["build/a/index.json"]?.contains("no `oci-layout` file") == true)
+            #expect(byPath["build/b/oci-layout"]?.contains("no `index.json`") == true)
+            #expect(notices.allSatisfy { $0["severity"] as? String == "notice" && $0["line"] as? Int == 1 })
+        }
+    }
+
+    @Test func anIndexWithoutOCILayoutNamedInTheConfigIsRead() throws {
+        let (repo, config) = try partialLayouts()
+        try repo.write(
+            ".verify-layers.yml",
+            Data("images:\n  - path: build/a/index.json\n    repository: app\n    registry: demo\n".utf8))
+        try repo.commitAll("named")
+        let result = try repo.verifyLayers(["list", "--format", "json"])
+        #expect(result.status == 0, "\(result.combined)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let images = report["images"] as? [[String: Any]] ?? []
+        #expect(images.map { $0["path"] as? String } == ["build/a/index.json"])
+        let blobs = images.first?["blobs"] as? [[String: Any]] ?? []
+        #expect(blobs.first?["digest"] as? String == config)
+        let skipped = try findings(result).filter { $0["rule"] as? String == "output-skipped" }
+        #expect(skipped.compactMap { $0["path"] as? String } == ["build/b/oci-layout"])
+    }
+}
