@@ -15,7 +15,7 @@ extension GitRepository {
         var type = GIT_OBJECT_ANY
         var oid = id.raw
         try withDatabase { odb in
-            try gitCheck(git_odb_read_header(&length, &type, odb, &oid), "cannot read object \(id.short)")
+            _ = try gitCheck(git_odb_read_header(&length, &type, odb, &oid), "cannot read object \(id.short)")
         }
         return Int64(length)
     }
