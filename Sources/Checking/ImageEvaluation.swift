@@ -102,7 +102,7 @@ struct ImageEvaluation {
             let rule: Rule = kind == .repositoryNotFound ? .repositoryNotFound : .verificationError
             let message =
                 kind == .repositoryNotFound
-                ? "\(repository) does not exist in ECR Public: \(entry.message)"
+                ? ManifestChecks.notFound(repository, entry.message)
                 : "could not verify \(entry.count) blob(s) in \(repository): \(entry.message)"
             findings.append(
                 Finding(

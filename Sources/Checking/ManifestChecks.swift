@@ -91,16 +91,13 @@ public struct ManifestChecks {
                         .manifestUnpublished,
                         "the committed \(what) \(digest) is not published in \(repository): \(reason)",
                         digest: digest, severity: severity))
-            case .failed(let failure)? where failure.kind == .repositoryNotFound:
-                failures.append(failure)
-                findings.append(finding(.repositoryNotFound, Self.notFound(repository, failure), digest: nil))
             case .failed(let failure)?:
                 failures.append(failure)
                 findings.append(
-                    finding(
-                        .verificationError,
-                        "could not check that manifest \(digest) is published in \(repository): \(failure.message)",
-                        digest: digest))
+                    Self.failed(
+                        failure, repository: repository, digest: digest,
+                        otherwise: "could not check that manifest \(digest) is published in \(repository)"
+                    ) { finding($0, $1, digest: $2) })
             case nil:
                 break
             }
@@ -113,17 +110,29 @@ public struct ManifestChecks {
             failures += tagged.failures
         }
         // A repository that does not exist is one finding for the image, however many lookups it failed.
-        if let first = findings.firstIndex(where: { $0.rule == .repositoryNotFound }) {
-            findings = findings.indices.filter { $0 == first || findings[$0].rule != .repositoryNotFound }.map {
-                findings[$0]
-            }
+        var saidMissing = false
+        findings.removeAll { found in
+            guard found.rule == .repositoryNotFound else { return false }
+            defer { saidMissing = true }
+            return saidMissing
         }
         return (findings, failures)
     }
 
-    /// The message of a `repository-not-found` finding, as the layer check words it.
-    static func notFound(_ repository: RepositoryRef, _ failure: BatchFailure) -> String {
-        "\(repository) does not exist in ECR Public: \(failure.message)"
+    /// The message of a `repository-not-found` finding, for the layer check and the manifest checks alike.
+    static func notFound(_ repository: RepositoryRef, _ cause: String) -> String {
+        "\(repository) does not exist in ECR Public: \(cause)"
+    }
+
+    /// The finding for a lookup that failed: `repository-not-found` (without a digest: it is about the repository) when
+    /// the repository does not exist, else a `verification-error` saying `otherwise` and why.
+    private static func failed(
+        _ failure: BatchFailure, repository: RepositoryRef, digest: String?, otherwise: String,
+        finding: (Rule, String, String?) -> Finding
+    ) -> Finding {
+        failure.kind == .repositoryNotFound
+            ? finding(.repositoryNotFound, notFound(repository, failure.message), nil)
+            : finding(.verificationError, "\(otherwise): \(failure.message)", digest)
     }
 
     /// Whether the committed tag names the committed manifest (or one of its indexes) in the repository.
@@ -147,15 +156,13 @@ public struct ManifestChecks {
                 finding(
                     .tagMismatch, "tag \(tag) does not exist in \(repository) (committed \(expected))",
                     expected, nil))
-        case .failed(let failure)? where failure.kind == .repositoryNotFound:
-            failures.append(failure)
-            findings.append(finding(.repositoryNotFound, Self.notFound(repository, failure), nil, nil))
         case .failed(let failure)?:
             failures.append(failure)
             findings.append(
-                finding(
-                    .verificationError, "could not check tag \(tag) in \(repository): \(failure.message)",
-                    expected, nil))
+                Self.failed(
+                    failure, repository: repository, digest: expected,
+                    otherwise: "could not check tag \(tag) in \(repository)"
+                ) { finding($0, $1, $2, nil) })
         case nil:
             break
         }
@@ -192,16 +199,12 @@ public struct ManifestChecks {
                         config, severity)
                 ], []
             )
-        case .failed(let failure)? where failure.kind == .repositoryNotFound:
-            return ([finding(.repositoryNotFound, Self.notFound(repository, failure), nil, nil)], [failure])
         case .failed(let failure)?:
-            return (
-                [
-                    finding(
-                        .verificationError, "could not check tag \(tag) in \(repository): \(failure.message)", config,
-                        nil)
-                ], [failure]
-            )
+            let said = Self.failed(
+                failure, repository: repository, digest: config,
+                otherwise: "could not check tag \(tag) in \(repository)"
+            ) { finding($0, $1, $2, nil) }
+            return ([said], [failure])
         case nil:
             return ([], [])
         }

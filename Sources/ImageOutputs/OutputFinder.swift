@@ -120,14 +120,15 @@ public struct OutputFinder {
             entries.first { $0.name == name && ($0.kind == .blob || $0.kind == .executable) }
         }
         func path(_ name: String) -> String { directory.isEmpty ? name : directory + "/" + name }
-        if file("oci-layout") != nil, !entries.contains(where: { $0.name == "index.json" }) {
+        let marker = file("oci-layout")
+        if marker != nil, !entries.contains(where: { $0.name == "index.json" }) {
             return SkippedOutput(
                 path: path("oci-layout"), kind: OutputKind.ociLayout.rawValue,
                 reason:
                     "\(path("oci-layout")) marks an OCI image layout but the directory has no `index.json`; not read (commit the layout's `index.json` too)"
             )
         }
-        guard file("oci-layout") == nil, let index = file("index.json"),
+        guard marker == nil, let index = file("index.json"),
             let data = try? repository.readBlob(index.id, limit: Int64(DocumentParser.maxDocumentSize)),
             case .index = try? DocumentParser.parse(data)
         else { return nil }
