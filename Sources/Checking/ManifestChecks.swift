@@ -5,9 +5,13 @@ import ImageModel
 /// and turns the answers into `manifest-unpublished` / `tag-mismatch` findings.
 public struct ManifestChecks {
     public var level: ManifestCheckLevel
+    /// Whether a docker archive's tag is compared by the config of the manifest it points at (the registry can pull it);
+    /// false when only the tag's existence can be looked up.
+    public var comparesConfigs: Bool
 
-    public init(level: ManifestCheckLevel) {
+    public init(level: ManifestCheckLevel, comparesConfigs: Bool = true) {
         self.level = level
+        self.comparesConfigs = comparesConfigs
     }
 
     /// The tag an image was committed under: its ref name (a bare tag, or a full reference) or its image name.
@@ -46,7 +50,7 @@ public struct ManifestChecks {
             guard let repository = image.repository else { continue }
             if image.layersUncompressed || image.manifestDigest == nil {
                 if let tag = Self.tag(of: image) {
-                    add(ManifestQuery(repository: repository, reference: tag, readsConfig: true))
+                    add(ManifestQuery(repository: repository, reference: tag, readsConfig: comparesConfigs))
                 }
                 continue
             }
@@ -170,7 +174,8 @@ public struct ManifestChecks {
     }
 
     /// A docker archive is published when its tag's manifest names the committed config (its layers were compressed on
-    /// push, so no manifest digest can match); without a tag there is nothing to look up.
+    /// push, so no manifest digest can match), or, when no config can be read, when its tag exists; without a tag there
+    /// is nothing to look up.
     private func archiveFindings(
         for image: Image, repository: RepositoryRef, answers: [ManifestQuery: ManifestAnswer], severity: Severity,
         finding: (Rule, String, String?, Severity?) -> Finding
@@ -178,9 +183,9 @@ public struct ManifestChecks {
         guard let tag = Self.tag(of: image),
             let config = image.blobs.first(where: { $0.role == .config })?.digest.string
         else { return ([], []) }
-        switch answers[ManifestQuery(repository: repository, reference: tag, readsConfig: true)] {
+        switch answers[ManifestQuery(repository: repository, reference: tag, readsConfig: comparesConfigs)] {
         case .present(let published, let publishedConfig)?:
-            guard publishedConfig != config else { return ([], []) }
+            guard comparesConfigs, publishedConfig != config else { return ([], []) }
             let what = publishedConfig.map { "config \($0)" } ?? "no readable config"
             return (
                 [

@@ -29,4 +29,11 @@ public enum ManifestAnswer: Sendable, Equatable {
 public protocol ManifestRegistry {
     /// Answers every query (deduplicated by the caller); never throws, failures are carried per query.
     func checkManifests(_ queries: [ManifestQuery]) -> [ManifestQuery: ManifestAnswer]
+    /// Whether a `readsConfig` query is answered with the manifest's config digest (a registry can pull the manifest;
+    /// the API alone cannot). When false, a docker archive's tag is only looked up, not compared by config.
+    var readsConfigs: Bool { get }
+}
+
+extension ManifestRegistry {
+    public var readsConfigs: Bool { true }
 }

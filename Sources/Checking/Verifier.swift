@@ -62,10 +62,15 @@ public struct Verifier {
         self.via = via
     }
 
+    /// What the manifest lookups are planned and judged by: the level, and whether configs can be compared.
+    private var manifestChecks: ManifestChecks {
+        ManifestChecks(level: options.checkManifests, comparesConfigs: manifests?.readsConfigs ?? true)
+    }
+
     /// Asks about every distinct committed manifest, index and tag once, after the blobs.
     private func manifestAnswers(_ images: [Image]) -> [ManifestQuery: ManifestAnswer] {
         guard let manifests, options.checkManifests != .off else { return [:] }
-        let queries = ManifestChecks(level: options.checkManifests).queries(for: images)
+        let queries = manifestChecks.queries(for: images)
         return queries.isEmpty ? [:] : manifests.checkManifests(queries)
     }
 
@@ -156,7 +161,6 @@ public struct Verifier {
         var owners = [[Int]](repeating: [], count: findings.count)
         var imageResults: [ImageResult] = []
         imageResults.reserveCapacity(imageCount)
-        let manifestChecks = ManifestChecks(level: options.checkManifests)
         var failures = verdicts.failures
         for position in 0..<imageCount {
             let (image, keys) = image(position)

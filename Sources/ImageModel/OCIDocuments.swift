@@ -144,6 +144,17 @@ public enum DocumentParser {
         }
     }
 
+    /// Whether `data` is an index whose `manifests` is `null`: what Go tools write for a layout without images (`umoci
+    /// init` leaves `{"schemaVersion":2,"manifests":null}`). Asked only once parsing failed.
+    public static func hasNullManifests(_ data: Data) -> Bool {
+        guard data.count <= maxDocumentSize else { return false }
+        let envelope = try? data.withUnsafeBytes { raw in
+            try Envelope(try topObject(raw.bindMemory(to: UInt8.self), lists: ["manifests", "layers"]))
+        }
+        guard let envelope else { return false }
+        return envelope.nulls.contains("manifests") && envelope.config == nil && envelope.layers == nil
+    }
+
     /// The top object's members, once the whole document is known to be JSON: a syntax error anywhere comes before any
     /// field's error, as when the document was parsed into a tree first.
     static func topObject(_ bytes: UnsafeBufferPointer<UInt8>, lists: [StaticString] = []) throws -> Fields {

@@ -58,6 +58,10 @@ public struct DockerArchiveReader {
             result.findings.append(problem(.manifestInvalid, "manifest.json is missing"))
             return result
         }
+        if entries.isEmpty {
+            result.findings.append(
+                problem(.outputSkipped, "\(archive) holds no images: its manifest.json lists none; nothing in it is checked"))
+        }
         for (position, entry) in entries.enumerated() {
             result.images += images(entry, position: position, findings: &result.findings)
         }
@@ -241,7 +245,7 @@ public struct DockerArchiveReader {
             image.findings.append(
                 finding(
                     .layerUncompressed,
-                    "docker archive: its \(uncompressed) layer(s) are stored uncompressed (named by the config's rootfs.diff_ids), so their digests cannot match a registry's compressed layers; only the config blob \(config.digest)\(alsoCompressed) is checked, as its digest survives a push (archive member manifest.json)",
+                    "docker archive: its \(uncompressed) layer(s) are stored uncompressed (named by the config's rootfs.diff_ids), so their digests cannot match a registry's compressed layers and they are not asked about; only the config blob \(config.digest)\(alsoCompressed) can be checked, as its digest survives a push (archive member manifest.json)",
                     digest: config.digest.string))
         }
         if repository == nil {

@@ -52,6 +52,8 @@ public struct LayoutReader {
         guard let data = readDocument(indexPath, state: &state) else { return finish(state) }
         do {
             switch try DocumentParser.parse(data, declaredMediaType: MediaType.ociIndex) {
+            case .index(let index) where index.manifests.isEmpty:
+                state.add(.outputSkipped, Self.holdsNoImages(output.path), path: indexPath)
             case .index(let index):
                 var context = Context.top
                 context.name = imageName(from: index.annotations)
@@ -62,9 +64,19 @@ public struct LayoutReader {
                     path: indexPath)
             }
         } catch {
-            state.add(.manifestInvalid, "\(error)", path: indexPath)
+            if DocumentParser.hasNullManifests(data) {
+                state.add(.outputSkipped, Self.holdsNoImages(output.path), path: indexPath)
+            } else {
+                state.add(.manifestInvalid, "\(error)", path: indexPath)
+            }
         }
         return finish(state)
+    }
+
+    /// An empty layout is read, and says so: nothing in it is checked.
+    static func holdsNoImages(_ path: String) -> String {
+        "\(path) holds no images: its index.json lists no manifests (an empty layout, as `umoci init` leaves it); "
+            + "nothing in it is checked"
     }
 
     /// Reads an output from one manifest or index document (a skopeo `manifest.json`, a standalone manifest file).

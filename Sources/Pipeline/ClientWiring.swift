@@ -82,8 +82,12 @@ extension RunSettings {
                 via: .registry, why: why, layers: registry, manifests: registry, cacheScope: "registry " + endpoint.url)
         }
         let client = setup.makeClient()
+        // The public registry reads configs for the API way only when it is the same service: the API endpoint is AWS's
+        // own, or the registry was pointed somewhere too (an emulator, a mirror). Otherwise tags are only looked up.
+        let sameService = setup.endpoint.source.hasPrefix("default") || endpoint.source != "default"
         return ChosenWay(
-            via: .api, why: why, layers: client, manifests: ConfigReadingManifests(primary: client, reader: registry),
+            via: .api, why: why, layers: client,
+            manifests: ConfigReadingManifests(primary: client, reader: sameService ? registry : nil),
             cacheScope: setup.endpoint.url)
     }
 }

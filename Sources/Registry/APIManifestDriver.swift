@@ -10,6 +10,9 @@ import Foundation
 extension ECRPublicClient: ManifestRegistry {
     static let describeImagesTarget = "SpencerFrontendService.DescribeImages"
 
+    /// ECR Public's API returns no manifest (it has no `BatchGetImage`), so no config digest.
+    public var readsConfigs: Bool { false }
+
     /// `DescribeImages` per distinct reference (by `imageDigest` or `imageTag`), through the same transfer queue as the
     /// layer batches: `ImageNotFoundException` is unpublished; the tag's answer names the digest it points at.
     public func checkManifests(_ queries: [ManifestQuery]) -> [ManifestQuery: ManifestAnswer] {

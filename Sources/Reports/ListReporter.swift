@@ -103,8 +103,8 @@ public enum ListReporter {
                 // A docker archive may hold compressed layers too (listed below, and checked).
                 let checked =
                     entry.blobs.contains { $0.role == .layer }
-                    ? "only the config blob and the compressed layers listed are checked"
-                    : "only the config blob is checked"
+                    ? "only the config blob and the compressed layers listed can be checked"
+                    : "only the config blob can be checked"
                 out += "  layers:     stored uncompressed (docker archive): \(checked)\n"
             }
             for blob in entry.blobs {

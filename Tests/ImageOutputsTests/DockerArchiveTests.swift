@@ -126,3 +126,12 @@ private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolve
     #expect(image.findings.filter { $0.rule == .layerUncompressed }.count == 1)
     #expect(image.findings.first { $0.rule == .layerUncompressed }?.message.contains("only its config blob") == true)
 }
+
+/// `manifest.json` listing no image (`[]`) is an archive with nothing in it: a notice says so instead of a silent pass.
+@Test func dockerArchiveListingNoImageIsANotice() throws {
+    let result = read(TarBuilder([.file("manifest.json", "[]")]).build())
+    #expect(result.images.isEmpty)
+    #expect(result.allFindings.map(\.rule) == [.outputSkipped])
+    #expect(result.allFindings.first?.message.contains("saved/app.tar holds no images") == true)
+    #expect(result.allFindings.first?.severity == .notice)
+}

@@ -38,17 +38,31 @@ import Testing
 }
 
 @Test func nullManifestsSaysNullNotMissing() throws {
+    let nested = Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":null}"#.utf8)
+    #expect(throws: DocumentParser.Failure.self) { try DocumentParser.parse(nested) }
+    do {
+        _ = try DocumentParser.parse(nested)
+    } catch {
+        #expect("\(error)" == "manifests: is null, but an array of descriptors is required")
+    }
     let layout = MemoryLayout()
-    layout.files["img/index.json"] = Data(
-        #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":null}"#.utf8)
-    #expect(
-        readLayout(layout).allFindings.map(\.message) == ["manifests: is null, but an array of descriptors is required"]
-    )
-    layout.files["img/index.json"] = Data(#"{"schemaVersion":2,"manifests":null}"#.utf8)
-    #expect(readLayout(layout).allFindings.first?.message.contains("null") == true)
     layout.files["img/index.json"] = Data(
         #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json"}"#.utf8)
     #expect(readLayout(layout).allFindings.first?.message == "manifests: required field is missing")
+}
+
+/// An empty layout (what `umoci init` writes: `manifests` null, as Go marshals an empty list; or `[]`) is read and holds
+/// nothing: a notice says so, no error, no image.
+@Test func emptyLayoutIsANoticeWhetherItsManifestsAreNullOrEmpty() throws {
+    for manifests in ["null", "[]"] {
+        let layout = MemoryLayout()
+        layout.files["img/index.json"] = Data(#"{"schemaVersion":2,"manifests":\#(manifests)}"#.utf8)
+        let result = readLayout(layout)
+        #expect(result.images.isEmpty)
+        #expect(result.allFindings.map(\.rule) == [.outputSkipped], "\(manifests)")
+        #expect(result.allFindings.first?.message.contains("holds no images") == true)
+        #expect(result.allFindings.first?.path == "img/index.json")
+    }
 }
 
 /// An OCI 1.1-rc artifact manifest (`blobs`, no `config`) beside an image, as oras 1.0 wrote them; the document is the

@@ -167,6 +167,45 @@ import Testing
         #expect(unavailable.allSatisfy { $0["digest"] as? String == image.config })
     }
 
+    /// A docker archive's tag, on the API way with `--endpoint-url` pointed away from AWS (an emulator, a VPC endpoint)
+    /// and no `--registry-url`: the public registry is not the service being asked, so the tag is looked up with
+    /// `DescribeImages` (it exists: published; it does not: `manifest-unpublished`), not compared by config through
+    /// https://public.ecr.aws (unreachable offline: a false exit 69). With `--registry-url` the config is compared there.
+    @Test func dockerArchiveTagOnTheAPIWayWithACustomEndpointIsLookedUpByTheAPI() throws {
+        let repo = try GitFixture()
+        let image = try umociLayout(repo)
+        try skopeo(repo, from: "work/oci", to: "docker-archive:saved/app.docker.tar:\(ArchiveReadingTests.name)")
+        try FileManager.default.removeItem(atPath: repo.path + "/work")
+        try repo.commitAll()
+        let emulator = try Emulator(repositories: ["app": [image.config: image.blobs[image.config] ?? 0]])
+        let published = "sha256:" + String(repeating: "c", count: 64)
+        try emulator.setImage(repository: "app", digest: published, tags: ["v1"])
+        let manifestsOn = emulator.environment.merging(["VERIFY_LAYERS_CHECK_MANIFESTS": ""]) { $1 }
+
+        try emulator.clearRequests()
+        let tagged = try repo.verifyLayers(["check", "--format", "json", "--via", "api"], environment: manifestsOn)
+        #expect(tagged.status == 0, "\(tagged.combined)")
+        #expect(findings(tagged).map { $0["rule"] as? String } == ["layer-uncompressed"], "\(tagged.stdout)")
+        #expect(try emulator.batchCalls().flatMap { $0.layerDigests ?? [] } == [image.config])
+        let requests = try emulator.requests()
+        #expect(try emulator.registryRequests().isEmpty, "no registry was asked")
+        #expect(requests.contains { $0.operation == "DescribeImages" }, "\(requests.map(\.operation))")
+
+        try emulator.setImage(repository: "app", digest: published, tags: [], present: false)
+        let untagged = try repo.verifyLayers(["check", "--format", "json", "--via", "api"], environment: manifestsOn)
+        #expect(untagged.status == 1, "\(untagged.combined)")
+        let unpublished = findings(untagged).filter { $0["rule"] as? String == "manifest-unpublished" }
+        #expect(unpublished.count == 1, "\(untagged.stdout)")
+        #expect((unpublished.first?["message"] as? String)?.contains("tag v1") == true, "\(unpublished)")
+        #expect(!findings(untagged).contains { $0["rule"] as? String == "verification-error" })
+
+        try emulator.clearRequests()
+        let compared = try repo.verifyLayers(
+            ["check", "--format", "json", "--via", "api", "--registry-url", emulator.url], environment: manifestsOn)
+        #expect(try !emulator.registryRequests().isEmpty, "with --registry-url the tag's config is read there")
+        #expect(compared.status == 1, "the tag is gone, so the committed config is not published: \(compared.combined)")
+    }
+
     @Test func handBuiltLegacyDockerSaveTreeAsATarAndUnpacked() throws {
         let repo = try GitFixture()
         let layer = Data("legacy uncompressed layer".utf8)
