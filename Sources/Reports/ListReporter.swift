@@ -120,8 +120,9 @@ public enum ListReporter {
         let all = scan.findings + scan.images.flatMap(\.findings)
         let errors = all.filter { $0.severity == .error }.count
         let warnings = all.filter { $0.severity == .warning }.count
-        out +=
-            "\(entries.count) image(s), \(entries.reduce(0) { $0 + $1.blobs.count }) blob(s), \(errors) error(s), \(warnings) warning(s)\n"
+        // The distinct blobs `check` would ask about, as the JSON summary's `layers` counts them (not every reference).
+        let distinct = summary(scan, exitCode: exitCode).layers
+        out += "\(entries.count) image(s), \(distinct) blob(s), \(errors) error(s), \(warnings) warning(s)\n"
         return out
     }
 }

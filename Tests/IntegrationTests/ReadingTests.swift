@@ -297,6 +297,24 @@ import Testing
         #expect((listing["findings"] as? [Any])?.isEmpty == true)
     }
 
+    /// `list`'s text and JSON count the same blobs: each distinct one per repository, as `check` asks about it, not each
+    /// reference (two platforms sharing a layer share it once).
+    @Test func listTextAndJSONCountTheSameDistinctBlobs() throws {
+        let repo = try GitFixture()
+        let shared = FixtureBlob.layer("shared")
+        let amd = FixtureImage(layers: [shared], platform: ["os": "linux", "architecture": "amd64"])
+        let arm = FixtureImage(layers: [shared], platform: ["os": "linux", "architecture": "arm64"])
+        try repo.write(
+            LayoutBuilder.files(at: "multi", images: [amd, arm], name: "public.ecr.aws/demo/app:2", multiPlatform: true))
+        try repo.commitAll()
+        let text = try repo.verifyLayers(["list"])
+        let json = try repo.verifyLayers(["list", "--format", "json"])
+        let listing = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let layers = try #require((listing["summary"] as? [String: Any])?["layers"] as? Int)
+        #expect(layers == 3, "two configs and the shared layer once: \(json.stdout)")
+        #expect(text.stdout.contains("2 image(s), \(layers) blob(s), 0 error(s), 0 warning(s)"), "\(text.stdout)")
+    }
+
     @Test func listShowsImagesLayersSizesAndFindingsOffline() throws {
         let repo = try GitFixture()
         let amd = FixtureImage(
