@@ -236,7 +236,8 @@ public struct ArchiveIndexer {
                 if !decided, small {
                     if let first = chunk.first(where: { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }) {
                         decided = true
-                        if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
+                        // 0xEF: a UTF-8 byte order mark, which the JSON reader skips (some Windows tools write one).
+                        if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || first == 0xEF {
                             kept = Data(capacity: Int(header.size))
                         } else {
                             notKept = "it is not a JSON document (it starts with byte 0x\(String(first, radix: 16)))"

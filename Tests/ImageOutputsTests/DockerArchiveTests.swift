@@ -6,7 +6,9 @@ import Testing
 @testable import ImageOutputs
 
 /// A hand-built legacy `docker save` archive: `<id>/layer.tar` members, `<hex>.json` config, `manifest.json`, `repositories`.
-private func legacyArchive(tags: [String], layerOverride: Data? = nil) -> (data: Data, config: Blob, layers: [Data]) {
+private func legacyArchive(tags: [String], layerOverride: Data? = nil, manifestPrefix: Data = Data()) -> (
+    data: Data, config: Blob, layers: [Data]
+) {
     let layers = [Data("uncompressed layer one".utf8), Data("uncompressed layer two".utf8)]
     let diffIDs = layers.compactMap { ContentDigest.compute($0, algorithm: "sha256")?.string }
     let config = Blob(json: [
@@ -26,7 +28,8 @@ private func legacyArchive(tags: [String], layerOverride: Data? = nil) -> (data:
     let manifest: [[String: Any]] = [
         ["Config": "\(config.hex).json", "RepoTags": tags, "Layers": ids.map { "\($0)/layer.tar" }]
     ]
-    members.append(.file("manifest.json", (try? JSONSerialization.data(withJSONObject: manifest)) ?? Data()))
+    members.append(
+        .file("manifest.json", manifestPrefix + ((try? JSONSerialization.data(withJSONObject: manifest)) ?? Data())))
     members.append(
         .file("repositories", #"{"app":{"v1":"2222222222222222222222222222222222222222222222222222222222222222"}}"#))
     return (TarBuilder(members).build(), config, layers)
@@ -134,4 +137,12 @@ private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolve
     #expect(result.allFindings.map(\.rule) == [.outputSkipped])
     #expect(result.allFindings.first?.message.contains("saved/app.tar holds no images") == true)
     #expect(result.allFindings.first?.severity == .notice)
+}
+
+/// A `manifest.json` written with a UTF-8 byte order mark is read, as OCI documents with one are.
+@Test func dockerManifestWithAByteOrderMarkIsRead() throws {
+    let plain = legacyArchive(tags: ["public.ecr.aws/demo/app:v1"], manifestPrefix: Data([0xEF, 0xBB, 0xBF]))
+    let result = read(plain.data)
+    #expect(!result.allFindings.contains { $0.rule == .manifestInvalid }, "\(result.allFindings)")
+    #expect(result.images.map { $0.blobs.map(\.digest.string) } == [[plain.config.digest]])
 }
