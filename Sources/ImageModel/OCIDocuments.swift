@@ -236,8 +236,15 @@ public enum DocumentParser {
                 nulls.contains(key) ? "\(key): is null, but \(type) is required" : "\(key): required field is missing")
         }
 
+        /// OCI and Docker schema 2 documents say `schemaVersion: 2` (image-spec: MUST); left out, it is not guessed at.
+        func checkVersion() throws {
+            guard let schemaVersion, schemaVersion != 2 else { return }
+            throw Failure("schemaVersion: is \(schemaVersion), but an image index or manifest must say 2")
+        }
+
         func index() throws -> ImageIndex {
             guard let manifests else { throw absent("manifests", "an array of descriptors") }
+            try checkVersion()
             return ImageIndex(
                 schemaVersion: schemaVersion, mediaType: mediaType, manifests: manifests, annotations: annotations,
                 subject: subject)
@@ -246,6 +253,7 @@ public enum DocumentParser {
         func manifest() throws -> ImageManifest {
             guard let config else { throw absent("config", "a descriptor") }
             guard let layers else { throw absent("layers", "an array of descriptors") }
+            try checkVersion()
             return ImageManifest(
                 schemaVersion: schemaVersion, mediaType: mediaType, config: config, layers: layers,
                 annotations: annotations,

@@ -101,3 +101,21 @@ func malformedDocumentsAreFailuresNotCrashes(_ label: String, _ json: String) {
 func nonDistributableMediaTypes(_ type: String, _ skipped: Bool) {
     #expect(MediaType.isNonDistributable(type) == skipped)
 }
+
+/// image-spec: `schemaVersion` MUST be 2 in an index and a manifest; another value is a `manifest-invalid` reason, not an
+/// image read as if it were one. A document without it is still read (hand-written manifests often leave it out).
+@Test func schemaVersionOtherThanTwoIsRefused() throws {
+    let digest = "sha256:" + String(repeating: "a", count: 64)
+    let manifest = { (version: String) in
+        Data(
+            #"{\#(version)"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(digest)","size":2},"layers":[]}"#
+                .utf8)
+    }
+    for version in ["1", "3", "0"] {
+        #expect(throws: DocumentParser.Failure.self) { try DocumentParser.parse(manifest(#""schemaVersion":\#(version),"#)) }
+        let index = Data(#"{"schemaVersion":\#(version),"manifests":[]}"#.utf8)
+        #expect(throws: DocumentParser.Failure.self) { try DocumentParser.parse(index) }
+    }
+    _ = try DocumentParser.parse(manifest(#""schemaVersion":2,"#))
+    _ = try DocumentParser.parse(manifest(""))
+}
