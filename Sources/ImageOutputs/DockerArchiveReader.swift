@@ -60,7 +60,9 @@ public struct DockerArchiveReader {
         }
         if entries.isEmpty {
             result.findings.append(
-                problem(.outputSkipped, "\(archive) holds no images: its manifest.json lists none; nothing in it is checked"))
+                problem(
+                    .outputSkipped, "\(archive) holds no images: its manifest.json lists none; nothing in it is checked"
+                ))
         }
         for (position, entry) in entries.enumerated() {
             result.images += images(entry, position: position, findings: &result.findings)

@@ -112,7 +112,9 @@ func nonDistributableMediaTypes(_ type: String, _ skipped: Bool) {
                 .utf8)
     }
     for version in ["1", "3", "0"] {
-        #expect(throws: DocumentParser.Failure.self) { try DocumentParser.parse(manifest(#""schemaVersion":\#(version),"#)) }
+        #expect(throws: DocumentParser.Failure.self) {
+            try DocumentParser.parse(manifest(#""schemaVersion":\#(version),"#))
+        }
         let index = Data(#"{"schemaVersion":\#(version),"manifests":[]}"#.utf8)
         #expect(throws: DocumentParser.Failure.self) { try DocumentParser.parse(index) }
     }

@@ -83,7 +83,8 @@ enum TreeDocumentParser {
         /// OCI and Docker schema 2 documents say `schemaVersion: 2` (image-spec: MUST); left out, it is not guessed at.
         func checkVersion() throws {
             guard let schemaVersion, schemaVersion != 2 else { return }
-            throw DocumentParser.Failure("schemaVersion: is \(schemaVersion), but an image index or manifest must say 2")
+            throw DocumentParser.Failure(
+                "schemaVersion: is \(schemaVersion), but an image index or manifest must say 2")
         }
 
         func index() throws -> ImageIndex {

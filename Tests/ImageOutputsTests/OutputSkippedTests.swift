@@ -38,7 +38,8 @@ import Testing
 }
 
 @Test func nullManifestsSaysNullNotMissing() throws {
-    let nested = Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":null}"#.utf8)
+    let nested = Data(
+        #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":null}"#.utf8)
     #expect(throws: DocumentParser.Failure.self) { try DocumentParser.parse(nested) }
     do {
         _ = try DocumentParser.parse(nested)

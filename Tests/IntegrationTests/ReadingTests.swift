@@ -305,7 +305,8 @@ import Testing
         let amd = FixtureImage(layers: [shared], platform: ["os": "linux", "architecture": "amd64"])
         let arm = FixtureImage(layers: [shared], platform: ["os": "linux", "architecture": "arm64"])
         try repo.write(
-            LayoutBuilder.files(at: "multi", images: [amd, arm], name: "public.ecr.aws/demo/app:2", multiPlatform: true))
+            LayoutBuilder.files(
+                at: "multi", images: [amd, arm], name: "public.ecr.aws/demo/app:2", multiPlatform: true))
         try repo.commitAll()
         let text = try repo.verifyLayers(["list"])
         let json = try repo.verifyLayers(["list", "--format", "json"])
