@@ -67,9 +67,11 @@ public struct Verifier {
         ManifestChecks(level: options.checkManifests, comparesConfigs: manifests?.readsConfigs ?? true)
     }
 
-    /// Asks about every distinct committed manifest, index and tag once, after the blobs.
-    private func manifestAnswers(_ images: [Image]) -> [ManifestQuery: ManifestAnswer] {
-        guard let manifests, options.checkManifests != .off else { return [:] }
+    /// Asks about every distinct committed manifest, index and tag once, after the blobs; not when every blob call
+    /// failed the same way (`runWide`: no credentials, access denied, unreachable, timed out), as the lookups would
+    /// fail alike and only double the wait before the run says it could verify nothing.
+    private func manifestAnswers(_ images: [Image], after runWide: RunWideFailure?) -> [ManifestQuery: ManifestAnswer] {
+        guard let manifests, options.checkManifests != .off, runWide == nil else { return [:] }
         let queries = manifestChecks.queries(for: images)
         return queries.isEmpty ? [:] : manifests.checkManifests(queries)
     }
@@ -84,13 +86,14 @@ public struct Verifier {
         let verdicts = Verdicts(
             plan: plan, answers: plan.batches.isEmpty ? [] : registry.check(plan.batches), cache: cache)
         plan.forgetBatches()
-        let manifests = manifestAnswers(scan.images)
+        let runWide = Self.runWide(verdicts)
+        let manifests = manifestAnswers(scan.images, after: runWide)
         var images = consume scan
         let findings = images.findings
         images.findings = []
         return report(
             findings: findings, imageCount: images.images.count, plan: plan, verdicts: verdicts, manifests: manifests,
-            started: started
+            runWide: runWide, started: started
         ) { position in
             // Each image's blobs and findings are let go once its result is made, so the scan and the report are not
             // both held whole at the peak of a large run.
@@ -143,19 +146,20 @@ public struct Verifier {
         while done.wait(timeout: .now() + .milliseconds(2)) == .timedOut { sink.foldAnswers() }
         sink.foldAnswers()
         sink.verdicts.settle(plan: plan, cache: cache)
-        let manifests = manifestAnswers(sink.held.images)
+        let runWide = Self.runWide(sink.verdicts)
+        let manifests = manifestAnswers(sink.held.images, after: runWide)
         // The images come from the sink (packed since), the run-wide findings from what `read` returned.
         return report(
             findings: scan.findings, imageCount: sink.held.count, plan: plan, verdicts: sink.verdicts,
-            manifests: manifests,
-            started: started
+            manifests: manifests, runWide: runWide, started: started
         ) { sink.held.take($0, plan: plan) }
     }
 
     /// Builds the report from the run-wide `findings` and `imageCount` images, each asked of `image` once, in order.
     private func report(
         findings runFindings: [Finding], imageCount: Int, plan: Plan, verdicts: Verdicts,
-        manifests: [ManifestQuery: ManifestAnswer], started: Date, image: (Int) -> (image: Image, keys: [Int32]?)
+        manifests: [ManifestQuery: ManifestAnswer], runWide: RunWideFailure?, started: Date,
+        image: (Int) -> (image: Image, keys: [Int32]?)
     ) -> RunReport {
         var findings = runFindings
         var owners = [[Int]](repeating: [], count: findings.count)
@@ -195,7 +199,7 @@ public struct Verifier {
         }
         var report = RunReport(findings: findings, images: imageResults, summary: summary, imageFindings: attribution)
         report.summary.exitCode = ExitStatus.code(for: report, options: options, failures: failures)
-        report.runWide = Self.runWide(verdicts)
+        report.runWide = runWide
         return report
     }
 

@@ -140,6 +140,36 @@ struct AllAvailable: LayerRegistry {
         }
     }
 
+    /// When every blob call failed the same way (unreachable, timed out, no credentials), the manifest lookups would
+    /// fail alike: they are not made, so the run says it could verify nothing after one wait instead of two (a service
+    /// that accepts connections and never answers cost 3 attempts x 30 s for the blobs, then as much again).
+    @Test func aRunWideFailureSkipsTheManifestLookups() {
+        struct Unreachable: LayerRegistry {
+            let failure: BatchFailure
+            func check(_ batches: [LayerBatch]) -> [BatchAnswer] {
+                batches.map { BatchAnswer(batch: $0, failure: failure) }
+            }
+        }
+        let timedOut = BatchFailure(.unverifiable, "timed out: Operation timed out after 30000 milliseconds")
+        var noCredentials = BatchFailure(.credentials, "no AWS credentials found")
+        noCredentials.noCredentials = true
+        for failure in [timedOut, noCredentials] {
+            let fake = FakeManifests([Self.manifest: .present(digest: Self.manifest), "v1": .present(digest: nil)])
+            let report = Verifier(registry: Unreachable(failure: failure), manifests: fake).verify(
+                ScanResult(images: [Self.image()], findings: []))
+            #expect(fake.asked.isEmpty, "\(fake.asked)")
+            #expect(report.runWide != nil)
+            #expect(
+                report.summary.exitCode
+                    == (failure.kind == .credentials ? ExitStatus.noPermission : ExitStatus.unavailable))
+            #expect(report.images.first?.errors ?? 0 > 0, "the image is never shown as ok")
+        }
+        // One answered call is enough to make it no run-wide failure: then the manifests are asked about.
+        let fake = FakeManifests([Self.manifest: .present(digest: Self.manifest), "v1": .present(digest: nil)])
+        _ = Verifier(registry: AllAvailable(), manifests: fake).verify(ScanResult(images: [Self.image()], findings: []))
+        #expect(!fake.asked.isEmpty)
+    }
+
     @Test func perDigestFailuresOfABatchAreUnverifiedOnlyForThoseDigests() {
         struct Partial: LayerRegistry {
             func check(_ batches: [LayerBatch]) -> [BatchAnswer] {
