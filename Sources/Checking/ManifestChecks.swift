@@ -72,8 +72,10 @@ public struct ManifestChecks {
         var failures: [BatchFailure] = []
         let severity: Severity = level == .warning ? .warning : .error
         func finding(_ rule: Rule, _ message: String, digest: String?, severity: Severity? = nil) -> Finding {
-            Finding(
-                rule: rule, severity: severity, message: message, path: image.manifestPath, line: 1,
+            // At the index entry naming the digest (where a tag is written too), else the manifest.
+            let at = image.location(of: digest)
+            return Finding(
+                rule: rule, severity: severity, message: message, path: at.path, line: at.line,
                 commit: image.commit,
                 image: image.name, platform: image.platform?.description, digest: digest,
                 repository: repository.description)

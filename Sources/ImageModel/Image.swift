@@ -48,6 +48,17 @@ public struct BlobRef: Codable, Sendable, Hashable {
     }
 }
 
+/// Where an index names a manifest or index by digest: the file and the 1-based line of the digest in it.
+public struct DigestMention: Codable, Sendable, Hashable {
+    public var path: String
+    public var line: Int
+
+    public init(path: String, line: Int) {
+        self.path = path
+        self.line = line
+    }
+}
+
 /// One platform image discovered in an image output at a commit: what to check and what was already wrong locally.
 /// The `ImageModel` module is the vocabulary every stage shares (digests, descriptors, manifests, media types,
 /// findings, the run report and its attribution, the JSON reader): pure values, no I/O; it must not read files, git
@@ -79,6 +90,9 @@ public struct Image: Codable, Sendable {
     /// What the output is on disk (`oci-layout`, `skopeo-dir`, `oci-archive`, `docker-archive`, `manifest-file`): decides
     /// which skopeo transport publishes it, so a failed check can print the exact command.
     public var outputKind: String?
+    /// Where the index entries naming this image's manifest and indexes are, by digest (`index.json` and its line, a
+    /// nested index's blob); empty when no file of the output names the manifest (a skopeo dir, a manifest file).
+    public var mentions: [String: DigestMention] = [:]
 
     public init(
         name: String?, outputPath: String, manifestPath: String, manifestDigest: String?, platform: Platform?,
@@ -93,6 +107,12 @@ public struct Image: Codable, Sendable {
         self.commit = commit
         self.blobs = blobs
         self.findings = findings
+    }
+
+    /// Where a finding about `digest` (the manifest or one of its indexes) points: the file naming it and the line of
+    /// the digest there, else the manifest itself at line 1.
+    public func location(of digest: String?) -> DigestMention {
+        digest.flatMap { mentions[$0] } ?? DigestMention(path: manifestPath, line: 1)
     }
 
     /// A human label: output path, then the reference or tag, then the platform (`build/app (v1, linux/amd64)`).

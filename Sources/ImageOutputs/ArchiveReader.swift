@@ -194,6 +194,10 @@ public struct ArchiveReader {
         var image = image
         image.findings = image.findings.map { relocate($0, archive: archive) }
         if image.manifestPath.hasPrefix(archive + "/") { image.manifestPath = archive }
+        // An index entry inside the archive is located at the archive, as every member's finding is.
+        for (digest, mention) in image.mentions where mention.path.hasPrefix(archive + "/") {
+            image.mentions[digest] = DigestMention(path: archive, line: 1)
+        }
         // A layout one directory down in the archive is still the archive's output.
         if image.outputPath.hasPrefix(archive + "/") { image.outputPath = archive }
         image.blobs = image.blobs.map { blob in

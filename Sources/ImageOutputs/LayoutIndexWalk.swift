@@ -19,6 +19,9 @@ extension LayoutReader {
         /// Digests of the documents above this one, for cycle detection.
         var stack: [Digest]
         var attestation: Bool
+        /// Where the index entries that led here name each digest of `stack` (a subject reached from its referrer has
+        /// none).
+        var mentions: [Digest: DigestMention] = [:]
 
         /// What the top document of an output starts with.
         static let top = Context(name: nil, refName: nil, platform: nil, depth: 1, stack: [], attestation: false)
@@ -66,10 +69,11 @@ extension LayoutReader {
         let key = VisitKey(digest: digest, path: "", name: entry.name, refName: entry.refName)
         // Already walked this way: a DAG is walked once per name, not once per path.
         if state.visited.contains(key) { return }
-        let childContext = Context(
+        var childContext = Context(
             name: entry.name, refName: entry.refName, platform: entry.platform, depth: context.depth + 1,
             stack: context.stack + [digest],
-            attestation: entry.attestation || context.attestation)
+            attestation: entry.attestation || context.attestation, mentions: context.mentions)
+        childContext.mentions[digest] = DigestMention(path: path, line: entry.line)
         if let known = state.parsed[digest] {
             // Parsed before under another name: no need to read, verify or parse it again.
             guard state.enter(key) else { return }
@@ -229,7 +233,7 @@ extension LayoutReader {
         else { return }
         let inner = Context(
             name: context.name, refName: context.refName, platform: nil, depth: context.depth + 1,
-            stack: context.stack + [digest], attestation: false)
+            stack: context.stack + [digest], attestation: false, mentions: context.mentions)
         visitDocument(
             subjectData, path: subjectPath, declaredMediaType: subject.mediaType, digest: digest, context: inner,
             state: &state)

@@ -19,6 +19,7 @@ extension LayoutReader {
             repository: repository, commit: state.commit)
         image.refName = context.refName ?? nonEmpty(manifest.annotations?[LayoutReader.refNameAnnotation])
         image.indexDigests = context.stack.filter { $0 != digest }.map(\.string)
+        for (named, mention) in context.mentions { image.mentions[named.string] = mention }
         var layerDigests: [Digest] = []
         layerDigests.reserveCapacity(manifest.layers.count)
         // Exactly the image's blobs: kept for the whole run, so no growth slack.

@@ -36,7 +36,6 @@ struct RegistryWayTests {
         let files: [String: Data]
         var blobDigests: Set<String> { Set([image.config.digest] + image.layers.map(\.digest)) }
         var manifestDigest: String { image.manifest.digest }
-        var manifestPath: String { "\(dir)/blobs/sha256/\(image.manifest.hex)" }
 
         func write(into repo: GitFixture) throws { try repo.write(files) }
         func push(
@@ -168,7 +167,8 @@ struct RegistryWayTests {
         let findings = try Self.findings(unpublished.stdout)
         let finding = try #require(findings.first { $0["rule"] as? String == "manifest-unpublished" })
         #expect(finding["digest"] as? String == committed.manifestDigest)
-        #expect(finding["path"] as? String == committed.manifestPath)
+        // Located where the layout names the digest (its index.json entry), not at the manifest blob.
+        #expect(finding["path"] as? String == committed.dir + "/index.json")
         #expect((finding["message"] as? String ?? "").contains(committed.manifestDigest))
         #expect(!findings.contains { $0["rule"] as? String == "layer-unavailable" }, "every layer is still there")
 
