@@ -6,7 +6,8 @@ struct ImageEvaluation {
     private let image: Image
     private var findings: [Finding]
     private var blobs: BlobResults
-    private var failureMessages: [BatchFailure.Kind: (message: String, count: Int)] = [:]
+    /// Per kind of failed call: its message, how many blobs it left unverified, and the first of them.
+    private var failureMessages: [BatchFailure.Kind: (message: String, count: Int, blob: BlobRef)] = [:]
 
     /// `digests`: the plan's, which the result's blobs name their digests in.
     init(_ image: Image, findings: [Finding], digests: DigestTable) {
@@ -66,7 +67,7 @@ struct ImageEvaluation {
                 finding(.layerInvalid, "\(what) \(blob.digest) was rejected by the service as invalid\(detail)", blob))
         case .failed(let failure)?:
             append(result(blob, .unverified), number)
-            var entry = failureMessages[failure.kind] ?? (failure.message, 0)
+            var entry = failureMessages[failure.kind] ?? (failure.message, 0, blob)
             entry.count += 1
             failureMessages[failure.kind] = entry
         case nil:
@@ -104,6 +105,11 @@ struct ImageEvaluation {
                 kind == .repositoryNotFound
                 ? ManifestChecks.notFound(repository, entry.message)
                 : "could not verify \(entry.count) blob(s) in \(repository): \(entry.message)"
+            if rule == .verificationError, entry.count == 1 {
+                // One blob: the finding names it, at the line of its digest.
+                findings.append(finding(rule, message, entry.blob))
+                continue
+            }
             findings.append(
                 Finding(
                     rule: rule, message: message, path: image.manifestPath, line: 1, commit: image.commit,

@@ -117,6 +117,8 @@ struct JSONRun: Decodable {
         var message: String
         var digest: String?
         var repository: String?
+        var path: String?
+        var line: Int?
     }
     struct Summary: Decodable {
         var layers: Int

@@ -81,6 +81,14 @@ import Testing
                 $0.rule == "verification-error" && $0.message.contains("did not mention \(dropped)")
             })
         #expect(report.images.flatMap(\.blobs).first { $0.digest == dropped }?.status == "unverified")
+        // The one blob left unverified is known: the finding names it at the line of its digest in the manifest.
+        let finding = try #require(report.findings.first { $0.rule == "verification-error" })
+        #expect(finding.digest == dropped)
+        let path = try #require(finding.path)
+        let manifest = try String(contentsOfFile: scenario.repo.path + "/" + path, encoding: .utf8)
+        let line = manifest.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains(dropped) }
+        #expect(line != nil && finding.line == line.map { $0 + 1 }, "\(path):\(finding.line ?? 0)")
+        #expect((finding.line ?? 0) > 1, "the fixture's manifest is pretty-printed")
     }
 
     @Test func aStalledServiceEndsOnTimeAndKeepsWhatFinished() throws {
