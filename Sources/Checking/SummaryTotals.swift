@@ -18,6 +18,8 @@ extension Summary {
         }
         summary.skipped = plan.skippedCount
         summary.invalid += plan.locallyInvalidCount
+        // The total is what its parts add up to: skipped blobs and those invalid before any call are blobs too.
+        summary.layers += plan.skippedCount + plan.locallyInvalidCount
         summary.count(findings)
         return summary
     }

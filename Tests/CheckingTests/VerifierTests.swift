@@ -187,6 +187,27 @@ func image(_ repository: String?, layers: [Int], config: Int = 0, name: String =
         #expect(report.summary.exitCode == 0)
     }
 
+    /// The summary's total is what its parts add up to (`11 blobs (9 available, 1 invalid, 2 unverified, 1 skipped)`
+    /// said 11 of 13): a skipped blob and one invalid before any call are blobs of the run too.
+    @Test func summaryTotalIsTheSumOfItsParts() {
+        let registry = FakeRegistry()
+        registry.available = [digest(0): 10, digest(1): 100]
+        var mixed = image("app", layers: [1, 2])
+        mixed.blobs.append(
+            BlobRef(
+                digest: digest(9), size: 5, mediaType: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+                role: .layer, path: "m.json", line: 1))
+        mixed.findings.append(
+            Finding(
+                rule: .layerInvalid, message: "layer digest sha256:xyz is not a valid digest", path: "m.json", line: 9,
+                commit: "c0ffee"))
+        let summary = Verifier(registry: registry).verify(ScanResult(images: [mixed])).summary
+        #expect((summary.available, summary.unavailable, summary.invalid, summary.skipped) == (2, 1, 1, 1))
+        #expect(
+            summary.layers
+                == summary.available + summary.unavailable + summary.invalid + summary.unverified + summary.skipped)
+    }
+
     @Test func cachedPositivesSkipTheCallAndNegativesAreNotCached() {
         let registry = FakeRegistry()
         let cache = MemoryCache()
