@@ -44,13 +44,12 @@ public enum ListReporter {
     static func summary(_ scan: ScanResult, exitCode: Int32) -> Summary {
         var summary = Summary()
         summary.images = scan.images.count
-        var pairs = Set<String>()
+        // Distinct per repository, as `check` asks: digests held inline (33 bytes), not as interpolated strings.
+        var seen: [RepositoryRef?: Set<Digest>] = [:]
         for image in scan.images {
             for blob in image.blobs {
                 if MediaType.isNonDistributable(blob.mediaType) { summary.skipped += 1; continue }
-                if pairs.insert("\(image.repository?.description ?? "")\u{0}\(blob.digest)").inserted {
-                    summary.layers += 1
-                }
+                if seen[image.repository, default: []].insert(blob.digest).inserted { summary.layers += 1 }
             }
         }
         summary.unverified = summary.layers
