@@ -46,6 +46,31 @@ import Testing
         }
     }
 
+    /// An empty layout as `umoci init` leaves it (`"manifests": null`) beside a real image: a notice that it holds no
+    /// images, no error, and the image beside it checked as usual (exit 0, in a tree check and a range check).
+    @Test func anEmptyUmociLayoutIsANoticeNotAnError() throws {
+        let repo = try GitFixture()
+        try repo.write("README", Data("before\n".utf8))
+        try repo.commitAll("before")
+        let image = try repo.umociImage(at: "build/app", files: ["a.txt": "a\n"])
+        try repo.annotateName("build/app", name: "public.ecr.aws/demo/app:a")
+        try Shell.run(["umoci", "init", "--layout", repo.path + "/build/empty"])
+        #expect(try String(contentsOfFile: repo.path + "/build/empty/index.json", encoding: .utf8).contains("null"))
+        try repo.commitAll("layouts")
+        var blobs: [String: Int64] = [:]
+        for digest in [image.config] + image.layers { blobs[digest] = repo.blobSize("build/app", digest) }
+        let emulator = try Emulator(repositories: ["app": blobs])
+        for arguments in [["check"], ["check", "--range", "HEAD~1..HEAD"]] {
+            let result = try repo.verifyLayers(
+                arguments + ["--format", "json"], environment: emulator.environment)
+            #expect(result.status == 0, "\(arguments): \(result.combined)")
+            let found = try findings(result)
+            #expect(found.map { $0["rule"] as? String } == ["output-skipped"], "\(arguments): \(found)")
+            #expect(found.first?["path"] as? String == "build/empty/index.json")
+            #expect(found.first?["severity"] as? String == "notice")
+        }
+    }
+
     @Test func anIndexWithoutOCILayoutNamedInTheConfigIsRead() throws {
         let (repo, config) = try partialLayouts()
         try repo.write(
