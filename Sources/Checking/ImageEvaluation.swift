@@ -8,6 +8,8 @@ struct ImageEvaluation {
     private var blobs: BlobResults
     /// Per kind of failed call: its message, how many blobs it left unverified, and the first of them.
     private var failureMessages: [BatchFailure.Kind: (message: String, count: Int, blob: BlobRef)] = [:]
+    /// Plan keys the service has but whose size or media type disagrees with this image's descriptor: never cached.
+    private(set) var mismatchedKeys: [Int] = []
 
     /// `digests`: the plan's, which the result's blobs name their digests in.
     init(_ image: Image, findings: [Finding], digests: DigestTable) {
@@ -45,6 +47,7 @@ struct ImageEvaluation {
         case .available(let size, let mediaType, let cached)?:
             append(result(blob, .available, cached: cached), number)
             if let size, size != blob.size {
+                if let number { mismatchedKeys.append(number) }
                 let text =
                     "\(what) \(blob.digest) is \(blob.size) bytes in the descriptor but \(size) bytes in \(repository)"
                 findings.append(finding(.sizeMismatch, text, blob))
@@ -52,6 +55,7 @@ struct ImageEvaluation {
             if let mediaType, !mediaType.isEmpty, !blob.mediaType.isEmpty, mediaType != blob.mediaType,
                 blob.role == .layer
             {
+                if let number { mismatchedKeys.append(number) }
                 let text =
                     "\(what) \(blob.digest) is \(blob.mediaType) in the descriptor but \(mediaType) in \(repository)"
                 findings.append(finding(.mediaTypeMismatch, text, blob))

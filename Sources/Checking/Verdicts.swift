@@ -23,7 +23,7 @@ struct Verdicts {
     /// run-wide failure are decided from.
     private(set) var failures: [BatchFailure] = []
     /// Keys the service confirmed in this run, for the positive cache (only collected when there is one).
-    private var confirmed: [(RepositoryRef, Digest)] = []
+    private var confirmed: [(number: Int, repository: RepositoryRef, digest: Digest)] = []
     private let collectsConfirmed: Bool
 
     init(collectingConfirmed: Bool) {
@@ -31,10 +31,10 @@ struct Verdicts {
     }
 
     /// Folds every answer at once, then settles (the path that reads everything before asking).
-    init(plan: Plan, answers: [BatchAnswer], cache: PositiveCache?) {
-        self.init(collectingConfirmed: cache != nil)
+    init(plan: Plan, answers: [BatchAnswer], collectingConfirmed: Bool) {
+        self.init(collectingConfirmed: collectingConfirmed)
         for answer in answers { fold(answer, plan: plan) }
-        settle(plan: plan, cache: cache)
+        settle(plan: plan)
     }
 
     /// How many keys have a place (the plan's key count once settled).
@@ -71,7 +71,9 @@ struct Verdicts {
                 fail(number, failure)
             } else if let layer = answer.verdict(at: index) {
                 set(number, layer)
-                if collectsConfirmed, case .available = layer { confirmed.append((answer.batch.repository, digest)) }
+                if collectsConfirmed, case .available = layer {
+                    confirmed.append((number, answer.batch.repository, digest))
+                }
             } else {
                 let failure = record(BatchFailure(.unverifiable, "the service's answer did not mention \(digest)"))
                 fail(number, failure)
@@ -80,8 +82,8 @@ struct Verdicts {
     }
 
     /// Once every answer is in: keys the positive cache vouches for are available, and a key nobody answered is a
-    /// verification error, never a silent pass. Tells the cache what the service confirmed.
-    mutating func settle(plan: Plan, cache: PositiveCache?) {
+    /// verification error, never a silent pass.
+    mutating func settle(plan: Plan) {
         grow(to: plan.keyCount)
         for number in plan.cachedKeys { states[number] = .cached }
         var neverAsked: Int32?
@@ -91,8 +93,13 @@ struct Verdicts {
             neverAsked = failure
             fail(number, failure)
         }
-        if let cache, !confirmed.isEmpty { cache.recordAvailable(confirmed) }
-        confirmed = []
+    }
+
+    /// What the service confirmed AVAILABLE in this run, for the positive cache, leaving out the keys in `doubted`:
+    /// a blob the service has but whose size or media type disagrees with its descriptor is a finding, and caching it
+    /// would let the next push pass without it (SPEC §7: never a negative).
+    func confirmedEntries(excluding doubted: Set<Int>) -> [(RepositoryRef, Digest)] {
+        confirmed.filter { !doubted.contains($0.number) }.map { ($0.repository, $0.digest) }
     }
 
     private mutating func grow(to count: Int) {

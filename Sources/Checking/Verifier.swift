@@ -84,7 +84,8 @@ public struct Verifier {
     public func verify(_ scan: consuming ScanResult, started: Date = Date()) -> RunReport {
         let plan = Plan(images: scan.images, checkConfigBlob: options.checkConfigBlob, cache: cache)
         let verdicts = Verdicts(
-            plan: plan, answers: plan.batches.isEmpty ? [] : registry.check(plan.batches), cache: cache)
+            plan: plan, answers: plan.batches.isEmpty ? [] : registry.check(plan.batches),
+            collectingConfirmed: cache != nil)
         plan.forgetBatches()
         let runWide = Self.runWide(verdicts)
         let manifests = manifestAnswers(scan.images, after: runWide)
@@ -145,7 +146,7 @@ public struct Verifier {
         // The last calls are still out: fold the answers already back meanwhile, so few are left once they all are.
         while done.wait(timeout: .now() + .milliseconds(2)) == .timedOut { sink.foldAnswers() }
         sink.foldAnswers()
-        sink.verdicts.settle(plan: plan, cache: cache)
+        sink.verdicts.settle(plan: plan)
         let runWide = Self.runWide(sink.verdicts)
         let manifests = manifestAnswers(sink.held.images, after: runWide)
         // The images come from the sink (packed since), the run-wide findings from what `read` returned.
@@ -166,6 +167,7 @@ public struct Verifier {
         var imageResults: [ImageResult] = []
         imageResults.reserveCapacity(imageCount)
         var failures = verdicts.failures
+        var mismatched = Set<Int>()
         for position in 0..<imageCount {
             let (image, keys) = image(position)
             let manifestOutcome: (findings: [Finding], failures: [BatchFailure]) =
@@ -174,10 +176,15 @@ public struct Verifier {
             var evaluation = ImageEvaluation(
                 image, findings: image.findings + manifestOutcome.findings, digests: plan.digests)
             evaluation.addBlobs(plan: plan, verdicts: verdicts, checkConfigBlob: options.checkConfigBlob, keys: keys)
+            mismatched.formUnion(evaluation.mismatchedKeys)
             let (result, imageFindings) = evaluation.finish()
             imageResults.append(result)
             findings.append(contentsOf: imageFindings)
             owners.append(contentsOf: repeatElement([position], count: imageFindings.count))
+        }
+        if let cache {
+            let confirmed = verdicts.confirmedEntries(excluding: mismatched)
+            if !confirmed.isEmpty { cache.recordAvailable(confirmed) }
         }
         if options.onError == .warn {
             findings = findings.map { finding in

@@ -221,6 +221,24 @@ func image(_ repository: String?, layers: [Int], config: Int = 0, name: String =
         #expect(registry.batches.last?.digests == [digest(2)])
     }
 
+    /// The service has the blob but at another size (or media type) than the descriptor: a finding, so not a positive
+    /// to remember; otherwise the next push would pass from the cache without the size-mismatch.
+    @Test func aBlobWhoseSizeOrMediaTypeDisagreesIsNotCached() {
+        let registry = FakeRegistry()
+        let cache = MemoryCache()
+        registry.available = [digest(0): 10, digest(1): 999, digest(2): 100]
+        var images = [image("app", layers: [1, 2])]
+        images[0].blobs[2].mediaType = "application/vnd.oci.image.layer.v1.tar+zstd"
+        let first = Verifier(registry: registry, cache: cache).verify(ScanResult(images: images))
+        #expect(first.findings.contains { $0.rule == .sizeMismatch && $0.digest == digest(1).string })
+        #expect(first.findings.contains { $0.rule == .mediaTypeMismatch && $0.digest == digest(2).string })
+        #expect(cache.known == ["public.ecr.aws/demo/app|\(digest(0))"])
+        let second = Verifier(registry: registry, cache: cache).verify(ScanResult(images: images))
+        #expect(second.summary.exitCode == 1)
+        #expect(second.findings.contains { $0.rule == .sizeMismatch && $0.digest == digest(1).string })
+        #expect(registry.batches.last?.digests == [digest(1), digest(2)])
+    }
+
     @Test func nothingToCheckMakesNoCall() {
         let registry = FakeRegistry()
         let report = Verifier(registry: registry).verify(ScanResult())
