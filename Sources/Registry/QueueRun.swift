@@ -199,7 +199,8 @@ final class QueueRun {
 
     private func clampToDeadline(_ waitMs: Int, now: Date) -> Int {
         guard let deadline = configuration.deadline else { return waitMs }
-        return min(waitMs, Int(max(1, deadline.timeIntervalSince(now) * 1000)))
+        // In floating point first: a far deadline (`--timeout 1e300`) does not fit an Int.
+        return Int(min(Double(waitMs), max(1, deadline.timeIntervalSince(now) * 1000)))
     }
 
     /// The driver's verdict on a finished transfer: done, resend at once, or retry after a backoff (or give up).

@@ -47,14 +47,22 @@ struct ScanOptions: ParsableArguments {
     var repository: String?
 
     @Option(
-        help: ArgumentHelp("Check only this share of the images, e.g. 2/4.", valueName: "k/n"),
+        parsing: .unconditional, help: ArgumentHelp("Check only this share of the images, e.g. 2/4.", valueName: "k/n"),
         transform: { try usage(Shard.parse($0)) })
     var shard: Shard?
 
+    /// Both names are checked here, as the config file's are (exit 78 there): a bad one would otherwise reach the
+    /// service and come back as an unverifiable run (69) that blames the network.
     func validate() throws {
-        if let repository, !repository.isEmpty, !ImageReference.isValidRepositoryName(repository) {
+        if let repository, !ImageReference.isValidRepositoryName(repository) {
             throw ValidationError(
-                "--repository \(repository.debugDescription) is not a valid ECR Public repository name")
+                "--repository \(repository.debugDescription) is not a valid ECR Public repository name "
+                    + "(2-205 characters: lowercase letters and digits, separated by . _ - or /)")
+        }
+        if let registryId, !ImageReference.isValidAlias(registryId) {
+            throw ValidationError(
+                "--registry-id \(registryId.debugDescription) is neither a registry alias "
+                    + "([a-z][a-z0-9]+ with . _ - separators) nor a 12-digit account id")
         }
     }
 }
@@ -78,14 +86,16 @@ struct ServiceOptions: ParsableArguments {
     @Option(name: .customLong("registry-url"), help: "Send registry requests to this URL (https, or http to loopback).")
     var registryURL: String?
 
-    @Option(help: "Send at most this many requests at once.")
+    // The numeric options take their next word even when it starts with '-', so `--timeout -1` is told what is wrong
+    // with -1 rather than that a value is missing.
+    @Option(parsing: .unconditional, help: "Send at most this many requests at once.")
     var concurrency: Int = 16
 
-    @Option(help: "Give up on the whole run after this many seconds.")
+    @Option(parsing: .unconditional, help: "Give up on the whole run after this many seconds.")
     var timeout: Double?
 
     @Option(
-        name: .customLong("max-attempts"),
+        name: .customLong("max-attempts"), parsing: .unconditional,
         help: "Try each call at most this many times (default 3, or AWS_MAX_ATTEMPTS).")
     var maxAttempts: Int?
 
@@ -96,7 +106,9 @@ struct ServiceOptions: ParsableArguments {
         guard concurrency >= 1 && concurrency <= 256 else {
             throw ValidationError("--concurrency must be between 1 and 256")
         }
-        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let timeout, !(timeout > 0 && timeout.isFinite) {
+            throw ValidationError("--timeout must be a positive number of seconds")
+        }
         if let maxAttempts, maxAttempts < 1 || maxAttempts > 20 {
             throw ValidationError("--max-attempts must be between 1 and 20")
         }
