@@ -119,6 +119,32 @@ import Testing
         for digest in image.digests { #expect(again.stdout.contains("from cache: public.ecr.aws/demo/app \(digest)")) }
     }
 
+    /// A literal reading of SPEC §1.2/§2: a bad value is exit 64 with a message naming the option and what is wrong,
+    /// never "Missing value" for a negative number, a crash for an infinite timeout, or a call to the service with a
+    /// registry id it must reject (which came back as 69, blaming the network).
+    @Test(arguments: [
+        (["--timeout", "-1"], "--timeout must be a positive number"),
+        (["--timeout", "inf"], "--timeout must be a positive number"),
+        (["--timeout", "1e400"], "--timeout must be a positive number"),
+        (["--concurrency", "-1"], "--concurrency must be between 1 and 256"),
+        (["--max-attempts", "-2"], "--max-attempts must be between 1 and 20"),
+        (["--shard", "-1/2"], "K must be between 1 and 2"),
+        (["--registry-id", "bad id"], "--registry-id \"bad id\" is neither a registry alias"),
+        (["--registry-id", ""], "--registry-id \"\" is neither a registry alias"),
+        (["--repository", ""], "--repository \"\" is not a valid ECR Public repository name"),
+    ])
+    func badOptionValuesAreUsageErrorsSayingWhy(arguments: [String], message: String) throws {
+        let repo = try GitFixture()
+        try repo.write("readme.txt", Data("x".utf8))
+        try repo.commitAll("tree")
+        for command in ["check", "ci"] {
+            let result = try repo.verifyLayers(
+                [command] + arguments, environment: ["AWS_ENDPOINT_URL_ECR_PUBLIC": "http://127.0.0.1:9"])
+            #expect(result.status == 64, "\(command) \(arguments): \(result.combined)")
+            #expect(result.stderr.contains(message), "\(command) \(arguments): \(result.stderr)")
+        }
+    }
+
     @Test func usageErrorsSayWhatIsWrong() throws {
         let repo = try GitFixture()
         let typo = try repo.verifyLayers(["chek"])
