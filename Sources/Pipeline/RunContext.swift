@@ -204,7 +204,7 @@ struct RunContext {
         let stdout = FileDescriptorSink(descriptor: STDOUT_FILENO)
         try reporter(format).write(report, options: reportOptions, to: stdout)
         stdout.flush()
-        if format == .github { CIOutputs.writeGitHub(report, environment: environment) }
+        if writesGitHubOutputs(stdoutFormat: format) { CIOutputs.writeGitHub(report, environment: environment) }
         for spec in options.reports {
             let fileOptions = ReportOptions(color: false, quiet: false, toolVersion: BuildStamp.version)
             let fileReporter = try reporter(spec.format)
@@ -215,6 +215,13 @@ struct RunContext {
 }
 
 extension RunContext {
+    /// The job summary and step outputs belong to the github format wherever it is written (stdout or a `--report`
+    /// file), and to every `ci` run under GitHub Actions, whatever it prints (SPEC §1: `ci` writes the step summary).
+    func writesGitHubOutputs(stdoutFormat: ReportFormat) -> Bool {
+        if stdoutFormat == .github || options.reports.contains(where: { $0.format == .github }) { return true }
+        return command == .ci && environment["GITHUB_ACTIONS"] == "true"
+    }
+
     /// The registered reporter of `format`; the CLI offers only registered names, so a miss is a usage error.
     func reporter(_ format: ReportFormat) throws -> any Reporter {
         guard let reporter = options.reporters.reporter(for: format) else {

@@ -212,6 +212,37 @@ private let zeros = String(repeating: "0", count: 40)
             !FileManager.default.fileExists(atPath: repo.push.repo.path + "/.git/verify-layers/available-layers.json"))
     }
 
+    /// SPEC §1: `ci` writes the step summary; §6: the github format appends it. So `ci --format json` under GitHub
+    /// Actions, and `check --report github=FILE`, both leave the summary table and the step outputs.
+    @Test func stepSummaryAndOutputsAreWrittenWhateverStdoutShows() throws {
+        let repo = try CIRepo()
+        let event = try repo.pushEvent(before: repo.base, after: repo.head)
+        let summary = repo.events.path + "/summary.md"
+        let outputs = repo.events.path + "/outputs.txt"
+        let files = ["GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": outputs]
+        let ci = try repo.ci(repo.github("push", eventPath: event).merging(files) { $1 }, ["--format", "json"])
+        #expect(ci.status == 0, "\(ci.combined)")
+        #expect(try String(contentsOfFile: summary, encoding: .utf8).contains("| images/new"))
+        #expect(try String(contentsOfFile: outputs, encoding: .utf8).hasPrefix("checked="))
+        try FileManager.default.removeItem(atPath: summary)
+        try FileManager.default.removeItem(atPath: outputs)
+        let check = try Shell.run(
+            [
+                PackagePaths.binary, "check", "--range", "\(repo.base)..\(repo.head)", "--format", "text", "--report",
+                "github=\(repo.events.path)/annotations.txt",
+            ],
+            cwd: repo.push.repo.path,
+            environment: GitFixture.baseEnvironment.merging(repo.push.environment) { $1 }.merging(files) { $1 })
+        #expect(check.status == 0, "\(check.combined)")
+        #expect(try String(contentsOfFile: summary, encoding: .utf8).contains("| images/new"))
+        #expect(try String(contentsOfFile: outputs, encoding: .utf8).contains("exit-code=0\n"))
+        let plain = try repo.ci(
+            repo.gitlab(["CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BEFORE_SHA": repo.base]).merging(
+                ["GITHUB_STEP_SUMMARY": repo.events.path + "/not-github.md"]) { $1 })
+        #expect(plain.status == 0)
+        #expect(!FileManager.default.fileExists(atPath: repo.events.path + "/not-github.md"), "GitLab is not GitHub")
+    }
+
     @Test func ciNodeVariablesShardTheImages() throws {
         let repo = try CIRepo()
         var images: [Set<String>] = []
