@@ -16,7 +16,13 @@ extension GitRepository {
                         "this repository has no commits yet; commit the image outputs first (\(revision.debugQuotedForGit) names nothing)"
                 )
             }
-            try gitCheck(found, "unknown revision \(revision.debugQuotedForGit)")
+            // Not through gitCheck: the calls just above left their own last error (`config value
+            // 'init.defaultbranch' was not found`), which would be shown as the reason.
+            let ambiguous = found == GIT_EAMBIGUOUS.rawValue
+            throw GitError(
+                kind: ambiguous ? .ambiguous : found == GIT_EINVALIDSPEC.rawValue ? .invalid : .notFound, code: found,
+                message: "unknown revision \(revision.debugQuotedForGit)"
+                    + (ambiguous ? " (ambiguous: give more of the commit id)" : ""))
         }
         defer { git_object_free(object) }
         var peeled: OpaquePointer?
