@@ -190,7 +190,7 @@ public enum ConfigFile {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         if let value = Double(text), value >= 0, value.isFinite { return value }
         if let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0,
-            value.isFinite
+            (value * factor).isFinite
         {
             return value * factor
         }

@@ -47,6 +47,8 @@ enum WorkingTreeConfig {
 /// `3600` seconds → `1h`, as the config file writes durations.
 enum DurationText {
     static func compact(_ seconds: Double) -> String {
+        // A config may say `cache-ttl: 1e300`: beyond Int, say it as it is rather than trap.
+        guard seconds.isFinite, abs(seconds) < 1e15 else { return "\(seconds)s" }
         let whole = Int(seconds.rounded())
         if whole > 0 && whole % 86_400 == 0 { return "\(whole / 86_400)d" }
         if whole > 0 && whole % 3600 == 0 { return "\(whole / 3600)h" }

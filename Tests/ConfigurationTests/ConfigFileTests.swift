@@ -80,6 +80,7 @@ private func parseError(_ text: String) -> String? {
     ("cache-ttl: -1h\n", ".verify-layers.yml:1: `cache-ttl` must be a duration"),
     ("cache-ttl: soon\n", ".verify-layers.yml:1: `cache-ttl` must be a duration"),
     ("cache-ttl: .inf\n", ".verify-layers.yml:1: `cache-ttl` must be a duration"),
+    ("cache-ttl: 1e306h\n", ".verify-layers.yml:1: `cache-ttl` must be a duration"),
     ("- just\n- a list\n", ".verify-layers.yml:1: the file must be a mapping"),
     ("strict: true\nstrict: false\n", ".verify-layers.yml: invalid YAML"),
     ("registry: [unclosed\n", ".verify-layers.yml: invalid YAML"),

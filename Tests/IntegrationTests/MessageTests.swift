@@ -104,6 +104,21 @@ import Testing
             "--config names the file to use")
     }
 
+    /// A `cache-ttl` too long for an Int (1e308 seconds is a valid YAML float) is "remember for ever", not a trap
+    /// when the summary names the TTL.
+    @Test func aHugeCacheTTLIsUsedAndNamedWithoutACrash() throws {
+        let image = TestImage("images/app", seed: "huge-ttl")
+        let push = try PushFixture(layers: image.blobs, cacheTTL: "1e308")
+        try image.write(into: push.repo)
+        try push.repo.commitAll("image")
+        let line = try pushLine(push)
+        let first = try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line)
+        #expect(first.status == 0, "\(first.combined)")
+        let again = try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line)
+        #expect(again.status == 0, "\(again.combined)")
+        #expect(again.stdout.contains("2 available, 2 from cache within "), "\(again.stdout)")
+    }
+
     @Test func verboseListsCacheHitsAndTheSummaryCountsThem() throws {
         let image = TestImage("images/app", seed: "cached")
         let push = try PushFixture(layers: image.blobs, cacheTTL: "1h")
