@@ -15,8 +15,9 @@ import Foundation
 extension RunContext {
     /// `pre-push <remote> [<url>]` for git's ref lines; returns the exit code.
     func prePush(_ lines: [PushLine], remote: String?, url: String?) throws -> Int32 {
+        let started = Date()
         let requests = try pushRequests(lines, remote: remote, url: url)
-        guard !requests.isEmpty else { return 0 }
+        guard !requests.isEmpty else { return try emitNothingToCheck(started: started) }
         // Made only now: a push with nothing to check draws nothing and starts no timer.
         let progress = ProgressLine.make(quiet: options.quiet, environment: environment)
         defer { progress?.finish() }
@@ -25,9 +26,19 @@ extension RunContext {
             if options.verbose {
                 Console.err("verify-layers: no image output changed in \(plan.commits) new commit(s); nothing to check")
             }
-            return 0
+            return try emitNothingToCheck(started: started)
         }
         return try verifyIntroduced(plan, cached: true, progress: progress)
+    }
+
+    /// A push that brings no image output stays silent in text, as git-lfs's hook does; a report asked for by
+    /// `--format` or `--report` is still written, the same empty envelope `check` writes (SPEC §6).
+    func emitNothingToCheck(started: Date) throws -> Int32 {
+        let textOnStdout = (options.format ?? .text) == .text
+        guard !textOnStdout || !options.reports.isEmpty else { return 0 }
+        var summary = Summary()
+        summary.durationSeconds = Date().timeIntervalSince(started)
+        return try emit(RunReport(findings: [], images: [], summary: summary), printing: !textOnStdout)
     }
 
     /// One range per pushed ref (deletions skipped), hiding what the remote already has; or the pre-commit framework's range.

@@ -182,8 +182,10 @@ struct RunContext {
             checkManifests: level)
     }
 
-    /// Prints the stdout report and writes `--report` files; returns the exit code.
-    func emit(_ report: RunReport, defaultFormat: ReportFormat = .text, cacheTTL: Double? = nil) throws -> Int32 {
+    /// Prints the stdout report (unless `printing` is false) and writes `--report` files; returns the exit code.
+    func emit(
+        _ report: RunReport, defaultFormat: ReportFormat = .text, cacheTTL: Double? = nil, printing: Bool = true
+    ) throws -> Int32 {
         repository.saveHashMemo()
         let color: Bool
         switch options.color {
@@ -201,9 +203,11 @@ struct RunContext {
         reportOptions.cacheTTL = cacheTTL.map(DurationText.compact)
         reportOptions.listCached = options.verbose
         // Reports are streamed to their file as they are written: memory does not grow with the layer count.
-        let stdout = FileDescriptorSink(descriptor: STDOUT_FILENO)
-        try reporter(format).write(report, options: reportOptions, to: stdout)
-        stdout.flush()
+        if printing {
+            let stdout = FileDescriptorSink(descriptor: STDOUT_FILENO)
+            try reporter(format).write(report, options: reportOptions, to: stdout)
+            stdout.flush()
+        }
         if writesGitHubOutputs(stdoutFormat: format) { CIOutputs.writeGitHub(report, environment: environment) }
         for spec in options.reports {
             let fileOptions = ReportOptions(color: false, quiet: false, toolVersion: BuildStamp.version)

@@ -111,6 +111,36 @@ import Testing
         #expect(try push.emulator.batchCalls().isEmpty)
     }
 
+    /// SPEC §6: the json envelope is the same from pre-push as from check, and --report files are written, also when
+    /// the push brings nothing to check (a deletion, or commits the remote has); text stays silent then.
+    @Test func aPushWithNothingToCheckStillWritesTheReportsAskedFor() throws {
+        let push = try PushFixture()
+        try push.repo.write("readme.txt", Data("x".utf8))
+        let head = try push.repo.commitAll("no image")
+        let zeros = String(repeating: "0", count: 40)
+        let report = push.repo.path + "/../nothing.json"
+        for line in [
+            "(delete) \(zeros) refs/heads/gone \(head)\n", "refs/heads/main \(head) refs/heads/main \(head)\n",
+        ] {
+            let json = try push.repo.verifyLayers(
+                ["pre-push", "origin", "--format", "json", "--report", "junit=\(report)"],
+                environment: push.environment, stdin: line)
+            #expect(json.status == 0, "\(json.combined)")
+            let envelope = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            #expect(envelope?["version"] as? Int == 1, "\(json.stdout)")
+            #expect((envelope?["images"] as? [Any])?.isEmpty == true)
+            #expect((envelope?["summary"] as? [String: Any])?["exitCode"] as? Int == 0)
+            #expect(try String(contentsOfFile: report, encoding: .utf8).contains("<testsuites"))
+            try FileManager.default.removeItem(atPath: report)
+            let text = try push.repo.verifyLayers(
+                ["pre-push", "origin", "--report", "json=\(report)"], environment: push.environment, stdin: line)
+            #expect(text.status == 0 && text.stdout.isEmpty, "\(text.combined)")
+            #expect(FileManager.default.fileExists(atPath: report))
+            try FileManager.default.removeItem(atPath: report)
+        }
+        #expect(try push.emulator.batchCalls().isEmpty)
+    }
+
     @Test func noVerifyAndSkipVariableBypassTheCheck() throws {
         let bad = TestImage("images/app", seed: "missing")
         let push = try PushFixture()
