@@ -81,6 +81,10 @@ public enum Pipeline {
             ListReporter.render(
                 scan, json: settings.format == .json, quiet: settings.quiet, verbose: settings.verbose,
                 exitCode: code))
+        for spec in settings.reports {
+            let text = ListReporter.render(scan, json: spec.format == .json, verbose: settings.verbose, exitCode: code)
+            try FileDescriptorSink.writeFile(spec.path) { $0.write(text) }
+        }
         return code
     }
 }

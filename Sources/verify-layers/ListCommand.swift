@@ -29,6 +29,14 @@ struct ListCommand: ParsableCommand {
     @Option(help: "Print the listing in this format.")
     var format: ListFormat = .text
 
+    /// SPEC §1.2 leaves out only the service options for `list`: a listing can be written to files as well, in the
+    /// two formats it has.
+    @Option(
+        name: .customLong("report"),
+        help: ArgumentHelp("Also write the listing to a file, text or json (repeatable).", valueName: "format=path"),
+        transform: { try usage(ReportSpec.parse($0)) })
+    var reports: [ReportSpec] = []
+
     @Flag(name: .shortAndLong, help: "Also list every candidate considered and why it was read or skipped.")
     var verbose = false
 
@@ -37,6 +45,11 @@ struct ListCommand: ParsableCommand {
 
     func validate() throws {
         if verbose && quiet { throw ValidationError("--verbose and --quiet contradict each other; give one") }
+        for spec in reports where spec.format != .text && spec.format != .json {
+            throw ValidationError(
+                "list writes its listing as text or json, not --report \(spec.format.rawValue)=\(spec.path); "
+                    + "`check` writes the \(spec.format.rawValue) report")
+        }
     }
 
     func run() throws {
@@ -45,6 +58,7 @@ struct ListCommand: ParsableCommand {
         settings.verbose = verbose
         settings.quiet = quiet
         settings.format = format == .json ? .json : .text
+        settings.reports = reports
         try runReportingFailures { try Pipeline.list(revision: revision, settings: settings) }
     }
 }

@@ -189,7 +189,8 @@ import Testing
         for (arguments, what) in [
             (["list", "--endpoint-url", "http://127.0.0.1:1"], "--endpoint-url"),
             (["list", "--format", "sarif"], "sarif"),
-            (["list", "--report", "json=x"], "--report"), (["doctor", "--format", "json"], "--format"),
+            (["list", "--report", "sarif=x"], "as text or json, not --report sarif=x"),
+            (["list", "--on-error", "warn"], "--on-error"), (["doctor", "--format", "json"], "--format"),
             (["doctor", "--report", "json=x"], "--report"), (["check", "-v", "-q"], "contradict"),
             (["check", "--color", "always", "--format", "json"], "text format only"),
         ] {

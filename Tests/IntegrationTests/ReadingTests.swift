@@ -350,6 +350,14 @@ import Testing
         #expect(images.allSatisfy { ($0["blobs"] as? [[String: Any]])?.count == 2 })
         let rules = (listing["findings"] as? [[String: Any]] ?? []).compactMap { $0["rule"] as? String }
         #expect(rules.sorted() == ["digest-mismatch", "size-mismatch"])
+        // `--report` (SPEC §1.2: only the service options are not list's) writes the same listings to files.
+        let reports = try TemporaryDirectory(prefix: "vl-list-reports")
+        let reported = try repo.verifyLayers(
+            ["list", "--report", "json=\(reports.path)/l.json", "--report", "text=\(reports.path)/l.txt"],
+            environment: environment)
+        #expect(reported.status == 1)
+        #expect(try String(contentsOfFile: reports.path + "/l.txt", encoding: .utf8) == text.stdout)
+        #expect(try String(contentsOfFile: reports.path + "/l.json", encoding: .utf8) == json.stdout)
 
         // `list <rev>` reads that commit's tree, whatever HEAD holds now.
         try repo.remove("multi")
