@@ -40,9 +40,15 @@ extension LayoutReader {
             image.addFinding(.layerUncompressed, note.message, line: note.line, digest: note.digest)
         }
         if repository == nil {
+            // A name on public.ecr.aws that still maps to nothing has a malformed alias or repository: say so, or the
+            // advice to add the annotation it already has would puzzle.
+            let malformed =
+                name.map { $0.hasPrefix(ImageReference.host + "/") } == true
+                ? " (its name is not public.ecr.aws/<alias>/<repo> with a valid alias and repository: each at least 2 "
+                    + "characters, lowercase letters and digits separated by . _ -)" : ""
             image.addFinding(
                 .imageUnmapped,
-                "no repository for image \(name ?? state.output.path): add an io.containerd.image.name annotation (public.ecr.aws/<alias>/<repo>), an `images` entry in .verify-layers.yml (or `exclude:` it there), or --repository; nothing of it is checked until then",
+                "no repository for image \(name ?? state.output.path)\(malformed): add an io.containerd.image.name annotation (public.ecr.aws/<alias>/<repo>), an `images` entry in .verify-layers.yml (or `exclude:` it there), or --repository; nothing of it is checked until then",
                 line: 1)
         }
         return image

@@ -55,6 +55,21 @@ import Testing
         #expect(ci.status == 1, "\(ci.combined)")
     }
 
+    /// A name on public.ecr.aws whose repository is too short to be one (ECR Public's minimum is 2) is unmapped, and
+    /// the finding says the name is the problem rather than only asking for the annotation it already has.
+    @Test func aMalformedECRPublicNameSaysWhyItIsUnmapped() throws {
+        let repo = try GitFixture()
+        let image = FixtureImage(layers: [FixtureBlob.layer("short-name")])
+        try repo.write(LayoutBuilder.files(at: "images/short", images: [image], name: "public.ecr.aws/demo/a:1"))
+        try repo.commitAll("a one-letter repository")
+        let list = try repo.verifyLayers(["list"])
+        #expect(list.status == 0, "\(list.combined)")
+        #expect(
+            list.stdout.contains(
+                "no repository for image public.ecr.aws/demo/a:1 (its name is not public.ecr.aws/<alias>/<repo> with a "
+                    + "valid alias and repository"), "\(list.stdout)")
+    }
+
     @Test func noCredentialsIsPrintedOnceWithTheFixAndJSONKeepsOneFindingPerImage() throws {
         let scenario = try AWSScenario(repositories: ["app", "web", "db"])
         let text = try scenario.run(["check", "--via", "api"])
