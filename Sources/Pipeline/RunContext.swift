@@ -50,9 +50,11 @@ struct RunContext {
     /// `--config PATH`, else `.verify-layers.yml` in the commit, else defaults.
     func config(at commit: ObjectID) throws -> ToolConfig {
         if let path = options.config {
-            guard let data = FileManager.default.contents(atPath: path) else {
+            // Through open/read, so `--config /dev/null` (no settings) and `<(…)` work as they do for AWS_CONFIG_FILE.
+            guard let data = FileDescriptorReader.read(path, upTo: (1 << 20) + 1) else {
                 throw Failure.config("cannot read config file \(path)")
             }
+            guard data.count <= 1 << 20 else { throw Failure.config("config file \(path) is larger than 1 MiB") }
             return try parseConfig(data, source: path)
         }
         let snapshot = try snapshot(commit)

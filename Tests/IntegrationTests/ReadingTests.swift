@@ -275,6 +275,13 @@ import Testing
         let other = try repo.verifyLayers(["list", "--config", "other.yml"])
         #expect(other.status == 78)
         #expect(other.stderr.contains("other.yml:1: `strict` must be true or false"), "\(other.stderr)")
+        // `--config /dev/null` is an empty config (no settings), as AWS_CONFIG_FILE=/dev/null is: the committed one
+        // with its bad key is not read.
+        let none = try repo.verifyLayers(["list", "--config", "/dev/null"])
+        #expect(none.status == 0, "\(none.combined)")
+        let missing = try repo.verifyLayers(["list", "--config", "no-such.yml"])
+        #expect(missing.status == 78)
+        #expect(missing.stderr.contains("cannot read config file no-such.yml"), "\(missing.stderr)")
     }
 
     @Test func configIsReadFromTheCheckedCommitNotTheWorkingTree() throws {
