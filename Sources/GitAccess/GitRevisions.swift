@@ -3,13 +3,18 @@ import ImageModel
 
 /// Revisions, commits and refs: what a revision names, a commit's tree, parents and subject, and the tips of refs.
 extension GitRepository {
+    /// True before the first commit (a fresh `git init`, or an orphan branch checked out): HEAD names no commit yet.
+    public var headIsUnborn: Bool {
+        git_repository_head_unborn(handle) == 1 || git_repository_is_empty(handle) == 1
+    }
+
     /// Resolves any revision expression to the commit it names.
     public func resolveCommit(_ revision: String) throws -> ObjectID {
         var object: OpaquePointer?
         let found = git_revparse_single(&object, handle, revision)
         if found < 0 {
             // An unborn HEAD (a fresh `git init`) is not an unknown revision: say what is really going on.
-            if git_repository_head_unborn(handle) == 1 || git_repository_is_empty(handle) == 1 {
+            if headIsUnborn {
                 throw GitError(
                     kind: .notFound, code: found,
                     message:

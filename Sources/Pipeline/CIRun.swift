@@ -12,6 +12,7 @@ extension RunContext {
     func ci(progress: ProgressLine?) throws -> Int32 {
         let plan = CIEnvironment.plan(environment)
         let format = options.reporters.ciDefault(environment: environment) ?? .text
+        if nothingCommittedYet() { return try emitEmpty(started: started, defaultFormat: format) }
         switch try ciTarget(plan) {
         case .range(let request):
             return try verifyIntroduced(

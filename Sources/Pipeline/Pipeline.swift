@@ -37,6 +37,7 @@ public enum Pipeline {
             return try context.verifyIntroduced(
                 try context.planIntroduced([request], progress: progress), progress: progress)
         }
+        if revision == nil, context.nothingCommittedYet() { return try context.emitEmpty(started: context.started) }
         let commit = try context.commit(revision ?? "HEAD")
         return try context.verifyTree(commit, config: try context.config(at: commit), progress: progress)
     }
@@ -70,12 +71,19 @@ public enum Pipeline {
         return try context.ci(progress: progress)
     }
 
-    /// `list [<rev>]`: what `check` would ask about, offline.
-    public static func list(revision: String, settings: RunSettings) throws -> Int32 {
+    /// `list [<rev>]`: what `check` would ask about, offline (an empty listing before the first commit, when no
+    /// revision is named).
+    public static func list(revision: String?, settings: RunSettings) throws -> Int32 {
         let context = try RunContext(options: settings)
-        let commit = try context.commit(revision)
-        let config = try context.config(at: commit)
-        let scan = try context.scanTree(commit, config: config)
+        let scan: ScanResult
+        let config: ToolConfig
+        if revision == nil, context.nothingCommittedYet() {
+            (scan, config) = (ScanResult(), ToolConfig())
+        } else {
+            let commit = try context.commit(revision ?? "HEAD")
+            config = try context.config(at: commit)
+            scan = try context.scanTree(commit, config: config)
+        }
         let code = ListReporter.exitCode(scan, strict: config.strict)
         Console.out(
             ListReporter.render(

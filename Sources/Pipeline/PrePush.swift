@@ -1,5 +1,6 @@
 import GitAccess
 import ImageModel
+import Reports
 
 #if canImport(Glibc)
 import Glibc
@@ -36,9 +37,23 @@ extension RunContext {
     func emitNothingToCheck(started: Date) throws -> Int32 {
         let textOnStdout = (options.format ?? .text) == .text
         guard !textOnStdout || !options.reports.isEmpty else { return 0 }
+        return try emitEmpty(started: started, printing: !textOnStdout)
+    }
+
+    /// The report of a run that checked nothing: no images, exit 0.
+    func emitEmpty(started: Date, defaultFormat: ReportFormat = .text, printing: Bool = true) throws -> Int32 {
         var summary = Summary()
         summary.durationSeconds = Date().timeIntervalSince(started)
-        return try emit(RunReport(findings: [], images: [], summary: summary), printing: !textOnStdout)
+        return try emit(
+            RunReport(findings: [], images: [], summary: summary), defaultFormat: defaultFormat, printing: printing)
+    }
+
+    /// A repository with no commit yet has nothing to check (SPEC §2: exit 0), when no revision was named; a named one
+    /// that names nothing stays a usage error.
+    func nothingCommittedYet() -> Bool {
+        guard repository.headIsUnborn else { return false }
+        Console.err("verify-layers: this repository has no commits yet; nothing to check")
+        return true
     }
 
     /// One range per pushed ref (deletions skipped), hiding what the remote already has; or the pre-commit framework's range.

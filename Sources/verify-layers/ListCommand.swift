@@ -16,8 +16,8 @@ struct ListCommand: ParsableCommand {
             "Problems found while reading (invalid manifests, local digest mismatches, missing LFS objects, ...) are listed too; the exit code is 1 when one of them is an error (or a warning under `strict`)."
     )
 
-    @Argument(help: "The revision whose tree to list.")
-    var revision: String = "HEAD"
+    @Argument(help: "The revision whose tree to list (default HEAD).")
+    var revision: String?
 
     @OptionGroup(title: "Scan options") var scan: ScanOptions
 
