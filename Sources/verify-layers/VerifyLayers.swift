@@ -20,7 +20,8 @@ struct VerifyLayers: ParsableCommand {
 
     /// The hook's own `pre-push <remote> <url>` skips the parser (`HookFastPath`); `--version --verbose` (or `-v`) also
     /// names the libgit2 and libcurl in use; a mistyped subcommand gets git's
-    /// "did you mean" (exit 64) before the parser's generic "unexpected argument"; everything else is ArgumentParser's.
+    /// "did you mean" (exit 64) before the parser's generic "unexpected argument", and a shared option the command does
+    /// not offer says why (`OptionScope`); everything else is ArgumentParser's.
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         Pipeline.prepare(arguments: arguments)
@@ -39,7 +40,7 @@ struct VerifyLayers: ParsableCommand {
             return
         }
         let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
-        if let message = CommandSuggestion.message(arguments, commands: names) {
+        if let message = CommandSuggestion.message(arguments, commands: names) ?? OptionScope.message(arguments) {
             Console.err(message)
             Self.exit(withError: ExitCode.validationFailure)
         }

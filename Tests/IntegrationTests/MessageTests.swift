@@ -215,7 +215,11 @@ import Testing
             (["list", "--endpoint-url", "http://127.0.0.1:1"], "--endpoint-url"),
             (["list", "--format", "sarif"], "sarif"),
             (["list", "--report", "sarif=x"], "as text or json, not --report sarif=x"),
-            (["list", "--on-error", "warn"], "--on-error"), (["doctor", "--format", "json"], "--format"),
+            (["list", "--on-error", "warn"], "--on-error does not apply to list"),
+            (["list", "--region=us-east-1"], "--region does not apply to list (list is offline"),
+            (["list", "--color", "never"], "--color does not apply to list"),
+            (["doctor", "-q"], "-q does not apply to doctor (doctor writes no report)"),
+            (["doctor", "--format", "json"], "--format does not apply to doctor"),
             (["doctor", "--report", "json=x"], "--report"), (["check", "-v", "-q"], "contradict"),
             (["check", "--color", "always", "--format", "json"], "text format only"),
         ] {
