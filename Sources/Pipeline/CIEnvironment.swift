@@ -16,6 +16,9 @@ struct CIPlan: Equatable {
     var head: String?
     /// Why there is no range, when `base` is nil.
     var fullTreeReason: String?
+    /// A pull request's base branch (`GITHUB_BASE_REF`), to stand in for a base commit the event does not give: its
+    /// remote-tracking ref, else the local branch, when the clone has one.
+    var baseBranch: String?
 }
 
 /// Reads the CI variables; pure apart from reading `GITHUB_EVENT_PATH`, so recorded event files test it.
@@ -28,7 +31,10 @@ enum CIEnvironment {
 
     private static func github(_ environment: [String: String]) -> CIPlan {
         let name = environment["GITHUB_EVENT_NAME"] ?? ""
-        func fullTree(_ reason: String) -> CIPlan { CIPlan(fullTreeReason: reason) }
+        let baseBranch = name.hasPrefix("pull_request") ? environment["GITHUB_BASE_REF"].flatMap(nonEmpty) : nil
+        func fullTree(_ reason: String) -> CIPlan {
+            CIPlan(head: environment["GITHUB_SHA"], fullTreeReason: reason, baseBranch: baseBranch)
+        }
         guard ["push", "pull_request", "pull_request_target", "merge_group"].contains(name) else {
             return fullTree("the GitHub event \(name.isEmpty ? "(unnamed)" : "`\(name)`") names no commit range")
         }
@@ -54,9 +60,15 @@ enum CIEnvironment {
             base = event["pull_request"]?["base"]?["sha"]?.stringValue
             head = event["pull_request"]?["head"]?["sha"]?.stringValue
         }
-        guard let base, !base.isEmpty else { return fullTree("the `\(name)` event has no base commit") }
+        guard let base, !base.isEmpty else {
+            var plan = fullTree("the `\(name)` event has no base commit")
+            plan.head = head ?? plan.head
+            return plan
+        }
         return CIPlan(base: base, head: head)
     }
+
+    private static func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }
 
     private static func gitlab(_ environment: [String: String]) -> CIPlan {
         let source = environment["CI_PIPELINE_SOURCE"] ?? ""

@@ -32,7 +32,14 @@ extension RunContext {
 
     /// Turns the plan into commits of this clone, falling back to the full tree when the base is not usable here.
     func ciTarget(_ plan: CIPlan) throws -> CITarget {
-        guard let baseText = plan.base else { return .fullTree(plan.fullTreeReason ?? "no commit range") }
+        guard let baseText = plan.base else {
+            if let branch = plan.baseBranch, let base = baseBranchCommit(branch) {
+                let why = plan.fullTreeReason ?? "no base commit"
+                Console.err("verify-layers: \(why); using GITHUB_BASE_REF \(branch)")
+                return .range(RangeRequest(tip: try headCommit(plan), hidden: [base]))
+            }
+            return .fullTree(plan.fullTreeReason ?? "no commit range")
+        }
         guard let base = ObjectID(hex: baseText.lowercased()) else {
             return .fullTree("the base commit \(baseText.debugDescription) is not a commit id")
         }
@@ -42,10 +49,23 @@ extension RunContext {
                 "the base commit \(base.short) is not in this clone (a shallow checkout; fetch-depth: 0 or GIT_DEPTH: 0 fetches it)"
             )
         }
-        var head = try commit("HEAD")
+        return .range(RangeRequest(tip: try headCommit(plan), hidden: [baseCommit]))
+    }
+
+    /// The event's head commit when this clone has it, else HEAD.
+    private func headCommit(_ plan: CIPlan) throws -> ObjectID {
         if let headText = plan.head, let id = ObjectID(hex: headText.lowercased()), let commit = peeledCommit(id) {
-            head = commit
+            return commit
         }
-        return .range(RangeRequest(tip: head, hidden: [baseCommit]))
+        return try commit("HEAD")
+    }
+
+    /// `GITHUB_BASE_REF`'s commit in this clone: the remote-tracking branch `actions/checkout` fetches, else a local
+    /// branch of that name; nil when the clone has neither.
+    private func baseBranchCommit(_ branch: String) -> ObjectID? {
+        for name in ["refs/remotes/origin/\(branch)", "refs/heads/\(branch)"] {
+            if let commit = try? repository.resolveCommit(name) { return commit }
+        }
+        return nil
     }
 }

@@ -7,9 +7,10 @@ struct CICommand: ParsableCommand {
         commandName: "ci",
         abstract: "Check what a GitHub Actions or GitLab CI pipeline run introduced.",
         discussion: """
-            The range comes from the event (GitHub push: before..after, pull_request: base..head; GitLab: \
-            CI_COMMIT_BEFORE_SHA or CI_MERGE_REQUEST_DIFF_BASE_SHA). When the base is unknown, all zeros, or missing \
-            from a shallow clone, the full tree at HEAD is checked instead. The positive cache is not used.
+            The range comes from the event (GitHub push: before..after, pull_request: base..head, or GITHUB_BASE_REF \
+            when the event names no base commit; GitLab: CI_COMMIT_BEFORE_SHA or CI_MERGE_REQUEST_DIFF_BASE_SHA). \
+            When the base is unknown, all zeros, or missing from a shallow clone, the full tree at HEAD is checked \
+            instead. The positive cache is not used.
             """
     )
 

@@ -137,6 +137,28 @@ private let zeros = String(repeating: "0", count: 40)
         #expect(pr.stderr.contains("not in this clone"))
     }
 
+    /// A pull request event whose payload names no base commit (or no payload at all) falls back to GITHUB_BASE_REF,
+    /// the base branch GitHub sets for pull requests, when the clone has it; only without it is the full tree checked.
+    @Test func githubPullRequestWithoutABaseCommitUsesGITHUBBASEREF() throws {
+        let repo = try CIRepo()
+        _ = try repo.push.repo.git(["update-ref", "refs/remotes/origin/trunk", repo.base])
+        let payload = try repo.pullRequestEvent(base: "", head: repo.head)
+        for eventPath in [payload, nil] {
+            var env = repo.github("pull_request", eventPath: eventPath)
+            env["GITHUB_BASE_REF"] = "trunk"
+            let result = try repo.ci(env, ["--format", "json"])
+            #expect(result.status == 0, "\(result.combined)")
+            #expect(try repo.asked == repo.new.digests)
+            #expect(result.stderr.contains("using GITHUB_BASE_REF trunk"), "\(result.stderr)")
+            try repo.push.emulator.clearRequests()
+        }
+        var unknown = repo.github("pull_request", eventPath: nil)
+        unknown["GITHUB_BASE_REF"] = "no-such-branch"
+        let fullTree = try repo.ci(unknown, ["--format", "json"])
+        #expect(fullTree.status == 1, "the old image's missing layers are seen: \(fullTree.combined)")
+        #expect(fullTree.stderr.contains("checking the full tree at HEAD"))
+    }
+
     @Test func githubEventsWithoutARangeCheckTheFullTree() throws {
         let repo = try CIRepo()
         let dispatch = try repo.ci(
