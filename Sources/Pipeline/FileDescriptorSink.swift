@@ -51,8 +51,22 @@ final class FileDescriptorSink: ReportSink {
         }
     }
 
-    /// Streams `body`'s output into `path` through a temporary file beside it, renamed into place when complete.
+    /// Streams `body`'s output into `path` through a temporary file beside it, renamed into place when complete. A path
+    /// that is not a plain file (`/dev/stdout`, a pipe, a symbolic link) is written through instead: a rename would
+    /// swap the device node or link for a plain file, and the reader would get nothing.
     static func writeFile(_ path: String, _ body: (FileDescriptorSink) -> Void) throws {
+        if let standard = standardStreams[path] {
+            // The process's own stream, already open (and perhaps written to: reopening would start at offset 0).
+            let sink = FileDescriptorSink(descriptor: standard)
+            body(sink)
+            sink.flush()
+            if let failure = sink.failure {
+                throw Failure.config("cannot write report \(path): \(String(cString: strerror(failure)))")
+            }
+            return
+        }
+        var link = stat()
+        if lstat(path, &link) == 0, link.st_mode & S_IFMT != S_IFREG { return try writeThrough(path, body) }
         let temporary = path + ".tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
@@ -69,6 +83,29 @@ final class FileDescriptorSink: ReportSink {
         guard rename(temporary, path) == 0 else {
             let failure = errno
             unlink(temporary)
+            throw Failure.config("cannot write report \(path): \(String(cString: strerror(failure)))")
+        }
+    }
+
+    /// The names of the process's own output streams.
+    private static let standardStreams: [String: Int32] = [
+        "/dev/stdout": STDOUT_FILENO, "/dev/stderr": STDERR_FILENO, "/dev/fd/1": STDOUT_FILENO,
+        "/dev/fd/2": STDERR_FILENO, "/proc/self/fd/1": STDOUT_FILENO, "/proc/self/fd/2": STDERR_FILENO,
+    ]
+
+    /// Writes into an existing non-plain path in place (truncating only what resolves to a plain file).
+    private static func writeThrough(_ path: String, _ body: (FileDescriptorSink) -> Void) throws {
+        var target = stat()
+        let plain = stat(path, &target) == 0 && target.st_mode & S_IFMT == S_IFREG
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (plain ? O_TRUNC : 0), 0o644)
+        guard descriptor >= 0 else {
+            throw Failure.config("cannot write report \(path): \(String(cString: strerror(errno)))")
+        }
+        let sink = FileDescriptorSink(descriptor: descriptor)
+        body(sink)
+        sink.flush()
+        let closed = close(descriptor)
+        if let failure = sink.failure ?? (closed != 0 ? errno : nil) {
             throw Failure.config("cannot write report \(path): \(String(cString: strerror(failure)))")
         }
     }

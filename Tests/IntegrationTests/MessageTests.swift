@@ -175,6 +175,28 @@ import Testing
         }
     }
 
+    /// `--report FORMAT=PATH` into something that is not a plain file writes through it: `/dev/fd/1` is the run's own
+    /// stdout (after the stdout report), and a symbolic link keeps being a link, its target getting the report. A
+    /// rename into place would replace the link (or, run as root, the `/dev/stdout` device link) with a plain file.
+    @Test func reportsIntoStreamsAndLinksAreWrittenThrough() throws {
+        let repo = try GitFixture()
+        try repo.write("readme.txt", Data("x".utf8))
+        try repo.commitAll("nothing to check")
+        let files = try TemporaryDirectory(prefix: "vl-report-links")
+        FileManager.default.createFile(atPath: files.path + "/target.json", contents: Data("old".utf8))
+        try FileManager.default.createSymbolicLink(
+            atPath: files.path + "/link.json", withDestinationPath: "target.json")
+        let result = try repo.verifyLayers([
+            "check", "--format", "text", "--report", "json=/dev/fd/1", "--report", "json=\(files.path)/link.json",
+        ])
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(result.stdout.hasPrefix("0 images, 0 blobs"), "\(result.stdout)")
+        #expect(result.stdout.contains("\"version\" : 1"), "the json report follows on stdout: \(result.stdout)")
+        let link = try FileManager.default.destinationOfSymbolicLink(atPath: files.path + "/link.json")
+        #expect(link == "target.json")
+        #expect(try String(contentsOfFile: files.path + "/target.json", encoding: .utf8).contains("\"version\" : 1"))
+    }
+
     @Test func usageErrorsSayWhatIsWrong() throws {
         let repo = try GitFixture()
         let typo = try repo.verifyLayers(["chek"])
