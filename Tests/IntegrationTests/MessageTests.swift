@@ -183,7 +183,7 @@ import Testing
         try repo.write("readme.txt", Data("x".utf8))
         try repo.commitAll("nothing to check")
         let files = try TemporaryDirectory(prefix: "vl-report-links")
-        FileManager.default.createFile(atPath: files.path + "/target.json", contents: Data("old".utf8))
+        try Data("old".utf8).write(to: URL(fileURLWithPath: files.path + "/target.json"))
         try FileManager.default.createSymbolicLink(
             atPath: files.path + "/link.json", withDestinationPath: "target.json")
         let result = try repo.verifyLayers([
