@@ -21,6 +21,60 @@ public enum ListReporter {
         var blobs: [BlobRef]
         /// Only a docker archive's config blob is asked about: its layers are stored uncompressed.
         var layersUncompressed: Bool
+        // The keys `check --format json` gives an image too, so a script reads both envelopes alike (`image` and
+        // `manifest` stay for scripts written against `list`).
+        var name: String?
+        var label: String
+        var manifestPath: String
+        var indexDigests: [String]
+        var commit: String
+        /// Findings by severity that this image shows, as `check` attributes them (its own and its output's).
+        var errors = 0
+        var warnings = 0
+        var notices = 0
+
+        init(_ image: Image) {
+            self.image = image.name
+            refName = image.refName
+            path = image.outputPath
+            manifest = image.manifestPath
+            manifestDigest = image.manifestDigest
+            platform = image.platform?.description
+            repository = image.repository?.description
+            blobs = image.blobs
+            layersUncompressed = image.layersUncompressed
+            name = image.name
+            label = image.label
+            manifestPath = image.manifestPath
+            indexDigests = image.indexDigests
+            commit = image.commit
+        }
+    }
+
+    /// Every image as an entry, with the counts of the findings it shows (`findings` in the listing's order: the
+    /// run-wide ones, then each image's own).
+    static func entries(_ scan: ScanResult, findings: [Finding]) -> [Entry] {
+        var entries = scan.images.map(Entry.init)
+        let results = scan.images.map { image in
+            ImageResult(
+                name: image.name, path: image.outputPath, manifestPath: image.manifestPath,
+                manifestDigest: image.manifestDigest, platform: image.platform?.description,
+                repository: image.repository?.description, commit: image.commit,
+                blobs: image.blobs.map {
+                    BlobResult(
+                        digest: $0.digest, size: $0.size, mediaType: $0.mediaType, role: $0.role, status: .unverified)
+                }, errors: 0, warnings: 0, notices: 0, refName: image.refName, indexDigests: image.indexDigests)
+        }
+        var owners = [[Int]](repeating: [], count: scan.findings.count)
+        for (position, image) in scan.images.enumerated() {
+            owners += repeatElement([position], count: image.findings.count)
+        }
+        for (position, shown) in Attribution.compute(findings: findings, images: results, owners: owners).enumerated() {
+            entries[position].errors = shown.filter { findings[$0].severity == .error }.count
+            entries[position].warnings = shown.filter { findings[$0].severity == .warning }.count
+            entries[position].notices = shown.filter { findings[$0].severity == .notice }.count
+        }
+        return entries
     }
 
     /// The same envelope as `check --format json` (`version`, `findings`, `images`, `summary`), plus what was considered.
@@ -61,23 +115,18 @@ public enum ListReporter {
     public static func render(
         _ scan: ScanResult, json: Bool, quiet: Bool = false, verbose: Bool = false, exitCode: Int32 = 0
     ) -> String {
-        let entries = scan.images.map {
-            Entry(
-                image: $0.name, refName: $0.refName, path: $0.outputPath, manifest: $0.manifestPath,
-                manifestDigest: $0.manifestDigest,
-                platform: $0.platform?.description, repository: $0.repository?.description, blobs: $0.blobs,
-                layersUncompressed: $0.layersUncompressed)
-        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let findings = scan.findings + scan.images.flatMap(\.findings)
             let listing = Listing(
-                findings: findings, images: entries, summary: summary(scan, exitCode: exitCode),
+                findings: findings, images: entries(scan, findings: findings),
+                summary: summary(scan, exitCode: exitCode),
                 candidates: scan.candidates)
             guard let data = try? encoder.encode(listing) else { return "{}\n" }
             return String(decoding: data, as: UTF8.self) + "\n"
         }
+        let entries = scan.images.map(Entry.init)
         var out = ""
         if verbose {
             out += "candidates considered:\n"

@@ -323,6 +323,47 @@ import Testing
         #expect(text.stdout.contains("2 image(s), \(layers) blob(s), 0 error(s), 0 warning(s)"), "\(text.stdout)")
     }
 
+    /// `list --format json` and `check --format json` share one envelope (SPEC §6), down to each image's keys, and list
+    /// counts each image's findings as check attributes them: a tampered layer of one platform is that image's error.
+    @Test func listAndCheckJSONImagesHaveTheSameKeysAndCounts() throws {
+        let repo = try GitFixture()
+        let amd = FixtureImage(
+            layers: [FixtureBlob.layer("l-amd")], platform: ["os": "linux", "architecture": "amd64"])
+        let arm = FixtureImage(
+            layers: [FixtureBlob.layer("l-arm")], platform: ["os": "linux", "architecture": "arm64"])
+        var files = LayoutBuilder.files(
+            at: "multi", images: [amd, arm], name: "public.ecr.aws/demo/app:2", multiPlatform: true)
+        files["multi/blobs/sha256/\(arm.layers[0].hex)"] = Data("tampered".utf8)
+        try repo.write(files)
+        try repo.commitAll()
+        var blobs: [String: Int64] = [:]
+        for image in [amd, arm] {
+            for blob in [image.config] + image.layers { blobs[blob.digest] = blob.size }
+        }
+        let emulator = try Emulator(repositories: ["app": blobs])
+        func images(_ arguments: [String]) throws -> [[String: Any]] {
+            let result = try repo.verifyLayers(arguments + ["--format", "json"], environment: emulator.environment)
+            let envelope = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            return envelope["images"] as? [[String: Any]] ?? []
+        }
+        let listed = try images(["list"])
+        let checked = try images(["check"])
+        #expect(listed.count == 2 && checked.count == 2)
+        for (list, check) in zip(listed, checked) {
+            #expect(
+                Set(check.keys).subtracting(list.keys).isEmpty, "list lacks \(Set(check.keys).subtracting(list.keys))")
+            for key in [
+                "label", "name", "path", "manifestPath", "platform", "repository", "commit", "errors", "warnings",
+            ] {
+                #expect("\(list[key] ?? "nil")" == "\(check[key] ?? "nil")", "\(key)")
+            }
+        }
+        #expect(
+            listed.map { $0["errors"] as? Int } == [0, 2],
+            "the tampered arm64 layer (its digest and size) is that image's")
+    }
+
     @Test func listShowsImagesLayersSizesAndFindingsOffline() throws {
         let repo = try GitFixture()
         let amd = FixtureImage(
