@@ -60,30 +60,22 @@ final class FileDescriptorSink: ReportSink {
             let sink = FileDescriptorSink(descriptor: standard)
             body(sink)
             sink.flush()
-            if let failure = sink.failure {
-                throw Failure.config("cannot write report \(path): \(String(cString: strerror(failure)))")
-            }
+            if let failure = sink.failure { throw cannotWrite(path, failure) }
             return
         }
         var link = stat()
         if lstat(path, &link) == 0, link.st_mode & S_IFMT != S_IFREG { return try writeThrough(path, body) }
         let temporary = path + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw Failure.config("cannot write report \(path): \(String(cString: strerror(errno)))")
-        }
-        let sink = FileDescriptorSink(descriptor: descriptor)
-        body(sink)
-        sink.flush()
-        let closed = close(descriptor)
-        if let failure = sink.failure ?? (closed != 0 ? errno : nil) {
+        do {
+            try stream(into: temporary, flags: O_CREAT | O_TRUNC, reportPath: path, body)
+        } catch {
             unlink(temporary)
-            throw Failure.config("cannot write report \(path): \(String(cString: strerror(failure)))")
+            throw error
         }
         guard rename(temporary, path) == 0 else {
             let failure = errno
             unlink(temporary)
-            throw Failure.config("cannot write report \(path): \(String(cString: strerror(failure)))")
+            throw cannotWrite(path, failure)
         }
     }
 
@@ -97,16 +89,23 @@ final class FileDescriptorSink: ReportSink {
     private static func writeThrough(_ path: String, _ body: (FileDescriptorSink) -> Void) throws {
         var target = stat()
         let plain = stat(path, &target) == 0 && target.st_mode & S_IFMT == S_IFREG
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (plain ? O_TRUNC : 0), 0o644)
-        guard descriptor >= 0 else {
-            throw Failure.config("cannot write report \(path): \(String(cString: strerror(errno)))")
-        }
+        try stream(into: path, flags: O_CREAT | (plain ? O_TRUNC : 0), reportPath: path, body)
+    }
+
+    /// Opens `file` for writing with `flags`, streams `body` into it and closes it; a failure names the report's `path`.
+    private static func stream(
+        into file: String, flags: Int32, reportPath path: String, _ body: (FileDescriptorSink) -> Void
+    ) throws {
+        let descriptor = open(file, O_WRONLY | O_CLOEXEC | flags, 0o644)
+        guard descriptor >= 0 else { throw cannotWrite(path, errno) }
         let sink = FileDescriptorSink(descriptor: descriptor)
         body(sink)
         sink.flush()
         let closed = close(descriptor)
-        if let failure = sink.failure ?? (closed != 0 ? errno : nil) {
-            throw Failure.config("cannot write report \(path): \(String(cString: strerror(failure)))")
-        }
+        if let failure = sink.failure ?? (closed != 0 ? errno : nil) { throw cannotWrite(path, failure) }
+    }
+
+    private static func cannotWrite(_ path: String, _ code: Int32) -> Failure {
+        Failure.config("cannot write report \(path): \(String(cString: strerror(code)))")
     }
 }

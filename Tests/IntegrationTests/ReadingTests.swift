@@ -323,9 +323,8 @@ import Testing
         #expect(text.stdout.contains("2 image(s), \(layers) blob(s), 0 error(s), 0 warning(s)"), "\(text.stdout)")
     }
 
-    /// `list --format json` and `check --format json` share one envelope (SPEC §6), down to each image's keys, and list
-    /// counts each image's findings as check attributes them: a tampered layer of one platform is that image's error.
-    @Test func listAndCheckJSONImagesHaveTheSameKeysAndCounts() throws {
+    /// A committed two-platform layout (`multi`, public.ecr.aws/demo/app:2) whose arm64 layer blob was tampered with.
+    func tamperedMultiPlatformLayout() throws -> (GitFixture, amd: FixtureImage, arm: FixtureImage) {
         let repo = try GitFixture()
         let amd = FixtureImage(
             layers: [FixtureBlob.layer("l-amd")], platform: ["os": "linux", "architecture": "amd64"])
@@ -336,6 +335,13 @@ import Testing
         files["multi/blobs/sha256/\(arm.layers[0].hex)"] = Data("tampered".utf8)
         try repo.write(files)
         try repo.commitAll()
+        return (repo, amd, arm)
+    }
+
+    /// `list --format json` and `check --format json` share one envelope (SPEC §6), down to each image's keys, and list
+    /// counts each image's findings as check attributes them: a tampered layer of one platform is that image's error.
+    @Test func listAndCheckJSONImagesHaveTheSameKeysAndCounts() throws {
+        let (repo, amd, arm) = try tamperedMultiPlatformLayout()
         var blobs: [String: Int64] = [:]
         for image in [amd, arm] {
             for blob in [image.config] + image.layers { blobs[blob.digest] = blob.size }
@@ -365,16 +371,7 @@ import Testing
     }
 
     @Test func listShowsImagesLayersSizesAndFindingsOffline() throws {
-        let repo = try GitFixture()
-        let amd = FixtureImage(
-            layers: [FixtureBlob.layer("l-amd")], platform: ["os": "linux", "architecture": "amd64"])
-        let arm = FixtureImage(
-            layers: [FixtureBlob.layer("l-arm")], platform: ["os": "linux", "architecture": "arm64"])
-        var files = LayoutBuilder.files(
-            at: "multi", images: [amd, arm], name: "public.ecr.aws/demo/app:2", multiPlatform: true)
-        files["multi/blobs/sha256/\(arm.layers[0].hex)"] = Data("tampered".utf8)
-        try repo.write(files)
-        try repo.commitAll()
+        let (repo, amd, arm) = try tamperedMultiPlatformLayout()
         // No credentials and an endpoint nobody listens on: list must not need either.
         let environment = ["AWS_ENDPOINT_URL_ECR_PUBLIC": "http://127.0.0.1:9", "AWS_EC2_METADATA_DISABLED": "true"]
         let text = try repo.verifyLayers(["list"], environment: environment)
