@@ -79,9 +79,9 @@ final class FileDescriptorSink: ReportSink {
         }
     }
 
-    /// The names of the process's own output streams.
+    /// The names of the process's own output streams (`-` is standard output, as for curl's `-o -`).
     private static let standardStreams: [String: Int32] = [
-        "/dev/stdout": STDOUT_FILENO, "/dev/stderr": STDERR_FILENO, "/dev/fd/1": STDOUT_FILENO,
+        "-": STDOUT_FILENO, "/dev/stdout": STDOUT_FILENO, "/dev/stderr": STDERR_FILENO, "/dev/fd/1": STDOUT_FILENO,
         "/dev/fd/2": STDERR_FILENO, "/proc/self/fd/1": STDOUT_FILENO, "/proc/self/fd/2": STDERR_FILENO,
     ]
 

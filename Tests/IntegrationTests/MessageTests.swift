@@ -195,6 +195,11 @@ import Testing
         let link = try FileManager.default.destinationOfSymbolicLink(atPath: files.path + "/link.json")
         #expect(link == "target.json")
         #expect(try String(contentsOfFile: files.path + "/target.json", encoding: .utf8).contains("\"version\" : 1"))
+        // `-` is standard output, not a file named `-`.
+        let dash = try repo.verifyLayers(["check", "--format", "text", "--report", "sarif=-"])
+        #expect(dash.status == 0, "\(dash.combined)")
+        #expect(dash.stdout.contains("\"$schema\""), "the sarif report follows on stdout: \(dash.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: repo.path + "/-"))
     }
 
     @Test func usageErrorsSayWhatIsWrong() throws {
