@@ -79,6 +79,17 @@ final class FileDescriptorSink: ReportSink {
         }
     }
 
+    /// Fails (78) before anything is read or asked when a report could not be written at `path` (its directory is
+    /// missing or read-only), instead of after a run whose own exit code it would then hide.
+    static func requireWritable(_ path: String) throws {
+        if standardStreams[path] != nil { return }
+        var existing = stat()
+        if lstat(path, &existing) == 0, existing.st_mode & S_IFMT != S_IFREG { return }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        guard access(directory, W_OK | X_OK) == 0 else { throw cannotWrite(path, errno) }
+    }
+
     /// The names of the process's own output streams (`-` is standard output, as for curl's `-o -`).
     private static let standardStreams: [String: Int32] = [
         "-": STDOUT_FILENO, "/dev/stdout": STDOUT_FILENO, "/dev/stderr": STDERR_FILENO, "/dev/fd/1": STDOUT_FILENO,

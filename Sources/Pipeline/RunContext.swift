@@ -36,6 +36,7 @@ struct RunContext {
             throw Failure.config(error.message)
         }
         repository.rememberBlobHashes()
+        for spec in options.reports { try FileDescriptorSink.requireWritable(spec.path) }
     }
 
     /// Resolves a revision to a commit; an unknown revision is a usage error.

@@ -202,6 +202,23 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: repo.path + "/-"))
     }
 
+    /// A report that could not be written (its directory is missing) fails at once with 78, before anything is asked:
+    /// not after a whole run whose own exit code it would hide.
+    @Test func anUnwritableReportPathFailsBeforeTheRun() throws {
+        let repo = try GitFixture()
+        let files = LayoutBuilder.files(
+            at: "app", images: [FixtureImage(layers: [FixtureBlob.layer("l")])], name: "public.ecr.aws/demo/app:1")
+        try repo.write(files)
+        try repo.commitAll()
+        let emulator = try Emulator(repositories: ["app": [:]])
+        try emulator.clearRequests()
+        let result = try repo.verifyLayers(
+            ["check", "--report", "json=\(repo.path)/no/such/dir/report.json"], environment: emulator.environment)
+        #expect(result.status == 78, "\(result.combined)")
+        #expect(result.stderr.contains("cannot write report \(repo.path)/no/such/dir/report.json"), "\(result.stderr)")
+        #expect(try emulator.batchCalls().isEmpty, "nothing was asked")
+    }
+
     @Test func usageErrorsSayWhatIsWrong() throws {
         let repo = try GitFixture()
         let typo = try repo.verifyLayers(["chek"])
