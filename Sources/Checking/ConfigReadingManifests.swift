@@ -14,9 +14,11 @@ public struct ConfigReadingManifests: ManifestRegistry {
     public var readsConfigs: Bool { reader != nil }
 
     public func checkManifests(_ queries: [ManifestQuery]) -> [ManifestQuery: ManifestAnswer] {
+        // Without a reader, `ManifestChecks` plans no config-reading lookup (`readsConfigs` is false).
+        guard let reader else { return primary.checkManifests(queries) }
         let reading = queries.filter(\.readsConfig)
-        var answers = primary.checkManifests(queries.filter { !$0.readsConfig || reader == nil })
-        if let reader, !reading.isEmpty { answers.merge(reader.checkManifests(reading)) { $1 } }
+        var answers = primary.checkManifests(queries.filter { !$0.readsConfig })
+        if !reading.isEmpty { answers.merge(reader.checkManifests(reading)) { $1 } }
         return answers
     }
 }

@@ -7,6 +7,17 @@ import Testing
 @Suite struct MessageTests {
     static let zero = String(repeating: "0", count: 40)
 
+    /// A push fixture with one committed image (`images/app`) and a positive cache of `cacheTTL`, and its pre-push line.
+    private func committedImagePush(seed: String, cacheTTL: String) throws -> (
+        image: TestImage, push: PushFixture, line: String
+    ) {
+        let image = TestImage("images/app", seed: seed)
+        let push = try PushFixture(layers: image.blobs, cacheTTL: cacheTTL)
+        try image.write(into: push.repo)
+        try push.repo.commitAll("image")
+        return (image, push, try pushLine(push))
+    }
+
     private func pushLine(_ push: PushFixture) throws -> String {
         "refs/heads/main \(try push.head()) refs/heads/main \(Self.zero)\n"
     }
@@ -122,11 +133,7 @@ import Testing
     /// A `cache-ttl` too long for an Int (1e308 seconds is a valid YAML float) is "remember for ever", not a trap
     /// when the summary names the TTL.
     @Test func aHugeCacheTTLIsUsedAndNamedWithoutACrash() throws {
-        let image = TestImage("images/app", seed: "huge-ttl")
-        let push = try PushFixture(layers: image.blobs, cacheTTL: "1e308")
-        try image.write(into: push.repo)
-        try push.repo.commitAll("image")
-        let line = try pushLine(push)
+        let (_, push, line) = try committedImagePush(seed: "huge-ttl", cacheTTL: "1e308")
         let first = try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line)
         #expect(first.status == 0, "\(first.combined)")
         let again = try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line)
@@ -135,11 +142,7 @@ import Testing
     }
 
     @Test func verboseListsCacheHitsAndTheSummaryCountsThem() throws {
-        let image = TestImage("images/app", seed: "cached")
-        let push = try PushFixture(layers: image.blobs, cacheTTL: "1h")
-        try image.write(into: push.repo)
-        try push.repo.commitAll("image")
-        let line = try pushLine(push)
+        let (image, push, line) = try committedImagePush(seed: "cached", cacheTTL: "1h")
         #expect(
             try push.repo.verifyLayers(["pre-push", "origin"], environment: push.environment, stdin: line).status == 0)
         let again = try push.repo.verifyLayers(
