@@ -73,11 +73,27 @@ struct TerminalSessionTests {
             throw ShellError("the screen never showed \(marker.debugDescription):\n\(try capture())")
         }
 
-        /// Runs one command line and waits for its `EXIT=n` marker: the first command's status (typed as `EXIT\=`, so only the
-        /// output matches).
+        /// Waits until the screen shows `marker` followed by bash's next prompt (the line has finished and the shell has
+        /// drawn its prompt: a capture taken between the two would miss the prompt), returning the capture.
+        @discardableResult
+        func waitForPrompt(after marker: String, escapes: Bool = false) throws -> String {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                let text = try capture(escapes: escapes)
+                if let found = text.range(of: marker, options: .backwards), text[found.upperBound...].contains("\n$\n")
+                {
+                    return text
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            throw ShellError("the screen never showed \(marker.debugDescription) and a prompt:\n\(try capture())")
+        }
+
+        /// Runs one command line and waits for its `EXIT=n` marker and the prompt after it: the first command's status
+        /// (typed as `EXIT\=`, so only the output matches).
         func run(_ line: String, marker: String) throws {
             try type(line + "; echo \(marker)\\=${PIPESTATUS[0]}")
-            try wait(for: "\(marker)=")
+            try waitForPrompt(after: "\(marker)=")
         }
     }
 
@@ -177,7 +193,7 @@ struct TerminalSessionTests {
             during.split(separator: "\n").filter { $0.contains("verify-layers: checked") }.map(String.init).joined(
                 separator: "\n") + "\n"
         try Self.golden(Self.normalise(frame, repo: push.repo.path), "progress.frame.txt")
-        let after = try session.wait(for: "EXIT=")
+        let after = try session.waitForPrompt(after: "EXIT=")
         #expect(!after.contains("verify-layers: checked"), "the progress line is cleared:\n\(after)")
         try Self.golden(Self.normalise(after, repo: push.repo.path), "progress.tty.txt")
 
