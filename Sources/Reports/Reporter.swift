@@ -32,7 +32,7 @@ public struct ReportOptions: Sendable {
     public var sectionTimestamp: Int
     /// After a failure, print `hint:` lines for this command (text only; nil prints none).
     public var hints: HintContext?
-    /// The positive cache's TTL as written in the config (`1h`), shown beside the cache hits in the summary.
+    /// The positive cache's TTL as written in the config (`1h`), shown beside the cache hits `--verbose` lists.
     public var cacheTTL: String?
     /// List every blob whose `available` came from the positive cache (`--verbose`).
     public var listCached = false
