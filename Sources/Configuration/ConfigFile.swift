@@ -187,14 +187,29 @@ public enum ConfigFile {
             throw ConfigError(message: "\(at): `\(key)` must be a duration like 1h, 30m or 0, not \(describe(node))")
         }
         let text = scalar.trimmingWhitespace()
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         if let value = Double(text), value >= 0, value.isFinite { return value }
-        if let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0,
-            (value * factor).isFinite
-        {
-            return value * factor
+        if let value = compoundDuration(text) { return value }
+        throw ConfigError(
+            message: "\(at): `\(key)` must be a duration like 1h, 30m, 1h30m, 45s or 0, not \(text.debugQuoted)")
+    }
+
+    /// Go's duration form, with days: one or more `<number><unit>` (`1h30m`, `1.5h`, `2d`, `500ms`), units ms, s, m, h,
+    /// d; nil for anything else (a sign, a bare number after a unit, an unknown unit, an infinite total).
+    static func compoundDuration(_ text: String) -> Double? {
+        let units: [String: Double] = ["ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400]
+        var rest = Substring(text)
+        var total = 0.0
+        guard !rest.isEmpty else { return nil }
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            rest = rest.dropFirst(number.count)
+            let unit = rest.prefix { $0.isASCII && $0.isLetter }
+            rest = rest.dropFirst(unit.count)
+            guard !number.isEmpty, number.first != ".", let value = Double(number), let factor = units[String(unit)]
+            else { return nil }
+            total += value * factor
         }
-        throw ConfigError(message: "\(at): `\(key)` must be a duration like 1h, 30m, 45s or 0, not \(text.debugQuoted)")
+        return total.isFinite ? total : nil
     }
 
     private static func describe(_ node: YAMLNode) -> String {

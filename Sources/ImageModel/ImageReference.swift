@@ -18,6 +18,24 @@ public enum ImageReference {
         return RepositoryRef(registryId: alias, repositoryName: repository)
     }
 
+    /// `public.ecr.aws/<alias>/<repo>:<tag>` for an image whose output names only a bare tag (`v1`) and whose repository
+    /// came from the config or flags: nil unless the registry is an alias (an account id or the caller's default registry
+    /// has no public address) and the tag is a valid tag.
+    public static func reference(repository: RepositoryRef?, tag: String?) -> String? {
+        guard let repository, let alias = repository.registryId, let tag, isValidAlias(alias),
+            !alias.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), isValidTag(tag)
+        else { return nil }
+        return "\(host)/\(alias)/\(repository.repositoryName):\(tag)"
+    }
+
+    /// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}` (the distribution spec's tag grammar).
+    public static func isValidTag(_ tag: String) -> Bool {
+        let bytes = Array(tag.utf8)
+        let word = { (byte: UInt8) in isAlnum(byte) || (byte >= 65 && byte <= 90) || byte == 95 }
+        guard let first = bytes.first, bytes.count <= 128, word(first) else { return false }
+        return bytes.allSatisfy { word($0) || $0 == 46 || $0 == 45 }
+    }
+
     /// `[a-z][a-z0-9]+(?:[._-][a-z0-9]+)*` or a 12-digit account id.
     public static func isValidAlias(_ alias: String) -> Bool {
         let bytes = Array(alias.utf8)

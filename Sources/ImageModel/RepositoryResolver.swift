@@ -45,7 +45,8 @@ public struct RepositoryResolver: Sendable {
     }
 }
 
-/// Gitignore-style globs for config paths: `*` within a segment, `**` across segments, `?` one character.
+/// Gitignore-style globs for config paths: `*` within a segment, `**` across segments, `?` one character, `[a-z]` /
+/// `[!a]` one character of a class, `\\` escaping the next character.
 public enum Glob {
     public static func matches(pattern: String, path: String) -> Bool {
         let patternParts = split(pattern)
@@ -89,22 +90,94 @@ public enum Glob {
         return next[0]
     }
 
-    /// `*` and `?` within one segment, by the linear two-pointer method (backtracking only to the last `*`).
+    /// One element of a segment pattern: a character, `?`, `*`, or a bracket class (`[abc]`, `[a-z]`, `[!a]`/`[^a]`).
+    private enum Token {
+        case character(Unicode.Scalar)
+        case any
+        case star
+        case set([ClosedRange<Unicode.Scalar>], negated: Bool)
+
+        func matches(_ scalar: Unicode.Scalar) -> Bool {
+            switch self {
+            case .character(let expected): return scalar == expected
+            case .any: return true
+            case .star: return false
+            case .set(let ranges, let negated): return ranges.contains { $0.contains(scalar) } != negated
+            }
+        }
+    }
+
+    /// Gitignore's reading of a segment: `\x` is a literal `x`; a `[` without its `]` is a literal `[`.
+    private static func tokens(_ pattern: Substring) -> [Token] {
+        let scalars = Array(pattern.unicodeScalars)
+        var tokens: [Token] = []
+        var i = 0
+        while i < scalars.count {
+            let scalar = scalars[i]
+            switch scalar {
+            case "*": tokens.append(.star)
+            case "?": tokens.append(.any)
+            case "\\" where i + 1 < scalars.count:
+                i += 1
+                tokens.append(.character(scalars[i]))
+            case "[":
+                if let (set, next) = bracket(scalars, from: i) {
+                    tokens.append(set)
+                    i = next
+                    continue
+                }
+                tokens.append(.character(scalar))
+            default: tokens.append(.character(scalar))
+            }
+            i += 1
+        }
+        return tokens
+    }
+
+    /// The class opened at `scalars[open]` and the index after its `]`, or nil when it is never closed.
+    private static func bracket(_ scalars: [Unicode.Scalar], from open: Int) -> (Token, Int)? {
+        var i = open + 1
+        let negated = i < scalars.count && (scalars[i] == "!" || scalars[i] == "^")
+        if negated { i += 1 }
+        var ranges: [ClosedRange<Unicode.Scalar>] = []
+        var first = true
+        while i < scalars.count {
+            var low = scalars[i]
+            if low == "]" && !first { return (.set(ranges, negated: negated), i + 1) }
+            first = false
+            if low == "\\", i + 1 < scalars.count {
+                i += 1
+                low = scalars[i]
+            }
+            if i + 2 < scalars.count, scalars[i + 1] == "-", scalars[i + 2] != "]" {
+                let high = scalars[i + 2]
+                if low <= high { ranges.append(low...high) }
+                i += 3
+            } else {
+                ranges.append(low...low)
+                i += 1
+            }
+        }
+        return nil
+    }
+
+    /// `*`, `?` and bracket classes within one segment, by the linear two-pointer method (backtracking only to the last
+    /// `*`).
     private static func segment(_ pattern: Substring, _ text: Substring) -> Bool {
-        let pattern = Array(pattern.unicodeScalars)
+        let pattern = tokens(pattern)
         let text = Array(text.unicodeScalars)
         var p = 0
         var t = 0
         var star = -1
         var mark = 0
         while t < text.count {
-            if p < pattern.count && pattern[p] != "*" && (pattern[p] == "?" || pattern[p] == text[t]) {
-                p += 1
-                t += 1
-            } else if p < pattern.count && pattern[p] == "*" {
+            if p < pattern.count, case .star = pattern[p] {
                 star = p
                 mark = t
                 p += 1
+            } else if p < pattern.count && pattern[p].matches(text[t]) {
+                p += 1
+                t += 1
             } else if star >= 0 {
                 p = star + 1
                 mark += 1
@@ -113,7 +186,7 @@ public enum Glob {
                 return false
             }
         }
-        while p < pattern.count && pattern[p] == "*" { p += 1 }
+        while p < pattern.count, case .star = pattern[p] { p += 1 }
         return p == pattern.count
     }
 }

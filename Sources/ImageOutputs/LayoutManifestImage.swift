@@ -7,17 +7,20 @@ extension LayoutReader {
         from manifest: ImageManifest, lines: DigestLines, path: String, digest: Digest?, context: Context,
         state: inout State
     ) -> Image {
-        let name = context.name ?? imageName(from: manifest.annotations)
+        let annotatedName = context.name ?? imageName(from: manifest.annotations)
         // Grown once, not doubled and rehashed six times on the way to a hundred layers.
         state.probes.reserveCapacity(state.probes.count + manifest.layers.count + 1)
         let config = readConfig(manifest.config, state: &state)
         let platform = self.platform(context, config: config, subject: manifest.subject, state: state)
-        let repository = resolver.resolve(outputPath: state.output.path, name: name)
+        let repository = resolver.resolve(outputPath: state.output.path, name: annotatedName)
+        let refName = context.refName ?? nonEmpty(manifest.annotations?[LayoutReader.refNameAnnotation])
+        // A bare tag (`v1`) in a layout mapped by the config still names a full reference: findings and reports carry it.
+        let name = annotatedName ?? ImageReference.reference(repository: repository, tag: refName)
         var image = Image(
             name: name, outputPath: state.output.path, manifestPath: path, manifestDigest: digest?.string,
             platform: platform,
             repository: repository, commit: state.commit)
-        image.refName = context.refName ?? nonEmpty(manifest.annotations?[LayoutReader.refNameAnnotation])
+        image.refName = refName
         image.indexDigests = context.stack.filter { $0 != digest }.map(\.string)
         for (named, mention) in context.mentions { image.mentions[named.string] = mention }
         var layerDigests: [Digest] = []
@@ -131,11 +134,19 @@ extension LayoutReader {
         return text
     }
 
+    /// The image's full reference from its annotations: `io.containerd.image.name`, or `org.opencontainers.image.ref.name`
+    /// when that is a full reference. When only the second is on ECR Public (containerd's name is `docker.io/...`), the
+    /// second: the name that maps the image wins over the one that does not.
     func imageName(from annotations: [String: String]?) -> String? {
         guard let annotations else { return nil }
-        if let name = annotations[LayoutReader.nameAnnotation], !name.isEmpty { return name }
-        if let ref = annotations[LayoutReader.refNameAnnotation], ref.contains("/") { return ref }
-        return nil
+        let containerd = nonEmpty(annotations[LayoutReader.nameAnnotation])
+        let ref = annotations[LayoutReader.refNameAnnotation].flatMap { $0.contains("/") ? $0 : nil }
+        if let containerd, ImageReference.ecrPublicRepository(from: containerd) == nil, let ref,
+            ImageReference.ecrPublicRepository(from: ref) != nil
+        {
+            return ref
+        }
+        return containerd ?? ref
     }
 }
 

@@ -75,7 +75,7 @@ public enum Pipeline {
     /// revision is named).
     public static func list(revision: String?, settings: RunSettings) throws -> Int32 {
         let context = try RunContext(options: settings)
-        let scan: ScanResult
+        var scan: ScanResult
         let config: ToolConfig
         if revision == nil, context.nothingCommittedYet() {
             (scan, config) = (ScanResult(), ToolConfig())
@@ -83,6 +83,10 @@ public enum Pipeline {
             let commit = try context.commit(revision ?? "HEAD")
             config = try context.config(at: commit)
             scan = try context.scanTree(commit, config: config)
+        }
+        // What `check` would ask about: without `check-config-blob`, no config blob (check shows none either).
+        if !config.checkConfigBlob {
+            for index in scan.images.indices { scan.images[index].blobs.removeAll { $0.role == .config } }
         }
         let code = ListReporter.exitCode(scan, strict: config.strict)
         Console.out(

@@ -44,15 +44,18 @@ enum WorkingTreeConfig {
     }
 }
 
-/// `3600` seconds → `1h`, as the config file writes durations.
+/// `3600` seconds → `1h`, `5400` → `1h30m`, as the config file writes durations.
 enum DurationText {
     static func compact(_ seconds: Double) -> String {
         // A config may say `cache-ttl: 1e300`: beyond Int, say it as it is rather than trap.
         guard seconds.isFinite, abs(seconds) < 1e15 else { return "\(seconds)s" }
-        let whole = Int(seconds.rounded())
-        if whole > 0 && whole % 86_400 == 0 { return "\(whole / 86_400)d" }
-        if whole > 0 && whole % 3600 == 0 { return "\(whole / 3600)h" }
-        if whole > 0 && whole % 60 == 0 { return "\(whole / 60)m" }
-        return "\(whole)s"
+        var rest = Int(seconds.rounded())
+        guard rest > 0 else { return "0s" }
+        var text = ""
+        for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] where rest >= size {
+            text += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        return text
     }
 }

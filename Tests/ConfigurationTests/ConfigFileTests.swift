@@ -81,6 +81,10 @@ private func parseError(_ text: String) -> String? {
     ("cache-ttl: soon\n", ".verify-layers.yml:1: `cache-ttl` must be a duration"),
     ("cache-ttl: .inf\n", ".verify-layers.yml:1: `cache-ttl` must be a duration"),
     ("cache-ttl: 1e306h\n", ".verify-layers.yml:1: `cache-ttl` must be a duration"),
+    ("cache-ttl: 1h30\n", ".verify-layers.yml:1: `cache-ttl` must be a duration"),
+    ("cache-ttl: 1w\n", ".verify-layers.yml:1: `cache-ttl` must be a duration"),
+    ("cache-ttl: h\n", ".verify-layers.yml:1: `cache-ttl` must be a duration"),
+    ("cache-ttl: 1h-30m\n", ".verify-layers.yml:1: `cache-ttl` must be a duration"),
     ("- just\n- a list\n", ".verify-layers.yml:1: the file must be a mapping"),
     ("strict: true\nstrict: false\n", ".verify-layers.yml: invalid YAML"),
     ("registry: [unclosed\n", ".verify-layers.yml: invalid YAML"),
@@ -120,4 +124,14 @@ func badConfigNamesTheKeyAndLine(_ text: String, _ expected: String) throws {
     #expect(try ConfigFile.parse("", source: "c").via == nil)
     #expect(parseError("via: ftp\n")?.contains(".verify-layers.yml:1: `via` must be api, registry or auto") == true)
     #expect(parseError("check-manifests: loud\n")?.contains("`check-manifests` must be error, warning or off") == true)
+}
+
+/// Durations as Go (and so most CI tools) write them, plus days: a unit per part, parts added.
+@Test(arguments: [
+    ("0", 0.0), ("90", 90), ("45s", 45), ("30m", 1800), ("1h", 3600), ("1.5h", 5400), ("1h30m", 5400),
+    ("2d12h", 216_000), ("1m30s", 90), ("500ms", 0.5), ("1h0m0s", 3600),
+])
+func cacheTTLReadsCompoundDurations(_ text: String, _ seconds: Double) throws {
+    let config = try ConfigFile.parse("cache-ttl: \(text)\n", source: "x")
+    #expect(config.cacheTTL == seconds)
 }

@@ -24,6 +24,22 @@ import Testing
     ("./build/app", "build/app", true),
     ("build/app/", "build/app", true),
     ("é*", "été", true),
+    // Bracket classes and escapes, as gitignore reads them.
+    ("images/[ab]pp", "images/app", true),
+    ("images/[ab]pp", "images/bpp", true),
+    ("images/[ab]pp", "images/cpp", false),
+    ("images/v[0-9]", "images/v7", true),
+    ("images/v[0-9]", "images/vx", false),
+    ("images/[!t]*", "images/app", true),
+    ("images/[!t]*", "images/testdata", false),
+    ("images/[^t]*", "images/testdata", false),
+    ("images/[]x]", "images/]", true),
+    ("images/[a-]", "images/-", true),
+    ("images/*[0-9][0-9]", "images/build42", true),
+    ("images/*[0-9][0-9]", "images/build4", false),
+    ("images/[ab", "images/[ab", true),
+    ("images/\\*", "images/*", true),
+    ("images/\\*", "images/app", false),
 ])
 func globsMatchLikeGitignore(_ pattern: String, _ path: String, _ expected: Bool) {
     #expect(Glob.matches(pattern: pattern, path: path) == expected)

@@ -22,6 +22,56 @@ import Testing
                 image: "public.ecr.aws/demo/app:1.0"))
     }
 
+    /// umoci (and skopeo `oci:dir:tag`) name an image by a bare tag. Mapped by the config to an alias, the image has a
+    /// full reference all the same: its findings carry it as `image`, as the JSON image's `name` and the text label do.
+    @Test func aBareTagLayoutMappedByTheConfigIsNamedByItsFullReference() throws {
+        let repo = try GitFixture()
+        let digests = try repo.umociImage(at: "build/oci/app", tag: "v1", files: ["etc/app.conf": "port=8080\n"])
+        try repo.write(
+            ".verify-layers.yml", Data("registry: demo\nimages:\n  - path: build/oci/app\n    repository: app\n".utf8))
+        try repo.commitAll()
+        let present = [digests.config: repo.blobSize("build/oci/app", digests.config)]
+        let emulator = try Emulator(repositories: ["app": present])
+        let result = try repo.verifyLayers(
+            ["check", "--format", "json", "--report", "text=\(repo.path)/report.txt"], environment: emulator.environment
+        )
+        #expect(result.status == 1, "\(result.combined)")
+        let envelope = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.combined)")
+        let reference = "public.ecr.aws/demo/app:v1"
+        let images = envelope["images"] as? [[String: Any]] ?? []
+        #expect(images.map { $0["name"] as? String } == [reference], "\(images)")
+        let unavailable = (envelope["findings"] as? [[String: Any]] ?? []).filter {
+            $0["rule"] as? String == "layer-unavailable"
+        }
+        #expect(unavailable.count == 1 && unavailable.allSatisfy { $0["image"] as? String == reference })
+        #expect(images.first?["errors"] as? Int == 1, "the finding is the image's")
+        let text = try String(contentsOfFile: repo.path + "/report.txt", encoding: .utf8)
+        #expect(text.contains("build/oci/app (\(reference), linux/amd64)"), "\(text)")
+    }
+
+    /// A layout whose containerd name is on Docker Hub but whose `ref.name` is a full ECR Public reference is mapped by
+    /// the reference that names ECR Public.
+    @Test func aRefNameOnECRPublicMapsWhenTheContainerdNameIsElsewhere() throws {
+        let repo = try GitFixture()
+        let digests = try repo.umociImage(at: "build/oci/app", files: ["hello": "world\n"])
+        try repo.annotateName("build/oci/app", name: "docker.io/library/app:1.0")
+        let url = URL(fileURLWithPath: repo.path + "/build/oci/app/index.json")
+        var index = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        var manifests = index["manifests"] as? [[String: Any]] ?? []
+        var annotations = manifests[0]["annotations"] as? [String: String] ?? [:]
+        annotations["org.opencontainers.image.ref.name"] = "public.ecr.aws/demo/app:1.0"
+        manifests[0]["annotations"] = annotations
+        index["manifests"] = manifests
+        try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys]).write(to: url)
+        try repo.commitAll()
+        let blobs = sizes(repo, "build/oci/app", [digests.config] + digests.layers)
+        let emulator = try Emulator(repositories: ["app": blobs])
+        let result = try repo.verifyLayers(["check"], environment: emulator.environment)
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(result.stdout.contains("ok, 2 blobs available"), "\(result.stdout)")
+    }
+
     @Test func skopeoDirCopiedFromAnOCILayout() throws {
         let repo = try GitFixture()
         let digests = try repo.umociImage(at: "work/oci", files: ["hello": "world\n"])
@@ -368,6 +418,33 @@ import Testing
         #expect(
             listed.map { $0["errors"] as? Int } == [0, 2],
             "the tampered arm64 layer (its digest and size) is that image's")
+    }
+
+    /// `list` shows what `check` would ask about: without `check-config-blob`, neither shows the config blob, and both
+    /// count the same blobs.
+    @Test func listLeavesOutConfigBlobsWhenCheckDoes() throws {
+        let image = TestImage("images/app", seed: "no-config", layers: 2)
+        let repo = try GitFixture()
+        try image.write(into: repo)
+        try repo.write(".verify-layers.yml", Data("check-config-blob: false\n".utf8))
+        try repo.commitAll("an image whose config blob is not checked")
+        let emulator = try Emulator(repositories: ["app": image.blobs])
+        func summary(_ arguments: [String]) throws -> ([String: Any], [[String: Any]]) {
+            let result = try repo.verifyLayers(arguments + ["--format", "json"], environment: emulator.environment)
+            let envelope = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.combined)"
+            )
+            return (envelope["summary"] as? [String: Any] ?? [:], envelope["images"] as? [[String: Any]] ?? [])
+        }
+        let (listed, listedImages) = try summary(["list"])
+        let (checked, _) = try summary(["check"])
+        #expect(listed["layers"] as? Int == 2, "\(listed)")
+        #expect(checked["layers"] as? Int == 2, "\(checked)")
+        let roles = (listedImages.first?["blobs"] as? [[String: Any]] ?? []).compactMap { $0["role"] as? String }
+        #expect(roles == ["layer", "layer"], "no config row: \(roles)")
+        let text = try repo.verifyLayers(["list"], environment: emulator.environment)
+        #expect(!text.stdout.contains("config \(image.image.config.digest)"), "\(text.stdout)")
+        #expect(text.stdout.contains("layer  \(image.image.layers[0].digest)"), "\(text.stdout)")
     }
 
     @Test func listShowsImagesLayersSizesAndFindingsOffline() throws {

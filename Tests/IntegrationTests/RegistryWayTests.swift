@@ -68,7 +68,9 @@ struct RegistryWayTests {
             ["git", "push", "origin", "main"], cwd: repo.path,
             environment: GitFixture.baseEnvironment.merging(environment) { $1 })
         #expect(first.status == 0, "\(first.combined)")
-        #expect(first.combined.contains("via registry"), "the report says which way was used: \(first.combined)")
+        let report = try repo.verifyLayers(["check", "--format", "json"], environment: environment)
+        let summary = (try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["summary"]
+        #expect((summary as? [String: Any])?["via"] as? String == "registry", "the report says which way was used")
 
         // The next push brings a new image whose layer was pushed and then deleted from the registry (not in any
         // positive cache, which only ever holds what was confirmed).
