@@ -17,6 +17,8 @@ public enum ExitStatus {
         }
         if failing { return findings }
         let unverified = report.findings.contains { $0.rule == .verificationError }
+        // A setting that makes asking impossible is the configuration's fault, which `--on-error warn` does not excuse.
+        if unverified, failures.contains(where: { $0.kind == .configuration }) { return config }
         guard unverified, options.onError == .fail else { return ok }
         if failures.contains(where: { $0.kind == .credentials }) { return noPermission }
         return unavailable

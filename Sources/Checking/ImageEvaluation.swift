@@ -100,7 +100,7 @@ struct ImageEvaluation {
     mutating func finish() -> (ImageResult, [Finding]) {
         let platform = image.platform?.description
         let repositoryText = image.repository?.description
-        for kind in [BatchFailure.Kind.repositoryNotFound, .credentials, .unverifiable] {
+        for kind in [BatchFailure.Kind.repositoryNotFound, .configuration, .credentials, .unverifiable] {
             guard let entry = failureMessages[kind], let repository = image.repository else { continue }
             // The manifest checks may have found the repository missing already: one finding says it.
             if kind == .repositoryNotFound, findings.contains(where: { $0.rule == .repositoryNotFound }) { continue }

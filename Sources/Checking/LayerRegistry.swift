@@ -36,6 +36,8 @@ public struct BatchFailure: Error, Sendable, Equatable {
         case credentials
         /// Unreachable, 5xx or throttling after retries, timeout, malformed answer: exit 69.
         case unverifiable
+        /// The settings make the call impossible (the registry way without a registry alias): exit 78.
+        case configuration
     }
     public var kind: Kind
     public var message: String

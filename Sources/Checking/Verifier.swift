@@ -186,7 +186,8 @@ public struct Verifier {
             let confirmed = verdicts.confirmedEntries(excluding: mismatched)
             if !confirmed.isEmpty { cache.recordAvailable(confirmed) }
         }
-        if options.onError == .warn {
+        // `--on-error warn` excuses an unreachable or unwilling service, not settings that make asking impossible (78).
+        if options.onError == .warn, !failures.contains(where: { $0.kind == .configuration }) {
             findings = findings.map { finding in
                 var demoted = finding
                 if finding.rule == .verificationError { demoted.severity = .warning }
@@ -225,6 +226,8 @@ public struct Verifier {
         let kind: RunWideFailure.Kind
         if first.kind == .credentials {
             kind = first.noCredentials ? .noCredentials : .accessDenied
+        } else if first.kind == .configuration {
+            kind = .configuration
         } else {
             let text = first.message.lowercased()
             kind =

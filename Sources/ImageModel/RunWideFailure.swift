@@ -10,6 +10,8 @@ public struct RunWideFailure: Sendable, Equatable {
         case timeout
         /// The endpoint could not be reached or did not answer usefully.
         case connection
+        /// The settings make asking impossible (the registry way without a registry alias): exit 78.
+        case configuration
     }
 
     public var kind: Kind
@@ -35,6 +37,9 @@ public struct RunWideFailure: Sendable, Equatable {
                 "`verify-layers doctor` shows which credentials are used and makes one call; they need ecr-public:BatchCheckLayerAvailability"
         case .timeout:
             return "raise --timeout, or check the network; `verify-layers doctor` makes one call and times it"
+        case .configuration:
+            return
+                "set `registry: <alias>` in .verify-layers.yml (or --registry-id ALIAS, or an `images` entry's `registry:`), or ask the API with AWS credentials: --via api"
         case .connection:
             return
                 "check the network, proxy (HTTPS_PROXY), --endpoint-url and --registry-url; `verify-layers doctor` shows the endpoints and makes one call"

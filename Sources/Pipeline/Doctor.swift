@@ -203,6 +203,7 @@ struct Doctor {
         case .repositoryNotFound: return ExitStatus.findings
         case .credentials: return ExitStatus.noPermission
         case .unverifiable: return ExitStatus.unavailable
+        case .configuration: return ExitStatus.config
         }
     }
 
@@ -221,7 +222,7 @@ struct Doctor {
         let elapsed = Int(Date().timeIntervalSince(started) * 1000)
         let label = "HEAD blob in \(repository) (\(why))"
         if let failure = answer?.failure ?? answer?.digestFailures[digest] {
-            let failureCode = failure.kind == .credentials ? ExitStatus.noPermission : ExitStatus.unavailable
+            let failureCode = exitCode(failure.kind)
             return ("\(label): \(kindLabel(failure.kind)): \(failure.message) (\(elapsed) ms)", failureCode)
         }
         let verdict: String
@@ -241,6 +242,7 @@ struct Doctor {
         case .repositoryNotFound: return "repository-not-found"
         case .credentials: return "credentials rejected"
         case .unverifiable: return "could not verify"
+        case .configuration: return "cannot be asked"
         }
     }
 

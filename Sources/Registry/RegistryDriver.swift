@@ -50,7 +50,7 @@ final class RegistryDriver: TransferDriver {
 
     static func noAlias(_ repository: RepositoryRef) -> BatchFailure {
         BatchFailure(
-            .unverifiable,
+            .configuration,
             "the registry way needs a registry alias for \(repository) (an account id has no registry URL); "
                 + "set `registry:` in .verify-layers.yml or --registry-id, or use --via api")
     }

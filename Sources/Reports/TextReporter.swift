@@ -55,6 +55,7 @@ public struct TextReporter: Reporter {
         case .accessDenied: headline = "nothing could be verified: \(failure.cause)"
         case .timeout: headline = "the run timed out before anything could be verified: \(failure.cause)"
         case .connection: headline = "ECR Public could not be reached, so nothing could be verified: \(failure.cause)"
+        case .configuration: headline = "nothing could be verified: \(failure.cause)"
         }
         var out =
             style.severity(severity) + " " + TerminalText.sanitize(headline) + " [\(Rule.verificationError.rawValue)]\n"

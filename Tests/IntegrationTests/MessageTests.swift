@@ -227,6 +227,35 @@ import Testing
         #expect(try emulator.batchCalls().isEmpty, "nothing was asked")
     }
 
+    /// The registry way addresses `public.ecr.aws/v2/<alias>/<repo>`: a repository forced without any alias cannot be
+    /// asked there. That is the configuration's fault (78, with the setting to add), not the network's (69), and
+    /// `--on-error warn`, which excuses an unreachable service, does not excuse it.
+    @Test func theRegistryWayWithoutAnAliasIsAConfigurationError() throws {
+        let repo = try GitFixture()
+        let files = LayoutBuilder.files(
+            at: "app", images: [FixtureImage(layers: [FixtureBlob.layer("l")])], name: nil)
+        try repo.write(files)
+        try repo.commitAll()
+        let environment = [
+            "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            "VERIFY_LAYERS_REGISTRY_URL": "http://127.0.0.1:9",
+        ]
+        let text = try repo.verifyLayers(
+            ["check", "--via", "registry", "--repository", "app"], environment: environment)
+        #expect(text.status == 78, "\(text.combined)")
+        #expect(
+            text.combined.components(separatedBy: "needs a registry alias").count == 2, "said once:\n\(text.combined)")
+        #expect(text.combined.contains("fix: set `registry: <alias>`"), "\(text.combined)")
+        #expect(!text.combined.contains("could not be reached"), "the network is not blamed:\n\(text.combined)")
+        let warned = try repo.verifyLayers(
+            ["check", "--via", "registry", "--repository", "app", "--on-error", "warn", "--format", "json"],
+            environment: environment)
+        #expect(warned.status == 78, "\(warned.combined)")
+        let envelope = try JSONSerialization.jsonObject(with: Data(warned.stdout.utf8)) as? [String: Any]
+        let findings = envelope?["findings"] as? [[String: Any]] ?? []
+        #expect(!findings.isEmpty && findings.allSatisfy { $0["severity"] as? String == "error" }, "\(findings)")
+    }
+
     @Test func usageErrorsSayWhatIsWrong() throws {
         let repo = try GitFixture()
         let typo = try repo.verifyLayers(["chek"])
