@@ -67,16 +67,33 @@ public enum PublishHints {
         guard let repository = image.repository, repository.hasPrefix("public.ecr.aws/") else { return nil }
         let tag = tag(of: image) ?? "latest"
         let source: String
+        var prefix = ""
         switch image.outputKind {
         case "oci-layout"?: source = "oci:" + image.path + (image.refName.map { ":" + $0 } ?? "")
         case "oci-archive"?: source = "oci-archive:" + image.path + (image.refName.map { ":" + $0 } ?? "")
-        case "docker-archive"?: source = "docker-archive:" + image.path + (image.name.map { ":" + $0 } ?? "")
+        case "docker-archive"?:
+            // skopeo reads a gzip-compressed OCI archive but not a compressed docker archive: decompress it first.
+            var archive = image.path
+            if let plain = decompressedName(image.path) {
+                prefix = "gzip -dc \(quote(image.path)) > \(quote(plain)) && "
+                archive = plain
+            }
+            source = "docker-archive:" + archive + (image.name.map { ":" + $0 } ?? "")
         case "skopeo-dir"?: source = "dir:" + image.path
         default: return nil
         }
         let words =
             ["skopeo", "copy"] + (all ? ["--all"] : []) + [quote(source), quote("docker://\(repository):\(tag)")]
-        return words.joined(separator: " ")
+        return prefix + words.joined(separator: " ")
+    }
+
+    /// `build/app.tar.gz` → `/tmp/app.tar`, `app.tgz` → `/tmp/app.tar`: where a compressed docker archive is
+    /// decompressed to (outside the repository), or nil when the name says it is not compressed.
+    static func decompressedName(_ path: String) -> String? {
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        if base.hasSuffix(".tgz") { return "/tmp/" + base.dropLast(4) + ".tar" }
+        if base.hasSuffix(".gz") { return "/tmp/" + base.dropLast(3) }
+        return nil
     }
 
     /// The tag the image is published under: the reference's tag, else the ref name when it is a plain tag.

@@ -69,7 +69,8 @@ import Testing
                 name: name, path: path, manifestPath: path + "/manifest.json", manifestDigest: nil, platform: platform,
                 repository: "public.ecr.aws/demo/"
                     + (path.split(separator: "/").last.map(String.init) ?? "x").replacingOccurrences(of: " ", with: "-")
-                    .replacingOccurrences(of: ".tar", with: "").replacingOccurrences(of: ".json", with: ""),
+                    .replacingOccurrences(of: ".tar", with: "").replacingOccurrences(of: ".gz", with: "")
+                    .replacingOccurrences(of: ".json", with: ""),
                 commit: Fixtures.commit,
                 blobs: [
                     BlobResult(
@@ -88,6 +89,8 @@ import Testing
                 "out/oci-archive.tar", kind: "oci-archive", name: "public.ecr.aws/demo/oci-archive:2.1", refName: "2.1",
                 platform: "linux/arm64", index: true),
             image("out/docker.tar", kind: "docker-archive", name: "public.ecr.aws/demo/docker:3", refName: "3"),
+            // skopeo does not read a compressed docker archive: the hint decompresses it first.
+            image("out/saved.tar.gz", kind: "docker-archive", name: "public.ecr.aws/demo/saved:4", refName: "4"),
             image("out/skopeo dir", kind: "skopeo-dir", name: nil),
             image("out/single", kind: "oci-layout", name: "public.ecr.aws/demo/single:v1", refName: "v1"),
             image("out/standalone.json", kind: "manifest-file", name: nil),
