@@ -16,7 +16,8 @@ final class RegistryDriver: TransferDriver {
         case probe
         case token(path: String)
         case blob(batch: Int, digest: Digest, path: String)
-        case manifest(query: Int, path: String)
+        /// A manifest lookup: a HEAD, or a GET when the config is read or a tag's HEAD named no digest.
+        case manifest(query: Int, path: String, get: Bool)
     }
 
     let client: RegistryClient
@@ -79,7 +80,7 @@ final class RegistryDriver: TransferDriver {
             return client.request(
                 url: client.url("/v2/\(path)/blobs/\(digest)"), method: method,
                 headers: authorization(id, path), what: what)
-        case .manifest(let query, let path):
+        case .manifest(let query, let path, _):
             return client.request(
                 url: client.url("/v2/\(path)/manifests/\(queries[query].reference)"), method: method,
                 headers: authorization(id, path) + ["Accept: \(Self.manifestAccept)"], what: what)
@@ -88,7 +89,7 @@ final class RegistryDriver: TransferDriver {
 
     /// A pull is a manifest download: only `GET …/manifests/…` is paced by the pull quota; HEADs move no content.
     func isRateLimited(_ id: Int) -> Bool {
-        if case .manifest(let query, _) = work[id] { return queries[query].readsConfig }
+        if case .manifest(let query, _, let get) = work[id] { return get || queries[query].readsConfig }
         return false
     }
 
@@ -121,8 +122,8 @@ final class RegistryDriver: TransferDriver {
             return tokenAnswered(path, response)
         case .blob(let batch, let digest, let path):
             return blobAnswered(id, batch: batch, digest: digest, path: path, response, what: what)
-        case .manifest(let query, let path):
-            return manifestAnswered(id, query: query, path: path, response, what: what)
+        case .manifest(let query, let path, let get):
+            return manifestAnswered(id, query: query, path: path, get: get, response, what: what)
         }
     }
 
@@ -143,7 +144,7 @@ final class RegistryDriver: TransferDriver {
             failParked(path, failure)
         case .blob(let batch, let digest, _):
             blobFailures[batch][digest] = failure
-        case .manifest(let query, _):
+        case .manifest(let query, _, _):
             manifestResults[query] = .failed(failure)
         }
     }
@@ -153,8 +154,10 @@ final class RegistryDriver: TransferDriver {
         case .probe: return ("GET", "/v2/ (challenge)")
         case .token(let path): return ("GET", "pull token for \(path)")
         case .blob(_, let digest, let path): return ("HEAD", "/v2/\(path)/blobs/\(digest)")
-        case .manifest(let query, let path):
-            return (queries[query].readsConfig ? "GET" : "HEAD", "/v2/\(path)/manifests/\(queries[query].reference)")
+        case .manifest(let query, let path, let get):
+            return (
+                get || queries[query].readsConfig ? "GET" : "HEAD", "/v2/\(path)/manifests/\(queries[query].reference)"
+            )
         }
     }
 }

@@ -24,19 +24,28 @@ extension RegistryDriver {
                 manifestResults[index] = .failed(Self.noAlias(query.repository))
                 continue
             }
-            start += route(add(.manifest(query: index, path: path)), path: path)
+            start += route(add(.manifest(query: index, path: path, get: false)), path: path)
         }
         return start
     }
 
     func manifestAnswered(
-        _ id: Int, query: Int, path: String, _ response: HTTPResponse,
+        _ id: Int, query: Int, path: String, get: Bool, _ response: HTTPResponse,
         what: String
     ) -> TransferStep {
-        let digest = response.headers["docker-content-digest"]
+        let fetched = get || queries[query].readsConfig
+        // Without `Docker-Content-Digest`, a downloaded manifest's digest is the digest of its bytes.
+        let digest =
+            response.headers["docker-content-digest"]
+            ?? (fetched && response.status == 200
+                ? ContentDigest.compute(response.body, algorithm: "sha256")?.string : nil)
         switch response.status {
-        case 200 where queries[query].readsConfig:
-            manifestResults[query] = .present(digest: digest, config: Self.configDigest(in: response.body))
+        case 200 where fetched:
+            let config = queries[query].readsConfig ? Self.configDigest(in: response.body) : nil
+            manifestResults[query] = .present(digest: digest, config: config)
+        case 200 where digest == nil && !queries[query].isDigest:
+            // A tag's HEAD that names no digest says the tag exists, not where it points: download the manifest to know.
+            return .done(then: route(add(.manifest(query: query, path: path, get: true)), path: path))
         case 200, 301, 302, 303, 307, 308:
             manifestResults[query] = .present(digest: digest)
         case 404:

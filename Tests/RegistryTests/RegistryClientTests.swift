@@ -42,6 +42,34 @@ struct RegistryClientTests {
                 && lines.contains("HEAD /v2/acme/app/manifests/v1 HTTP/1.1"))
     }
 
+    /// A registry (a mirror, a cache) whose tag HEAD names no `Docker-Content-Digest` says the tag exists, not where it
+    /// points: the manifest is downloaded and its bytes' digest compared, so a moved tag is still seen, never taken as
+    /// matching.
+    @Test func aTagHeadWithoutADigestIsSettledByDownloadingTheManifest() throws {
+        let registry = try DistributionRegistry()
+        let repo = try GitFixture()
+        let first = try repo.umociImage(at: "one", tag: "v1", files: ["a": "1\n"])
+        let second = try repo.umociImage(at: "two", tag: "v2", files: ["a": "2\n"])
+        try registry.push("oci:\(repo.path)/one:v1", to: "acme/app:v1")
+        try registry.push("oci:\(repo.path)/two:v2", to: "acme/app:moved")
+        let proxy = try HeaderStrippingProxy(upstream: registry.url, stripping: ["Docker-Content-Digest"])
+        let client = RegistryClient(
+            endpoint: RegistryEndpoint(url: proxy.url, source: "test"),
+            configuration: ClientConfiguration(
+                endpoint: Endpoint(url: "http://127.0.0.1:9", region: "us-east-1", source: "test")))
+        let repository = RepositoryRef(registryId: "acme", repositoryName: "app")
+        let tag = ManifestQuery(repository: repository, reference: "v1")
+        let moved = ManifestQuery(repository: repository, reference: "moved")
+        let byDigest = ManifestQuery(repository: repository, reference: first.manifest)
+        let answers = client.checkManifests([tag, moved, byDigest])
+        #expect(answers[tag] == .present(digest: first.manifest))
+        #expect(answers[moved] == .present(digest: second.manifest), "where the tag points, not 'matching'")
+        #expect(answers[byDigest] == .present(digest: nil), "a digest's HEAD needs no digest back")
+        let lines = registry.requestLines()
+        #expect(lines.filter { $0.hasPrefix("GET /v2/acme/app/manifests/") }.count == 2, "one GET per tag: \(lines)")
+        #expect(!lines.contains("GET /v2/acme/app/manifests/\(first.manifest) HTTP/1.1"))
+    }
+
     @Test func blobSizesComeFromContentLength() throws {
         let registry = try DistributionRegistry()
         let repo = try GitFixture()
