@@ -16,6 +16,8 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 /// Parses `.verify-layers.yml` strictly: unknown keys and wrong types are errors that name the key and its line.
 public enum ConfigFile {
     public static let fileName = ".verify-layers.yml"
+    /// The name people also give it (`.yaml`): not read, but a run that finds only it says so.
+    public static let misspelledName = ".verify-layers.yaml"
     static let topKeys = [
         "registry", "images", "exclude", "check-config-blob", "strict", "cache-ttl", "via", "check-manifests",
     ]

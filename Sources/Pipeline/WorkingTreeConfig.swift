@@ -11,12 +11,21 @@ import Foundation
 /// The config is read from the checked commit, never the working tree; when the working tree's `.verify-layers.yml`
 /// differs (or is not committed), say once which one is used, so an edit that is not committed yet cannot be ignored in silence.
 enum WorkingTreeConfig {
+    // Written only by the reading thread, before and while it reads commits (never concurrently).
     nonisolated(unsafe) private static var said = false
+    nonisolated(unsafe) private static var saidMessages = Set<String>()
 
     static func noticeOnce(repository: GitRepository, commit: ObjectID, committed: FileLookup, quiet: Bool) {
         guard !said, !quiet, let message = notice(repository: repository, commit: commit, committed: committed) else {
             return
         }
+        say(message)
+    }
+
+    /// Says a notice about the config once per run (the check of every commit of a push reads the config again).
+    static func say(_ message: String) {
+        guard !saidMessages.contains(message) else { return }
+        saidMessages.insert(message)
         said = true
         Console.err("verify-layers: notice: \(message)")
     }

@@ -256,6 +256,25 @@ import Testing
         #expect(!findings.isEmpty && findings.allSatisfy { $0["severity"] as? String == "error" }, "\(findings)")
     }
 
+    /// `.verify-layers.yaml` is not a name verify-layers reads (SPEC §3.2: `.verify-layers.yml`); a commit that has only it
+    /// is checked with the defaults, and the run says so once, with the rename, instead of ignoring it in silence.
+    @Test func aConfigNamedDotYamlIsNamedAndNotRead() throws {
+        let repo = try GitFixture()
+        let files = LayoutBuilder.files(
+            at: "vendor/app", images: [FixtureImage(layers: [FixtureBlob.layer("yaml")])], name: nil)
+        try repo.write(files)
+        try repo.write(
+            ".verify-layers.yaml", Data("registry: demo\nimages:\n  - path: vendor/app\n    repository: app\n".utf8))
+        try repo.commitAll()
+        let result = try repo.verifyLayers(["list"])
+        let notice = "has .verify-layers.yaml but no .verify-layers.yml, the only name read"
+        #expect(result.stderr.components(separatedBy: notice).count == 2, "once:\n\(result.stderr)")
+        #expect(result.stderr.contains("git mv .verify-layers.yaml .verify-layers.yml"), "\(result.stderr)")
+        #expect(result.stdout.contains("image-unmapped"), "the defaults were used:\n\(result.stdout)")
+        let quiet = try repo.verifyLayers(["list", "-q"])
+        #expect(!quiet.stderr.contains(notice), "\(quiet.stderr)")
+    }
+
     @Test func usageErrorsSayWhatIsWrong() throws {
         let repo = try GitFixture()
         let typo = try repo.verifyLayers(["chek"])
