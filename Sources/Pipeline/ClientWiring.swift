@@ -85,9 +85,18 @@ extension RunSettings {
         // The public registry reads configs for the API way only when it is the same service: the API endpoint is AWS's
         // own, or the registry was pointed somewhere too (an emulator, a mirror). Otherwise tags are only looked up.
         let sameService = setup.endpoint.source.hasPrefix("default") || endpoint.source != "default"
-        return ChosenWay(
-            via: .api, why: why, layers: client,
-            manifests: ConfigReadingManifests(primary: client, reader: sameService ? registry : nil),
-            cacheScope: setup.endpoint.url)
+        let quiet = self.quiet
+        let manifests = ConfigReadingManifests(
+            primary: client, reader: sameService ? registry : nil, isForeign: { client.isAnotherAccountsAlias($0) },
+            unchecked: { repositories in
+                guard !quiet else { return }
+                Console.err(
+                    "verify-layers: notice: the manifests of images in "
+                        + repositories.map(\.description).joined(separator: ", ")
+                        + " were not looked up: that is another account's registry alias, ECR Public's API looks up "
+                        + "manifests only in the caller's own registry, and \(endpoint.url) is not the service asked "
+                        + "here (pass --registry-url, or --via registry)")
+            })
+        return ChosenWay(via: .api, why: why, layers: client, manifests: manifests, cacheScope: setup.endpoint.url)
     }
 }

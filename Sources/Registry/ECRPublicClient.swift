@@ -18,6 +18,8 @@ public final class ECRPublicClient: LayerRegistry {
     public internal(set) var requestsSent = 0
     /// Told about each batch as it is queued and answered (the progress line); nil costs nothing.
     public var observer: CallObserver?
+    /// `ownRegistryAliases()` once asked: nil when not yet asked, `.some(nil)` when the call failed.
+    var knownRegistryAliases: Set<String>??
 
     public init(configuration: ClientConfiguration, credentials: CredentialChain) {
         self.configuration = configuration

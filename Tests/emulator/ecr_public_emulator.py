@@ -812,6 +812,22 @@ class Emulator:
                 details.append(self._image_detail(params, rid, image))
             return {"imageDetails": details}
 
+    def describe_registries(self, params: dict) -> dict:
+        """DescribeRegistries: the caller's own public registry (``defaultRegistry``) with its aliases; an account has
+        one, and another account's registry is never listed."""
+        with self.lock:
+            rid = self.state["defaultRegistry"]
+            reg = self.state["registries"].get(rid) if rid else None
+            if reg is None:
+                return {"registries": []}
+            names = list(reg["aliases"])
+            return {"registries": [{
+                "registryId": rid, "registryArn": f"arn:aws:ecr-public::{rid}:registry/{rid}",
+                "registryUri": f"public.ecr.aws/{names[0] if names else rid}", "verified": False,
+                "aliases": [{"name": name, "status": "ACTIVE", "primaryRegistryAlias": index == 0,
+                             "defaultRegistryAlias": index == 0} for index, name in enumerate(names)],
+            }]}
+
     def describe_image_tags(self, params: dict) -> dict:
         with self.lock:
             repo, _ = self._resolve(params)
@@ -1421,7 +1437,8 @@ class Exchange:
         if params is None or not isinstance(params, dict):
             raise ServiceError(400, "SerializationException",
                                "Request body is not a JSON object")
-        if operation not in ("BatchCheckLayerAvailability", "DescribeImages", "DescribeImageTags", "GetAuthorizationToken"):
+        if operation not in ("BatchCheckLayerAvailability", "DescribeImages", "DescribeImageTags", "DescribeRegistries",
+                             "GetAuthorizationToken"):
             raise ServiceError(400, "UnsupportedCommandException",
                                f"The emulator does not implement {operation}")
         errors = emu.model.validate(operation, params)
@@ -1432,6 +1449,8 @@ class Exchange:
             return json.dumps(emu.describe_images(params)).encode()
         if operation == "DescribeImageTags":
             return json.dumps(emu.describe_image_tags(params)).encode()
+        if operation == "DescribeRegistries":
+            return json.dumps(emu.describe_registries(params)).encode()
         if operation == "GetAuthorizationToken":
             return json.dumps({"authorizationData": {"authorizationToken": emu.tokens.login(self.auth.access_key),
                                                      "expiresAt": int(time.time()) + 12 * 3600}}).encode()

@@ -273,6 +273,16 @@ def test_botocore_client_valid_call(emu):
     assert log[0]["sessionTokenSigned"] is None
 
 
+def test_describe_registries_lists_only_the_callers_registry(emu):
+    # An account owns one public registry: another account's ("other") is never listed, so a client can tell an alias
+    # of its own registry from another account's.
+    out = client(emu).describe_registries()
+    assert [r["registryId"] for r in out["registries"]] == ["123456789012"]
+    assert out["registries"][0]["aliases"] == [
+        {"name": "demo", "status": "ACTIVE", "primaryRegistryAlias": True, "defaultRegistryAlias": True}]
+    assert emu.requests()[-1]["operation"] == "DescribeRegistries"
+
+
 def test_botocore_session_token(emu):
     out = client(emu, TEMP_AKID, TEMP_SECRET, TOKEN).batch_check_layer_availability(
         repositoryName="app", layerDigests=[L1])
