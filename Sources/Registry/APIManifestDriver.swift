@@ -26,31 +26,17 @@ extension ECRPublicClient: ManifestRegistry {
 }
 
 /// The API way's manifest lookups on the shared transfer queue: one signed `DescribeImages` per query.
-final class APIManifestDriver: TransferDriver {
-    private let client: ECRPublicClient
+final class APIManifestDriver: SignedLookupDriver {
+    let client: ECRPublicClient
+    var credentials: Credentials?
     private let queries: [ManifestQuery]
     private var found: [ManifestAnswer?]
-    private var credentials: Credentials?
 
     init(client: ECRPublicClient, queries: [ManifestQuery]) {
         self.client = client
         self.queries = queries
         self.found = Array(repeating: nil, count: queries.count)
     }
-
-    func start() -> BatchFailure? {
-        do {
-            credentials = try client.credentials.resolve()
-            return nil
-        } catch {
-            return ECRPublicClient.credentialFailure(error)
-        }
-    }
-
-    func accept(_ batch: LayerBatch) -> [Int] { [] }
-    func reject(_ batch: LayerBatch, _ failure: BatchFailure) {}
-    func tick(now: Date, hasReadyWork: Bool) {}
-    func isRateLimited(_ id: Int) -> Bool { true }
 
     /// `{"registryId":…,"repositoryName":…,"imageIds":[{"imageDigest"|"imageTag":…}]}`. `DescribeImages` takes only a
     /// 12-digit account id (botocore's `RegistryId` shape), not an alias: an alias is the caller's own registry (every
@@ -73,10 +59,7 @@ final class APIManifestDriver: TransferDriver {
     }
 
     func makeTransfer(_ id: Int) throws -> HTTPRequest {
-        guard let credentials else { throw TransferSetupError(message: "no credentials") }
-        return client.request(
-            target: ECRPublicClient.describeImagesTarget, body: Self.body(queries[id]),
-            credentials: credentials)
+        try signedRequest(target: ECRPublicClient.describeImagesTarget, body: Self.body(queries[id]))
     }
 
     func finished(_ id: Int, result: TransferResult, attempt: Int, elapsedMs: Int) -> TransferStep {
@@ -121,8 +104,6 @@ final class APIManifestDriver: TransferDriver {
     func failed(_ id: Int, _ failure: BatchFailure) {
         found[id] = .failed(failure)
     }
-
-    func answers() -> [BatchAnswer] { [] }
 
     func result() -> [ManifestQuery: ManifestAnswer] {
         ManifestAnswer.byQuery(queries, found, asked: "the service")

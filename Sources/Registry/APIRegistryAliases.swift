@@ -34,9 +34,9 @@ extension ECRPublicClient {
 }
 
 /// One signed `DescribeRegistries` through the transfer queue (retried like every call); its answer's alias names.
-final class RegistryAliasesDriver: TransferDriver {
-    private let client: ECRPublicClient
-    private var credentials: Credentials?
+final class RegistryAliasesDriver: SignedLookupDriver {
+    let client: ECRPublicClient
+    var credentials: Credentials?
     /// The caller's aliases once answered; nil until then, and after any failure.
     private(set) var aliases: Set<String>?
 
@@ -44,24 +44,8 @@ final class RegistryAliasesDriver: TransferDriver {
         self.client = client
     }
 
-    func start() -> BatchFailure? {
-        do {
-            credentials = try client.credentials.resolve()
-            return nil
-        } catch {
-            return ECRPublicClient.credentialFailure(error)
-        }
-    }
-
-    func accept(_ batch: LayerBatch) -> [Int] { [] }
-    func reject(_ batch: LayerBatch, _ failure: BatchFailure) {}
-    func tick(now: Date, hasReadyWork: Bool) {}
-    func isRateLimited(_ id: Int) -> Bool { true }
-
     func makeTransfer(_ id: Int) throws -> HTTPRequest {
-        guard let credentials else { throw TransferSetupError(message: "no credentials") }
-        return client.request(
-            target: ECRPublicClient.describeRegistriesTarget, body: Data("{}".utf8), credentials: credentials)
+        try signedRequest(target: ECRPublicClient.describeRegistriesTarget, body: Data("{}".utf8))
     }
 
     func finished(_ id: Int, result: TransferResult, attempt: Int, elapsedMs: Int) -> TransferStep {
@@ -84,5 +68,4 @@ final class RegistryAliasesDriver: TransferDriver {
     }
 
     func failed(_ id: Int, _ failure: BatchFailure) { aliases = nil }
-    func answers() -> [BatchAnswer] { [] }
 }
