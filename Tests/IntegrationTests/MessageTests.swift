@@ -143,6 +143,36 @@ import Testing
         #expect(again.stdout.contains("from cache within "), "\(again.stdout)")
     }
 
+    /// SPEC §6's summary line, `3 images, 42 blobs (40 available, 9 from cache, 1 unavailable, 1 invalid) in 0.21s`:
+    /// that shape, ending at the time, with the counts the JSON report of the same run gives.
+    @Test func theSummaryLineHasSPECsShapeAndTheJSONCounts() throws {
+        let (_, push, _) = try committedImagePush(seed: "summary", cacheTTL: "1h")
+        let first = try push.repo.verifyLayers(
+            ["pre-push", "origin"], environment: push.environment, stdin: try pushLine(push))
+        #expect(first.status == 0, "\(first.combined)")
+        try TestImage("images/bad", seed: "summary-bad", layers: 1).write(into: push.repo)
+        try push.repo.commitAll("an image nobody published")
+        let report = push.repo.path + "/summary.json"
+        let second = try push.repo.verifyLayers(
+            ["pre-push", "origin", "--report", "json=\(report)"], environment: push.environment,
+            stdin: try pushLine(push))
+        #expect(second.status == 1, "\(second.combined)")
+        let line = try #require(second.stdout.split(separator: "\n").first { $0.contains(" blobs (") }.map(String.init))
+        let shape =
+            #"^(\d+) images?, (\d+) blobs? \((\d+) available(, (\d+) from cache)?(, (\d+) unavailable)?(, \d+ invalid)?"#
+            + #"(, \d+ unverified)?(, \d+ skipped)?\) in \d+\.\d\ds$"#
+        let match = try #require(try Regex(shape).wholeMatch(in: line), "not SPEC's shape: \(line)")
+        let numbers = (1..<match.count).map { match[$0].substring.map { Int($0) } ?? nil }
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
+        let summary = try #require(json?["summary"] as? [String: Any])
+        #expect(numbers[0] == summary["images"] as? Int && numbers[0] == 2, "\(line) vs \(summary)")
+        #expect(numbers[1] == summary["layers"] as? Int && numbers[1] == 4, "\(line) vs \(summary)")
+        #expect(numbers[2] == summary["available"] as? Int && numbers[2] == 2, "\(line) vs \(summary)")
+        #expect(numbers[4] == summary["cached"] as? Int && numbers[4] == 2, "\(line) vs \(summary)")
+        #expect(numbers[6] == summary["unavailable"] as? Int && numbers[6] == 2, "\(line) vs \(summary)")
+    }
+
     @Test func verboseListsCacheHitsAndTheSummaryCountsThem() throws {
         // A compound duration, as Go writes them: read, and named back the same way.
         let (image, push, line) = try committedImagePush(seed: "cached", cacheTTL: "1h30m")
