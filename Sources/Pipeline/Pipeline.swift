@@ -92,7 +92,7 @@ public enum Pipeline {
         Console.out(
             ListReporter.render(
                 scan, json: settings.format == .json, quiet: settings.quiet, verbose: settings.verbose,
-                exitCode: code))
+                exitCode: code, style: Style(enabled: context.colorsStdout)))
         for spec in settings.reports {
             let text = ListReporter.render(scan, json: spec.format == .json, verbose: settings.verbose, exitCode: code)
             try FileDescriptorSink.writeFile(spec.path) { $0.write(text) }

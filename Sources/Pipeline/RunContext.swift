@@ -192,18 +192,22 @@ struct RunContext {
             checkManifests: level)
     }
 
+    /// Whether text on stdout is coloured: `--color`, else a terminal without `NO_COLOR` or `TERM=dumb`.
+    var colorsStdout: Bool {
+        switch options.color {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            return Console.stdoutIsTTY && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+        }
+    }
+
     /// Prints the stdout report (unless `printing` is false) and writes `--report` files; returns the exit code.
     func emit(
         _ report: RunReport, defaultFormat: ReportFormat = .text, cacheTTL: Double? = nil, printing: Bool = true
     ) throws -> Int32 {
         repository.saveHashMemo()
-        let color: Bool
-        switch options.color {
-        case .always: color = true
-        case .never: color = false
-        case .auto:
-            color = Console.stdoutIsTTY && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
-        }
+        let color = colorsStdout
         let format = options.format ?? defaultFormat
         let gitlabSections = format == .text && !(environment["GITLAB_CI"] ?? "").isEmpty
         var reportOptions = ReportOptions(

@@ -113,7 +113,8 @@ public enum ListReporter {
     }
 
     public static func render(
-        _ scan: ScanResult, json: Bool, quiet: Bool = false, verbose: Bool = false, exitCode: Int32 = 0
+        _ scan: ScanResult, json: Bool, quiet: Bool = false, verbose: Bool = false, exitCode: Int32 = 0,
+        style: Style = Style(enabled: false)
     ) -> String {
         if json {
             let encoder = JSONEncoder()
@@ -139,7 +140,7 @@ public enum ListReporter {
         func show(_ finding: Finding, indent: String) {
             if quiet && finding.severity == .notice { return }
             out +=
-                "\(indent)\(finding.severity.rawValue): \(TerminalText.sanitize(finding.message)) [\(finding.rule.rawValue)]\n"
+                "\(indent)\(style.severity(finding.severity)) \(TerminalText.sanitize(finding.message)) [\(finding.rule.rawValue)]\n"
             out += "\(indent)  at \(TerminalText.sanitize(finding.path)):\(finding.line)\n"
         }
         for (image, entry) in zip(scan.images, entries) {

@@ -43,8 +43,14 @@ struct ListCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Leave out notices.")
     var quiet = false
 
+    @Option(help: "Colour the severity of each problem in the text listing.")
+    var color: ColorChoice = .auto
+
     func validate() throws {
         if verbose && quiet { throw ValidationError("--verbose and --quiet contradict each other; give one") }
+        if color == .always, format != .text {
+            throw ValidationError("--color always applies to the text listing only, not --format \(format.rawValue)")
+        }
         for spec in reports where spec.format != .text && spec.format != .json {
             throw ValidationError(
                 "list writes its listing as text or json, not --report \(spec.format.rawValue)=\(spec.path); "
@@ -57,6 +63,7 @@ struct ListCommand: ParsableCommand {
         var settings = scan.settings
         settings.verbose = verbose
         settings.quiet = quiet
+        settings.color = color
         settings.format = format == .json ? .json : .text
         settings.reports = reports
         try runReportingFailures { try Pipeline.list(revision: revision, settings: settings) }

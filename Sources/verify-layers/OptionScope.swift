@@ -12,7 +12,6 @@ enum OptionScope {
         "list": [
             (service, "list is offline: it never asks the service"),
             (["--on-error"], "list asks no service, so nothing it finds is unverifiable"),
-            (["--color"], "list prints no colour"),
         ],
         "doctor": [(report, "doctor writes no report")],
     ]

@@ -347,7 +347,7 @@ import Testing
             (["list", "--report", "sarif=x"], "as text or json, not --report sarif=x"),
             (["list", "--on-error", "warn"], "--on-error does not apply to list"),
             (["list", "--region=us-east-1"], "--region does not apply to list (list is offline"),
-            (["list", "--color", "never"], "--color does not apply to list"),
+            (["list", "--color", "always", "--format", "json"], "applies to the text listing only"),
             (["doctor", "-q"], "-q does not apply to doctor (doctor writes no report)"),
             (["doctor", "--format", "json"], "--format does not apply to doctor"),
             (["doctor", "--report", "json=x"], "--report"), (["check", "-v", "-q"], "contradict"),

@@ -447,6 +447,21 @@ import Testing
         #expect(text.stdout.contains("layer  \(image.image.layers[0].digest)"), "\(text.stdout)")
     }
 
+    /// `--color` (SPEC §1.2) works for `list` as for `check`: severities coloured when asked or on a terminal, never
+    /// when piped, with `NO_COLOR`, or in a `--report` file.
+    @Test func listColoursSeveritiesAsAsked() throws {
+        let (repo, _, _) = try tamperedMultiPlatformLayout()
+        let report = repo.path + "/listing.txt"
+        let always = try repo.verifyLayers(["list", "--color", "always", "--report", "text=\(report)"])
+        #expect(always.status == 1, "\(always.combined)")
+        #expect(always.stdout.contains("\u{1B}[31merror:\u{1B}[0m "), "\(always.stdout)")
+        #expect(!(try String(contentsOfFile: report, encoding: .utf8)).contains("\u{1B}["), "no colour in a file")
+        for arguments in [["list", "--color", "never"], ["list"]] {
+            let plain = try repo.verifyLayers(arguments)
+            #expect(plain.stdout.contains("error: ") && !plain.stdout.contains("\u{1B}["), "\(arguments)")
+        }
+    }
+
     @Test func listShowsImagesLayersSizesAndFindingsOffline() throws {
         let (repo, amd, arm) = try tamperedMultiPlatformLayout()
         // No credentials and an endpoint nobody listens on: list must not need either.
