@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import ImageModel
@@ -66,4 +67,34 @@ func globsMatchLikeGitignore(_ pattern: String, _ path: String, _ expected: Bool
         #expect(!Glob.covers(pattern: deep, path: path))
     }
     #expect(elapsed < .seconds(1), "the old backtracking matcher never finished these")
+}
+
+/// Within one segment, `*`, `?` and bracket classes mean what POSIX `fnmatch` (and so gitignore) says: checked against
+/// Python's `fnmatch.fnmatchcase` on random patterns over a small alphabet that is all edge cases (`[`, `]`, `!`, `-`).
+@Test func segmentGlobsAgreeWithFnmatch() throws {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next(_ bound: Int) -> Int {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int((state >> 33) % UInt64(bound))
+    }
+    let patternAlphabet = Array("ab-]![*?")
+    let textAlphabet = Array("ab-]![")
+    var pairs: [(String, String)] = []
+    for _ in 0..<3000 {
+        let pattern = String((0..<next(7) + 1).map { _ in patternAlphabet[next(patternAlphabet.count)] })
+        let text = String((0..<next(5)).map { _ in textAlphabet[next(textAlphabet.count)] })
+        pairs.append((pattern, text))
+    }
+    let input = try JSONSerialization.data(withJSONObject: pairs.map { [$0.0, $0.1] })
+    let script =
+        "import fnmatch, json, sys; print(json.dumps([fnmatch.fnmatchcase(t, p) for p, t in json.load(sys.stdin)]))"
+    let result = try Shell.run(["python3", "-c", script], stdin: String(decoding: input, as: UTF8.self))
+    let expected = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [Bool])
+    try #require(expected.count == pairs.count)
+    var disagreements: [String] = []
+    for ((pattern, text), fnmatch) in zip(pairs, expected) where text.isEmpty == false {
+        let ours = Glob.matches(pattern: pattern, path: text)
+        if ours != fnmatch { disagreements.append("\(pattern.debugDescription) on \(text.debugDescription): \(ours)") }
+    }
+    #expect(disagreements.isEmpty, "\(disagreements.prefix(20))")
 }
