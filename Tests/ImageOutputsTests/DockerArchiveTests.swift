@@ -82,6 +82,23 @@ private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolve
     #expect(mapped.repository?.description == "public.ecr.aws/demo/app")
 }
 
+/// `docker save myapp public.ecr.aws/demo/app:v1` writes both names on one entry: the image maps by its ECR Public tag
+/// (SPEC §3.1, "a docker archive's RepoTags likewise"), and its local name is not a second, unmapped image (an error under
+/// pre-push). A malformed public.ecr.aws name still says what is wrong with it; with no tag that maps, each is unmapped.
+@Test func localRepoTagBesideAnECRPublicOneIsNotAnUnmappedImage() throws {
+    let archive = legacyArchive(tags: [
+        "docker.io/library/myapp:latest", "public.ecr.aws/demo/app:v1", "public.ecr.aws/Demo/App:v1",
+    ])
+    let result = read(archive.data)
+    #expect(result.images.map(\.name) == ["public.ecr.aws/demo/app:v1", "public.ecr.aws/Demo/App:v1"])
+    let unmapped = result.images.flatMap(\.findings).filter { $0.rule == .imageUnmapped }
+    #expect(unmapped.map(\.image) == ["public.ecr.aws/Demo/App:v1"], "\(unmapped)")
+
+    let local = read(legacyArchive(tags: ["myapp:latest", "myapp:v1"]).data)
+    #expect(local.images.map(\.name) == ["myapp:latest", "myapp:v1"])
+    #expect(local.images.allSatisfy { $0.findings.contains { $0.rule == .imageUnmapped } })
+}
+
 @Test func dockerArchiveManifestProblemsAreFindingsNamingTheMember() throws {
     for (manifest, expected) in [
         (#"{"not":"an array"}"#, "expected an array"), (#"[{"RepoTags":[]}]"#, "Config"),
