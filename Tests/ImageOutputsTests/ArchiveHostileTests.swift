@@ -197,6 +197,21 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (
     #expect(result.findings.first?.message.contains("not one") == true)
 }
 
+/// `docker save app | zstd > app.tar` (or xz, bzip2): the notice says which compression it is and what is read, not a tar
+/// header field's complaint about compressed bytes.
+@Test func tarCompressedWithAnotherToolIsANoticeNamingTheCompression() throws {
+    let heads: [(String, [UInt8])] = [
+        ("zstd", [0x28, 0xB5, 0x2F, 0xFD, 0x04, 0x58]), ("xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0x00, 0x04]),
+        ("bzip2", Array("BZh91AY&SY".utf8)),
+    ]
+    for (name, head) in heads {
+        let (result, _) = readArchive(Data(head + [UInt8](repeating: 0x41, count: 2048)))
+        #expect(result.allFindings.map(\.rule) == [.outputSkipped], "\(name)")
+        let message = result.findings.first?.message ?? ""
+        #expect(message.contains("it is \(name)-compressed") && message.contains("gzip"), "\(message)")
+    }
+}
+
 @Test func sourceTarballIsNotReadAndNotReported() throws {
     let members = (0..<40).map { TarBuilder.Member.file("project-1.0/src/file\($0).c", "int x;\n") }
     let (result, elapsed) = readArchive(TarBuilder(members).build(), path: "vendor/project-1.0.tar")
