@@ -142,7 +142,11 @@ extension LayoutReader {
             return "index entry \(digest) declares \(descriptor.size) bytes, over the 4 MiB manifest limit; not read"
         }
         if context.stack.contains(digest) { return "cycle: \(digest) refers back to itself through its descendants" }
-        if context.depth >= LayoutReader.maxDepth {
+        // `index.json` is level 1: eight levels of index are read, and the manifests the eighth names; an index named
+        // there (or any document below) is a ninth level of nesting.
+        let level = context.depth + 1
+        let indexTooDeep = level > LayoutReader.maxDepth && MediaType.isIndex(descriptor.mediaType)
+        if indexTooDeep || level > LayoutReader.maxDepth + 1 {
             return "nesting deeper than \(LayoutReader.maxDepth) levels at \(digest); not followed"
         }
         return nil

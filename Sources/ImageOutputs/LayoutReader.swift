@@ -12,7 +12,8 @@ import Foundation
 /// Follows an output's index → (nested indexes) → manifests → config + layers, turning every problem into a finding: hostile
 /// input (oversized, cyclic, deeply nested, fanned-out, malformed, path-escaping) ends as a finding, never a crash or a hang.
 public struct LayoutReader {
-    /// Nesting deeper than this is refused (SPEC §3).
+    /// Levels of index nesting read (`index.json` the first), with the manifests the last names; deeper nesting is
+    /// refused (SPEC §3).
     public static let maxDepth = 8
     /// Manifests and indexes parsed per output: a DAG of indexes can fan out exponentially without a cycle.
     public static let maxDocuments = 4096
