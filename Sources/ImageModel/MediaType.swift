@@ -53,6 +53,14 @@ public enum MediaType {
         type == ociManifest || type == dockerManifest
     }
 
+    /// A layer that is a filesystem changeset (OCI or Docker tar layer, or no media type said), whose digest can be
+    /// compared with the config's `rootfs.diff_ids`; not an in-toto attestation, a signature or an artifact's blob.
+    public static func isFilesystemLayer(_ type: String?) -> Bool {
+        guard let type, !type.isEmpty else { return true }
+        return type.hasPrefix("application/vnd.oci.image.layer.")
+            || type.hasPrefix("application/vnd.docker.image.rootfs.")
+    }
+
     /// Non-distributable (OCI) and foreign (Docker) layers are never pushed to a registry.
     public static func isNonDistributable(_ type: String) -> Bool {
         type.hasPrefix("application/vnd.oci.image.layer.nondistributable.")

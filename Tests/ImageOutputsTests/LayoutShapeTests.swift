@@ -239,6 +239,43 @@ import Testing
     #expect(result.allFindings.count == 1)
 }
 
+/// buildkit writes an attestation manifest's config with `rootfs.diff_ids` equal to its in-toto blobs' digests (JSON,
+/// their own uncompressed form), and cosign does the same for a signature: those blobs are pushed as they are, so they
+/// are no `layer-uncompressed` warning (with `strict: true`, every buildx output with provenance failed). A tar layer
+/// named by its diff_id still is.
+@Test func attestationAndSignatureBlobsNamedByTheirDiffIDsAreNotUncompressedLayers() throws {
+    let layout = MemoryLayout()
+    let image = layout.manifest(config: layout.config(), layers: [layout.layer("app")])
+    let statement = layout.layer("in-toto statement", mediaType: MediaType.inToto)
+    let attestation = layout.manifest(
+        config: layout.config(os: "unknown", architecture: "unknown", diffIDs: [statement.digest]),
+        layers: [statement], layerType: MediaType.inToto)
+    let signed = layout.layer("cosign payload", mediaType: "application/vnd.dev.cosign.simplesigning.v1+json")
+    let signature = layout.manifest(
+        config: layout.config(os: "", architecture: "", diffIDs: [signed.digest]), layers: [signed],
+        layerType: "application/vnd.dev.cosign.simplesigning.v1+json")
+    let list = layout.index([
+        image.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "amd64"]]),
+        attestation.descriptor(
+            MediaType.ociManifest,
+            [
+                "platform": ["os": "unknown", "architecture": "unknown"],
+                "annotations": [
+                    "vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": image.digest,
+                ],
+            ]),
+    ])
+    layout.top([
+        list.descriptor(MediaType.ociIndex, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:1"]]),
+        signature.descriptor(
+            MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:sig"]]),
+    ])
+    let result = readLayout(layout)
+    #expect(result.allFindings.isEmpty, "\(result.allFindings)")
+    #expect(result.images.count == 3)
+    #expect(result.images.flatMap(\.blobs).map(\.digest.string).contains(statement.digest))
+}
+
 @Test func localBlobsAreCheckedAgainstTheirDescriptors() throws {
     let layout = MemoryLayout()
     let layer = layout.layer("real")
