@@ -72,6 +72,11 @@ public struct ArchiveReader {
             return result
         }
         let members = contents.source
+        if let why = Self.unrelatedDocuments(members) {
+            let reason = "a \(compression), not an image archive: \(why)"
+            result.candidates.append(OutputCandidate(path: archive, kind: "tar-archive", read: false, reason: reason))
+            return result
+        }
         guard
             let part = readMembers(members, archive: archive, compression: compression, candidates: &result.candidates)
         else {
@@ -143,6 +148,38 @@ public struct ArchiveReader {
         }
         part.images = part.images.map { Self.kind(kind, $0) }
         return part
+    }
+
+    /// Why an archive whose `manifest.json` / `index.json` are of another kind (a web app's manifest, a site's index),
+    /// beside files no image archive holds, is no image archive; nil when it may be one. An OCI archive holds
+    /// `oci-layout`, a docker archive's `manifest.json` is an array, an image manifest or index says `schemaVersion`,
+    /// `mediaType`, `manifests`, `config` or `layers`.
+    static func unrelatedDocuments(_ members: ArchiveFileSource) -> String? {
+        guard !members.contains("oci-layout") else { return nil }
+        let documents = ["manifest.json", "index.json"].filter { members.contains($0) }
+        guard !documents.isEmpty else { return nil }
+        for name in documents {
+            let lookup = members.read(members.root + "/" + name, limit: Int64(DocumentParser.maxDocumentSize))
+            guard case .file(let data) = lookup, !isImageShaped(data, docker: name == "manifest.json") else {
+                return nil
+            }
+        }
+        let foreign = members.containsMember {
+            !ArchiveIndexer.isMarker($0) && !ArchiveIndexer.isImageMember($0)
+        }
+        guard foreign else { return nil }
+        return "its \(documents.joined(separator: " and ")) \(documents.count == 1 ? "is" : "are") no image "
+            + "manifest, index or docker save list, and it holds files no image archive does"
+    }
+
+    /// An array (docker save's list, in `manifest.json`), or an object with an image manifest's or index's fields.
+    private static func isImageShaped(_ data: Data, docker: Bool) -> Bool {
+        switch try? JSONValue.parse(data) {
+        case .array?: return docker
+        case .object(let fields)?:
+            return ["schemaVersion", "mediaType", "manifests", "config", "layers"].contains { fields[$0] != nil }
+        default: return false
+        }
     }
 
     /// Marks what the archive held, so a failed check names the skopeo transport that publishes it.

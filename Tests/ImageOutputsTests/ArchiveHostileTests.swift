@@ -221,6 +221,31 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (
     #expect(elapsed < .seconds(2))  // a tiny archive: a hang guard, not a speed target
 }
 
+/// A web app's tar (`tar -czf site.tar.gz dist/` at the top: a PWA `manifest.json`, a site's `index.json`, `index.html`)
+/// is no image archive: not read, not reported (it was a manifest-invalid error that failed every push). A tar holding
+/// nothing but a `manifest.json`, or one whose `manifest.json` is shaped like an image's, is still read and its problems
+/// said.
+@Test func webAppTarWithItsOwnManifestJSONIsNotAnImageArchive() throws {
+    let pwa = #"{"name":"My App","short_name":"app","start_url":"/","display":"standalone","icons":[]}"#
+    for members: [TarBuilder.Member] in [
+        [.file("manifest.json", pwa), .file("index.html", "<html></html>"), .file("sw.js", "self.x=1")],
+        [.file("index.json", #"{"posts":[]}"#), .file("index.html", "<html></html>")],
+        [.file("manifest.json", pwa), .file("index.json", "[1,2]"), .file("app.js", "x")],
+    ] {
+        let (result, _) = readArchive(TarBuilder(members).build(), path: "site/dist.tar")
+        #expect(result.allFindings.isEmpty && result.images.isEmpty, "\(result.allFindings)")
+        #expect(result.candidates.first?.read == false)
+        #expect(result.candidates.first?.reason.contains("not an image archive") == true, "\(result.candidates)")
+    }
+    let imageShaped = #"{"schemaVersion":2,"config":{},"layers":[]}"#
+    for members: [TarBuilder.Member] in [
+        [.file("manifest.json", pwa)], [.file("manifest.json", imageShaped), .file("notes.txt", "x")],
+    ] {
+        let (result, _) = readArchive(TarBuilder(members).build())
+        #expect(result.allFindings.contains { $0.rule == .manifestInvalid }, "\(result.allFindings)")
+    }
+}
+
 @Test func largeMembersAreHashedNotKept() throws {
     var (members, layer, _, _) = layoutMembers()
     let big = Data(repeating: 0x7b, count: 6 << 20)  // starts with "{" but is over 4 MiB: hashed, never held
