@@ -72,7 +72,7 @@ public struct ArchiveReader {
             return result
         }
         let members = contents.source
-        if let why = Self.unrelatedDocuments(members) {
+        if let why = Self.unrelatedDocuments(members) ?? Self.nothingOfAnImage(members) {
             let reason = "a \(compression), not an image archive: \(why)"
             result.candidates.append(OutputCandidate(path: archive, kind: "tar-archive", read: false, reason: reason))
             return result
@@ -170,6 +170,20 @@ public struct ArchiveReader {
         guard foreign else { return nil }
         return "its \(documents.joined(separator: " and ")) \(documents.count == 1 ? "is" : "are") no image "
             + "manifest, index or docker save list, and it holds files no image archive does"
+    }
+
+    /// Why an archive with no `oci-layout`, `index.json` or `manifest.json`, and no member an image archive holds (a
+    /// small source tarball, an npm package), is no image archive; nil when some member is an image's (`blobs/…`,
+    /// `<hex>.json`, a layout one directory down).
+    static func nothingOfAnImage(_ members: ArchiveFileSource) -> String? {
+        let markers = ["oci-layout", "index.json", "manifest.json"]
+        guard !markers.contains(where: { members.contains($0) }) else { return nil }
+        let imageLike = members.containsMember { name in
+            let below = name.firstIndex(of: "/").map { String(name[name.index(after: $0)...]) } ?? name
+            return ArchiveIndexer.isImageMember(name) || ArchiveIndexer.isImageMember(below)
+                || ArchiveIndexer.isMarker(below)
+        }
+        return imageLike ? nil : "none of its \(members.memberCount) member(s) is an image archive's"
     }
 
     /// An array (docker save's list, in `manifest.json`), or an object with an image manifest's or index's fields.

@@ -246,6 +246,23 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (
     }
 }
 
+/// A tarball too small for the leading-members rule (an npm package, a two-file source tar) that holds nothing of an
+/// image is not reported either; one that holds blobs but no index is (half an image archive).
+@Test func smallTarballWithNothingOfAnImageIsNotReported() throws {
+    for members: [TarBuilder.Member] in [
+        [.file("package/package.json", #"{"name":"x"}"#), .file("package/index.js", "module.exports = 1")],
+        [.file("src/main.c", "int main(void) { return 0; }"), .file("Makefile", "all:")],
+    ] {
+        let (result, _) = readArchive(TarBuilder(members).build(), path: "vendor/x-1.0.0.tgz")
+        #expect(result.allFindings.isEmpty, "\(result.allFindings)")
+        #expect(result.candidates.first?.reason.contains("not an image archive") == true, "\(result.candidates)")
+    }
+    let blobsOnly = TarBuilder([.file("blobs/sha256/" + String(repeating: "a", count: 64), "x")]).build()
+    #expect(readArchive(blobsOnly).0.allFindings.map(\.rule) == [.outputSkipped])
+    let downOne = TarBuilder([.file("app/blobs/sha256/" + String(repeating: "a", count: 64), "x")]).build()
+    #expect(readArchive(downOne).0.allFindings.map(\.rule) == [.outputSkipped])
+}
+
 @Test func largeMembersAreHashedNotKept() throws {
     var (members, layer, _, _) = layoutMembers()
     let big = Data(repeating: 0x7b, count: 6 << 20)  // starts with "{" but is over 4 MiB: hashed, never held
