@@ -261,6 +261,7 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (
     #expect(readArchive(blobsOnly).0.allFindings.map(\.rule) == [.outputSkipped])
     let downOne = TarBuilder([.file("app/blobs/sha256/" + String(repeating: "a", count: 64), "x")]).build()
     #expect(readArchive(downOne).0.allFindings.map(\.rule) == [.outputSkipped])
+    #expect(readArchive(TarBuilder([]).build()).0.allFindings.map(\.rule) == [.outputSkipped], "an empty tar")
 }
 
 @Test func largeMembersAreHashedNotKept() throws {
