@@ -183,7 +183,7 @@ public struct OutputFinder {
         return SkippedOutput(
             path: path,
             reason:
-                "\(path) parses as \(what) but \(version); not read (name it in `images:` of .verify-layers.yml to check it as a standalone manifest)"
+                "\(path) parses as \(what) but \(version); not read (name the file \(path), not its directory, in `images:` of .verify-layers.yml to check it as a standalone manifest)"
         )
     }
 }

@@ -106,4 +106,6 @@ func lfsFixture() throws -> GitFixture {
     #expect(found.outputs.isEmpty)
     #expect(found.skipped.map(\.path) == ["deploy/app/manifest.json", "deploy/half/index.json"], "\(found.skipped)")
     #expect(found.skipped.first?.reason.contains("no skopeo `version` file") == true)
+    // Naming the directory in `images:` does not read it (a directory is a layout or a skopeo dir): the file is named.
+    #expect(found.skipped.first?.reason.contains("name the file deploy/app/manifest.json, not its directory") == true)
 }
