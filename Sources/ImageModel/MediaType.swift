@@ -61,6 +61,12 @@ public enum MediaType {
             || type.hasPrefix("application/vnd.docker.image.rootfs.")
     }
 
+    /// Docker's schema 1 manifest (signed or not), which old manifest lists name: not read.
+    public static func isDockerSchema1(_ type: String?) -> Bool {
+        type == "application/vnd.docker.distribution.manifest.v1+json"
+            || type == "application/vnd.docker.distribution.manifest.v1+prettyjws"
+    }
+
     /// Non-distributable (OCI) and foreign (Docker) layers are never pushed to a registry.
     public static func isNonDistributable(_ type: String) -> Bool {
         type.hasPrefix("application/vnd.oci.image.layer.nondistributable.")

@@ -117,6 +117,13 @@ extension LayoutReader {
                 reference: reference, digest: digest.string)
             return nil
         }
+        if MediaType.isDockerSchema1(descriptor.mediaType) {
+            state.add(
+                .outputSkipped,
+                "index entry \(digest) is a Docker schema 1 manifest (\(descriptor.mediaType ?? "")), deprecated since Docker 1.10 and not read; its image is not checked (rebuild or convert it to schema 2 or OCI)",
+                reference: reference, digest: digest.string)
+            return nil
+        }
         if let mediaType = descriptor.mediaType, !MediaType.isIndex(mediaType), !MediaType.isManifest(mediaType) {
             // An entry of an unknown media type is not an error (OCI image-spec) and is not followed; but when its blob is
             // an image manifest or index, an image is being left out, so say so.
