@@ -117,6 +117,13 @@ extension LayoutReader {
                 reference: reference, digest: digest.string)
             return nil
         }
+        if let mediaType = descriptor.mediaType, !MediaType.isWellFormed(mediaType) {
+            state.add(
+                .manifestInvalid,
+                "index entry \(digest) has media type \(mediaType.debugQuoted), which is no media type (type/subtype); not followed",
+                reference: reference, digest: digest.string)
+            return nil
+        }
         if MediaType.isDockerSchema1(descriptor.mediaType) {
             state.add(
                 .outputSkipped,

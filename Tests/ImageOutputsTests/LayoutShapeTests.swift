@@ -317,3 +317,24 @@ import Testing
     #expect(result.images.count == 1)
     #expect(result.allFindings.isEmpty)
 }
+
+/// image-spec's `schema/imageindex_test.go` entries: a descriptor media type that is no media type (`invalid`, empty) is
+/// a schema error, said at its entry (it was skipped in silence like an unknown type); a well-formed custom type
+/// (`application/customized.manifest+json`) is valid and, its blob absent, not followed and not an error.
+@Test func indexEntryMediaTypesThatAreNoMediaTypeAreSchemaErrors() throws {
+    let layout = MemoryLayout()
+    let digest = "sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270"
+    let top = layout.top([
+        ["mediaType": "invalid", "size": 7682, "digest": digest],
+        ["mediaType": "", "size": 7682, "digest": digest],
+        ["mediaType": "application/customized.manifest+json", "size": 7143, "digest": digest],
+    ])
+    let result = readLayout(layout)
+    #expect(result.images.isEmpty)
+    #expect(result.allFindings.map(\.rule) == [.manifestInvalid, .manifestInvalid], "\(result.allFindings)")
+    #expect(result.allFindings.allSatisfy { $0.message.contains("which is no media type") })
+    let text = String(decoding: top.data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+    let lines = text.indices.filter { text[$0].contains(digest) }.map { $0 + 1 }
+    #expect(lines.count == 3)
+    #expect(result.allFindings.map(\.line) == Array(lines.prefix(2)))
+}

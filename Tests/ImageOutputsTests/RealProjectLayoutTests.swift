@@ -103,7 +103,8 @@ struct RealLayout: Sendable, CustomStringConvertible {
             ],
             findings: []),
         RealLayout(
-            description: "containers/image oci/layout/fixtures/name_lookups (blobs left out, an unknown media type)",
+            description:
+                "containers/image oci/layout/fixtures/name_lookups (blobs left out, an entry whose media type is no media type)",
             files: [
                 "img/index.json":
                     "{\n    \"schemaVersion\": 2,\n    \"mediaType\": \"application/vnd.oci.image.index.v1+json\",\n    \"manifests\": [\n        {\n            \"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n            \"digest\": \"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\n            \"size\": 1,\n            \"annotations\": {\n                \"org.opencontainers.image.ref.name\": \"a\"\n            }\n        },\n        {\n            \"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n            \"digest\": \"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\n            \"size\": 2,\n            \"annotations\": {\n                \"org.opencontainers.image.ref.name\": \"b\"\n            }\n        },\n        {\n            \"mediaType\": \"application/vnd.docker.distribution.manifest.v2+json\",\n            \"digest\": \"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\",\n            \"size\": 3,\n            \"annotations\": {\n                \"org.opencontainers.image.ref.name\": \"invalid-mime\"\n            }\n        },\n        {\n            \"mediaType\": \"x-completely-unknown\",\n            \"digest\": \"sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\",\n            \"size\": 4,\n            \"annotations\": {\n                \"org.opencontainers.image.ref.name\": \"invalid-mime\"\n            }\n        }\n    ]\n}\n"
@@ -111,7 +112,7 @@ struct RealLayout: Sendable, CustomStringConvertible {
             images: [],
             findings: [
                 ("blob-missing", 7, "img/index.json"), ("blob-missing", 15, "img/index.json"),
-                ("blob-missing", 23, "img/index.json"),
+                ("blob-missing", 23, "img/index.json"), ("manifest-invalid", 31, "img/index.json"),
             ]),
     ]
 }
