@@ -1,4 +1,5 @@
-/// The media types the reader distinguishes; unknown ones are carried as strings and never an error (OCI spec).
+/// The media types the reader distinguishes; unknown ones are carried as strings and never an error (OCI spec), unless
+/// they are no media type at all (`isWellFormed`).
 public enum MediaType {
     public static let ociIndex = "application/vnd.oci.image.index.v1+json"
     public static let ociManifest = "application/vnd.oci.image.manifest.v1+json"
