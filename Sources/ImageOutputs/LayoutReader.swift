@@ -97,10 +97,19 @@ public struct LayoutReader {
     }
 
     /// The walk's images (marked with the output's kind unless a reader set one) and findings, and the `list` candidate.
+    /// An entry with a local name only (`latest`) for a manifest another entry names on ECR Public is no unmapped image
+    /// of its own: that manifest is checked under the name that maps it (skopeo's `oci:out:latest` beside
+    /// `oci:out:public.ecr.aws/a/app:1`).
     private func finish(_ state: State) -> ScanResult {
         let kind = state.output.kind.rawValue
+        let mapped = Set(state.images.compactMap { $0.repository == nil ? nil : $0.manifestDigest })
+        let images = state.images.filter { image in
+            // A malformed public.ecr.aws name is kept: its image-unmapped finding says what is wrong with it.
+            image.repository != nil || image.name?.hasPrefix(ImageReference.host + "/") == true
+                || image.manifestDigest.map { !mapped.contains($0) } ?? true
+        }
         var result = ScanResult(
-            images: state.images.map { image in
+            images: images.map { image in
                 var image = image
                 image.outputKind = image.outputKind ?? kind
                 return image
