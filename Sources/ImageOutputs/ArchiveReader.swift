@@ -217,7 +217,10 @@ public struct ArchiveReader {
         let uncompressed = Set(diffIDs)
         var image = image
         let before = image.blobs.count
-        image.blobs.removeAll { $0.role == .layer && uncompressed.contains($0.digest.string) }
+        // An attestation's in-toto blob is its own diff_id and is pushed as it is: still asked about.
+        image.blobs.removeAll {
+            $0.role == .layer && uncompressed.contains($0.digest.string) && MediaType.isFilesystemLayer($0.mediaType)
+        }
         guard image.blobs.count < before else { return image }
         image.layersUncompressed = true
         image.findings = image.findings.map { finding in

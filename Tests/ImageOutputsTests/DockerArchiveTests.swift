@@ -147,6 +147,51 @@ private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolve
     #expect(image.findings.first { $0.rule == .layerUncompressed }?.message.contains("only its config blob") == true)
 }
 
+/// `docker save` from the containerd image store keeps buildkit's attestation manifest: its in-toto blob is its own
+/// diff_id, but it is pushed as it is, so it is asked about (only the image's uncompressed tar layers are not), and the
+/// attestation is not marked as holding uncompressed layers.
+@Test func docker25SaveWithAnAttestationAsksAboutItsInTotoBlob() throws {
+    let layout = MemoryLayout("img")
+    let uncompressed = layout.layer("plain tar layer", mediaType: "application/vnd.oci.image.layer.v1.tar")
+    let config = layout.config(diffIDs: [uncompressed.digest])
+    let manifest = layout.manifest(
+        config: config, layers: [uncompressed], layerType: "application/vnd.oci.image.layer.v1.tar")
+    let statement = layout.layer("in-toto statement", mediaType: MediaType.inToto)
+    let attestation = layout.manifest(
+        config: layout.config(os: "unknown", architecture: "unknown", diffIDs: [statement.digest]),
+        layers: [statement], layerType: MediaType.inToto)
+    let list = layout.index([
+        manifest.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "amd64"]]),
+        attestation.descriptor(
+            MediaType.ociManifest,
+            [
+                "platform": ["os": "unknown", "architecture": "unknown"],
+                "annotations": [
+                    "vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": manifest.digest,
+                ],
+            ]),
+    ])
+    layout.top([
+        list.descriptor(
+            MediaType.ociIndex, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:v25"]])
+    ])
+    var members = layout.files.sorted { $0.key < $1.key }.map {
+        TarBuilder.Member.file(String($0.key.dropFirst(4)), $0.value)
+    }
+    let oldStyle: [[String: Any]] = [
+        [
+            "Config": "blobs/sha256/\(config.hex)", "RepoTags": ["public.ecr.aws/demo/app:v25"],
+            "Layers": ["blobs/sha256/\(uncompressed.hex)"],
+        ]
+    ]
+    members.append(.file("manifest.json", try JSONSerialization.data(withJSONObject: oldStyle)))
+    let result = read(TarBuilder(members).build())
+    #expect(result.images.map { $0.platform?.description ?? "" } == ["linux/amd64", "unknown/unknown"])
+    #expect(result.images.map(\.layersUncompressed) == [true, false])
+    #expect(result.images.last?.blobs.map(\.digest.string).contains(statement.digest) == true)
+    #expect(result.images.first?.blobs.map(\.digest.string) == [config.digest])
+}
+
 /// `manifest.json` listing no image (`[]`) is an archive with nothing in it: a notice says so instead of a silent pass.
 @Test func dockerArchiveListingNoImageIsANotice() throws {
     let result = read(TarBuilder([.file("manifest.json", "[]")]).build())
