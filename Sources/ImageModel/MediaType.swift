@@ -1,4 +1,5 @@
-/// The media types the reader distinguishes; unknown ones are carried as strings and never an error (OCI spec).
+/// The media types the reader distinguishes; unknown ones are carried as strings and never an error (OCI spec), unless
+/// they are no media type at all (`isWellFormed`).
 public enum MediaType {
     public static let ociIndex = "application/vnd.oci.image.index.v1+json"
     public static let ociManifest = "application/vnd.oci.image.manifest.v1+json"
@@ -51,6 +52,35 @@ public enum MediaType {
 
     public static func isManifest(_ type: String?) -> Bool {
         type == ociManifest || type == dockerManifest
+    }
+
+    /// A layer that is a filesystem changeset (OCI or Docker tar layer, or no media type said), whose digest can be
+    /// compared with the config's `rootfs.diff_ids`; not an in-toto attestation, a signature or an artifact's blob.
+    public static func isFilesystemLayer(_ type: String?) -> Bool {
+        guard let type, !type.isEmpty else { return true }
+        return type.hasPrefix("application/vnd.oci.image.layer.")
+            || type.hasPrefix("application/vnd.docker.image.rootfs.")
+    }
+
+    /// A media type as image-spec's descriptor schema takes it (RFC 6838 `type/subtype`, restricted-name characters, at
+    /// most 127 each): `invalid` or an empty string is no media type, unknown or not.
+    public static func isWellFormed(_ type: String) -> Bool {
+        let parts = type.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return false }
+        return parts.allSatisfy { part in
+            guard let first = part.utf8.first, part.utf8.count <= 127, isAlphanumeric(first) else { return false }
+            return part.utf8.allSatisfy { isAlphanumeric($0) || "!#$&^_.+-".utf8.contains($0) }
+        }
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+    }
+
+    /// Docker's schema 1 manifest (signed or not), which old manifest lists name: not read.
+    public static func isDockerSchema1(_ type: String?) -> Bool {
+        type == "application/vnd.docker.distribution.manifest.v1+json"
+            || type == "application/vnd.docker.distribution.manifest.v1+prettyjws"
     }
 
     /// Non-distributable (OCI) and foreign (Docker) layers are never pushed to a registry.

@@ -242,9 +242,17 @@ public enum DocumentParser {
             throw Failure("schemaVersion: is \(schemaVersion), but an image index or manifest must say 2")
         }
 
+        /// A document's own `mediaType`, when given, is its kind's (image-spec: MUST): a manifest saying it is something
+        /// else cannot be pushed as one.
+        func checkMediaType(_ expected: (String?) -> Bool, _ kind: String) throws {
+            guard let mediaType, !expected(mediaType) else { return }
+            throw Failure("mediaType: is \(mediaType.debugQuoted), which is not an image \(kind)'s media type")
+        }
+
         func index() throws -> ImageIndex {
             guard let manifests else { throw absent("manifests", "an array of descriptors") }
             try checkVersion()
+            try checkMediaType(MediaType.isIndex, "index")
             return ImageIndex(
                 schemaVersion: schemaVersion, mediaType: mediaType, manifests: manifests, annotations: annotations,
                 subject: subject)
@@ -254,6 +262,7 @@ public enum DocumentParser {
             guard let config else { throw absent("config", "a descriptor") }
             guard let layers else { throw absent("layers", "an array of descriptors") }
             try checkVersion()
+            try checkMediaType(MediaType.isManifest, "manifest")
             return ImageManifest(
                 schemaVersion: schemaVersion, mediaType: mediaType, config: config, layers: layers,
                 annotations: annotations,

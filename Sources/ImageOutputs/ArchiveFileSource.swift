@@ -77,6 +77,15 @@ public final class ArchiveFileSource: FileSource {
         return top.map(String.init)
     }
 
+    /// Whether some member's name (relative to the archive's root) satisfies `predicate`.
+    public func containsMember(where predicate: (String) -> Bool) -> Bool {
+        for path in Array(members.keys) + Array(symlinks.keys) {
+            let name = root.isEmpty ? Substring(path) : path.dropFirst(root.count + 1)
+            if predicate(String(name)) { return true }
+        }
+        return false
+    }
+
     private func full(_ name: String) -> String {
         root.isEmpty ? name : root + "/" + name
     }

@@ -40,11 +40,17 @@ public struct ArchiveIndexer {
         var contents = ArchiveContents(shape: .tar, source: source, problems: [], incomplete: false, compressed: false)
         let head: Data
         do {
-            head = try ArchiveIndexer.readPrefix(raw, count: 2)
+            head = try ArchiveIndexer.readPrefix(raw, count: 10)
         } catch {
             contents.problems.append(
                 ArchiveProblem(rule: .manifestInvalid, member: nil, message: "cannot be read: \(error)"))
             contents.incomplete = true
+            return contents
+        }
+        if let other = ArchiveIndexer.otherCompression(head) {
+            contents.shape = .notATar(
+                "it is \(other)-compressed; verify-layers reads plain and gzip-compressed tars: commit it uncompressed or "
+                    + "compressed with gzip")
             return contents
         }
         var stream: ByteStream = PrefixedStream(head, raw)
@@ -70,6 +76,21 @@ public struct ArchiveIndexer {
             }
         }
         return contents
+    }
+
+    /// The compression other than gzip whose magic the first bytes of a file are (`docker save | zstd > app.tar`), if any:
+    /// such a file is not a tar verify-layers can read, and the notice says so rather than quote a tar header field.
+    static func otherCompression(_ head: Data) -> String? {
+        if head.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return "zstd" }
+        if head.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return "xz" }
+        // "BZh", the block size 1-9, then a block's or the end's 48-bit magic: no tar member name starts so.
+        let bytes = [UInt8](head.prefix(10))
+        guard bytes.count == 10, bytes.starts(with: Array("BZh".utf8)), (0x31...0x39).contains(bytes[3]) else {
+            return nil
+        }
+        let magic = Array(bytes[4...])
+        return magic == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59] || magic == [0x17, 0x72, 0x45, 0x38, 0x50, 0x90]
+            ? "bzip2" : nil
     }
 
     /// True when the first bytes of a file are gzip's magic or a tar header's `ustar` magic (at offset 257).

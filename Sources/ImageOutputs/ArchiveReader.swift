@@ -72,6 +72,11 @@ public struct ArchiveReader {
             return result
         }
         let members = contents.source
+        if let why = Self.unrelatedDocuments(members) ?? Self.nothingOfAnImage(members) {
+            let reason = "a \(compression), not an image archive: \(why)"
+            result.candidates.append(OutputCandidate(path: archive, kind: "tar-archive", read: false, reason: reason))
+            return result
+        }
         guard
             let part = readMembers(members, archive: archive, compression: compression, candidates: &result.candidates)
         else {
@@ -145,6 +150,53 @@ public struct ArchiveReader {
         return part
     }
 
+    /// Why an archive whose `manifest.json` / `index.json` are of another kind (a web app's manifest, a site's index),
+    /// beside files no image archive holds, is no image archive; nil when it may be one. An OCI archive holds
+    /// `oci-layout`, a docker archive's `manifest.json` is an array, an image manifest or index says `schemaVersion`,
+    /// `mediaType`, `manifests`, `config` or `layers`.
+    static func unrelatedDocuments(_ members: ArchiveFileSource) -> String? {
+        guard !members.contains("oci-layout") else { return nil }
+        let documents = ["manifest.json", "index.json"].filter { members.contains($0) }
+        guard !documents.isEmpty else { return nil }
+        for name in documents {
+            let lookup = members.read(members.root + "/" + name, limit: Int64(DocumentParser.maxDocumentSize))
+            guard case .file(let data) = lookup, !isImageShaped(data, docker: name == "manifest.json") else {
+                return nil
+            }
+        }
+        let foreign = members.containsMember {
+            !ArchiveIndexer.isMarker($0) && !ArchiveIndexer.isImageMember($0)
+        }
+        guard foreign else { return nil }
+        return "its \(documents.joined(separator: " and ")) \(documents.count == 1 ? "is" : "are") no image "
+            + "manifest, index or docker save list, and it holds files no image archive does"
+    }
+
+    /// Why an archive with no `oci-layout`, `index.json` or `manifest.json`, and no member an image archive holds (a
+    /// small source tarball, an npm package), is no image archive; nil when some member is an image's (`blobs/…`,
+    /// `<hex>.json`, a layout one directory down).
+    static func nothingOfAnImage(_ members: ArchiveFileSource) -> String? {
+        let markers = ["oci-layout", "index.json", "manifest.json"]
+        // An empty tar is still said to hold nothing: it is where a failed export left an image archive.
+        guard members.memberCount > 0, !markers.contains(where: { members.contains($0) }) else { return nil }
+        let imageLike = members.containsMember { name in
+            let below = name.firstIndex(of: "/").map { String(name[name.index(after: $0)...]) } ?? name
+            return ArchiveIndexer.isImageMember(name) || ArchiveIndexer.isImageMember(below)
+                || ArchiveIndexer.isMarker(below)
+        }
+        return imageLike ? nil : "none of its \(members.memberCount) member(s) is an image archive's"
+    }
+
+    /// An array (docker save's list, in `manifest.json`), or an object with an image manifest's or index's fields.
+    private static func isImageShaped(_ data: Data, docker: Bool) -> Bool {
+        switch try? JSONValue.parse(data) {
+        case .array?: return docker
+        case .object(let fields)?:
+            return ["schemaVersion", "mediaType", "manifests", "config", "layers"].contains { fields[$0] != nil }
+        default: return false
+        }
+    }
+
     /// Marks what the archive held, so a failed check names the skopeo transport that publishes it.
     static func kind(_ kind: String, _ image: Image) -> Image {
         var image = image
@@ -165,7 +217,10 @@ public struct ArchiveReader {
         let uncompressed = Set(diffIDs)
         var image = image
         let before = image.blobs.count
-        image.blobs.removeAll { $0.role == .layer && uncompressed.contains($0.digest.string) }
+        // An attestation's in-toto blob is its own diff_id and is pushed as it is: still asked about.
+        image.blobs.removeAll {
+            $0.role == .layer && uncompressed.contains($0.digest.string) && MediaType.isFilesystemLayer($0.mediaType)
+        }
         guard image.blobs.count < before else { return image }
         image.layersUncompressed = true
         image.findings = image.findings.map { finding in

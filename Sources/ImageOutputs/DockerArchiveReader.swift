@@ -87,12 +87,22 @@ public struct DockerArchiveReader {
         let configBlob = BlobRef(
             digest: digest, size: Int64(configData.count), mediaType: MediaType.dockerConfig, role: .config,
             path: source.root, line: 1, member: "archive member \(configName), named by \(at)")
-        let tags: [String?] = entry.repoTags.isEmpty ? [nil] : entry.repoTags.map { $0 }
-        return tags.map { tag in
+        return namingTags(entry.repoTags).map { tag in
             image(
                 tag: tag, platform: platform, blobs: [configBlob] + layers.compressed,
                 uncompressed: entry.layers.count - layers.compressed.count, local: local)
         }
+    }
+
+    /// The tags an entry's images are named by: one image per `RepoTags` reference (one unnamed image when there are
+    /// none), less the local names (`docker save myapp public.ecr.aws/a/app:1` writes both on one entry) when another of
+    /// its tags maps the image: the image is checked under that one, and its local name is not an unmapped image.
+    private func namingTags(_ repoTags: [String]) -> [String?] {
+        guard !repoTags.isEmpty else { return [nil] }
+        let mapped = repoTags.filter { resolver.resolve(outputPath: source.root, name: $0) != nil }
+        guard !mapped.isEmpty else { return repoTags }
+        // A malformed public.ecr.aws name is kept: its image-unmapped finding says what is wrong with it.
+        return repoTags.filter { mapped.contains($0) || $0.hasPrefix(ImageReference.host + "/") }
     }
 
     /// A finding about an archive member, located at the archive.

@@ -117,6 +117,20 @@ extension LayoutReader {
                 reference: reference, digest: digest.string)
             return nil
         }
+        if let mediaType = descriptor.mediaType, !MediaType.isWellFormed(mediaType) {
+            state.add(
+                .manifestInvalid,
+                "index entry \(digest) has media type \(mediaType.debugQuoted), which is no media type (type/subtype); not followed",
+                reference: reference, digest: digest.string)
+            return nil
+        }
+        if MediaType.isDockerSchema1(descriptor.mediaType) {
+            state.add(
+                .outputSkipped,
+                "index entry \(digest) is a Docker schema 1 manifest (\(descriptor.mediaType ?? "")), deprecated since Docker 1.10 and not read; its image is not checked (rebuild or convert it to schema 2 or OCI)",
+                reference: reference, digest: digest.string)
+            return nil
+        }
         if let mediaType = descriptor.mediaType, !MediaType.isIndex(mediaType), !MediaType.isManifest(mediaType) {
             // An entry of an unknown media type is not an error (OCI image-spec) and is not followed; but when its blob is
             // an image manifest or index, an image is being left out, so say so.
@@ -142,7 +156,11 @@ extension LayoutReader {
             return "index entry \(digest) declares \(descriptor.size) bytes, over the 4 MiB manifest limit; not read"
         }
         if context.stack.contains(digest) { return "cycle: \(digest) refers back to itself through its descendants" }
-        if context.depth >= LayoutReader.maxDepth {
+        // `index.json` is level 1: eight levels of index are read, and the manifests the eighth names; an index named
+        // there (or any document below) is a ninth level of nesting.
+        let level = context.depth + 1
+        let indexTooDeep = level > LayoutReader.maxDepth && MediaType.isIndex(descriptor.mediaType)
+        if indexTooDeep || level > LayoutReader.maxDepth + 1 {
             return "nesting deeper than \(LayoutReader.maxDepth) levels at \(digest); not followed"
         }
         return nil

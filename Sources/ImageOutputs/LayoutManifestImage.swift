@@ -33,7 +33,11 @@ extension LayoutReader {
             // Validated once: the line lookup and the blob share it (each parse of a digest's hex counts, 20,000 times).
             let valid = descriptor.validDigest
             let line = valid.map { occurrences.line(of: $0) } ?? lines.line(of: descriptor.digest)
-            if let layer = addBlob(descriptor, valid, role: role, line: line, to: &image, state: &state) {
+            // Only filesystem layers have diff_ids that mean anything: an attestation's or signature's JSON blob is
+            // its own diff_id (buildkit, cosign) and is pushed as it is.
+            if let layer = addBlob(descriptor, valid, role: role, line: line, to: &image, state: &state),
+                MediaType.isFilesystemLayer(descriptor.mediaType)
+            {
                 layerDigests.append(layer)
             }
         }

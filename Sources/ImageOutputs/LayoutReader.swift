@@ -12,7 +12,8 @@ import Foundation
 /// Follows an output's index → (nested indexes) → manifests → config + layers, turning every problem into a finding: hostile
 /// input (oversized, cyclic, deeply nested, fanned-out, malformed, path-escaping) ends as a finding, never a crash or a hang.
 public struct LayoutReader {
-    /// Nesting deeper than this is refused (SPEC §3).
+    /// Levels of index nesting read (`index.json` the first), with the manifests the last names; deeper nesting is
+    /// refused (SPEC §3).
     public static let maxDepth = 8
     /// Manifests and indexes parsed per output: a DAG of indexes can fan out exponentially without a cycle.
     public static let maxDocuments = 4096
@@ -96,10 +97,19 @@ public struct LayoutReader {
     }
 
     /// The walk's images (marked with the output's kind unless a reader set one) and findings, and the `list` candidate.
+    /// An entry with a local name only (`latest`) for a manifest another entry names on ECR Public is no unmapped image
+    /// of its own: that manifest is checked under the name that maps it (skopeo's `oci:out:latest` beside
+    /// `oci:out:public.ecr.aws/a/app:1`).
     private func finish(_ state: State) -> ScanResult {
         let kind = state.output.kind.rawValue
+        let mapped = Set(state.images.compactMap { $0.repository == nil ? nil : $0.manifestDigest })
+        let images = state.images.filter { image in
+            // A malformed public.ecr.aws name is kept: its image-unmapped finding says what is wrong with it.
+            image.repository != nil || image.name?.hasPrefix(ImageReference.host + "/") == true
+                || image.manifestDigest.map { !mapped.contains($0) } ?? true
+        }
         var result = ScanResult(
-            images: state.images.map { image in
+            images: images.map { image in
                 var image = image
                 image.outputKind = image.outputKind ?? kind
                 return image

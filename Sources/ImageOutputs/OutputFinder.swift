@@ -128,8 +128,7 @@ public struct OutputFinder {
                     "\(path("oci-layout")) marks an OCI image layout but the directory has no `index.json`; not read (commit the layout's `index.json` too)"
             )
         }
-        guard marker == nil, let index = file("index.json"),
-            let data = try? repository.readBlob(index.id, limit: Int64(DocumentParser.maxDocumentSize)),
+        guard marker == nil, let index = file("index.json"), let data = document(index.id),
             case .index = try? DocumentParser.parse(data)
         else { return nil }
         return SkippedOutput(
@@ -139,6 +138,19 @@ public struct OutputFinder {
         )
     }
 
+    /// A small file's content as the user sees it: a Git LFS pointer is read from the local LFS store (nil when its
+    /// object is not there), so a manifest-shaped `manifest.json` or `index.json` committed through LFS is not skipped in
+    /// silence.
+    private func document(_ id: ObjectID) -> Data? {
+        let limit = Int64(DocumentParser.maxDocumentSize)
+        guard let data = try? repository.readBlob(id, limit: limit) else { return nil }
+        guard let pointer = LFSPointer.parse(data) else { return data }
+        guard let store = try? LFSObjectStore(repository: repository),
+            case .found(let content) = store.read(pointer, limit: limit)
+        else { return nil }
+        return content
+    }
+
     /// A directory that is no output but holds a `manifest.json` shaped like an image manifest/index (no skopeo `version`
     /// beside it) or like a docker archive's: it is skipped, and that is said, not left silent.
     func skippedManifest(_ entries: [TreeEntry], directory: String) -> SkippedOutput? {
@@ -146,7 +158,7 @@ public struct OutputFinder {
             let manifest = entries.first(where: {
                 $0.name == "manifest.json" && ($0.kind == .blob || $0.kind == .executable)
             }),
-            let data = try? repository.readBlob(manifest.id, limit: Int64(DocumentParser.maxDocumentSize)),
+            let data = document(manifest.id),
             let first = data.first(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 }),
             first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
         else { return nil }
@@ -171,7 +183,7 @@ public struct OutputFinder {
         return SkippedOutput(
             path: path,
             reason:
-                "\(path) parses as \(what) but \(version); not read (name it in `images:` of .verify-layers.yml to check it as a standalone manifest)"
+                "\(path) parses as \(what) but \(version); not read (name the file \(path), not its directory, in `images:` of .verify-layers.yml to check it as a standalone manifest)"
         )
     }
 }

@@ -147,6 +147,8 @@ private func hostile(_ seeds: [Data]) -> [Data] {
         "{\"manifests\":null}", "{\"config\":null}", "{\"layers\":null}", "{\"config\":null,\"layers\":[]}",
         "{\"mediaType\":\"\(MediaType.ociIndex)\"}", "{\"mediaType\":\"\(MediaType.ociManifest)\",\"layers\":[]}",
         "{\"manifests\":[],\"schemaVersion\":99999999999999999999}", "{\"manifests\":[],\"schemaVersion\":-1}",
+        "{\"mediaType\":\"invalid\",\"config\":{\"digest\":\"x\",\"size\":1},\"layers\":[]}",
+        "{\"mediaType\":\"application/x\",\"manifests\":[]}", "{\"mediaType\":\"\",\"manifests\":[]}",
         "{\"manifests\":[{\"digest\":\"\\u00e9\\ud83d\\ude00\\ud800\",\"size\":1}]}",
         "{\"manifests\":[{\"digest\":\"\u{00e9}\",\"size\":1e2}]}",
         "{\"manifests\":[{\"digest\":\"x\",\"size\":1,\"annotations\":{\"K\":1,\"\u{212A}\":\"v\"}}]}",

@@ -34,6 +34,41 @@ private let digest = "sha256:" + String(repeating: "1", count: 64)
     do { _ = try DocumentParser.parse(Data(json.utf8)) } catch { #expect("\(error)".contains("schema 1")) }
 }
 
+/// image-spec's `schema/manifest_test.go` "mediaType does not match pattern" manifest, and an index saying it is
+/// something else: a document's own mediaType, when given, must be its kind's (image-spec: MUST), or it is no manifest a
+/// registry takes; read as one by its shape, it was checked as if valid.
+@Test func documentSayingAnotherMediaTypeThanItsKindIsRefused() {
+    let imageSpec = """
+
+        {
+          "schemaVersion": 2,
+          "mediaType": "invalid",
+          "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "size": 1470,
+            "digest": "sha256:c86f7763873b6c0aae22d963bab59b4f5debbed6685761b5951584f6efb0633b"
+          },
+          "layers": [
+            {
+              "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+              "size": 148,
+              "digest": "sha256:c57089565e894899735d458f0fd4bb17a0f1e0df8d72da392b85c9b35ee777cd"
+            }
+          ]
+        }
+
+        """
+    let index = #"{"schemaVersion":2,"mediaType":"application/vnd.example.list+json","manifests":[]}"#
+    for (json, kind) in [(imageSpec, "manifest"), (index, "index")] {
+        do {
+            _ = try DocumentParser.parse(Data(json.utf8))
+            Issue.record("accepted: \(json)")
+        } catch {
+            #expect("\(error)".hasPrefix("mediaType: is ") && "\(error)".contains("not an image \(kind)'s"), "\(error)")
+        }
+    }
+}
+
 @Test func emptyDescriptorIsRecognised() throws {
     let json = """
         {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)","artifactType":"application/vnd.example+type",

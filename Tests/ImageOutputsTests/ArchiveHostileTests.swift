@@ -197,6 +197,21 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (
     #expect(result.findings.first?.message.contains("not one") == true)
 }
 
+/// `docker save app | zstd > app.tar` (or xz, bzip2): the notice says which compression it is and what is read, not a tar
+/// header field's complaint about compressed bytes.
+@Test func tarCompressedWithAnotherToolIsANoticeNamingTheCompression() throws {
+    let heads: [(String, [UInt8])] = [
+        ("zstd", [0x28, 0xB5, 0x2F, 0xFD, 0x04, 0x58]), ("xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0x00, 0x04]),
+        ("bzip2", Array("BZh91AY&SY".utf8)),
+    ]
+    for (name, head) in heads {
+        let (result, _) = readArchive(Data(head + [UInt8](repeating: 0x41, count: 2048)))
+        #expect(result.allFindings.map(\.rule) == [.outputSkipped], "\(name)")
+        let message = result.findings.first?.message ?? ""
+        #expect(message.contains("it is \(name)-compressed") && message.contains("gzip"), "\(message)")
+    }
+}
+
 @Test func sourceTarballIsNotReadAndNotReported() throws {
     let members = (0..<40).map { TarBuilder.Member.file("project-1.0/src/file\($0).c", "int x;\n") }
     let (result, elapsed) = readArchive(TarBuilder(members).build(), path: "vendor/project-1.0.tar")
@@ -204,6 +219,49 @@ func layoutMembers(name: String = "public.ecr.aws/demo/app:v1") -> (
     #expect(result.candidates.first?.read == false)
     #expect(result.candidates.first?.reason.contains("not an image archive") == true)
     #expect(elapsed < .seconds(2))  // a tiny archive: a hang guard, not a speed target
+}
+
+/// A web app's tar (`tar -czf site.tar.gz dist/` at the top: a PWA `manifest.json`, a site's `index.json`, `index.html`)
+/// is no image archive: not read, not reported (it was a manifest-invalid error that failed every push). A tar holding
+/// nothing but a `manifest.json`, or one whose `manifest.json` is shaped like an image's, is still read and its problems
+/// said.
+@Test func webAppTarWithItsOwnManifestJSONIsNotAnImageArchive() throws {
+    let pwa = #"{"name":"My App","short_name":"app","start_url":"/","display":"standalone","icons":[]}"#
+    for members: [TarBuilder.Member] in [
+        [.file("manifest.json", pwa), .file("index.html", "<html></html>"), .file("sw.js", "self.x=1")],
+        [.file("index.json", #"{"posts":[]}"#), .file("index.html", "<html></html>")],
+        [.file("manifest.json", pwa), .file("index.json", "[1,2]"), .file("app.js", "x")],
+    ] {
+        let (result, _) = readArchive(TarBuilder(members).build(), path: "site/dist.tar")
+        #expect(result.allFindings.isEmpty && result.images.isEmpty, "\(result.allFindings)")
+        #expect(result.candidates.first?.read == false)
+        #expect(result.candidates.first?.reason.contains("not an image archive") == true, "\(result.candidates)")
+    }
+    let imageShaped = #"{"schemaVersion":2,"config":{},"layers":[]}"#
+    for members: [TarBuilder.Member] in [
+        [.file("manifest.json", pwa)], [.file("manifest.json", imageShaped), .file("notes.txt", "x")],
+    ] {
+        let (result, _) = readArchive(TarBuilder(members).build())
+        #expect(result.allFindings.contains { $0.rule == .manifestInvalid }, "\(result.allFindings)")
+    }
+}
+
+/// A tarball too small for the leading-members rule (an npm package, a two-file source tar) that holds nothing of an
+/// image is not reported either; one that holds blobs but no index is (half an image archive).
+@Test func smallTarballWithNothingOfAnImageIsNotReported() throws {
+    for members: [TarBuilder.Member] in [
+        [.file("package/package.json", #"{"name":"x"}"#), .file("package/index.js", "module.exports = 1")],
+        [.file("src/main.c", "int main(void) { return 0; }"), .file("Makefile", "all:")],
+    ] {
+        let (result, _) = readArchive(TarBuilder(members).build(), path: "vendor/x-1.0.0.tgz")
+        #expect(result.allFindings.isEmpty, "\(result.allFindings)")
+        #expect(result.candidates.first?.reason.contains("not an image archive") == true, "\(result.candidates)")
+    }
+    let blobsOnly = TarBuilder([.file("blobs/sha256/" + String(repeating: "a", count: 64), "x")]).build()
+    #expect(readArchive(blobsOnly).0.allFindings.map(\.rule) == [.outputSkipped])
+    let downOne = TarBuilder([.file("app/blobs/sha256/" + String(repeating: "a", count: 64), "x")]).build()
+    #expect(readArchive(downOne).0.allFindings.map(\.rule) == [.outputSkipped])
+    #expect(readArchive(TarBuilder([]).build()).0.allFindings.map(\.rule) == [.outputSkipped], "an empty tar")
 }
 
 @Test func largeMembersAreHashedNotKept() throws {

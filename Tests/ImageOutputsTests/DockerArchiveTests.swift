@@ -82,6 +82,23 @@ private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolve
     #expect(mapped.repository?.description == "public.ecr.aws/demo/app")
 }
 
+/// `docker save myapp public.ecr.aws/demo/app:v1` writes both names on one entry: the image maps by its ECR Public tag
+/// (SPEC §3.1, "a docker archive's RepoTags likewise"), and its local name is not a second, unmapped image (an error under
+/// pre-push). A malformed public.ecr.aws name still says what is wrong with it; with no tag that maps, each is unmapped.
+@Test func localRepoTagBesideAnECRPublicOneIsNotAnUnmappedImage() throws {
+    let archive = legacyArchive(tags: [
+        "docker.io/library/myapp:latest", "public.ecr.aws/demo/app:v1", "public.ecr.aws/Demo/App:v1",
+    ])
+    let result = read(archive.data)
+    #expect(result.images.map(\.name) == ["public.ecr.aws/demo/app:v1", "public.ecr.aws/Demo/App:v1"])
+    let unmapped = result.images.flatMap(\.findings).filter { $0.rule == .imageUnmapped }
+    #expect(unmapped.map(\.image) == ["public.ecr.aws/Demo/App:v1"], "\(unmapped)")
+
+    let local = read(legacyArchive(tags: ["myapp:latest", "myapp:v1"]).data)
+    #expect(local.images.map(\.name) == ["myapp:latest", "myapp:v1"])
+    #expect(local.images.allSatisfy { $0.findings.contains { $0.rule == .imageUnmapped } })
+}
+
 @Test func dockerArchiveManifestProblemsAreFindingsNamingTheMember() throws {
     for (manifest, expected) in [
         (#"{"not":"an array"}"#, "expected an array"), (#"[{"RepoTags":[]}]"#, "Config"),
@@ -128,6 +145,51 @@ private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolve
         "the uncompressed layer is not asked about")
     #expect(image.findings.filter { $0.rule == .layerUncompressed }.count == 1)
     #expect(image.findings.first { $0.rule == .layerUncompressed }?.message.contains("only its config blob") == true)
+}
+
+/// `docker save` from the containerd image store keeps buildkit's attestation manifest: its in-toto blob is its own
+/// diff_id, but it is pushed as it is, so it is asked about (only the image's uncompressed tar layers are not), and the
+/// attestation is not marked as holding uncompressed layers.
+@Test func docker25SaveWithAnAttestationAsksAboutItsInTotoBlob() throws {
+    let layout = MemoryLayout("img")
+    let uncompressed = layout.layer("plain tar layer", mediaType: "application/vnd.oci.image.layer.v1.tar")
+    let config = layout.config(diffIDs: [uncompressed.digest])
+    let manifest = layout.manifest(
+        config: config, layers: [uncompressed], layerType: "application/vnd.oci.image.layer.v1.tar")
+    let statement = layout.layer("in-toto statement", mediaType: MediaType.inToto)
+    let attestation = layout.manifest(
+        config: layout.config(os: "unknown", architecture: "unknown", diffIDs: [statement.digest]),
+        layers: [statement], layerType: MediaType.inToto)
+    let list = layout.index([
+        manifest.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "amd64"]]),
+        attestation.descriptor(
+            MediaType.ociManifest,
+            [
+                "platform": ["os": "unknown", "architecture": "unknown"],
+                "annotations": [
+                    "vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": manifest.digest,
+                ],
+            ]),
+    ])
+    layout.top([
+        list.descriptor(
+            MediaType.ociIndex, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:v25"]])
+    ])
+    var members = layout.files.sorted { $0.key < $1.key }.map {
+        TarBuilder.Member.file(String($0.key.dropFirst(4)), $0.value)
+    }
+    let oldStyle: [[String: Any]] = [
+        [
+            "Config": "blobs/sha256/\(config.hex)", "RepoTags": ["public.ecr.aws/demo/app:v25"],
+            "Layers": ["blobs/sha256/\(uncompressed.hex)"],
+        ]
+    ]
+    members.append(.file("manifest.json", try JSONSerialization.data(withJSONObject: oldStyle)))
+    let result = read(TarBuilder(members).build())
+    #expect(result.images.map { $0.platform?.description ?? "" } == ["linux/amd64", "unknown/unknown"])
+    #expect(result.images.map(\.layersUncompressed) == [true, false])
+    #expect(result.images.last?.blobs.map(\.digest.string).contains(statement.digest) == true)
+    #expect(result.images.first?.blobs.map(\.digest.string) == [config.digest])
 }
 
 /// `manifest.json` listing no image (`[]`) is an archive with nothing in it: a notice says so instead of a silent pass.

@@ -85,3 +85,27 @@ func lfsFixture() throws -> GitFixture {
         Issue.record("corrupt object trusted")
     }
 }
+
+/// A manifest-shaped `manifest.json` with no skopeo `version`, and an image `index.json` with no `oci-layout`, committed
+/// through Git LFS: their content is in the local store, so they are said to be skipped (`output-skipped`), as they are
+/// when committed plainly, not left out in silence because the tree holds only pointers.
+@Test func lfsTrackedManifestAndIndexThatAreNoOutputAreStillSaidToBeSkipped() throws {
+    let fixture = try lfsFixture()
+    let layout = MemoryLayout("deploy/app")
+    let manifest = layout.manifest(config: layout.config(), layers: [layout.layer("x")], store: false)
+    try fixture.git(["lfs", "track", "deploy/**"])
+    try fixture.write("deploy/app/manifest.json", manifest.data)
+    try fixture.write("deploy/half/index.json", layout.top([manifest.descriptor(MediaType.ociManifest)]).data)
+    try fixture.commitAll()
+    #expect(
+        try fixture.git(["show", "HEAD:deploy/app/manifest.json"]).stdout.hasPrefix(
+            "version https://git-lfs.github.com/spec/v1"))
+    let repository = try GitRepository(discovering: fixture.path)
+    let tree = try CommitSnapshot(repository: repository, commit: try repository.resolveCommit("HEAD")).rootTree
+    let found = try OutputFinder(repository: repository).find(inTree: tree)
+    #expect(found.outputs.isEmpty)
+    #expect(found.skipped.map(\.path) == ["deploy/app/manifest.json", "deploy/half/index.json"], "\(found.skipped)")
+    #expect(found.skipped.first?.reason.contains("no skopeo `version` file") == true)
+    // Naming the directory in `images:` does not read it (a directory is a layout or a skopeo dir): the file is named.
+    #expect(found.skipped.first?.reason.contains("name the file deploy/app/manifest.json, not its directory") == true)
+}

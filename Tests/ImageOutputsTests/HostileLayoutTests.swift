@@ -57,6 +57,27 @@ private func hostile(_ layout: MemoryLayout, function: String = #function, _ che
     }
 }
 
+/// The boundary, read as SPEC §3 says it: eight levels of index (`index.json` and seven nested indexes) are nesting 8 deep,
+/// and their image is read; a ninth level is deeper than 8, refused at the entry naming it. A manifest is no level of
+/// nesting, so one mislabelled as an index-typed entry's child cannot extend the chain past nine documents.
+@Test func eightLevelsOfIndexAreReadAndANinthIsRefused() throws {
+    func layout(nestedIndexes: Int) -> MemoryLayout {
+        let layout = MemoryLayout()
+        var next = layout.manifest(config: layout.config(), layers: [layout.layer("deep")]).descriptor(
+            MediaType.ociManifest)
+        for _ in 0..<nestedIndexes { next = layout.index([next]).descriptor(MediaType.ociIndex) }
+        layout.top([next])
+        return layout
+    }
+    let eight = readLayout(layout(nestedIndexes: 7))
+    #expect(eight.allFindings.isEmpty, "\(eight.allFindings)")
+    #expect(eight.images.count == 1)
+    let nine = readLayout(layout(nestedIndexes: 8))
+    #expect(nine.images.isEmpty)
+    #expect(nine.allFindings.map(\.rule) == [.manifestInvalid])
+    #expect(nine.allFindings.first?.message.contains("nesting deeper than 8") == true)
+}
+
 @Test func blobPointingBackAtItselfEndsTheWalk() throws {
     // A blob whose content does not match its name can name itself: index.json → X, and X's content lists X again.
     let layout = MemoryLayout()

@@ -239,6 +239,43 @@ import Testing
     #expect(result.allFindings.count == 1)
 }
 
+/// buildkit writes an attestation manifest's config with `rootfs.diff_ids` equal to its in-toto blobs' digests (JSON,
+/// their own uncompressed form), and cosign does the same for a signature: those blobs are pushed as they are, so they
+/// are no `layer-uncompressed` warning (with `strict: true`, every buildx output with provenance failed). A tar layer
+/// named by its diff_id still is.
+@Test func attestationAndSignatureBlobsNamedByTheirDiffIDsAreNotUncompressedLayers() throws {
+    let layout = MemoryLayout()
+    let image = layout.manifest(config: layout.config(), layers: [layout.layer("app")])
+    let statement = layout.layer("in-toto statement", mediaType: MediaType.inToto)
+    let attestation = layout.manifest(
+        config: layout.config(os: "unknown", architecture: "unknown", diffIDs: [statement.digest]),
+        layers: [statement], layerType: MediaType.inToto)
+    let signed = layout.layer("cosign payload", mediaType: "application/vnd.dev.cosign.simplesigning.v1+json")
+    let signature = layout.manifest(
+        config: layout.config(os: "", architecture: "", diffIDs: [signed.digest]), layers: [signed],
+        layerType: "application/vnd.dev.cosign.simplesigning.v1+json")
+    let list = layout.index([
+        image.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "amd64"]]),
+        attestation.descriptor(
+            MediaType.ociManifest,
+            [
+                "platform": ["os": "unknown", "architecture": "unknown"],
+                "annotations": [
+                    "vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": image.digest,
+                ],
+            ]),
+    ])
+    layout.top([
+        list.descriptor(MediaType.ociIndex, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:1"]]),
+        signature.descriptor(
+            MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:sig"]]),
+    ])
+    let result = readLayout(layout)
+    #expect(result.allFindings.isEmpty, "\(result.allFindings)")
+    #expect(result.images.count == 3)
+    #expect(result.images.flatMap(\.blobs).map(\.digest.string).contains(statement.digest))
+}
+
 @Test func localBlobsAreCheckedAgainstTheirDescriptors() throws {
     let layout = MemoryLayout()
     let layer = layout.layer("real")
@@ -279,4 +316,25 @@ import Testing
     let result = readLayout(layout)
     #expect(result.images.count == 1)
     #expect(result.allFindings.isEmpty)
+}
+
+/// image-spec's `schema/imageindex_test.go` entries: a descriptor media type that is no media type (`invalid`, empty) is
+/// a schema error, said at its entry (it was skipped in silence like an unknown type); a well-formed custom type
+/// (`application/customized.manifest+json`) is valid and, its blob absent, not followed and not an error.
+@Test func indexEntryMediaTypesThatAreNoMediaTypeAreSchemaErrors() throws {
+    let layout = MemoryLayout()
+    let digest = "sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270"
+    let top = layout.top([
+        ["mediaType": "invalid", "size": 7682, "digest": digest],
+        ["mediaType": "", "size": 7682, "digest": digest],
+        ["mediaType": "application/customized.manifest+json", "size": 7143, "digest": digest],
+    ])
+    let result = readLayout(layout)
+    #expect(result.images.isEmpty)
+    #expect(result.allFindings.map(\.rule) == [.manifestInvalid, .manifestInvalid], "\(result.allFindings)")
+    #expect(result.allFindings.allSatisfy { $0.message.contains("which is no media type") })
+    let text = String(decoding: top.data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+    let lines = text.indices.filter { text[$0].contains(digest) }.map { $0 + 1 }
+    #expect(lines.count == 3)
+    #expect(result.allFindings.map(\.line) == Array(lines.prefix(2)))
 }

@@ -104,3 +104,58 @@ import Testing
     #expect(notices.first?.path == "img/index.json" && notices.first?.line == top.line(of: artifact.digest))
     #expect(notices.first?.digest == artifact.digest)
 }
+
+/// An old Docker Hub manifest list whose entries are Docker schema 1 manifests (image-spec's
+/// `schema/manifest_backwards_compatibility_test.go`, byte for byte): none of its images can be read, and each entry
+/// says so (it was five entries skipped in silence, nothing checked and nothing said, whether the blobs were there or not).
+@Test func dockerSchema1EntriesOfAManifestListAreNoticesNotSilence() throws {
+    func entry(_ size: Int, _ digest: String, _ platform: String) -> String {
+        """
+              {
+                 "mediaType": "application/vnd.docker.distribution.manifest.v1+json",
+                 "size": \(size),
+                 "digest": "sha256:\(digest)",
+                 "platform": {
+        \(platform)
+                 }
+              }
+        """
+    }
+    let platforms = [
+        (
+            2094, "7820f9a86d4ad15a2c4f0c0e5479298df2aa7c2f6871288e2ef8546f3e7b6783",
+            "            \"architecture\": \"ppc64le\",\n            \"os\": \"linux\""
+        ),
+        (
+            1922, "ae1b0e06e8ade3a11267564a26e750585ba2259c0ecab59ab165ad1af41d1bdd",
+            "            \"architecture\": \"amd64\",\n            \"os\": \"linux\",\n            \"features\": [\n"
+                + "               \"sse\"\n            ]"
+        ),
+        (
+            2084, "e4c0df75810b953d6717b8f8f28298d73870e8aa2a0d5e77b8391f16fdfbbbe2",
+            "            \"architecture\": \"s390x\",\n            \"os\": \"linux\""
+        ),
+        (
+            2084, "07ebe243465ef4a667b78154ae6c3ea46fdb1582936aac3ac899ea311a701b40",
+            "            \"architecture\": \"arm\",\n            \"os\": \"linux\",\n            \"variant\": \"armv7\""
+        ),
+        (
+            2090, "fb2fc0707b86dafa9959fe3d29e66af8787aee4d9a23581714be65db4265ad8a",
+            "            \"architecture\": \"arm64\",\n            \"os\": \"linux\",\n            \"variant\": \"armv8\""
+        ),
+    ]
+    let text =
+        "{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"application/vnd.docker.distribution.manifest.list.v2+json\",\n"
+        + "   \"manifests\": [\n" + platforms.map { entry($0.0, $0.1, $0.2) }.joined(separator: ",\n") + "\n   ]\n}"
+    let list = Blob(text)
+    #expect(list.digest == "sha256:e588eb8123f2031a41f2e60bc27f30a4388e181e07410aff392f7dc96b585969", "the exact bytes")
+    let layout = MemoryLayout()
+    _ = layout.put(list)
+    layout.top([list.descriptor(MediaType.dockerList)])
+    let result = readLayout(layout)
+    #expect(result.images.isEmpty)
+    #expect(result.allFindings.map(\.rule) == Array(repeating: .outputSkipped, count: 5), "\(result.allFindings)")
+    #expect(
+        result.allFindings.allSatisfy { $0.message.contains("Docker schema 1") && $0.path == layout.path(of: list) })
+    #expect(result.allFindings.map(\.line) == platforms.map { list.line(of: "sha256:" + $0.1) })
+}

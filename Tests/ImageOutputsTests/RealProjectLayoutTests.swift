@@ -13,8 +13,8 @@ struct RealLayout: Sendable, CustomStringConvertible {
     let files: [String: String]
     /// (ref name or name, blob digests config first, platform) per image, in walk order.
     let images: [(String, [String], String)]
-    /// (rule, line in img/index.json) per finding.
-    let findings: [(String, Int)]
+    /// (rule, line, path) per finding.
+    let findings: [(String, Int, String)]
 
     static let all: [RealLayout] = [
         RealLayout(
@@ -103,17 +103,21 @@ struct RealLayout: Sendable, CustomStringConvertible {
             ],
             findings: []),
         RealLayout(
-            description: "containers/image oci/layout/fixtures/name_lookups (blobs left out, an unknown media type)",
+            description:
+                "containers/image oci/layout/fixtures/name_lookups (blobs left out, an entry whose media type is no media type)",
             files: [
                 "img/index.json":
                     "{\n    \"schemaVersion\": 2,\n    \"mediaType\": \"application/vnd.oci.image.index.v1+json\",\n    \"manifests\": [\n        {\n            \"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n            \"digest\": \"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\n            \"size\": 1,\n            \"annotations\": {\n                \"org.opencontainers.image.ref.name\": \"a\"\n            }\n        },\n        {\n            \"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n            \"digest\": \"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\n            \"size\": 2,\n            \"annotations\": {\n                \"org.opencontainers.image.ref.name\": \"b\"\n            }\n        },\n        {\n            \"mediaType\": \"application/vnd.docker.distribution.manifest.v2+json\",\n            \"digest\": \"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\",\n            \"size\": 3,\n            \"annotations\": {\n                \"org.opencontainers.image.ref.name\": \"invalid-mime\"\n            }\n        },\n        {\n            \"mediaType\": \"x-completely-unknown\",\n            \"digest\": \"sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\",\n            \"size\": 4,\n            \"annotations\": {\n                \"org.opencontainers.image.ref.name\": \"invalid-mime\"\n            }\n        }\n    ]\n}\n"
             ],
             images: [],
-            findings: [("blob-missing", 7), ("blob-missing", 15), ("blob-missing", 23)]),
+            findings: [
+                ("blob-missing", 7, "img/index.json"), ("blob-missing", 15, "img/index.json"),
+                ("blob-missing", 23, "img/index.json"), ("manifest-invalid", 31, "img/index.json"),
+            ]),
     ]
 }
 
-@Test(arguments: RealLayout.all)
+@Test(arguments: RealLayout.all + RealLayout.more)
 func otherProjectsLayoutsReadAsVerifiedByHand(_ real: RealLayout) {
     let layout = MemoryLayout()
     for (path, text) in real.files { layout.files[path] = Data(text.utf8) }
@@ -124,5 +128,5 @@ func otherProjectsLayoutsReadAsVerifiedByHand(_ real: RealLayout) {
     let found = result.allFindings
     #expect(found.map(\.rule.rawValue) == real.findings.map(\.0), "\(found)")
     #expect(found.map(\.line) == real.findings.map(\.1))
-    #expect(found.allSatisfy { $0.path == "img/index.json" })
+    #expect(found.map(\.path) == real.findings.map(\.2))
 }

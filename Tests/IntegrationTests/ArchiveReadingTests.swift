@@ -167,6 +167,54 @@ import Testing
         #expect(unavailable.allSatisfy { $0["digest"] as? String == image.config })
     }
 
+    /// skopeo's `--additional-tag` (as `docker save myapp public.ecr.aws/demo/app:v1`) writes a local name beside the ECR
+    /// Public one on the same entry: the image is checked under its ECR Public tag, and the local name is not an unmapped
+    /// image of its own (a warning here, an error that would block every such push under pre-push).
+    @Test func dockerArchiveWithALocalTagBesideItsECRPublicTagIsMappedOnce() throws {
+        let repo = try GitFixture()
+        let image = try umociLayout(repo)
+        try FileManager.default.createDirectory(atPath: repo.path + "/saved", withIntermediateDirectories: true)
+        let copy = try Shell.run(
+            [
+                "skopeo", "copy", "-q", "--additional-tag", ArchiveReadingTests.name,
+                "oci:\(repo.path)/work/oci:latest", "docker-archive:saved/app.tar:myapp:latest",
+            ], cwd: repo.path)
+        #expect(copy.status == 0, "\(copy.stderr)")
+        try FileManager.default.removeItem(atPath: repo.path + "/work")
+        try repo.commitAll()
+        let emulator = try Emulator(repositories: ["app": image.blobs])
+        let (result, found, asked) = try check(repo, emulator)
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(asked == [image.config])
+        #expect(!found.contains { $0["rule"] as? String == "image-unmapped" }, "\(result.stdout)")
+        let listed = try repo.verifyLayers(["list", "--format", "json"])
+        let report = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any]
+        let images = report?["images"] as? [[String: Any]] ?? []
+        #expect(images.compactMap { $0["name"] as? String } == [ArchiveReadingTests.name], "\(listed.stdout)")
+    }
+
+    /// The same in an OCI layout: `skopeo copy … oci:out/app:latest` beside `oci:out/app:public.ecr.aws/demo/app:v1` names
+    /// one manifest twice; it is checked under its ECR Public name, and `latest` is no unmapped image of its own. An
+    /// entry with a local name only, for a manifest no other entry maps, still is.
+    @Test func layoutEntryWithALocalTagBesideItsECRPublicOneIsMappedOnce() throws {
+        let repo = try GitFixture()
+        let image = try umociLayout(repo)
+        try FileManager.default.createDirectory(atPath: repo.path + "/out", withIntermediateDirectories: true)
+        for destination in ["oci:out/app:latest", "oci:out/app:\(ArchiveReadingTests.name)", "oci:out/local:latest"] {
+            let copy = try Shell.run(
+                ["skopeo", "copy", "-q", "oci:\(repo.path)/work/oci:latest", destination], cwd: repo.path)
+            #expect(copy.status == 0, "\(copy.stderr)")
+        }
+        try FileManager.default.removeItem(atPath: repo.path + "/work")
+        try repo.commitAll()
+        let emulator = try Emulator(repositories: ["app": image.blobs])
+        let (result, found, _) = try check(repo, emulator)
+        #expect(result.status == 0, "\(result.combined)")
+        let unmapped = found.filter { $0["rule"] as? String == "image-unmapped" }
+        #expect(unmapped.compactMap { $0["path"] as? String }.allSatisfy { $0.hasPrefix("out/local/") }, "\(unmapped)")
+        #expect(unmapped.count == 1, "\(result.stdout)")
+    }
+
     /// A docker archive's tag, on the API way with `--endpoint-url` pointed away from AWS (an emulator, a VPC endpoint)
     /// and no `--registry-url`: the public registry is not the service being asked, so the tag is looked up with
     /// `DescribeImages` (it exists: published; it does not: `manifest-unpublished`), not compared by config through
