@@ -150,10 +150,17 @@ public enum ListReporter {
             out += "  repository: \(TerminalText.sanitize(entry.repository ?? "(unmapped)"))\n"
             if entry.layersUncompressed {
                 // A docker archive may hold compressed layers too (listed below, and checked).
-                let checked =
-                    entry.blobs.contains { $0.role == .layer }
-                    ? "only the config blob and the compressed layers listed can be checked"
-                    : "only the config blob can be checked"
+                // Without `check-config-blob` the config is not listed, and may leave nothing to check.
+                let config = entry.blobs.contains { $0.role == .config }
+                let layers = entry.blobs.contains { $0.role == .layer }
+                let checked: String
+                switch (config, layers) {
+                case (true, true): checked = "only the config blob and the compressed layers listed can be checked"
+                case (true, false): checked = "only the config blob can be checked"
+                case (false, true):
+                    checked = "only the compressed layers listed can be checked (check-config-blob is off)"
+                case (false, false): checked = "nothing can be checked (check-config-blob is off)"
+                }
                 out += "  layers:     stored uncompressed (docker archive): \(checked)\n"
             }
             for blob in entry.blobs {

@@ -447,6 +447,25 @@ import Testing
         #expect(text.stdout.contains("layer  \(image.image.layers[0].digest)"), "\(text.stdout)")
     }
 
+    /// A docker archive's uncompressed layers are not asked about; without `check-config-blob` nothing of it is, and
+    /// `list` says so rather than "only the config blob can be checked".
+    @Test func listSaysNothingOfAnUncompressedDockerArchiveIsCheckedWithoutTheConfigBlob() throws {
+        let repo = try GitFixture()
+        _ = try repo.umociImage(at: "work/oci", tag: "v1", files: ["hello": "world\n"])
+        let copy = try Shell.run([
+            "skopeo", "copy", "-q", "oci:\(repo.path)/work/oci:v1",
+            "docker-archive:\(repo.path)/app.tar:public.ecr.aws/demo/app:1",
+        ])
+        #expect(copy.status == 0, "\(copy.stderr)")
+        try FileManager.default.removeItem(atPath: repo.path + "/work")
+        try repo.write(".verify-layers.yml", Data("check-config-blob: false\n".utf8))
+        try repo.commitAll()
+        let list = try repo.verifyLayers(["list"])
+        #expect(list.stdout.contains("nothing can be checked (check-config-blob is off)"), "\(list.stdout)")
+        #expect(!list.stdout.contains("only the config blob can be checked\n"), "\(list.stdout)")
+        #expect(list.stdout.contains("1 image(s), 0 blob(s)"), "\(list.stdout)")
+    }
+
     /// `--color` (SPEC §1.2) works for `list` as for `check`: severities coloured when asked or on a terminal, never
     /// when piped, with `NO_COLOR`, or in a `--report` file.
     @Test func listColoursSeveritiesAsAsked() throws {
