@@ -156,20 +156,9 @@ private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolve
     let config = layout.config(diffIDs: [uncompressed.digest])
     let manifest = layout.manifest(
         config: config, layers: [uncompressed], layerType: "application/vnd.oci.image.layer.v1.tar")
-    let statement = layout.layer("in-toto statement", mediaType: MediaType.inToto)
-    let attestation = layout.manifest(
-        config: layout.config(os: "unknown", architecture: "unknown", diffIDs: [statement.digest]),
-        layers: [statement], layerType: MediaType.inToto)
+    let (attestation, statement) = layout.attestationEntry(for: manifest)
     let list = layout.index([
-        manifest.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "amd64"]]),
-        attestation.descriptor(
-            MediaType.ociManifest,
-            [
-                "platform": ["os": "unknown", "architecture": "unknown"],
-                "annotations": [
-                    "vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": manifest.digest,
-                ],
-            ]),
+        manifest.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "amd64"]]), attestation,
     ])
     layout.top([
         list.descriptor(

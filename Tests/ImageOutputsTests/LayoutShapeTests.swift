@@ -246,24 +246,13 @@ import Testing
 @Test func attestationAndSignatureBlobsNamedByTheirDiffIDsAreNotUncompressedLayers() throws {
     let layout = MemoryLayout()
     let image = layout.manifest(config: layout.config(), layers: [layout.layer("app")])
-    let statement = layout.layer("in-toto statement", mediaType: MediaType.inToto)
-    let attestation = layout.manifest(
-        config: layout.config(os: "unknown", architecture: "unknown", diffIDs: [statement.digest]),
-        layers: [statement], layerType: MediaType.inToto)
+    let (attestation, statement) = layout.attestationEntry(for: image)
     let signed = layout.layer("cosign payload", mediaType: "application/vnd.dev.cosign.simplesigning.v1+json")
     let signature = layout.manifest(
         config: layout.config(os: "", architecture: "", diffIDs: [signed.digest]), layers: [signed],
         layerType: "application/vnd.dev.cosign.simplesigning.v1+json")
     let list = layout.index([
-        image.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "amd64"]]),
-        attestation.descriptor(
-            MediaType.ociManifest,
-            [
-                "platform": ["os": "unknown", "architecture": "unknown"],
-                "annotations": [
-                    "vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": image.digest,
-                ],
-            ]),
+        image.descriptor(MediaType.ociManifest, ["platform": ["os": "linux", "architecture": "amd64"]]), attestation,
     ])
     layout.top([
         list.descriptor(MediaType.ociIndex, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:1"]]),

@@ -109,6 +109,24 @@ final class MemoryLayout {
         return blob
     }
 
+    /// buildx's attestation for the manifest `subject`: an in-toto statement layer that its config names by its own
+    /// digest as a diff_id, and the index entry naming it (platform unknown/unknown, `attestation-manifest`).
+    func attestationEntry(for subject: Blob) -> (entry: [String: Any], statement: Blob) {
+        let statement = layer("in-toto statement", mediaType: MediaType.inToto)
+        let attestation = manifest(
+            config: config(os: "unknown", architecture: "unknown", diffIDs: [statement.digest]),
+            layers: [statement], layerType: MediaType.inToto)
+        let entry = attestation.descriptor(
+            MediaType.ociManifest,
+            [
+                "platform": ["os": "unknown", "architecture": "unknown"],
+                "annotations": [
+                    "vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": subject.digest,
+                ],
+            ])
+        return (entry, statement)
+    }
+
     /// Writes the top document: `index.json` (layouts) or `manifest.json` (skopeo).
     @discardableResult
     func top(_ entries: [[String: Any]], annotations: [String: String]? = nil) -> Blob {
