@@ -115,6 +115,22 @@ private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolve
     }
 }
 
+/// What Docker 25+ `docker save` writes: the OCI layout of `layout` (under `img/`, as a tar's root) and the classic
+/// `manifest.json` beside it, naming `config` and `layers` under the tag `public.ecr.aws/demo/app:v25`.
+private func docker25Archive(_ layout: MemoryLayout, config: Blob, layers: [Blob]) throws -> Data {
+    var members = layout.files.sorted { $0.key < $1.key }.map {
+        TarBuilder.Member.file(String($0.key.dropFirst(4)), $0.value)
+    }
+    let oldStyle: [[String: Any]] = [
+        [
+            "Config": "blobs/sha256/\(config.hex)", "RepoTags": ["public.ecr.aws/demo/app:v25"],
+            "Layers": layers.map { "blobs/sha256/\($0.hex)" },
+        ]
+    ]
+    members.append(.file("manifest.json", try JSONSerialization.data(withJSONObject: oldStyle)))
+    return TarBuilder(members).build()
+}
+
 @Test func docker25SaveIsReadAsOCIAndAsksOnlyItsConfig() throws {
     let layout = MemoryLayout("img")
     let uncompressed = layout.layer("plain tar layer")
@@ -125,17 +141,7 @@ private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolve
         manifest.descriptor(
             MediaType.ociManifest, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:v25"]])
     ])
-    var members = layout.files.sorted { $0.key < $1.key }.map {
-        TarBuilder.Member.file(String($0.key.dropFirst(4)), $0.value)
-    }
-    let oldStyle: [[String: Any]] = [
-        [
-            "Config": "blobs/sha256/\(config.hex)", "RepoTags": ["public.ecr.aws/demo/app:v25"],
-            "Layers": ["blobs/sha256/\(uncompressed.hex)", "blobs/sha256/\(compressed.hex)"],
-        ]
-    ]
-    members.append(.file("manifest.json", try JSONSerialization.data(withJSONObject: oldStyle)))
-    let result = read(TarBuilder(members).build())
+    let result = read(try docker25Archive(layout, config: config, layers: [uncompressed, compressed]))
     let image = try #require(result.images.first)
     #expect(result.images.count == 1, "read once, as OCI, not again as a docker archive")
     #expect(result.candidates.first?.reason.contains("Docker 25+") == true)
@@ -164,17 +170,7 @@ private func read(_ data: Data, resolver: RepositoryResolver = RepositoryResolve
         list.descriptor(
             MediaType.ociIndex, ["annotations": ["io.containerd.image.name": "public.ecr.aws/demo/app:v25"]])
     ])
-    var members = layout.files.sorted { $0.key < $1.key }.map {
-        TarBuilder.Member.file(String($0.key.dropFirst(4)), $0.value)
-    }
-    let oldStyle: [[String: Any]] = [
-        [
-            "Config": "blobs/sha256/\(config.hex)", "RepoTags": ["public.ecr.aws/demo/app:v25"],
-            "Layers": ["blobs/sha256/\(uncompressed.hex)"],
-        ]
-    ]
-    members.append(.file("manifest.json", try JSONSerialization.data(withJSONObject: oldStyle)))
-    let result = read(TarBuilder(members).build())
+    let result = read(try docker25Archive(layout, config: config, layers: [uncompressed]))
     #expect(result.images.map { $0.platform?.description ?? "" } == ["linux/amd64", "unknown/unknown"])
     #expect(result.images.map(\.layersUncompressed) == [true, false])
     #expect(result.images.last?.blobs.map(\.digest.string).contains(statement.digest) == true)
