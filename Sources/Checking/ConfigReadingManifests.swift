@@ -32,8 +32,7 @@ public struct ConfigReadingManifests: ManifestRegistry {
     public var readsConfigs: Bool { reader != nil }
 
     public func checkManifests(_ queries: [ManifestQuery]) -> [ManifestQuery: ManifestAnswer] {
-        var foreign = Set<RepositoryRef>()
-        for repository in Set(queries.map(\.repository)) where isForeign(repository) { foreign.insert(repository) }
+        let foreign = Set(queries.map(\.repository)).filter(isForeign)
         // Without a reader, `ManifestChecks` plans no config-reading lookup (`readsConfigs` is false).
         guard let reader else {
             if !foreign.isEmpty { unchecked(foreign.sorted()) }

@@ -31,11 +31,7 @@ public struct ManifestChecks {
             guard let colon = lastComponent.lastIndex(of: ":") else { return nil }
             candidate = lastComponent[lastComponent.index(after: colon)...]
         }
-        guard let first = candidate.first, first.isASCII, first.isLetter || first.isNumber || first == "_",
-            candidate.count <= 128,
-            candidate.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) })
-        else { return nil }
-        return String(candidate)
+        return ImageReference.isValidTag(String(candidate)) ? String(candidate) : nil
     }
 
     /// Every distinct lookup the images need: each committed manifest and index by digest, and each tag.

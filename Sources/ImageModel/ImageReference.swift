@@ -22,8 +22,8 @@ public enum ImageReference {
     /// came from the config or flags: nil unless the registry is an alias (an account id or the caller's default registry
     /// has no public address) and the tag is a valid tag.
     public static func reference(repository: RepositoryRef?, tag: String?) -> String? {
-        guard let repository, let alias = repository.registryId, let tag, isValidAlias(alias),
-            !alias.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), isValidTag(tag)
+        guard let repository, let alias = repository.registryId, let tag, isValidAlias(alias), !isAccountID(alias),
+            isValidTag(tag)
         else { return nil }
         return "\(host)/\(alias)/\(repository.repositoryName):\(tag)"
     }
@@ -36,11 +36,16 @@ public enum ImageReference {
         return bytes.allSatisfy { word($0) || $0 == 46 || $0 == 45 }
     }
 
+    /// Digits only: an account id's shape, never an alias's (an alias starts with a letter).
+    public static func isAccountID(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
+    }
+
     /// `[a-z][a-z0-9]+(?:[._-][a-z0-9]+)*` or a 12-digit account id.
     public static func isValidAlias(_ alias: String) -> Bool {
         let bytes = Array(alias.utf8)
         guard bytes.count >= 2, bytes.count <= 50 else { return false }
-        if bytes.allSatisfy({ $0 >= 48 && $0 <= 57 }) { return true }
+        if isAccountID(alias) { return true }
         guard bytes[0] >= 97 && bytes[0] <= 122 else { return false }
         return isSeparatedComponent(bytes)
     }

@@ -71,18 +71,19 @@ public enum Glob {
     private static func match(_ pattern: ArraySlice<Substring>, _ path: ArraySlice<Substring>, prefix: Bool = false)
         -> Bool
     {
-        let parts = Array(pattern)
-        let segments = Array(path)
+        // Each pattern segment is tokenized and each path segment split into scalars once, not once per DP cell.
+        let parts = pattern.map { $0 == "**" ? nil : tokens($0) }
+        let segments = path.map { Array($0.unicodeScalars) }
         // next[j]: does parts[i+1...] match segments[j...] (or, for `prefix`, a leading run of it)?
         var next = [Bool](repeating: prefix, count: segments.count + 1)
         next[segments.count] = true
         for i in stride(from: parts.count - 1, through: 0, by: -1) {
             var current = [Bool](repeating: false, count: segments.count + 1)
             for j in stride(from: segments.count, through: 0, by: -1) {
-                if parts[i] == "**" {
-                    current[j] = next[j] || (j < segments.count && current[j + 1])
+                if let part = parts[i] {
+                    current[j] = j < segments.count && next[j + 1] && segment(part, segments[j])
                 } else {
-                    current[j] = j < segments.count && next[j + 1] && segment(parts[i], segments[j])
+                    current[j] = next[j] || (j < segments.count && current[j + 1])
                 }
             }
             next = current
@@ -163,9 +164,7 @@ public enum Glob {
 
     /// `*`, `?` and bracket classes within one segment, by the linear two-pointer method (backtracking only to the last
     /// `*`).
-    private static func segment(_ pattern: Substring, _ text: Substring) -> Bool {
-        let pattern = tokens(pattern)
-        let text = Array(text.unicodeScalars)
+    private static func segment(_ pattern: [Token], _ text: [Unicode.Scalar]) -> Bool {
         var p = 0
         var t = 0
         var star = -1

@@ -346,9 +346,10 @@ public struct ArchiveIndexer {
         return parts.joined(separator: "/")
     }
 
-    static func isMarker(_ name: String) -> Bool {
-        name == "oci-layout" || name == "index.json" || name == "manifest.json"
-    }
+    static func isMarker(_ name: String) -> Bool { markers.contains(name) }
+
+    /// The top-level names that say what kind of image archive a tar is.
+    static let markers = ["oci-layout", "index.json", "manifest.json"]
 
     /// Names an OCI layout or docker archive holds: `blobs/…`, `repositories`, `<hex>.json`, `<hex>.tar`, `<id>/…`.
     static func isImageMember(_ name: String) -> Bool {

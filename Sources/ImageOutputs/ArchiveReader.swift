@@ -176,9 +176,10 @@ public struct ArchiveReader {
     /// small source tarball, an npm package), is no image archive; nil when some member is an image's (`blobs/…`,
     /// `<hex>.json`, a layout one directory down).
     static func nothingOfAnImage(_ members: ArchiveFileSource) -> String? {
-        let markers = ["oci-layout", "index.json", "manifest.json"]
         // An empty tar is still said to hold nothing: it is where a failed export left an image archive.
-        guard members.memberCount > 0, !markers.contains(where: { members.contains($0) }) else { return nil }
+        guard members.memberCount > 0, !ArchiveIndexer.markers.contains(where: { members.contains($0) }) else {
+            return nil
+        }
         let imageLike = members.containsMember { name in
             let below = name.firstIndex(of: "/").map { String(name[name.index(after: $0)...]) } ?? name
             return ArchiveIndexer.isImageMember(name) || ArchiveIndexer.isImageMember(below)

@@ -60,14 +60,7 @@ struct RunContext {
         }
         let snapshot = try snapshot(commit)
         let committed = snapshot.read(ConfigFile.fileName, limit: 1 << 20)
-        WorkingTreeConfig.noticeOnce(repository: repository, commit: commit, committed: committed, quiet: options.quiet)
-        if case .missing = committed, !options.quiet,
-            case .file = snapshot.read(ConfigFile.misspelledName, limit: 1 << 20)
-        {
-            WorkingTreeConfig.say(
-                "commit \(commit.short) has \(ConfigFile.misspelledName) but no \(ConfigFile.fileName), the only name read; "
-                    + "using the defaults (rename it: git mv \(ConfigFile.misspelledName) \(ConfigFile.fileName))")
-        }
+        WorkingTreeConfig.noticeOnce(snapshot: snapshot, commit: commit, committed: committed, quiet: options.quiet)
         switch committed {
         case .file(let data): return try parseConfig(data, source: ConfigFile.fileName)
         case .missing: return ToolConfig()

@@ -11,22 +11,31 @@ import Foundation
 /// The config is read from the checked commit, never the working tree; when the working tree's `.verify-layers.yml`
 /// differs (or is not committed), say once which one is used, so an edit that is not committed yet cannot be ignored in silence.
 enum WorkingTreeConfig {
-    // Written only by the reading thread, before and while it reads commits (never concurrently).
-    nonisolated(unsafe) private static var said = false
-    nonisolated(unsafe) private static var saidMessages = Set<String>()
+    /// The kinds of notice said so far. Written only by the reading thread, before and while it reads commits (never
+    /// concurrently).
+    nonisolated(unsafe) private static var said = Set<String>()
 
-    static func noticeOnce(repository: GitRepository, commit: ObjectID, committed: FileLookup, quiet: Bool) {
-        guard !said, !quiet, let message = notice(repository: repository, commit: commit, committed: committed) else {
-            return
+    /// Says, once per run (every commit of a push reads the config again), which config is used when the working tree's
+    /// differs, and when the commit holds only `.verify-layers.yaml`, a name that is not read.
+    static func noticeOnce(snapshot: CommitSnapshot, commit: ObjectID, committed: FileLookup, quiet: Bool) {
+        guard !quiet else { return }
+        if !said.contains("working tree"),
+            let message = notice(repository: snapshot.repository, commit: commit, committed: committed)
+        {
+            say(message, once: "working tree")
         }
-        say(message)
+        if case .missing = committed, !said.contains("misspelled"),
+            case .file = snapshot.read(ConfigFile.misspelledName, limit: 1 << 20)
+        {
+            say(
+                "commit \(commit.short) has \(ConfigFile.misspelledName) but no \(ConfigFile.fileName), the only name read; "
+                    + "using the defaults (rename it: git mv \(ConfigFile.misspelledName) \(ConfigFile.fileName))",
+                once: "misspelled")
+        }
     }
 
-    /// Says a notice about the config once per run (the check of every commit of a push reads the config again).
-    static func say(_ message: String) {
-        guard !saidMessages.contains(message) else { return }
-        saidMessages.insert(message)
-        said = true
+    private static func say(_ message: String, once kind: String) {
+        guard said.insert(kind).inserted else { return }
         Console.err("verify-layers: notice: \(message)")
     }
 

@@ -43,9 +43,7 @@ final class APIManifestDriver: SignedLookupDriver {
     /// account has exactly one public registry, and only its owner can use the API way), so it is left out.
     static func body(_ query: ManifestQuery) -> Data {
         var out: [UInt8] = Array("{".utf8)
-        if let registry = query.repository.registryId, registry.count == 12, registry.allSatisfy(\.isASCII),
-            registry.allSatisfy(\.isNumber)
-        {
+        if let registry = query.repository.registryId, registry.utf8.count == 12, ImageReference.isAccountID(registry) {
             out += Array(#""registryId":"#.utf8)
             RequestBody.appendQuoted(registry, to: &out)
             out.append(UInt8(ascii: ","))

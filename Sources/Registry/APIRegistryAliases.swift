@@ -27,7 +27,7 @@ extension ECRPublicClient {
     /// True when `repository` is named by a registry alias that the caller's own registry does not have (never for an
     /// account id, the caller's default registry, or when the caller's aliases cannot be listed).
     public func isAnotherAccountsAlias(_ repository: RepositoryRef) -> Bool {
-        guard let alias = repository.registryId, !alias.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return false }
+        guard let alias = repository.registryId, !ImageReference.isAccountID(alias) else { return false }
         guard let own = ownRegistryAliases() else { return false }
         return !own.contains(alias)
     }
