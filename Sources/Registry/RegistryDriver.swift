@@ -18,6 +18,8 @@ final class RegistryDriver: TransferDriver {
         case blob(batch: Int, digest: Digest, path: String)
         /// A manifest lookup: a HEAD, or a GET when the config is read or a tag's HEAD named no digest.
         case manifest(query: Int, path: String, get: Bool)
+        /// `GET …/tags/list?n=1` after a 404, to tell a missing repository from a missing blob or manifest.
+        case repository(path: String)
     }
 
     let client: RegistryClient
@@ -84,6 +86,10 @@ final class RegistryDriver: TransferDriver {
             return client.request(
                 url: client.url("/v2/\(path)/manifests/\(queries[query].reference)"), method: method,
                 headers: authorization(id, path) + ["Accept: \(Self.manifestAccept)"], what: what)
+        case .repository(let path):
+            return client.request(
+                url: client.url("/v2/\(path)/tags/list?n=1"), method: method, headers: authorization(id, path),
+                what: what)
         }
     }
 
@@ -124,6 +130,8 @@ final class RegistryDriver: TransferDriver {
             return blobAnswered(id, batch: batch, digest: digest, path: path, response, what: what)
         case .manifest(let query, let path, let get):
             return manifestAnswered(id, query: query, path: path, get: get, response, what: what)
+        case .repository(let path):
+            return repositoryAnswered(id, path: path, response)
         }
     }
 
@@ -146,6 +154,9 @@ final class RegistryDriver: TransferDriver {
             blobFailures[batch][digest] = failure
         case .manifest(let query, _, _):
             manifestResults[query] = .failed(failure)
+        case .repository(let path):
+            // The question could not be asked: the 404s that raised it stand.
+            if session.repositories[path] == .asking { session.repositories[path] = .unknown }
         }
     }
 
@@ -158,6 +169,7 @@ final class RegistryDriver: TransferDriver {
             return (
                 get || queries[query].readsConfig ? "GET" : "HEAD", "/v2/\(path)/manifests/\(queries[query].reference)"
             )
+        case .repository(let path): return ("GET", "/v2/\(path)/tags/list (does the repository exist?)")
         }
     }
 }

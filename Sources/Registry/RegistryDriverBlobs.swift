@@ -42,11 +42,14 @@ extension RegistryDriver {
         case 200:
             let size = response.headers["content-length"].flatMap { Int64($0) }
             blobAnswers[batch][digest] = .available(size: size, mediaType: nil)
+            sawPresent(path)
         case 301, 302, 303, 307, 308:
             // A redirect to the blob storage: the registry has it; the redirect is not followed.
             blobAnswers[batch][digest] = .available(size: nil, mediaType: nil)
+            sawPresent(path)
         case 404:
             blobAnswers[batch][digest] = .unavailable(reason: "the registry answered HTTP 404 (BLOB_UNKNOWN)")
+            return .done(then: askWhetherRepositoryExists(path))
         case 401:
             return unauthorized(id, path: path, headers: response.headers)
         case let status:
@@ -58,7 +61,9 @@ extension RegistryDriver {
 
     func answers() -> [BatchAnswer] {
         batches.indices.map { index in
-            if let failure = batchFailures[index] { return BatchAnswer(batch: batches[index], failure: failure) }
+            if let failure = batchFailures[index] ?? missingRepository(batches[index].repository) {
+                return BatchAnswer(batch: batches[index], failure: failure)
+            }
             var failures = blobFailures[index]
             for digest in batches[index].digests where blobAnswers[index][digest] == nil && failures[digest] == nil {
                 failures[digest] = BatchFailure(

@@ -41,15 +41,18 @@ extension RegistryDriver {
                 ? ContentDigest.compute(response.body, algorithm: "sha256")?.string : nil)
         switch response.status {
         case 200 where fetched:
+            sawPresent(path)
             let config = queries[query].readsConfig ? Self.configDigest(in: response.body) : nil
             manifestResults[query] = .present(digest: digest, config: config)
         case 200 where digest == nil && !queries[query].isDigest:
             // A tag's HEAD that names no digest says the tag exists, not where it points: download the manifest to know.
             return .done(then: route(add(.manifest(query: query, path: path, get: true)), path: path))
         case 200, 301, 302, 303, 307, 308:
+            sawPresent(path)
             manifestResults[query] = .present(digest: digest)
         case 404:
             manifestResults[query] = .missing("the registry answered HTTP 404 (MANIFEST_UNKNOWN)")
+            return .done(then: askWhetherRepositoryExists(path))
         case 401:
             return unauthorized(id, path: path, headers: response.headers)
         case let status:
@@ -68,6 +71,9 @@ extension RegistryDriver {
     }
 
     func manifestAnswers() -> [ManifestQuery: ManifestAnswer] {
-        ManifestAnswer.byQuery(queries, manifestResults, asked: "the registry")
+        let results = zip(queries, manifestResults).map { query, result in
+            missingRepository(query.repository).map { ManifestAnswer.failed($0) } ?? result
+        }
+        return ManifestAnswer.byQuery(queries, results, asked: "the registry")
     }
 }

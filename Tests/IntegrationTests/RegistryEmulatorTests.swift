@@ -59,6 +59,48 @@ import Testing
         #expect(operations.contains("DescribeImages") && operations.contains("RegistryHeadManifest"))
     }
 
+    /// A HEAD's 404 has no body: a repository that does not exist used to show as every blob unavailable and every
+    /// manifest unpublished on the registry way. One `GET …/tags/list` now tells them apart, as the API way's
+    /// `RepositoryNotFoundException` does, and a missing blob in a repository that exists stays `layer-unavailable`.
+    @Test func aMissingRepositoryIsRepositoryNotFoundBothWays() throws {
+        let gone = TestImage("images/gone", repository: "gone", seed: "gone", layers: 2)
+        let missingLayer = TestImage("images/app", seed: "app", layers: 2)
+        var layers = missingLayer.blobs
+        layers.removeValue(forKey: missingLayer.image.layers[1].digest)
+        let emulator = try Emulator(repositories: ["app": layers])
+        try emulator.setImage(repository: "app", digest: missingLayer.image.manifest.digest, tags: ["app"])
+        let repo = try GitFixture()
+        for image in [gone, missingLayer] { try image.write(into: repo) }
+        _ = try repo.commitAll("an image in a repository that does not exist, one missing a layer")
+
+        let api = try repo.verifyLayers(
+            ["check", "--via", "api", "--format", "json"], environment: Self.environment(emulator))
+        try emulator.clearRequests()
+        let registry = try repo.verifyLayers(
+            ["check", "--via", "registry", "--format", "json"], environment: Self.environment(emulator))
+        #expect(api.status == 1, "\(api.combined)")
+        #expect(registry.status == 1, "\(registry.combined)")
+        let found = try Self.findings(registry.stdout)
+        #expect(Self.essence(found) == Self.essence(try Self.findings(api.stdout)))
+        let goneFindings = found.filter { ($0["image"] as? String)?.contains("/gone:") == true }
+        #expect(goneFindings.map { $0["rule"] as? String } == ["repository-not-found"], "\(goneFindings)")
+        #expect(
+            (goneFindings.first?["message"] as? String)?.contains(
+                "The repository with name 'gone' does not exist in the registry with id 'demo'") == true,
+            "the registry's own words: \(goneFindings)")
+        let appRules = found.filter { ($0["image"] as? String)?.contains("/app:") == true }.map { $0["rule"] as? String }
+        #expect(appRules == ["layer-unavailable"], "a missing blob in a repository that exists: \(appRules)")
+        let asked = try emulator.requests().filter { $0.operation == "RegistryListTags" }
+        #expect(
+            asked.filter { $0.repositoryName == "demo/gone" }.count == 1,
+            "one question per repository, for its three blobs and its manifest: \(asked)")
+
+        let text = try repo.verifyLayers(["check", "--via", "registry"], environment: Self.environment(emulator))
+        #expect(text.status == 1)
+        #expect(text.stdout.components(separatedBy: "[repository-not-found]").count == 2, "\(text.stdout)")
+        #expect(text.stdout.components(separatedBy: "[layer-unavailable]").count == 2, "only app's layer: \(text.stdout)")
+    }
+
     @Test func throttledWithRetryAfterIsWaitedOutAndPasses() throws {
         let image = TestImage("images/app", seed: "one", layers: 2)
         let emulator = try Emulator(repositories: ["app": image.blobs])

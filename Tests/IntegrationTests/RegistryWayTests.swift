@@ -193,6 +193,30 @@ struct RegistryWayTests {
             })
     }
 
+    /// An image mapped to a repository nobody pushed: the distribution registry answers each HEAD 404 with no body, and
+    /// its tag list `404 NAME_UNKNOWN`. One `repository-not-found` says so, not a `layer-unavailable` per blob and a
+    /// `manifest-unpublished`; the repository beside it, which exists, is not asked about.
+    @Test func aRepositoryNobodyPushedIsRepositoryNotFound() throws {
+        let registry = try DistributionRegistry()
+        let repo = try GitFixture()
+        let published = Layout("images/app", layers: [try .gzipLayer("app")], tag: "one")
+        let typo = Layout("images/typo", layers: [try .gzipLayer("t1"), try .gzipLayer("t2")], tag: "one", repository: "acme/ap")
+        try published.write(into: repo)
+        try typo.write(into: repo)
+        _ = try repo.commitAll("one image in a repository that exists, one in a typo")
+        try published.push(to: registry, in: repo)
+
+        let result = try repo.verifyLayers(
+            ["check", "--via", "registry", "--format", "json"], environment: Self.environment(registry.url))
+        #expect(result.status == 1, "\(result.combined)")
+        let findings = try Self.findings(result.stdout)
+        #expect(findings.map { $0["rule"] as? String } == ["repository-not-found"], "\(findings)")
+        #expect(findings.first?["repository"] as? String == "public.ecr.aws/acme/ap", "\(findings)")
+        #expect((findings.first?["message"] as? String ?? "").contains("NAME_UNKNOWN"), "\(findings)")
+        let lists = registry.requestLines().filter { $0.contains("/tags/list") }
+        #expect(lists.count == 1 && lists.allSatisfy { $0.hasPrefix("GET /v2/acme/ap/tags/list") }, "\(lists)")
+    }
+
     @Test func dockerArchiveIsPublishedWhenItsTagNamesTheSameConfigBothWays() throws {
         let registry = try DistributionRegistry()
         let scratch = try GitFixture()

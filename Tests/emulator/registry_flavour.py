@@ -10,7 +10,9 @@ as the API, so one state drives both ways of asking.
   ``auth.token`` and the matching certificate accepts it), else an opaque token.
 - ``HEAD``/``GET /v2/<alias>/<repo>/blobs/<digest>`` → 200 with the layer size
   as ``Content-Length``, or 404; ``HEAD /v2/<alias>/<repo>/manifests/<ref>`` →
-  200 with ``Docker-Content-Digest``, or 404; a missing or foreign token → 401.
+  200 with ``Docker-Content-Digest``, or 404; ``GET /v2/<alias>/<repo>/tags/list``
+  → 200 with the tags; a repository not in the state → 404 ``NAME_UNKNOWN`` with
+  ECR Public's message; a missing or foreign token → 401.
 - Fault rules apply (``throttle429`` answers 429 with ``Retry-After: 1``).
 """
 
@@ -230,16 +232,19 @@ class RegistryFlavour:
 
         rest = url_path[len("/v2/"):]
         kind = None
+        if rest.endswith("/tags/list") and req.method == "GET":
+            name, reference, kind = rest[:-len("/tags/list")], None, "tags"
         for marker in ("/blobs/", "/manifests/"):
-            if marker in rest:
+            if kind is None and marker in rest:
                 name, reference = rest.rsplit(marker, 1)
                 kind = marker.strip("/")
                 break
         if kind is None or req.method not in ("HEAD", "GET"):
             return error(404, "NAME_UNKNOWN", f"no route {req.method} {url_path}")
-        entry["operation"] = "RegistryHeadBlob" if kind == "blobs" else "RegistryHeadManifest"
+        entry["operation"] = {"blobs": "RegistryHeadBlob", "manifests": "RegistryHeadManifest",
+                              "tags": "RegistryListTags"}[kind]
         entry["repositoryName"] = name
-        entry["layerDigests"] = [reference]
+        entry["layerDigests"] = [reference] if reference else []
         auth = req.headers.get("authorization") or ""
         token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
         if token is None or self.issuer.repository_of(token) != name:
@@ -254,7 +259,12 @@ class RegistryFlavour:
         with emu.lock:
             repo = find_repository(emu.state, name)
             if repo is None:
-                return error(404, "NAME_UNKNOWN", f"repository {name} not known to registry")
+                alias, _, short = name.partition("/")
+                return error(404, "NAME_UNKNOWN",
+                             f"The repository with name '{short}' does not exist in the registry with id '{alias}'")
+            if kind == "tags":
+                tags = sorted({t for image in repo.get("images") or [] for t in image["imageTags"]})
+                return send(200, json.dumps({"name": name, "tags": tags}).encode(), "application/json")
             if kind == "blobs":
                 layer = repo["layers"].get(reference)
                 if layer is None:

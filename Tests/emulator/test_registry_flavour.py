@@ -90,6 +90,21 @@ def test_blob_and_manifest_heads_need_a_token_for_that_repository(emu):
     assert "RegistryToken" in operations and "RegistryHeadBlob" in operations and "RegistryHeadManifest" in operations
 
 
+def test_tag_list_tells_a_missing_repository_from_a_missing_blob(emu):
+    good = {"Authorization": f"Bearer {token(emu)}"}
+    st, _, body = request(emu, "GET", "/v2/demo/app/tags/list?n=1", good)
+    assert st == 200 and json.loads(body) == {"name": "demo/app", "tags": ["latest", "v1"]}
+    gone = {"Authorization": f"Bearer {token(emu, 'demo/gone')}"}
+    st, _, body = request(emu, "GET", "/v2/demo/gone/tags/list?n=1", gone)
+    error = json.loads(body)["errors"][0]
+    assert st == 404 and error["code"] == "NAME_UNKNOWN"
+    assert error["message"] == "The repository with name 'gone' does not exist in the registry with id 'demo'"
+    st, _, body = request(emu, "GET", f"/v2/demo/app/blobs/{dg('nope')}", good)
+    assert st == 404 and json.loads(body)["errors"][0]["code"] == "BLOB_UNKNOWN"
+    assert request(emu, "GET", "/v2/demo/app/tags/list", {})[0] == 401
+    assert "RegistryListTags" in [r["operation"] for r in emu.requests()]
+
+
 def test_moving_a_tag_and_removing_an_image_through_the_control_api(emu):
     good = {"Authorization": f"Bearer {token(emu)}", "Accept": OCI_MANIFEST}
     st, out = emu.ctl("POST", "images", {"repository": "app", "imageDigest": OTHER, "imageTags": ["v1"]})
