@@ -21,6 +21,8 @@ extension DocumentParser {
         /// when a message needs it (a manifest of a hundred layers used to build a hundred paths nobody read).
         let parentPath: String
         let index: Int?
+        /// Where the object starts: a missing field's error is located there.
+        let start: Int
 
         /// One member as the scan found it: enough to decode it later without scanning it again.
         private struct Member {
@@ -40,6 +42,7 @@ extension DocumentParser {
             bytes = pull.reader.bytes
             parentPath = path
             self.index = index
+            start = pull.reader.position
             var members: [Member] = []
             try pull.members { pull, name in
                 var member = Member(name: name, value: pull.reader.position)
@@ -113,7 +116,7 @@ extension DocumentParser {
             guard let found = find(key) else { return nil }
             let offset = members[found].value
             if bytes[offset] == UInt8(ascii: "n") { return nil }
-            guard bytes[offset] == UInt8(ascii: "\"") else { throw Failure("\(at(key)): expected String") }
+            guard bytes[offset] == UInt8(ascii: "\"") else { throw Failure("\(at(key)): expected String", at: offset) }
             if let raw = members[found].plain { return String(decoding: raw, as: UTF8.self) }
             var pull = pull(at: offset)
             return try pull.reader.string()
@@ -128,8 +131,8 @@ extension DocumentParser {
         }
 
         func requiredString(_ key: StaticString) throws -> String {
-            guard has(key) else { throw Failure("\(at(key)): required field is missing") }
-            guard let text = try string(key) else { throw Failure("\(at(key)): missing String value") }
+            guard has(key) else { throw Failure("\(at(key)): required field is missing", at: start) }
+            guard let text = try string(key) else { throw Failure("\(at(key)): missing String value", at: offset(key)) }
             return text
         }
 
@@ -137,25 +140,27 @@ extension DocumentParser {
             guard let offset = present(key) else { return nil }
             let first = bytes[offset]
             guard first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {
-                throw Failure("\(at(key)): expected Int64")
+                throw Failure("\(at(key)): expected Int64", at: offset)
             }
             var pull = pull(at: offset)
             guard case .integer(let number) = try pull.reader.number() else {
-                throw Failure("\(at(key)): expected Int64")
+                throw Failure("\(at(key)): expected Int64", at: offset)
             }
             return number
         }
 
         func requiredInteger(_ key: StaticString) throws -> Int64 {
-            guard has(key) else { throw Failure("\(at(key)): required field is missing") }
-            guard let number = try integer(key) else { throw Failure("\(at(key)): missing Int64 value") }
+            guard has(key) else { throw Failure("\(at(key)): required field is missing", at: start) }
+            guard let number = try integer(key) else {
+                throw Failure("\(at(key)): missing Int64 value", at: offset(key))
+            }
             return number
         }
 
         func stringMap(_ key: StaticString) throws -> [String: String]? {
             guard let offset = present(key) else { return nil }
             guard bytes[offset] == UInt8(ascii: "{") else {
-                throw Failure("\(at(key)): expected Dictionary<String, String>")
+                throw Failure("\(at(key)): expected Dictionary<String, String>", at: offset)
             }
             // A dictionary keeps a name's first spelling and its last value; a value that is not a string fails only if
             // no later member of the same name replaces it.
@@ -172,7 +177,9 @@ extension DocumentParser {
             result.reserveCapacity(entries.count)
             for name in names {
                 // The first offending name in document order (a tree's dictionary named an arbitrary one).
-                guard let text = entries[name] ?? nil else { throw Failure("\(at(key)).\(name): expected String") }
+                guard let text = entries[name] ?? nil else {
+                    throw Failure("\(at(key)).\(name): expected String", at: offset)
+                }
                 result[name] = text
             }
             return result
@@ -180,11 +187,15 @@ extension DocumentParser {
 
         func stringList(_ key: StaticString) throws -> [String]? {
             guard let offset = present(key) else { return nil }
-            guard bytes[offset] == UInt8(ascii: "[") else { throw Failure("\(at(key)): expected Array<String>") }
+            guard bytes[offset] == UInt8(ascii: "[") else {
+                throw Failure("\(at(key)): expected Array<String>", at: offset)
+            }
             var result: [String] = []
             var pull = pull(at: offset)
             try pull.elements { pull in
-                guard pull.atString else { throw Failure("\(at(key))[\(result.count)]: expected String") }
+                guard pull.atString else {
+                    throw Failure("\(at(key))[\(result.count)]: expected String", at: pull.reader.position)
+                }
                 result.append(try pull.reader.string())
             }
             return result
@@ -192,7 +203,9 @@ extension DocumentParser {
 
         func object(_ key: StaticString) throws -> Fields? {
             guard let offset = present(key) else { return nil }
-            guard bytes[offset] == UInt8(ascii: "{") else { throw Failure("\(at(key)): expected an object") }
+            guard bytes[offset] == UInt8(ascii: "{") else {
+                throw Failure("\(at(key)): expected an object", at: offset)
+            }
             var pull = pull(at: offset)
             return try Fields(&pull, path: at(key))
         }
@@ -204,7 +217,9 @@ extension DocumentParser {
 
         func descriptors(_ key: StaticString) throws -> [Descriptor]? {
             guard let offset = present(key) else { return nil }
-            guard bytes[offset] == UInt8(ascii: "[") else { throw Failure("\(at(key)): expected Array<Descriptor>") }
+            guard bytes[offset] == UInt8(ascii: "[") else {
+                throw Failure("\(at(key)): expected Array<Descriptor>", at: offset)
+            }
             let listPath = at(key)
             guard let elements = find(key).flatMap({ members[$0].elements }) else {
                 var pull = pull(at: offset)
@@ -228,7 +243,8 @@ extension DocumentParser {
                 let itemPath = "\(listPath)[\(index)]"
                 throw Failure(
                     bytes[element.offset] == UInt8(ascii: "n")
-                        ? "\(itemPath): missing Descriptor value" : "\(itemPath): expected Descriptor")
+                        ? "\(itemPath): missing Descriptor value" : "\(itemPath): expected Descriptor",
+                    at: element.offset)
             }
             return try Descriptor(fields)
         }

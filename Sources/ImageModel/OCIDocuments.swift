@@ -128,8 +128,21 @@ public enum DocumentParser {
 
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public let message: String
-        public init(_ message: String) { self.message = message }
+        /// Where in the document the problem is (the offending value, or the object missing a field), when known.
+        public let offset: Int?
+        public init(_ message: String, at offset: Int? = nil) {
+            self.message = message
+            self.offset = offset
+        }
         public var description: String { message }
+
+        /// The 1-based line of `offset` in `data` (SPEC §5: 1 when unknown).
+        public func line(in data: Data) -> Int {
+            guard let offset, offset > 0 else { return 1 }
+            return data.withUnsafeBytes { raw in
+                1 + raw.prefix(min(offset, raw.count)).reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+            }
+        }
     }
 
     /// Decides index vs manifest from `mediaType` (declared, else from the descriptor) or from the shape.
@@ -169,7 +182,7 @@ public enum DocumentParser {
                 return try Fields(&pull, path: "", lists: lists)
             }
         } catch let error as JSONValue.SyntaxError {
-            throw Failure("malformed JSON: \(error.description.prefix(200))")
+            throw Failure("malformed JSON: \(error.description.prefix(200))", at: error.offset)
         }
         guard let fields else { throw Failure("expected a JSON object at the top level") }
         return fields

@@ -201,8 +201,8 @@ extension LayoutReader {
             parsed = try DocumentParser.parse(data, declaredMediaType: declaredMediaType)
         } catch {
             state.add(
-                .manifestInvalid, "\(error)", path: path, name: context.name, platform: context.platform,
-                digest: digest?.string)
+                .manifestInvalid, "\(error)", path: path, line: Self.line(of: error, in: data), name: context.name,
+                platform: context.platform, digest: digest?.string)
             if let digest { state.unusable.insert(digest) }
             return
         }

@@ -68,10 +68,15 @@ public struct LayoutReader {
             if DocumentParser.hasNullManifests(data) {
                 state.add(.outputSkipped, Self.holdsNoImages(output.path), path: indexPath)
             } else {
-                state.add(.manifestInvalid, "\(error)", path: indexPath)
+                state.add(.manifestInvalid, "\(error)", path: indexPath, line: Self.line(of: error, in: data))
             }
         }
         return finish(state)
+    }
+
+    /// The line a document's parse error is at (the offending value, or the object missing a field); 1 when unknown.
+    static func line(of error: any Error, in data: Data) -> Int {
+        (error as? DocumentParser.Failure)?.line(in: data) ?? 1
     }
 
     /// An empty layout is read, and says so: nothing in it is checked.

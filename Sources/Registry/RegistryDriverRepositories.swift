@@ -32,7 +32,8 @@ extension RegistryDriver {
             session.repositories[path] = .exists
         case (404, let error?) where error.code == "NAME_UNKNOWN":
             let said = error.message.map { ": \($0)" } ?? ""
-            session.repositories[path] = .missing("the registry answered HTTP 404 NAME_UNKNOWN for /v2/\(path)/tags/list\(said)")
+            session.repositories[path] = .missing(
+                "the registry answered HTTP 404 NAME_UNKNOWN for /v2/\(path)/tags/list\(said)")
         default:
             session.repositories[path] = .unknown
         }
@@ -49,7 +50,9 @@ extension RegistryDriver {
 
     /// The first entry of a registry error body (`{"errors":[{"code":…,"message":…}]}`, distribution spec).
     static func registryError(in body: Data) -> (code: String, message: String?)? {
-        guard let first = (try? JSONValue.parse(body))?["errors"]?.arrayValue?.first, let code = first["code"]?.stringValue else {
+        guard let first = (try? JSONValue.parse(body))?["errors"]?.arrayValue?.first,
+            let code = first["code"]?.stringValue
+        else {
             return nil
         }
         let message = first["message"]?.stringValue.map { String($0.prefix(300)) }

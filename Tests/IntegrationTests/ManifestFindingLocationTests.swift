@@ -77,3 +77,82 @@ import Testing
         }
     }
 }
+
+/// SPEC §5 for a document that cannot be used: a `manifest-invalid` is located at the value that is wrong, at the
+/// entry that lacks a field, or where the JSON breaks, not at line 1 (a GitHub annotation lands on that line).
+@Suite struct SchemaErrorLocationTests {
+    static let layout = #"{"imageLayoutVersion": "1.0.0"}"#
+
+    static func manifestInvalid(_ repo: GitFixture) throws -> [[String: Any]] {
+        let result = try repo.verifyLayers(["list", "--format", "json"], environment: [:])
+        return try ManifestFindingLocationTests.findings(result.stdout, rule: "manifest-invalid")
+    }
+
+    @Test func aWrongValueInAManifestBlobIsLocatedAtItsLine() throws {
+        let layer = FixtureBlob.layer("schema")
+        let config = FixtureBlob(
+            data: Data(#"{"architecture":"amd64","os":"linux"}"#.utf8), mediaType: MediaType.ociConfig)
+        let manifestText = """
+            {
+              "schemaVersion": 2,
+              "mediaType": "application/vnd.oci.image.manifest.v1+json",
+              "config": {"mediaType": "\(config.mediaType)", "digest": "\(config.digest)", "size": \(config.size)},
+              "layers": [
+                {"mediaType": "\(layer.mediaType)", "digest": "\(layer.digest)", "size": \(layer.size)},
+                {
+                  "mediaType": "\(layer.mediaType)",
+                  "digest": "\(layer.digest)",
+                  "size": "\(layer.size)"
+                }
+              ]
+            }
+            """
+        let manifest = FixtureBlob(data: Data(manifestText.utf8), mediaType: MediaType.ociManifest)
+        let index = """
+            {"schemaVersion": 2, "manifests": [
+              {"mediaType": "\(manifest.mediaType)", "digest": "\(manifest.digest)", "size": \(manifest.size)}
+            ]}
+            """
+        let repo = try GitFixture()
+        try repo.write([
+            "img/oci-layout": Data(Self.layout.utf8), "img/index.json": Data(index.utf8),
+            "img/blobs/sha256/\(manifest.hex)": manifest.data, "img/blobs/sha256/\(config.hex)": config.data,
+            "img/blobs/sha256/\(layer.hex)": layer.data,
+        ])
+        _ = try repo.commitAll("a manifest whose second layer's size is a string")
+        let found = try Self.manifestInvalid(repo)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?["path"] as? String == "img/blobs/sha256/\(manifest.hex)")
+        #expect(found.first?["line"] as? Int == 10, "the line of \"size\": \"…\": \(found)")
+        #expect((found.first?["message"] as? String ?? "").contains("layers[1].size"), "\(found)")
+    }
+
+    @Test(arguments: [
+        // An entry without its digest: the entry's line.
+        (#"{"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 12}"#, 4),
+        // A size that is not a number: the value's line.
+        (
+            #"{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:\#(String(repeating: "a", count: 64))", "size": true}"#,
+            4
+        ),
+        // Broken JSON: where it breaks.
+        (#"{"mediaType": "application/vnd.oci.image.manifest.v1+json",, "size": 1}"#, 4),
+    ])
+    func anIndexEntryIsLocatedAtItsLine(entry: String, line: Int) throws {
+        let index = """
+            {
+              "schemaVersion": 2,
+              "manifests": [
+                \(entry)
+              ]
+            }
+            """
+        let repo = try GitFixture()
+        try repo.write(["img/oci-layout": Data(Self.layout.utf8), "img/index.json": Data(index.utf8)])
+        _ = try repo.commitAll("a broken index entry")
+        let found = try Self.manifestInvalid(repo)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?["path"] as? String == "img/index.json")
+        #expect(found.first?["line"] as? Int == line, "\(found)")
+    }
+}

@@ -88,7 +88,9 @@ import Testing
             (goneFindings.first?["message"] as? String)?.contains(
                 "The repository with name 'gone' does not exist in the registry with id 'demo'") == true,
             "the registry's own words: \(goneFindings)")
-        let appRules = found.filter { ($0["image"] as? String)?.contains("/app:") == true }.map { $0["rule"] as? String }
+        let appRules = found.filter { ($0["image"] as? String)?.contains("/app:") == true }.map {
+            $0["rule"] as? String
+        }
         #expect(appRules == ["layer-unavailable"], "a missing blob in a repository that exists: \(appRules)")
         let asked = try emulator.requests().filter { $0.operation == "RegistryListTags" }
         #expect(
@@ -98,7 +100,8 @@ import Testing
         let text = try repo.verifyLayers(["check", "--via", "registry"], environment: Self.environment(emulator))
         #expect(text.status == 1)
         #expect(text.stdout.components(separatedBy: "[repository-not-found]").count == 2, "\(text.stdout)")
-        #expect(text.stdout.components(separatedBy: "[layer-unavailable]").count == 2, "only app's layer: \(text.stdout)")
+        #expect(
+            text.stdout.components(separatedBy: "[layer-unavailable]").count == 2, "only app's layer: \(text.stdout)")
     }
 
     @Test func throttledWithRetryAfterIsWaitedOutAndPasses() throws {

@@ -200,7 +200,8 @@ struct RegistryWayTests {
         let registry = try DistributionRegistry()
         let repo = try GitFixture()
         let published = Layout("images/app", layers: [try .gzipLayer("app")], tag: "one")
-        let typo = Layout("images/typo", layers: [try .gzipLayer("t1"), try .gzipLayer("t2")], tag: "one", repository: "acme/ap")
+        let typo = Layout(
+            "images/typo", layers: [try .gzipLayer("t1"), try .gzipLayer("t2")], tag: "one", repository: "acme/ap")
         try published.write(into: repo)
         try typo.write(into: repo)
         _ = try repo.commitAll("one image in a repository that exists, one in a typo")
