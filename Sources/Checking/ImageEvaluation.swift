@@ -24,6 +24,7 @@ struct ImageEvaluation {
     /// `keys`: the plan's key of each blob when the caller kept them (-1 where it did not), else each is looked up.
     mutating func addBlobs(plan: Plan, verdicts: Verdicts, checkConfigBlob: Bool, keys: [Int32]? = nil) {
         let numberOf = image.repository.map { plan.numbers(in: $0) }
+        if !checkConfigBlob { sayNothingIsChecked() }
         for (index, blob) in image.blobs.enumerated() {
             if blob.role == .config && !checkConfigBlob { continue }
             if MediaType.isNonDistributable(blob.mediaType) {
@@ -37,6 +38,17 @@ struct ImageEvaluation {
             let kept = keys.map { index < $0.count ? Int($0[index]) : -1 } ?? -1
             let number = kept >= 0 ? kept : numberOf?(blob.digest)
             add(blob, number: number, verdict: number.flatMap { verdicts.verdict($0) }, repository: repository)
+        }
+    }
+
+    /// An image whose layers are stored uncompressed keeps only its config blob to ask about: its `layer-uncompressed`
+    /// finding (written by the reader, which does not know the setting) says so, and with `check-config-blob: false`
+    /// that is not asked either.
+    private mutating func sayNothingIsChecked() {
+        guard !image.blobs.contains(where: { $0.role == .layer }) else { return }
+        for index in findings.indices where findings[index].rule == .layerUncompressed {
+            findings[index].message +=
+                "; with check-config-blob: false not even that is asked, so nothing of this image is checked"
         }
     }
 

@@ -464,6 +464,16 @@ import Testing
         #expect(list.stdout.contains("nothing can be checked (check-config-blob is off)"), "\(list.stdout)")
         #expect(!list.stdout.contains("only the config blob can be checked\n"), "\(list.stdout)")
         #expect(list.stdout.contains("1 image(s), 0 blob(s)"), "\(list.stdout)")
+
+        // `check` agrees: its layer-uncompressed finding no longer promises that the config blob is checked.
+        let emulator = try Emulator(repositories: ["app": [:]])
+        let check = try repo.verifyLayers(["check", "--format", "json"], environment: emulator.environment)
+        let report = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any]
+        let findings = report?["findings"] as? [[String: Any]] ?? []
+        let uncompressed = try #require(findings.first { $0["rule"] as? String == "layer-uncompressed" })
+        #expect(
+            (uncompressed["message"] as? String ?? "").hasSuffix("nothing of this image is checked"), "\(uncompressed)")
+        #expect(try emulator.requests().filter { $0.operation == "BatchCheckLayerAvailability" }.isEmpty)
     }
 
     /// `--color` (SPEC §1.2) works for `list` as for `check`: severities coloured when asked or on a terminal, never
