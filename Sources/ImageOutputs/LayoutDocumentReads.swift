@@ -46,9 +46,12 @@ extension LayoutReader {
             }
         }
         if !optional {
+            // A standalone index has no layout: its children are simply not committed where they would be looked for.
+            let absent =
+                state.output.kind == .manifestFile ? "is not committed beside this file" : "is not in the layout"
             state.add(
                 .blobMissing,
-                "manifest \(digest) referenced here is not in the layout (\(lastPath)); its image cannot be checked",
+                "manifest \(digest) referenced here \(absent) (\(lastPath)); its image cannot be checked",
                 reference: reference, digest: digest.string)
         }
         return nil

@@ -71,6 +71,29 @@ import Testing
         }
     }
 
+    /// A standalone index (a `crane manifest` of a multi-platform image, committed alone) whose manifests are not
+    /// committed: each entry is a `blob-missing` warning that says they are not beside the file, not "not in the
+    /// layout" (there is no layout).
+    @Test func aStandaloneIndexWithoutItsManifestsSaysTheyAreNotCommittedBesideIt() throws {
+        let repo = try GitFixture()
+        let image = try repo.umociImage(at: "work/oci", files: ["a.txt": "a\n"])
+        let index = try Data(contentsOf: URL(fileURLWithPath: repo.path + "/work/oci/index.json"))
+        try FileManager.default.removeItem(atPath: repo.path + "/work")
+        try repo.write("manifests/app-index.json", index)
+        try repo.write(
+            ".verify-layers.yml",
+            Data("images:\n  - path: manifests/app-index.json\n    repository: app\n    registry: demo\n".utf8))
+        try repo.commitAll("a standalone index")
+        let result = try repo.verifyLayers(["list", "--format", "json"])
+        let missing = try findings(result).filter { $0["rule"] as? String == "blob-missing" }
+        #expect(missing.count == 1, "\(result.combined)")
+        #expect(missing.first?["path"] as? String == "manifests/app-index.json")
+        #expect(missing.first?["digest"] as? String == image.manifest, "\(missing)")
+        let message = missing.first?["message"] as? String ?? ""
+        #expect(message.contains("is not committed beside this file"), "\(message)")
+        #expect(!message.contains("layout"), "\(message)")
+    }
+
     @Test func anIndexWithoutOCILayoutNamedInTheConfigIsRead() throws {
         let (repo, config) = try partialLayouts()
         try repo.write(
