@@ -77,10 +77,16 @@ extension LayoutReader {
         else { return nil }
         if let known = state.configs[digest] { return known }
         var config: ImageConfigDocument?
-        if case .file(let data) = source.read(
-            blobPath(digest, in: state), limit: Int64(DocumentParser.maxDocumentSize), within: state.root)
-        {
+        let path = blobPath(digest, in: state)
+        switch source.read(path, limit: Int64(DocumentParser.maxDocumentSize), within: state.root) {
+        case .file(let data):
             config = DocumentParser.parseConfig(data)
+        case .lfsObjectMissing(let pointer):
+            // Unlike a layer's, a config's content is read (platform, `rootfs.diff_ids`): without it the image cannot be
+            // judged whole, so a checkout without LFS must not pass in silence (SPEC §3).
+            state.lfsMissing(pointer, path: path, name: nil, platform: nil, digest: digest.string)
+        case .missing, .tooLarge, .notReadable:
+            break
         }
         state.configs[digest] = .some(config)
         return config

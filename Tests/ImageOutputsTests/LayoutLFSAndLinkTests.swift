@@ -54,6 +54,19 @@ private func lfsLayout() -> (MemoryLayout, manifest: Blob, layer: Blob, index: B
     #expect(result.allFindings.allSatisfy { $0.message.contains("Git LFS pointer") })
 }
 
+/// A config's content is read (its platform, its `rootfs.diff_ids`), unlike a layer's: a config pointer whose object is
+/// not here is `lfs-object-missing`, not an image quietly without a platform; its digest is still asked about.
+@Test func missingLFSObjectForAConfigIsAnErrorAndTheConfigIsStillAsked() throws {
+    let (layout, _, _, _) = lfsLayout()
+    let config = try #require(readLayout(layout).images.first?.blobs.first { $0.role == .config })
+    layout.lfsObjects.removeValue(forKey: config.digest.encoded)
+    let result = readLayout(layout)
+    #expect(result.allFindings.map(\.rule) == [.lfsObjectMissing], "\(result.allFindings)")
+    #expect(result.allFindings.first?.path == "img/blobs/sha256/\(config.digest.encoded)")
+    #expect(result.allFindings.first?.digest == config.digest.string)
+    #expect(result.images.first?.blobs.contains { $0.role == .config && $0.digest == config.digest } == true)
+}
+
 @Test func missingLFSObjectForIndexIsAnErrorSayingHowToFetch() throws {
     let (layout, _, _, index) = lfsLayout()
     layout.lfsObjects.removeValue(forKey: index.hex)
