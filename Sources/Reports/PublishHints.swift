@@ -47,6 +47,7 @@ public enum PublishHints {
             out += commands.map { "  " + $0 }
             out += manual.map { "  " + $0 }
         }
+        out += createRepository(report.findings)
         let commits = orderedUnique(
             report.images.filter { $0.errors > 0 }.map(\.commit)
                 + report.findings.filter { $0.severity == .error }.map(\.commit)
@@ -57,6 +58,25 @@ public enum PublishHints {
         }
         if let commit = commits.first {
             out.append("to check again: verify-layers check \(String(commit.prefix(7)))")
+        }
+        return out
+    }
+
+    /// For each repository that does not exist (`repository-not-found`): the command that creates it in the caller's own
+    /// registry (ECR Public's API is in us-east-1), or the way to find a misspelt name.
+    static func createRepository(_ findings: [Finding]) -> [String] {
+        let missing = orderedUnique(
+            findings.filter { $0.rule == .repositoryNotFound && $0.severity == .error }.compactMap(\.repository))
+        guard !missing.isEmpty else { return [] }
+        var out = [
+            "create the missing repositor\(missing.count == 1 ? "y" : "ies") (or correct the image name or `images:` mapping; `verify-layers list` shows it):"
+        ]
+        for repository in missing {
+            // `public.ecr.aws/<alias>/<name>`: the name is everything after the alias.
+            let parts = repository.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
+            let name = parts.count == 3 && parts[0] == "public.ecr.aws" ? String(parts[2]) : repository
+            out.append(
+                "  aws ecr-public create-repository --repository-name \(quote(name)) --region us-east-1")
         }
         return out
     }

@@ -102,6 +102,11 @@ import Testing
         #expect(text.stdout.components(separatedBy: "[repository-not-found]").count == 2, "\(text.stdout)")
         #expect(
             text.stdout.components(separatedBy: "[layer-unavailable]").count == 2, "only app's layer: \(text.stdout)")
+        #expect(
+            text.stdout.contains(
+                "hint:   aws ecr-public create-repository --repository-name gone --region us-east-1\n"),
+            "the hint says how to create it: \(text.stdout)")
+        #expect(!text.stdout.contains("--repository-name app"), "app exists: \(text.stdout)")
     }
 
     @Test func throttledWithRetryAfterIsWaitedOutAndPasses() throws {

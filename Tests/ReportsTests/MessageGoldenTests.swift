@@ -102,6 +102,31 @@ import Testing
         try Golden.check(lines, "hints.transports.txt")
     }
 
+    /// A repository that does not exist gets the command that creates it, once per repository, with a nested name kept
+    /// whole and a name that needs quoting quoted; a warning-level finding of the rule (none today) would not.
+    @Test func missingRepositoriesGetTheCommandThatCreatesThem() {
+        func missing(_ repository: String, severity: Severity = .error) -> Finding {
+            Finding(
+                rule: .repositoryNotFound, severity: severity, message: "\(repository) does not exist in ECR Public",
+                path: "img/index.json", commit: Fixtures.commit, repository: repository)
+        }
+        var summary = Summary()
+        summary.exitCode = 1
+        let report = RunReport(
+            findings: [
+                missing("public.ecr.aws/demo/team/app"), missing("public.ecr.aws/demo/team/app"),
+                missing("public.ecr.aws/123456789012/it's"), missing("public.ecr.aws/demo/soft", severity: .warning),
+            ], images: [], summary: summary)
+        let lines = PublishHints.lines(report, context: HintContext(command: .check))
+        #expect(
+            lines == [
+                "create the missing repositories (or correct the image name or `images:` mapping; `verify-layers list` shows it):",
+                "  aws ecr-public create-repository --repository-name team/app --region us-east-1",
+                "  aws ecr-public create-repository --repository-name 'it'\\''s' --region us-east-1",
+                "to check again: verify-layers check 0123456",
+            ], "\(lines)")
+    }
+
     /// No credentials at all: one error with the sources tried and the fix, then "not verified" per image; JSON keeps one
     /// finding per image as before.
     static var noCredentials: RunReport {
