@@ -34,13 +34,69 @@ public struct JSONReporter: StreamingReporter {
             return
         }
         json.sink.write(String(text[..<range.lowerBound]) + "\"blobs\" : ")
-        let pad = String(repeating: " ", count: indent + 4)
-        json.array(image.blobs, indent: indent + 2) { blob in
-            json.sink.write(
-                "{\n\(pad)  \"cached\" : \(blob.cached),\n\(pad)  \"digest\" : \"\(blob.digest.string)\",\n"
-                    + "\(pad)  \"mediaType\" : \(StreamingJSON.string(blob.mediaType)),\n\(pad)  \"role\" : \"\(blob.role.rawValue)\",\n"
-                    + "\(pad)  \"size\" : \(blob.size),\n\(pad)  \"status\" : \"\(blob.status.rawValue)\"\n\(pad)}")
-        }
+        writeBlobs(image.blobs, json: json, indent: indent + 2)
         json.sink.write(String(text[range.upperBound...]))
+    }
+
+    /// An image's blob rows, as JSONEncoder lays them out, built as bytes and handed to the sink in pieces of about
+    /// 64 KiB: a row is the same few keys every time, and building each through string interpolation cost more than
+    /// reading the image it describes.
+    private func writeBlobs(_ blobs: BlobResults, json: StreamingJSON, indent: Int) {
+        guard !blobs.isEmpty else {
+            json.array(blobs, indent: indent) { _ in }
+            return
+        }
+        let pad = [UInt8](repeating: UInt8(ascii: " "), count: indent)
+        var out: [UInt8] = []
+        out.reserveCapacity(68 << 10)
+        var escaped: (type: String, text: [UInt8]) = ("", Array(StreamingJSON.string("").utf8))
+        func put(_ text: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+        func field(_ name: StaticString) {
+            out.append(contentsOf: pad)
+            put("    \"")
+            put(name)
+            put("\" : ")
+        }
+        put("[\n")
+        for (position, blob) in blobs.enumerated() {
+            if position > 0 { put(",\n") }
+            out.append(contentsOf: pad)
+            put("  {\n")
+            field("cached")
+            if blob.cached { put("true,\n") } else { put("false,\n") }
+            field("digest")
+            put("\"")
+            blob.digest.appendUTF8(to: &out)
+            put("\",\n")
+            field("mediaType")
+            if escaped.type != blob.mediaType {
+                escaped = (blob.mediaType, Array(StreamingJSON.string(blob.mediaType).utf8))
+            }
+            out.append(contentsOf: escaped.text)
+            put(",\n")
+            field("role")
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: blob.role.rawValue.utf8)
+            put("\",\n")
+            field("size")
+            out.append(contentsOf: String(blob.size).utf8)
+            put(",\n")
+            field("status")
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: blob.status.rawValue.utf8)
+            put("\"\n")
+            out.append(contentsOf: pad)
+            put("  }")
+            if out.count >= 64 << 10 {
+                json.sink.write(String(decoding: out, as: UTF8.self))
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        put("\n")
+        out.append(contentsOf: pad)
+        put("]")
+        json.sink.write(String(decoding: out, as: UTF8.self))
     }
 }

@@ -41,6 +41,10 @@ struct StreamingJSON {
 
     /// A JSON string literal with JSONEncoder's escapes (slashes left alone).
     static func string(_ text: String) -> String {
+        // Most strings (digests, media types, paths) need no escape: copied whole, not a scalar at a time.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
