@@ -79,11 +79,11 @@ public final class ArchiveFileSource: FileSource {
 
     /// Whether some member's name (relative to the archive's root) satisfies `predicate`.
     public func containsMember(where predicate: (String) -> Bool) -> Bool {
-        for path in Array(members.keys) + Array(symlinks.keys) {
-            let name = root.isEmpty ? Substring(path) : path.dropFirst(root.count + 1)
-            if predicate(String(name)) { return true }
+        func matches(_ path: String) -> Bool {
+            predicate(root.isEmpty ? path : String(path.dropFirst(root.count + 1)))
         }
-        return false
+        // Both name lists as they are, not copied into one array.
+        return members.keys.contains(where: matches) || symlinks.keys.contains(where: matches)
     }
 
     private func full(_ name: String) -> String {

@@ -158,16 +158,18 @@ public struct ArchiveReader {
         guard !members.contains("oci-layout") else { return nil }
         let documents = ["manifest.json", "index.json"].filter { members.contains($0) }
         guard !documents.isEmpty else { return nil }
+        // The member names first: a real image archive holds no other file, and is then not read twice (its
+        // documents are read and parsed again when the archive is read).
+        let foreign = members.containsMember {
+            !ArchiveIndexer.isMarker($0) && !ArchiveIndexer.isImageMember($0)
+        }
+        guard foreign else { return nil }
         for name in documents {
             let lookup = members.read(members.root + "/" + name, limit: Int64(DocumentParser.maxDocumentSize))
             guard case .file(let data) = lookup, !isImageShaped(data, docker: name == "manifest.json") else {
                 return nil
             }
         }
-        let foreign = members.containsMember {
-            !ArchiveIndexer.isMarker($0) && !ArchiveIndexer.isImageMember($0)
-        }
-        guard foreign else { return nil }
         return "its \(documents.joined(separator: " and ")) \(documents.count == 1 ? "is" : "are") no image "
             + "manifest, index or docker save list, and it holds files no image archive does"
     }
