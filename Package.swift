@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "ImageModel", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Checking", "ImageModel", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ImageModel", "TestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "CheckingTests", dependencies: ["Checking", "ImageModel", "TestSupport"]),
+        .testTarget(name: "CheckingTests", dependencies: ["Checking", "ImageModel", "Reports", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ImageModel", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Reports", "ImageModel", "TestSupport"]),
     ],

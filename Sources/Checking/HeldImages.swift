@@ -30,6 +30,8 @@ struct HeldImages {
         var blobs: [Packed]
         var styles: [Style]
         var whole: [BlobRef]
+        /// Set once judged (`judge`): the blobs above are let go then.
+        var judged: JudgedImage?
     }
 
     private var held: [Held] = []
@@ -38,12 +40,12 @@ struct HeldImages {
 
     var count: Int { held.count }
 
-    /// Every image, without blobs (what manifest lookups are planned from).
-    var images: [Image] { held.map(\.image) }
+    /// Every image, without blobs (what manifest lookups are planned from); a judged one with its config blob.
+    var images: [Image] { held.map { $0.judged?.image ?? $0.image } }
 
     /// Keeps `image`, whose blobs the plan numbered `keys` (`Plan.add(_:keys:)`: -1 for a blob not planned).
     mutating func keep(_ image: Image, keys: [Int32]) {
-        var entry = Held(image: image, blobs: [], styles: [], whole: [])
+        var entry = Held(image: image, blobs: [], styles: [], whole: [], judged: nil)
         entry.image.blobs = []
         entry.blobs.reserveCapacity(image.blobs.count)
         for (blob, key) in zip(image.blobs, keys) {
@@ -91,5 +93,28 @@ struct HeldImages {
         let index = UInt32(mediaTypeNames.count - 1)
         mediaTypeIndex[type] = index
         return index
+    }
+
+    /// Judges the `position`th image now, when every verdict on its keys is in, and keeps only what its result needs
+    /// (`JudgedImage`), so its keys can be let go; returns the keys whose verdict disagreed with its descriptors.
+    mutating func judge(_ position: Int, plan: Plan, verdicts: Verdicts, options: JudgingOptions) -> [Int] {
+        let (image, keys) = take(position, plan: plan)
+        let judged = ImageEvaluation.judge(image, keys: keys, plan: plan, verdicts: verdicts, options: options)
+        held[position].judged = judged
+        // What is left of it is in `judged`.
+        held[position].image = Image(
+            name: nil, outputPath: "", manifestPath: "", manifestDigest: nil, platform: nil, repository: nil, commit: ""
+        )
+        return judged.mismatchedKeys
+    }
+
+    /// The `position`th image judged: as `judge` left it, or judged now; what was kept of it is let go.
+    mutating func takeJudged(_ position: Int, plan: Plan, verdicts: Verdicts, options: JudgingOptions) -> JudgedImage {
+        if let judged = held[position].judged {
+            held[position].judged = nil
+            return judged
+        }
+        let (image, keys) = take(position, plan: plan)
+        return ImageEvaluation.judge(image, keys: keys, plan: plan, verdicts: verdicts, options: options)
     }
 }

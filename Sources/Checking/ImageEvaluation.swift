@@ -1,22 +1,31 @@
 import ImageModel
 
-/// One image's blobs judged against the run's verdicts: its result row for the reports and the findings it gets
-/// (size and media-type mismatches, unavailable or invalid blobs, one finding per kind of failed call).
+/// One image's blobs judged against the run's verdicts (`judged()`): the findings they get (size and media-type
+/// mismatches, unavailable or invalid blobs, failed calls per kind) and their rows or counts for the reports. Judging
+/// needs the verdicts on the image's keys, nothing else, so a streaming run judges an image as soon as its repository is
+/// done and lets its keys go; the image's result is finished with its manifest's findings at the end (`JudgedImage`).
 struct ImageEvaluation {
-    private let image: Image
-    private var findings: [Finding]
+    private var image: Image
+    private var findings: [Finding] = []
     private var blobs: BlobResults
+    private var tally = BlobTally()
+    private let keepsRows: Bool
+    /// Whether the config blob gets no row (`check-config-blob: false`).
+    private var skipsConfig = false
     /// Per kind of failed call: its message, how many blobs it left unverified, and the first of them.
     private var failureMessages: [BatchFailure.Kind: (message: String, count: Int, blob: BlobRef)] = [:]
     /// Plan keys the service has but whose size or media type disagrees with this image's descriptor: never cached.
     private(set) var mismatchedKeys: [Int] = []
 
-    /// `digests`: the plan's, which the result's blobs name their digests in.
-    init(_ image: Image, findings: [Finding], digests: DigestTable) {
+    /// `digests`: the plan's, which the result's blobs name their digests in; `keepsRows`: false when no report shows
+    /// them, so only their counts are kept.
+    init(_ image: Image, digests: DigestTable, keepsRows: Bool = true) {
         self.image = image
-        self.findings = findings
-        blobs = BlobResults(sharing: digests)
-        blobs.reserveCapacity(image.blobs.count)
+        self.keepsRows = keepsRows
+        // Without rows the plan's digests are not shared: a copy held while the plan still numbers keys would make its
+        // next key copy the chunk being filled.
+        blobs = keepsRows ? BlobResults(sharing: digests) : BlobResults()
+        if keepsRows { blobs.reserveCapacity(image.blobs.count) }
     }
 
     /// Every blob of the image, in order: skipped (non-distributable, or a config blob not checked), unverified (no
@@ -24,15 +33,16 @@ struct ImageEvaluation {
     /// `keys`: the plan's key of each blob when the caller kept them (-1 where it did not), else each is looked up.
     mutating func addBlobs(plan: Plan, verdicts: Verdicts, checkConfigBlob: Bool, keys: [Int32]? = nil) {
         let numberOf = image.repository.map { plan.numbers(in: $0) }
+        skipsConfig = !checkConfigBlob
         if !checkConfigBlob { sayNothingIsChecked() }
         for (index, blob) in image.blobs.enumerated() {
             if blob.role == .config && !checkConfigBlob { continue }
             if MediaType.isNonDistributable(blob.mediaType) {
-                blobs.append(result(blob, .skipped))
+                append(result(blob, .skipped), nil)
                 continue
             }
             guard let repository = image.repository else {
-                blobs.append(result(blob, .unverified))
+                append(result(blob, .unverified), nil)
                 continue
             }
             let kept = keys.map { index < $0.count ? Int($0[index]) : -1 } ?? -1
@@ -46,8 +56,8 @@ struct ImageEvaluation {
     /// that is not asked either.
     private mutating func sayNothingIsChecked() {
         guard !image.blobs.contains(where: { $0.role == .layer }) else { return }
-        for index in findings.indices where findings[index].rule == .layerUncompressed {
-            findings[index].message +=
+        for index in image.findings.indices where image.findings[index].rule == .layerUncompressed {
+            image.findings[index].message +=
                 "; with check-config-blob: false not even that is asked, so nothing of this image is checked"
         }
     }
@@ -92,6 +102,8 @@ struct ImageEvaluation {
     }
 
     private mutating func append(_ result: BlobResult, _ number: Int?) {
+        tally.add(result.status, cached: result.cached)
+        guard keepsRows else { return }
         if let number { blobs.append(result, digestNumber: number) } else { blobs.append(result) }
     }
 
@@ -102,33 +114,89 @@ struct ImageEvaluation {
     }
 
     private func finding(_ rule: Rule, _ message: String, _ blob: BlobRef) -> Finding {
+        Self.finding(rule, message, blob, of: image)
+    }
+
+    static func finding(_ rule: Rule, _ message: String, _ blob: BlobRef, of image: Image) -> Finding {
         Finding(
             rule: rule, message: message + (blob.member.map { " (\($0))" } ?? ""), path: blob.path, line: blob.line,
             commit: image.commit, image: image.name, platform: image.platform?.description,
             digest: blob.digest.string, repository: image.repository?.description)
     }
 
-    /// The result row and every finding of the image, failed calls summed up per kind at its manifest.
-    mutating func finish() -> (ImageResult, [Finding]) {
+    /// The image judged: what finishing its result needs (`JudgedImage.finish`), without its blobs but the config.
+    /// `named`: digests that findings made for no single image name; a result kept without rows still names those of
+    /// its blobs, so such a finding is shown under it (`Attribution`).
+    func judged(named: Set<String> = []) -> JudgedImage {
+        var kept = image
+        kept.blobs = image.blobs.filter { $0.role == .config }
+        let namedDigests =
+            keepsRows || named.isEmpty
+            ? []
+            : Set(image.blobs.filter { !(skipsConfig && $0.role == .config) }.map(\.digest.string)).intersection(named)
+        let kinds: [BatchFailure.Kind] = [.repositoryNotFound, .configuration, .credentials, .unverifiable]
+        return JudgedImage(
+            image: kept, blobs: blobs, tally: tally, keepsRows: keepsRows, namedDigests: namedDigests.sorted(),
+            blobFindings: findings,
+            failures: kinds.compactMap { kind in failureMessages[kind].map { (kind, $0.message, $0.count, $0.blob) } },
+            mismatchedKeys: mismatchedKeys)
+    }
+
+    /// Judges `image`, whose blobs the plan numbered `keys` (nil: each is looked up), against `verdicts`.
+    static func judge(
+        _ image: Image, keys: [Int32]?, plan: Plan, verdicts: Verdicts, options: JudgingOptions
+    ) -> JudgedImage {
+        var evaluation = ImageEvaluation(image, digests: plan.digests, keepsRows: options.keepsRows)
+        evaluation.addBlobs(plan: plan, verdicts: verdicts, checkConfigBlob: options.checkConfigBlob, keys: keys)
+        return evaluation.judged(named: options.named)
+    }
+}
+
+/// How images are judged in a run: whether the config blob is asked about, whether blob rows are kept (some report
+/// shows them), and, without rows, the digests findings made for no single image name (kept for attribution).
+struct JudgingOptions {
+    var checkConfigBlob: Bool
+    var keepsRows: Bool
+    var named: Set<String> = []
+}
+
+/// An image whose blobs were judged (`ImageEvaluation.judged()`): the image without its layers (its reading findings,
+/// its config blob for the manifest checks), its blob rows or only their counts, and the findings the verdicts gave it.
+struct JudgedImage {
+    var image: Image
+    var blobs: BlobResults
+    var tally: BlobTally
+    var keepsRows: Bool
+    /// Without rows: the digests of the image's blobs that findings made for no single image name.
+    var namedDigests: [String]
+    var blobFindings: [Finding]
+    /// Per kind of failed call, in the order findings are made: its message, how many blobs, the first of them.
+    var failures: [(kind: BatchFailure.Kind, message: String, count: Int, blob: BlobRef)]
+    var mismatchedKeys: [Int]
+
+    /// The result row and every finding of the image (reading, manifest, blob findings, failed calls summed up per kind
+    /// at its manifest).
+    func finish(manifestFindings: [Finding]) -> (ImageResult, [Finding]) {
+        var findings = image.findings + manifestFindings + blobFindings
         let platform = image.platform?.description
         let repositoryText = image.repository?.description
-        for kind in [BatchFailure.Kind.repositoryNotFound, .configuration, .credentials, .unverifiable] {
-            guard let entry = failureMessages[kind], let repository = image.repository else { continue }
+        for (kind, message, count, blob) in failures {
+            guard let repository = image.repository else { continue }
             // The manifest checks may have found the repository missing already: one finding says it.
             if kind == .repositoryNotFound, findings.contains(where: { $0.rule == .repositoryNotFound }) { continue }
             let rule: Rule = kind == .repositoryNotFound ? .repositoryNotFound : .verificationError
-            let message =
+            let text =
                 kind == .repositoryNotFound
-                ? ManifestChecks.notFound(repository, entry.message)
-                : "could not verify \(entry.count) blob(s) in \(repository): \(entry.message)"
-            if rule == .verificationError, entry.count == 1 {
+                ? ManifestChecks.notFound(repository, message)
+                : "could not verify \(count) blob(s) in \(repository): \(message)"
+            if rule == .verificationError, count == 1 {
                 // One blob: the finding names it, at the line of its digest.
-                findings.append(finding(rule, message, entry.blob))
+                findings.append(finding(rule, text, blob))
                 continue
             }
             findings.append(
                 Finding(
-                    rule: rule, message: message, path: image.manifestPath, line: 1, commit: image.commit,
+                    rule: rule, message: text, path: image.manifestPath, line: 1, commit: image.commit,
                     image: image.name, platform: platform, repository: repositoryText))
         }
         var result = ImageResult(
@@ -139,6 +207,11 @@ struct ImageEvaluation {
             notices: findings.filter { $0.severity == .notice }.count, refName: image.refName,
             indexDigests: image.indexDigests)
         result.outputKind = image.outputKind
+        if !keepsRows { result.dropBlobRows(tally: tally, keeping: namedDigests) }
         return (result, findings)
+    }
+
+    private func finding(_ rule: Rule, _ message: String, _ blob: BlobRef) -> Finding {
+        ImageEvaluation.finding(rule, message, blob, of: image)
     }
 }

@@ -33,6 +33,9 @@ struct OutputCountdown {
         forecasts += next
     }
 
+    /// Whether any output was forecast: until one is, nothing is known of what is still to be read.
+    var hasForecasts: Bool { !forecasts.isEmpty }
+
     /// No expected output still unread can add to `repository`.
     func isSettled(_ repository: RepositoryRef) -> Bool {
         !awaitingMore && unknownUnread == 0 && unread[repository, default: 0] == 0

@@ -34,14 +34,39 @@ final class Plan {
 
     private let checkConfigBlob: Bool
     private let cache: PositiveCache?
+    /// The keys of each repository by its number, kept only when keys are let go once judged (`retire(_:)`).
+    private var keysOf: [Int32: [Int32]]?
     private var pending: [RepositoryRef: [Digest]] = [:]
     private var order: [RepositoryRef] = []
     private var skipped = Set<Digest>()
 
-    init(checkConfigBlob: Bool, cache: PositiveCache?, keepingBatches: Bool = false) {
+    /// `retiringKeys`: a repository's keys can be let go once its images are judged (`retire(_:)`); the digests a
+    /// report's blob rows name by number are then gone, so only a run that keeps no rows retires keys.
+    init(checkConfigBlob: Bool, cache: PositiveCache?, keepingBatches: Bool = false, retiringKeys: Bool = false) {
         self.checkConfigBlob = checkConfigBlob
         self.cache = cache
         self.keepsBatches = keepingBatches
+        self.keysOf = retiringKeys ? [:] : nil
+    }
+
+    /// Keys numbered and not yet retired.
+    var liveKeyCount: Int { numbers.live }
+
+    /// Whether `repository` holds a partial batch not yet released.
+    func hasPartialBatch(_ repository: RepositoryRef) -> Bool { pending[repository]?.isEmpty == false }
+
+    /// Lets every key of `repository` go (its images are judged and nothing unread can add to it); returns the chunks
+    /// of key numbers no key is left in. A digest of it seen again later gets a new key.
+    func retire(_ repository: RepositoryRef) -> [Int] {
+        guard let repositoryNumber = repositoryNumbers[repository],
+            let keys = keysOf?.removeValue(forKey: repositoryNumber)
+        else { return [] }
+        return numbers.remove(keys)
+    }
+
+    /// The keys of `repository` not yet retired (only kept by a plan made `retiringKeys`).
+    func keys(of repository: RepositoryRef) -> [Int32] {
+        repositoryNumbers[repository].flatMap { keysOf?[$0] } ?? []
     }
 
     /// Everything at once; the batches are kept for the caller to send.
@@ -76,6 +101,9 @@ final class Plan {
         let taken = pending.removeValue(forKey: repository)
         let seen = taken != nil
         var batch = (consume taken) ?? []
+        let retiring = keysOf != nil
+        var fresh: [Int32] = []
+        defer { if retiring, !fresh.isEmpty { keysOf?[repositoryNumber, default: []] += fresh } }
         for (index, blob) in image.blobs.enumerated() {
             if blob.role == .config && !checkConfigBlob { continue }
             if MediaType.isNonDistributable(blob.mediaType) {
@@ -85,6 +113,7 @@ final class Plan {
             let (number, inserted) = numbers.insert(PlanKey(digest: blob.digest, repository: repositoryNumber))
             keys[index] = Int32(number)
             guard inserted else { continue }
+            if retiring { fresh.append(Int32(number)) }
             if let cache, cache.isKnownAvailable(blob.digest, in: repository) {
                 cachedKeys.append(number)
                 continue

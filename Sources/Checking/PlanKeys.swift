@@ -11,12 +11,19 @@ struct PlanKey: Hashable {
 /// chunked arrays (the number is the position; growing never copies them, and the digests are shared with the report)
 /// under an open-addressing table of 4-byte slots, grown by half at three quarters full. The slot is picked by Swift's
 /// seeded `Hasher`: digests come from committed files, and a crafted set must not collide on purpose.
+/// Keys can be removed (`remove(_:)`, a repository's once it is judged): a chunk of the key arrays whose every key was
+/// removed is let go, and the table holds only the keys left, so it grows with the keys in flight, not with the run.
 struct PlanKeys {
     private(set) var digests = DigestTable()
     private var repositories = ChunkedArray<Int32>()
     /// Positions in the key arrays, -1 for an empty slot; linear probing, at most three quarters full.
     private var slots: [Int32] = []
+    /// Keys in the table (numbered and not removed).
+    private(set) var live = 0
+    /// Per chunk of the key arrays, how many of its keys were removed.
+    private var removedInChunk: [Int32] = []
 
+    /// Keys ever numbered (removed ones included): the next key's number.
     var count: Int { digests.count }
 
     /// The key numbered `number`.
@@ -36,12 +43,13 @@ struct PlanKeys {
 
     /// Numbers `key` when it is new; returns its number and whether it was inserted now.
     mutating func insert(_ key: PlanKey) -> (number: Int, inserted: Bool) {
-        if (count + 1) * 4 > slots.count * 3 { grow() }
+        if (live + 1) * 4 > slots.count * 3 { grow() }
         var slot = home(of: key)
         while true {
             let entry = Int(slots[slot])
             if entry < 0 {
                 slots[slot] = Int32(count)
+                live += 1
                 repositories.append(key.repository)
                 return (digests.append(key.digest), true)
             }
@@ -55,13 +63,59 @@ struct PlanKeys {
         Int(UInt64(UInt(bitPattern: key.hashValue)).multipliedFullWidth(by: UInt64(slots.count)).high)
     }
 
-    /// Makes the slots half as many again and places every key again.
-    private mutating func grow() {
-        slots = [Int32](repeating: -1, count: max(64, slots.count + slots.count / 2))
-        for number in 0..<count {
+    /// Removes the keys numbered `numbers` (each in the table, none twice); returns the chunks of the key arrays that no
+    /// key is left in, now let go (the caller lets its own arrays by key number go the same way).
+    mutating func remove(_ numbers: [Int32]) -> [Int] {
+        let size = ChunkedArray<Int32>.chunkSize
+        var emptied: [Int] = []
+        for number in numbers {
+            let number = Int(number)
             var slot = home(of: self[number])
+            while Int(slots[slot]) != number { slot = slot + 1 == slots.count ? 0 : slot + 1 }
+            vacate(slot)
+            live -= 1
+            let chunk = number / size
+            if chunk >= removedInChunk.count {
+                removedInChunk += repeatElement(0, count: chunk + 1 - removedInChunk.count)
+            }
+            removedInChunk[chunk] += 1
+            // A chunk goes once all its keys were numbered and removed; the one still filling stays until it is full.
+            if removedInChunk[chunk] == size { emptied.append(chunk) }
+        }
+        for chunk in emptied {
+            digests.release(chunk: chunk)
+            repositories.release(chunk: chunk)
+        }
+        return emptied
+    }
+
+    /// Empties `slot`, moving back each later key of its run whose home is not after the gap (linear probing keeps
+    /// every key reachable from its home without tombstones).
+    private mutating func vacate(_ slot: Int) {
+        var gap = slot
+        var next = slot
+        while true {
+            next = next + 1 == slots.count ? 0 : next + 1
+            let entry = slots[next]
+            if entry < 0 { break }
+            let home = home(of: self[Int(entry)])
+            // The entry stays when its home lies cyclically in (gap, next].
+            let stays = gap <= next ? (gap < home && home <= next) : (gap < home || home <= next)
+            if stays { continue }
+            slots[gap] = entry
+            gap = next
+        }
+        slots[gap] = -1
+    }
+
+    /// Makes the slots half as many again (for the keys left) and places every key in the table again.
+    private mutating func grow() {
+        let old = slots
+        slots = [Int32](repeating: -1, count: max(64, live * 2))
+        for entry in old where entry >= 0 {
+            var slot = home(of: self[Int(entry)])
             while slots[slot] >= 0 { slot = slot + 1 == slots.count ? 0 : slot + 1 }
-            slots[slot] = Int32(number)
+            slots[slot] = entry
         }
     }
 }

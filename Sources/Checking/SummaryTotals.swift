@@ -5,17 +5,13 @@ extension Summary {
     static func of(verdicts: Verdicts, plan: Plan, findings: [Finding]) -> Summary {
         var summary = Summary()
         summary.requests = plan.requestCount
-        for number in 0..<verdicts.count {
-            summary.layers += 1
-            switch verdicts.verdict(number) {
-            case .available(_, _, let cached)?:
-                summary.available += 1
-                if cached { summary.cached += 1 }
-            case .unavailable?: summary.unavailable += 1
-            case .invalid?: summary.invalid += 1
-            case .failed?, nil: summary.unverified += 1
-            }
-        }
+        let tally = verdicts.tally
+        summary.layers = tally.layers
+        summary.available = tally.available
+        summary.cached = tally.cached
+        summary.unavailable = tally.unavailable
+        summary.invalid = tally.invalid
+        summary.unverified = tally.unverified
         summary.skipped = plan.skippedCount
         summary.invalid += plan.locallyInvalidCount
         // The total is what its parts add up to: skipped blobs and those invalid before any call are blobs too.

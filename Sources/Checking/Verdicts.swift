@@ -6,6 +6,8 @@ import ImageModel
 struct Verdicts {
     private enum State: UInt8 {
         case none, available, cached, unavailable, invalid, failed
+        /// Let go (`retire`): counted in `retired`, no longer a verdict.
+        case retired
     }
 
     // In chunks, so growing with the plan never holds an old and a new copy at once.
@@ -25,6 +27,29 @@ struct Verdicts {
     /// Keys the service confirmed in this run, for the positive cache (only collected when there is one).
     private var confirmed: [(number: Int, repository: RepositoryRef, digest: Digest)] = []
     private let collectsConfirmed: Bool
+    /// The verdicts of the keys let go (`retire(_:emptiedChunks:)`), counted as the summary counts them.
+    private var retired = Tally()
+    /// Whether the service gave any verdict in this run (a run-wide failure is one where it gave none).
+    private(set) var anyAnswered = false
+    /// How many of the plan's cached keys were marked so far.
+    private var cachedMarked = 0
+
+    /// The summary's counts of distinct (repository, digest) keys by verdict.
+    struct Tally {
+        var layers = 0, available = 0, cached = 0, unavailable = 0, invalid = 0, unverified = 0
+
+        mutating func add(_ verdict: Verdict?) {
+            layers += 1
+            switch verdict {
+            case .available(_, _, let cached)?:
+                available += 1
+                if cached { self.cached += 1 }
+            case .unavailable?: unavailable += 1
+            case .invalid?: invalid += 1
+            case .failed?, nil: unverified += 1
+            }
+        }
+    }
 
     init(collectingConfirmed: Bool) {
         collectsConfirmed = collectingConfirmed
@@ -44,7 +69,7 @@ struct Verdicts {
     func verdict(_ number: Int) -> Verdict? {
         guard number < states.count else { return nil }
         switch states[number] {
-        case .none: return nil
+        case .none, .retired: return nil
         case .available, .cached:
             let type = mediaTypes[number]
             return .available(
@@ -84,15 +109,68 @@ struct Verdicts {
     /// Once every answer is in: keys the positive cache vouches for are available, and a key nobody answered is a
     /// verification error, never a silent pass.
     mutating func settle(plan: Plan) {
-        grow(to: plan.keyCount)
-        for number in plan.cachedKeys { states[number] = .cached }
+        markCached(plan: plan)
         var neverAsked: Int32?
-        for number in states.indices where states[number] == .none {
+        for number in liveRanges.joined() where states[number] == .none {
             let failure =
                 neverAsked ?? record(BatchFailure(.unverifiable, "the service was never asked (no answer)"))
             neverAsked = failure
             fail(number, failure)
         }
+    }
+
+    /// `settle(plan:)` for `keys` alone (a repository done before the others): a key without a verdict fails.
+    mutating func settle(_ keys: [Int32]) {
+        for key in keys where states[Int(key)] == .none {
+            fail(Int(key), record(BatchFailure(.unverifiable, "the service was never asked (no answer)")))
+        }
+    }
+
+    /// Marks the keys the positive cache vouched for since the last call available (before their images are judged).
+    mutating func markCached(plan: Plan) {
+        grow(to: plan.keyCount)
+        let cached = plan.cachedKeys
+        while cachedMarked < cached.count {
+            let number = cached[cachedMarked]
+            if !isRetired(number) { states[number] = .cached }
+            cachedMarked += 1
+        }
+    }
+
+    /// Lets the verdicts on `keys` go, once every image naming them is judged: they are counted for the summary, and
+    /// the chunks of key numbers no key is left in (`PlanKeys.remove`) are let go.
+    mutating func retire(_ keys: [Int32], emptiedChunks: [Int]) {
+        for key in keys {
+            let number = Int(key)
+            retired.add(verdict(number))
+            states[number] = .retired
+            if !reasons.isEmpty { reasons[key] = nil }
+            if !failureOf.isEmpty { failureOf[key] = nil }
+        }
+        for chunk in emptiedChunks {
+            states.release(chunk: chunk)
+            sizes.release(chunk: chunk)
+            mediaTypes.release(chunk: chunk)
+        }
+    }
+
+    /// Every key's verdict counted, those let go included.
+    var tally: Tally {
+        var total = retired
+        for number in liveRanges.joined() where states[number] != .retired { total.add(verdict(number)) }
+        return total
+    }
+
+    /// The key numbers of the chunks not let go, a range per chunk (a key let go in a kept chunk is `.retired`).
+    private var liveRanges: [Range<Int>] {
+        let size = ChunkedArray<State>.chunkSize
+        return stride(from: 0, to: states.count, by: size).filter { !states.isReleased(chunk: $0 / size) }.map {
+            $0..<min($0 + size, states.count)
+        }
+    }
+
+    private func isRetired(_ number: Int) -> Bool {
+        states.isReleased(chunk: number / ChunkedArray<State>.chunkSize) || states[number] == .retired
     }
 
     /// What the service confirmed AVAILABLE in this run, for the positive cache, leaving out the keys in `doubted`:
@@ -122,6 +200,7 @@ struct Verdicts {
     }
 
     private mutating func set(_ number: Int, _ layer: LayerAnswer) {
+        anyAnswered = true
         switch layer {
         case .available(let size, let mediaType):
             states[number] = .available

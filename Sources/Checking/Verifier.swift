@@ -23,15 +23,20 @@ public struct VerifyOptions: Sendable {
     public var strict: Bool
     /// Whether committed manifests and tags are checked (only when the verifier has a `ManifestRegistry`).
     public var checkManifests: ManifestCheckLevel
+    /// Whether the report keeps every blob's row (`ImageResult.blobs`): false when no report of the run shows them, so
+    /// each image keeps only their counts, and a streaming run judges each repository's images as soon as it is done
+    /// and lets its keys go (memory then follows the repositories in flight, not the layer count).
+    public var keepsBlobRows: Bool
 
     public init(
         checkConfigBlob: Bool = true, onError: OnErrorPolicy = .fail, strict: Bool = false,
-        checkManifests: ManifestCheckLevel = .error
+        checkManifests: ManifestCheckLevel = .error, keepsBlobRows: Bool = true
     ) {
         self.checkConfigBlob = checkConfigBlob
         self.onError = onError
         self.strict = strict
         self.checkManifests = checkManifests
+        self.keepsBlobRows = keepsBlobRows
     }
 }
 
@@ -92,18 +97,27 @@ public struct Verifier {
         var images = consume scan
         let findings = images.findings
         images.findings = []
+        let judging = judgingOptions(named: findings)
         return report(
             findings: findings, imageCount: images.images.count, plan: plan, verdicts: verdicts, manifests: manifests,
             runWide: runWide, started: started
         ) { position in
-            // Each image's blobs and findings are let go once its result is made, so the scan and the report are not
-            // both held whole at the peak of a large run.
+            // Each image's blobs and findings are let go once it is judged, so the scan and the report are not both
+            // held whole at the peak of a large run.
             defer {
                 images.images[position].blobs = []
                 images.images[position].findings = []
             }
-            return (images.images[position], nil)
+            return ImageEvaluation.judge(
+                images.images[position], keys: nil, plan: plan, verdicts: verdicts, options: judging)
         }
+    }
+
+    /// How this run judges images; `named`: findings made for no single image, whose digests a row-less result keeps.
+    private func judgingOptions(named findings: [Finding] = []) -> JudgingOptions {
+        JudgingOptions(
+            checkConfigBlob: options.checkConfigBlob, keepsRows: options.keepsBlobRows,
+            named: options.keepsBlobRows ? [] : Set(findings.compactMap(\.digest)))
     }
 
     /// Reads and checks at once: `read` puts each image into the sink as it is read (the report's images are those, in
@@ -115,7 +129,8 @@ public struct Verifier {
     public func verify(reading read: (_ emit: ImageSink) throws -> ScanResult, started: Date = Date()) throws
         -> RunReport
     {
-        let plan = Plan(checkConfigBlob: options.checkConfigBlob, cache: cache)
+        let plan = Plan(
+            checkConfigBlob: options.checkConfigBlob, cache: cache, retiringKeys: !options.keepsBlobRows)
         let inbox = AnswerInbox()
         let done = DispatchSemaphore(value: 0)
         // Handed over, not shared: from here on only the worker thread uses the registry (the reading thread touches only
@@ -131,7 +146,8 @@ public struct Verifier {
         // Without a worker thread, reading comes first, into a stream that never makes it wait, and the calls after it.
         let stream = threaded ? bounded : BatchStream()
         let sink = ImageSink(
-            plan: plan, stream: stream, inbox: inbox, verdicts: Verdicts(collectingConfirmed: cache != nil))
+            plan: plan, stream: stream, inbox: inbox, verdicts: Verdicts(collectingConfirmed: cache != nil),
+            judging: options.keepsBlobRows ? nil : judgingOptions())
         let scan: ScanResult
         do {
             scan = try read(sink)
@@ -140,7 +156,8 @@ public struct Verifier {
             if threaded { done.wait() }
             throw error
         }
-        stream.push(plan.finish())
+        sink.send(plan.finish())
+        sink.endReading()
         stream.finish()
         if !threaded { work(stream) }
         // The last calls are still out: fold the answers already back meanwhile, so few are left once they all are.
@@ -149,35 +166,34 @@ public struct Verifier {
         sink.verdicts.settle(plan: plan)
         let runWide = Self.runWide(sink.verdicts)
         let manifests = manifestAnswers(sink.held.images, after: runWide)
-        // The images come from the sink (packed since), the run-wide findings from what `read` returned.
+        // The images come from the sink (packed, or judged, since), the run-wide findings from what `read` returned.
+        let judging = judgingOptions(named: scan.findings)
         return report(
             findings: scan.findings, imageCount: sink.held.count, plan: plan, verdicts: sink.verdicts,
-            manifests: manifests, runWide: runWide, started: started
-        ) { sink.held.take($0, plan: plan) }
+            manifests: manifests, runWide: runWide, started: started, mismatched: sink.mismatched
+        ) { sink.held.takeJudged($0, plan: plan, verdicts: sink.verdicts, options: judging) }
     }
 
     /// Builds the report from the run-wide `findings` and `imageCount` images, each asked of `image` once, in order.
     private func report(
         findings runFindings: [Finding], imageCount: Int, plan: Plan, verdicts: Verdicts,
         manifests: [ManifestQuery: ManifestAnswer], runWide: RunWideFailure?, started: Date,
-        image: (Int) -> (image: Image, keys: [Int32]?)
+        mismatched early: [Int] = [],
+        image judged: (Int) -> JudgedImage
     ) -> RunReport {
         var findings = runFindings
         var owners = [[Int]](repeating: [], count: findings.count)
         var imageResults: [ImageResult] = []
         imageResults.reserveCapacity(imageCount)
         var failures = verdicts.failures
-        var mismatched = Set<Int>()
+        var mismatched = Set(early)
         for position in 0..<imageCount {
-            let (image, keys) = image(position)
+            let image = judged(position)
             let manifestOutcome: (findings: [Finding], failures: [BatchFailure]) =
-                manifests.isEmpty ? ([], []) : manifestChecks.findings(for: image, answers: manifests)
+                manifests.isEmpty ? ([], []) : manifestChecks.findings(for: image.image, answers: manifests)
             failures += manifestOutcome.failures
-            var evaluation = ImageEvaluation(
-                image, findings: image.findings + manifestOutcome.findings, digests: plan.digests)
-            evaluation.addBlobs(plan: plan, verdicts: verdicts, checkConfigBlob: options.checkConfigBlob, keys: keys)
-            mismatched.formUnion(evaluation.mismatchedKeys)
-            let (result, imageFindings) = evaluation.finish()
+            mismatched.formUnion(image.mismatchedKeys)
+            let (result, imageFindings) = image.finish(manifestFindings: manifestOutcome.findings)
             imageResults.append(result)
             findings.append(contentsOf: imageFindings)
             owners.append(contentsOf: repeatElement([position], count: imageFindings.count))
@@ -216,13 +232,7 @@ public struct Verifier {
         guard let first = verdicts.failures.first, first.kind != .repositoryNotFound,
             verdicts.failures.allSatisfy({ $0.kind == first.kind && $0.noCredentials == first.noCredentials })
         else { return nil }
-        for number in 0..<verdicts.count {
-            switch verdicts.verdict(number) {
-            case .available(_, _, let cached)? where !cached: return nil
-            case .unavailable?, .invalid?: return nil
-            default: continue
-            }
-        }
+        if verdicts.anyAnswered { return nil }
         let kind: RunWideFailure.Kind
         if first.kind == .credentials {
             kind = first.noCredentials ? .noCredentials : .accessDenied

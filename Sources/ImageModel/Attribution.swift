@@ -36,7 +36,7 @@ struct GraphIndex {
 
     init(_ images: [ImageResult]) {
         for (position, image) in images.enumerated() {
-            var digests = Set(image.blobs.map(\.digest.string))
+            var digests = Set(image.blobDigests)
             if let manifest = image.manifestDigest { digests.insert(manifest) }
             digests.formUnion(image.indexDigests)
             for digest in digests { byDigest[digest, default: []].append(position) }

@@ -30,6 +30,21 @@ public struct ChunkedArray<Element>: RandomAccessCollection {
         return total - 1
     }
 
+    /// How many elements a chunk holds: `release(chunk:)` lets go of that many at once.
+    @inlinable public static var chunkSize: Int { 1 << chunkShift }
+
+    /// Lets the `index`th chunk's memory go, when it is full and no element of it will be read or written again (a
+    /// position in it must not be used after this: it traps). The positions of the others stay as they were.
+    @inlinable public mutating func release(chunk index: Int) {
+        precondition((index + 1) << Self.chunkShift <= total, "only a full chunk can be released")
+        chunks[index] = []
+    }
+
+    /// Whether `release(chunk:)` let the `index`th chunk go.
+    @inlinable public func isReleased(chunk index: Int) -> Bool {
+        index < chunks.count && chunks[index].isEmpty && (index + 1) << Self.chunkShift <= total
+    }
+
     /// Adds `count` copies of `element` at the end.
     @inlinable public mutating func append(repeating element: Element, count: Int) {
         for _ in 0..<Swift.max(0, count) { append(element) }

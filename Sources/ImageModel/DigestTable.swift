@@ -26,4 +26,12 @@ public struct DigestTable: RandomAccessCollection, Sendable {
         }
         return words.append(packed)
     }
+
+    /// Lets the digests of the `index`th chunk go (`ChunkedArray.release(chunk:)`): none of them is read again.
+    public mutating func release(chunk index: Int) {
+        words.release(chunk: index)
+        guard !long.isEmpty else { return }
+        let size = ChunkedArray<SIMD4<UInt64>>.chunkSize
+        for number in index * size..<(index + 1) * size { long[number] = nil }
+    }
 }

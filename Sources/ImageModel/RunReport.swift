@@ -41,8 +41,18 @@ public struct ImageResult: Codable, Sendable {
     public var platform: String?
     public var repository: String?
     public var commit: String
-    /// Every blob of the image with its verdict, packed (`BlobResults`).
-    public var blobs: BlobResults
+    /// Every blob of the image with its verdict, packed (`BlobResults`); empty once `dropBlobRows(keeping:)` let them go.
+    public var blobs: BlobResults {
+        didSet {
+            tally = BlobTally(blobs)
+            rowlessDigests = nil
+        }
+    }
+    /// The blobs counted by verdict: what every report but the JSON one shows of them; kept when the rows are dropped.
+    public private(set) var tally: BlobTally
+    /// Set once the rows are dropped: the digests of the image's blobs that attribution may still have to place a
+    /// finding by (`GraphIndex`).
+    public private(set) var rowlessDigests: [String]?
     /// Counts of findings for this image by severity.
     public var errors: Int
     public var warnings: Int
@@ -64,10 +74,22 @@ public struct ImageResult: Codable, Sendable {
         self.repository = repository
         self.commit = commit
         self.blobs = BlobResults(blobs)
+        self.tally = BlobTally(self.blobs)
         self.errors = errors
         self.warnings = warnings
         self.notices = notices
     }
+
+    /// Lets the blob rows go (a run whose reports show none keeps 16 bytes a blob less for every image), keeping their
+    /// `tally` and those of their digests attribution may still place a finding by.
+    public mutating func dropBlobRows(tally counts: BlobTally, keeping digests: [String]) {
+        blobs = []
+        tally = counts
+        rowlessDigests = digests
+    }
+
+    /// The digests of the image's blobs attribution places findings by: every row's, or those kept with the tally.
+    public var blobDigests: [String] { rowlessDigests ?? blobs.map(\.digest.string) }
 
     /// The label reports group findings under: output path, reference or tag, platform.
     public var label: String {

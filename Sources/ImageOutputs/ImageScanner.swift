@@ -33,7 +33,7 @@ public struct ImageScanner {
     /// `onOutput` sees each output's part as soon as it is read (so checking can start before the scan ends) and takes
     /// its blobs: the images returned then carry none, so a large run does not hold every blob list twice.
     /// `forecast` sees what each output (in the order `onOutput` will see them) can map to, before that output is read:
-    /// in runs that keep ahead of reading (`forecastHorizon`), the last with `more` false.
+    /// the first output, then every other one once the first is read (`forecastHorizon`), the last run with `more` false.
     public func scan(
         commit: ObjectID, manifestFiles: [String] = [],
         forecast: ((_ next: [RepositoryForecast], _ more: Bool) -> Void)? = nil,
@@ -91,12 +91,13 @@ public struct ImageScanner {
         }
     }
 
-    /// How many of `count` outputs are forecast before the one at `position` is read. Forecasting keeps ahead of reading
-    /// at twice its pace instead of going first: it reads every layout's `index.json`, which often has to be rebuilt
-    /// from a delta against a whole manifest, so forecasting all outputs first held the first call back by tens of
-    /// milliseconds. Every output is forecast once half of them are read; a partial batch waits for that, not longer.
+    /// How many of `count` outputs are forecast before the one at `position` is read. The first output is read after its
+    /// own forecast only: forecasting reads every layout's `index.json`, often rebuilt from a delta against a whole
+    /// manifest, and forecasting all outputs first held the first call back by tens of milliseconds. The rest are all
+    /// forecast once it is read, while its calls are out: until every output is forecast no repository is settled, so
+    /// neither a partial batch nor a repository's images could be judged (and its keys let go) before then.
     static func forecastHorizon(before position: Int, of count: Int) -> Int {
-        min(count, max(1, 2 * position))
+        position == 0 ? min(count, 1) : count
     }
 
     /// What one output at one commit can map to, predicted without reading it (`OutputFormats.forecast`).

@@ -105,7 +105,7 @@ extension RunContext {
         _ plan: IntroducedPlan, cached: Bool = false, defaultFormat: ReportFormat = .text,
         progress: ProgressLine? = nil
     ) throws -> Int32 {
-        let verifier = try makeVerifier(plan.config, cached: cached, progress: progress)
+        let verifier = try makeVerifier(plan.config, cached: cached, defaultFormat: defaultFormat, progress: progress)
         let versions = plan.parts.reduce(0) { $0 + $1.changes.versions.count }
         progress?.update(
             "asking ECR Public about the blobs of \(versions) image output version\(versions == 1 ? "" : "s") as they are read"
@@ -126,7 +126,7 @@ extension RunContext {
         _ commit: ObjectID, config: ToolConfig, defaultFormat: ReportFormat = .text, progress: ProgressLine? = nil
     ) throws -> Int32 {
         progress?.update("reading \(commit.short)")
-        let verifier = try makeVerifier(config, progress: progress)
+        let verifier = try makeVerifier(config, defaultFormat: defaultFormat, progress: progress)
         let report = try verifier.verify(
             reading: { emit in
                 applyUnmappedPolicy(try scanTree(commit, config: config, emit: emit))

@@ -118,7 +118,9 @@ struct RunContext {
     /// Hands each read output's images of this shard to `emit`, then says the output was read.
     func onOutput(_ emit: ImageSink) -> (ScanResult) -> Void {
         { part in
-            for image in applyUnmappedPolicy(applyShard(part)).images { emit(image) }
+            let part = applyUnmappedPolicy(applyShard(part))
+            emit.note(part.findings)
+            for image in part.images { emit(image) }
             emit.outputRead()
         }
     }
@@ -160,7 +162,9 @@ struct RunContext {
     }
 
     /// The verifier for this run, asking the way `--via` / `via:` / credentials choose.
-    func makeVerifier(_ config: ToolConfig, cached: Bool = false, progress: ProgressLine? = nil) throws -> Verifier {
+    func makeVerifier(
+        _ config: ToolConfig, cached: Bool = false, defaultFormat: ReportFormat = .text, progress: ProgressLine? = nil
+    ) throws -> Verifier {
         let setup = try options.clientSetup(environment: environment, started: started)
         let way = try options.chooseWay(config: config, setup: setup, environment: environment)
         if options.verbose { Console.err("verify-layers: asking via \(way.via.rawValue) (\(way.why))") }
@@ -169,9 +173,18 @@ struct RunContext {
             (way.layers as? ECRPublicClient)?.observer = observer
             (way.layers as? RegistryClient)?.observer = observer
         }
+        var verifyOptions = verifyOptions(config)
+        verifyOptions.keepsBlobRows = reportsShowBlobRows(defaultFormat: defaultFormat)
         return Verifier(
-            registry: way.layers, cache: cache, options: verifyOptions(config), manifests: way.manifests,
+            registry: way.layers, cache: cache, options: verifyOptions, manifests: way.manifests,
             via: way.via.rawValue)
+    }
+
+    /// Whether a report this run writes (stdout or a `--report` file) shows every blob: the JSON one does, and
+    /// `--verbose` text lists the blobs the cache answered. Without one, the run keeps each image's counts only.
+    func reportsShowBlobRows(defaultFormat: ReportFormat) -> Bool {
+        options.verbose
+            || options.reporters.showsBlobRows([options.format ?? defaultFormat] + options.reports.map(\.format))
     }
 
     /// `VERIFY_LAYERS_CHECK_MANIFESTS` (error, warning, off) overrides the config's `check-manifests:` for one run or job,

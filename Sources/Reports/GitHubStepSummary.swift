@@ -69,7 +69,7 @@ public enum GitHubStepSummary {
     /// One table row: the image as every format names it, where it goes, what was asked and what was found.
     static func imageRow(_ group: ImageGroups.Group, report: RunReport) -> String {
         let image = group.image
-        let checked = image?.blobs.filter { [.available, .unavailable, .invalid].contains($0.status) }.count ?? 0
+        let checked = image?.tally.answered ?? 0
         var problems: [String] = []
         if group.errors > 0 { problems.append(plural(group.errors, "error")) }
         if group.warnings > 0 { problems.append(plural(group.warnings, "warning")) }

@@ -13,6 +13,7 @@ import Foundation
 /// the run (`strict`). Findings that belong to no single image get a test case of their own.
 public struct JUnitReporter: StreamingReporter {
     public static let format = ReportFormat.junit
+    public static let showsBlobRows = false
     public init() {}
 
     /// Two passes over the images: the suite's counts first (they head the file), then each test case written as it is made.
@@ -50,8 +51,7 @@ public struct JUnitReporter: StreamingReporter {
         let failing = failing(group, warningsFail: warningsFail)
         if failing.contains(where: { $0.rule != .verificationError }) { return .failure }
         if !failing.isEmpty { return .error }
-        let verdicts =
-            group.image?.blobs.filter { [.available, .unavailable, .invalid].contains($0.status) }.count ?? 0
+        let verdicts = group.image?.tally.answered ?? 0
         if group.image != nil, verdicts == 0, group.findings.contains(where: { $0.severity == .warning }) {
             return .skipped
         }

@@ -23,7 +23,7 @@ public enum PublishHints {
         var commands: [String] = []
         var manual: [String] = []
         var seen = Set<String>()
-        for image in report.images where image.blobs.contains(where: { $0.status == .unavailable }) {
+        for image in report.images where image.tally.unavailable > 0 {
             let multiPlatform =
                 !image.indexDigests.isEmpty
                 && report.images.filter {

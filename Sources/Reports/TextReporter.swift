@@ -9,6 +9,7 @@ import Foundation
 /// Human output: every checked image with its findings (only problems under `--quiet`), then the one-line summary of SPEC §6.
 public struct TextReporter: Reporter {
     public static let format = ReportFormat.text
+    public static let showsBlobRows = false
     /// The GitLab log section the per-image listing goes in.
     public static let sectionName = "verify_layers_images"
 
@@ -107,35 +108,16 @@ public struct TextReporter: Reporter {
             }
             if shown.isEmpty, let image = group.image {
                 body +=
-                    "  " + style.yellow("not verified:") + " \(count(BlobCounts(image).unconfirmed, "blob")) "
+                    "  " + style.yellow("not verified:") + " \(count(image.tally.unconfirmed, "blob")) "
                     + (runWide ? "(see the error above)" : "without a verdict from the service") + "\n"
             }
         }
         return body
     }
 
-    /// An image's blobs by what the service said, counted in one pass (a line per image, each over hundreds of blobs).
-    struct BlobCounts {
-        var available = 0, cached = 0, skipped = 0
-        /// Asked about and not confirmed: unavailable, invalid or without a verdict.
-        var unconfirmed = 0
-
-        init(_ image: ImageResult) {
-            for blob in image.blobs {
-                switch blob.status {
-                case .available:
-                    available += 1
-                    if blob.cached { cached += 1 }
-                case .skipped: skipped += 1
-                case .unavailable, .invalid, .unverified: unconfirmed += 1
-                }
-            }
-        }
-    }
-
     /// `build/app (public.ecr.aws/demo/app:1.0, linux/amd64): ok, 3 blobs available`, or nil when a blob is unconfirmed.
     func okLine(_ image: ImageResult, style: Style) -> String? {
-        let counts = BlobCounts(image)
+        let counts = image.tally
         guard counts.unconfirmed == 0 else { return nil }
         var detail = "\(count(counts.available, "blob")) available"
         if counts.cached > 0 { detail += " (\(counts.cached) from cache)" }
