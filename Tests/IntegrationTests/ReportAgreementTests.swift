@@ -106,6 +106,15 @@ import Testing
         }
         #expect(text.stdout.contains("build/oci/web (public.ecr.aws/demo/web:1, linux/amd64): ok, 2 blobs available"))
         #expect(text.stdout.contains("\n4 images, 6 blobs (5 available, 1 unavailable) in "))
+
+        // With no report that shows blob rows, the run judges each repository early and keeps only counts (#16): its
+        // text says exactly what the run that kept rows for its JSON report said.
+        let textOnly = try repo.verifyLayers(["check", "--color", "never"], environment: emulator.environment)
+        #expect(textOnly.status == 1)
+        let timing = #/ in [0-9.]+s/#
+        #expect(
+            textOnly.stdout.replacing(timing, with: " in Ns") == text.stdout.replacing(timing, with: " in Ns"),
+            "text alone:\n\(textOnly.stdout)")
     }
 
     @Test func aFindingFromAnEarlierCommitNamesItAndSaysThePathIsGone() throws {

@@ -35,6 +35,15 @@ struct CSVReporter: Reporter {
         #expect(registry.ciDefault(environment: [:]) == nil)
     }
 
+    /// Only a run whose reports show no blob rows lets them go: JSON shows them, and a plug-in is taken to unless it
+    /// says otherwise; every other built-in format shows counts.
+    @Test func aRunKeepsBlobRowsWhenAnyOfItsFormatsShowsThem() {
+        #expect(!registry.showsBlobRows([.text, .github, .gitlab, .junit, .sarif]))
+        #expect(registry.showsBlobRows([.text, .json]))
+        #expect(registry.showsBlobRows([.text, CSVReporter.format]))
+        #expect(registry.showsBlobRows([ReportFormat(rawValue: "unregistered")]))
+    }
+
     /// A real run (git repository, emulator) writes the plug-in's report beside the JSON one; both name the same findings.
     @Test func pluginReportAgreesWithJSONReport() throws {
         let repo = try GitFixture()
