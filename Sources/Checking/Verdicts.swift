@@ -110,19 +110,22 @@ struct Verdicts {
     /// verification error, never a silent pass.
     mutating func settle(plan: Plan) {
         markCached(plan: plan)
-        var neverAsked: Int32?
-        for number in liveRanges.joined() where states[number] == .none {
-            let failure =
-                neverAsked ?? record(BatchFailure(.unverifiable, "the service was never asked (no answer)"))
-            neverAsked = failure
-            fail(number, failure)
-        }
+        failUnanswered(liveRanges.joined())
     }
 
     /// `settle(plan:)` for `keys` alone (a repository done before the others): a key without a verdict fails.
     mutating func settle(_ keys: [Int32]) {
-        for key in keys where states[Int(key)] == .none {
-            fail(Int(key), record(BatchFailure(.unverifiable, "the service was never asked (no answer)")))
+        failUnanswered(keys.lazy.map { Int($0) })
+    }
+
+    /// Fails each of `numbers` that has no verdict, all with one "never asked" failure: never a silent pass.
+    private mutating func failUnanswered(_ numbers: some Sequence<Int>) {
+        var neverAsked: Int32?
+        for number in numbers where states[number] == .none {
+            let failure =
+                neverAsked ?? record(BatchFailure(.unverifiable, "the service was never asked (no answer)"))
+            neverAsked = failure
+            fail(number, failure)
         }
     }
 

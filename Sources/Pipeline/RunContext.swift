@@ -180,11 +180,11 @@ struct RunContext {
             via: way.via.rawValue)
     }
 
-    /// Whether a report this run writes (stdout or a `--report` file) shows every blob: the JSON one does, and
-    /// `--verbose` text lists the blobs the cache answered. Without one, the run keeps each image's counts only.
+    /// Whether a report this run writes shows every blob (the JSON one does; stdout is written listing cached blobs
+    /// under `--verbose`, as `emit` sets `listCached`, `--report` files never). Without one, the run keeps counts only.
     func reportsShowBlobRows(defaultFormat: ReportFormat) -> Bool {
-        options.verbose
-            || options.reporters.showsBlobRows([options.format ?? defaultFormat] + options.reports.map(\.format))
+        options.reporters.showsBlobRows([options.format ?? defaultFormat], listingCached: options.verbose)
+            || options.reporters.showsBlobRows(options.reports.map(\.format))
     }
 
     /// `VERIFY_LAYERS_CHECK_MANIFESTS` (error, warning, off) overrides the config's `check-manifests:` for one run or job,

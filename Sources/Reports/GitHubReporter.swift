@@ -5,7 +5,7 @@ import ImageModel
 /// rendered by `GitHubStepSummary`; the executable appends them to the files GitHub names.
 public struct GitHubReporter: Reporter {
     public static let format = ReportFormat.github
-    public static let showsBlobRows = false
+    public static func showsBlobRows(listingCached: Bool) -> Bool { false }
     public static let ciVariable: String? = "GITHUB_ACTIONS"
     /// GitHub shows at most this many annotations of each severity per step.
     public static let annotationsPerSeverity = 10

@@ -9,7 +9,7 @@ import Foundation
 /// GitLab Code Quality JSON (`artifacts: reports: codequality`), so findings show in merge requests and the pipeline.
 public struct GitLabReporter: Reporter {
     public static let format = ReportFormat.gitlab
-    public static let showsBlobRows = false
+    public static func showsBlobRows(listingCached: Bool) -> Bool { false }
     public static let ciVariable: String? = "GITLAB_CI"
     /// One Code Quality issue; GitLab needs `description`, `check_name`, `fingerprint`, `severity` and `location`.
     public struct Issue: Codable, Equatable, Sendable {

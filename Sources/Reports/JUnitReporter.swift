@@ -13,7 +13,7 @@ import Foundation
 /// the run (`strict`). Findings that belong to no single image get a test case of their own.
 public struct JUnitReporter: StreamingReporter {
     public static let format = ReportFormat.junit
-    public static let showsBlobRows = false
+    public static func showsBlobRows(listingCached: Bool) -> Bool { false }
     public init() {}
 
     /// Two passes over the images: the suite's counts first (they head the file), then each test case written as it is made.

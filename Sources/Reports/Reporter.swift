@@ -57,9 +57,10 @@ public protocol Reporter {
     static var format: ReportFormat { get }
     /// A CI system's marker variable (set to `true` there) under which `ci` writes this format by default; nil for none.
     static var ciVariable: String? { get }
-    /// Whether the format shows every blob of every image (`ImageResult.blobs`); one that shows only each image's
-    /// counts (`ImageResult.tally`) says false, and a run written only in such formats keeps no rows. True unless said.
-    static var showsBlobRows: Bool { get }
+    /// Whether the format shows every blob of every image (`ImageResult.blobs`), when written with
+    /// `ReportOptions.listCached` as given; one that shows only each image's counts (`ImageResult.tally`) says false,
+    /// and a run written only in such formats keeps no rows. True unless said.
+    static func showsBlobRows(listingCached: Bool) -> Bool
     init()
     func render(_ report: RunReport, options: ReportOptions) -> String
     /// The same text as `render`, handed to `sink` piece by piece; formats whose size grows with the run stream here.
@@ -80,7 +81,7 @@ extension StreamingReporter {
 
 extension Reporter {
     public static var ciVariable: String? { nil }
-    public static var showsBlobRows: Bool { true }
+    public static func showsBlobRows(listingCached: Bool) -> Bool { true }
 
     public func write(_ report: RunReport, options: ReportOptions, to sink: ReportSink) {
         sink.write(render(report, options: options))
@@ -99,13 +100,13 @@ public struct ReporterRegistry: Sendable {
     private struct Entry: Sendable {
         var format: ReportFormat
         var ciVariable: String?
-        var showsBlobRows: Bool
+        var showsBlobRows: @Sendable (_ listingCached: Bool) -> Bool
         var make: @Sendable () -> any Reporter
 
         init<R: Reporter>(_ type: R.Type) {
             format = R.format
             ciVariable = R.ciVariable
-            showsBlobRows = R.showsBlobRows
+            showsBlobRows = { R.showsBlobRows(listingCached: $0) }
             make = { R() }
         }
     }
@@ -140,9 +141,10 @@ public struct ReporterRegistry: Sendable {
         entries.first { $0.format == format }?.make()
     }
 
-    /// Whether any of `formats` shows blob rows (a format no reporter is registered under counts as one that does).
-    public func showsBlobRows(_ formats: some Sequence<ReportFormat>) -> Bool {
-        formats.contains { format in entries.first { $0.format == format }?.showsBlobRows ?? true }
+    /// Whether any of `formats`, written with `listingCached`, shows blob rows (a format no reporter is registered under
+    /// counts as one that does).
+    public func showsBlobRows(_ formats: some Sequence<ReportFormat>, listingCached: Bool = false) -> Bool {
+        formats.contains { format in entries.first { $0.format == format }?.showsBlobRows(listingCached) ?? true }
     }
 
     /// The format whose CI system `environment` is running in (its marker variable is `true`), if any.

@@ -10,7 +10,7 @@ import Foundation
 /// with stable `partialFingerprints` so alerts are tracked across runs.
 public struct SARIFReporter: StreamingReporter {
     public static let format = ReportFormat.sarif
-    public static let showsBlobRows = false
+    public static func showsBlobRows(listingCached: Bool) -> Bool { false }
     public init() {}
 
     /// The log without its results through `JSONEncoder`, then each result as it is made where the encoder put an

@@ -9,7 +9,8 @@ import Foundation
 /// Human output: every checked image with its findings (only problems under `--quiet`), then the one-line summary of SPEC §6.
 public struct TextReporter: Reporter {
     public static let format = ReportFormat.text
-    public static let showsBlobRows = false
+    /// Counts only, unless it lists the blobs the positive cache answered (`--verbose`: `cachedLines`).
+    public static func showsBlobRows(listingCached: Bool) -> Bool { listingCached }
     /// The GitLab log section the per-image listing goes in.
     public static let sectionName = "verify_layers_images"
 
