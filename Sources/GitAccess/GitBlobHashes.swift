@@ -44,11 +44,19 @@ extension GitRepository {
     /// pointer). Not remembered: hashing a blob this small again costs less than keeping, saving and loading its hash
     /// (the memo is for blobs whose reading and hashing is what a cold run pays for).
     public func hashBlob(_ id: ObjectID, algorithm: String, content: Data) -> BlobHash {
+        content.withUnsafeBytes { hashBlob(id, algorithm: algorithm, bytes: $0, remember: false) }
+    }
+
+    /// Hashes the content of blob `id` the caller holds (`withBlobContent`), remembered like a blob hashed by
+    /// `hashBlob(_:algorithm:size:)` when `remember` (a blob larger than an LFS pointer can be).
+    public func hashBlob(_ id: ObjectID, algorithm: String, bytes: UnsafeRawBufferPointer, remember: Bool) -> BlobHash {
         guard var hasher = ContentHasher(algorithm: algorithm) else {
-            return BlobHash(size: Int64(content.count), digest: nil, streamed: false)
+            return BlobHash(size: Int64(bytes.count), digest: nil, streamed: false)
         }
-        content.withUnsafeBytes { hasher.update($0) }
-        return BlobHash(size: Int64(content.count), digest: hasher.finalize(), streamed: false)
+        hasher.update(bytes)
+        let hash = BlobHash(size: Int64(bytes.count), digest: hasher.finalize(), streamed: false)
+        if remember { self.remember(hash, for: BlobHashKey(id: id, algorithm: algorithm)) }
+        return hash
     }
 
     /// The memo, when there is one, is this run's cache too: one copy of each hash, not two.

@@ -38,6 +38,26 @@ extension GitRepository {
         return Data(bytes: content, count: size)
     }
 
+    /// Lends a blob's content, read whole with one object lookup and no header read first: for a blob its caller expects
+    /// to be small (its descriptor says so). Reading the header first looks the object up in the pack index a second
+    /// time, about a tenth of a cold check over a layout of small blobs. A blob larger than expected is still read whole,
+    /// as every packed blob is to be hashed.
+    public func withBlobContent<T>(_ id: ObjectID, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        var object: OpaquePointer?
+        var oid = id.raw
+        try withDatabase { odb in
+            _ = try gitCheck(git_odb_read(&object, odb, &oid), "cannot read blob \(id.short)")
+        }
+        defer {
+            git_odb_object_free(object)
+            releaseCachesIfDue()
+        }
+        guard git_odb_object_type(object) == GIT_OBJECT_BLOB else {
+            throw GitError(kind: .other, message: "object \(id.short) is not a blob")
+        }
+        return try body(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object)))
+    }
+
     /// A blob as a stream of bytes, for archives too large to hold in memory.
     public func openBlobStream(_ id: ObjectID) throws -> GitBlobStream {
         try GitBlobStream(repository: handle, owner: self, id: id)

@@ -148,12 +148,14 @@ public final class CommitSnapshot: FileSource {
     /// A layout's blobs are looked up by their hex in the blob directory's tree, found once for the directory: no path is
     /// built, scanned or split per blob. Anything else (a link on the way, an entry that is not a plain file, nothing
     /// there) takes the general path.
-    public func probe(_ digest: Digest, inDirectory directory: String, within root: String) -> BlobProbe {
+    public func probe(_ digest: Digest, inDirectory directory: String, within root: String, declaredSize: Int64?)
+        -> BlobProbe
+    {
         if let tree = blobDirectoryTree(directory, within: root),
             let entry = digest.withHex({ try? repository.entryIDAndKind(named: $0, inTree: tree) }),
             entry.kind == .blob || entry.kind == .executable
         {
-            return probe(entry, algorithm: digest.algorithm)
+            return probe(entry, algorithm: digest.algorithm, declaredSize: declaredSize)
         }
         return probe(OutputPath.join(directory, digest.encoded), algorithm: digest.algorithm, within: root)
     }
@@ -170,11 +172,26 @@ public final class CommitSnapshot: FileSource {
     }
 
     /// Reads a file entry's size and content as `probe` reports them: an LFS pointer, or the content's size and digest.
-    private func probe(_ entry: (id: ObjectID, kind: EntryKind), algorithm: String) -> BlobProbe {
+    /// A blob declared no larger than `GitRepository.streamAbove` is read whole at once, its size not asked first.
+    private func probe(_ entry: (id: ObjectID, kind: EntryKind), algorithm: String, declaredSize: Int64? = nil)
+        -> BlobProbe
+    {
         if let known = repository.knownHash(entry.id, algorithm: algorithm) {
             return .content(size: known.size, digest: known.digest)
         }
         do {
+            if let declaredSize, declaredSize >= 0, declaredSize <= GitRepository.streamAbove {
+                return try repository.withBlobContent(entry.id) { bytes -> BlobProbe in
+                    if bytes.count <= LFSPointer.maxSize, bytes.starts(with: "version ".utf8),
+                        let pointer = LFSPointer.parse(Data(bytes))
+                    {
+                        return .lfsPointer(pointer)
+                    }
+                    let hash = repository.hashBlob(
+                        entry.id, algorithm: algorithm, bytes: bytes, remember: bytes.count > LFSPointer.maxSize)
+                    return .content(size: hash.size, digest: hash.digest)
+                }
+            }
             // A blob small enough to be an LFS pointer is read once: parsed as a pointer, else hashed from that copy.
             let size = try repository.blobSize(entry.id)
             let hash: BlobHash

@@ -49,8 +49,9 @@ public protocol FileSource: AnyObject {
     /// Checks a blob without keeping it: an LFS pointer is returned as such, other content is hashed with `algorithm`.
     func probe(_ path: String, algorithm: String, within root: String) -> BlobProbe
     /// What `probe(_:algorithm:within:)` says of the file named by `digest`'s hex in `directory` (a format's blob
-    /// directory), which a source may find without building the path.
-    func probe(_ digest: Digest, inDirectory directory: String, within root: String) -> BlobProbe
+    /// directory), which a source may find without building the path. `declaredSize`: the size its descriptor gives,
+    /// a hint for how to read it (never trusted as the blob's size).
+    func probe(_ digest: Digest, inDirectory directory: String, within root: String, declaredSize: Int64?) -> BlobProbe
     /// Opens a file as a stream (archives are read in one pass, never loaded whole); links followed inside the repository.
     func openStream(_ path: String) -> StreamLookup
 }
@@ -60,7 +61,9 @@ extension FileSource {
         read(path, limit: limit)
     }
 
-    public func probe(_ digest: Digest, inDirectory directory: String, within root: String) -> BlobProbe {
+    public func probe(_ digest: Digest, inDirectory directory: String, within root: String, declaredSize: Int64?)
+        -> BlobProbe
+    {
         probe(OutputPath.join(directory, digest.encoded), algorithm: digest.algorithm, within: root)
     }
 

@@ -22,7 +22,8 @@ extension LayoutReader {
         if let known = state.probes[digest] {
             probe = known
         } else if let directory = blobDirectory(digest, state: &state) {
-            probe = source.probe(digest, inDirectory: directory, within: state.root)
+            probe = source.probe(
+                digest, inDirectory: directory, within: state.root, declaredSize: descriptor.size)
             state.probes[digest] = probe
         } else {
             probe = source.probe(blobPath(digest, in: state), algorithm: digest.algorithm, within: state.root)
