@@ -429,7 +429,7 @@ def main():
         plan = [("s20k", lambda: layer_scenario(binary, "s20k", "2,000 layers / 5 repositories (quick)", 5, 4, 100, 20, 16, args.runs,
                                                 ["boto3-threads", "boto3-sequential"], formats)),
                 ("s200k", lambda: layer_scenario(binary, "s200k", "20,000 layers / 50 repositories (quick)", 50, 4, 100, 20, 16, args.runs,
-                                                 ["boto3-threads"], [])),
+                                                 ["boto3-threads"], ["json"])),
                 ("registry", lambda: registry_scenario(binary, "registry way, 200 layers / 2 repositories (quick)", 2, 1, 100, 20, 16, args.runs)),
                 ("sized", lambda: sized_scenario(binary, 4, 2, 8, 20, args.runs)),
                 ("push", lambda: push_scenario(binary, 500, 10, 2, 10, 20, args.runs))]
@@ -437,7 +437,7 @@ def main():
         plan = [("s20k", lambda: layer_scenario(binary, "s20k", "20,000 layers / 50 repositories", 50, 4, 100, 20, 16, args.runs,
                                                 ["boto3-threads", "boto3-sequential", "awscli"], formats)),
                 ("s200k", lambda: layer_scenario(binary, "s200k", "200,000 layers / 500 repositories", 500, 4, 100, 20, 16, args.runs,
-                                                 ["boto3-threads"], [])),
+                                                 ["boto3-threads"], ["json"])),
                 ("registry", lambda: registry_scenario(binary, "registry way, 2,000 layers / 5 repositories", 5, 4, 100, 20, 16, args.runs)),
                 ("sized", lambda: sized_scenario(binary, 8, 10, 50, 20, args.runs)),
                 ("push", lambda: push_scenario(binary, 5000, 50, 4, 10, 20, max(args.runs, 5)))]

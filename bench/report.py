@@ -84,6 +84,7 @@ def metrics(results):
         for name, samples in s.get("formats", {}).items():
             m[f"{key}.rss_{name.split()[-1]}_mib"] = max_rss_mib(samples)
     m["s200k.rss_over_20k"] = ratio(m.get("s200k.rss_mib"), m.get("s20k.rss_mib"))
+    m["s200k.rss_json_over_text"] = ratio(m.get("s200k.rss_json_mib"), m.get("s200k.rss_mib"))
     sized = scenarios.get("sized")
     if sized:
         packed, lfs = sized.get("packed", {}).get("samples", {}), sized.get("lfs", {}).get("samples", {})

@@ -10,6 +10,8 @@ struct ImageEvaluation {
     private var blobs: BlobResults
     private var tally = BlobTally()
     private let keepsRows: Bool
+    /// Where the rows go when none is kept but a report still shows them.
+    private let spill: (any BlobRowSpill)?
     /// Whether the config blob gets no row (`check-config-blob: false`).
     private var skipsConfig = false
     /// Per kind of failed call: its message, how many blobs it left unverified, and the first of them.
@@ -18,15 +20,19 @@ struct ImageEvaluation {
     private(set) var mismatchedKeys: [Int] = []
 
     /// `digests`: the plan's, which the result's blobs name their digests in; `keepsRows`: false when no report shows
-    /// them, so only their counts are kept.
-    init(_ image: Image, digests: DigestTable, keepsRows: Bool = true) {
+    /// them, so only their counts are kept (and the rows, with a `spill`, written there when the image is judged).
+    init(_ image: Image, digests: DigestTable, keepsRows: Bool = true, spill: (any BlobRowSpill)? = nil) {
         self.image = image
         self.keepsRows = keepsRows
+        self.spill = keepsRows ? nil : spill
         // Without rows the plan's digests are not shared: a copy held while the plan still numbers keys would make its
-        // next key copy the chunk being filled.
-        blobs = keepsRows ? BlobResults(sharing: digests) : BlobResults()
-        if keepsRows { blobs.reserveCapacity(image.blobs.count) }
+        // next key copy the chunk being filled. Rows built for the spill share them only until `judged()` writes them.
+        let buildsRows = keepsRows || self.spill != nil
+        blobs = buildsRows ? BlobResults(sharing: digests) : BlobResults()
+        if buildsRows { blobs.reserveCapacity(image.blobs.count) }
     }
+
+    private var buildsRows: Bool { keepsRows || spill != nil }
 
     /// Every blob of the image, in order: skipped (non-distributable, or a config blob not checked), unverified (no
     /// repository, no verdict), or as the service said.
@@ -103,7 +109,7 @@ struct ImageEvaluation {
 
     private mutating func append(_ result: BlobResult, _ number: Int?) {
         tally.add(result.status, cached: result.cached)
-        guard keepsRows else { return }
+        guard buildsRows else { return }
         if let number { blobs.append(result, digestNumber: number) } else { blobs.append(result) }
     }
 
@@ -130,13 +136,25 @@ struct ImageEvaluation {
     func judged(named: Set<String> = []) -> JudgedImage {
         var kept = image
         kept.blobs = image.blobs.filter { $0.role == .config }
+        var rows = keepsRows ? blobs : BlobResults()
+        var spilled: SpilledRows?
+        var keepsRows = self.keepsRows
+        if let spill {
+            spilled = spill.spill(blobs)
+            if spilled == nil {
+                // Not written: the rows stay, in a copy of their own (not sharing the plan's digests).
+                rows = BlobResults(Array(blobs))
+                keepsRows = true
+            }
+        }
         let namedDigests =
             keepsRows || named.isEmpty
             ? []
             : Set(image.blobs.filter { !(skipsConfig && $0.role == .config) }.map(\.digest.string)).intersection(named)
         let kinds: [BatchFailure.Kind] = [.repositoryNotFound, .configuration, .credentials, .unverifiable]
         return JudgedImage(
-            image: kept, blobs: blobs, tally: tally, keepsRows: keepsRows, namedDigests: namedDigests.sorted(),
+            image: kept, blobs: rows, tally: tally, keepsRows: keepsRows, spilled: spilled,
+            namedDigests: namedDigests.sorted(),
             blobFindings: findings,
             failures: kinds.compactMap { kind in failureMessages[kind].map { (kind, $0.message, $0.count, $0.blob) } },
             mismatchedKeys: mismatchedKeys)
@@ -146,7 +164,8 @@ struct ImageEvaluation {
     static func judge(
         _ image: Image, keys: [Int32]?, plan: Plan, verdicts: Verdicts, options: JudgingOptions
     ) -> JudgedImage {
-        var evaluation = ImageEvaluation(image, digests: plan.digests, keepsRows: options.keepsRows)
+        var evaluation = ImageEvaluation(
+            image, digests: plan.digests, keepsRows: options.keepsRows, spill: options.spill)
         evaluation.addBlobs(plan: plan, verdicts: verdicts, checkConfigBlob: options.checkConfigBlob, keys: keys)
         return evaluation.judged(named: options.named)
     }
@@ -158,6 +177,8 @@ struct JudgingOptions {
     var checkConfigBlob: Bool
     var keepsRows: Bool
     var named: Set<String> = []
+    /// Without rows: where the rows go for a report that shows them after all (`VerifyOptions.rowSpill`).
+    var spill: (any BlobRowSpill)?
 }
 
 /// An image whose blobs were judged (`ImageEvaluation.judged()`): the image without its layers (its reading findings,
@@ -167,6 +188,8 @@ struct JudgedImage {
     var blobs: BlobResults
     var tally: BlobTally
     var keepsRows: Bool
+    /// Without rows, where they were written for the report that shows them.
+    var spilled: SpilledRows?
     /// Without rows: the digests of the image's blobs that findings made for no single image name.
     var namedDigests: [String]
     var blobFindings: [Finding]
@@ -207,7 +230,10 @@ struct JudgedImage {
             notices: findings.filter { $0.severity == .notice }.count, refName: image.refName,
             indexDigests: image.indexDigests)
         result.outputKind = image.outputKind
-        if !keepsRows { result.dropBlobRows(tally: tally, keeping: namedDigests) }
+        if !keepsRows {
+            result.dropBlobRows(tally: tally, keeping: namedDigests)
+            result.spilledRows = spilled
+        }
         return (result, findings)
     }
 

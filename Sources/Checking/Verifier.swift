@@ -27,6 +27,9 @@ public struct VerifyOptions: Sendable {
     /// each image keeps only their counts, and a streaming run judges each repository's images as soon as it is done
     /// and lets its keys go (memory then follows the repositories in flight, not the layer count).
     public var keepsBlobRows: Bool
+    /// Where a run that keeps no rows writes them when a report shows them after all (the JSON one, the verbose text):
+    /// each image's rows as it is judged, read back as the report is written.
+    public var rowSpill: (any BlobRowSpill)?
 
     public init(
         checkConfigBlob: Bool = true, onError: OnErrorPolicy = .fail, strict: Bool = false,
@@ -117,7 +120,8 @@ public struct Verifier {
     private func judgingOptions(named findings: [Finding] = []) -> JudgingOptions {
         JudgingOptions(
             checkConfigBlob: options.checkConfigBlob, keepsRows: options.keepsBlobRows,
-            named: options.keepsBlobRows ? [] : Set(findings.compactMap(\.digest)))
+            named: options.keepsBlobRows ? [] : Set(findings.compactMap(\.digest)),
+            spill: options.keepsBlobRows ? nil : options.rowSpill)
     }
 
     /// Reads and checks at once: `read` puts each image into the sink as it is read (the report's images are those, in

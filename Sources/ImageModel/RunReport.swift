@@ -1,5 +1,5 @@
 /// What the service said about one blob, as shown per image in reports.
-public enum BlobStatus: String, Codable, Sendable {
+public enum BlobStatus: String, Codable, Sendable, CaseIterable {
     case available, unavailable, invalid, unverified, skipped
 }
 
@@ -46,8 +46,11 @@ public struct ImageResult: Codable, Sendable {
         didSet {
             tally = BlobTally(blobs)
             rowlessDigests = nil
+            spilledRows = nil
         }
     }
+    /// Where the rows went when they were let go but a report still shows them (`withBlobRows` reads them back).
+    public var spilledRows: SpilledRows?
     /// The blobs counted by verdict: what every report but the JSON one shows of them; kept when the rows are dropped.
     public private(set) var tally: BlobTally
     /// Set once the rows are dropped: the digests of the image's blobs that attribution may still have to place a
@@ -86,6 +89,13 @@ public struct ImageResult: Codable, Sendable {
         blobs = []
         tally = counts
         rowlessDigests = digests
+    }
+
+    /// The image's blob rows, read back for the moment from where they were spilled; empty when they were dropped (or
+    /// cannot be read back: the spill counts that).
+    public func withBlobRows<T>(_ body: (BlobResults) throws -> T) rethrows -> T {
+        guard let spilledRows else { return try body(blobs) }
+        return try body(spilledRows.spill.readBack(spilledRows) ?? BlobResults())
     }
 
     /// The digests of the image's blobs attribution places findings by: every row's, or those kept with the tally.

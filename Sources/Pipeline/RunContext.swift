@@ -175,6 +175,14 @@ struct RunContext {
         }
         var verifyOptions = verifyOptions(config)
         verifyOptions.keepsBlobRows = reportsShowBlobRows(defaultFormat: defaultFormat)
+        // A report that shows every row gets them from a scratch file, so memory does not grow with the layer count in
+        // that format either; where none can be made, the rows stay in memory.
+        if verifyOptions.keepsBlobRows,
+            let spill = BlobRowSpillFile(directory: repository.commonDir.appendingPath("verify-layers"))
+        {
+            verifyOptions.keepsBlobRows = false
+            verifyOptions.rowSpill = spill
+        }
         return Verifier(
             registry: way.layers, cache: cache, options: verifyOptions, manifests: way.manifests,
             via: way.via.rawValue)
@@ -233,6 +241,11 @@ struct RunContext {
             let fileOptions = ReportOptions(color: false, quiet: false, toolVersion: BuildStamp.version)
             let fileReporter = try reporter(spec.format)
             try FileDescriptorSink.writeFile(spec.path) { fileReporter.write(report, options: fileOptions, to: $0) }
+        }
+        if let spill = report.images.lazy.compactMap(\.spilledRows).first?.spill, spill.readFailures > 0 {
+            throw Failure.unavailable(
+                "the blob rows of \(spill.readFailures) image(s) could not be read back from their scratch file in "
+                    + "\(repository.commonDir.appendingPath("verify-layers")); the reports written list none for them")
         }
         return report.summary.exitCode
     }

@@ -34,7 +34,7 @@ public struct JSONReporter: StreamingReporter {
             return
         }
         json.sink.write(String(text[..<range.lowerBound]) + "\"blobs\" : ")
-        writeBlobs(image.blobs, json: json, indent: indent + 2)
+        image.withBlobRows { writeBlobs($0, json: json, indent: indent + 2) }
         json.sink.write(String(text[range.upperBound...]))
     }
 

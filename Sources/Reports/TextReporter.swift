@@ -74,11 +74,13 @@ public struct TextReporter: Reporter {
         var out = ""
         var seen = Set<String>()
         for image in report.images {
-            for blob in image.blobs where blob.cached && blob.status == .available {
-                let key = "\(image.repository ?? "")\u{0}\(blob.digest)"
-                guard seen.insert(key).inserted else { continue }
-                out +=
-                    "from cache\(ttl.map { " within \($0)" } ?? ""): \(TerminalText.sanitize(image.repository ?? "?")) \(blob.digest)\n"
+            image.withBlobRows { rows in
+                for blob in rows where blob.cached && blob.status == .available {
+                    let key = "\(image.repository ?? "")\u{0}\(blob.digest)"
+                    guard seen.insert(key).inserted else { continue }
+                    out +=
+                        "from cache\(ttl.map { " within \($0)" } ?? ""): \(TerminalText.sanitize(image.repository ?? "?")) \(blob.digest)\n"
+                }
             }
         }
         return out

@@ -79,12 +79,15 @@ import Testing
             outputs.append((repository, images, findings))
         }
 
-        func run(keepingRows: Bool) throws -> (report: RunReport, liveAfterOutputs: [Int]) {
+        func run(keepingRows: Bool, spill: (any BlobRowSpill)? = nil) throws -> (
+            report: RunReport, liveAfterOutputs: [Int]
+        ) {
             let cache = MemoryCache()
             cache.known = ["public.ecr.aws/demo/app2|\(digest(3_001))", "public.ecr.aws/demo/app2|\(digest(3_002))"]
             var live: [Int] = []
-            let verifier = Verifier(
-                registry: registry, cache: cache, options: VerifyOptions(keepsBlobRows: keepingRows))
+            var options = VerifyOptions(keepsBlobRows: keepingRows)
+            options.rowSpill = spill
+            let verifier = Verifier(registry: registry, cache: cache, options: options)
             let report = try verifier.verify(reading: { emit in
                 emit.expect(
                     outputs.map {
@@ -110,9 +113,12 @@ import Testing
 
         let kept = try run(keepingRows: true)
         let judged = try run(keepingRows: false)
+        let spill = MemorySpill()
+        let spilled = try run(keepingRows: false, spill: spill)
         let perOutput = 170 + 1
         #expect(kept.liveAfterOutputs == (1...7).map { $0 * perOutput }, "keeping rows keeps every key")
         #expect(judged.liveAfterOutputs == Array(repeating: 0, count: 7), "each repository's keys went once judged")
+        #expect(spilled.liveAfterOutputs == judged.liveAfterOutputs, "rows written away keep nothing either")
 
         var summaries = [kept.report.summary, judged.report.summary]
         for index in summaries.indices { summaries[index].durationSeconds = 0 }
@@ -144,14 +150,26 @@ import Testing
             kept.report.images.map { "\($0.label) \($0.errors) \($0.warnings) \($0.notices)" }
                 == judged.report.images.map { "\($0.label) \($0.errors) \($0.warnings) \($0.notices)" })
 
-        var reports = [kept.report, judged.report]
+        var reports = [kept.report, judged.report, spilled.report]
         for index in reports.indices { reports[index].summary.durationSeconds = 0 }
-        let options = ReportOptions(color: false, quiet: false, toolVersion: "test")
+        var options = ReportOptions(color: false, quiet: false, toolVersion: "test")
         for reporter in [TextReporter() as any Reporter, JUnitReporter(), SARIFReporter(), GitHubReporter()] {
             #expect(
                 reporter.render(reports[0], options: options) == reporter.render(reports[1], options: options),
                 "\(type(of: reporter)) says the same with and without rows")
         }
+
+        // The rows written away as each repository was judged come back for the reports that show them: the JSON
+        // report and the verbose text (cached blobs listed) are those of the run that kept every row, byte for byte.
+        #expect(spilled.report.images.allSatisfy { $0.blobs.isEmpty && $0.spilledRows != nil })
+        #expect(spill.written == kept.report.images.count && spill.readFailures == 0)
+        options.listCached = true
+        for reporter in [JSONReporter() as any Reporter, TextReporter()] {
+            let keptText = reporter.render(reports[0], options: options)
+            #expect(keptText == reporter.render(reports[2], options: options), "\(type(of: reporter)) from the spill")
+            #expect(keptText.contains(digest(2_020).string))
+        }
+        #expect(TextReporter().render(reports[0], options: options).contains("from cache"))
     }
 
     /// A reader that forecasts nothing gets nothing judged before reading ends: a repository met again later must not
@@ -175,5 +193,30 @@ import Testing
         #expect(report.summary.requests == 4, "ceil(301 / 100): nothing asked twice")
         #expect(report.summary.available == 301 && report.summary.exitCode == 0)
         #expect(report.images.map(\.tally.available) == [101, 101, 101, 51])
+    }
+}
+
+/// A `BlobRowSpill` in memory: the rows' bytes as the file spill writes them, read back the same way.
+final class MemorySpill: BlobRowSpill, @unchecked Sendable {
+    private var bytes: [UInt8] = []
+    private(set) var written = 0
+    private(set) var readFailures = 0
+
+    func spill(_ blobs: BlobResults) -> SpilledRows? {
+        let encoded = blobs.spilledBytes
+        defer {
+            bytes += encoded
+            written += 1
+        }
+        return SpilledRows(spill: self, offset: Int64(bytes.count), length: encoded.count, count: blobs.count)
+    }
+
+    func readBack(_ rows: SpilledRows) -> BlobResults? {
+        let range = Int(rows.offset)..<(Int(rows.offset) + rows.length)
+        guard let blobs = BlobResults(spilledBytes: Array(bytes[range])) else {
+            readFailures += 1
+            return nil
+        }
+        return blobs
     }
 }

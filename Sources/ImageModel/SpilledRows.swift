@@ -1,0 +1,126 @@
+/// Where blob rows wait, out of memory, for the report that shows them (JSON, the verbose text): a streaming check
+/// judges each repository's images as soon as it is done and writes their rows here, so what it holds follows the
+/// repositories in flight, not the layer count, in every format. Implemented over a scratch file in the cache
+/// directory (`BlobRowSpillFile`).
+public protocol BlobRowSpill: AnyObject, Sendable {
+    /// Writes `blobs` away; nil when they could not be written (the caller then keeps them).
+    func spill(_ blobs: BlobResults) -> SpilledRows?
+    /// The rows written as `rows`; nil when they cannot be read back (the spill counts it: `readFailures`).
+    func readBack(_ rows: SpilledRows) -> BlobResults?
+    /// How many `readBack` calls failed: the report that asked then shows no rows for those images.
+    var readFailures: Int { get }
+}
+
+/// One image's rows in a `BlobRowSpill`.
+public struct SpilledRows: Sendable {
+    public let spill: any BlobRowSpill
+    public let offset: Int64
+    public let length: Int
+    public let count: Int
+
+    public init(spill: any BlobRowSpill, offset: Int64, length: Int, count: Int) {
+        self.spill = spill
+        self.offset = offset
+        self.length = length
+        self.count = count
+    }
+}
+
+/// The spill's encoding of an image's rows: its distinct media types, then per row the digest's text, the size, and
+/// the status, role and `cached` flag with the media type's number. Self-contained (no shared digest table), read
+/// back into rows whose digests are kept aside.
+extension BlobResults {
+    public var spilledBytes: [UInt8] {
+        var types: [String] = []
+        var typeNumbers: [String: Int] = [:]
+        var rows: [UInt8] = []
+        rows.reserveCapacity(count * 88)
+        for blob in self {
+            let number: Int
+            if let known = typeNumbers[blob.mediaType] {
+                number = known
+            } else {
+                number = types.count
+                typeNumbers[blob.mediaType] = number
+                types.append(blob.mediaType)
+            }
+            let digest = Array(blob.digest.string.utf8)
+            Self.put(UInt32(digest.count), into: &rows)
+            rows += digest
+            Self.put(UInt64(bitPattern: blob.size), into: &rows)
+            let flags =
+                UInt32(BlobStatus.allCases.firstIndex(of: blob.status) ?? 0)
+                | (blob.role == .config ? 0 : 8) | (blob.cached ? 16 : 0)
+            Self.put(UInt32(number) << 5 | flags, into: &rows)
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(rows.count + 64)
+        Self.put(UInt32(count), into: &bytes)
+        Self.put(UInt32(types.count), into: &bytes)
+        for type in types {
+            let text = Array(type.utf8)
+            Self.put(UInt32(text.count), into: &bytes)
+            bytes += text
+        }
+        return bytes + rows
+    }
+
+    /// The rows `spilledBytes` wrote; nil when `bytes` are not such rows.
+    public init?(spilledBytes bytes: [UInt8]) {
+        var reader = SpillReader(bytes: bytes)
+        guard let count = reader.word(), let typeCount = reader.word(), typeCount <= bytes.count else { return nil }
+        var types: [String] = []
+        for _ in 0..<typeCount {
+            guard let text = reader.text() else { return nil }
+            types.append(text)
+        }
+        self.init()
+        reserveCapacity(Int(count))
+        for _ in 0..<count {
+            guard let text = reader.text(), let digest = Digest(text), let size = reader.long(),
+                let bits = reader.word(), Int(bits >> 5) < types.count, Int(bits & 7) < BlobStatus.allCases.count
+            else { return nil }
+            append(
+                BlobResult(
+                    digest: digest, size: Int64(bitPattern: size), mediaType: types[Int(bits >> 5)],
+                    role: bits & 8 == 0 ? .config : .layer, status: BlobStatus.allCases[Int(bits & 7)],
+                    cached: bits & 16 != 0))
+        }
+        guard reader.atEnd else { return nil }
+    }
+
+    private static func put(_ value: UInt32, into bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    private static func put(_ value: UInt64, into bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+}
+
+/// Reads `BlobResults.spilledBytes` back, refusing anything short or out of bounds.
+private struct SpillReader {
+    let bytes: [UInt8]
+    var position = 0
+
+    var atEnd: Bool { position == bytes.count }
+
+    mutating func word() -> UInt32? {
+        guard bytes.count - position >= 4 else { return nil }
+        var value: UInt32 = 0
+        for shift in 0..<4 { value |= UInt32(bytes[position + shift]) << (8 * shift) }
+        position += 4
+        return value
+    }
+
+    mutating func long() -> UInt64? {
+        guard let low = word(), let high = word() else { return nil }
+        return UInt64(high) << 32 | UInt64(low)
+    }
+
+    mutating func text() -> String? {
+        guard let length = word(), bytes.count - position >= Int(length) else { return nil }
+        defer { position += Int(length) }
+        return String(decoding: bytes[position..<(position + Int(length))], as: UTF8.self)
+    }
+}
