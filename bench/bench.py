@@ -194,6 +194,9 @@ def layer_scenario(binary, key, name, repositories, images, layers, latency_ms, 
             tools = {}
             requests = {}
             emulator_cpu = {"cpu": 0.0, "requests": 0}
+            # Where the cold runs' wall goes, from the emulator's own log: how long after the start the first call
+            # arrived, and how many calls were in flight on average from then to the last answer (at most concurrency).
+            timeline = {"first_call_ms": [], "in_flight_mean": []}
 
             def ours(repo, format_name=None, count=False):
                 def run():
@@ -202,10 +205,20 @@ def layer_scenario(binary, key, name, repositories, images, layers, latency_ms, 
                     if count:
                         emulator.clear()
                         before = emulator.cpu_seconds()
+                        started = time.time()
                     sample = measure(command, env=env, cwd=repo, stdout_path=out)
                     if count:
                         after = emulator.cpu_seconds()
-                        requests.setdefault("counts", []).append(len(emulator.calls()))
+                        made = emulator.calls()
+                        requests.setdefault("counts", []).append(len(made))
+                        served = [(c["time"], c["serviceMs"] / 1000) for c in made
+                                  if c.get("time") is not None and c.get("serviceMs") is not None]
+                        if served:
+                            first_arrival = min(t for t, _ in served)
+                            span = max(t + d for t, d in served) - first_arrival
+                            timeline["first_call_ms"].append((first_arrival - started) * 1000)
+                            if span > 0:
+                                timeline["in_flight_mean"].append(sum(d for _, d in served) / span)
                         if before is not None and after is not None:
                             emulator_cpu["cpu"] += after - before
                             emulator_cpu["requests"] += requests["counts"][-1]
@@ -242,6 +255,8 @@ def layer_scenario(binary, key, name, repositories, images, layers, latency_ms, 
                 "concurrency_bound_s": lower, "quota_bound_s": quota, "lower_bound_s": max(lower, quota),
                 "samples": samples, "formats": format_samples, "first_run": first,
                 "emulator_cpu_ms_per_request": emulator_cpu["cpu"] / emulator_cpu["requests"] * 1000 if emulator_cpu["requests"] else None,
+                "first_call_ms": statistics.median(timeline["first_call_ms"]) if timeline["first_call_ms"] else None,
+                "in_flight_mean": statistics.median(timeline["in_flight_mean"]) if timeline["in_flight_mean"] else None,
                 **latency}
     finally:
         shutil.rmtree(work, ignore_errors=True)

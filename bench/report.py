@@ -198,6 +198,10 @@ def render(results, targets, values):
             out.append(f"Emulator: {number(s['emulator_cpu_ms_per_request'], 3)} ms of its own CPU per request (during the cold runs); "
                        f"arrival-to-answer median {number(s['emulator_answer_ms_median'], 1)} ms / p90 {number(s['emulator_answer_ms_p90'], 1)} ms; "
                        f"per call as verify-layers sees it median {number(s['client_call_ms_median'], 0)} ms / p90 {number(s['client_call_ms_p90'], 0)} ms.")
+            if s.get("first_call_ms") is not None:
+                out.append("")
+                out.append(f"Cold runs (median): the first call arrived {number(s['first_call_ms'], 0)} ms after the start; from then to the "
+                           f"last answer, {number(s.get('in_flight_mean'), 1)} calls were in flight on average (concurrency {s['concurrency']}).")
             out.append("")
         elif s["kind"] == "registry":
             out.append(f"### {s['name']}")
