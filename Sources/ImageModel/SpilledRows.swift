@@ -68,7 +68,10 @@ extension BlobResults {
     /// The rows `spilledBytes` wrote; nil when `bytes` are not such rows.
     public init?(spilledBytes bytes: [UInt8]) {
         var reader = SpillReader(bytes: bytes)
-        guard let count = reader.word(), let typeCount = reader.word(), typeCount <= bytes.count else { return nil }
+        // Every type and row takes at least 4 and 16 bytes: counts beyond that are not believed (nor reserved for).
+        guard let count = reader.word(), let typeCount = reader.word(), Int(typeCount) <= bytes.count / 4,
+            Int(count) <= bytes.count / 16
+        else { return nil }
         var types: [String] = []
         for _ in 0..<typeCount {
             guard let text = reader.text() else { return nil }

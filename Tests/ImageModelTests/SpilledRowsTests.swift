@@ -44,5 +44,11 @@ import Testing
         var badStatus = bytes
         badStatus[badStatus.count - 4] = 7  // status code 7: no such status
         #expect(BlobResults(spilledBytes: badStatus) == nil)
+        var hugeCount = bytes
+        hugeCount.replaceSubrange(0..<4, with: [0xff, 0xff, 0xff, 0xff])
+        #expect(BlobResults(spilledBytes: hugeCount) == nil, "a count the bytes cannot hold is not reserved for")
+        var hugeTypes = bytes
+        hugeTypes.replaceSubrange(4..<8, with: [0xff, 0xff, 0xff, 0x7f])
+        #expect(BlobResults(spilledBytes: hugeTypes) == nil)
     }
 }
