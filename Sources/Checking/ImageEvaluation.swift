@@ -27,11 +27,14 @@ struct ImageEvaluation {
         self.spill = keepsRows ? nil : spill
         // Without rows the plan's digests are not shared: a copy held while the plan still numbers keys would make its
         // next key copy the chunk being filled. Rows built for the spill share them only until `judged()` writes them.
-        let buildsRows = keepsRows || self.spill != nil
-        blobs = buildsRows ? BlobResults(sharing: digests) : BlobResults()
-        if buildsRows { blobs.reserveCapacity(image.blobs.count) }
+        blobs = BlobResults()
+        if buildsRows {
+            blobs = BlobResults(sharing: digests)
+            blobs.reserveCapacity(image.blobs.count)
+        }
     }
 
+    /// Rows are built when they are kept or written away.
     private var buildsRows: Bool { keepsRows || spill != nil }
 
     /// Every blob of the image, in order: skipped (non-distributable, or a config blob not checked), unverified (no
@@ -137,23 +140,17 @@ struct ImageEvaluation {
         var kept = image
         kept.blobs = image.blobs.filter { $0.role == .config }
         var rows = keepsRows ? blobs : BlobResults()
-        var spilled: SpilledRows?
-        var keepsRows = self.keepsRows
-        if let spill {
-            spilled = spill.spill(blobs)
-            if spilled == nil {
-                // Not written: the rows stay, in a copy of their own (not sharing the plan's digests).
-                rows = BlobResults(Array(blobs))
-                keepsRows = true
-            }
-        }
+        let spilled = spill?.spill(blobs)
+        // Not written: the rows stay, in a copy of their own (not sharing the plan's digests).
+        let rowsKept = keepsRows || (spill != nil && spilled == nil)
+        if !keepsRows && rowsKept { rows = BlobResults(Array(blobs)) }
         let namedDigests =
-            keepsRows || named.isEmpty
+            rowsKept || named.isEmpty
             ? []
             : Set(image.blobs.filter { !(skipsConfig && $0.role == .config) }.map(\.digest.string)).intersection(named)
         let kinds: [BatchFailure.Kind] = [.repositoryNotFound, .configuration, .credentials, .unverifiable]
         return JudgedImage(
-            image: kept, blobs: rows, tally: tally, keepsRows: keepsRows, spilled: spilled,
+            image: kept, blobs: rows, tally: tally, keepsRows: rowsKept, spilled: spilled,
             namedDigests: namedDigests.sorted(),
             blobFindings: findings,
             failures: kinds.compactMap { kind in failureMessages[kind].map { (kind, $0.message, $0.count, $0.blob) } },

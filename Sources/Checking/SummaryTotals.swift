@@ -6,7 +6,7 @@ extension Summary {
         var summary = Summary()
         summary.requests = plan.requestCount
         let tally = verdicts.tally
-        summary.layers = tally.layers
+        summary.layers = tally.total
         summary.available = tally.available
         summary.cached = tally.cached
         summary.unavailable = tally.unavailable

@@ -28,28 +28,11 @@ struct Verdicts {
     private var confirmed: [(number: Int, repository: RepositoryRef, digest: Digest)] = []
     private let collectsConfirmed: Bool
     /// The verdicts of the keys let go (`retire(_:emptiedChunks:)`), counted as the summary counts them.
-    private var retired = Tally()
+    private var retired = BlobTally()
     /// Whether the service gave any verdict in this run (a run-wide failure is one where it gave none).
     private(set) var anyAnswered = false
     /// How many of the plan's cached keys were marked so far.
     private var cachedMarked = 0
-
-    /// The summary's counts of distinct (repository, digest) keys by verdict.
-    struct Tally {
-        var layers = 0, available = 0, cached = 0, unavailable = 0, invalid = 0, unverified = 0
-
-        mutating func add(_ verdict: Verdict?) {
-            layers += 1
-            switch verdict {
-            case .available(_, _, let cached)?:
-                available += 1
-                if cached { self.cached += 1 }
-            case .unavailable?: unavailable += 1
-            case .invalid?: invalid += 1
-            case .failed?, nil: unverified += 1
-            }
-        }
-    }
 
     init(collectingConfirmed: Bool) {
         collectsConfirmed = collectingConfirmed
@@ -157,8 +140,8 @@ struct Verdicts {
         }
     }
 
-    /// Every key's verdict counted, those let go included.
-    var tally: Tally {
+    /// Every key's verdict counted, those let go included (the summary's counts of distinct (repository, digest) keys).
+    var tally: BlobTally {
         var total = retired
         for number in liveRanges.joined() where states[number] != .retired { total.add(verdict(number)) }
         return total
@@ -234,4 +217,16 @@ enum Verdict {
     case unavailable(String)
     case invalid(String)
     case failed(BatchFailure)
+}
+
+extension BlobTally {
+    /// Counts one key by its verdict: no verdict, or a failed call, is unverified.
+    mutating func add(_ verdict: Verdict?) {
+        switch verdict {
+        case .available(_, _, let cached)?: add(.available, cached: cached)
+        case .unavailable?: add(.unavailable)
+        case .invalid?: add(.invalid)
+        case .failed?, nil: add(.unverified)
+        }
+    }
 }

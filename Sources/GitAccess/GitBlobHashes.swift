@@ -108,23 +108,15 @@ extension GitRepository {
     /// Hashes a blob from the one buffer libgit2 inflates it into.
     private func hashInPlace(_ id: ObjectID, _ start: ContentHasher) throws -> BlobHash {
         var hasher = start
-        var oid = id.raw
-        var blob: OpaquePointer?
-        try gitCheck(git_blob_lookup(&blob, handle, &oid), "cannot read blob \(id.short)")
-        defer {
-            git_blob_free(blob)
-            releaseCachesIfDue()
+        return try withBlobContent(id) { content in
+            hasher.update(content)
+            return BlobHash(size: Int64(content.count), digest: hasher.finalize(), streamed: false)
         }
-        let size = Int(git_blob_rawsize(blob))
-        if size > 0, let content = git_blob_rawcontent(blob) {
-            hasher.update(UnsafeRawBufferPointer(start: content, count: size))
-        }
-        return BlobHash(size: Int64(size), digest: hasher.finalize(), streamed: false)
     }
 
     /// Keeps blob hashes across runs in `<common-dir>/verify-layers/` (see `BlobHashMemo`); call `saveHashMemo()` at the end.
     public func rememberBlobHashes() {
-        if hashMemo == nil { hashMemo = BlobHashMemo(directory: commonDir.appendingPath("verify-layers")) }
+        if hashMemo == nil { hashMemo = BlobHashMemo(directory: cacheDirectory) }
     }
 
     /// Writes new blob hashes back and frees their in-memory copy until they are needed again.

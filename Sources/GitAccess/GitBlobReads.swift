@@ -26,22 +26,12 @@ extension GitRepository {
             let size = try blobSize(id)
             if size > limit { throw BlobTooLarge(size: size, limit: limit) }
         }
-        var blob: OpaquePointer?
-        var oid = id.raw
-        try gitCheck(git_blob_lookup(&blob, handle, &oid), "cannot read blob \(id.short)")
-        defer {
-            git_blob_free(blob)
-            releaseCachesIfDue()
-        }
-        let size = Int(git_blob_rawsize(blob))
-        guard size > 0, let content = git_blob_rawcontent(blob) else { return Data() }
-        return Data(bytes: content, count: size)
+        return try withBlobContent(id) { Data($0) }
     }
 
-    /// Lends a blob's content, read whole with one object lookup and no header read first: for a blob its caller expects
-    /// to be small (its descriptor says so). Reading the header first looks the object up in the pack index a second
-    /// time, about a tenth of a cold check over a layout of small blobs. A blob larger than expected is still read whole,
-    /// as every packed blob is to be hashed.
+    /// Lends a blob's content, read whole with one object lookup: every whole read of a blob goes through here. A caller
+    /// that expects a small blob (its descriptor says so) calls it without reading the header first, which looks the
+    /// object up in the pack index a second time (about a tenth of a cold check over a layout of small blobs).
     public func withBlobContent<T>(_ id: ObjectID, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
         var object: OpaquePointer?
         var oid = id.raw
@@ -53,7 +43,7 @@ extension GitRepository {
             releaseCachesIfDue()
         }
         guard git_odb_object_type(object) == GIT_OBJECT_BLOB else {
-            throw GitError(kind: .other, message: "object \(id.short) is not a blob")
+            throw GitError(kind: .other, message: "cannot read blob \(id.short): the object is not a blob")
         }
         return try body(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object)))
     }

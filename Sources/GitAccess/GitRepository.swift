@@ -86,6 +86,10 @@ public final class GitRepository {
     /// Where hooks, LFS objects and shared state live (the main `.git` for linked worktrees).
     public var commonDir: String { String(cString: git_repository_commondir(handle)) }
 
+    /// verify-layers' own directory, `<git-common-dir>/verify-layers/` (SPEC §7): the blob-hash memo, the positive
+    /// cache and the scratch file of blob rows; nothing is written anywhere else.
+    public var cacheDirectory: String { commonDir.appendingPath("verify-layers") }
+
     /// The working directory, nil for a bare repository.
     public var workdir: String? {
         guard let dir = git_repository_workdir(handle) else { return nil }

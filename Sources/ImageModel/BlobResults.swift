@@ -39,10 +39,9 @@ public struct BlobResults: MutableCollection, RandomAccessCollection, Sendable {
     public subscript(position: Int) -> BlobResult {
         get {
             let blob = packed[position]
-            return BlobResult(
+            return Self.row(
                 digest: blob.digest >= 0 ? table[Int(blob.digest)] : aside[Int(-1 - blob.digest)], size: blob.size,
-                mediaType: mediaTypes[Int(blob.bits >> 5)], role: blob.bits & 8 == 0 ? .config : .layer,
-                status: Self.status(blob.bits & 7), cached: blob.bits & 16 != 0)
+                bits: blob.bits, mediaTypes: mediaTypes)
         }
         set {
             let number = packed[position].digest
@@ -75,8 +74,25 @@ public struct BlobResults: MutableCollection, RandomAccessCollection, Sendable {
             aside.append(blob.digest)
             digest = -Int32(aside.count)
         }
-        let flags = Self.code(blob.status) | (blob.role == .config ? 0 : 8) | (blob.cached ? 16 : 0)
-        return Packed(size: blob.size, digest: digest, bits: UInt32(typeIndex(blob.mediaType)) << 5 | flags)
+        return Packed(size: blob.size, digest: digest, bits: Self.bits(blob, typeIndex: typeIndex(blob.mediaType)))
+    }
+
+    /// A row's status, role, `cached` flag and the index of its media type in one word, as kept here and as a
+    /// `BlobRowSpill` stores it.
+    static func bits(_ blob: BlobResult, typeIndex: Int) -> UInt32 {
+        UInt32(typeIndex) << 5 | code(blob.status) | (blob.role == .config ? 0 : 8) | (blob.cached ? 16 : 0)
+    }
+
+    /// The row `bits` (from `bits(_:typeIndex:)`) describe, with its digest and size.
+    static func row(digest: Digest, size: Int64, bits: UInt32, mediaTypes: [String]) -> BlobResult {
+        BlobResult(
+            digest: digest, size: size, mediaType: mediaTypes[Int(bits >> 5)], role: bits & 8 == 0 ? .config : .layer,
+            status: status(bits & 7), cached: bits & 16 != 0)
+    }
+
+    /// Whether `bits` read from outside name a status and one of `typeCount` media types.
+    static func isValid(bits: UInt32, typeCount: Int) -> Bool {
+        bits & 7 <= code(.skipped) && Int(bits >> 5) < typeCount
     }
 
     private mutating func typeIndex(_ type: String) -> Int {

@@ -27,8 +27,8 @@ public struct SpilledRows: Sendable {
 }
 
 /// The spill's encoding of an image's rows: its distinct media types, then per row the digest's text, the size, and
-/// the status, role and `cached` flag with the media type's number. Self-contained (no shared digest table), read
-/// back into rows whose digests are kept aside.
+/// the word `BlobResults` packs the status, role, `cached` flag and media type's number in. Self-contained (no shared
+/// digest table), read back into rows whose digests are kept aside.
 extension BlobResults {
     public var spilledBytes: [UInt8] {
         var types: [String] = []
@@ -48,10 +48,7 @@ extension BlobResults {
             Self.put(UInt32(digest.count), into: &rows)
             rows += digest
             Self.put(UInt64(bitPattern: blob.size), into: &rows)
-            let flags =
-                UInt32(BlobStatus.allCases.firstIndex(of: blob.status) ?? 0)
-                | (blob.role == .config ? 0 : 8) | (blob.cached ? 16 : 0)
-            Self.put(UInt32(number) << 5 | flags, into: &rows)
+            Self.put(Self.bits(blob, typeIndex: number), into: &rows)
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(rows.count + 64)
@@ -81,13 +78,9 @@ extension BlobResults {
         reserveCapacity(Int(count))
         for _ in 0..<count {
             guard let text = reader.text(), let digest = Digest(text), let size = reader.long(),
-                let bits = reader.word(), Int(bits >> 5) < types.count, Int(bits & 7) < BlobStatus.allCases.count
+                let bits = reader.word(), Self.isValid(bits: bits, typeCount: types.count)
             else { return nil }
-            append(
-                BlobResult(
-                    digest: digest, size: Int64(bitPattern: size), mediaType: types[Int(bits >> 5)],
-                    role: bits & 8 == 0 ? .config : .layer, status: BlobStatus.allCases[Int(bits & 7)],
-                    cached: bits & 16 != 0))
+            append(Self.row(digest: digest, size: Int64(bitPattern: size), bits: bits, mediaTypes: types))
         }
         guard reader.atEnd else { return nil }
     }

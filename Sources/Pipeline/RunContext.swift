@@ -174,14 +174,13 @@ struct RunContext {
             (way.layers as? RegistryClient)?.observer = observer
         }
         var verifyOptions = verifyOptions(config)
-        verifyOptions.keepsBlobRows = reportsShowBlobRows(defaultFormat: defaultFormat)
         // A report that shows every row gets them from a scratch file, so memory does not grow with the layer count in
         // that format either; where none can be made, the rows stay in memory.
-        if verifyOptions.keepsBlobRows,
-            let spill = BlobRowSpillFile(directory: repository.commonDir.appendingPath("verify-layers"))
-        {
+        if reportsShowBlobRows(defaultFormat: defaultFormat) {
+            verifyOptions.rowSpill = BlobRowSpillFile(directory: repository.cacheDirectory)
+            verifyOptions.keepsBlobRows = verifyOptions.rowSpill == nil
+        } else {
             verifyOptions.keepsBlobRows = false
-            verifyOptions.rowSpill = spill
         }
         return Verifier(
             registry: way.layers, cache: cache, options: verifyOptions, manifests: way.manifests,
@@ -245,7 +244,7 @@ struct RunContext {
         if let spill = report.images.lazy.compactMap(\.spilledRows).first?.spill, spill.readFailures > 0 {
             throw Failure.unavailable(
                 "the blob rows of \(spill.readFailures) image(s) could not be read back from their scratch file in "
-                    + "\(repository.commonDir.appendingPath("verify-layers")); the reports written list none for them")
+                    + "\(repository.cacheDirectory); the reports written list none for them")
         }
         return report.summary.exitCode
     }
