@@ -24,14 +24,36 @@ struct HeldImages {
         var member: String?
     }
 
-    private struct Held {
+    /// An image as read, its blobs packed.
+    private final class ReadImage {
         /// The image without its blob list.
-        var image: Image
-        var blobs: [Packed]
-        var styles: [Style]
-        var whole: [BlobRef]
-        /// Set once judged (`judge`): the blobs above are let go then.
-        var judged: JudgedImage?
+        let image: Image
+        let blobs: [Packed]
+        let styles: [Style]
+        let whole: [BlobRef]
+
+        init(image: Image, blobs: [Packed], styles: [Style], whole: [BlobRef]) {
+            self.image = image
+            self.blobs = blobs
+            self.styles = styles
+            self.whole = whole
+        }
+    }
+
+    /// An image judged early (`judge`): only what its result needs.
+    private final class Judged {
+        let image: JudgedImage
+
+        init(_ image: JudgedImage) { self.image = image }
+    }
+
+    /// One image, boxed: the list holds a word per image, and an image judged early holds only its judged form (a
+    /// run of 2,000 images held them inline at 700 bytes each, judged or not, plus the list's spare capacity).
+    private enum Held {
+        case read(ReadImage)
+        case judged(Judged)
+        /// Handed out for the report (`take`, `takeJudged`).
+        case taken
     }
 
     private var held: [Held] = []
@@ -41,41 +63,55 @@ struct HeldImages {
     var count: Int { held.count }
 
     /// Every image, without blobs (what manifest lookups are planned from); a judged one with its config blob.
-    var images: [Image] { held.map { $0.judged?.image ?? $0.image } }
+    var images: [Image] {
+        held.map { entry in
+            switch entry {
+            case .read(let read): read.image
+            case .judged(let judged): judged.image.image
+            case .taken: Self.blank
+            }
+        }
+    }
+
+    /// What is left of an image handed out.
+    private static let blank = Image(
+        name: nil, outputPath: "", manifestPath: "", manifestDigest: nil, platform: nil, repository: nil, commit: "")
 
     /// Keeps `image`, whose blobs the plan numbered `keys` (`Plan.add(_:keys:)`: -1 for a blob not planned).
     mutating func keep(_ image: Image, keys: [Int32]) {
-        var entry = Held(image: image, blobs: [], styles: [], whole: [], judged: nil)
-        entry.image.blobs = []
-        entry.blobs.reserveCapacity(image.blobs.count)
+        var bare = image
+        bare.blobs = []
+        var blobs: [Packed] = []
+        var styles: [Style] = []
+        var whole: [BlobRef] = []
+        blobs.reserveCapacity(image.blobs.count)
         for (blob, key) in zip(image.blobs, keys) {
             let style = Style(
                 mediaType: typeIndex(blob.mediaType), role: blob.role, path: blob.path, member: blob.member)
-            let styleIndex = entry.styles.firstIndex(of: style) ?? entry.styles.count
+            let styleIndex = styles.firstIndex(of: style) ?? styles.count
             guard key >= 0, styleIndex < 1 << (32 - Self.lineBits), blob.line >= 0, blob.line < 1 << Self.lineBits
             else {
-                entry.whole.append(blob)
-                entry.blobs.append(Packed(size: 0, key: -Int32(entry.whole.count), lineAndStyle: 0))
+                whole.append(blob)
+                blobs.append(Packed(size: 0, key: -Int32(whole.count), lineAndStyle: 0))
                 continue
             }
-            if styleIndex == entry.styles.count { entry.styles.append(style) }
-            entry.blobs.append(
-                Packed(
-                    size: blob.size, key: key, lineAndStyle: UInt32(styleIndex) << Self.lineBits | UInt32(blob.line)))
+            if styleIndex == styles.count { styles.append(style) }
+            blobs.append(
+                Packed(size: blob.size, key: key, lineAndStyle: UInt32(styleIndex) << Self.lineBits | UInt32(blob.line))
+            )
         }
-        held.append(entry)
+        held.append(.read(ReadImage(image: bare, blobs: blobs, styles: styles, whole: whole)))
     }
 
     /// The `position`th image with its blobs as they were read, and the plan's key for each blob (-1 for one kept
-    /// whole), by which the report finds each verdict instead of looking the digest up again; its packed blobs are let
-    /// go.
+    /// whole), by which the report finds each verdict instead of looking the digest up again; it is let go here.
     mutating func take(_ position: Int, plan: Plan) -> (image: Image, keys: [Int32]) {
-        var image = held[position].image
-        let entry = held[position]
+        guard case .read(let entry) = held[position] else {
+            preconditionFailure("image \(position) was judged or handed out already")
+        }
+        held[position] = .taken
+        var image = entry.image
         let keys = entry.blobs.map { max($0.key, -1) }
-        held[position].blobs = []
-        held[position].whole = []
-        held[position].styles = []
         image.blobs = entry.blobs.map { packed in
             if packed.key < 0 { return entry.whole[Int(-packed.key) - 1] }
             let style = entry.styles[Int(packed.lineAndStyle >> Self.lineBits)]
@@ -100,19 +136,15 @@ struct HeldImages {
     mutating func judge(_ position: Int, plan: Plan, verdicts: Verdicts, options: JudgingOptions) -> [Int] {
         let (image, keys) = take(position, plan: plan)
         let judged = ImageEvaluation.judge(image, keys: keys, plan: plan, verdicts: verdicts, options: options)
-        held[position].judged = judged
-        // What is left of it is in `judged`.
-        held[position].image = Image(
-            name: nil, outputPath: "", manifestPath: "", manifestDigest: nil, platform: nil, repository: nil, commit: ""
-        )
+        held[position] = .judged(Judged(judged))
         return judged.mismatchedKeys
     }
 
     /// The `position`th image judged: as `judge` left it, or judged now; what was kept of it is let go.
     mutating func takeJudged(_ position: Int, plan: Plan, verdicts: Verdicts, options: JudgingOptions) -> JudgedImage {
-        if let judged = held[position].judged {
-            held[position].judged = nil
-            return judged
+        if case .judged(let judged) = held[position] {
+            held[position] = .taken
+            return judged.image
         }
         let (image, keys) = take(position, plan: plan)
         return ImageEvaluation.judge(image, keys: keys, plan: plan, verdicts: verdicts, options: options)

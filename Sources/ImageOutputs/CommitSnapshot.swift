@@ -42,8 +42,11 @@ public final class CommitSnapshot: FileSource {
         return try? repository.entry(named: name, inTree: parent)
     }
 
-    /// Tree ids of directories already looked up, so resolving many blobs of one layout walks its path once.
+    /// Tree ids of directories already looked up, so resolving many blobs of one layout walks its path once. Outputs are
+    /// read one after another, so only the last few outputs' directories are worth keeping: the table starts afresh
+    /// once it holds `maxDirectories` (a tree of thousands of outputs would otherwise keep every directory's path).
     private var directories: [String: ObjectID] = [:]
+    static let maxDirectories = 256
 
     /// `dir` is a plain repo-relative directory path ("" for the root).
     private func tree(ofDirectoryPath dir: String) -> ObjectID? {
@@ -54,6 +57,7 @@ public final class CommitSnapshot: FileSource {
             let entry = try? repository.entry(named: name, inTree: parentTree),
             entry.kind == .tree
         else { return nil }
+        if directories.count >= Self.maxDirectories { directories.removeAll(keepingCapacity: true) }
         directories[dir] = entry.id
         return entry.id
     }

@@ -31,7 +31,8 @@ public struct ImageScanner {
     /// Scans the whole tree of `commit`, plus standalone manifest/index files named by config `images` paths: an exact path
     /// naming a file, or a glob matching `.json` files outside any layout.
     /// `onOutput` sees each output's part as soon as it is read (so checking can start before the scan ends) and takes
-    /// its blobs: the images returned then carry none, so a large run does not hold every blob list twice.
+    /// its images: the result returned then has none (its findings and candidates only), so a large run does not hold
+    /// every image twice.
     /// `forecast` sees what each output (in the order `onOutput` will see them) can map to, before that output is read:
     /// the first output, then every other one once the first is read (`forecastHorizon`), the last run with `more` false.
     public func scan(
@@ -75,7 +76,8 @@ public struct ImageScanner {
             }
             let part = read(output, in: snapshot)
             onOutput?(part)
-            result.images += onOutput == nil ? part.images : part.images.map(\.withoutBlobs)
+            // Handed on as read: kept only when no one takes them (a streaming run keeps its images itself).
+            if onOutput == nil { result.images += part.images }
             result.findings += part.findings
             result.candidates += part.candidates
         }
@@ -130,14 +132,5 @@ extension ToolConfig {
     /// Every `images` path: exact ones may name a standalone manifest/index file, globs may match `.json` files.
     public var manifestFileCandidates: [String] {
         images.map(\.path)
-    }
-}
-
-extension Image {
-    /// The image without its blob list (what a scanner keeps once a consumer took the blobs).
-    var withoutBlobs: Image {
-        var image = self
-        image.blobs = []
-        return image
     }
 }

@@ -16,13 +16,17 @@ extension LayoutReader {
         let refName = context.refName ?? nonEmpty(manifest.annotations?[LayoutReader.refNameAnnotation])
         // A bare tag (`v1`) in a layout mapped by the config still names a full reference: findings and reports carry it.
         let name = annotatedName ?? ImageReference.reference(repository: repository, tag: refName)
+        let digestText = digest?.string
         var image = Image(
-            name: name, outputPath: state.output.path, manifestPath: path, manifestDigest: digest?.string,
+            name: name, outputPath: state.output.path, manifestPath: path, manifestDigest: digestText,
             platform: platform,
             repository: repository, commit: state.commit)
         image.refName = refName
         image.indexDigests = context.stack.filter { $0 != digest }.map(\.string)
-        for (named, mention) in context.mentions { image.mentions[named.string] = mention }
+        // The manifest's own mention shares its digest's text (each image is kept to the end of the run).
+        for (named, mention) in context.mentions {
+            image.mentions[named == digest ? digestText ?? named.string : named.string] = mention
+        }
         var layerDigests: [Digest] = []
         layerDigests.reserveCapacity(manifest.layers.count)
         // Exactly the image's blobs: kept for the whole run, so no growth slack.

@@ -117,7 +117,7 @@ public final class RangeScanner {
     }
 
     /// Reads each version of `changes`; `onOutput` receives each version's images and findings as soon as it is read,
-    /// and takes their blobs (the images returned then carry none, as with `ImageScanner.scan`).
+    /// and takes the images (the result returned then has none, as with `ImageScanner.scan`).
     public func read(_ changes: IntroducedChanges, scanner: ImageScanner, onOutput: ((ScanResult) -> Void)? = nil)
         throws -> ScanResult
     {
@@ -127,7 +127,7 @@ public final class RangeScanner {
             versionsRead += 1
             let part = scanner.read(version.output, in: try snapshot(version.commit))
             onOutput?(part)
-            result.images += onOutput == nil ? part.images : part.images.map(\.withoutBlobs)
+            if onOutput == nil { result.images += part.images }
             result.findings += part.findings
             result.candidates += part.candidates
         }

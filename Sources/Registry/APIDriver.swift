@@ -11,10 +11,14 @@ import Foundation
 /// resolved at the first batch and refreshed when they expire — the parts of a run only the API way has.
 final class APIDriver: TransferDriver {
     private let client: ECRPublicClient
-    private var batches: [LayerBatch] = []
-    private var results: [BatchAnswer?] = []
-    /// Batches whose answer went to `deliver` (their digests are let go then).
-    private var delivered: [Bool] = []
+    /// The id the next batch gets (ids count up from 0, in the order batches were accepted).
+    private var nextID = 0
+    /// Batches not yet answered, and those whose answer is kept for `answers()`; one whose answer went to `deliver` is
+    /// let go then, so a streaming run holds the batches in flight, not every batch it sent.
+    private var batches: [Int: LayerBatch] = [:]
+    private var results: [Int: BatchAnswer] = [:]
+    /// Batches and answers held now (for tests: a streaming run's should not grow with the batches it sent).
+    var heldCount: Int { batches.count + results.count + sentWith.count }
     /// Takes each answer as soon as it is final; nil keeps them all for `answers()`.
     var deliver: ((BatchAnswer) -> Void)?
     private var current: Credentials?
@@ -44,17 +48,18 @@ final class APIDriver: TransferDriver {
     }
 
     func accept(_ batch: LayerBatch) -> [Int] {
-        batches.append(batch)
-        results.append(nil)
-        delivered.append(false)
-        return [batches.count - 1]
+        [add(batch)]
     }
 
     func reject(_ batch: LayerBatch, _ failure: BatchFailure) {
-        batches.append(batch)
-        results.append(nil)
-        delivered.append(false)
-        settle(batches.count - 1, BatchAnswer(batch: batch, failure: failure))
+        settle(add(batch), BatchAnswer(batch: batch, failure: failure))
+    }
+
+    private func add(_ batch: LayerBatch) -> Int {
+        let id = nextID
+        nextID += 1
+        batches[id] = batch
+        return id
     }
 
     /// A batch's final answer: handed over at once when someone takes answers as they come, else kept.
@@ -64,8 +69,9 @@ final class APIDriver: TransferDriver {
             return
         }
         deliver(answer)
-        delivered[id] = true
-        batches[id].digests = []
+        batches[id] = nil
+        sentWith[id] = nil
+        resentAfterExpiry.remove(id)
     }
 
     func tick(now: Date, hasReadyWork: Bool) {
@@ -82,7 +88,8 @@ final class APIDriver: TransferDriver {
 
     func makeTransfer(_ id: Int) throws -> HTTPRequest {
         guard let credentials = current else { throw TransferSetupError(message: "no credentials") }
-        let request = client.request(for: batches[id], credentials: credentials)
+        guard let batch = batches[id] else { throw TransferSetupError(message: "no batch \(id)") }
+        let request = client.request(for: batch, credentials: credentials)
         if !loggedHeaders {
             log.headers(request.headerLines, context: ECRPublicClient.target)
             loggedHeaders = true
@@ -94,7 +101,8 @@ final class APIDriver: TransferDriver {
     func isRateLimited(_ id: Int) -> Bool { true }
 
     func finished(_ id: Int, result: TransferResult, attempt: Int, elapsedMs: Int) -> TransferStep {
-        let batch = batches[id]
+        // A batch is let go only once settled, after which the queue never hands its id back.
+        guard let batch = batches[id] else { return .done(then: []) }
         let outcome = AttemptOutcome.of(result)
         log.exchange(
             method: "POST", url: client.configuration.endpoint.url,
@@ -164,15 +172,16 @@ final class APIDriver: TransferDriver {
     }
 
     func failed(_ id: Int, _ failure: BatchFailure) {
-        settle(id, BatchAnswer(batch: batches[id], failure: failure))
+        guard let batch = batches[id] else { return }
+        settle(id, BatchAnswer(batch: batch, failure: failure))
     }
 
     /// Every batch's answer not delivered yet (a batch nothing answered is a failure, never a pass).
     func answers() -> [BatchAnswer] {
-        results.indices.compactMap { index in
-            if delivered[index] { return nil }
-            return results[index]
-                ?? BatchAnswer(batch: batches[index], failure: BatchFailure(.unverifiable, "no answer"))
+        (0..<nextID).compactMap { id in
+            if let answer = results[id] { return answer }
+            // Delivered already, or never answered.
+            return batches[id].map { BatchAnswer(batch: $0, failure: BatchFailure(.unverifiable, "no answer")) }
         }
     }
 }

@@ -69,9 +69,33 @@ import Testing
         #expect(scanner.versionsRead == handed.count, "each version is handed over as soon as it is read")
     }
     #expect(handed == [["images/a"], ["images/b"], ["images/c"]])
-    #expect(result.images.map(\.outputPath) == ["images/a", "images/b", "images/c"])
+    #expect(result.images.isEmpty, "the images went to the consumer, so the result does not hold them a second time")
+    #expect(result.candidates.map(\.path) == ["images/a", "images/b", "images/c"])
     let docsOnly = try RangeScanner(repository: repository).changes(
         tips: [tip], hidden: [try repository.resolveCommit("HEAD~1")],
         scanner: imageScanner)
     #expect(docsOnly.isEmpty)
+}
+
+/// A snapshot remembers only so many directories (a tree of thousands of outputs would keep every one): past the
+/// limit it starts afresh, and every file, in a directory seen before or not, still resolves to its own blob.
+@Test func directoryLookupsStayRightPastTheSnapshotsLimit() throws {
+    let fixture = try GitFixture()
+    let count = CommitSnapshot.maxDirectories + 40
+    var files: [String: Data] = [:]
+    for n in 0..<count { files["out/d\(n)/blobs/f.txt"] = Data("file \(n)".utf8) }
+    try fixture.write(files)
+    _ = try fixture.commitAll("many directories")
+    let repository = try GitRepository(discovering: fixture.path)
+    let snapshot = try CommitSnapshot(repository: repository, commit: repository.resolveCommit("HEAD"))
+    // Twice over, so the second pass finds directories the table let go.
+    for _ in 0..<2 {
+        for n in [0, 1, count / 2, count - 1, 2, count - 2] {
+            let entry = try #require(snapshot.entry(at: "out/d\(n)/blobs/f.txt"))
+            #expect(try repository.readBlob(entry.id) == Data("file \(n)".utf8))
+            #expect(snapshot.entry(at: "out/d\(n)/blobs/missing.txt") == nil)
+        }
+        for n in 0..<count { #expect(snapshot.entry(at: "out/d\(n)/blobs")?.kind == .tree) }
+    }
+    #expect(snapshot.entry(at: "out/d\(count)/blobs/f.txt") == nil)
 }

@@ -230,6 +230,41 @@ import Testing
         #expect(engine.starts[1].request.headerLines.contains("X-Amz-Security-Token: token-2"))
     }
 
+    /// A streaming run hands each answer over as it comes and lets its batch go: the driver ends holding nothing,
+    /// however many batches it sent. Without a taker it keeps every answer, in the order the batches came.
+    @Test func answersHandedOverAreLetGo() {
+        let digest = ClientRetryTests.digest(3)
+        let available =
+            #"{"layers":[{"layerDigest":"\#(digest.string)","layerAvailability":"AVAILABLE","#
+            + #""layerSize":10}],"failures":[]}"#
+        let configuration = Self.configuration()
+        func client() -> ECRPublicClient {
+            ECRPublicClient(
+                configuration: configuration,
+                credentials: CredentialChain(providers: [
+                    ScriptedProvider(
+                        "env", [{ .found(Credentials(accessKeyId: "AKIAKEY", secretAccessKey: "s", source: "env")) }])
+                ]))
+        }
+        let batches = (0..<40).map { _ in LayerBatch(repository: Self.repository, digests: [digest]) }
+        let streaming = APIDriver(client: client())
+        var delivered: [BatchAnswer] = []
+        streaming.deliver = { delivered.append($0) }
+        let (kept, sent) = Self.run(
+            streaming, FakeTransferEngine { _, _ in .ok(available) }, configuration,
+            stream: BatchStream(finished: batches))
+        #expect(sent == 40 && delivered.count == 40 && kept.isEmpty)
+        #expect(delivered.allSatisfy { $0.failure == nil && $0.verdict(at: 0) == .available(size: 10, mediaType: nil) })
+        #expect(streaming.heldCount == 0, "nothing is held once every answer was handed over")
+
+        let keeping = APIDriver(client: client())
+        let (answers, _) = Self.run(
+            keeping, FakeTransferEngine { _, _ in .ok(available) }, configuration,
+            stream: BatchStream(finished: batches))
+        #expect(answers.count == 40 && answers.allSatisfy { $0.failure == nil })
+        #expect(keeping.heldCount >= 40, "without a taker every answer is kept for the end")
+    }
+
     @Test func transportFailuresAreClassifiedForRetrying() {
         let timedOut = TransportFailure(kind: .timedOut, detail: "Operation timed out after 500 milliseconds")
         #expect(timedOut.retryable && timedOut.isTimeout)
