@@ -87,6 +87,8 @@ extension RunContext {
         } catch let error as GitError {
             throw Failure.config("cannot read the commits to check: \(error.message)")
         }
+        // Reading is over before the last answers are in: libgit2 need not hold the pack meanwhile.
+        defer { repository.releaseCaches() }
         for part in plan.parts {
             do {
                 let read = try plan.reader.read(part.changes, scanner: part.scanner, onOutput: emit.map(onOutput))

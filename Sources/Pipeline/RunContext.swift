@@ -104,7 +104,10 @@ struct RunContext {
     /// to it.
     func scanTree(_ commit: ObjectID, config: ToolConfig, emit: ImageSink? = nil) throws -> ScanResult {
         let scanner = ImageScanner(repository: repository, resolver: resolver(config), exclude: config.exclude)
-        defer { repository.saveHashMemo() }
+        defer {
+            repository.saveHashMemo()
+            repository.releaseCaches()
+        }
         do {
             return applyShard(
                 try scanner.scan(

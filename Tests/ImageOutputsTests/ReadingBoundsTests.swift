@@ -99,3 +99,23 @@ import Testing
     }
     #expect(snapshot.entry(at: "out/d\(count)/blobs/f.txt") == nil)
 }
+
+/// Reading ends while the run still waits for answers, and the caches and pack are let go then: whatever is read
+/// afterwards (a commit's notes, a manifest check's config) reads from a database opened again, and reads right.
+@Test func readsAfterTheCachesAreLetGoStillReadRight() throws {
+    let fixture = try GitFixture()
+    try fixture.write(["a.txt": Data("first".utf8), "b/c.txt": Data("second".utf8)])
+    _ = try fixture.commitAll("two files")
+    _ = try fixture.git(["gc", "-q"])
+    let repository = try GitRepository(discovering: fixture.path)
+    let snapshot = try CommitSnapshot(repository: repository, commit: repository.resolveCommit("HEAD"))
+    let first = try #require(snapshot.entry(at: "a.txt"))
+    #expect(try repository.readBlob(first.id) == Data("first".utf8))
+    repository.releaseCaches()
+    #expect(try repository.readBlob(first.id) == Data("first".utf8))
+    let second = try #require(snapshot.entry(at: "b/c.txt"))
+    #expect(try repository.readBlob(second.id) == Data("second".utf8))
+    repository.releaseCaches()
+    repository.releaseCaches()
+    #expect(try repository.hashBlob(second.id, algorithm: "sha256").size == 6)
+}
