@@ -31,8 +31,8 @@ public struct ImageScanner {
     /// Scans the whole tree of `commit`, plus standalone manifest/index files named by config `images` paths: an exact path
     /// naming a file, or a glob matching `.json` files outside any layout.
     /// `onOutput` sees each output's part as soon as it is read (so checking can start before the scan ends) and takes
-    /// its images: the result returned then has none (its findings and candidates only), so a large run does not hold
-    /// every image twice.
+    /// its images and candidates: the result returned then has its findings only, so a large run does not hold every
+    /// image twice.
     /// `forecast` sees what each output (in the order `onOutput` will see them) can map to, before that output is read:
     /// the first output, then every other one once the first is read (`forecastHorizon`), the last run with `more` false.
     public func scan(
@@ -64,24 +64,29 @@ public struct ImageScanner {
                         "the image output at \(name.debugQuoted) has a path that is not valid UTF-8, so it cannot be named or checked; rename it",
                     path: name, commit: commit.hex))
         }
-        var seen = Set<ImageOutput>()
-        let outputs = (found.outputs + extraOutputs).filter { seen.insert($0).inserted && !isExcluded($0.path) }
+        let outputs = ImageScanner.distinct(found.outputs + extraOutputs).filter { !isExcluded($0.path) }
         var forecastCount = 0
         for (position, output) in outputs.enumerated() {
             let horizon = ImageScanner.forecastHorizon(before: position, of: outputs.count)
             if let forecast, horizon > forecastCount {
-                forecast(
-                    outputs[forecastCount..<horizon].map { self.forecast($0, in: snapshot) }, horizon < outputs.count)
+                forecast(forecasts(outputs[forecastCount..<horizon], in: snapshot), horizon < outputs.count)
                 forecastCount = horizon
             }
             let part = read(output, in: snapshot)
             onOutput?(part)
-            // Handed on as read: kept only when no one takes them (a streaming run keeps its images itself).
-            if onOutput == nil { result.images += part.images }
             result.findings += part.findings
+            // Handed on as read: kept only when no one takes them (a streaming run keeps its images itself).
+            guard onOutput == nil else { continue }
+            result.images += part.images
             result.candidates += part.candidates
         }
         return result
+    }
+
+    /// `outputs` without repeats, in order (the set that finds them is let go before any output is read).
+    static func distinct(_ outputs: [ImageOutput]) -> [ImageOutput] {
+        var seen = Set<ImageOutput>()
+        return outputs.filter { seen.insert($0).inserted }
     }
 
     /// A config-named file is read as an archive when its name says so or its first bytes do (gzip magic, tar `ustar`),
@@ -100,6 +105,23 @@ public struct ImageScanner {
     /// neither a partial batch nor a repository's images could be judged (and its keys let go) before then.
     static func forecastHorizon(before position: Int, of count: Int) -> Int {
         position == 0 ? min(count, 1) : count
+    }
+
+    /// Forecasts in a row are read a few dozen at a time, libgit2's caches let go after each group: a layout's
+    /// `index.json` is mostly stored as a delta against its manifest, and the pack keeps each manifest it inflated as
+    /// a delta base until the caches are let go (every 512 reads otherwise: a tree of thousands of outputs then held
+    /// 512 manifests at once).
+    static let forecastsBetweenReleases = 64
+
+    /// What each of `outputs` can map to, in order.
+    func forecasts(_ outputs: ArraySlice<ImageOutput>, in snapshot: FileSource) -> [RepositoryForecast] {
+        var made: [RepositoryForecast] = []
+        made.reserveCapacity(outputs.count)
+        for output in outputs {
+            made.append(forecast(output, in: snapshot))
+            if made.count % Self.forecastsBetweenReleases == 0 { repository.releaseCaches() }
+        }
+        return made
     }
 
     /// What one output at one commit can map to, predicted without reading it (`OutputFormats.forecast`).

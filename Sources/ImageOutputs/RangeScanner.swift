@@ -117,7 +117,7 @@ public final class RangeScanner {
     }
 
     /// Reads each version of `changes`; `onOutput` receives each version's images and findings as soon as it is read,
-    /// and takes the images (the result returned then has none, as with `ImageScanner.scan`).
+    /// and takes its images and candidates (the result returned then has its findings only, as with `ImageScanner.scan`).
     public func read(_ changes: IntroducedChanges, scanner: ImageScanner, onOutput: ((ScanResult) -> Void)? = nil)
         throws -> ScanResult
     {
@@ -127,8 +127,9 @@ public final class RangeScanner {
             versionsRead += 1
             let part = scanner.read(version.output, in: try snapshot(version.commit))
             onOutput?(part)
-            if onOutput == nil { result.images += part.images }
             result.findings += part.findings
+            guard onOutput == nil else { continue }
+            result.images += part.images
             result.candidates += part.candidates
         }
         return result

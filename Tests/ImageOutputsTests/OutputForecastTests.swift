@@ -123,6 +123,25 @@ func nestedLayout(
         #expect(Set(outputs.map(\.path)) == ["a/buildx", "b/renamed", "c/entries", "d/deep", "e/missing", "f/unnamed"])
     }
 
+    /// Forecasts are made a few dozen at a time with libgit2's caches let go in between (a packed layout's
+    /// `index.json` is a delta against its manifest): past that group size every output is still forecast from its own
+    /// index, in reading order.
+    @Test func forecastsAcrossCacheReleasesStayRight() throws {
+        let fixture = try GitFixture()
+        let count = ImageScanner.forecastsBetweenReleases * 2 + 5
+        var files: [String: Data] = [:]
+        for n in 0..<count { files.merge(forecastLayout(at: "o/\(1000 + n)", "r\(n % 7)", layers: 1)) { $1 } }
+        try fixture.write(files)
+        try fixture.commitAll()
+        _ = try fixture.git(["gc", "-q"])
+        let outputs = try Self.forecasts(fixture)
+        #expect(outputs.map(\.path) == (0..<count).map { "o/\(1000 + $0)" })
+        for (n, output) in outputs.enumerated() {
+            #expect(output.forecast == .repositories([Self.repository("r\(n % 7)")]))
+            #expect(output.read == [Self.repository("r\(n % 7)")])
+        }
+    }
+
     @Test func eachOutputIsForecastFromItsPathOrItsIndex() throws {
         let fixture = try GitFixture()
         var files = forecastLayout(at: "a/app", "app", layers: 2)
