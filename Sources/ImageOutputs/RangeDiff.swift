@@ -8,8 +8,11 @@ import Synchronization
 /// its own repository handle (a libgit2 repository and its caches are not shared across threads): the diff is a pure
 /// function of each commit and its parents, so the halves put side by side are what one pass would give.
 struct RangeDiff {
-    /// Up to this many commits one thread does it all: opening a second repository is not worth it.
-    static let defaultSplitAbove = 512
+    /// Up to this many commits one thread does it all. A second repository handle keeps the pack both read open, and
+    /// with it libgit2's delta-base cache (up to 16 MiB, full of tree bases after a few thousand commits): one thread
+    /// releases it every 512 reads. Measured on a new branch of 5,000 commits: two threads 0.24 s and 48 MiB peak, one
+    /// thread 0.27 s and 33.5 MiB. Only a range long enough to take seconds is worth the 16 MiB.
+    static let defaultSplitAbove = 20_000
 
     let repository: GitRepository
     let formats: OutputFormats
