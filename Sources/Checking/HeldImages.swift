@@ -25,33 +25,20 @@ struct HeldImages {
     }
 
     /// An image as read, its blobs packed.
-    private final class ReadImage {
+    private struct ReadImage {
         /// The image without its blob list.
-        let image: Image
-        let blobs: [Packed]
-        let styles: [Style]
-        let whole: [BlobRef]
-
-        init(image: Image, blobs: [Packed], styles: [Style], whole: [BlobRef]) {
-            self.image = image
-            self.blobs = blobs
-            self.styles = styles
-            self.whole = whole
-        }
+        var image: Image
+        var blobs: [Packed]
+        var styles: [Style]
+        var whole: [BlobRef]
     }
 
-    /// An image judged early (`judge`): only what its result needs.
-    private final class Judged {
-        let image: JudgedImage
-
-        init(_ image: JudgedImage) { self.image = image }
-    }
-
-    /// One image, boxed: the list holds a word per image, and an image judged early holds only its judged form (a
-    /// run of 2,000 images held them inline at 700 bytes each, judged or not, plus the list's spare capacity).
-    private enum Held {
+    /// One image, boxed (`indirect`): the list holds a word per image, and an image judged early holds only its judged
+    /// form (a run of 2,000 images held them inline at 700 bytes each, judged or not, plus the list's spare capacity).
+    private indirect enum Held {
         case read(ReadImage)
-        case judged(Judged)
+        /// Judged early (`judge`): only what its result needs.
+        case judged(JudgedImage)
         /// Handed out for the report (`take`, `takeJudged`).
         case taken
     }
@@ -67,7 +54,7 @@ struct HeldImages {
         held.map { entry in
             switch entry {
             case .read(let read): read.image
-            case .judged(let judged): judged.image.image
+            case .judged(let judged): judged.image
             case .taken: Self.blank
             }
         }
@@ -136,7 +123,7 @@ struct HeldImages {
     mutating func judge(_ position: Int, plan: Plan, verdicts: Verdicts, options: JudgingOptions) -> [Int] {
         let (image, keys) = take(position, plan: plan)
         let judged = ImageEvaluation.judge(image, keys: keys, plan: plan, verdicts: verdicts, options: options)
-        held[position] = .judged(Judged(judged))
+        held[position] = .judged(judged)
         return judged.mismatchedKeys
     }
 
@@ -144,7 +131,7 @@ struct HeldImages {
     mutating func takeJudged(_ position: Int, plan: Plan, verdicts: Verdicts, options: JudgingOptions) -> JudgedImage {
         if case .judged(let judged) = held[position] {
             held[position] = .taken
-            return judged.image
+            return judged
         }
         let (image, keys) = take(position, plan: plan)
         return ImageEvaluation.judge(image, keys: keys, plan: plan, verdicts: verdicts, options: options)

@@ -139,11 +139,10 @@ struct ImageEvaluation {
     func judged(named: Set<String> = []) -> JudgedImage {
         var kept = image
         kept.blobs = image.blobs.filter { $0.role == .config }
-        var rows = keepsRows ? blobs : BlobResults()
         let spilled = spill?.spill(blobs)
         // Not written: the rows stay, in a copy of their own (not sharing the plan's digests).
         let rowsKept = keepsRows || (spill != nil && spilled == nil)
-        if !keepsRows && rowsKept { rows = BlobResults(Array(blobs)) }
+        let rows = keepsRows ? blobs : rowsKept ? BlobResults(Array(blobs)) : BlobResults()
         let namedDigests =
             rowsKept || named.isEmpty
             ? []

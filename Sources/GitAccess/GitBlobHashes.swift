@@ -40,15 +40,9 @@ extension GitRepository {
         return result
     }
 
-    /// Hashes the content of blob `id` the caller has read already (a small blob read to see whether it is an LFS
-    /// pointer). Not remembered: hashing a blob this small again costs less than keeping, saving and loading its hash
-    /// (the memo is for blobs whose reading and hashing is what a cold run pays for).
-    public func hashBlob(_ id: ObjectID, algorithm: String, content: Data) -> BlobHash {
-        content.withUnsafeBytes { hashBlob(id, algorithm: algorithm, bytes: $0, remember: false) }
-    }
-
-    /// Hashes the content of blob `id` the caller holds (`withBlobContent`), remembered like a blob hashed by
-    /// `hashBlob(_:algorithm:size:)` when `remember` (a blob larger than an LFS pointer can be).
+    /// Hashes the content of blob `id` the caller holds (`withBlobContent`). Remembered like a blob hashed by
+    /// `hashBlob(_:algorithm:size:)` when `remember`; not for a blob as small as an LFS pointer, which costs less to hash
+    /// again than to keep, save and load its hash (the memo is for blobs whose reading and hashing a cold run pays for).
     public func hashBlob(_ id: ObjectID, algorithm: String, bytes: UnsafeRawBufferPointer, remember: Bool) -> BlobHash {
         guard var hasher = ContentHasher(algorithm: algorithm) else {
             return BlobHash(size: Int64(bytes.count), digest: nil, streamed: false)

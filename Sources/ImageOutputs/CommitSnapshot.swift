@@ -184,31 +184,31 @@ public final class CommitSnapshot: FileSource {
             return .content(size: known.size, digest: known.digest)
         }
         do {
+            // A blob declared small, or small enough to be an LFS pointer, is read whole once: parsed as a pointer,
+            // else hashed from that copy. Only a larger one has its size asked first, to be hashed as it is inflated.
             if let declaredSize, declaredSize >= 0, declaredSize <= GitRepository.streamAbove {
-                return try repository.withBlobContent(entry.id) { bytes -> BlobProbe in
-                    if bytes.count <= LFSPointer.maxSize, bytes.starts(with: "version ".utf8),
-                        let pointer = LFSPointer.parse(Data(bytes))
-                    {
-                        return .lfsPointer(pointer)
-                    }
-                    let hash = repository.hashBlob(
-                        entry.id, algorithm: algorithm, bytes: bytes, remember: bytes.count > LFSPointer.maxSize)
-                    return .content(size: hash.size, digest: hash.digest)
-                }
+                return try probeWhole(entry.id, algorithm: algorithm)
             }
-            // A blob small enough to be an LFS pointer is read once: parsed as a pointer, else hashed from that copy.
             let size = try repository.blobSize(entry.id)
-            let hash: BlobHash
-            if size <= Int64(LFSPointer.maxSize) {
-                let content = try repository.readBlob(entry.id)
-                if let pointer = LFSPointer.parse(content) { return .lfsPointer(pointer) }
-                hash = repository.hashBlob(entry.id, algorithm: algorithm, content: content)
-            } else {
-                hash = try repository.hashBlob(entry.id, algorithm: algorithm, size: size)
-            }
+            if size <= Int64(LFSPointer.maxSize) { return try probeWhole(entry.id, algorithm: algorithm) }
+            let hash = try repository.hashBlob(entry.id, algorithm: algorithm, size: size)
             return .content(size: hash.size, digest: hash.digest)
         } catch {
             return .notReadable("\(error)")
+        }
+    }
+
+    /// A blob read whole: an LFS pointer, or its content's size and digest (remembered unless it is pointer-sized).
+    private func probeWhole(_ id: ObjectID, algorithm: String) throws -> BlobProbe {
+        try repository.withBlobContent(id) { bytes -> BlobProbe in
+            if bytes.count <= LFSPointer.maxSize, bytes.starts(with: "version ".utf8),
+                let pointer = LFSPointer.parse(Data(bytes))
+            {
+                return .lfsPointer(pointer)
+            }
+            let hash = repository.hashBlob(
+                id, algorithm: algorithm, bytes: bytes, remember: bytes.count > LFSPointer.maxSize)
+            return .content(size: hash.size, digest: hash.digest)
         }
     }
 

@@ -69,7 +69,7 @@ public struct ImageScanner {
         for (position, output) in outputs.enumerated() {
             let horizon = ImageScanner.forecastHorizon(before: position, of: outputs.count)
             if let forecast, horizon > forecastCount {
-                forecast(forecasts(outputs[forecastCount..<horizon], in: snapshot), horizon < outputs.count)
+                forecast(forecasts(outputs[forecastCount..<horizon]) { ($0, snapshot) }, horizon < outputs.count)
                 forecastCount = horizon
             }
             let part = read(output, in: snapshot)
@@ -113,12 +113,16 @@ public struct ImageScanner {
     /// 512 manifests at once).
     static let forecastsBetweenReleases = 64
 
-    /// What each of `outputs` can map to, in order.
-    func forecasts(_ outputs: ArraySlice<ImageOutput>, in snapshot: FileSource) -> [RepositoryForecast] {
+    /// What each of `items` can map to, in order: `place` names each one's output and the files it is read from (so a
+    /// range's versions are read at their own commits). Every forecast of a run goes through here.
+    func forecasts<Items: Sequence>(
+        _ items: Items, _ place: (Items.Element) throws -> (output: ImageOutput, source: FileSource)
+    ) rethrows -> [RepositoryForecast] {
         var made: [RepositoryForecast] = []
-        made.reserveCapacity(outputs.count)
-        for output in outputs {
-            made.append(forecast(output, in: snapshot))
+        made.reserveCapacity(items.underestimatedCount)
+        for item in items {
+            let (output, source) = try place(item)
+            made.append(forecast(output, in: source))
             if made.count % Self.forecastsBetweenReleases == 0 { repository.releaseCaches() }
         }
         return made

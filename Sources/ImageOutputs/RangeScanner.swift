@@ -113,7 +113,7 @@ public final class RangeScanner {
 
     /// What each version of `changes` can map to, in the order `read` reads them, predicted without reading them.
     public func forecast(_ changes: IntroducedChanges, scanner: ImageScanner) throws -> [RepositoryForecast] {
-        try changes.versions.map { scanner.forecast($0.output, in: try snapshot($0.commit)) }
+        try scanner.forecasts(changes.versions) { ($0.output, try snapshot($0.commit)) }
     }
 
     /// Reads each version of `changes`; `onOutput` receives each version's images and findings as soon as it is read,
