@@ -10,10 +10,34 @@ import Foundation
 public struct LayerBatch: Sendable, Hashable {
     public var repository: RepositoryRef
     public var digests: [Digest]
+    /// The plan's key number of each digest, in `digests` order, when a plan made the batch (else empty): answers are
+    /// folded into the verdicts by these, without looking each digest up again. Not part of the batch's identity.
+    public private(set) var keys: [Int32] = []
 
     public init(repository: RepositoryRef, digests: [Digest]) {
         self.repository = repository
         self.digests = digests
+    }
+
+    /// Adds `digest`, numbered `key` by the plan.
+    mutating func append(_ digest: Digest, key: Int32) {
+        if keys.count != digests.count { keys = [] }
+        digests.append(digest)
+        if keys.count + 1 == digests.count { keys.append(key) }
+    }
+
+    /// The key number of the `index`th digest, when the plan's numbers came with the batch.
+    func key(at index: Int) -> Int? {
+        index < keys.count && keys.count == digests.count ? Int(keys[index]) : nil
+    }
+
+    public static func == (lhs: LayerBatch, rhs: LayerBatch) -> Bool {
+        lhs.repository == rhs.repository && lhs.digests == rhs.digests
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(repository)
+        hasher.combine(digests)
     }
 
     /// The service's per-call limit.

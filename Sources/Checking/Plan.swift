@@ -36,7 +36,8 @@ final class Plan {
     private let cache: PositiveCache?
     /// The keys of each repository by its number, kept only when keys are let go once judged (`retire(_:)`).
     private var keysOf: [Int32: [Int32]]?
-    private var pending: [RepositoryRef: [Digest]] = [:]
+    /// Each repository's partial batch (its digests and their key numbers), empty once released.
+    private var pending: [RepositoryRef: LayerBatch] = [:]
     private var order: [RepositoryRef] = []
     private var skipped = Set<Digest>()
 
@@ -53,7 +54,7 @@ final class Plan {
     var liveKeyCount: Int { numbers.live }
 
     /// Whether `repository` holds a partial batch not yet released.
-    func hasPartialBatch(_ repository: RepositoryRef) -> Bool { pending[repository]?.isEmpty == false }
+    func hasPartialBatch(_ repository: RepositoryRef) -> Bool { pending[repository]?.digests.isEmpty == false }
 
     /// Lets every key of `repository` go (its images are judged and nothing unread can add to it); returns the chunks
     /// of key numbers no key is left in. A digest of it seen again later gets a new key.
@@ -100,7 +101,7 @@ final class Plan {
         // times a blob (each hashing the repository's two strings).
         let taken = pending.removeValue(forKey: repository)
         let seen = taken != nil
-        var batch = (consume taken) ?? []
+        var batch = (consume taken) ?? LayerBatch(repository: repository, digests: [])
         let retiring = keysOf != nil
         var fresh: [Int32] = []
         defer { if retiring, !fresh.isEmpty { keysOf?[repositoryNumber, default: []] += fresh } }
@@ -118,13 +119,13 @@ final class Plan {
                 cachedKeys.append(number)
                 continue
             }
-            batch.append(blob.digest)
-            if batch.count == LayerBatch.maxDigests {
-                released.append(LayerBatch(repository: repository, digests: batch))
-                batch = []
+            batch.append(blob.digest, key: Int32(number))
+            if batch.digests.count == LayerBatch.maxDigests {
+                released.append(batch)
+                batch = LayerBatch(repository: repository, digests: [])
             }
         }
-        if seen || !batch.isEmpty || !released.isEmpty {
+        if seen || !batch.digests.isEmpty || !released.isEmpty {
             if !seen { order.append(repository) }
             pending[repository] = batch
         }
@@ -143,16 +144,16 @@ final class Plan {
     }
 
     /// Repositories holding a partial batch, in the order first seen.
-    var partialRepositories: [RepositoryRef] { order.filter { pending[$0]?.isEmpty == false } }
+    var partialRepositories: [RepositoryRef] { order.filter { pending[$0]?.digests.isEmpty == false } }
 
     /// The partial batches of `repositories` (those no output still to be read can add to), in the order the
     /// repositories were first seen; a digest added to one of them later starts a new batch.
     func release(_ repositories: some Sequence<RepositoryRef>) -> [LayerBatch] {
-        let due = Set(repositories.filter { pending[$0]?.isEmpty == false })
+        let due = Set(repositories.filter { pending[$0]?.digests.isEmpty == false })
         let released = due.sorted { (repositoryNumbers[$0] ?? 0) < (repositoryNumbers[$1] ?? 0) }.map { repository in
-            LayerBatch(repository: repository, digests: pending[repository] ?? [])
+            pending[repository] ?? LayerBatch(repository: repository, digests: [])
         }
-        for batch in released { pending[batch.repository] = [] }
+        for batch in released { pending[batch.repository] = LayerBatch(repository: batch.repository, digests: []) }
         note(released)
         return released
     }
@@ -161,9 +162,9 @@ final class Plan {
     func finish() -> [LayerBatch] {
         var released: [LayerBatch] = []
         for repository in order {
-            guard let digests = pending[repository], !digests.isEmpty else { continue }
-            released.append(LayerBatch(repository: repository, digests: digests))
-            pending[repository] = []
+            guard let batch = pending[repository], !batch.digests.isEmpty else { continue }
+            released.append(batch)
+            pending[repository] = LayerBatch(repository: repository, digests: [])
         }
         note(released)
         return released

@@ -13,9 +13,13 @@ struct PlanKey: Hashable {
 /// seeded `Hasher`: digests come from committed files, and a crafted set must not collide on purpose.
 /// Keys can be removed (`remove(_:)`, a repository's once it is judged): a chunk of the key arrays whose every key was
 /// removed is let go, and the table holds only the keys left, so it grows with the keys in flight, not with the run.
+/// Each key's hash is kept beside it (4 bytes): removing a key, growing the table and rejecting a slot that holds
+/// another key then read it instead of hashing a digest again.
 struct PlanKeys {
     private(set) var digests = DigestTable()
     private var repositories = ChunkedArray<Int32>()
+    /// Each key's hash (the top 32 bits of its seeded hash), by key number.
+    private var hashes = ChunkedArray<UInt32>()
     /// Positions in the key arrays, -1 for an empty slot; linear probing, at most three quarters full.
     private var slots: [Int32] = []
     /// Keys in the table (numbered and not removed).
@@ -32,11 +36,12 @@ struct PlanKeys {
     /// The number of `key`, nil when it was never inserted.
     func number(of key: PlanKey) -> Int? {
         guard !slots.isEmpty else { return nil }
-        var slot = home(of: key)
+        let hash = Self.hash(of: key)
+        var slot = home(hash)
         while true {
             let entry = Int(slots[slot])
             if entry < 0 { return nil }
-            if repositories[entry] == key.repository && digests[entry] == key.digest { return entry }
+            if holds(entry, key, hash) { return entry }
             slot = slot + 1 == slots.count ? 0 : slot + 1
         }
     }
@@ -44,23 +49,37 @@ struct PlanKeys {
     /// Numbers `key` when it is new; returns its number and whether it was inserted now.
     mutating func insert(_ key: PlanKey) -> (number: Int, inserted: Bool) {
         if (live + 1) * 4 > slots.count * 3 { grow() }
-        var slot = home(of: key)
+        let hash = Self.hash(of: key)
+        var slot = home(hash)
         while true {
             let entry = Int(slots[slot])
             if entry < 0 {
                 slots[slot] = Int32(count)
                 live += 1
                 repositories.append(key.repository)
+                hashes.append(hash)
                 return (digests.append(key.digest), true)
             }
-            if repositories[entry] == key.repository && digests[entry] == key.digest { return (entry, false) }
+            if holds(entry, key, hash) { return (entry, false) }
             slot = slot + 1 == slots.count ? 0 : slot + 1
         }
     }
 
-    /// The slot `key` is looked for first: its hash scaled to the table (any size, not only powers of two).
-    private func home(of key: PlanKey) -> Int {
-        Int(UInt64(UInt(bitPattern: key.hashValue)).multipliedFullWidth(by: UInt64(slots.count)).high)
+    /// Whether key `entry` is `key` (whose hash is `hash`): the kept hashes tell most other keys apart without reading
+    /// their digests.
+    private func holds(_ entry: Int, _ key: PlanKey, _ hash: UInt32) -> Bool {
+        hashes[entry] == hash && repositories[entry] == key.repository && digests[entry] == key.digest
+    }
+
+    /// The top 32 bits of `key`'s seeded hash.
+    private static func hash(of key: PlanKey) -> UInt32 {
+        UInt32(truncatingIfNeeded: UInt64(UInt(bitPattern: key.hashValue)) >> 32)
+    }
+
+    /// The slot a key of hash `hash` is looked for first: the hash scaled to the table (any size, not only powers of
+    /// two).
+    private func home(_ hash: UInt32) -> Int {
+        Int((UInt64(hash) * UInt64(slots.count)) >> 32)
     }
 
     /// Removes the keys numbered `numbers` (each in the table, none twice); returns the chunks of the key arrays that no
@@ -70,7 +89,7 @@ struct PlanKeys {
         var emptied: [Int] = []
         for number in numbers {
             let number = Int(number)
-            var slot = home(of: self[number])
+            var slot = home(hashes[number])
             while Int(slots[slot]) != number { slot = slot + 1 == slots.count ? 0 : slot + 1 }
             vacate(slot)
             live -= 1
@@ -85,6 +104,7 @@ struct PlanKeys {
         for chunk in emptied {
             digests.release(chunk: chunk)
             repositories.release(chunk: chunk)
+            hashes.release(chunk: chunk)
         }
         return emptied
     }
@@ -98,7 +118,7 @@ struct PlanKeys {
             next = next + 1 == slots.count ? 0 : next + 1
             let entry = slots[next]
             if entry < 0 { break }
-            let home = home(of: self[Int(entry)])
+            let home = home(hashes[Int(entry)])
             // The entry stays when its home lies cyclically in (gap, next].
             let stays = gap <= next ? (gap < home && home <= next) : (gap < home || home <= next)
             if stays { continue }
@@ -113,7 +133,7 @@ struct PlanKeys {
         let old = slots
         slots = [Int32](repeating: -1, count: max(64, live * 2))
         for entry in old where entry >= 0 {
-            var slot = home(of: self[Int(entry)])
+            var slot = home(hashes[Int(entry)])
             while slots[slot] >= 0 { slot = slot + 1 == slots.count ? 0 : slot + 1 }
             slots[slot] = entry
         }

@@ -72,9 +72,10 @@ struct Verdicts {
         if let failure = answer.failure { batchFailure = record(failure) }
         var digestFailures: [Digest: Int32] = [:]
         for (digest, failure) in answer.digestFailures { digestFailures[digest] = record(failure) }
-        let numberOf = plan.numbers(in: answer.batch.repository)
+        // A plan's batch names each digest's key; any other is looked up by digest.
+        let numberOf = answer.batch.key(at: 0) == nil ? plan.numbers(in: answer.batch.repository) : nil
         for (index, digest) in answer.batch.digests.enumerated() {
-            guard let number = numberOf(digest) else { continue }
+            guard let number = answer.batch.key(at: index) ?? numberOf?(digest) else { continue }
             if let failure = batchFailure ?? digestFailures[digest] {
                 fail(number, failure)
             } else if let layer = answer.verdict(at: index) {
