@@ -26,6 +26,8 @@ public final class ImageSink {
     private var outstanding: [RepositoryRef: Int] = [:]
     /// Set once reading ended: every repository is settled then.
     private var readingEnded = false
+    /// Batches handed to the registry so far.
+    private var sentBatches = 0
     /// Keys judged early whose verdict disagreed with an image's descriptors (never cached).
     private(set) var mismatched: [Int] = []
 
@@ -69,6 +71,7 @@ public final class ImageSink {
 
     /// Hands `batches` to the registry.
     func send(_ batches: [LayerBatch]) {
+        sentBatches += batches.count
         if judging != nil {
             for batch in batches { outstanding[batch.repository, default: 0] += batch.digests.count }
         }
@@ -117,13 +120,20 @@ public final class ImageSink {
 
     /// What the outputs to be read next can map to, one forecast each, in the order they will be read (before the
     /// first of them is); `more`: further outputs will be forecast later, so until then no repository is settled.
-    /// The forecast that ends such a run lets go every partial batch nothing unread can add to.
+    /// Outputs read before any forecast add nothing later. The forecast that ends the run's forecasts lets go every
+    /// partial batch nothing unread can add to (those of outputs read before it, of outputs forecast earlier).
     public func expect(_ forecasts: [RepositoryForecast], more: Bool = false) {
-        let wasAwaiting = countdown.awaitingMore
         countdown.expect(forecasts, more: more)
-        guard wasAwaiting, !more else { return }
+        guard !more else { return }
         releaseSettled(plan.partialRepositories)
     }
+
+    /// Whether the outputs not yet read can be forecast now without holding calls back: enough batches left to keep
+    /// the calls busy meanwhile (`batchesBeforeForecasts`).
+    public var readyForForecasts: Bool { sentBatches >= Self.batchesBeforeForecasts }
+
+    /// Two rounds of calls at the default concurrency (16).
+    static let batchesBeforeForecasts = 32
 
     /// The next expected output was read and all its images put: the partial batches no unread output can add to leave.
     public func outputRead() {

@@ -33,11 +33,14 @@ public struct ImageScanner {
     /// `onOutput` sees each output's part as soon as it is read (so checking can start before the scan ends) and takes
     /// its images and candidates: the result returned then has its findings only, so a large run does not hold every
     /// image twice.
-    /// `forecast` sees what each output (in the order `onOutput` will see them) can map to, before that output is read:
-    /// the first output, then every other one once the first is read (`forecastHorizon`), the last run with `more` false.
+    /// `forecast` sees, once, what every output not yet read can map to (in the order `onOutput` will see them, `more`
+    /// false): as soon as `forecastNow` says so (the calls already sent can run meanwhile), or once
+    /// `readsBeforeForecasting` outputs were read. An output read before that has no forecast: nothing unread comes from
+    /// it. A scan of fewer outputs than that, which `forecastNow` never allows, makes no forecast.
     public func scan(
         commit: ObjectID, manifestFiles: [String] = [],
         forecast: ((_ next: [RepositoryForecast], _ more: Bool) -> Void)? = nil,
+        forecastNow: () -> Bool = { false },
         onOutput: ((ScanResult) -> Void)? = nil
     ) throws -> ScanResult {
         let snapshot = try CommitSnapshot(repository: repository, commit: commit)
@@ -65,12 +68,11 @@ public struct ImageScanner {
                     path: name, commit: commit.hex))
         }
         let outputs = ImageScanner.distinct(found.outputs + extraOutputs).filter { !isExcluded($0.path) }
-        var forecastCount = 0
+        var forecastMade = false
         for (position, output) in outputs.enumerated() {
-            let horizon = ImageScanner.forecastHorizon(before: position, of: outputs.count)
-            if let forecast, horizon > forecastCount {
-                forecast(forecasts(outputs[forecastCount..<horizon]) { ($0, snapshot) }, horizon < outputs.count)
-                forecastCount = horizon
+            if let forecast, !forecastMade, position >= Self.readsBeforeForecasting || forecastNow() {
+                forecast(forecasts(outputs[position...]) { ($0, snapshot) }, false)
+                forecastMade = true
             }
             let part = read(output, in: snapshot)
             onOutput?(part)
@@ -98,14 +100,11 @@ public struct ImageScanner {
         }
     }
 
-    /// How many of `count` outputs are forecast before the one at `position` is read. The first output is read after its
-    /// own forecast only: forecasting reads every layout's `index.json`, often rebuilt from a delta against a whole
-    /// manifest, and forecasting all outputs first held the first call back by tens of milliseconds. The rest are all
-    /// forecast once it is read, while its calls are out: until every output is forecast no repository is settled, so
-    /// neither a partial batch nor a repository's images could be judged (and its keys let go) before then.
-    static func forecastHorizon(before position: Int, of count: Int) -> Int {
-        position == 0 ? min(count, 1) : count
-    }
+    /// Outputs read before the rest are forecast, at most. Forecasting reads every layout's `index.json`, often rebuilt
+    /// from a delta against a whole manifest: made before the first outputs are read, it held their calls back by tens of
+    /// milliseconds (a fifth of a cold check of 200 layouts). Until the forecast is made no repository is settled, so no
+    /// partial batch leaves and no image is judged early: this bounds how many outputs that holds back.
+    static let readsBeforeForecasting = 64
 
     /// Forecasts in a row are read a few dozen at a time, libgit2's caches let go after each group: a layout's
     /// `index.json` is mostly stored as a delta against its manifest, and the pack keeps each manifest it inflated as

@@ -112,7 +112,7 @@ struct RunContext {
             return applyShard(
                 try scanner.scan(
                     commit: commit, manifestFiles: config.manifestFileCandidates, forecast: emit.map { $0.expect },
-                    onOutput: emit.map(onOutput)))
+                    forecastNow: { emit?.readyForForecasts ?? false }, onOutput: emit.map(onOutput)))
         } catch {
             throw Failure.config("cannot read the tree of \(commit.short): \(error)")
         }

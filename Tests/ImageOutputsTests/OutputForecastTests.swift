@@ -72,6 +72,7 @@ func nestedLayout(
                 forecasts += next
                 finalRun = !more
             },
+            forecastNow: { true },
             onOutput: { part in
                 #expect(forecasts.count > parts.count, "each output is forecast before it is read")
                 parts.append(part)
@@ -83,17 +84,52 @@ func nestedLayout(
         }
     }
 
-    @Test func forecastHorizonCoversEveryOutputOnceTheFirstIsRead() {
-        for count in [0, 1, 2, 3, 10, 200, 201] {
-            var forecast = 0
-            for position in 0..<count {
-                let horizon = ImageScanner.forecastHorizon(before: position, of: count)
-                #expect(horizon > position && horizon <= count && horizon >= forecast)
-                forecast = horizon
-                if position >= 1 { #expect(horizon == count, "all forecast once the first is read") }
-            }
+    /// One forecast made: after how many outputs were read, for how many, and whether more were to come.
+    typealias Made = (after: Int, paths: Int, more: Bool)
+
+    /// The outputs read, in order, and each forecast made: how many outputs had been read then and what it covered.
+    static func schedule(_ fixture: GitFixture, readyAfter: Int?) throws -> (reads: [String], forecasts: [Made]) {
+        let repository = try GitRepository(discovering: fixture.path)
+        var reads: [String] = []
+        var forecasts: [Made] = []
+        _ = try ImageScanner(repository: repository, resolver: RepositoryResolver()).scan(
+            commit: try repository.resolveCommit("HEAD"),
+            forecast: { next, more in forecasts.append((reads.count, next.count, more)) },
+            forecastNow: { readyAfter.map { reads.count >= $0 } ?? false },
+            onOutput: { part in reads.append(part.candidates.first?.path ?? "") })
+        return (reads, forecasts)
+    }
+
+    /// The first outputs are read before the rest are forecast, so their calls are out while forecasting reads every
+    /// other `index.json`: once, for every output not read yet, as soon as the caller says the calls have enough to do,
+    /// or after `readsBeforeForecasting` outputs. A scan of fewer outputs that is never told makes no forecast.
+    @Test func theRestAreForecastOnceTheFirstOutputsAreRead() throws {
+        let limit = ImageScanner.readsBeforeForecasting
+        let fixture = try GitFixture()
+        var files: [String: Data] = [:]
+        for number in 0..<(limit + 3) {
+            files.merge(nestedLayout(at: String(format: "out/%03d", number), top: "app\(number % 5)")) { $1 }
         }
-        #expect(ImageScanner.forecastHorizon(before: 0, of: 200) == 1, "the first output waits for one forecast only")
+        try fixture.write(files)
+        try fixture.commitAll()
+
+        let untold = try Self.schedule(fixture, readyAfter: nil)
+        #expect(untold.reads.count == limit + 3)
+        #expect(untold.forecasts.count == 1)
+        #expect(untold.forecasts.first?.after == limit, "forecast once \(limit) outputs were read")
+        #expect(untold.forecasts.first?.paths == 3 && untold.forecasts.first?.more == false)
+
+        let told = try Self.schedule(fixture, readyAfter: 5)
+        #expect(told.reads == untold.reads, "the same outputs, in the same order")
+        #expect(told.forecasts.count == 1)
+        #expect(told.forecasts.first?.after == 5 && told.forecasts.first?.paths == limit - 2)
+        #expect(told.forecasts.first?.more == false)
+
+        let small = try GitFixture()
+        try small.write(nestedLayout(at: "one", top: "app").merging(nestedLayout(at: "two", top: "web")) { $1 })
+        try small.commitAll()
+        let few = try Self.schedule(small, readyAfter: nil)
+        #expect(few.reads == ["one", "two"] && few.forecasts.isEmpty)
     }
 
     /// A multi-platform image as buildx writes it (a named entry over a nested index) is foreseen by reading that index.
@@ -209,7 +245,9 @@ func nestedLayout(
 
     /// Reads HEAD of `fixture` into a plan as a streaming check does; each output read ("read <path>") and each batch
     /// that left, as "<outputs read by then>:repository:count" (outputs + 1: at the end of reading).
-    static func releases(_ fixture: GitFixture) throws -> [String] {
+    /// The scan's log: each output read, each batch that left after it ("outputs read:repository:digests"); the rest
+    /// are forecast once `readyAfter` outputs were read.
+    static func releases(_ fixture: GitFixture, readyAfter: Int = 1) throws -> [String] {
         let repository = try GitRepository(discovering: fixture.path)
         let plan = Plan(checkConfigBlob: true, cache: nil)
         let stream = BatchStream()
@@ -222,7 +260,7 @@ func nestedLayout(
             }
         }
         _ = try ImageScanner(repository: repository, resolver: RepositoryResolver()).scan(
-            commit: try repository.resolveCommit("HEAD"), forecast: sink.expect,
+            commit: try repository.resolveCommit("HEAD"), forecast: sink.expect, forecastNow: { read >= readyAfter },
             onOutput: { part in
                 part.images.forEach { sink($0) }
                 sink.outputRead()
@@ -244,12 +282,32 @@ func nestedLayout(
         files.merge(forecastLayout(at: "z/app2", "app", layers: 60)) { $1 }
         try fixture.write(files)
         try fixture.commitAll()
-        // Every output is forecast once the first is read: api's batch leaves right after its own output, as web's
+        // Every other output is forecast once the first is read: api's batch leaves right after its own output, as web's
         // does, and app's after its last.
         #expect(
             try Self.releases(fixture) == [
                 "read a/app1", "read b/api", "2:api:6", "read m/web", "3:web:11", "read z/app2", "4:app:100",
                 "4:app:22",
+            ])
+    }
+
+    /// A repository whose outputs were all read before the forecast was made is settled by it: its last batch leaves
+    /// then, not when reading ends.
+    @Test func aRepositoryReadBeforeTheForecastLeavesWhenItIsMade() throws {
+        let fixture = try GitFixture()
+        var files = forecastLayout(at: "a/api", "api", layers: 5)
+        files.merge(forecastLayout(at: "b/app1", "app", layers: 60)) { $1 }
+        files.merge(forecastLayout(at: "z/app2", "app", layers: 60)) { $1 }
+        try fixture.write(files)
+        try fixture.commitAll()
+        #expect(
+            try Self.releases(fixture) == [
+                "read a/api", "read b/app1", "2:api:6", "read z/app2", "3:app:100", "3:app:22",
+            ])
+        // Never told, with fewer outputs than `readsBeforeForecasting`: no forecast, every remainder at the end.
+        #expect(
+            try Self.releases(fixture, readyAfter: .max) == [
+                "read a/api", "read b/app1", "read z/app2", "3:app:100", "4:api:6", "4:app:22",
             ])
     }
 
