@@ -17,10 +17,16 @@ import Foundation
 /// reports; it must not parse the command line or exit the process.
 public enum Pipeline {
     /// Starts what the command `arguments` name will need, before they are parsed: `check` and `ci` ask the service,
-    /// so libcurl is loaded on another thread meanwhile (`HTTPLibrary.preloadInBackground`).
+    /// so libcurl is loaded and initialised on another thread meanwhile (`HTTPLibrary.preloadInBackground`). The
+    /// executable calls `finish()` before it exits, whatever the way.
     public static func prepare(arguments: [String]) {
         guard let command = arguments.first, command == "check" || command == "ci" else { return }
         HTTPLibrary.preloadInBackground()
+    }
+
+    /// Waits for what `prepare` started: the process may exit after this.
+    public static func finish() {
+        HTTPLibrary.finishPreload()
     }
 
     /// `check [<rev>]`, or `check --range A..B`.

@@ -1,5 +1,7 @@
 import CCurl
+import Dispatch
 import ImageModel
+import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -47,15 +49,32 @@ enum CurlLibrary {
 /// The libcurl found at run time (the one shared library a release binary takes from the system), for
 /// `--version --verbose` and `doctor`.
 public enum HTTPLibrary {
-    /// Starts loading libcurl on another thread: the `dlopen` of it and the ~30 libraries it needs, about 8 ms that a
-    /// check would otherwise spend on its transfer thread before its first call. Only the loading (no
-    /// `curl_global_init`, which initialises OpenSSL): a process may exit while it runs, since glibc's exit waits for a
-    /// `dlopen` in progress, whereas exiting while OpenSSL initialises on another thread crashes. The first handle
-    /// waits for it if it has not finished; a load that fails is reported there, as without this (and when no thread
-    /// can be started, the first handle loads it).
+    /// Starts loading and initialising libcurl on another thread: the `dlopen` of it and the ~30 libraries it needs
+    /// (about 8 ms), then `curl_global_init` (OpenSSL's, 2-4 ms), which a check would otherwise spend on its transfer
+    /// thread before its first call. The first handle waits for it if it has not finished (`curl_global_init` runs
+    /// once); a load that fails is reported there, as without this (and when no thread can be started, the first handle
+    /// does both). The process must not exit while OpenSSL initialises on another thread (its exit handler frees the
+    /// locks that thread takes): whatever exits calls `finishPreload()` first.
     public static func preloadInBackground() {
-        _ = WorkerThread.start(stackSize: WorkerThread.defaultStackSize) { vl_curl_preload() }
+        let done = DispatchSemaphore(value: 0)
+        preload.withLock { $0 = done }
+        let started = WorkerThread.start(stackSize: WorkerThread.defaultStackSize) {
+            vl_curl_preload()
+            try? CurlLibrary.ensureInitialised()
+            done.signal()
+        }
+        if !started { preload.withLock { $0 = nil } }
     }
+
+    /// Waits for `preloadInBackground` to finish, when one was started (at once otherwise).
+    public static func finishPreload() {
+        guard let done = preload.withLock({ $0 }) else { return }
+        done.wait()
+        done.signal()
+    }
+
+    /// Signalled when the preload ends; nil when none was started.
+    private static let preload = Mutex<DispatchSemaphore?>(nil)
 
     /// `7.88.1 (OpenSSL/3.0.15)`: the library's own version and its TLS backend.
     public static var version: String {

@@ -21,17 +21,24 @@ struct VerifyLayers: ParsableCommand {
     /// The hook's own `pre-push <remote> <url>` skips the parser (`HookFastPath`); `--version --verbose` (or `-v`) also
     /// names the libgit2 and libcurl in use; a mistyped subcommand gets git's
     /// "did you mean" (exit 64) before the parser's generic "unexpected argument", and a shared option the command does
-    /// not offer says why (`OptionScope`); everything else is ArgumentParser's.
+    /// not offer says why (`OptionScope`); everything else is ArgumentParser's (`main(_:)`'s parse and run, here so
+    /// that every way out passes `Pipeline.finish()` first).
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         Pipeline.prepare(arguments: arguments)
+        do {
+            try run(arguments)
+        } catch {
+            Pipeline.finish()
+            Self.exit(withError: error)
+        }
+        Pipeline.finish()
+    }
+
+    private static func run(_ arguments: [String]) throws {
         if let hook = HookFastPath.prePushArguments(arguments) {
-            do {
-                try runReportingFailures {
-                    try Pipeline.prePush(remote: hook.remote, url: hook.url, settings: RunSettings())
-                }
-            } catch {
-                Self.exit(withError: error)
+            try runReportingFailures {
+                try Pipeline.prePush(remote: hook.remote, url: hook.url, settings: RunSettings())
             }
             return
         }
@@ -42,9 +49,10 @@ struct VerifyLayers: ParsableCommand {
         let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
         if let message = CommandSuggestion.message(arguments, commands: names) ?? OptionScope.message(arguments) {
             Console.err(message)
-            Self.exit(withError: ExitCode.validationFailure)
+            throw ExitCode.validationFailure
         }
-        main(nil)
+        var command = try parseAsRoot(nil)
+        try command.run()
     }
 }
 

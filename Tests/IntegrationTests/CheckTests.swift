@@ -228,6 +228,25 @@ import Testing
         #expect(result.stderr.contains("not a git repository"))
     }
 
+    /// `check` and `ci` load and initialise libcurl on another thread before parsing their options; a run that ends at
+    /// once (a usage error, help, the version) waits for that first, since exiting while OpenSSL initialises on another
+    /// thread crashes. Repeated, because the crash depended on timing.
+    @Test func aRunThatEndsBeforeAnyCallExitsCleanlyWhileLibcurlStarts() throws {
+        let repo = try GitFixture()
+        try repo.commitAll()
+        let cases: [([String], Int32)] = [
+            (["check", "--no-such-flag"], 64), (["ci", "--nope"], 64), (["check", "--help"], 0),
+            (["check", "--version", "--verbose"], 0), (["chek"], 64),
+        ]
+        for (arguments, expected) in cases {
+            for _ in 0..<12 {
+                let result = try repo.verifyLayers(arguments)
+                #expect(result.status == expected, "\(arguments): \(result.status) \(result.stderr)")
+            }
+        }
+        #expect(try repo.verifyLayers(["check", "--version", "--verbose"]).stdout.contains("libcurl"))
+    }
+
     @Test func unknownRevisionAndBadFlagsExit64() throws {
         let repo = try GitFixture()
         try repo.commitAll()
