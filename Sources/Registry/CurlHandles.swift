@@ -142,7 +142,17 @@ final class CurlMulti: TransferEngine {
         try curlMultiCheck(
             vl_curl_multi_setopt_long(handle, CURLMOPT_MAX_HOST_CONNECTIONS, maxHostConnections),
             "CURLMOPT_MAX_HOST_CONNECTIONS")
+        // libcurl keeps at most 4 idle connections per transfer in progress by default, so a lull (reading slower than
+        // the calls for a moment, a last round) closed connections the next round opened again: a TCP connect and, with
+        // the real service, a TLS handshake each. Every connection the run may use is kept: one per slot on each of the
+        // two hosts a run talks to (the API, or the registry and its token service).
+        try curlMultiCheck(
+            vl_curl_multi_setopt_long(handle, CURLMOPT_MAXCONNECTS, maxHostConnections * Self.hostsPerRun),
+            "CURLMOPT_MAXCONNECTS")
     }
+
+    /// The hosts one run talks to at most: the API, or the registry and its token service.
+    static let hostsPerRun = 2
 
     deinit {
         // Failing here means a bad handle or a call from inside a callback: a programming error, with nothing left to

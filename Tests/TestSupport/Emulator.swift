@@ -15,6 +15,8 @@ public struct EmulatorRequest: Decodable, Sendable {
     public var method: String?
     public var path: String?
     public var inFlight: Int?
+    /// The TCP connection the call came on, numbered in the order the emulator accepted them.
+    public var connection: Int?
     /// Token requests: whether they came with a GetAuthorizationToken login (authenticated pulls).
     public var authenticated: Bool?
     public var accessKeyId: String?

@@ -1040,6 +1040,9 @@ class Connection(asyncio.Protocol):
     def connection_made(self, transport):
         self.transport = transport
         self.app.connections.add(self)
+        # Numbered in the order accepted, so the request log shows which calls shared a connection.
+        self.app.accepted += 1
+        self.number = self.app.accepted
 
     def connection_lost(self, exc):
         self.closed = True
@@ -1195,6 +1198,7 @@ class App:
     def __init__(self, emu: Emulator, loop: asyncio.AbstractEventLoop):
         self.emu, self.loop = emu, loop
         self.connections: set[Connection] = set()
+        self.accepted = 0
         self.registry = RegistryFlavour(emu.tokens)
 
     def handle(self, conn: Connection, req: Request) -> None:
@@ -1315,7 +1319,7 @@ class Exchange:
             "signedHeaders": auth.signed_headers,
             "contentType": headers.get("content-type"),
             "userAgent": headers.get("user-agent"),
-            "serviceMs": None,
+            "serviceMs": None, "connection": getattr(self.conn, "number", None),
         }
         emu.log_add(entry)
         self.decide()

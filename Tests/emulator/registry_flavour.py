@@ -175,7 +175,8 @@ class RegistryFlavour:
                  "signatureValid": True, "signatureError": None, "sessionTokenSigned": None,
                  "status": None, "fault": None, "time": time.time(), "requestId": str(uuid.uuid4()),
                  "method": req.method, "path": url_path, "inFlight": self.in_flight,
-                 "userAgent": req.headers.get("user-agent"), "serviceMs": None}
+                 "userAgent": req.headers.get("user-agent"), "serviceMs": None,
+                 "connection": getattr(conn, "number", None)}
         emu.log_add(entry)
 
         def send(status, body=b"", ctype="application/json", extra=None, content_length=None):
