@@ -39,22 +39,39 @@ struct HeldImages {
         case read(ReadImage)
         /// Judged early (`judge`): only what its result needs.
         case judged(JudgedImage)
+        /// Judged early once `judgedKeptInMemory` others were held: in the run's scratch file (`StoredJudgedImage`).
+        case stored(SpilledBytes)
         /// Handed out for the report (`take`, `takeJudged`).
         case taken
     }
 
     private var held: [Held] = []
+    /// Where judged images wait past `judgedKeptInMemory`; nil: all stay in memory.
+    private let store: (any BlobRowSpill)?
+    private var judgedInMemory = 0
     private var mediaTypeNames: [String] = []
     private var mediaTypeIndex: [String: UInt32] = [:]
 
     var count: Int { held.count }
 
-    /// Every image, without blobs (what manifest lookups are planned from); a judged one with its config blob.
+    /// Judged images a run holds in memory before the rest wait in the scratch file: ~1 KB each (names, paths, the
+    /// manifest digest, where the index names it), so 2,000 images held 2 MiB until the report. A run of fewer never
+    /// writes or decodes one.
+    static let judgedKeptInMemory = 256
+
+    /// `store`: where judged images wait once `judgedKeptInMemory` are held (nil: in memory, however many).
+    init(store: (any BlobRowSpill)? = nil) {
+        self.store = store
+    }
+
+    /// Every image, without blobs (what manifest lookups are planned from); a judged one with its config blob. One the
+    /// scratch file cannot give back is blank (and counted there: the run ends with exit 69).
     var images: [Image] {
         held.map { entry in
             switch entry {
             case .read(let read): read.image
             case .judged(let judged): judged.image
+            case .stored(let stored): loaded(stored)?.image ?? Self.blank
             case .taken: Self.blank
             }
         }
@@ -123,15 +140,54 @@ struct HeldImages {
     mutating func judge(_ position: Int, plan: Plan, verdicts: Verdicts, options: JudgingOptions) -> [Int] {
         let (image, keys) = take(position, plan: plan)
         let judged = ImageEvaluation.judge(image, keys: keys, plan: plan, verdicts: verdicts, options: options)
-        held[position] = .judged(judged)
+        held[position] = keepOrStore(judged)
         return judged.mismatchedKeys
+    }
+
+    /// `judged` kept in memory while fewer than `judgedKeptInMemory` are, else in the scratch file when it can be.
+    private mutating func keepOrStore(_ judged: JudgedImage) -> Held {
+        if judgedInMemory >= Self.judgedKeptInMemory, let store,
+            let bytes = StoredJudgedImage.bytes(of: judged, in: store), let stored = store.store(bytes)
+        {
+            return .stored(stored)
+        }
+        judgedInMemory += 1
+        return .judged(judged)
+    }
+
+    /// The judged image stored as `stored`; nil when the scratch file cannot give it back (counted there).
+    private func loaded(_ stored: SpilledBytes) -> JudgedImage? {
+        guard let store else { return nil }
+        return store.load(stored) { StoredJudgedImage.judged(from: $0, spill: store) }
+    }
+
+    /// What a judged image the scratch file cannot give back is reported as: an image with an error, never one passed
+    /// in silence (the run also ends with exit 69: the scratch file counted the failure).
+    private static var unreadable: JudgedImage {
+        var image = blank
+        image.findings = [
+            Finding(
+                rule: .verificationError,
+                message: "verify-layers could not read this image back from its scratch file in the cache directory",
+                path: "", commit: "")
+        ]
+        return JudgedImage(
+            image: image, blobs: BlobResults(), tally: BlobTally(), keepsRows: false, spilled: nil, namedDigests: [],
+            blobFindings: [], failures: [], mismatchedKeys: [])
     }
 
     /// The `position`th image judged: as `judge` left it, or judged now; what was kept of it is let go.
     mutating func takeJudged(_ position: Int, plan: Plan, verdicts: Verdicts, options: JudgingOptions) -> JudgedImage {
-        if case .judged(let judged) = held[position] {
+        switch held[position] {
+        case .judged(let judged):
             held[position] = .taken
+            judgedInMemory -= 1
             return judged
+        case .stored(let stored):
+            held[position] = .taken
+            return loaded(stored) ?? Self.unreadable
+        case .read, .taken:
+            break
         }
         let (image, keys) = take(position, plan: plan)
         return ImageEvaluation.judge(image, keys: keys, plan: plan, verdicts: verdicts, options: options)

@@ -14,7 +14,7 @@ public final class ImageSink {
     /// Repositories of the images put since the last output was read: they may have gained a partial batch.
     private var touched = Set<RepositoryRef>()
     /// Every image put so far, in order, its blobs packed (or, once judged, what its result needs).
-    var held = HeldImages()
+    var held: HeldImages
     /// The verdicts on every answer folded so far.
     var verdicts: Verdicts
     /// Set when images are judged as soon as their repository is done and its keys let go (a run that keeps no blob
@@ -31,11 +31,14 @@ public final class ImageSink {
     /// Keys judged early whose verdict disagreed with an image's descriptors (never cached).
     private(set) var mismatched: [Int] = []
 
-    /// `judging`: judge each image once its repository is done (requires a plan made `retiringKeys`).
+    /// `judging`: judge each image once its repository is done (requires a plan made `retiringKeys`); `store`: where
+    /// judged images wait past `HeldImages.judgedKeptInMemory`.
     init(
         plan: Plan, stream: BatchStream, inbox: AnswerInbox = AnswerInbox(),
-        verdicts: Verdicts = Verdicts(collectingConfirmed: false), judging: JudgingOptions? = nil
+        verdicts: Verdicts = Verdicts(collectingConfirmed: false), judging: JudgingOptions? = nil,
+        store: (any BlobRowSpill)? = nil
     ) {
+        self.held = HeldImages(store: store)
         self.plan = plan
         self.stream = stream
         self.inbox = inbox

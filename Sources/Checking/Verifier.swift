@@ -30,6 +30,9 @@ public struct VerifyOptions: Sendable {
     /// Where a run that keeps no rows writes them when a report shows them after all (the JSON one, the verbose text):
     /// each image's rows as it is judged, read back as the report is written.
     public var rowSpill: (any BlobRowSpill)?
+    /// Where a streaming run's judged images wait for the report once it holds many (`HeldImages.judgedKeptInMemory`),
+    /// so memory does not grow with the image count either; the same scratch file as `rowSpill` when there is one.
+    public var imageSpill: (any BlobRowSpill)?
 
     public init(
         checkConfigBlob: Bool = true, onError: OnErrorPolicy = .fail, strict: Bool = false,
@@ -78,9 +81,12 @@ public struct Verifier {
     /// Asks about every distinct committed manifest, index and tag once, after the blobs; not when every blob call
     /// failed the same way (`runWide`: no credentials, access denied, unreachable, timed out), as the lookups would
     /// fail alike and only double the wait before the run says it could verify nothing.
-    private func manifestAnswers(_ images: [Image], after runWide: RunWideFailure?) -> [ManifestQuery: ManifestAnswer] {
+    /// `images` is asked for only when manifests are checked (a run's stored images are read back for it).
+    private func manifestAnswers(
+        _ images: @autoclosure () -> [Image], after runWide: RunWideFailure?
+    ) -> [ManifestQuery: ManifestAnswer] {
         guard let manifests, options.checkManifests != .off, runWide == nil else { return [:] }
-        let queries = manifestChecks.queries(for: images)
+        let queries = manifestChecks.queries(for: images())
         return queries.isEmpty ? [:] : manifests.checkManifests(queries)
     }
 
@@ -151,7 +157,8 @@ public struct Verifier {
         let stream = threaded ? bounded : BatchStream()
         let sink = ImageSink(
             plan: plan, stream: stream, inbox: inbox, verdicts: Verdicts(collectingConfirmed: cache != nil),
-            judging: options.keepsBlobRows ? nil : judgingOptions())
+            judging: options.keepsBlobRows ? nil : judgingOptions(),
+            store: options.keepsBlobRows ? nil : options.imageSpill)
         let scan: ScanResult
         do {
             scan = try read(sink)

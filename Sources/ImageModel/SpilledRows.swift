@@ -1,14 +1,31 @@
 /// Where blob rows wait, out of memory, for the report that shows them (JSON, the verbose text): a streaming check
 /// judges each repository's images as soon as it is done and writes their rows here, so what it holds follows the
-/// repositories in flight, not the layer count, in every format. Implemented over a scratch file in the cache
-/// directory (`BlobRowSpillFile`).
+/// repositories in flight, not the layer count, in every format. The judged images themselves wait here too once a
+/// run holds many (`HeldImages.judgedKeptInMemory`). Implemented over a scratch file in the cache directory
+/// (`BlobRowSpillFile`).
 public protocol BlobRowSpill: AnyObject, Sendable {
     /// Writes `blobs` away; nil when they could not be written (the caller then keeps them).
     func spill(_ blobs: BlobResults) -> SpilledRows?
     /// The rows written as `rows`; nil when they cannot be read back (the spill counts it: `readFailures`).
     func readBack(_ rows: SpilledRows) -> BlobResults?
-    /// How many `readBack` calls failed: the report that asked then shows no rows for those images.
+    /// Writes `bytes` away (a judged image's record); nil when they could not be written (the caller keeps them).
+    func store(_ bytes: [UInt8]) -> SpilledBytes?
+    /// What `decode` makes of the bytes written as `stored`; nil when they cannot be read back or `decode` refuses them
+    /// (the spill counts it: `readFailures`).
+    func load<Value>(_ stored: SpilledBytes, decoding decode: ([UInt8]) -> Value?) -> Value?
+    /// How many `readBack` and `load` calls failed: the run then ends with the reports incomplete (exit 69).
     var readFailures: Int { get }
+}
+
+/// Bytes in a `BlobRowSpill`: where they start and how many.
+public struct SpilledBytes: Sendable, Codable, Equatable {
+    public let offset: Int64
+    public let length: Int
+
+    public init(offset: Int64, length: Int) {
+        self.offset = offset
+        self.length = length
+    }
 }
 
 /// One image's rows in a `BlobRowSpill`.

@@ -12,7 +12,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The blob rows of a run's judged images, in a scratch file in the cache directory (`.git/verify-layers/`), unlinked
+/// The blob rows of a run's judged images (and, past `HeldImages.judgedKeptInMemory`, the judged images), in a scratch file in the cache directory (`.git/verify-layers/`), unlinked
 /// as soon as it is created: nothing is left behind, whatever ends the run. Written as repositories are judged (the
 /// reading thread), read back image by image while the reports are written.
 final class BlobRowSpillFile: BlobRowSpill {
@@ -43,35 +43,52 @@ final class BlobRowSpillFile: BlobRowSpill {
     var readFailures: Int { state.withLock { $0.readFailures } }
 
     func spill(_ blobs: BlobResults) -> SpilledRows? {
-        let bytes = blobs.spilledBytes
-        return state.withLock { state -> SpilledRows? in
-            let offset = state.end
-            guard write(bytes, at: offset) else { return nil }
-            state.end += Int64(bytes.count)
-            return SpilledRows(spill: self, offset: offset, length: bytes.count, count: blobs.count)
+        store(blobs.spilledBytes).map {
+            SpilledRows(spill: self, offset: $0.offset, length: $0.length, count: blobs.count)
         }
     }
 
     func readBack(_ rows: SpilledRows) -> BlobResults? {
-        guard rows.spill === self, rows.length > 0 else {
+        guard rows.spill === self, let bytes = read(rows.offset, rows.length),
+            let blobs = BlobResults(spilledBytes: bytes), blobs.count == rows.count
+        else {
             state.withLock { $0.readFailures += 1 }
             return nil
         }
-        var bytes = [UInt8](repeating: 0, count: rows.length)
+        return blobs
+    }
+
+    func store(_ bytes: [UInt8]) -> SpilledBytes? {
+        state.withLock { state -> SpilledBytes? in
+            let offset = state.end
+            guard write(bytes, at: offset) else { return nil }
+            state.end += Int64(bytes.count)
+            return SpilledBytes(offset: offset, length: bytes.count)
+        }
+    }
+
+    func load<Value>(_ stored: SpilledBytes, decoding decode: ([UInt8]) -> Value?) -> Value? {
+        guard let bytes = read(stored.offset, stored.length), let value = decode(bytes) else {
+            state.withLock { $0.readFailures += 1 }
+            return nil
+        }
+        return value
+    }
+
+    /// The `length` bytes at `offset`; nil when the file has fewer or cannot be read.
+    private func read(_ offset: Int64, _ length: Int) -> [UInt8]? {
+        guard length > 0, offset >= 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: length)
         var done = 0
-        while done < rows.length {
+        while done < length {
             let count = bytes.withUnsafeMutableBytes {
-                pread(descriptor, $0.baseAddress! + done, rows.length - done, off_t(rows.offset) + off_t(done))
+                pread(descriptor, $0.baseAddress! + done, length - done, off_t(offset) + off_t(done))
             }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { break }
             done += count
         }
-        guard done == rows.length, let blobs = BlobResults(spilledBytes: bytes), blobs.count == rows.count else {
-            state.withLock { $0.readFailures += 1 }
-            return nil
-        }
-        return blobs
+        return done == length ? bytes : nil
     }
 
     private func write(_ bytes: [UInt8], at offset: Int64) -> Bool {

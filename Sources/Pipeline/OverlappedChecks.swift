@@ -120,7 +120,8 @@ extension RunContext {
         progress?.finish()
         if !plan.tips.isEmpty { report.commits = commitNotes(report, tips: plan.tips) }
         return try emit(
-            report, defaultFormat: defaultFormat, cacheTTL: verifier.cache == nil ? nil : plan.config.cacheTTL)
+            report, defaultFormat: defaultFormat, cacheTTL: verifier.cache == nil ? nil : plan.config.cacheTTL,
+            scratch: verifier.options.imageSpill)
     }
 
     /// Reads the tree of `commit` and asks about it at once; emits the report and returns the exit code.
@@ -134,6 +135,6 @@ extension RunContext {
                 applyUnmappedPolicy(try scanTree(commit, config: config, emit: emit))
             }, started: started)
         progress?.finish()
-        return try emit(report, defaultFormat: defaultFormat)
+        return try emit(report, defaultFormat: defaultFormat, scratch: verifier.options.imageSpill)
     }
 }

@@ -219,4 +219,25 @@ final class MemorySpill: BlobRowSpill, @unchecked Sendable {
         }
         return blobs
     }
+
+    /// Records stored, and whether `load` refuses to give them back (a scratch file gone bad).
+    private(set) var stored = 0
+    var failsLoads = false
+
+    func store(_ record: [UInt8]) -> SpilledBytes? {
+        defer {
+            bytes += record
+            stored += 1
+        }
+        return SpilledBytes(offset: Int64(bytes.count), length: record.count)
+    }
+
+    func load<Value>(_ record: SpilledBytes, decoding decode: ([UInt8]) -> Value?) -> Value? {
+        let range = Int(record.offset)..<(Int(record.offset) + record.length)
+        guard !failsLoads, let value = decode(Array(bytes[range])) else {
+            readFailures += 1
+            return nil
+        }
+        return value
+    }
 }

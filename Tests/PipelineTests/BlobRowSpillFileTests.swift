@@ -43,6 +43,25 @@ import Testing
         #expect(other.readFailures == 1 && spill.readFailures == 1)
     }
 
+    /// Judged images' records share the file with rows: each comes back as stored, between rows written before and
+    /// after it; one read past the end, or refused by its decoder, is counted.
+    @Test func recordsComeBackBetweenRows() throws {
+        let directory = try TemporaryDirectory(prefix: "vl-spill")
+        let spill = try #require(BlobRowSpillFile(directory: directory.path + "/verify-layers"))
+        let before = try #require(spill.spill(Self.rows(40, first: 1)))
+        let record = Array(#"{"image":"out/app","blobs":3}"#.utf8)
+        let stored = try #require(spill.store(record))
+        let after = try #require(spill.spill(Self.rows(7, first: 500)))
+        #expect(stored.offset == before.offset + Int64(before.length) && after.offset == stored.offset + 29)
+        #expect(spill.load(stored) { $0 } == record)
+        #expect(spill.readBack(after).map(Array.init) == Array(Self.rows(7, first: 500)))
+        #expect(spill.readBack(before)?.count == 40)
+        #expect(spill.readFailures == 0)
+        #expect(spill.load(SpilledBytes(offset: after.offset, length: 10_000)) { $0 } == nil, "past the end")
+        #expect(spill.load(stored) { _ -> Int? in nil } == nil, "refused by its decoder")
+        #expect(spill.readFailures == 2)
+    }
+
     @Test func noScratchFileWhereNoneCanBeMade() throws {
         let directory = try TemporaryDirectory(prefix: "vl-spill")
         let file = directory.path + "/file"
