@@ -1,6 +1,6 @@
 /// An image's blobs counted by what the service said: what every report but the JSON one shows of them (ok lines, job
 /// summary rows, test outcomes, publish hints). A run whose reports need no blob rows keeps only this per image.
-public struct BlobTally: Sendable, Equatable, Codable {
+public struct BlobTally: Sendable, Equatable {
     public var available = 0
     /// Of `available`, those the positive cache vouched for.
     public var cached = 0

@@ -18,7 +18,7 @@ public protocol BlobRowSpill: AnyObject, Sendable {
 }
 
 /// Bytes in a `BlobRowSpill`: where they start and how many.
-public struct SpilledBytes: Sendable, Codable, Equatable {
+public struct SpilledBytes: Sendable, Equatable {
     public let offset: Int64
     public let length: Int
 
@@ -50,8 +50,7 @@ extension BlobResults {
     public var spilledBytes: [UInt8] {
         var types: [String] = []
         var typeNumbers: [String: Int] = [:]
-        var rows: [UInt8] = []
-        rows.reserveCapacity(count * 88)
+        var rows = SpillWriter(capacity: count * 88)
         for blob in self {
             let number: Int
             if let known = typeNumbers[blob.mediaType] {
@@ -61,22 +60,16 @@ extension BlobResults {
                 typeNumbers[blob.mediaType] = number
                 types.append(blob.mediaType)
             }
-            let digest = Array(blob.digest.string.utf8)
-            Self.put(UInt32(digest.count), into: &rows)
-            rows += digest
-            Self.put(UInt64(bitPattern: blob.size), into: &rows)
-            Self.put(Self.bits(blob, typeIndex: number), into: &rows)
+            rows.text(blob.digest.string)
+            rows.long(UInt64(bitPattern: blob.size))
+            rows.word(Self.bits(blob, typeIndex: number))
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(rows.count + 64)
-        Self.put(UInt32(count), into: &bytes)
-        Self.put(UInt32(types.count), into: &bytes)
-        for type in types {
-            let text = Array(type.utf8)
-            Self.put(UInt32(text.count), into: &bytes)
-            bytes += text
-        }
-        return bytes + rows
+        var head = SpillWriter(capacity: rows.bytes.count + 64)
+        head.word(UInt32(count))
+        head.word(UInt32(types.count))
+        for type in types { head.text(type) }
+        head.append(rows.bytes)
+        return head.bytes
     }
 
     /// The rows `spilledBytes` wrote; nil when `bytes` are not such rows.
@@ -100,40 +93,5 @@ extension BlobResults {
             append(Self.row(digest: digest, size: Int64(bitPattern: size), bits: bits, mediaTypes: types))
         }
         guard reader.atEnd else { return nil }
-    }
-
-    private static func put(_ value: UInt32, into bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    private static func put(_ value: UInt64, into bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-}
-
-/// Reads `BlobResults.spilledBytes` back, refusing anything short or out of bounds.
-private struct SpillReader {
-    let bytes: [UInt8]
-    var position = 0
-
-    var atEnd: Bool { position == bytes.count }
-
-    mutating func word() -> UInt32? {
-        guard bytes.count - position >= 4 else { return nil }
-        var value: UInt32 = 0
-        for shift in 0..<4 { value |= UInt32(bytes[position + shift]) << (8 * shift) }
-        position += 4
-        return value
-    }
-
-    mutating func long() -> UInt64? {
-        guard let low = word(), let high = word() else { return nil }
-        return UInt64(high) << 32 | UInt64(low)
-    }
-
-    mutating func text() -> String? {
-        guard let length = word(), bytes.count - position >= Int(length) else { return nil }
-        defer { position += Int(length) }
-        return String(decoding: bytes[position..<(position + Int(length))], as: UTF8.self)
     }
 }

@@ -118,9 +118,87 @@ import Testing
         let back = try #require(StoredJudgedImage.judged(from: bytes, spill: store))
         #expect(back.image.name == judged.image.name && back.image.blobs == judged.image.blobs)
         #expect(back.tally == tally && back.namedDigests == judged.namedDigests && back.mismatchedKeys == [7])
-        #expect(back.failures.map(\.kind) == [.unverifiable] && back.failures.first?.blob == blob)
+        #expect(back.failures.map { $0.kind } == [BatchFailure.Kind.unverifiable] && back.failures.first?.blob == blob)
         #expect(back.spilled.map { $0.spill === store && $0.offset == rows.offset && $0.count == 1 } == true)
         #expect(StoredJudgedImage.bytes(of: judged, in: MemorySpill()) == nil, "rows in another file: kept in memory")
         #expect(StoredJudgedImage.judged(from: Array("{}".utf8), spill: store) == nil)
+    }
+    /// Every field of every type a record holds, set to something other than its default, comes back. A field added
+    /// to one of them and not written by the record fails here: the sample must set it (`unsetFields`), and the round
+    /// trip is compared through each type's own `Codable` form, which has every field. A record cut short is refused.
+    @Test func everyFieldOfARecordComesBack() throws {
+        let store = MemorySpill()
+        let finding = Finding(
+            rule: .layerUnavailable, severity: .warning, message: "gone", path: "out/m.json", line: 7, commit: "c0ffee",
+            image: "public.ecr.aws/demo/app:1", platform: "linux/arm64/v8", digest: digest(3).string,
+            repository: "public.ecr.aws/demo/app")
+        let blob = BlobRef(
+            digest: digest(4), size: 44, mediaType: "application/vnd.oci.image.layer.v1.tar", role: .layer,
+            path: "out/m.json", line: 9, member: "blobs/sha256/x")
+        var image = Image(
+            name: "public.ecr.aws/demo/app:1", outputPath: "out", manifestPath: "out/m.json",
+            manifestDigest: digest(5).string, platform: Platform(os: "linux", architecture: "arm64", variant: "v8"),
+            repository: RepositoryRef(registryId: "demo", repositoryName: "app"), commit: "c0ffee", blobs: [blob],
+            findings: [finding])
+        image.refName = "v1"
+        image.indexDigests = [digest(6).string]
+        image.layersUncompressed = true
+        image.outputKind = "oci-layout"
+        image.mentions = [
+            digest(5).string: DigestMention(path: "out/index.json", line: 3),
+            digest(6).string: DigestMention(path: "out/index.json", line: 9),
+        ]
+        let samples: [Any] = [
+            image, finding, blob, image.platform as Any, image.repository as Any, DigestMention(path: "p", line: 2),
+        ]
+        for sample in samples {
+            #expect(
+                Self.unsetFields(sample).isEmpty, "\(type(of: sample)) left at a default: \(Self.unsetFields(sample))")
+        }
+        var tally = BlobTally()
+        (tally.available, tally.cached, tally.unavailable) = (5, 2, 1)
+        (tally.invalid, tally.unverified, tally.skipped) = (3, 4, 6)
+        var rows = BlobResults()
+        rows.append(BlobResult(digest: digest(4), size: 44, mediaType: "t", role: .layer, status: .unavailable))
+        let spilled = try #require(store.spill(rows))
+        let judged = JudgedImage(
+            image: image, blobs: BlobResults(), tally: tally, keepsRows: false, spilled: spilled,
+            namedDigests: [digest(4).string, digest(3).string], blobFindings: [finding, finding],
+            failures: [(.credentials, "access denied", 2, blob), (.repositoryNotFound, "no such repository", 1, blob)],
+            mismatchedKeys: [3, 9])
+        let bytes = try #require(StoredJudgedImage.bytes(of: judged, in: store))
+        let back = try #require(StoredJudgedImage.judged(from: bytes, spill: store))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(try encoder.encode(back.image) == encoder.encode(image))
+        #expect(try encoder.encode(back.blobFindings) == encoder.encode([finding, finding] as [Finding]))
+        #expect(back.tally == tally && back.namedDigests == judged.namedDigests && back.mismatchedKeys == [3, 9])
+        #expect(back.failures.map { $0.kind } == [BatchFailure.Kind.credentials, .repositoryNotFound])
+        #expect(back.failures.map { $0.message } == ["access denied", "no such repository"])
+        #expect(back.failures.map { $0.count } == [2, 1] && back.failures.allSatisfy { $0.blob == blob })
+        #expect(back.spilled.map { $0.spill === store && $0.offset == spilled.offset && $0.count == 1 } == true)
+        #expect(store.readBack(try #require(back.spilled)).map(Array.init) == Array(rows))
+        for cut in 0..<bytes.count {
+            #expect(StoredJudgedImage.judged(from: Array(bytes[..<cut]), spill: store) == nil, "cut at \(cut)")
+        }
+        #expect(StoredJudgedImage.judged(from: bytes + [0], spill: store) == nil, "a byte too many")
+    }
+
+    /// The stored fields of `value` left at a default: nil, empty, false.
+    static func unsetFields(_ value: Any) -> [String] {
+        Mirror(reflecting: value).children.compactMap { child in
+            let inner = Mirror(reflecting: child.value)
+            let unset: Bool
+            if inner.displayStyle == .optional {
+                unset = inner.children.isEmpty
+            } else if let flag = child.value as? Bool {
+                unset = !flag
+            } else if let collection = child.value as? any Collection {
+                unset = collection.isEmpty
+            } else {
+                unset = false
+            }
+            return unset ? (child.label ?? "?") : nil
+        }
     }
 }
