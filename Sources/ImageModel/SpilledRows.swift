@@ -4,11 +4,13 @@
 /// run holds many (`HeldImages.judgedKeptInMemory`). Implemented over a scratch file in the cache directory
 /// (`BlobRowSpillFile`).
 public protocol BlobRowSpill: AnyObject, Sendable {
-    /// Writes `blobs` away; nil when they could not be written (the caller then keeps them).
+    /// Writes `blobs` away; nil when they could not be written (the caller then keeps them). Stored as any record is
+    /// (the default, over `store`).
     func spill(_ blobs: BlobResults) -> SpilledRows?
-    /// The rows written as `rows`; nil when they cannot be read back (the spill counts it: `readFailures`).
+    /// The rows written as `rows`; nil when they cannot be read back (the spill counts it: `readFailures`). Loaded as any
+    /// record is (the default, over `load`).
     func readBack(_ rows: SpilledRows) -> BlobResults?
-    /// Writes `bytes` away (a judged image's record); nil when they could not be written (the caller keeps them).
+    /// Writes `bytes` away (rows, a judged image's record); nil when they could not be written (the caller keeps them).
     func store(_ bytes: [UInt8]) -> SpilledBytes?
     /// What `decode` makes of the bytes written as `stored`; nil when they cannot be read back or `decode` refuses them
     /// (the spill counts it: `readFailures`).
@@ -40,6 +42,27 @@ public struct SpilledRows: Sendable {
         self.offset = offset
         self.length = length
         self.count = count
+    }
+
+    /// Where the rows' record is in `spill`.
+    public var stored: SpilledBytes { SpilledBytes(offset: offset, length: length) }
+}
+
+extension BlobRowSpill {
+    public func spill(_ blobs: BlobResults) -> SpilledRows? {
+        store(blobs.spilledBytes).map {
+            SpilledRows(spill: self, offset: $0.offset, length: $0.length, count: blobs.count)
+        }
+    }
+
+    /// Rows of another spill, or not the rows written there, are refused (and counted) like bytes that cannot be read.
+    public func readBack(_ rows: SpilledRows) -> BlobResults? {
+        load(rows.stored) { bytes in
+            guard rows.spill === self, let blobs = BlobResults(spilledBytes: bytes), blobs.count == rows.count else {
+                return nil
+            }
+            return blobs
+        }
     }
 }
 

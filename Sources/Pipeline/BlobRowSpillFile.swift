@@ -12,9 +12,10 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The blob rows of a run's judged images (and, past `HeldImages.judgedKeptInMemory`, the judged images), in a scratch file in the cache directory (`.git/verify-layers/`), unlinked
-/// as soon as it is created: nothing is left behind, whatever ends the run. Written as repositories are judged (the
-/// reading thread), read back image by image while the reports are written.
+/// The blob rows of a run's judged images (and, past `HeldImages.judgedKeptInMemory`, the judged images), in a scratch
+/// file in the cache directory (`.git/verify-layers/`), unlinked as soon as it is created: nothing is left behind,
+/// whatever ends the run. Written as repositories are judged (the reading thread), read back image by image while the
+/// reports are written; rows are records like any other (`BlobRowSpill.spill`, `readBack`).
 final class BlobRowSpillFile: BlobRowSpill {
     private let descriptor: Int32
     private let state = Mutex(State())
@@ -41,22 +42,6 @@ final class BlobRowSpillFile: BlobRowSpill {
     }
 
     var readFailures: Int { state.withLock { $0.readFailures } }
-
-    func spill(_ blobs: BlobResults) -> SpilledRows? {
-        store(blobs.spilledBytes).map {
-            SpilledRows(spill: self, offset: $0.offset, length: $0.length, count: blobs.count)
-        }
-    }
-
-    func readBack(_ rows: SpilledRows) -> BlobResults? {
-        guard rows.spill === self, let bytes = read(rows.offset, rows.length),
-            let blobs = BlobResults(spilledBytes: bytes), blobs.count == rows.count
-        else {
-            state.withLock { $0.readFailures += 1 }
-            return nil
-        }
-        return blobs
-    }
 
     func store(_ bytes: [UInt8]) -> SpilledBytes? {
         state.withLock { state -> SpilledBytes? in

@@ -178,8 +178,8 @@ struct RunContext {
         }
         var verifyOptions = verifyOptions(config)
         // A report that shows every row gets them from a scratch file, so memory does not grow with the layer count in
-        // that format either; where none can be made, the rows stay in memory.
-        // Judged images wait there too once a run holds many; where none can be made, they stay in memory.
+        // that format either, and judged images wait there too once a run holds many; where none can be made, both stay
+        // in memory.
         let scratch = BlobRowSpillFile(directory: repository.cacheDirectory)
         verifyOptions.imageSpill = scratch
         if reportsShowBlobRows(defaultFormat: defaultFormat) {
@@ -222,7 +222,8 @@ struct RunContext {
     }
 
     /// Prints the stdout report (unless `printing` is false) and writes `--report` files; returns the exit code.
-    /// `scratch`: the run's scratch file (`VerifyOptions.imageSpill`), whose failed read-backs end the run with 69.
+    /// `scratch`: the run's scratch file (`VerifyOptions.imageSpill`, also its `rowSpill` when rows are written), whose
+    /// failed read-backs end the run with 69.
     func emit(
         _ report: RunReport, defaultFormat: ReportFormat = .text, cacheTTL: Double? = nil, printing: Bool = true,
         scratch: (any BlobRowSpill)? = nil
@@ -249,9 +250,9 @@ struct RunContext {
             let fileReporter = try reporter(spec.format)
             try FileDescriptorSink.writeFile(spec.path) { fileReporter.write(report, options: fileOptions, to: $0) }
         }
-        if let spill = scratch ?? report.images.lazy.compactMap(\.spilledRows).first?.spill, spill.readFailures > 0 {
+        if let scratch, scratch.readFailures > 0 {
             throw Failure.unavailable(
-                "\(spill.readFailures) record(s) of judged images or their blob rows could not be read back from the "
+                "\(scratch.readFailures) record(s) of judged images or their blob rows could not be read back from the "
                     + "run's scratch file in \(repository.cacheDirectory); the reports written are incomplete")
         }
         return report.summary.exitCode

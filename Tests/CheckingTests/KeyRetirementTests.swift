@@ -196,7 +196,8 @@ import Testing
     }
 }
 
-/// A `BlobRowSpill` in memory: the rows' bytes as the file spill writes them, read back the same way.
+/// A `BlobRowSpill` in memory: the rows' bytes as the file spill writes them, read back the same way (`readBack` is the
+/// protocol's, over `load`).
 final class MemorySpill: BlobRowSpill, @unchecked Sendable {
     private var bytes: [UInt8] = []
     private(set) var written = 0
@@ -209,15 +210,6 @@ final class MemorySpill: BlobRowSpill, @unchecked Sendable {
             written += 1
         }
         return SpilledRows(spill: self, offset: Int64(bytes.count), length: encoded.count, count: blobs.count)
-    }
-
-    func readBack(_ rows: SpilledRows) -> BlobResults? {
-        let range = Int(rows.offset)..<(Int(rows.offset) + rows.length)
-        guard let blobs = BlobResults(spilledBytes: Array(bytes[range])) else {
-            readFailures += 1
-            return nil
-        }
-        return blobs
     }
 
     /// Records stored, and whether `load` refuses to give them back (a scratch file gone bad).
