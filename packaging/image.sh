@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Assembles an OCI image layout of verify-layers itself with umoci, offline (no daemon, no base image):
-#   /usr/bin/verify-layers, the shared libraries it loads (its ldd closure: glibc, libstdc++; and libcurl.so.4 with what
+#   /usr/bin/verify-layers, the shared libraries it loads (its ldd closure: glibc, libgcc_s; and libcurl.so.4 with what
 #   it needs: the binary loads it on first use, so ldd of a probe linked with -lcurl names them),
 #   /etc/ssl/certs/ca-certificates.crt, busybox-static as /bin/sh (GitLab runs job scripts through a shell),
 #   /etc/passwd with the non-root user it runs as, and org.opencontainers.image.* labels.

@@ -19,6 +19,13 @@ c_compiler=$(command -v clang || command -v cc)
 ar rcsD "$work/lib/libverify_layers_libgit2_unused.a" "$work/lib/libgit2-unused.o"
 for pc in packaging/pkgconfig/*.pc; do sed "s|@STUBDIR@|$work/lib|g" "$pc" >"$work/pkgconfig/$(basename "$pc")"; done
 export PKG_CONFIG_PATH=$work/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+# libstdc++ (what the Swift runtime uses of it) from its static archive: a directory holding only libstdc++.a, searched
+# first, so the toolchain's `-lstdc++` finds no .so. The binary then needs no libstdc++.so.6, whose mapping (~2 MiB
+# file, about 1 MiB of it resident) every run paid for a few hundred functions.
+mkdir -p "$work/static-cxx"
+cxx_archive=$("$c_compiler" -print-file-name=libstdc++.a)
+[ -f "$cxx_archive" ] || { echo "release-build: $c_compiler finds no libstdc++.a (Debian: libstdc++-12-dev)" >&2; exit 1; }
+ln -sf "$cxx_archive" "$work/static-cxx/libstdc++.a"
 
 # No $ORIGIN RUNPATH: the binary must not pick up libraries from wherever it is copied to. Linked as a position-
 # dependent executable: as PIE, the Swift metadata needs ~100,000 relative relocations at every start, which alone
@@ -28,6 +35,7 @@ export PKG_CONFIG_PATH=$work/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 # TLS stream and libssh2's to the first SSH session (packaging/libgit2-unused.c). -u keeps the wrapped set-up itself
 # linked: nothing but the wrappers (in an archive after libgit2.a) refers to it any more.
 build=(swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$scratch" -Xlinker -no-pie
+  -Xlinker -L"$work/static-cxx"
   -Xlinker --wrap=mbedtls_x509_crt_parse_file -Xlinker --wrap=mbedtls_x509_crt_parse_path
   -Xlinker --wrap=git_mbedtls_stream_global_init -Xlinker --wrap=git_mbedtls_stream_new
   -Xlinker --wrap=git_mbedtls_stream_wrap -Xlinker --wrap=git_mbedtls__set_cert_location

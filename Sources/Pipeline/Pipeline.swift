@@ -21,6 +21,9 @@ public enum Pipeline {
     /// executable calls `finish()` before it exits, whatever the way.
     public static func prepare(arguments: [String]) {
         guard let command = arguments.first, command == "check" || command == "ci" else { return }
+        // Before the first thread: glibc gives a thread its arena at its first allocation, so a limit set later (in
+        // `RunContext`) left libcurl's and OpenSSL's start-up, then the transfer worker, in an arena of their own.
+        _ = MallocArenas.limitedToOne
         HTTPLibrary.preloadInBackground()
     }
 
