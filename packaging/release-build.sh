@@ -34,8 +34,11 @@ ln -sf "$cxx_archive" "$work/static-cxx/libstdc++.a"
 # --wrap: libgit2's mbedTLS init does not parse the CA bundle, and git_libgit2_init leaves its TLS set-up to the first
 # TLS stream and libssh2's to the first SSH session (packaging/libgit2-unused.c). -u keeps the wrapped set-up itself
 # linked: nothing but the wrappers (in an archive after libgit2.a) refers to it any more.
+# --no-export-dynamic undoes the toolchain's -export-dynamic (static-stdlib-args.lnk): nothing loads a library that
+# links against the executable, and exporting every Swift symbol made .dynsym/.dynstr/.gnu.hash 0.8 MB that the loader
+# searched for each symbol libcurl's closure binds (1.4 MB smaller binary, 0.5 MiB less peak RSS, start-up -0.7 ms).
 build=(swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$scratch" -Xlinker -no-pie
-  -Xlinker -L"$work/static-cxx"
+  -Xlinker -L"$work/static-cxx" -Xlinker --no-export-dynamic
   -Xlinker --wrap=mbedtls_x509_crt_parse_file -Xlinker --wrap=mbedtls_x509_crt_parse_path
   -Xlinker --wrap=git_mbedtls_stream_global_init -Xlinker --wrap=git_mbedtls_stream_new
   -Xlinker --wrap=git_mbedtls_stream_wrap -Xlinker --wrap=git_mbedtls__set_cert_location
