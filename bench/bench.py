@@ -10,6 +10,7 @@ memo, no positive cache, as in a CI checkout) and "warm" (what the previous run 
 """
 import argparse
 import datetime
+import hashlib
 import json
 import math
 import os
@@ -424,6 +425,15 @@ def machine():
             "python": platform.python_version(), "load_at_start": load}
 
 
+def cpu_probe():
+    """Milliseconds one core takes to sha256 64 MiB in this process: the same work in every run, taken before each
+    scenario and at the end, so a run made on a busier or slower machine shows it beside its figures."""
+    data = bytes(64 << 20)
+    start = time.perf_counter()
+    hashlib.sha256(data).digest()
+    return (time.perf_counter() - start) * 1000
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("binary")
@@ -459,8 +469,10 @@ def main():
     for key, run in plan:
         if only and key not in only:
             continue
+        results.setdefault("cpu_probe_ms", {})[key] = cpu_probe()
         results["scenarios"][key] = run()
         json.dump(results, open(args.out, "w"), indent=1)
+    results.setdefault("cpu_probe_ms", {})["end"] = cpu_probe()
     results["elapsed_s"] = time.perf_counter() - started
     json.dump(results, open(args.out, "w"), indent=1)
     log(f"done in {results['elapsed_s']:.0f} s; results in {args.out}")

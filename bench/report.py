@@ -169,6 +169,12 @@ def render(results, targets, values):
                f"Python {machine['python']}; load average at start {number(machine['load_at_start'])}. Binary: `{results['binary_version']}`. "
                f"Every tool in a scenario ran {results['runs']} times (pre-push: at least 5, no-op: at least 10), interleaved round by round. "
                f"Whole run: {seconds(results.get('elapsed_s'))}.")
+    probes = results.get("cpu_probe_ms") or {}
+    if probes:
+        out.append("")
+        out.append("CPU probe (one core, sha256 of 64 MiB, the same work in every run: a higher figure means a busier or slower "
+                   "machine than another run's): " + ", ".join(f"before {key} {value:.0f} ms" if key != "end" else f"at the end {value:.0f} ms"
+                                                              for key, value in probes.items()) + ".")
     out.append("")
     out.append("### Targets (bench/targets)")
     out.append("")

@@ -108,3 +108,13 @@ def test_bench_measures_a_childs_own_peak_rss():
     assert small["rss_kib"] < 30 * 1024, "the figure is the child's own, not the bench's"
     assert big["rss_kib"] - small["rss_kib"] > 60 * 1024
     assert bench.measure([sys.executable, "-c", "raise SystemExit(3)"])["code"] == 3
+
+
+def test_the_machines_speed_is_shown_beside_the_figures_when_probed(tmp_path):
+    data = results(cold=0.38, boto3=0.9)
+    data["scenarios"]["s20k"]["formats"]["check --format json"] = [sample(0.4, 24 * 1024)] * 3
+    data["cpu_probe_ms"] = {"s20k": 75.4, "end": 91.2}
+    _, md = run(tmp_path, data)
+    assert "before s20k 75 ms, at the end 91 ms" in md
+    _, older = run(tmp_path, results(cold=0.38, boto3=0.9))  # a results file from before the probe: no line, no error
+    assert "CPU probe" not in older
