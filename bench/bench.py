@@ -238,7 +238,24 @@ def layer_scenario(binary, key, name, repositories, images, layers, latency_ms, 
             if "awscli" in peers and shutil.which("aws"):
                 tools["AWS CLI loop"] = lambda: measure(["bash", os.path.join(PEERS, "awscli_loop.sh"), plan_path, emulator.url], env=env)
             log(f"{name}: {len(calls)} calls (minimum {minimum}); {runs} rounds of {', '.join(tools)}")
-            samples = rounds(tools, runs, between=lambda tool: forget(cold) if tool == "verify-layers cold" else None)
+            # This kind of machine pages out file pages left idle for a minute (DAMON proactive reclaim): a tool run after
+            # the AWS CLI loop's ~150 s found its binary and the clone's pack paged out (13 major faults, +40 ms)
+            # while the Python peers, which share their modules, stayed hot. So every tool gets an unmeasured warm-up
+            # just before it is measured, as `hyperfine --warmup` does; verify-layers' cold run stays cold in every
+            # way the method means (no .git/verify-layers/), its pages in the cache as after a fresh clone in CI.
+            def warm_up(tool):
+                if tool == "verify-layers cold":
+                    forget(cold)
+                    subprocess.run(check, env=env, cwd=cold, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    forget(cold)
+                elif tool == "verify-layers warm":
+                    pass  # the cold run just before is its warm-up
+                elif tool == "AWS CLI loop":
+                    subprocess.run(["aws", "--version"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                else:
+                    subprocess.run([sys.executable, "-c", "import boto3"], env=env, stdout=subprocess.DEVNULL)
+
+            samples = rounds(tools, runs, between=warm_up)
             format_samples = {}
             if formats:
                 format_tools = {f"check --format {f}": ours(cold, format_name=f) for f in formats}
