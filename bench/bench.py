@@ -240,9 +240,11 @@ def layer_scenario(binary, key, name, repositories, images, layers, latency_ms, 
             log(f"{name}: {len(calls)} calls (minimum {minimum}); {runs} rounds of {', '.join(tools)}")
             # This kind of machine pages out file pages left idle for a minute (DAMON proactive reclaim): a tool run after
             # the AWS CLI loop's ~150 s found its binary and the clone's pack paged out (13 major faults, +40 ms)
-            # while the Python peers, which share their modules, stayed hot. So every tool gets an unmeasured warm-up
-            # just before it is measured, as `hyperfine --warmup` does; verify-layers' cold run stays cold in every
-            # way the method means (no .git/verify-layers/), its pages in the cache as after a fresh clone in CI.
+            # while the Python peers, which share their modules, stayed hot. So where a round holds that loop, every
+            # tool gets an unmeasured warm-up just before it is measured, as `hyperfine --warmup` does (elsewhere a
+            # round lasts well under a minute, and a warm-up of the 200k check would cost 12 s a round);
+            # verify-layers' cold run stays cold in every way the method means (no .git/verify-layers/), its pages in
+            # the cache as after a fresh clone in CI.
             def warm_up(tool):
                 if tool == "verify-layers cold":
                     forget(cold)
@@ -255,7 +257,8 @@ def layer_scenario(binary, key, name, repositories, images, layers, latency_ms, 
                 else:
                     subprocess.run([sys.executable, "-c", "import boto3"], env=env, stdout=subprocess.DEVNULL)
 
-            samples = rounds(tools, runs, between=warm_up)
+            samples = rounds(tools, runs, between=warm_up if "AWS CLI loop" in tools
+                             else lambda tool: forget(cold) if tool == "verify-layers cold" else None)
             format_samples = {}
             if formats:
                 format_tools = {f"check --format {f}": ours(cold, format_name=f) for f in formats}

@@ -4,7 +4,7 @@ import CMalloc
 /// pages beside the main one's. One arena for the process keeps the peak RSS of a large run lower (the two threads
 /// meet only at batch hand-over, so contention is negligible).
 enum MallocArenas {
-    /// Evaluated once, before any other thread starts (`Pipeline.prepare`, and `RunContext` for runs that skip it);
-    /// true when glibc accepted the setting.
+    /// Evaluated once, by `Pipeline.prepare` before any other thread starts (set later, it left libcurl's start-up
+    /// and then the transfer worker in arenas of their own); true when glibc accepted the setting.
     static let limitedToOne: Bool = vl_malloc_single_arena() == 1
 }

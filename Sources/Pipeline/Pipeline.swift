@@ -16,14 +16,14 @@ import Foundation
 /// or throws a `Failure` with its code and message. The pipeline owns the run's wiring (`RunContext`) and writes the
 /// reports; it must not parse the command line or exit the process.
 public enum Pipeline {
-    /// Starts what the command `arguments` name will need, before they are parsed: `check` and `ci` ask the service,
-    /// so libcurl is loaded and initialised on another thread meanwhile (`HTTPLibrary.preloadInBackground`). The
-    /// executable calls `finish()` before it exits, whatever the way.
+    /// Starts what the command `arguments` name will need, before they are parsed: one malloc arena for the process
+    /// (`MallocArenas`), and for `check` and `ci`, which ask the service, libcurl loaded and initialised on another
+    /// thread meanwhile (`HTTPLibrary.preloadInBackground`). The executable calls `finish()` before it exits, whatever
+    /// the way.
     public static func prepare(arguments: [String]) {
-        guard let command = arguments.first, command == "check" || command == "ci" else { return }
-        // Before the first thread: glibc gives a thread its arena at its first allocation, so a limit set later (in
-        // `RunContext`) left libcurl's and OpenSSL's start-up, then the transfer worker, in an arena of their own.
+        // Whatever the command, before its first thread: glibc gives a thread its arena at its first allocation.
         _ = MallocArenas.limitedToOne
+        guard let command = arguments.first, command == "check" || command == "ci" else { return }
         HTTPLibrary.preloadInBackground()
     }
 

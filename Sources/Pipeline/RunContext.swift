@@ -29,7 +29,6 @@ struct RunContext {
     init(options: RunSettings, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.options = options
         self.environment = environment
-        _ = MallocArenas.limitedToOne
         do {
             repository = try GitRepository(discovering: options.directory ?? FileManager.default.currentDirectoryPath)
         } catch let error as GitError {
